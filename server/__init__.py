@@ -1,0 +1,1 @@
+"""Shapelens' language server: a thin pygls adapter over `shape_engine`."""

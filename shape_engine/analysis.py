@@ -1,0 +1,118 @@
+"""The pipeline: parse -> extract models -> interpret -> check. Presenters start from here."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from shape_engine.checks.source import SYNTAX_ERROR, UNDECODABLE_SOURCE
+from shape_engine.context import Document
+from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
+from shape_engine.findings import Finding, Position, Range
+from shape_engine.interpret import ModelReport, interpret
+from shape_engine.ir import ModelIR
+from shape_engine.source import LineIndex, decode
+from shape_engine.values import ArrayValue
+
+ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
+
+
+@dataclass
+class Analysis:
+    text: str
+    path: str | None
+    findings: list[Finding] = field(default_factory=list)
+    models: list[ModelReport] = field(default_factory=list)
+    data: list[DataBinding] = field(default_factory=list)
+    parsed: bool = True
+
+
+def analyze_bytes(data: bytes, path: str | None = None,
+                  resolver: ModuleResolver | None = None) -> Analysis:
+    decoded = decode(data)
+    analysis = analyze_source(decoded.text, path, resolver)
+    if decoded.note is not None:
+        analysis.findings.insert(0, UNDECODABLE_SOURCE.finding(
+            decoded.note[0].upper() + decoded.note[1:], Range.of(0, 0, 0, 0)))
+    return analysis
+
+
+def analyze_source(text: str, path: str | None = None,
+                   resolver: ModuleResolver | None = None) -> Analysis:
+    index = LineIndex(text)
+    tree = _parse(text, index)
+    if isinstance(tree, Finding):
+        return Analysis(text, path, [tree], parsed=False)
+    program = Evaluator(tree, index, resolver=resolver).run()
+    document = Document(text, index, tree, path)
+    reports = _interpret_models(program.models)
+    findings: list[Finding] = []
+    for report in reports:
+        findings.extend(report.findings)
+        for check in model_checks():
+            findings.extend(check(report, document))
+    local_reports = _distinct(r for r in reports if r.model.file is None)
+    return Analysis(text, path, _distinct_findings(findings), local_reports, program.data)
+
+
+def _parse(text: str, index: LineIndex) -> ast.Module | Finding:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about escapes are not ours
+            return ast.parse(text)
+    except SyntaxError as error:
+        line = max((error.lineno or 1) - 1, 0)
+        column = max((error.offset or 1) - 1, 0)
+        if line < len(index.lines):
+            column = min(column, len(index.lines[line]))
+        at = Range(Position(line, column), Position(line, column))
+        return SYNTAX_ERROR.finding(f"Syntax error: {error.msg}", at)
+    except ValueError as error:  # NUL bytes
+        return SYNTAX_ERROR.finding(f"The file cannot be parsed: {error}", Range.of(0, 0, 0, 0))
+    except (RecursionError, MemoryError):
+        return SYNTAX_ERROR.finding("The file is too deeply nested for Python's parser",
+                                    Range.of(0, 0, 0, 0))
+
+
+def _interpret_models(models: list[ModelIR]) -> list[ModelReport]:
+    return [interpret(model, _first_data_shape(model)) for model in models]
+
+
+def _first_data_shape(model: ModelIR) -> tuple[int | None, ...] | None:
+    """Keras builds a model with no declared input from the first data it sees."""
+    for training in model.trainings:
+        x, _ = training.argument("x", 0)
+        if isinstance(x, ArrayValue) and x.shape is not None:
+            return x.shape
+        return None
+    return None
+
+
+def model_checks() -> list[ModelCheck]:
+    from shape_engine.checks import MODEL_CHECKS
+
+    return MODEL_CHECKS
+
+
+def _distinct(reports: Iterable[ModelReport]) -> list[ModelReport]:
+    """A function called twice builds its model twice: keep one report per source location."""
+    seen: set[Range] = set()
+    result = []
+    for report in reports:
+        if report.model.range not in seen:
+            seen.add(report.model.range)
+            result.append(report)
+    return result
+
+
+def _distinct_findings(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, Range, str]] = set()
+    result = []
+    for finding in findings:
+        key = (finding.code, finding.range, finding.message)
+        if key not in seen:
+            seen.add(key)
+            result.append(finding)
+    return sorted(result, key=lambda f: (f.range.start, f.code))

@@ -1,0 +1,18 @@
+"""Check families. Importing this package registers every rule (see `rule.all_rules`).
+
+`MODEL_CHECKS` are run on each interpreted model with the document; build refusals come from
+the interpreter itself (`checks.build` holds their rules).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shape_engine.checks import build, source
+
+if TYPE_CHECKING:
+    from shape_engine.analysis import ModelCheck
+
+MODEL_CHECKS: list[ModelCheck] = []
+
+__all__ = ["MODEL_CHECKS", "build", "source"]

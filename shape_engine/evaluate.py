@@ -1,0 +1,993 @@
+"""Abstract evaluation of a module: follows constants, imports and Keras objects, never runs code.
+
+The evaluator walks statements in program order with an environment of abstract values. It
+knows just enough Python to follow how Keras models are written: assignments and unpacking,
+arithmetic on constants, literal `for` loops (unrolled), functions (evaluated at each call with
+the arguments given there), and branches whose outcome it cannot know (both sides evaluated,
+names that differ become unknown, models changed inside become opaque).
+
+What it produces is the model IR (`ModelIR`) and the data values (`ArrayValue`) bound to names;
+shapes are computed later by `interpret`.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from shape_engine import arrays
+from shape_engine.findings import Range
+from shape_engine.ir import BuildCall, CompileCall, LayerCall, LayerEntry, ModelIR, TrainingCall
+from shape_engine.keras_names import (
+    INPUT_NAMES,
+    SEQUENTIAL_NAMES,
+    layer_kind,
+    layer_class_name,
+)
+from shape_engine.source import LineIndex
+from shape_engine.values import (
+    UNKNOWN,
+    ArrayValue,
+    BoundMethod,
+    Const,
+    FunctionValue,
+    LayerValue,
+    ModelValue,
+    ModuleRef,
+    NotConstant,
+    Seq,
+    Unknown,
+    Value,
+    canonical,
+    from_python,
+    to_python,
+)
+
+# Bounds that keep evaluation proportional to the file, whatever it contains.
+MAX_CALL_DEPTH = 8
+MAX_LOOP_ITERATIONS = 256
+MAX_EXPRESSION_DEPTH = 100
+MAX_STEPS = 200_000
+MAX_SEQUENCE_LENGTH = 10_000
+
+TRAINING_METHODS = frozenset(
+    {"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
+     "__call__"}
+)
+# Model methods that neither change the layer stack nor let it escape.
+INERT_MODEL_METHODS = frozenset(
+    {"summary", "save", "save_weights", "load_weights", "get_weights", "set_weights",
+     "to_json", "get_config", "count_params", "get_layer", "export", "stop_training"}
+)
+# Callables that may be handed a model without changing its layers.
+INERT_CALLEES = frozenset(
+    {"print", "len", "str", "repr", "isinstance", "type", "id", "hash", "keras.utils.plot_model",
+     "keras.utils.model_to_dot", "keras.models.save_model", "keras.saving.save_model"}
+)
+MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras"})
+
+# Resolves `import name` (level > 0 for relative imports) to (path, source text) or None.
+ModuleResolver = Callable[[str, int, str | None], "tuple[str, str] | None"]
+
+
+class _Return(Exception):
+    def __init__(self, value: Value) -> None:
+        self.value = value
+
+
+class Scope:
+    def __init__(self, parent: Scope | None = None) -> None:
+        self.vars: dict[str, Value] = {}
+        self.parent = parent
+        self.star_modules: list[str] = []
+
+    def lookup(self, name: str) -> Value:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            for module in scope.star_modules:
+                ref = f"{module}.{name}"
+                if layer_kind(ref) or ref in SEQUENTIAL_NAMES or ref in INPUT_NAMES:
+                    return ModuleRef(ref)
+            scope = scope.parent
+        if hasattr(builtins, name):
+            return ModuleRef(name)
+        return UNKNOWN
+
+
+@dataclass
+class DataBinding:
+    """A name bound to data, kept for hover and inlay hints."""
+
+    name: str
+    range: Range  # the assignment target
+    value: ArrayValue
+
+
+@dataclass
+class Program:
+    """What evaluating a module found."""
+
+    models: list[ModelIR] = field(default_factory=list)
+    data: list[DataBinding] = field(default_factory=list)
+    module_scope: Scope = field(default_factory=Scope)
+    exhausted: bool = False  # the step budget ran out; later code was not evaluated
+
+
+class Evaluator:
+    def __init__(
+        self,
+        tree: ast.Module,
+        index: LineIndex,
+        file: str | None = None,
+        resolver: ModuleResolver | None = None,
+        _importing: frozenset[str] = frozenset(),
+    ) -> None:
+        self.tree = tree
+        self.index = index
+        self.file = file
+        self.resolver = resolver
+        self.program = Program()
+        self.scope = self.program.module_scope
+        self._uncertain = 0
+        self._call_depth = 0
+        self._expr_depth = 0
+        self._steps = 0
+        self._called_functions: set[ast.AST] = set()
+        self._importing = _importing
+        self._function_returns: list[list[Value]] = []
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def run(self) -> Program:
+        self._exec_body(self.tree.body)
+        self._run_uncalled_functions(self.tree.body)
+        return self.program
+
+    def _run_uncalled_functions(self, body: list[ast.stmt]) -> None:
+        """Functions never called in the file still build models: evaluate them once."""
+        for stmt in body:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                if stmt in self._called_functions:
+                    continue
+                fn = self.scope.vars.get(stmt.name)
+                if isinstance(fn, FunctionValue) and fn.node is stmt:
+                    self._call_function(fn, [], {}, use_defaults=True)
+
+    # -- statements --------------------------------------------------------------------------
+
+    def _exec_body(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self._steps += 1
+            if self._steps > MAX_STEPS:
+                self.program.exhausted = True
+                return
+            self._exec(stmt)
+
+    def _exec(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Assign):
+            value = self._eval(stmt.value)
+            for target in stmt.targets:
+                self._bind(target, value, stmt.value)
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self._bind(stmt.target, self._eval(stmt.value), stmt.value)
+        elif isinstance(stmt, ast.AugAssign):
+            current = self._eval(stmt.target)
+            value = self._binop(stmt.op, current, self._eval(stmt.value))
+            self._bind(stmt.target, value, stmt.value)
+        elif isinstance(stmt, ast.Expr):
+            self._eval(stmt.value)
+        elif isinstance(stmt, ast.Import):
+            self._import(stmt)
+        elif isinstance(stmt, ast.ImportFrom):
+            self._import_from(stmt)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.scope.vars[stmt.name] = FunctionValue(stmt, self.scope, self.file)
+        elif isinstance(stmt, ast.ClassDef):
+            self.scope.vars[stmt.name] = UNKNOWN
+        elif isinstance(stmt, ast.Return):
+            value = self._eval(stmt.value) if stmt.value is not None else Const(None)
+            if self._function_returns:
+                self._function_returns[-1].append(value)
+                if not self._uncertain:
+                    raise _Return(value)
+        elif isinstance(stmt, ast.If):
+            self._if(stmt)
+        elif isinstance(stmt, ast.For | ast.AsyncFor):
+            self._for(stmt)
+        elif isinstance(stmt, ast.While):
+            self._eval(stmt.test)
+            self._branches([stmt.body, stmt.orelse], fallthrough=True)
+        elif isinstance(stmt, ast.With | ast.AsyncWith):
+            for item in stmt.items:
+                value = self._eval(item.context_expr)
+                if item.optional_vars is not None:
+                    self._bind(item.optional_vars, UNKNOWN if value is not None else value, None)
+            self._exec_body(stmt.body)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self._try(stmt)  # type: ignore[arg-type]
+        elif isinstance(stmt, ast.Match):
+            self._eval(stmt.subject)
+            self._branches([case.body for case in stmt.cases], fallthrough=True)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    self.scope.vars[target.id] = UNKNOWN
+        elif isinstance(stmt, ast.Global | ast.Nonlocal):
+            for name in stmt.names:
+                self.scope.vars.pop(name, None)
+
+    def _if(self, stmt: ast.If) -> None:
+        test = self._eval(stmt.test)
+        truth = _truth(test)
+        if truth is True:
+            self._exec_body(stmt.body)
+        elif truth is False:
+            self._exec_body(stmt.orelse)
+        else:
+            self._branches([stmt.body, stmt.orelse], fallthrough=False)
+
+    def _for(self, stmt: ast.For | ast.AsyncFor) -> None:
+        iterable = self._eval(stmt.iter)
+        items = _iteration_items(iterable)
+        if items is not None and len(items) <= MAX_LOOP_ITERATIONS and not _has_jump(stmt.body):
+            for item in items:
+                self._bind(stmt.target, item, None)
+                self._exec_body(stmt.body)
+            self._exec_body(stmt.orelse)
+            return
+        self._bind(stmt.target, UNKNOWN, None)
+        self._branches([stmt.body + stmt.orelse], fallthrough=True)
+
+    def _try(self, stmt: ast.Try) -> None:
+        # The body usually runs to the end; the handlers are the uncertain part.
+        with self._uncertainty():
+            self._exec_body(stmt.body)
+        self._branches([h.body for h in stmt.handlers] + [stmt.orelse], fallthrough=True)
+        self._exec_body(stmt.finalbody)
+
+    @contextmanager
+    def _uncertainty(self) -> Iterator[None]:
+        self._uncertain += 1
+        try:
+            yield
+        finally:
+            self._uncertain -= 1
+
+    def _branches(self, bodies: list[list[ast.stmt]], fallthrough: bool) -> None:
+        """Evaluate each body from the same state; names on which they disagree become unknown."""
+        before = dict(self.scope.vars)
+        outcomes: list[dict[str, Value]] = []
+        with self._uncertainty():
+            for body in bodies:
+                self.scope.vars = dict(before)
+                self._exec_body(body)
+                outcomes.append(self.scope.vars)
+        if fallthrough:
+            outcomes.append(before)
+        merged: dict[str, Value] = {}
+        for name in set().union(*outcomes):
+            values = [o.get(name) for o in outcomes]
+            first = values[0]
+            merged[name] = first if first is not None and all(
+                _same(first, v) for v in values[1:]) else UNKNOWN
+        self.scope.vars = merged
+
+    # -- binding -----------------------------------------------------------------------------
+
+    def _bind(self, target: ast.expr, value: Value, value_node: ast.expr | None) -> None:
+        if isinstance(target, ast.Name):
+            self.scope.vars[target.id] = value
+            if isinstance(value, ModelValue) and value.model.name == "":
+                value.model.name = target.id
+            if isinstance(value, ArrayValue) and self.file is None:
+                self.program.data.append(
+                    DataBinding(target.id, self.index.range_of(target), value))
+        elif isinstance(target, ast.Tuple | ast.List):
+            items = _unpack(value, len(target.elts))
+            for element, item in zip(target.elts, items, strict=False):
+                if isinstance(element, ast.Starred):
+                    self._bind(element.value, UNKNOWN, None)
+                else:
+                    self._bind(element, item, None)
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value, UNKNOWN, None)
+        elif isinstance(target, ast.Attribute | ast.Subscript):
+            # Writing into an object we track (model.layers[0] = ...) makes it unknowable.
+            receiver = self._eval(target.value)
+            if isinstance(receiver, ModelValue):
+                receiver.model.lose_track(0)
+
+    # -- imports -----------------------------------------------------------------------------
+
+    def _import(self, stmt: ast.Import) -> None:
+        for alias in stmt.names:
+            if alias.asname:
+                self.scope.vars[alias.asname] = self._module_value(alias.name, 0)
+            else:
+                top = alias.name.split(".")[0]
+                self.scope.vars[top] = self._module_value(top, 0)
+
+    def _import_from(self, stmt: ast.ImportFrom) -> None:
+        module = stmt.module or ""
+        root = module.split(".")[0]
+        if stmt.level == 0 and root in MODULE_ROOTS:
+            base = canonical(module)
+            for alias in stmt.names:
+                if alias.name == "*":
+                    self.scope.star_modules.append(base)
+                else:
+                    self.scope.vars[alias.asname or alias.name] = ModuleRef(
+                        canonical(f"{base}.{alias.name}"))
+            return
+        exported = self._evaluate_user_module(module, stmt.level)
+        for alias in stmt.names:
+            if alias.name == "*":
+                if exported is not None:
+                    for name, value in exported.vars.items():
+                        if not name.startswith("_"):
+                            self.scope.vars[name] = value
+                continue
+            value = exported.vars.get(alias.name, UNKNOWN) if exported else UNKNOWN
+            self.scope.vars[alias.asname or alias.name] = value
+
+    def _module_value(self, name: str, level: int) -> Value:
+        if level == 0 and name.split(".")[0] in MODULE_ROOTS:
+            return ModuleRef(canonical(name))
+        return UNKNOWN
+
+    def _evaluate_user_module(self, module: str, level: int) -> Scope | None:
+        """Evaluate another module of the user's project, found by the resolver, for its names."""
+        if self.resolver is None:
+            return None
+        found = self.resolver(module, level, self.file)
+        if found is None:
+            return None
+        path, text = found
+        if path in self._importing or len(self._importing) > MAX_CALL_DEPTH:
+            return None
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        sub = Evaluator(tree, LineIndex(text), path, self.resolver,
+                        self._importing | {path} | ({self.file} if self.file else set()))
+        sub._steps = self._steps
+        sub._exec_body(tree.body)
+        self._steps = sub._steps
+        return sub.program.module_scope
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def _eval(self, node: ast.expr | None) -> Value:
+        if node is None:
+            return UNKNOWN
+        if self._expr_depth > MAX_EXPRESSION_DEPTH:
+            return UNKNOWN
+        self._expr_depth += 1
+        try:
+            return self._eval_inner(node)
+        finally:
+            self._expr_depth -= 1
+
+    def _eval_inner(self, node: ast.expr) -> Value:
+        if isinstance(node, ast.Constant):
+            return Const(node.value) if not isinstance(node.value, type(...)) else UNKNOWN
+        if isinstance(node, ast.Name):
+            return self.scope.lookup(node.id)
+        if isinstance(node, ast.Tuple | ast.List):
+            items: list[Value] = []
+            for element in node.elts:
+                if isinstance(element, ast.Starred):
+                    inner = self._eval(element.value)
+                    if isinstance(inner, Seq):
+                        items.extend(inner.items)
+                        continue
+                    return UNKNOWN
+                items.append(self._eval(element))
+            return Seq(tuple(items), "tuple" if isinstance(node, ast.Tuple) else "list")
+        if isinstance(node, ast.Attribute):
+            return self._attribute(self._eval(node.value), node.attr)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.BinOp):
+            return self._binop(node.op, self._eval(node.left), self._eval(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return self._unaryop(node.op, self._eval(node.operand))
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
+        if isinstance(node, ast.IfExp):
+            truth = _truth(self._eval(node.test))
+            if truth is True:
+                return self._eval(node.body)
+            if truth is False:
+                return self._eval(node.orelse)
+            body, orelse = self._eval(node.body), self._eval(node.orelse)
+            return body if _same(body, orelse) else UNKNOWN
+        if isinstance(node, ast.Lambda):
+            return FunctionValue(node, self.scope, self.file)
+        if isinstance(node, ast.NamedExpr):
+            value = self._eval(node.value)
+            self._bind(node.target, value, node.value)
+            return value
+        if isinstance(node, ast.Compare | ast.BoolOp):
+            return self._fold(node)
+        if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
+            return self._comprehension(node)
+        # Evaluate children for their side effects (calls on models), then give up.
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._eval(child)
+        return UNKNOWN
+
+    def _fold(self, node: ast.expr) -> Value:
+        """Comparisons and boolean operators over constants."""
+        operands = [node.left, *node.comparators] if isinstance(node, ast.Compare) else node.values
+        values = [self._eval(child) for child in operands]
+        try:
+            consts = [to_python(v) for v in values]
+        except NotConstant:
+            return UNKNOWN
+        try:
+            result = _fold_constants(node, consts)
+        except Exception:
+            return UNKNOWN
+        return from_python(result)
+
+    def _comprehension(self, node: ast.expr) -> Value:
+        """`[Dense(u) for u in (64, 32)]`: unrolled like a literal loop."""
+        if not isinstance(node, ast.ListComp) or len(node.generators) != 1:
+            return UNKNOWN
+        generator = node.generators[0]
+        items = _iteration_items(self._eval(generator.iter))
+        if items is None or len(items) > MAX_LOOP_ITERATIONS or generator.ifs:
+            return UNKNOWN
+        saved = dict(self.scope.vars)
+        results = []
+        for item in items:
+            self._bind(generator.target, item, None)
+            results.append(self._eval(node.elt))
+        self.scope.vars = saved
+        return Seq(tuple(results), "list")
+
+    def _attribute(self, receiver: Value, attr: str) -> Value:
+        if isinstance(receiver, ModuleRef):
+            if receiver.name in ("tensorflow",) and attr == "keras":
+                return ModuleRef("keras")
+            return ModuleRef(canonical(f"{receiver.name}.{attr}"))
+        if isinstance(receiver, ModelValue | LayerValue):
+            return BoundMethod(receiver, attr)
+        if isinstance(receiver, ArrayValue):
+            return arrays.attribute(receiver, attr)
+        if isinstance(receiver, Const) and isinstance(receiver.value, str):
+            return BoundMethod(receiver, attr)
+        return UNKNOWN
+
+    def _subscript(self, node: ast.Subscript) -> Value:
+        receiver = self._eval(node.value)
+        if isinstance(receiver, ArrayValue):
+            return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
+        index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
+        if isinstance(receiver, Seq):
+            if isinstance(node.slice, ast.Slice):
+                bounds = [self._eval(b) if b is not None else Const(None)
+                          for b in (node.slice.lower, node.slice.upper, node.slice.step)]
+                try:
+                    lower, upper, step = (to_python(b) for b in bounds)
+                    return Seq(receiver.items[slice(lower, upper, step)], receiver.kind)  # type: ignore[misc]
+                except (NotConstant, TypeError, ValueError):
+                    return UNKNOWN
+            if isinstance(index, Const) and isinstance(index.value, int) and not isinstance(
+                    index.value, bool):
+                try:
+                    return receiver.items[index.value]
+                except IndexError:
+                    return UNKNOWN
+        if isinstance(receiver, ModelValue):
+            return UNKNOWN
+        return UNKNOWN
+
+    def _binop(self, op: ast.operator, left: Value, right: Value) -> Value:
+        if isinstance(left, ArrayValue) or isinstance(right, ArrayValue):
+            return arrays.binop(op, left, right)
+        try:
+            a, b = to_python(left), to_python(right)
+        except NotConstant:
+            return UNKNOWN
+        if isinstance(a, list | tuple) or isinstance(b, list | tuple):
+            # Guard `(0,) * 10**9`.
+            count = b if isinstance(b, int) else a if isinstance(a, int) else 1
+            if isinstance(count, int) and count > MAX_SEQUENCE_LENGTH:
+                return UNKNOWN
+        if isinstance(op, ast.Pow) and isinstance(b, int | float) and abs(b) > 64:
+            return UNKNOWN
+        if isinstance(op, ast.LShift) and isinstance(b, int) and b > 64:
+            return UNKNOWN
+        if isinstance(a, str) or isinstance(b, str):
+            if isinstance(a, str) and isinstance(b, str) and isinstance(op, ast.Add):
+                return Const(a + b)
+            return UNKNOWN
+        operation = _BINOPS.get(type(op))
+        if operation is None:
+            return UNKNOWN
+        try:
+            return from_python(operation(a, b))
+        except Exception:
+            return UNKNOWN
+
+    def _unaryop(self, op: ast.unaryop, operand: Value) -> Value:
+        if isinstance(operand, ArrayValue):
+            return operand if isinstance(op, ast.USub | ast.UAdd) else UNKNOWN
+        try:
+            value = to_python(operand)
+        except NotConstant:
+            return UNKNOWN
+        try:
+            if isinstance(op, ast.USub):
+                return from_python(-value)  # type: ignore[operator]
+            if isinstance(op, ast.UAdd):
+                return from_python(+value)  # type: ignore[operator]
+            if isinstance(op, ast.Not):
+                return Const(not value)
+            if isinstance(op, ast.Invert):
+                return from_python(~value)  # type: ignore[operator]
+        except TypeError:
+            return UNKNOWN
+        return UNKNOWN
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def _call(self, node: ast.Call) -> Value:
+        callee = self._eval(node.func)
+        args: list[Value] = []
+        has_unpacking = False
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                inner = self._eval(arg.value)
+                if isinstance(inner, Seq):
+                    args.extend(inner.items)
+                else:
+                    has_unpacking = True
+            else:
+                args.append(self._eval(arg))
+        kwargs: dict[str, Value] = {}
+        for keyword in node.keywords:
+            if keyword.arg is None:
+                has_unpacking = True
+                self._eval(keyword.value)
+            else:
+                kwargs[keyword.arg] = self._eval(keyword.value)
+
+        if isinstance(callee, ModuleRef):
+            return self._call_named(callee.name, node, args, kwargs, has_unpacking)
+        if isinstance(callee, BoundMethod):
+            return self._call_method(callee, node, args, kwargs)
+        if isinstance(callee, FunctionValue):
+            self._called_functions.add(callee.node)
+            return self._call_function(callee, args, kwargs)
+        if isinstance(callee, ModelValue):
+            self._record_training(callee.model, "__call__", node, args, kwargs)
+            return UNKNOWN
+        # An unknown callable may change any model handed to it.
+        self._escape(args, kwargs)
+        return UNKNOWN
+
+    def _call_named(self, name: str, node: ast.Call, args: list[Value], kwargs: dict[str, Value],
+                    has_unpacking: bool) -> Value:
+        if name in SEQUENTIAL_NAMES:
+            return self._new_sequential(node, args, kwargs)
+        class_name = layer_class_name(name)
+        if class_name is not None:
+            return LayerValue(self._layer_call(class_name, name, node, args, kwargs,
+                                               has_unpacking))
+        if name in BUILTIN_FUNCTIONS:
+            return BUILTIN_FUNCTIONS[name](args, kwargs)
+        if name in INERT_CALLEES:
+            return UNKNOWN
+        result = arrays.call(name, args, kwargs, self._range(node))
+        if result is not None:
+            return result
+        self._escape(args, kwargs)
+        return UNKNOWN
+
+    def _layer_call(self, class_name: str, full_name: str, node: ast.Call, args: list[Value],
+                    kwargs: dict[str, Value], has_unpacking: bool) -> LayerCall:
+        positional = [a for a in node.args if not isinstance(a, ast.Starred)]
+        return LayerCall(
+            kind=layer_kind(full_name),
+            written_name=class_name,
+            label=self._label(node, class_name),
+            range=self._range(node),
+            args=tuple(args),
+            kwargs=kwargs,
+            arg_ranges=tuple(self._range(a) for a in positional),
+            kwarg_ranges={k.arg: self._range(k) for k in node.keywords if k.arg},
+            kwarg_value_ranges={k.arg: self._range(k.value) for k in node.keywords if k.arg},
+            has_unpacking=has_unpacking or len(positional) != len(args),
+            file=self.file,
+        )
+
+    def _label(self, node: ast.Call, class_name: str) -> str:
+        text = " ".join(self.index.text_of(self._range(node)).split())
+        # Show the arguments that identify the layer, not a long keyword tail.
+        head = text[text.find("(") :] if "(" in text else "()"
+        label = class_name + head
+        if len(label) > 40:
+            label = class_name + ("(...)" if node.args or node.keywords else "()")
+            if node.args and not isinstance(node.args[0], ast.Starred):
+                arg_text = self.index.text_of(self._range(node.args[0]))
+                if len(arg_text) <= 20:
+                    more = ", ..." if len(node.args) + len(node.keywords) > 1 else ""
+                    label = f"{class_name}({arg_text}{more})"
+        return label
+
+    def _new_sequential(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]
+                        ) -> Value:
+        model = ModelIR(name="", range=self._range(node), callee_range=self._range(node.func),
+                        file=self.file)
+        name = kwargs.get("name")
+        if isinstance(name, Const) and isinstance(name.value, str):
+            model.name = name.value
+        layers_value = args[0] if args else kwargs.get("layers")
+        layers_node = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg == "layers"), None)
+        if layers_value is not None and not (isinstance(layers_value, Const)
+                                             and layers_value.value is None):
+            if isinstance(layers_value, Seq):
+                element_nodes: list[ast.expr | None] = (
+                    list(layers_node.elts) if isinstance(layers_node, ast.List | ast.Tuple)
+                    and len(layers_node.elts) == len(layers_value.items) else
+                    [None] * len(layers_value.items))
+                for item, element in zip(layers_value.items, element_nodes, strict=True):
+                    at = self._range(element) if element is not None else self._range(node)
+                    self._add_entry(model, item, at)
+                if isinstance(layers_node, ast.List):
+                    model.list_range = self._range(layers_node)
+            else:
+                model.lose_track(0)
+        self.program.models.append(model)
+        return ModelValue(model)
+
+    def _add_entry(self, model: ModelIR, item: Value, at: Range) -> None:
+        if isinstance(item, LayerValue):
+            model.entries.append(LayerEntry(item.call, at))
+        elif isinstance(item, ModelValue):
+            model.entries.append(LayerEntry(item.model, at))
+        else:
+            model.entries.append(LayerEntry(None, at))
+
+    def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
+                     kwargs: dict[str, Value]) -> Value:
+        receiver = method.receiver
+        if isinstance(receiver, ModelValue):
+            return self._model_method(receiver.model, method.name, node, args, kwargs)
+        if isinstance(receiver, ArrayValue):
+            return arrays.method(receiver, method.name, args, kwargs, self._range(node))
+        if isinstance(receiver, Const) and isinstance(receiver.value, str):
+            return _string_method(receiver.value, method.name, args)
+        if isinstance(receiver, LayerValue):
+            # Calling a layer's methods does not change any model's stack.
+            return UNKNOWN
+        self._escape(args, kwargs)
+        return UNKNOWN
+
+    def _model_method(self, model: ModelIR, name: str, node: ast.Call, args: list[Value],
+                      kwargs: dict[str, Value]) -> Value:
+        if name == "add":
+            item = args[0] if args else kwargs.get("layer", UNKNOWN)
+            at = self._range(node.args[0]) if node.args else self._range(node)
+            if self._uncertain:
+                # Added on some paths only: from here on the stack cannot be known.
+                model.lose_track()
+            self._add_entry(model, item, at)
+            return Const(None)
+        if name == "pop":
+            if self._uncertain or not model.entries:
+                model.lose_track(len(model.entries) - 1)
+            else:
+                model.entries.pop()
+            return UNKNOWN
+        if name == "build":
+            shape = args[0] if args else kwargs.get("input_shape", UNKNOWN)
+            shape_node = node.args[0] if node.args else node
+            model.builds.append(BuildCall(self._range(node), shape, self._range(shape_node)))
+            return Const(None)
+        if name == "compile":
+            model.compiles.append(CompileCall(
+                self._range(node), kwargs,
+                {k.arg: self._range(k.value) for k in node.keywords if k.arg},
+                tuple(args), tuple(self._range(a) for a in node.args)))
+            return Const(None)
+        if name in TRAINING_METHODS:
+            self._record_training(model, name, node, args, kwargs)
+            return UNKNOWN
+        if name in INERT_MODEL_METHODS:
+            return UNKNOWN
+        model.lose_track()
+        return UNKNOWN
+
+    def _record_training(self, model: ModelIR, method: str, node: ast.Call, args: list[Value],
+                         kwargs: dict[str, Value]) -> None:
+        if self.file is not None:
+            return  # calls in other modules are checked when those modules are analysed
+        method_node = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        method_range = (self._attribute_name_range(node.func) if method_node else
+                        self._range(node.func))
+        model.trainings.append(TrainingCall(
+            method=method, range=self._range(node), method_range=method_range,
+            args=tuple(args), kwargs=kwargs,
+            arg_ranges=tuple(self._range(a) for a in node.args),
+            kwarg_value_ranges={k.arg: self._range(k.value) for k in node.keywords if k.arg},
+            compiled_before=bool(model.compiles), certain=not self._uncertain))
+
+    def _attribute_name_range(self, node: ast.expr) -> Range:
+        full = self._range(node)
+        assert isinstance(node, ast.Attribute)
+        end = full.end
+        start_char = max(end.character - len(node.attr), 0)
+        return Range(type(end)(end.line, start_char), end)
+
+    def _escape(self, args: list[Value], kwargs: dict[str, Value]) -> None:
+        for value in [*args, *kwargs.values()]:
+            if isinstance(value, ModelValue):
+                value.model.lose_track()
+
+    def _call_function(self, fn: FunctionValue, args: list[Value], kwargs: dict[str, Value],
+                       use_defaults: bool = False) -> Value:
+        if self._call_depth >= MAX_CALL_DEPTH:
+            return UNKNOWN
+        if fn.file != self.file:
+            # A function from another module: its models belong to that file, and its own
+            # findings are reported there; here it only gives values.
+            pass
+        scope = Scope(fn.scope if isinstance(fn.scope, Scope) else None)
+        self._bind_parameters(fn.node, scope, args, kwargs, use_defaults)
+        if isinstance(fn.node, ast.Lambda):
+            saved_scope, self.scope = self.scope, scope
+            try:
+                return self._eval(fn.node.body)
+            finally:
+                self.scope = saved_scope
+        saved_scope, saved_file, saved_index = self.scope, self.file, self.index
+        self.scope = scope
+        self._call_depth += 1
+        self._function_returns.append([])
+        try:
+            self._exec_body(fn.node.body)
+            result: Value = Const(None)
+            returns = self._function_returns[-1]
+            if returns:
+                result = returns[0] if all(_same(returns[0], r) for r in returns[1:]) else UNKNOWN
+        except _Return as signal:
+            returns = self._function_returns[-1]
+            result = signal.value
+            if returns and not all(_same(result, r) for r in returns):
+                result = UNKNOWN
+        finally:
+            self._function_returns.pop()
+            self._call_depth -= 1
+            self.scope, self.file, self.index = saved_scope, saved_file, saved_index
+        return result
+
+    def _bind_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+                         scope: Scope, args: list[Value], kwargs: dict[str, Value],
+                         use_defaults: bool) -> None:
+        params = node.args
+        positional = [*params.posonlyargs, *params.args]
+        defaults: dict[str, ast.expr] = {}
+        for param, default in zip(positional[len(positional) - len(params.defaults):],
+                                  params.defaults, strict=True):
+            defaults[param.arg] = default
+        for param, kw_default in zip(params.kwonlyargs, params.kw_defaults, strict=True):
+            if kw_default is not None:
+                defaults[param.arg] = kw_default
+        for i, param in enumerate(positional):
+            if i < len(args):
+                scope.vars[param.arg] = args[i]
+            elif param.arg in kwargs:
+                scope.vars[param.arg] = kwargs[param.arg]
+            elif param.arg in defaults:
+                scope.vars[param.arg] = self._eval(defaults[param.arg])
+            else:
+                scope.vars[param.arg] = UNKNOWN
+        for param in params.kwonlyargs:
+            if param.arg in kwargs:
+                scope.vars[param.arg] = kwargs[param.arg]
+            elif param.arg in defaults:
+                scope.vars[param.arg] = self._eval(defaults[param.arg])
+            else:
+                scope.vars[param.arg] = UNKNOWN
+        if params.vararg:
+            scope.vars[params.vararg.arg] = (Seq(tuple(args[len(positional):]))
+                                             if not use_defaults else UNKNOWN)
+        if params.kwarg:
+            scope.vars[params.kwarg.arg] = UNKNOWN
+
+    def _range(self, node: ast.AST) -> Range:
+        return self.index.range_of(node)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _truth(value: Value) -> bool | None:
+    try:
+        return bool(to_python(value))
+    except NotConstant:
+        return None
+
+
+def _same(a: Value | None, b: Value | None) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, Const | Seq | ModuleRef | Unknown | ArrayValue) and type(a) is type(b):
+        return a == b
+    return False
+
+
+def _unpack(value: Value, count: int) -> list[Value]:
+    if isinstance(value, Seq) and len(value.items) == count:
+        return list(value.items)
+    if isinstance(value, ArrayValue):
+        return arrays.unpack(value, count)
+    return [UNKNOWN] * count
+
+
+def _iteration_items(value: Value) -> list[Value] | None:
+    if isinstance(value, Seq):
+        return list(value.items)
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return [Const(c) for c in value.value]
+    if isinstance(value, _RangeValue):
+        return [Const(i) for i in value.values]
+    return None
+
+
+def _has_jump(body: list[ast.stmt]) -> bool:
+    """break/continue make an unrolled loop's path depend on values we may not know."""
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Break | ast.Continue):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class _RangeValue(Value):
+    values: tuple[int, ...]
+
+
+def _builtin_range(args: list[Value], kwargs: dict[str, Value]) -> Value:
+    try:
+        bounds = [to_python(a) for a in args]
+        result = range(*bounds)  # type: ignore[arg-type]
+    except (NotConstant, TypeError, ValueError):
+        return UNKNOWN
+    if len(result) > MAX_LOOP_ITERATIONS:
+        return UNKNOWN
+    return _RangeValue(tuple(result))
+
+
+def _builtin_len(args: list[Value], kwargs: dict[str, Value]) -> Value:
+    if len(args) != 1:
+        return UNKNOWN
+    (value,) = args
+    if isinstance(value, Seq):
+        return Const(len(value.items))
+    if isinstance(value, Const) and isinstance(value.value, str | bytes):
+        return Const(len(value.value))
+    if isinstance(value, ArrayValue) and value.shape and value.shape[0] is not None:
+        return Const(value.shape[0])
+    if isinstance(value, _RangeValue):
+        return Const(len(value.values))
+    return UNKNOWN
+
+
+def _pure(function: Callable[..., object]) -> Callable[[list[Value], dict[str, Value]], Value]:
+    def call(args: list[Value], kwargs: dict[str, Value]) -> Value:
+        try:
+            result = function(*(to_python(a) for a in args),
+                              **{k: to_python(v) for k, v in kwargs.items()})
+        except Exception:
+            return UNKNOWN
+        if isinstance(result, list | tuple) and len(result) > MAX_SEQUENCE_LENGTH:
+            return UNKNOWN
+        return from_python(result)
+    return call
+
+
+def _sequence_of(kind: str) -> Callable[[list[Value], dict[str, Value]], Value]:
+    def call(args: list[Value], kwargs: dict[str, Value]) -> Value:
+        if not args:
+            return Seq((), kind)  # type: ignore[arg-type]
+        items = _iteration_items(args[0])
+        if items is None:
+            return UNKNOWN
+        return Seq(tuple(items), kind)  # type: ignore[arg-type]
+    return call
+
+
+def _string_method(text: str, name: str, args: list[Value]) -> Value:
+    if name in ("lower", "upper", "strip") and not args:
+        return Const(getattr(text, name)())
+    return UNKNOWN
+
+
+def _int(x: object) -> int:
+    if isinstance(x, float | int | str | bool):
+        return int(x)
+    raise TypeError
+
+
+BUILTIN_FUNCTIONS: dict[str, Callable[[list[Value], dict[str, Value]], Value]] = {
+    "range": _builtin_range,
+    "len": _builtin_len,
+    "tuple": _sequence_of("tuple"),
+    "list": _sequence_of("list"),
+    "int": _pure(_int),
+    "float": _pure(float),
+    "abs": _pure(abs),
+    "min": _pure(min),
+    "max": _pure(max),
+    "sum": _pure(sum),
+    "round": _pure(round),
+    "str": _pure(str),
+    "bool": _pure(bool),
+}
+
+_BINOPS: dict[type, Callable[[object, object], object]] = {
+    ast.Add: lambda a, b: a + b,  # type: ignore[operator]
+    ast.Sub: lambda a, b: a - b,  # type: ignore[operator]
+    ast.Mult: lambda a, b: a * b,  # type: ignore[operator]
+    ast.Div: lambda a, b: a / b,  # type: ignore[operator]
+    ast.FloorDiv: lambda a, b: a // b,  # type: ignore[operator]
+    ast.Mod: lambda a, b: a % b,  # type: ignore[operator]
+    ast.Pow: lambda a, b: a**b,  # type: ignore[operator]
+    ast.LShift: lambda a, b: a << b,  # type: ignore[operator]
+    ast.RShift: lambda a, b: a >> b,  # type: ignore[operator]
+    ast.BitOr: lambda a, b: a | b,  # type: ignore[operator]
+    ast.BitAnd: lambda a, b: a & b,  # type: ignore[operator]
+    ast.BitXor: lambda a, b: a ^ b,  # type: ignore[operator]
+}
+
+
+def _fold_constants(node: ast.expr, values: list[object]) -> object:
+    if isinstance(node, ast.BoolOp):
+        if isinstance(node.op, ast.And):
+            result: object = True
+            for v in values:
+                result = v
+                if not v:
+                    return v
+            return result
+        for v in values:
+            if v:
+                return v
+        return values[-1]
+    if isinstance(node, ast.Compare):
+        left = values[0]
+        for op, right in zip(node.ops, values[1:], strict=True):
+            if not _COMPARE[type(op)](left, right):
+                return False
+            left = right
+        return True
+    raise NotConstant
+
+
+_COMPARE: dict[type, Callable[[object, object], bool]] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,  # type: ignore[operator]
+    ast.LtE: lambda a, b: a <= b,  # type: ignore[operator]
+    ast.Gt: lambda a, b: a > b,  # type: ignore[operator]
+    ast.GtE: lambda a, b: a >= b,  # type: ignore[operator]
+    ast.Is: lambda a, b: a is b,
+    ast.IsNot: lambda a, b: a is not b,
+    ast.In: lambda a, b: a in b,  # type: ignore[operator]
+    ast.NotIn: lambda a, b: a not in b,  # type: ignore[operator]
+}

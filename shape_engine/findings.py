@@ -1,0 +1,81 @@
+"""What the engine reports: findings with ranges, related locations and fixes.
+
+Positions are 0-based lines and 0-based *code point* columns. Presenters convert: the CLI to
+1-based rows and columns, the language server to UTF-16 offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    character: int
+
+
+@dataclass(frozen=True, order=True)
+class Range:
+    start: Position
+    end: Position
+
+    @staticmethod
+    def of(line: int, col: int, end_line: int, end_col: int) -> Range:
+        return Range(Position(line, col), Position(end_line, end_col))
+
+    def contains(self, pos: Position) -> bool:
+        return self.start <= pos <= self.end
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Applicability(str, Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text in `range` with `content` (an empty range inserts)."""
+
+    range: Range
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+
+@dataclass(frozen=True)
+class Related:
+    """A place that explains a finding, e.g. the layer or data that produced a shape."""
+
+    range: Range
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    range: Range
+    related: tuple[Related, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    # The fix a user most likely wants; an index into `fixes`.
+    preferred_fix: int | None = None
+
+    @property
+    def fix(self) -> Fix | None:
+        if self.preferred_fix is None or not self.fixes:
+            return None
+        return self.fixes[self.preferred_fix]

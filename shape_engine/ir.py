@@ -1,0 +1,110 @@
+"""The model IR: Sequential models, their layers and what the program does with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shape_engine.findings import Range
+from shape_engine.values import Value
+
+
+@dataclass(eq=False)
+class LayerCall:
+    """A layer constructor call, e.g. `layers.Conv2D(32, 3, activation="relu")`."""
+
+    # Canonical Keras class name ("Conv2D" for Convolution2D too); None when not modelled.
+    kind: str | None
+    written_name: str  # the class name as written, for messages ("Convolution2D")
+    label: str  # short source text for messages, e.g. "Dense(128)"
+    range: Range
+    args: tuple[Value, ...]
+    kwargs: dict[str, Value]
+    arg_ranges: tuple[Range, ...]
+    kwarg_ranges: dict[str, Range]  # the whole `name=value`
+    kwarg_value_ranges: dict[str, Range]
+    # *args or **kwargs present: the arguments are not fully known.
+    has_unpacking: bool = False
+    file: str | None = None  # None: the document being analysed
+
+    def argument_range(self, name: str, position: int | None = None) -> Range:
+        if name in self.kwarg_value_ranges:
+            return self.kwarg_value_ranges[name]
+        if position is not None and position < len(self.arg_ranges):
+            return self.arg_ranges[position]
+        return self.range
+
+
+@dataclass(eq=False)
+class LayerEntry:
+    """One layer of a model as the program placed it: list element or `model.add` argument."""
+
+    # The layer call, a nested model, or None for an object the engine cannot see into.
+    layer: LayerCall | ModelIR | None
+    range: Range
+
+
+@dataclass(eq=False)
+class CompileCall:
+    range: Range
+    kwargs: dict[str, Value]
+    kwarg_value_ranges: dict[str, Range]
+    args: tuple[Value, ...] = ()
+    arg_ranges: tuple[Range, ...] = ()
+
+
+@dataclass(eq=False)
+class TrainingCall:
+    """fit / evaluate / predict / *_on_batch / __call__ on a model."""
+
+    method: str
+    range: Range  # the whole call
+    method_range: Range  # the attribute name or callee
+    args: tuple[Value, ...]
+    kwargs: dict[str, Value]
+    arg_ranges: tuple[Range, ...]
+    kwarg_value_ranges: dict[str, Range]
+    # Whether compile() was seen on this model before this call (in program order).
+    compiled_before: bool = False
+    certain: bool = True  # False inside branches/loops whose path is unknown
+
+    def argument(self, name: str, position: int) -> tuple[Value | None, Range | None]:
+        if name in self.kwargs:
+            return self.kwargs[name], self.kwarg_value_ranges.get(name)
+        if position < len(self.args):
+            return self.args[position], self.arg_ranges[position]
+        return None, None
+
+
+@dataclass(eq=False)
+class BuildCall:
+    range: Range
+    shape: Value
+    shape_range: Range
+
+
+@dataclass(eq=False)
+class ModelIR:
+    """A Sequential model, from its construction through every later mutation."""
+
+    name: str  # the variable it was first bound to, or its `name=`
+    range: Range  # the Sequential(...) call
+    callee_range: Range
+    entries: list[LayerEntry] = field(default_factory=list)
+    # From this entry on, the stack may differ from `entries`: layers were added or removed by
+    # code the engine cannot follow (a branch, an unknown function the model was handed to).
+    opaque_from: int | None = None
+    builds: list[BuildCall] = field(default_factory=list)
+    compiles: list[CompileCall] = field(default_factory=list)
+    trainings: list[TrainingCall] = field(default_factory=list)
+    # Where entries can be inserted as list elements (None for the model.add style).
+    list_range: Range | None = None
+    file: str | None = None
+
+    @property
+    def opaque(self) -> bool:
+        return self.opaque_from is not None
+
+    def lose_track(self, from_entry: int | None = None) -> None:
+        """What happens to the stack from `from_entry` (default: the end) on is unknown."""
+        at = len(self.entries) if from_entry is None else max(from_entry, 0)
+        self.opaque_from = at if self.opaque_from is None else min(self.opaque_from, at)

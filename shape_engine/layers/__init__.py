@@ -1,0 +1,26 @@
+"""Layer rules, one module per layer family as in Keras' own `keras/layers/` tree.
+
+Importing this package registers every rule in `RULES` (kind -> rule) and every spelling
+(`Convolution2D`, `MaxPool2D`, ...) in `ALIASES` (written name -> kind).
+"""
+
+from shape_engine.layers import (  # noqa: F401  (imported for their registrations)
+    activations,
+    convolutional,
+    core,
+    normalization,
+    pooling,
+    preprocessing,
+    recurrent,
+    regularization,
+    reshaping,
+)
+from shape_engine.layers.base import ALIASES, RULES, LayerArgs, LayerOutput, LayerRule
+
+# Layers that take a list of tensors: they cannot be a step of a Sequential.
+MULTI_INPUT_LAYERS = frozenset(
+    {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+     "Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention"}
+)
+
+__all__ = ["ALIASES", "MULTI_INPUT_LAYERS", "RULES", "LayerArgs", "LayerOutput", "LayerRule"]

@@ -1,0 +1,234 @@
+"""What a layer rule sees and returns, and the helpers rules share.
+
+A rule is a small function `(args, input_shape) -> LayerOutput`, registered with
+`@layer_rule("Conv2D", aliases=("Convolution2D",), params=("filters", "kernel_size", ...))`.
+`params` names the constructor's positional parameters in Keras' order, so `args` can read
+positional and keyword arguments alike.
+
+A rule raises `Unknowable` (through `args` or `known`) when what it needs is not known
+statically: the layer's output is then unknown and nothing downstream is checked. It raises
+`Refusal` for what Keras itself refuses when it builds the layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from shape_engine.shapes import Dim, MaybeShape, Shape
+from shape_engine.values import NotConstant, to_python
+
+if TYPE_CHECKING:
+    from shape_engine.ir import LayerCall, ModelIR
+    from shape_engine.rule import Rule
+
+T = TypeVar("T")
+
+
+class Unknowable(Exception):
+    """What the rule needs cannot be known statically: the output is unknown."""
+
+
+class Refusal(Exception):
+    """Keras refuses to build this layer.
+
+    `needs` (input refusals): what the layer needs of its input, e.g. "a 4-D input (batch,
+    height, width, channels)"; the interpreter names the layer and the producer around it.
+    `message` (everything else): the full sentence. `argument` points the range at that argument.
+    """
+
+    def __init__(self, rule: Rule, message: str | None = None, *, needs: str | None = None,
+                 argument: str | None = None) -> None:
+        super().__init__(message or needs or rule.summary)
+        self.rule = rule
+        self.message = message
+        self.needs = needs
+        self.argument = argument
+
+
+@dataclass(frozen=True)
+class LayerOutput:
+    shape: MaybeShape
+    params: int | None = 0
+    # Several outputs (return_state=True, Bidirectional(merge_mode=None)): the next layer breaks.
+    multiple_outputs: bool = False
+
+
+_MISSING = object()
+
+
+class LayerArgs:
+    """The arguments of one layer call, positional or keyword, as Python constants."""
+
+    def __init__(self, call: LayerCall, params: tuple[str, ...]) -> None:
+        self.call = call
+        self.params = params
+
+    @property
+    def written_name(self) -> str:
+        return self.call.written_name
+
+    def given(self, name: str) -> bool:
+        if name in self.call.kwargs:
+            return True
+        return name in self.params and self.params.index(name) < len(self.call.args)
+
+    def raw(self, name: str, default: object = _MISSING) -> object:
+        """The constant value, `default` when not given; Unknowable when not a constant."""
+        if name in self.call.kwargs:
+            value = self.call.kwargs[name]
+        elif name in self.params and self.params.index(name) < len(self.call.args):
+            value = self.call.args[self.params.index(name)]
+        elif self.call.has_unpacking:
+            raise Unknowable(name)
+        elif default is _MISSING:
+            raise Unknowable(name)
+        else:
+            return default
+        try:
+            return to_python(value)
+        except NotConstant:
+            raise Unknowable(name) from None
+
+    def int(self, name: str, default: object = _MISSING) -> int:
+        value = self.raw(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Unknowable(name)
+        return value
+
+    def optional_int(self, name: str) -> int | None:
+        value = self.raw(name, None)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Unknowable(name)
+        return value
+
+    def float(self, name: str, default: object = _MISSING) -> float:
+        value = self.raw(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Unknowable(name)
+        return float(value)
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self.raw(name, default)
+        if not isinstance(value, bool | int):
+            raise Unknowable(name)
+        return bool(value)
+
+    def str(self, name: str, default: object = _MISSING) -> str:
+        value = self.raw(name, default)
+        if not isinstance(value, str):
+            raise Unknowable(name)
+        return value
+
+    def optional_str(self, name: str) -> str | None:
+        value = self.raw(name, None)
+        if value is not None and not isinstance(value, str):
+            raise Unknowable(name)
+        return value
+
+    def ints(self, name: str, count: int, default: object = _MISSING) -> tuple[int, ...]:
+        """An int or a tuple/list of `count` ints (kernel sizes, strides, ...), as a tuple."""
+        value = self.raw(name, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (value,) * count
+        if isinstance(value, tuple | list) and len(value) == count and all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value):
+            return tuple(value)
+        raise Unknowable(name)
+
+    def shape_tuple(self, name: str, default: object = _MISSING) -> tuple[Dim, ...]:
+        """A tuple of dims, None allowed (Input shapes, Reshape targets)."""
+        value = self.raw(name, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (value,)
+        if isinstance(value, tuple | list) and all(
+                v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value):
+            return tuple(value)
+        raise Unknowable(name)
+
+    def layer(self, name: str) -> LayerCall | ModelIR | None:
+        """A layer given as an argument (Bidirectional's `layer`); None when not a known one."""
+        from shape_engine.values import LayerValue, ModelValue
+
+        if name in self.call.kwargs:
+            value = self.call.kwargs[name]
+        elif name in self.params and self.params.index(name) < len(self.call.args):
+            value = self.call.args[self.params.index(name)]
+        else:
+            return None
+        if isinstance(value, LayerValue):
+            return value.call
+        if isinstance(value, ModelValue):
+            return value.model
+        return None
+
+    def data_format(self) -> str:
+        value = self.raw("data_format", None)
+        if value is None:
+            return "channels_last"
+        if value not in ("channels_last", "channels_first"):
+            raise Unknowable("data_format")
+        return str(value)
+
+
+def known(value: T | None) -> T:
+    """The value, or Unknowable when it is None (an unknown dim)."""
+    if value is None:
+        raise Unknowable("dimension")
+    return value
+
+
+def rank_name(rank: int) -> str:
+    return f"{rank}-D"
+
+
+def spatial_layout(spatial: int, data_format: str) -> str:
+    names = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}[spatial]
+    if data_format == "channels_first":
+        return "(batch, channels, " + ", ".join(names) + ")"
+    return "(batch, " + ", ".join(names) + ", channels)"
+
+
+def split_channels(x: Shape, data_format: str) -> tuple[tuple[Dim, ...], Dim]:
+    """(spatial dims, channel dim) of a batched spatial input."""
+    if data_format == "channels_first":
+        return tuple(x[2:]), x[1]
+    return tuple(x[1:-1]), x[-1]
+
+
+def join_channels(batch: Dim, spatial: tuple[Dim, ...], channels: Dim,
+                  data_format: str) -> Shape:
+    if data_format == "channels_first":
+        return (batch, channels, *spatial)
+    return (batch, *spatial, channels)
+
+
+Rule_ = Callable[[LayerArgs, Shape], LayerOutput]
+
+
+@dataclass(frozen=True)
+class LayerRule:
+    kind: str
+    params: tuple[str, ...]
+    compute: Rule_
+    # Rules for layers whose output is known without an input (Input, InputLayer).
+    needs_input: bool = True
+
+
+RULES: dict[str, LayerRule] = {}
+ALIASES: dict[str, str] = {}
+
+
+def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
+               needs_input: bool = True) -> Callable[[Rule_], Rule_]:
+    def register(compute: Rule_) -> Rule_:
+        if kind in RULES:
+            raise ValueError(f"layer rule {kind} registered twice")
+        RULES[kind] = LayerRule(kind, params, compute, needs_input)
+        for name in (kind, *aliases):
+            ALIASES[name] = kind
+        return compute
+    return register

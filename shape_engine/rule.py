@@ -1,0 +1,46 @@
+"""A rule: one stable code with its severity, a one-line summary and the why, like ruff's.
+
+Check modules declare their rules with `Rule(...)`; `all_rules()` lists them for the docs
+table and the server's code descriptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shape_engine.findings import Finding, Fix, Range, Related, Severity
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    explanation: str
+
+    def __post_init__(self) -> None:
+        if self.code in _REGISTRY:
+            raise ValueError(f"duplicate rule code {self.code}")
+        _REGISTRY[self.code] = self
+
+    def finding(
+        self,
+        message: str,
+        at: Range,
+        related: tuple[Related, ...] = (),
+        fixes: tuple[Fix, ...] = (),
+        preferred_fix: int | None = None,
+    ) -> Finding:
+        if fixes and preferred_fix is None:
+            preferred_fix = 0
+        return Finding(self.code, self.severity, message, at, related, fixes, preferred_fix)
+
+
+def all_rules() -> list[Rule]:
+    # Importing the check families registers their rules.
+    import shape_engine.checks  # noqa: F401
+
+    return sorted(_REGISTRY.values(), key=lambda r: r.code)

@@ -77,7 +77,15 @@ def _parse(text: str, index: LineIndex) -> ast.Module | Finding:
 
 
 def _interpret_models(models: list[ModelIR]) -> list[ModelReport]:
-    return [interpret(model, _first_data_shape(model)) for model in models]
+    reports = [interpret(model, _first_data_shape(model)) for model in models]
+    # A model with no input of its own, used as a layer of another, is built by that use.
+    outer_inputs: dict[int, tuple[int | None, ...]] = {}
+    for report in reports:
+        for nested in report.nested:
+            if nested.input_shape is not None:
+                outer_inputs.setdefault(id(nested.model), nested.input_shape)
+    return [interpret(r.model, outer_input=outer_inputs[id(r.model)])
+            if r.input_origin is None and id(r.model) in outer_inputs else r for r in reports]
 
 
 def _first_data_shape(model: ModelIR) -> tuple[int | None, ...] | None:

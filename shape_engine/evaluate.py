@@ -283,8 +283,9 @@ class Evaluator:
     def _bind(self, target: ast.expr, value: Value, value_node: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
             self.scope.vars[target.id] = value
-            if isinstance(value, ModelValue) and value.model.name == "":
-                value.model.name = target.id
+            if isinstance(value, ModelValue) and not value.model.variable:
+                value.model.variable = target.id
+                value.model.name = value.model.name or target.id
             if isinstance(value, ArrayValue) and self.file is None:
                 self.program.data.append(
                     DataBinding(target.id, self.index.range_of(target), value))
@@ -495,6 +496,10 @@ class Evaluator:
     def _binop(self, op: ast.operator, left: Value, right: Value) -> Value:
         if isinstance(left, ArrayValue) or isinstance(right, ArrayValue):
             return arrays.binop(op, left, right)
+        if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(op, ast.Add):
+            if len(left.items) + len(right.items) > MAX_SEQUENCE_LENGTH:
+                return UNKNOWN
+            return Seq(left.items + right.items, left.kind)
         try:
             a, b = to_python(left), to_python(right)
         except NotConstant:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shape_engine.checks.build import (
+    INVALID_ARGUMENT,
     MULTI_INPUT_LAYER,
     MULTIPLE_OUTPUTS,
     SECOND_INPUT,
@@ -45,6 +46,8 @@ class ModelReport:
     findings: list[Finding] = field(default_factory=list)
     # Keras refuses to build the model (the first refusal is among `findings`).
     refused: bool = False
+    # Reports of the Sequential models used as layers of this one, with the input they get.
+    nested: list[ModelReport] = field(default_factory=list)
 
     @property
     def output_shape(self) -> MaybeShape:
@@ -68,14 +71,18 @@ class ModelReport:
         return self.input_origin == "declared"
 
 
-def interpret(model: ModelIR, data_shape: MaybeShape = None) -> ModelReport:
+def interpret(model: ModelIR, data_shape: MaybeShape = None,
+              outer_input: MaybeShape = None) -> ModelReport:
     """Shapes and parameter counts of every layer, and the first refusal Keras would raise.
 
-    `data_shape` is the shape of the first data the program feeds the model, used only when
-    the model declares no input (Keras then builds it from that data).
+    When the model declares no input, Keras builds it from what it first receives: the first
+    data the program feeds it (`data_shape`, a data array's shape) or, for a model used as a
+    layer of another, that model's tensor (`outer_input`, a batch shape).
     """
     entries = list(model.entries)
     origin, shape, first = _input_of(model, entries, data_shape)
+    if origin is None and outer_input is not None:
+        origin, shape = "nested", outer_input
     report = ModelReport(model, origin, shape)
     if first and entries and _is_input_entry(entries[0]):
         report.layers.append(LayerReport(entries[0], _label(entries[0]), None, shape, 0))
@@ -132,8 +139,14 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                 at=entry.range))
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
+        refusal = _constructor_refusal(layer) if isinstance(layer, LayerCall) else None
+        if refusal is not None:
+            _refuse(report, entry, refusal)
+            report.layers.append(LayerReport(entry, label, shape, None, None))
+            continue
         if isinstance(layer, ModelIR):
             nested = _nested(layer, shape, report, depth)
+            report.nested.append(nested)
             report.layers.append(LayerReport(entry, label, shape, nested.output_shape,
                                               nested.total_params))
             shape = nested.output_shape
@@ -164,6 +177,16 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.model.entries):
         return None
     return shape
+
+
+def _constructor_refusal(layer: LayerCall) -> Finding | None:
+    """Arguments Keras 3 refuses when the layer object is created, wherever it is used."""
+    if "batch_input_shape" in layer.kwargs and layer.kind != "InputLayer":
+        return INVALID_ARGUMENT.finding(
+            f"{layer.written_name} does not accept batch_input_shape in Keras 3; declare the "
+            "input first with keras.Input(batch_shape=...)",
+            at=layer.kwarg_ranges["batch_input_shape"])
+    return None
 
 
 def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,

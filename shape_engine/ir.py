@@ -86,9 +86,10 @@ class BuildCall:
 class ModelIR:
     """A Sequential model, from its construction through every later mutation."""
 
-    name: str  # the variable it was first bound to, or its `name=`
+    name: str  # its `name=`, else the variable it was first bound to
     range: Range  # the Sequential(...) call
     callee_range: Range
+    variable: str = ""  # the variable it was first bound to
     entries: list[LayerEntry] = field(default_factory=list)
     # From this entry on, the stack may differ from `entries`: layers were added or removed by
     # code the engine cannot follow (a branch, an unknown function the model was handed to).

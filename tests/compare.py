@@ -37,9 +37,10 @@ def assert_agrees(source: str, oracle: Oracle, *, expect_error: str | None = Non
     if result.raised:
         assert errors, "Keras raised but the engine found nothing" + context
         assert result.error_line_top is not None
-        first, last = _statement_span(source, result.error_line_top)
+        spans = [_statement_span(source, line)
+                 for line in (result.error_line_top, result.error_line) if line is not None]
         lines = [int(e.rsplit("@", 1)[1]) for e in errors]
-        assert any(first <= line <= last for line in lines), (
+        assert any(first <= line <= last for line in lines for first, last in spans), (
             "the engine's error is not on the statement Keras raised at" + context)
         if expect_error is not None:
             assert errors[0].startswith(expect_error), context
@@ -67,7 +68,7 @@ def assert_agrees(source: str, oracle: Oracle, *, expect_error: str | None = Non
 
 def _report_named(analysis: Analysis, name: str) -> ModelReport | None:
     for report in analysis.models:
-        if report.model.name == name:
+        if report.model.variable == name:
             return report
     return None
 

@@ -20,8 +20,9 @@ INPUT_LAYER_PARAMS = ("shape", "batch_size", "dtype", "sparse", "batch_shape", "
 
 
 def _input_shape(args: LayerArgs) -> LayerOutput:
-    if args.raw("batch_shape", None) is not None:
-        return LayerOutput(args.shape_tuple("batch_shape"), 0)
+    for name in ("batch_shape", "batch_input_shape"):
+        if args.raw(name, None) is not None:
+            return LayerOutput(args.shape_tuple(name), 0)
     for name in ("shape", "input_shape"):
         if args.raw(name, None) is not None:
             return LayerOutput((args.optional_int("batch_size"), *args.shape_tuple(name)), 0)

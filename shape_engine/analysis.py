@@ -54,7 +54,9 @@ def analyze_source(text: str, path: str | None = None,
         for check in model_checks():
             findings.extend(check(report, document))
     local_reports = _distinct(r for r in reports if r.model.file is None)
-    return Analysis(text, path, _distinct_findings(findings), local_reports, program.data)
+    # Findings inside imported modules are reported by those modules' own analyses.
+    local_findings = [f for f in findings if f.file is None]
+    return Analysis(text, path, _distinct_findings(local_findings), local_reports, program.data)
 
 
 def _parse(text: str, index: LineIndex) -> ast.Module | Finding:

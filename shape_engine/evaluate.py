@@ -187,7 +187,7 @@ class Evaluator:
         elif isinstance(stmt, ast.ImportFrom):
             self._import_from(stmt)
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            self.scope.vars[stmt.name] = FunctionValue(stmt, self.scope, self.file)
+            self.scope.vars[stmt.name] = FunctionValue(stmt, self.scope, self.file, self.index)
         elif isinstance(stmt, ast.ClassDef):
             self.scope.vars[stmt.name] = UNKNOWN
         elif isinstance(stmt, ast.Return):
@@ -411,7 +411,7 @@ class Evaluator:
             body, orelse = self._eval(node.body), self._eval(node.orelse)
             return body if _same(body, orelse) else UNKNOWN
         if isinstance(node, ast.Lambda):
-            return FunctionValue(node, self.scope, self.file)
+            return FunctionValue(node, self.scope, self.file, self.index)
         if isinstance(node, ast.NamedExpr):
             value = self._eval(node.value)
             self._bind(node.target, value, node.value)
@@ -706,7 +706,7 @@ class Evaluator:
             model.compiles.append(CompileCall(
                 self._range(node), kwargs,
                 {k.arg: self._range(k.value) for k in node.keywords if k.arg},
-                tuple(args), tuple(self._range(a) for a in node.args)))
+                tuple(args), tuple(self._range(a) for a in node.args), file=self.file))
             return Const(None)
         if name in TRAINING_METHODS:
             self._record_training(model, name, node, args, kwargs)
@@ -746,20 +746,17 @@ class Evaluator:
                        use_defaults: bool = False) -> Value:
         if self._call_depth >= MAX_CALL_DEPTH:
             return UNKNOWN
-        if fn.file != self.file:
-            # A function from another module: its models belong to that file, and its own
-            # findings are reported there; here it only gives values.
-            pass
         scope = Scope(fn.scope if isinstance(fn.scope, Scope) else None)
         self._bind_parameters(fn.node, scope, args, kwargs, use_defaults)
+        saved_scope, saved_file, saved_index = self.scope, self.file, self.index
+        # The body's nodes belong to the defining module: its ranges, its models.
+        self.scope, self.file = scope, fn.file
+        self.index = fn.index if isinstance(fn.index, LineIndex) else self.index
         if isinstance(fn.node, ast.Lambda):
-            saved_scope, self.scope = self.scope, scope
             try:
                 return self._eval(fn.node.body)
             finally:
-                self.scope = saved_scope
-        saved_scope, saved_file, saved_index = self.scope, self.file, self.index
-        self.scope = scope
+                self.scope, self.file, self.index = saved_scope, saved_file, saved_index
         self._call_depth += 1
         self._function_returns.append([])
         try:

@@ -61,6 +61,7 @@ class Related:
 
     range: Range
     message: str
+    file: str | None = None  # None: the document being analysed
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,9 @@ class Finding:
     fixes: tuple[Fix, ...] = ()
     # The fix a user most likely wants; an index into `fixes`.
     preferred_fix: int | None = None
+    # The module the range is in, when it is not the document being analysed (a model built
+    # in an imported module): such findings belong to that module's own analysis.
+    file: str | None = None
 
     @property
     def fix(self) -> Fix | None:

@@ -136,7 +136,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
                 f"{label} receives a list of tensors: {previous} returns its output and its "
                 "states (return_state=True); a Sequential layer takes one tensor",
-                at=entry.range))
+                at=entry.range, file=report.model.file))
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
         refusal = _constructor_refusal(layer) if isinstance(layer, LayerCall) else None
@@ -153,13 +153,14 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
         elif isinstance(layer, LayerCall) and layer.kind in INPUT_KINDS:
             _refuse(report, entry, SECOND_INPUT.finding(
                 f"{label} comes after the first layer: a Sequential model has one input, "
-                "declared first", at=entry.range))
+                "declared first", at=entry.range, file=report.model.file))
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
         elif isinstance(layer, LayerCall) and layer.kind in MULTI_INPUT_LAYERS:
             _refuse(report, entry, MULTI_INPUT_LAYER.finding(
                 f"{layer.written_name} needs a list of input tensors, but in a Sequential model "
-                f"it receives only {previous}'s output; use the functional API", at=entry.range))
+                f"it receives only {previous}'s output; use the functional API", at=entry.range,
+                file=report.model.file))
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
         elif isinstance(layer, LayerCall) and layer.kind in RULES and shape is not None:
@@ -185,7 +186,7 @@ def _constructor_refusal(layer: LayerCall) -> Finding | None:
         return INVALID_ARGUMENT.finding(
             f"{layer.written_name} does not accept batch_input_shape in Keras 3; declare the "
             "input first with keras.Input(batch_shape=...)",
-            at=layer.kwarg_ranges["batch_input_shape"])
+            at=layer.kwarg_ranges["batch_input_shape"], file=layer.file)
     return None
 
 
@@ -221,8 +222,9 @@ def _finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape: Shape
     else:
         message = refusal.message or refusal.rule.summary
         at = layer.argument_range(refusal.argument) if refusal.argument else layer.range
-    related = () if at == entry.range else (Related(entry.range, f"{layer.label} is added here"),)
-    return refusal.rule.finding(message, at, related=related if layer.file is None else ())
+    related = () if at == entry.range else (Related(entry.range, f"{layer.label} is added here",
+                                                    layer.file),)
+    return refusal.rule.finding(message, at, related=related, file=layer.file)
 
 
 def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int) -> ModelReport:

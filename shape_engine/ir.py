@@ -50,6 +50,7 @@ class CompileCall:
     kwarg_value_ranges: dict[str, Range]
     args: tuple[Value, ...] = ()
     arg_ranges: tuple[Range, ...] = ()
+    file: str | None = None  # None: the document being analysed
 
 
 @dataclass(eq=False)

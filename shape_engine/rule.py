@@ -33,10 +33,13 @@ class Rule:
         related: tuple[Related, ...] = (),
         fixes: tuple[Fix, ...] = (),
         preferred_fix: int | None = None,
+        file: str | None = None,
     ) -> Finding:
+        """A finding at `at`, in `file` when that is not the document being analysed."""
         if fixes and preferred_fix is None:
             preferred_fix = 0
-        return Finding(self.code, self.severity, message, at, related, fixes, preferred_fix)
+        return Finding(self.code, self.severity, message, at, related, fixes, preferred_fix,
+                       file)
 
 
 def all_rules() -> list[Rule]:

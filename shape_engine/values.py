@@ -66,7 +66,8 @@ class ModelValue(Value):
 class FunctionValue(Value):
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
     scope: object  # the defining Scope (kept opaque here to avoid a cycle)
-    file: str | None = None
+    file: str | None = None  # the defining module, None for the document being analysed
+    index: object = None  # the defining module's LineIndex
 
 
 @dataclass(frozen=True)

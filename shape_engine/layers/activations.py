@@ -1,24 +1,92 @@
-"""Activation layers: keras/layers/activations. Shape in, same shape out."""
+"""Activation layers: keras/layers/activations (Keras 3.15). Shape in, same shape out.
+
+What Keras refuses here are constructor arguments (an unknown activation name, negative ReLU
+bounds) and, for PReLU, a weight that cannot be sized.
+"""
 
 from __future__ import annotations
 
-from shape_engine.checks.build import UNKNOWN_REQUIRED_DIM
-from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, layer_rule
-from shape_engine.shapes import Shape
+import math
+
+from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
+from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, Unknowable, layer_rule
+from shape_engine.shapes import Dim, Shape
+
+# keras.activations.get accepts exactly these names (ALL_OBJECTS_DICT), case-sensitively.
+ACTIVATION_NAMES = frozenset({
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+    "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+    "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
+    "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh",
+    "tanh_shrink", "threshold",
+})
+
+_ABSENT = object()
 
 
-@layer_rule("Activation", params=("activation",))
+def _constant(args: LayerArgs, name: str, default: object) -> object:
+    """The argument's constant value, or _ABSENT when it is not known statically."""
+    try:
+        return args.raw(name, default)
+    except Unknowable:
+        return _ABSENT
+
+
+def check_activation(args: LayerArgs, name: str = "activation") -> None:
+    """Refuse what `keras.activations.get` refuses: unknown names, non-callable constants."""
+    value = _constant(args, name, None)
+    if value is _ABSENT or value is None:
+        return
+    if isinstance(value, str) and value in ACTIVATION_NAMES:
+        return
+    hint = ""
+    if isinstance(value, str) and value.lower() in ACTIVATION_NAMES:
+        hint = f" (names are case-sensitive: '{value.lower()}')"
+    raise Refusal(INVALID_ARGUMENT,
+                  f"{args.written_name} does not know the activation {value!r}{hint}",
+                  argument=name)
+
+
+def _check_not_negative(args: LayerArgs, name: str, default: object, *,
+                        allow_none: bool) -> None:
+    """A number argument Keras compares with 0 (`value < 0` raises ValueError or TypeError)."""
+    value = _constant(args, name, default)
+    if value is _ABSENT or (value is None and allow_none):
+        return
+    if isinstance(value, int | float) and not value < 0:
+        return
+    raise Refusal(INVALID_ARGUMENT,
+                  f"{args.written_name} needs `{name}` to be a number >= 0, got {value!r}",
+                  argument=name)
+
+
+@layer_rule("Activation", params=("activation",), check_args=check_activation)
 def activation(args: LayerArgs, x: Shape) -> LayerOutput:
+    check_activation(args)
     return LayerOutput(x, 0)
 
 
-@layer_rule("ReLU", params=("max_value", "negative_slope", "threshold"))
+def _relu_args(args: LayerArgs) -> None:
+    _check_not_negative(args, "max_value", None, allow_none=True)
+    _check_not_negative(args, "negative_slope", 0.0, allow_none=False)
+    _check_not_negative(args, "threshold", 0.0, allow_none=False)
+
+
+@layer_rule("ReLU", params=("max_value", "negative_slope", "threshold"), check_args=_relu_args)
 def relu(args: LayerArgs, x: Shape) -> LayerOutput:
+    _relu_args(args)
     return LayerOutput(x, 0)
 
 
-@layer_rule("LeakyReLU", params=("negative_slope",))
+def _leaky_relu_args(args: LayerArgs) -> None:
+    # The Keras 2 spelling `alpha` is still accepted (with a warning) and wins.
+    name = "alpha" if "alpha" in args.call.kwargs else "negative_slope"
+    _check_not_negative(args, name, 0.3, allow_none=False)
+
+
+@layer_rule("LeakyReLU", params=("negative_slope",), check_args=_leaky_relu_args)
 def leaky_relu(args: LayerArgs, x: Shape) -> LayerOutput:
+    _leaky_relu_args(args)
     return LayerOutput(x, 0)
 
 
@@ -29,20 +97,36 @@ def elu(args: LayerArgs, x: Shape) -> LayerOutput:
 
 @layer_rule("Softmax", params=("axis",))
 def softmax(args: LayerArgs, x: Shape) -> LayerOutput:
+    # The axis is only used when the layer runs: an out-of-range axis builds fine.
     return LayerOutput(x, 0)
+
+
+def _shared_axes(args: LayerArgs) -> list[int]:
+    value = args.raw("shared_axes", None)
+    if value is None:
+        return []
+    items = list(value) if isinstance(value, tuple | list) else [value]
+    axes = [int(a) for a in items if isinstance(a, int)]
+    if len(axes) != len(items):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `shared_axes` to be ints, got {value!r}",
+                      argument="shared_axes")
+    return axes
 
 
 @layer_rule("PReLU", params=("alpha_initializer", "alpha_regularizer", "alpha_constraint",
                              "shared_axes"))
 def prelu(args: LayerArgs, x: Shape) -> LayerOutput:
-    # One alpha per element of the non-batch dims, except along shared axes.
-    shared = args.raw("shared_axes", None)
-    shared_axes = {shared} if isinstance(shared, int) else set(shared or ())  # type: ignore[arg-type]
-    params = 1
-    for axis in range(1, len(x)):
-        if axis in shared_axes:
-            continue
-        if x[axis] is None:
-            raise Refusal(UNKNOWN_REQUIRED_DIM, needs="defined non-batch axes to size alpha")
-        params *= x[axis]  # type: ignore[operator]
-    return LayerOutput(x, params)
+    # Keras sizes alpha as the non-batch dims with each shared axis i set to 1 at index i - 1
+    # of that list, with Python's indexing: shared_axes=0 or -1 are legal and hit the end.
+    alpha: list[Dim] = list(x[1:])
+    for axis in _shared_axes(args):
+        if not -len(alpha) <= axis - 1 < len(alpha):
+            raise Refusal(INCOMPATIBLE_RANK,
+                          needs=f"an input with an axis {axis} to share (shared_axes)")
+        alpha[axis - 1] = 1
+    if any(d is None for d in alpha):
+        raise Refusal(UNKNOWN_REQUIRED_DIM,
+                      needs="defined non-batch axes to size alpha (or share the undefined "
+                      "ones with shared_axes)")
+    return LayerOutput(x, math.prod(d for d in alpha if d is not None))

@@ -36,23 +36,28 @@ class Refusal(Exception):
     `needs` (input refusals): what the layer needs of its input, e.g. "a 4-D input (batch,
     height, width, channels)"; the interpreter names the layer and the producer around it.
     `message` (everything else): the full sentence. `argument` points the range at that argument.
+    `detail` (with `needs`) follows the received shape, e.g. "128 elements".
     """
 
     def __init__(self, rule: Rule, message: str | None = None, *, needs: str | None = None,
-                 argument: str | None = None) -> None:
+                 argument: str | None = None, detail: str | None = None) -> None:
         super().__init__(message or needs or rule.summary)
         self.rule = rule
         self.message = message
         self.needs = needs
         self.argument = argument
+        self.detail = detail
 
 
 @dataclass(frozen=True)
 class LayerOutput:
     shape: MaybeShape
     params: int | None = 0
-    # Several outputs (return_state=True, Bidirectional(merge_mode=None)): the next layer breaks.
+    # Several outputs (return_state=True, Bidirectional(merge_mode=None)): `shape` is then None
+    # (Keras reports no single output shape) and most next layers break.
     multiple_outputs: bool = False
+    # Completes "<layer> ..." in messages, e.g. "returns its output and its states as a list".
+    multiple_outputs_why: str = "returns several tensors as a list"
 
 
 _MISSING = object()
@@ -166,12 +171,18 @@ class LayerArgs:
         return None
 
     def data_format(self) -> str:
+        """Keras' `standardize_data_format`: case-insensitive, anything else is refused."""
         value = self.raw("data_format", None)
         if value is None:
-            return "channels_last"
-        if value not in ("channels_last", "channels_first"):
-            raise Unknowable("data_format")
-        return str(value)
+            return "channels_last"  # image_data_format() of a default Keras config
+        text = str(value).lower()
+        if text not in ("channels_last", "channels_first"):
+            from shape_engine.checks.build import INVALID_ARGUMENT
+
+            raise Refusal(INVALID_ARGUMENT,
+                          f"{self.written_name} needs data_format 'channels_last' or "
+                          f"'channels_first', got {value!r}", argument="data_format")
+        return text
 
 
 def known(value: T | None) -> T:
@@ -216,6 +227,9 @@ class LayerRule:
     compute: Rule_
     # Rules for layers whose output is known without an input (Input, InputLayer).
     needs_input: bool = True
+    # What the layer's constructor refuses, checked even when no input shape is known
+    # (Keras raises those when the layer object is created). Raises Refusal or Unknowable.
+    check_args: Callable[[LayerArgs], object] | None = None
 
 
 RULES: dict[str, LayerRule] = {}
@@ -223,11 +237,13 @@ ALIASES: dict[str, str] = {}
 
 
 def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
-               needs_input: bool = True) -> Callable[[Rule_], Rule_]:
+               needs_input: bool = True,
+               check_args: Callable[[LayerArgs], object] | None = None
+               ) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
         if kind in RULES:
             raise ValueError(f"layer rule {kind} registered twice")
-        RULES[kind] = LayerRule(kind, params, compute, needs_input)
+        RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args)
         for name in (kind, *aliases):
             ALIASES[name] = kind
         return compute

@@ -1,3 +1,156 @@
-"""normalization layers: see shape_engine/layers/base.py for how a rule is written."""
+"""BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization.
+
+Mirrors keras/src/layers/normalization (Keras 3.15). The output keeps the input's shape; what
+can fail is the axis (outside the input's rank: an IndexError in `build`) and the size of the
+weights, which must be known (a None axis is refused when the variable is created).
+"""
 
 from __future__ import annotations
+
+import math
+
+from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
+from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, layer_rule
+from shape_engine.shapes import Dim, Shape
+
+_INITIALIZERS = ("beta_initializer", "gamma_initializer")
+
+
+def _truthy(args: LayerArgs, name: str, default: bool) -> bool:
+    """Keras tests these flags with `if self.center:`, so any constant has a truth value."""
+    return bool(args.raw(name, default))
+
+
+def _refuse_axis(args: LayerArgs, value: object, expected: str) -> Refusal:
+    return Refusal(INVALID_ARGUMENT,
+                   f"{args.written_name} needs `axis` to be {expected}, got {value!r}",
+                   argument="axis")
+
+
+def _rank_refusal(axis: float) -> Refusal:
+    rank = math.floor(axis) + 1 if axis >= 0 else math.ceil(-axis)
+    return Refusal(INCOMPATIBLE_RANK, needs=f"an input of rank {rank} or more for axis={axis}")
+
+
+def _axis_size(x: Shape, axis: int) -> Dim:
+    """input_shape[axis], refused as the IndexError Keras' build raises."""
+    if not -len(x) <= axis < len(x):
+        raise _rank_refusal(axis)
+    return x[axis]
+
+
+def _defined(x: Shape, axis: int, purpose: str) -> int:
+    size = _axis_size(x, axis)
+    if size is None:
+        batch = " (axis 0 is the batch axis)" if axis in (0, -len(x)) else ""
+        raise Refusal(UNKNOWN_REQUIRED_DIM, needs=f"a defined axis {axis}{batch} to size {purpose}")
+    return size
+
+
+def _batch_norm_axis(args: LayerArgs) -> int:
+    """BatchNormalization calls int(axis) in its constructor (so 1.7 is axis 1)."""
+    value = args.raw("axis", -1)
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        raise _refuse_axis(args, value, "one int") from None
+
+
+@layer_rule("BatchNormalization", params=(
+    "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
+    "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
+    "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm", "renorm_clipping",
+    "renorm_momentum", "synchronized"), check_args=_batch_norm_axis)
+def batch_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    axis = _batch_norm_axis(args)
+    channels = _defined(x, axis, "its weights")
+    # gamma and beta when enabled, the moving mean and variance always, and three more
+    # non-trainable statistics with renorm; count_params() counts them all.
+    per_channel = (_truthy(args, "scale", True) + _truthy(args, "center", True) + 2
+                   + 3 * _truthy(args, "renorm", False))
+    return LayerOutput(x, per_channel * channels)
+
+
+def _axis_container(args: LayerArgs) -> object:
+    """LayerNormalization's constructor only checks that axis is an int or a list/tuple."""
+    value = args.raw("axis", -1)
+    if not isinstance(value, int | tuple | list):
+        raise _refuse_axis(args, value, "an int or a tuple of ints")
+    return value
+
+
+def _axes(args: LayerArgs, default: int) -> list[int]:
+    """An int or a list/tuple of ints, as LayerNormalization and UnitNormalization take it."""
+    value = args.raw("axis", default)
+    if isinstance(value, int):
+        return [int(value)]
+    if isinstance(value, tuple | list) and all(isinstance(a, int) for a in value):
+        return [int(a) for a in value]
+    raise _refuse_axis(args, value, "an int or a tuple of ints")
+
+
+@layer_rule("LayerNormalization", params=("axis", "epsilon", "center", "scale", *_INITIALIZERS),
+            check_args=_axis_container)
+def layer_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    axes = sorted(_axes(args, -1))
+    sizes = [_axis_size(x, axis) for axis in axes]
+    rms = _truthy(args, "rms_scaling", False)
+    weights = int(_truthy(args, "scale", True) or rms)
+    weights += int(_truthy(args, "center", True) and not rms)
+    if weights == 0:
+        return LayerOutput(x, 0)
+    for axis, size in zip(axes, sizes, strict=True):
+        if size is None:
+            _defined(x, axis, "gamma and beta")
+    return LayerOutput(x, weights * math.prod(s for s in sizes if s is not None))
+
+
+def _groups(args: LayerArgs) -> int:
+    groups = args.raw("groups", 32)
+    if not isinstance(groups, int) or (groups <= 0 and groups != -1):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `groups` to be a positive int (or -1 for "
+                      f"instance normalization), got {groups!r}", argument="groups")
+    return groups
+
+
+@layer_rule("GroupNormalization",
+            params=("groups", "axis", "epsilon", "center", "scale", *_INITIALIZERS),
+            check_args=_groups)
+def group_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    groups = _groups(args)
+    axis = args.raw("axis", -1)
+    if not isinstance(axis, int):
+        raise _refuse_axis(args, axis, "one int")
+    channels = _defined(x, int(axis), "gamma and beta")
+    groups = channels if groups == -1 else int(groups)
+    if channels < groups:
+        raise Refusal(INVALID_ARGUMENT,
+                      needs=f"at least {groups} channels on axis {axis} for groups={groups}",
+                      detail=f"{channels} channels")
+    if channels % groups != 0:
+        raise Refusal(INVALID_ARGUMENT,
+                      needs=f"a channel count on axis {axis} divisible by groups={groups}",
+                      detail=f"{channels} channels")
+    weights = _truthy(args, "scale", True) + _truthy(args, "center", True)
+    return LayerOutput(x, weights * channels)
+
+
+def _unit_axes(args: LayerArgs) -> list[object]:
+    """The constructor takes an int or a list/tuple; items are compared with the rank later."""
+    value = args.raw("axis", -1)
+    if isinstance(value, tuple | list):
+        return list(value)
+    if isinstance(value, int):
+        return [value]
+    raise _refuse_axis(args, value, "an int or a tuple of ints")
+
+
+@layer_rule("UnitNormalization", params=("axis",), check_args=_unit_axes)
+def unit_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    for axis in _unit_axes(args):
+        if not isinstance(axis, int | float):
+            raise _refuse_axis(args, args.raw("axis", -1), "an int or a tuple of ints")
+        if not -len(x) <= axis < len(x):
+            raise _rank_refusal(axis)
+    return LayerOutput(x, 0)

@@ -1,3 +1,114 @@
-"""pooling layers: see shape_engine/layers/base.py for how a rule is written."""
+"""Pooling: Max/AveragePooling1D/2D/3D and their Global versions (keras/layers/pooling).
+
+The window arithmetic is the convolutions' (`convolutional.window_output_length`). Pooling
+differs in what it checks: `padding` is compared as written (so 'SAME' is refused, unlike a
+Conv), and only when the layer is built; strides of 0 pass the constructor but fail the build.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shape_engine.checks.build import INVALID_ARGUMENT
+from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, layer_rule
+from shape_engine.layers.convolutional import (
+    Window,
+    parse_data_format,
+    require,
+    spatial_input,
+    standard_tuple,
+    window_output_length,
+    window_too_small,
+)
+from shape_engine.shapes import Shape
+
+_NO_DEFAULT = object()
+
+
+def _pool_padding(args: LayerArgs) -> str:
+    """Pooling reads padding as written: case matters, and nothing but the two names."""
+    value = args.raw("padding", "valid")
+    if value in ("valid", "same"):
+        return str(value)
+    hint = ""
+    if isinstance(value, str) and value.lower() in ("valid", "same"):
+        hint = f" (pooling padding names are case-sensitive: use '{value.lower()}')"
+    raise Refusal(INVALID_ARGUMENT,
+                  f"{args.written_name} needs padding 'valid' or 'same', got {value!r}{hint}",
+                  argument="padding")
+
+
+@dataclass(frozen=True)
+class PoolArguments:
+    pool: tuple[int, ...]
+    strides: tuple[int, ...]
+    data_format: str
+
+
+def pooling_arguments(args: LayerArgs, rank: int, pool_default: object) -> PoolArguments:
+    """BasePooling's constructor checks (padding is only read at build)."""
+    if pool_default is _NO_DEFAULT:
+        require(args, "pool_size")
+    pool_value = args.raw("pool_size", None if pool_default is _NO_DEFAULT else pool_default)
+    pool = standard_tuple(args, "pool_size", pool_value, rank)
+    stride_value = args.raw("strides", None)
+    # strides=None means pool_size; Keras lets strides of 0 through here.
+    strides = standard_tuple(args, "strides", pool_value if stride_value is None
+                             else stride_value, rank, allow_zero=True)
+    return PoolArguments(pool, strides, parse_data_format(args))
+
+
+def _pooling(args: LayerArgs, x: Shape, rank: int, pool_default: object) -> LayerOutput:
+    """BasePooling: constructor checks, then input_spec (exact rank), then the output shape."""
+    pooling = pooling_arguments(args, rank, pool_default)
+    data_format = pooling.data_format
+    spatial, channels = spatial_input(x, rank, data_format)
+    padding = _pool_padding(args)
+    if 0 in pooling.strides:
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs strides > 0, got "
+                      f"strides={args.raw('strides')!r}", argument="strides")
+    windows = tuple(Window(p, s) for p, s in zip(pooling.pool, pooling.strides, strict=True))
+    outputs = tuple(window_output_length(length, window, padding)
+                    for length, window in zip(spatial, windows, strict=True))
+    if padding == "valid":
+        window_too_small(spatial, windows, outputs, "pool")
+    batch = x[0]
+    if data_format == "channels_first":
+        return LayerOutput((batch, channels, *outputs), 0)
+    return LayerOutput((batch, *outputs, channels), 0)
+
+
+def _global_pooling(args: LayerArgs, x: Shape, rank: int) -> LayerOutput:
+    """BaseGlobalPooling: (batch, channels), or 1 on every spatial axis with keepdims."""
+    data_format = parse_data_format(args)
+    _, channels = spatial_input(x, rank, data_format)
+    keepdims = bool(args.raw("keepdims", False))
+    if not keepdims:
+        return LayerOutput((x[0], channels), 0)
+    ones = (1,) * rank
+    if data_format == "channels_first":
+        return LayerOutput((x[0], channels, *ones), 0)
+    return LayerOutput((x[0], *ones, channels), 0)
+
+
+POOL_PARAMS = ("pool_size", "strides", "padding", "data_format", "name")
+GLOBAL_PARAMS = ("data_format", "keepdims")
+
+
+def _register_pooling(kind: str, alias: str, rank: int, pool_default: object) -> None:
+    layer_rule(kind, params=POOL_PARAMS, aliases=(alias,),
+               check_args=lambda args: pooling_arguments(args, rank, pool_default))(
+        lambda args, x: _pooling(args, x, rank, pool_default))
+
+
+def _register_global(kind: str, alias: str, rank: int) -> None:
+    layer_rule(kind, params=GLOBAL_PARAMS, aliases=(alias,), check_args=parse_data_format)(
+        lambda args, x: _global_pooling(args, x, rank))
+
+
+for _rank in (1, 2, 3):
+    _register_pooling(f"MaxPooling{_rank}D", f"MaxPool{_rank}D", _rank, 2)
+    _register_pooling(f"AveragePooling{_rank}D", f"AvgPool{_rank}D", _rank, _NO_DEFAULT)
+    _register_global(f"GlobalMaxPooling{_rank}D", f"GlobalMaxPool{_rank}D", _rank)
+    _register_global(f"GlobalAveragePooling{_rank}D", f"GlobalAvgPool{_rank}D", _rank)

@@ -426,10 +426,12 @@ class Evaluator:
                 self._eval(child)
         return UNKNOWN
 
-    def _fold(self, node: ast.expr) -> Value:
+    def _fold(self, node: ast.Compare | ast.BoolOp) -> Value:
         """Comparisons and boolean operators over constants."""
         operands = [node.left, *node.comparators] if isinstance(node, ast.Compare) else node.values
         values = [self._eval(child) for child in operands]
+        if isinstance(node, ast.Compare) and any(isinstance(v, ArrayValue) for v in values):
+            return arrays.compare(values)
         try:
             consts = [to_python(v) for v in values]
         except NotConstant:
@@ -479,8 +481,8 @@ class Evaluator:
                 bounds = [self._eval(b) if b is not None else Const(None)
                           for b in (node.slice.lower, node.slice.upper, node.slice.step)]
                 try:
-                    lower, upper, step = (to_python(b) for b in bounds)
-                    return Seq(receiver.items[slice(lower, upper, step)], receiver.kind)  # type: ignore[misc]
+                    lower, upper, step = (_optional_int(to_python(b)) for b in bounds)
+                    return Seq(receiver.items[slice(lower, upper, step)], receiver.kind)
                 except (NotConstant, TypeError, ValueError):
                     return UNKNOWN
             if isinstance(index, Const) and isinstance(index.value, int) and not isinstance(
@@ -527,7 +529,7 @@ class Evaluator:
 
     def _unaryop(self, op: ast.unaryop, operand: Value) -> Value:
         if isinstance(operand, ArrayValue):
-            return operand if isinstance(op, ast.USub | ast.UAdd) else UNKNOWN
+            return arrays.unary(op, operand)
         try:
             value = to_python(operand)
         except NotConstant:
@@ -866,7 +868,9 @@ class _RangeValue(Value):
 
 def _builtin_range(args: list[Value], kwargs: dict[str, Value]) -> Value:
     try:
-        bounds = [to_python(a) for a in args]
+        bounds = [_optional_int(to_python(a)) for a in args]
+        if None in bounds:
+            return UNKNOWN
         result = range(*bounds)  # type: ignore[arg-type]
     except (NotConstant, TypeError, ValueError):
         return UNKNOWN
@@ -923,6 +927,12 @@ def _string_method(text: str, name: str, args: list[Value]) -> Value:
 def _int(x: object) -> int:
     if isinstance(x, float | int | str | bool):
         return int(x)
+    raise TypeError
+
+
+def _optional_int(x: object) -> int | None:
+    if x is None or (isinstance(x, int) and not isinstance(x, bool)):
+        return x
     raise TypeError
 
 

@@ -7,10 +7,12 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.source import SYNTAX_ERROR, UNDECODABLE_SOURCE
 from shape_engine.context import Document
 from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
+from shape_engine.fixes import keep_working_fixes
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
 from shape_engine.source import LineIndex, decode
@@ -40,7 +42,10 @@ def analyze_bytes(data: bytes, path: str | None = None,
 
 
 def analyze_source(text: str, path: str | None = None,
-                   resolver: ModuleResolver | None = None) -> Analysis:
+                   resolver: ModuleResolver | None = None, *,
+                   verify_fixes: bool = True) -> Analysis:
+    """`verify_fixes`: re-analyse the text with each fix applied and offer only the fixes
+    that really fix (see `fixes.keep_working_fixes`)."""
     index = LineIndex(text)
     tree = _parse(text, index)
     if isinstance(tree, Finding):
@@ -50,13 +55,15 @@ def analyze_source(text: str, path: str | None = None,
     reports = _interpret_models(program.models)
     findings: list[Finding] = []
     for report in reports:
-        findings.extend(report.findings)
+        findings.extend(with_build_fixes(report, document))
         for check in model_checks():
             findings.extend(check(report, document))
     local_reports = _distinct(r for r in reports if r.model.file is None)
     # Findings inside imported modules are reported by those modules' own analyses.
-    local_findings = [f for f in findings if f.file is None]
-    return Analysis(text, path, _distinct_findings(local_findings), local_reports, program.data)
+    local_findings = _distinct_findings([f for f in findings if f.file is None])
+    if verify_fixes:
+        local_findings = keep_working_fixes(local_findings, text, path, resolver)
+    return Analysis(text, path, local_findings, local_reports, program.data)
 
 
 def _parse(text: str, index: LineIndex) -> ast.Module | Finding:

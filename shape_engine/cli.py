@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report shape problems")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--fix", action="store_true",
+                       help="apply safe fixes in place and report what changed")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff, also apply fixes that may change meaning")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them")
     shapes = commands.add_parser("shapes", help="print a static model.summary() of every model")
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
@@ -101,6 +107,11 @@ def analyze_file(path: Path) -> Analysis:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.fix or args.diff:
+        from shape_engine.fix_files import fix_files
+
+        return fix_files(list(python_files(args.paths)), write=not args.diff,
+                         unsafe=args.unsafe_fixes, json_format=args.format == "json")
     results = [(path, analyze_file(path)) for path in python_files(args.paths)]
     found = any(f.severity in (Severity.ERROR, Severity.WARNING)
                 for _, analysis in results for f in analysis.findings)

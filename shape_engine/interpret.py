@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shape_engine.checks.build import (
+    INCOMPATIBLE_DIM,
+    INCOMPATIBLE_RANK,
     INVALID_ARGUMENT,
     MULTI_INPUT_LAYER,
     MULTIPLE_OUTPUTS,
@@ -15,10 +17,17 @@ from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable
 from shape_engine.layers.core import declared_input_shape
-from shape_engine.shapes import MaybeShape, Shape, format_shape
-from shape_engine.values import to_python
+from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
+from shape_engine.values import LayerValue, to_python
 
 INPUT_KINDS = frozenset({"Input", "InputLayer"})
+# Layers that pass a list of tensors (return_state=True) through as it is, observed on
+# Keras 3.15; every other modelled layer refuses one, except Lambda, which may unpack it.
+LIST_PASSING_LAYERS = frozenset(
+    {"Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+     "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Identity", "Rescaling",
+     "UnitNormalization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
+     "RandomTranslation", "RandomBrightness"})
 # How deep nested Sequential models may go before the rest is taken as unknown.
 MAX_NESTING = 16
 
@@ -72,22 +81,71 @@ class ModelReport:
 
 
 def interpret(model: ModelIR, data_shape: MaybeShape = None,
-              outer_input: MaybeShape = None) -> ModelReport:
+              outer_input: MaybeShape = None, run_on: MaybeShape = None) -> ModelReport:
     """Shapes and parameter counts of every layer, and the first refusal Keras would raise.
 
     When the model declares no input, Keras builds it from what it first receives: the first
     data the program feeds it (`data_shape`, a data array's shape) or, for a model used as a
     layer of another, that model's tensor (`outer_input`, a batch shape).
+    `run_on` replaces the input shape: what the layers compute when the program later feeds
+    data of that batch shape (the training checks compare it with the built shapes).
     """
     entries = list(model.entries)
-    origin, shape, first = _input_of(model, entries, data_shape)
+    try:
+        origin, shape, first = _input_of(model, entries, data_shape)
+    except Refusal as refusal:
+        # Keras refuses the declared input itself: Input(5), input_shape=(-1,), ...
+        return _refused_input(model, entries, refusal)
     if origin is None and outer_input is not None:
         origin, shape = "nested", outer_input
+    if run_on is not None:
+        shape = run_on
     report = ModelReport(model, origin, shape)
     if first and entries and _is_input_entry(entries[0]):
         report.layers.append(LayerReport(entries[0], _label(entries[0]), None, shape, 0))
         entries = entries[1:]
+    created = _list_construction_refusal(model)
+    if created is not None:
+        _refuse(report, created[0], created[1])
+        report.layers.extend(LayerReport(e, _label(e), None, None, None) for e in entries)
+        return report
     _run(entries, shape, report, previous=_producer(report), depth=0)
+    if origin == "declared" and shape is not None and run_on is None and not report.refused:
+        rebuild = _rebuild_refusal(model, shape)
+        if rebuild is not None:
+            report.refused = True
+            report.findings.append(rebuild)
+    return report
+
+
+def _rebuild_refusal(model: ModelIR, shape: Shape) -> Finding | None:
+    """`model.build(shape)` on a model already built on its declared input must repeat it."""
+    if isinstance(model.entries[0].layer, ModelIR) and len(model.entries) < 2:
+        return None  # a lone nested model does not build the outer one: build() does
+    for build in model.builds:
+        try:
+            wanted = to_python(build.shape)
+        except Exception:
+            return None
+        if not isinstance(wanted, tuple | list) or not all(
+                d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in wanted):
+            return None
+        if tuple(wanted) != tuple(shape):
+            rule = INCOMPATIBLE_RANK if len(wanted) != len(shape) else INCOMPATIBLE_DIM
+            return rule.finding(
+                f"{model.variable or 'model'}.build({format_shape(tuple(wanted))}) differs "
+                "from the input the model "
+                f"declares, {format_shape(shape)}: Keras does not rebuild a Sequential model "
+                "on another shape", at=build.shape_range, file=model.file)
+    return None
+
+
+def _refused_input(model: ModelIR, entries: list[LayerEntry], refusal: Refusal) -> ModelReport:
+    report = ModelReport(model, "declared", None)
+    first = entries[0]
+    assert isinstance(first.layer, LayerCall)
+    _refuse(report, first, _finding(refusal, first.layer, first, (), "the model input"))
+    report.layers.extend(LayerReport(e, _label(e), None, None, None) for e in entries)
     return report
 
 
@@ -105,6 +163,11 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
                 return "declared", None, False
             if declared is not None:
                 return "declared", declared, False
+        if isinstance(first, ModelIR):
+            # A model built on its own input gives the outer model that input.
+            inner = _own_input(first)
+            if inner is not None and inner[1] and inner[0] is not None:
+                return "declared", inner[0], False
     if model.builds:
         try:
             built = to_python(model.builds[0].shape)
@@ -122,7 +185,8 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
 def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, previous: str,
          depth: int) -> MaybeShape:
     """Apply each entry in turn; stop checking at the first refusal (Keras stops there too)."""
-    multiple_outputs = False
+    # Set while the tensor flowing on is a list (why, for the message): see LIST_PASSING_LAYERS.
+    list_why: str | None = None
     offset = len(report.model.entries) - len(entries)
     for index, entry in enumerate(entries, start=offset):
         if index == report.model.opaque_from:
@@ -132,31 +196,51 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
         if report.refused:
             report.layers.append(LayerReport(entry, label, None, None, None))
             continue
-        if multiple_outputs and shape is not None:
-            _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
-                f"{label} receives a list of tensors: {previous} returns its output and its "
-                "states (return_state=True); a Sequential layer takes one tensor",
-                at=entry.range, file=report.model.file))
-            report.layers.append(LayerReport(entry, label, shape, None, None))
-            continue
+        if list_why is not None:
+            if isinstance(layer, LayerCall) and layer.kind in LIST_PASSING_LAYERS:
+                report.layers.append(LayerReport(entry, label, None, None, 0))
+                continue
+            if _takes_one_tensor(layer):
+                _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
+                    f"{label} receives a list of tensors: {previous} {list_why}; a Sequential "
+                    "layer takes one tensor", at=entry.range, file=report.model.file))
+                report.layers.append(LayerReport(entry, label, None, None, None))
+                continue
+            list_why = None
+            if isinstance(layer, LayerCall) and layer.kind in MULTI_INPUT_LAYERS:
+                # A merge layer does take a list; what it makes of this one is not modelled.
+                report.layers.append(LayerReport(entry, label, None, None, None))
+                previous = label
+                continue
         refusal = _constructor_refusal(layer) if isinstance(layer, LayerCall) else None
+        if refusal is None and shape is None and isinstance(layer, LayerCall):
+            refusal = _argument_refusal(layer, entry, previous)
         if refusal is not None:
             _refuse(report, entry, refusal)
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
         if isinstance(layer, ModelIR):
+            mismatch = _own_input_mismatch(layer, shape, label, previous, entry)
+            if mismatch is not None:
+                _refuse(report, entry, mismatch)
+                report.layers.append(LayerReport(entry, label, shape, None, None))
+                continue
             nested = _nested(layer, shape, report, depth)
             report.nested.append(nested)
             report.layers.append(LayerReport(entry, label, shape, nested.output_shape,
                                               nested.total_params))
             shape = nested.output_shape
-        elif isinstance(layer, LayerCall) and layer.kind in INPUT_KINDS:
+        elif (isinstance(layer, LayerCall) and layer.kind in INPUT_KINDS
+              and report.input_origin is not None):
+            # Keras refuses it once the model has an input (declared, or when it is built).
             _refuse(report, entry, SECOND_INPUT.finding(
                 f"{label} comes after the first layer: a Sequential model has one input, "
                 "declared first", at=entry.range, file=report.model.file))
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
-        elif isinstance(layer, LayerCall) and layer.kind in MULTI_INPUT_LAYERS:
+        elif (isinstance(layer, LayerCall) and layer.kind in MULTI_INPUT_LAYERS
+              and report.input_origin is not None):
+            # Refused when the model is built; an unbuilt model never calls it.
             _refuse(report, entry, MULTI_INPUT_LAYER.finding(
                 f"{layer.written_name} needs a list of input tensors, but in a Sequential model "
                 f"it receives only {previous}'s output; use the functional API", at=entry.range,
@@ -168,7 +252,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, shape,
                                               output.shape if output else None,
                                               output.params if output else None))
-            multiple_outputs = bool(output and output.multiple_outputs)
+            list_why = output.multiple_outputs_why if output and output.multiple_outputs else None
             shape = output.shape if output else None
         else:
             report.layers.append(LayerReport(entry, label, shape, None, None))
@@ -180,6 +264,14 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
     return shape
 
 
+def _takes_one_tensor(layer: LayerCall | ModelIR | None) -> bool:
+    """Whether Keras refuses a list of tensors as this layer's input (unknown layers: no)."""
+    if isinstance(layer, ModelIR):
+        return True
+    return (isinstance(layer, LayerCall) and layer.kind in RULES
+            and layer.kind not in LIST_PASSING_LAYERS | INPUT_KINDS | {"Lambda"})
+
+
 def _constructor_refusal(layer: LayerCall) -> Finding | None:
     """Arguments Keras 3 refuses when the layer object is created, wherever it is used."""
     if "batch_input_shape" in layer.kwargs and layer.kind != "InputLayer":
@@ -187,6 +279,48 @@ def _constructor_refusal(layer: LayerCall) -> Finding | None:
             f"{layer.written_name} does not accept batch_input_shape in Keras 3; declare the "
             "input first with keras.Input(batch_shape=...)",
             at=layer.kwarg_ranges["batch_input_shape"], file=layer.file)
+    return None
+
+
+def _list_construction_refusal(model: ModelIR) -> tuple[LayerEntry, Finding] | None:
+    """`Sequential([...])` creates every layer of its list before it builds any: the first
+    refusal of a layer's constructor there comes before any refusal at build time."""
+    if model.list_range is None:
+        return None
+    inside = model.list_range
+    for entry in model.entries:
+        layer = entry.layer
+        if layer is None or not (inside.start <= layer.range.start
+                                 and layer.range.end <= inside.end):
+            continue  # created earlier, by its own statement
+        if isinstance(layer, ModelIR):
+            nested = _list_construction_refusal(layer)
+            if nested is not None:
+                return entry, nested[1]
+            continue
+        refusal = _constructor_refusal(layer) or _argument_refusal(layer, entry,
+                                                                   "the model input")
+        if refusal is not None:
+            return entry, refusal
+    return None
+
+
+def _argument_refusal(layer: LayerCall, entry: LayerEntry, previous: str) -> Finding | None:
+    """Without an input shape the rule cannot run, but its constructor checks can."""
+    for value in (*layer.args, *layer.kwargs.values()):
+        if isinstance(value, LayerValue):  # a wrapped layer is created first
+            inner = _argument_refusal(value.call, entry, previous)
+            if inner is not None:
+                return inner
+    rule = RULES.get(layer.kind or "")
+    if rule is None or rule.check_args is None:
+        return None
+    try:
+        rule.check_args(LayerArgs(layer, rule.params))
+    except Refusal as refusal:
+        return _finding(refusal, layer, entry, (), previous)
+    except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
+        return None
     return None
 
 
@@ -218,19 +352,77 @@ def _finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape: Shape
         message = (f"{layer.written_name} expects {refusal.needs} but {previous} "
                    f"{'is' if previous == 'the model input' else 'outputs'} "
                    f"{format_shape(shape)}")
+        if refusal.detail:
+            message += f": {refusal.detail}"
         at = layer.range
     else:
         message = refusal.message or refusal.rule.summary
-        at = layer.argument_range(refusal.argument) if refusal.argument else layer.range
+        at = (layer.argument_range(refusal.argument, _position(layer, refusal.argument))
+              if refusal.argument else layer.range)
     related = () if at == entry.range else (Related(entry.range, f"{layer.label} is added here",
                                                     layer.file),)
     return refusal.rule.finding(message, at, related=related, file=layer.file)
 
 
+def _position(layer: LayerCall, argument: str) -> int | None:
+    """Where `argument` sits among the layer's positional parameters, if it can be there."""
+    rule = RULES.get(layer.kind or "")
+    params = rule.params if rule else ()
+    return params.index(argument) if argument in params else None
+
+
+def _own_input(model: ModelIR, depth: int = 0) -> tuple[MaybeShape, bool] | None:
+    """The input a model declares itself, and whether Keras has built it on that input.
+
+    None when it declares none. A model holding only its Input stays unbuilt.
+    """
+    if not model.entries or model.opaque_from == 0 or depth >= MAX_NESTING:
+        return None
+    first = model.entries[0].layer
+    try:
+        if isinstance(first, LayerCall) and first.kind in INPUT_KINDS:
+            return _compute(first, ()).shape, len(model.entries) > 1
+        if isinstance(first, LayerCall):
+            declared = declared_input_shape(first)
+            return None if declared is None else (declared, True)
+    except (Refusal, Unknowable):
+        return None
+    if isinstance(first, ModelIR):
+        inner = _own_input(first, depth + 1)
+        if inner is not None and inner[1]:
+            return inner[0], len(model.entries) > 1
+    return None
+
+
+def _own_input_mismatch(model: ModelIR, shape: MaybeShape, label: str, previous: str,
+                        entry: LayerEntry) -> Finding | None:
+    """A nested model with an input of its own refuses a tensor that does not fit it.
+
+    Built, it checks rank and fixed dims (None fits anything); holding only its Input, it is
+    built by this call and wants exactly its declared shape.
+    """
+    own = _own_input(model)
+    if own is None or own[0] is None or shape is None:
+        return None
+    declared, built = own
+    if built:
+        fits = len(declared) == len(shape) and all(
+            dims_compatible(a, b) for a, b in zip(declared, shape, strict=True))
+    else:
+        fits = tuple(declared) == tuple(shape)
+    if fits:
+        return None
+    rule = INCOMPATIBLE_RANK if len(declared) != len(shape) else INCOMPATIBLE_DIM
+    return rule.finding(
+        f"{label} was built for inputs of shape {format_shape(declared)}, but it receives "
+        f"{format_shape(shape)} from {previous}", at=entry.range, file=model.file)
+
+
 def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int) -> ModelReport:
     if depth >= MAX_NESTING:
         return ModelReport(model, "nested", None)
-    inner = ModelReport(model, "nested", shape)
+    # A nested model is built when the outer one is (its own Input aside: see _own_input).
+    inner = ModelReport(model, "nested" if outer.input_origin is not None else None, shape)
     entries = list(model.entries)
     if entries and _is_input_entry(entries[0]):
         entries = entries[1:]

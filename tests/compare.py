@@ -37,8 +37,11 @@ def assert_agrees(source: str, oracle: Oracle, *, expect_error: str | None = Non
     if result.raised:
         assert errors, "Keras raised but the engine found nothing" + context
         assert result.error_line_top is not None
-        spans = [_statement_span(source, line)
+        spans = [statement_span(source, line)
                  for line in (result.error_line_top, result.error_line) if line is not None]
+        if _is_deferred_build(source, result.error_line_top):
+            # model.build() builds layers added earlier: the engine points at the layer.
+            spans.append((1, result.error_line_top))
         lines = [int(e.rsplit("@", 1)[1]) for e in errors]
         assert any(first <= line <= last for line in lines for first, last in spans), (
             "the engine's error is not on the statement Keras raised at" + context)
@@ -73,7 +76,17 @@ def _report_named(analysis: Analysis, name: str) -> ModelReport | None:
     return None
 
 
-def _statement_span(source: str, line: int) -> tuple[int, int]:
+def _is_deferred_build(source: str, line: int) -> bool:
+    """Whether the statement on `line` is `model.build(...)`."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Expr) and node.lineno == line:
+            call = node.value
+            return (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "build")
+    return False
+
+
+def statement_span(source: str, line: int) -> tuple[int, int]:
     """First and last line of the innermost statement that starts on `line`."""
     tree = ast.parse(source)
     best: tuple[int, int] = (line, line)

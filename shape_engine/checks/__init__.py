@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shape_engine.checks import build, source
+from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
+from shape_engine.checks import arguments, losses, training
 
 if TYPE_CHECKING:
     from shape_engine.analysis import ModelCheck
 
-MODEL_CHECKS: list[ModelCheck] = []
+MODEL_CHECKS: list[ModelCheck] = [
+    training.check_training,
+    losses.check_losses,
+    arguments.check_ignored_arguments,
+]
 
-__all__ = ["MODEL_CHECKS", "build", "source"]
+__all__ = ["MODEL_CHECKS", "arguments", "build", "losses", "source", "training"]

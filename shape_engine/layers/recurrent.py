@@ -69,6 +69,8 @@ RECURRENT_KINDS = PLAIN_RNN_KINDS | {"Bidirectional"}
 RETURN_STATE_KINDS = frozenset(
     {"SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"})
 CONV_KINDS = frozenset({"Conv1D", "Conv2D", "Conv3D"})
+NORMALIZATION_KINDS = frozenset(
+    {"BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"})
 # Refusals of a wrapped layer that come from its build or its output arithmetic, which
 # TimeDistributed runs too (input-spec refusals, SL101/SL109, it skips).
 BUILD_TIME_RULES = frozenset(
@@ -135,17 +137,17 @@ def _gated_rnn(args: LayerArgs, x: Shape, gates: int, bias_per_gate: int) -> Lay
     return _recurrent_output(x, units, options, params)
 
 
-@layer_rule("SimpleRNN", params=SIMPLE_RNN_PARAMS)
+@layer_rule("SimpleRNN", params=SIMPLE_RNN_PARAMS, check_args=_positive_units)
 def simple_rnn(args: LayerArgs, x: Shape) -> LayerOutput:
     return _gated_rnn(args, x, gates=1, bias_per_gate=1)
 
 
-@layer_rule("LSTM", params=LSTM_PARAMS)
+@layer_rule("LSTM", params=LSTM_PARAMS, check_args=_positive_units)
 def lstm(args: LayerArgs, x: Shape) -> LayerOutput:
     return _gated_rnn(args, x, gates=4, bias_per_gate=1)
 
 
-@layer_rule("GRU", params=GRU_PARAMS)
+@layer_rule("GRU", params=GRU_PARAMS, check_args=_positive_units)
 def gru(args: LayerArgs, x: Shape) -> LayerOutput:
     # reset_after=True (the default) keeps separate input and recurrent biases.
     return _gated_rnn(args, x, gates=3, bias_per_gate=2 if args.bool("reset_after", True) else 1)
@@ -272,8 +274,9 @@ def _not_wrappable(wrapper: str, inner: LayerCall | ModelIR, why: str) -> Refusa
     return Refusal(INVALID_ARGUMENT, f"{wrapper} cannot wrap {name}: {why}", argument="layer")
 
 
-@layer_rule("Bidirectional", params=("layer", "merge_mode", "weights", "backward_layer"))
-def bidirectional(args: LayerArgs, x: Shape) -> LayerOutput:
+def _bidirectional_args(args: LayerArgs
+                        ) -> tuple[object, LayerCall, LayerCall | ModelIR | None]:
+    """What Bidirectional's constructor refuses: (merge_mode, forward, backward layer)."""
     merge_mode = args.raw("merge_mode", "concat")
     if merge_mode not in MERGE_MODES:
         raise Refusal(INVALID_ARGUMENT,
@@ -285,6 +288,13 @@ def bidirectional(args: LayerArgs, x: Shape) -> LayerOutput:
         raise Unknowable("layer")
     _check_directions(forward, backward)
     assert isinstance(forward, LayerCall)  # _check_directions refuses nested models
+    return merge_mode, forward, backward
+
+
+@layer_rule("Bidirectional", params=("layer", "merge_mode", "weights", "backward_layer"),
+            check_args=_bidirectional_args)
+def bidirectional(args: LayerArgs, x: Shape) -> LayerOutput:
+    merge_mode, forward, backward = _bidirectional_args(args)
     output = _apply_inner(forward, x)
     params = _backward_params(backward, x, output.params)
     if output.multiple_outputs or merge_mode is None:
@@ -424,7 +434,9 @@ def _step_refusal(outer: LayerCall, inner: LayerCall, x: Shape, step: Shape,
     """
     # A recurrent layer given (batch, features) sizes its kernel from the batch axis.
     rank_fails = (inner.kind in CONV_KINDS or inner.kind == "TimeDistributed"
-                  or (inner.kind in RECURRENT_KINDS and len(step) < 3 and step[0] is None))
+                  or (inner.kind in RECURRENT_KINDS and len(step) < 3 and step[0] is None)
+                  # normalization "rank" refusals are an axis out of range, met in build
+                  or inner.kind in NORMALIZATION_KINDS)
     if refusal.rule is INCOMPATIBLE_RANK and not rank_fails:
         return Unknowable(inner.written_name)
     if refusal.rule is not INCOMPATIBLE_RANK and refusal.rule.code not in BUILD_TIME_RULES:

@@ -1,0 +1,523 @@
+// End-to-end test of the packaged extension in a real VS Code (code-server, driven in Chromium).
+//
+// Installs shapelens.vsix into a fresh code-server, opens a workspace holding a broken and a
+// correct Keras file, and checks through the UI: the Problems count and diagnostic text, a hover
+// with a layer's shape, inlay shapes rendered inline, and a quick fix from the light-bulb menu.
+// What the UI must show comes from the engine (tests/clients/expectations.py). Exits non-zero
+// on the first failure; screenshots and logs go to the artifacts folder.
+//
+// Environment: SHAPELENS_E2E_CODE_SERVER (code-server binary), SHAPELENS_E2E_PYTHON (interpreter
+// with shapelens installed), SHAPELENS_E2E_VSIX, SHAPELENS_E2E_ARTIFACTS, SHAPELENS_E2E_CHROMIUM.
+
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const extensionRoot = path.resolve(here, '..');
+const repoRoot = path.resolve(extensionRoot, '..', '..');
+const cacheDir = process.env.SHAPELENS_E2E_CACHE ?? path.join(os.homedir(), '.cache', 'shapelens-e2e');
+const codeServer = process.env.SHAPELENS_E2E_CODE_SERVER ?? path.join(cacheDir, 'code-server', 'node_modules', '.bin', 'code-server');
+const python = process.env.SHAPELENS_E2E_PYTHON ?? 'python3';
+const vsix = process.env.SHAPELENS_E2E_VSIX ?? path.join(extensionRoot, 'shapelens.vsix');
+const artifacts = process.env.SHAPELENS_E2E_ARTIFACTS ?? path.join(repoRoot, 'test-artifacts', 'vscode');
+const chromiumPath = process.env.SHAPELENS_E2E_CHROMIUM ?? '/usr/bin/chromium';
+const fixtures = path.join(repoRoot, 'tests', 'clients', 'fixtures');
+// Liveness limits only: each step normally takes a second or two.
+const STEP_TIMEOUT_MS = Number(process.env.SHAPELENS_E2E_STEP_TIMEOUT_MS ?? 60_000);
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
+
+const started = Date.now();
+
+function log(message) {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
+  console.log(`[${seconds}s] ${message}`);
+}
+
+class Failure extends Error {}
+
+function check(condition, message) {
+  if (!condition) {
+    throw new Failure(message);
+  }
+}
+
+/** Polls `probe` until it returns a truthy value; fails with `what` after the step timeout. */
+async function waitFor(what, probe, timeout = STEP_TIMEOUT_MS) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) {
+        return last;
+      }
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Failure(`timed out waiting for ${what} (last seen: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function expectations() {
+  if (process.env.SHAPELENS_E2E_EXPECTATIONS) {
+    return JSON.parse(fs.readFileSync(process.env.SHAPELENS_E2E_EXPECTATIONS, 'utf8'));
+  }
+  const result = spawnSync(python, ['-m', 'tests.clients.expectations', fixtures], { cwd: repoRoot, encoding: 'utf8' });
+  check(result.status === 0, `computing the expectations failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function prepare(workDir) {
+  const dirs = {
+    userData: path.join(workDir, 'user-data'),
+    extensions: path.join(workDir, 'extensions'),
+    workspace: path.join(workDir, 'workspace'),
+  };
+  for (const dir of Object.values(dirs)) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+  for (const name of fs.readdirSync(fixtures).filter((file) => file.endsWith('.py'))) {
+    fs.copyFileSync(path.join(fixtures, name), path.join(dirs.workspace, name));
+  }
+  dirs.settings = {
+    'shapelens.interpreter': [python],
+    'editor.inlayHints.enabled': 'on',
+    'editor.lightbulb.enabled': 'on',
+    'editor.hover.delay': 150,
+    'editor.minimap.enabled': false,
+    'editor.fontSize': 15,
+    'files.autoSave': 'off',
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true,
+    'update.mode': 'none',
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.commandCenter.enabled': false,
+    'window.commandCenter': false,
+    'git.enabled': false,
+    // Extra settings for debugging, e.g. '{"shapelens.trace.server": "verbose"}'.
+    ...JSON.parse(process.env.SHAPELENS_E2E_SETTINGS ?? '{}'),
+  };
+  fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
+  writeSettings(dirs, {});
+  return dirs;
+}
+
+/** The user settings file before code-server starts. */
+function writeSettings(dirs, changes) {
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...dirs.settings, ...changes }, null, 2));
+}
+
+/** Edits settings.json in the editor as a user would, saves it, and returns to the previous editor. */
+async function editSettings(page, dirs, changes) {
+  await runCommand(page, 'Preferences: Open User Settings (JSON)');
+  await page.locator('.tabs-container .tab.active', { hasText: 'settings.json' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  const editor = activeEditor(page);
+  await editor.locator('.view-lines').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+A');
+  // insertText types no keys, so auto-closing brackets and quotes leave the JSON alone.
+  await page.keyboard.insertText(JSON.stringify({ ...dirs.settings, ...changes }, null, 2));
+  await page.keyboard.press('Control+S');
+  await page.locator('.tabs-container .tab.active.dirty', { hasText: 'settings.json' }).waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Control+W');
+  await page.locator('.tabs-container .tab', { hasText: 'settings.json' }).waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+  log(`settings: ${JSON.stringify(changes)}`);
+}
+
+function installExtension(dirs) {
+  check(fs.existsSync(vsix), `${vsix} does not exist: run \`npm run package\` in clients/vscode first`);
+  check(fs.existsSync(codeServer), `${codeServer} does not exist: run clients/install-e2e.sh first`);
+  const result = spawnSync(
+    codeServer,
+    ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  check(result.status === 0 && /successfully installed/i.test(result.stdout), `installing ${vsix} failed:\n${result.stdout}\n${result.stderr}`);
+  log(`installed ${path.basename(vsix)}: ${result.stdout.trim().split('\n').pop()}`);
+}
+
+async function startCodeServer(dirs, port) {
+  const logFile = fs.openSync(path.join(artifacts, 'code-server.log'), 'w');
+  const child = spawn(
+    codeServer,
+    [
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--user-data-dir', dirs.userData,
+      '--extensions-dir', dirs.extensions,
+      dirs.workspace,
+    ],
+    { stdio: ['ignore', logFile, logFile], env: { ...process.env, PATH: process.env.PATH } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('code-server to answer', async () => {
+    check(child.exitCode === null, `code-server exited with ${child.exitCode}; see code-server.log`);
+    const response = await fetch(`${url}/healthz`);
+    return response.ok;
+  });
+  log(`code-server ${port} is up`);
+  return { child, url };
+}
+
+// -- UI helpers --------------------------------------------------------------------------------
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+  log(`screenshot ${name}.png`);
+}
+
+/** The top of the active editor group only, for the README. */
+async function editorScreenshot(page, name) {
+  const box = await page.locator('.editor-group-container.active').boundingBox();
+  check(box !== null, 'no active editor group');
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 320) } });
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+}
+
+async function openFile(page, name) {
+  // Quick Open can swallow an Enter pressed while its list is still filling: try again then.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await input.fill(name);
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+    try {
+      await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) {
+        throw error;
+      }
+      await page.keyboard.press('Escape');
+    }
+  }
+  await activeEditor(page).locator('.view-lines').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await activeEditor(page).click({ position: { x: 200, y: 10 } });
+  log(`opened ${name}`);
+}
+
+function activeEditor(page) {
+  return page.locator('.editor-group-container.active .monaco-editor').first();
+}
+
+/** Moves the cursor to a 0-based line and character with Go to Line. */
+async function goTo(page, position) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await input.fill(`:${position.line + 1}:${position.character + 1}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  await waitFor(`the cursor at ${position.line + 1}:${position.character + 1}`, async () => {
+    const text = await page.locator('.statusbar-item[id$="status.editor.selection"]').innerText();
+    return text.includes(`Ln ${position.line + 1}, Col ${position.character + 1}`);
+  });
+}
+
+/** The text of a 0-based line as rendered, inlay hints included. */
+async function renderedLine(page, line) {
+  return activeEditor(page).evaluate((element, wanted) => {
+    // A line's number in the margin and its text share the same `top`.
+    const margin = [...element.querySelectorAll('.margin-view-overlays > div')].find(
+      (row) => row.querySelector('.line-numbers')?.textContent.trim() === String(wanted + 1),
+    );
+    const row = margin && [...element.querySelectorAll('.view-lines .view-line')].find((candidate) => candidate.style.top === margin.style.top);
+    return row ? row.textContent.replace(/\u00a0/g, ' ') : null;
+  }, line);
+}
+
+async function problemsCounts(page) {
+  const label = await page.locator('.statusbar-item[id$="status.problems"] a, .statusbar-item[id$="status.problems"]').first().getAttribute('aria-label');
+  const errors = /(\d+)\s+errors?/i.exec(label ?? '') ?? /Errors?:\s*(\d+)/i.exec(label ?? '');
+  const warnings = /(\d+)\s+warnings?/i.exec(label ?? '') ?? /Warnings?:\s*(\d+)/i.exec(label ?? '');
+  return { label, errors: errors ? Number(errors[1]) : 0, warnings: warnings ? Number(warnings[1]) : 0 };
+}
+
+/** Waits until the Shapelens status bar item shows `icon` (check = running, warning = not installed). */
+async function waitForStatus(page, icon) {
+  const item = page.locator('.statusbar-item', { hasText: 'Shapelens' }).first();
+  await waitFor(`the Shapelens status bar item to show $(${icon})`, async () => (await item.locator(`.codicon-${icon}`).count()) > 0);
+  log(`status bar: ${await item.getAttribute('aria-label')}`);
+}
+
+async function waitForCounts(page, want, why) {
+  return waitFor(`the status bar to count ${want.errors} errors and ${want.warnings} warnings ${why}`, async () => {
+    const seen = await problemsCounts(page);
+    return seen.errors === want.errors && seen.warnings === want.warnings ? seen : false;
+  });
+}
+
+function countBySeverity(diagnostics) {
+  return {
+    errors: diagnostics.filter((d) => d.severity === 'error').length,
+    warnings: diagnostics.filter((d) => d.severity === 'warning').length,
+  };
+}
+
+// -- the checks --------------------------------------------------------------------------------
+
+async function checkProblems(page, expected) {
+  const diagnostics = [...expected.broken.diagnostics, ...expected.good.diagnostics];
+  check(diagnostics.length > 0, 'the broken fixture has no finding: the engine does not see its error');
+  const counts = await waitForCounts(page, countBySeverity(diagnostics), 'for the fixtures');
+  log(`status bar problems: ${counts.label}`);
+  await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+  const panel = page.locator('.markers-panel');
+  await panel.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const rows = await waitFor('the Problems panel to list the diagnostics', async () => {
+    const texts = await panel.locator('.monaco-list-row').allInnerTexts();
+    const markers = texts.filter((text) => !/\.py\b/.test(text.split('\n')[0]) || /\[Ln \d+/.test(text));
+    return markers.length >= diagnostics.length ? texts : false;
+  });
+  const panelText = rows.join('\n').replace(/\s+/g, ' ');
+  for (const diagnostic of diagnostics) {
+    const where = `[Ln ${diagnostic.range.start.line + 1}, Col ${diagnostic.range.start.character + 1}]`;
+    check(panelText.includes(diagnostic.message.replace(/\s+/g, ' ')), `the Problems panel does not show "${diagnostic.message}":\n${rows.join('\n')}`);
+    check(panelText.includes(diagnostic.code), `the Problems panel does not show the code ${diagnostic.code}`);
+    check(panelText.includes(where), `the Problems panel does not place the diagnostic at ${where}:\n${rows.join('\n')}`);
+  }
+  check(!panelText.includes(expected.good.file) || expected.good.diagnostics.length > 0, `the correct file ${expected.good.file} has problems:\n${rows.join('\n')}`);
+  const badge = await page.locator('.panel .composite-bar .badge-content, .panel .action-item.checked .badge-content').allInnerTexts();
+  log(`Problems panel: ${rows.length} rows, badge ${JSON.stringify(badge)}`);
+  await screenshot(page, '1-problems');
+}
+
+async function checkInlayHints(page, layers) {
+  check(layers.length > 0, 'the correct fixture has no layers');
+  for (const layer of layers) {
+    const text = await waitFor(`the inlay shape ${layer.output_shape} on line ${layer.line + 1}`, async () => {
+      const rendered = await renderedLine(page, layer.line);
+      return rendered !== null && rendered.includes(layer.output_shape) ? rendered : false;
+    });
+    log(`line ${layer.line + 1}: ${text.trim()}`);
+  }
+  // Inlay hints are decorations, not text: the document itself must not contain the shapes.
+  const hints = (await activeEditor(page).locator('.view-lines [class*="inlay"], .view-lines [class*="dyn-rule"]').allInnerTexts()).map((hint) =>
+    hint.replace(/\u00a0/g, ' '),
+  );
+  check(hints.some((hint) => hint.includes(layers[layers.length - 1].output_shape)), `no inlay hint element shows ${layers[layers.length - 1].output_shape}: ${JSON.stringify(hints)}`);
+  await screenshot(page, '2-inlay-hints');
+}
+
+async function checkHover(page, layer) {
+  await goTo(page, layer.hover_at);
+  const cursor = await activeEditor(page).locator('.cursors-layer .cursor').first().boundingBox();
+  check(cursor !== null, 'no cursor in the editor');
+  await page.mouse.move(cursor.x + 40, cursor.y - 200);
+  await page.mouse.move(cursor.x + 4, cursor.y + cursor.height / 2, { steps: 5 });
+  const hover = page.locator('.monaco-hover:not(.hidden) .hover-contents, .monaco-hover:not(.hidden) .monaco-hover-content').first();
+  const text = await waitFor(`a hover showing ${layer.output_shape}`, async () => {
+    if (!(await hover.isVisible())) {
+      // Hovers need the mouse to rest; nudge it so the editor sees a fresh mouse move.
+      await page.mouse.move(cursor.x + 5, cursor.y + cursor.height / 2);
+      return false;
+    }
+    const contents = await hover.innerText();
+    return contents.includes(layer.output_shape) ? contents : false;
+  });
+  log(`hover over ${layer.kind}: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
+  await page.waitForTimeout(400); // let the hover finish fading in before the screenshot
+  await screenshot(page, '3-hover');
+  // The editor alone, hover and inlay shapes together: the picture in the extension's README.
+  await editorScreenshot(page, 'readme-hover-inlay');
+  await page.keyboard.press('Escape');
+}
+
+async function checkQuickFix(page, expected, workspace) {
+  const fix = expected.broken.fix;
+  check(fix !== null, 'the engine offers no fix for the broken fixture');
+  await goTo(page, fix.diagnostic.range.start);
+  const bulb = page.locator('.lightBulbWidget .codicon, .lightBulbWidget').first();
+  await bulb.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await screenshot(page, '4-light-bulb');
+  await bulb.click();
+  const menu = page.locator('.action-widget');
+  await menu.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const item = menu.locator('.monaco-list-row.action', { hasText: fix.title }).first();
+  await waitFor(`the quick fix "${fix.title}" in the light-bulb menu`, async () => item.isVisible().catch(() => false));
+  // The menu blocks pointer events until the mouse moves over it, as a user's would.
+  const box = await item.boundingBox();
+  check(box !== null, 'the quick fix item has no box');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+  await screenshot(page, '5-quick-fix-menu');
+  await editorScreenshot(page, 'readme-quick-fix');
+  await item.click();
+  await menu.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Control+S');
+  const file = path.join(workspace, expected.broken.file);
+  const saved = await waitFor('the fixed file to be saved', () => {
+    const text = fs.readFileSync(file, 'utf8');
+    return text !== expected.broken.text ? text : false;
+  });
+  check(saved === fix.result, `the quick fix produced:\n${saved}\nbut the expected text is:\n${fix.result}`);
+  log(`quick fix "${fix.title}" applied and saved`);
+  await waitForCounts(page, countBySeverity([...fix.diagnostics_after, ...expected.good.diagnostics]), 'after the fix');
+  await screenshot(page, '6-after-quick-fix');
+}
+
+/** Settings edited while the server runs: severity and inlay hints change without a reload. */
+async function checkSettingsChange(page, dirs, expected) {
+  const diagnostic = expected.broken.diagnostics[0];
+  const layer = expected.broken.layers.find((candidate) => candidate.kind !== 'Input' && candidate.output_shape !== '(unknown)');
+  const before = countBySeverity(expected.broken.diagnostics);
+  await waitFor(`the inlay shape ${layer.output_shape} on line ${layer.line + 1}`, async () => (await renderedLine(page, layer.line))?.includes(layer.output_shape));
+  await editSettings(page, dirs, { 'shapelens.severity': { [diagnostic.code]: 'warning' }, 'shapelens.inlayHints.enabled': false });
+  await waitForCounts(page, { errors: before.errors - 1, warnings: before.warnings + 1 }, `with ${diagnostic.code} set to warning`);
+  await waitFor(`the inlay shapes to disappear with shapelens.inlayHints.enabled false`, async () => {
+    const text = await renderedLine(page, layer.line);
+    return text !== null && !text.includes(layer.output_shape);
+  });
+  await screenshot(page, '2-settings-changed');
+  await editSettings(page, dirs, {});
+  await waitForCounts(page, before, 'with the default settings again');
+  await waitFor(`the inlay shape ${layer.output_shape} to come back`, async () => (await renderedLine(page, layer.line))?.includes(layer.output_shape));
+  log('settings changes took effect and were undone');
+}
+
+/** Shapelens: Show Output and Shapelens: Restart Server from the command palette. */
+async function checkCommands(page, expected) {
+  await runCommand(page, 'Shapelens: Restart Server');
+  await waitForStatus(page, 'check');
+  await runCommand(page, 'Shapelens: Show Output');
+  const output = page.locator('.panel .output-view, .panel [id="workbench.panel.output"]').first();
+  await output.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  // The output view shows its last lines: filter it down to the line that tells of the restart.
+  const wanted = 'Starting the server (the Restart Server command)';
+  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill('Restart Server');
+  const text = await waitFor('the Shapelens output to tell of the restart', async () => {
+    const content = (await output.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+    return content.includes(wanted) ? content : false;
+  });
+  log(`output: ${text.trim()}`);
+  await screenshot(page, '7-output');
+  await openFile(page, expected.good.file);
+  const last = expected.good.layers[expected.good.layers.length - 1];
+  await waitFor(`the inlay shape ${last.output_shape} after the restart`, async () => (await renderedLine(page, last.line))?.includes(last.output_shape));
+}
+
+/** An interpreter without Shapelens: a notification gives the exact pip command. */
+async function checkMissingPackage(page, dirs, workDir) {
+  const venv = path.join(workDir, 'venv without shapelens');
+  const created = spawnSync(python, ['-m', 'venv', '--without-pip', venv], { encoding: 'utf8' });
+  check(created.status === 0, `could not create a virtual environment: ${created.stderr}`);
+  const venvPython = path.join(venv, 'bin', 'python');
+  await editSettings(page, dirs, { 'shapelens.interpreter': [venvPython] });
+  const command = `'${venvPython}' -m pip install shapelens`;
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Shapelens is not installed' }).first();
+  await toast.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const text = (await toast.innerText()).replace(/\s+/g, ' ');
+  check(text.includes(command), `the notification does not give the install command ${command}: ${text}`);
+  for (const button of ['Install in Terminal', 'Copy Command']) {
+    check((await toast.locator('.monaco-button', { hasText: button }).count()) > 0, `the notification has no "${button}" button: ${text}`);
+  }
+  await waitForStatus(page, 'warning');
+  log(`notification: ${text}`);
+  await screenshot(page, '8-missing-package');
+}
+
+async function main() {
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.mkdirSync(artifacts, { recursive: true });
+  const expected = expectations();
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelens-vscode-e2e-'));
+  const dirs = prepare(workDir);
+  installExtension(dirs);
+  const port = await freePort();
+  const { child, url } = await startCodeServer(dirs, port);
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_FLAGS, headless: true });
+  let page;
+  let failed = false;
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.on('pageerror', (error) => log(`page error: ${error.message}`));
+    await page.goto(`${url}/?folder=${encodeURIComponent(dirs.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: STEP_TIMEOUT_MS * 2 });
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: expected.broken.file }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    log('workbench loaded');
+    await openFile(page, expected.good.file);
+    await openFile(page, expected.broken.file);
+    await waitForStatus(page, 'check');
+    await checkProblems(page, expected);
+    await checkSettingsChange(page, dirs, expected);
+    await openFile(page, expected.good.file);
+    await checkInlayHints(page, expected.good.layers);
+    await checkHover(page, expected.good.layers.find((layer) => layer.kind !== 'Input') ?? expected.good.layers[0]);
+    await openFile(page, expected.broken.file);
+    await checkQuickFix(page, expected, dirs.workspace);
+    await checkCommands(page, expected);
+    await checkMissingPackage(page, dirs, workDir);
+    log('PASS');
+  } catch (error) {
+    failed = true;
+    console.error(`FAIL: ${error instanceof Failure ? error.message : error.stack}`);
+    if (page) {
+      await screenshot(page, 'failure').catch(() => undefined);
+    }
+  } finally {
+    await browser.close().catch(() => undefined);
+    child.kill('SIGTERM');
+    fs.cpSync(path.join(dirs.userData, 'logs'), path.join(artifacts, 'logs'), { recursive: true, force: true });
+    if (!process.env.SHAPELENS_E2E_KEEP) {
+      fs.rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((error) => {
+  console.error(`FAIL: ${error instanceof Failure ? error.message : error.stack}`);
+  process.exitCode = 1;
+});

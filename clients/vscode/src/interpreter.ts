@@ -1,0 +1,206 @@
+// Which Python runs the server and with what command line. Pure logic (no `vscode` import):
+// the extension feeds it the settings, the Python extension's answer and a PATH lookup.
+
+import * as path from 'node:path';
+
+import type { Settings } from './settings';
+
+export type InterpreterSource = 'setting' | 'python-extension' | 'path';
+
+export interface Interpreter {
+  /** The executable followed by its own arguments, e.g. ["py", "-3.11"]. */
+  argv: string[];
+  source: InterpreterSource;
+}
+
+export interface ServerCommand {
+  command: string;
+  args: string[];
+  /** How the command was chosen, for the output channel and the status bar tooltip. */
+  origin: 'shapelens.path' | InterpreterSource;
+  /** The interpreter when the server runs as `<python> -m server`; undefined for shapelens.path. */
+  interpreter?: Interpreter;
+}
+
+export interface VariableContext {
+  workspaceFolder?: string;
+  userHome: string;
+  env: Record<string, string | undefined>;
+}
+
+/** The module that `python -m` runs to start the server over stdio. */
+export const SERVER_MODULE = 'server';
+/** The distribution a user installs with pip. */
+export const PACKAGE_NAME = 'shapelens';
+export const MIN_PYTHON: readonly [number, number] = [3, 10];
+
+/** Expands ${workspaceFolder}, ${userHome}, ${env:NAME} and a leading ~, as Microsoft's Python tools do. */
+export function substitute(value: string, context: VariableContext): string {
+  let result = value.replace(/\$\{(workspaceFolder|userHome|env:([^}]+))\}/g, (whole: string, name: string, envName?: string) => {
+    if (envName !== undefined) {
+      return context.env[envName] ?? '';
+    }
+    if (name === 'userHome') {
+      return context.userHome;
+    }
+    return context.workspaceFolder ?? whole;
+  });
+  if (result === '~' || result.startsWith('~/') || result.startsWith('~\\')) {
+    result = context.userHome + result.slice(1);
+  }
+  return result;
+}
+
+/**
+ * The interpreter in order of precedence: the shapelens.interpreter setting, the Python
+ * extension's active environment, then python3 (python on Windows) on PATH.
+ */
+export function chooseInterpreter(
+  setting: readonly string[],
+  fromPythonExtension: readonly string[] | undefined,
+  findOnPath: (name: string) => string | undefined,
+  platform: NodeJS.Platform,
+  context: VariableContext,
+): Interpreter | undefined {
+  if (setting.length > 0) {
+    return { argv: setting.map((part) => substitute(part, context)), source: 'setting' };
+  }
+  if (fromPythonExtension !== undefined && fromPythonExtension.length > 0 && fromPythonExtension[0] !== '') {
+    return { argv: [...fromPythonExtension], source: 'python-extension' };
+  }
+  const names = platform === 'win32' ? ['python', 'python3', 'py'] : ['python3', 'python'];
+  for (const name of names) {
+    const found = findOnPath(name);
+    if (found !== undefined) {
+      return { argv: [found], source: 'path' };
+    }
+  }
+  return undefined;
+}
+
+/** `<shapelens.path...> serve <args>` when shapelens.path is set, else `<python> -m server <args>`. */
+export function serverCommand(settings: Settings, interpreter: Interpreter | undefined, context: VariableContext): ServerCommand | undefined {
+  const extraArgs = settings.args.map((arg) => substitute(arg, context));
+  if (settings.path.length > 0) {
+    const [command, ...rest] = settings.path.map((part) => substitute(part, context));
+    return { command, args: [...rest, 'serve', ...extraArgs], origin: 'shapelens.path' };
+  }
+  if (interpreter === undefined) {
+    return undefined;
+  }
+  const [command, ...rest] = interpreter.argv;
+  return { command, args: [...rest, '-m', SERVER_MODULE, ...extraArgs], origin: interpreter.source, interpreter };
+}
+
+/** The exact command that installs Shapelens into this interpreter, quoted for a shell. */
+export function installCommand(interpreter: Interpreter, platform: NodeJS.Platform): string {
+  return [...interpreter.argv, '-m', 'pip', 'install', PACKAGE_NAME].map((arg) => shellQuote(arg, platform)).join(' ');
+}
+
+export function shellQuote(arg: string, platform: NodeJS.Platform): string {
+  if (/^[A-Za-z0-9_@%+=:,./\\-]+$/.test(arg)) {
+    return arg;
+  }
+  if (platform === 'win32') {
+    return `"${arg.replace(/"/g, '\\"')}"`;
+  }
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Searches PATH like a shell: the first directory holding an executable `name` wins. */
+export function findOnPath(
+  name: string,
+  pathVariable: string | undefined,
+  platform: NodeJS.Platform,
+  isExecutable: (file: string) => boolean,
+  pathExt: string | undefined = undefined,
+): string | undefined {
+  const delimiter = platform === 'win32' ? ';' : ':';
+  const paths = platform === 'win32' ? path.win32 : path.posix;
+  const suffixes = platform === 'win32' ? (pathExt ?? '.EXE;.CMD;.BAT;.COM').split(';').filter((s) => s !== '') : [''];
+  for (const dir of (pathVariable ?? '').split(delimiter)) {
+    if (dir === '') {
+      continue;
+    }
+    for (const suffix of suffixes) {
+      const candidate = paths.join(dir, name + suffix.toLowerCase());
+      if (isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
+// Run as `python -c PROBE_SCRIPT`: reports the Python version and whether Shapelens is importable,
+// without importing the server (which would be slow and might fail for unrelated reasons).
+export const PROBE_SCRIPT = [
+  'import json, sys, importlib.util',
+  'try:',
+  '    from importlib.metadata import version, PackageNotFoundError',
+  '    try:',
+  `        v = version(${JSON.stringify(PACKAGE_NAME)})`,
+  '    except PackageNotFoundError:',
+  '        v = None',
+  'except ImportError:',
+  '    v = None',
+  'def has(m):',
+  '    try:',
+  '        return importlib.util.find_spec(m) is not None',
+  '    except Exception:',
+  '        return False',
+  `ok = has("shape_engine") and has(${JSON.stringify(SERVER_MODULE)})`,
+  'print(json.dumps({"python": list(sys.version_info[:3]), "executable": sys.executable, "shapelens": v, "importable": ok}))',
+].join('\n');
+
+export interface ProbeResult {
+  python: [number, number, number];
+  executable: string;
+  shapelens: string | null;
+  importable: boolean;
+}
+
+export function parseProbe(stdout: string): ProbeResult | undefined {
+  const line = stdout.trim().split(/\r?\n/).pop() ?? '';
+  try {
+    const data = JSON.parse(line) as Partial<ProbeResult>;
+    if (!Array.isArray(data.python) || data.python.length < 2 || typeof data.importable !== 'boolean') {
+      return undefined;
+    }
+    return {
+      python: [Number(data.python[0]), Number(data.python[1]), Number(data.python[2] ?? 0)],
+      executable: typeof data.executable === 'string' ? data.executable : '',
+      shapelens: typeof data.shapelens === 'string' ? data.shapelens : null,
+      importable: data.importable,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export type ProbeProblem = { kind: 'old-python'; version: string } | { kind: 'missing-package' };
+
+/** Why this interpreter cannot run the server, or undefined when it can. */
+export function probeProblem(probe: ProbeResult): ProbeProblem | undefined {
+  const [major, minor] = probe.python;
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    return { kind: 'old-python', version: probe.python.join('.') };
+  }
+  if (!probe.importable) {
+    return { kind: 'missing-package' };
+  }
+  return undefined;
+}
+
+export function describeOrigin(command: ServerCommand): string {
+  switch (command.origin) {
+    case 'shapelens.path':
+      return 'the shapelens.path setting';
+    case 'setting':
+      return 'the shapelens.interpreter setting';
+    case 'python-extension':
+      return "the Python extension's active environment";
+    case 'path':
+      return 'PATH';
+  }
+}

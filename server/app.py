@@ -1,0 +1,510 @@
+"""The language server: LSP features registered on pygls, each a thin call into the rest.
+
+Diagnostics are pushed (textDocument/publishDiagnostics) to clients that cannot pull them,
+and pulled (textDocument/diagnostic) by clients that can; never both, so nothing shows twice.
+Every handler catches its own errors: it logs them to the client and answers empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from server import actions, convert, hover, inlay
+from server.config import Settings, parse
+from server.documents import Documents, DocumentState
+from server.incremental import DocumentAnalyzer
+from server.resolve import WorkspaceResolution
+from server.worker import URGENT, Worker
+from shape_engine.findings import Finding
+from shape_engine.rule import Rule, all_rules
+
+logger = logging.getLogger("server")
+
+VERSION = "0.1.0"
+CHECK_WORKSPACE = "shapelens.checkWorkspace"
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+class ShapelensServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("shapelens", VERSION,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.settings = Settings()
+        self.settings_epoch = 0
+        self.init_options: object = None
+        self.rules: dict[str, Rule] = {}
+        self.worker = Worker()
+        self.resolution: WorkspaceResolution | None = None
+        self.documents = Documents(self.worker, None, self.encoding,
+                                   lambda: self.settings.debounce_ms,
+                                   self._findings_ready, self._facts_ready)
+        self.session = uuid.uuid4().hex[:8]  # result ids from another process never match
+        self.pushed_elsewhere: set[str] = set()  # closed files given diagnostics by a check
+        self._shown_problems: tuple[str, ...] = ()
+        self._refresh_pending = False
+        self._inlay_refresh_pending = False
+
+    # -- client capabilities -----------------------------------------------------------------
+
+    def encoding(self) -> str:
+        try:
+            return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        except RuntimeError:
+            return types.PositionEncodingKind.Utf16
+
+    def capability(self, *path: str) -> Any:
+        value: Any = self.client_capabilities
+        for name in path:
+            value = getattr(value, name, None)
+            if value is None:
+                return None
+        return value
+
+    @property
+    def pulls_diagnostics(self) -> bool:
+        return self.capability("text_document", "diagnostic") is not None
+
+    @property
+    def markdown(self) -> bool:
+        formats = self.capability("text_document", "hover", "content_format") or []
+        return types.MarkupKind.Markdown in formats
+
+    # -- diagnostics -------------------------------------------------------------------------
+
+    def diagnostics(self, state: DocumentState) -> list[types.Diagnostic]:
+        lines = self.documents.lines(state)
+        return convert.diagnostics(state.findings, lines, state.uri, dict(self.settings.severity))
+
+    def publish(self, state: DocumentState) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=state.uri, diagnostics=self.diagnostics(state), version=state.version))
+
+    def report(self, state: DocumentState) -> tuple[str, list[types.Diagnostic]]:
+        """The pull report of the current findings, with an id that changes with them."""
+        items = self.diagnostics(state)
+        if state.report != items:
+            state.report = items
+            state.report_id += 1
+        return f"{self.session}-{state.report_id}", items
+
+    def _findings_ready(self, state: DocumentState) -> None:
+        if not self.pulls_diagnostics:
+            self.publish(state)
+            return
+        previous = state.report
+        self.report(state)
+        if previous is not None and previous != state.report:
+            self._request_refresh()
+
+    def _facts_ready(self, state: DocumentState) -> None:
+        if self.capability("workspace", "inlay_hint", "refresh_support"):
+            self._request_inlay_refresh()
+
+    def _request_refresh(self) -> None:
+        """Ask a pulling client to pull again (a module it depends on changed)."""
+        if self._refresh_pending or not self.capability("workspace", "diagnostics",
+                                                         "refresh_support"):
+            return
+        self._refresh_pending = True
+
+        def send() -> None:
+            self._refresh_pending = False
+            self.workspace_diagnostic_refresh(None)
+
+        asyncio.get_running_loop().call_later(0.05, send)
+
+    def _request_inlay_refresh(self) -> None:
+        if self._inlay_refresh_pending:
+            return
+        self._inlay_refresh_pending = True
+
+        def send() -> None:
+            self._inlay_refresh_pending = False
+            self.workspace_inlay_hint_refresh(None)
+
+        asyncio.get_running_loop().call_later(0.05, send)
+
+    def republish(self) -> None:
+        if self.pulls_diagnostics:
+            self._request_refresh()
+        else:
+            for state in self.documents.states.values():
+                if state.has_findings:
+                    self.publish(state)
+        if self.capability("workspace", "inlay_hint", "refresh_support"):
+            self._request_inlay_refresh()
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def apply_settings(self, raw: object) -> None:
+        settings = parse(raw, frozenset(self.rules))
+        self.settings = settings
+        self.settings_epoch += 1
+        if settings.problems and settings.problems != self._shown_problems:
+            self.window_show_message(types.ShowMessageParams(
+                type=types.MessageType.Warning,
+                message="Shapelens settings: " + "; ".join(settings.problems) + "."))
+        self._shown_problems = settings.problems
+
+    async def fetch_settings(self) -> None:
+        raw: object = self.init_options
+        if self.capability("workspace", "configuration"):
+            try:
+                answer = await self.workspace_configuration_async(types.ConfigurationParams(
+                    items=[types.ConfigurationItem(section="shapelens")]))
+                if answer and answer[0] is not None:
+                    raw = {"shapelens": answer[0]}
+            except Exception:
+                logger.exception("workspace/configuration failed")
+        self.apply_settings(raw)
+
+    # -- logging to the client ---------------------------------------------------------------
+
+    def log_to_client(self, message: str, kind: types.MessageType = types.MessageType.Error
+                      ) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:  # no client to tell
+            logger.debug("could not send a log message", exc_info=True)
+
+
+# Handlers made to fail on purpose, by name: only the end-to-end tests set this, to check
+# that a failing handler is logged and answered empty.
+FAULTS = frozenset(filter(None, os.environ.get("SHAPELENS_TEST_FAULTS", "").split(",")))
+
+
+def robust(default: Callable[[], Any]) -> Callable[[F], F]:
+    """Errors in a handler are logged (to the client too) and answered with `default()`."""
+    def decorate(handler: F) -> F:
+        @functools.wraps(handler)
+        async def wrapper(*args: Any) -> Any:
+            try:
+                if handler.__name__ in FAULTS:
+                    raise RuntimeError("fault injected by SHAPELENS_TEST_FAULTS")
+                return await handler(*args)
+            except Exception as error:
+                logger.exception("%s failed", handler.__name__)
+                SERVER.log_to_client(f"Shapelens: {handler.__name__} failed: "
+                                     f"{type(error).__name__}: {error}")
+                return default()
+        return wrapper  # type: ignore[return-value]
+    return decorate
+
+
+SERVER = ShapelensServer()
+
+
+def _state(uri: str) -> DocumentState | None:
+    return SERVER.documents.states.get(uri)
+
+
+def _path(uri: str) -> str | None:
+    return to_fs_path(uri) if uri.startswith("file:") else None
+
+
+# -- lifecycle -------------------------------------------------------------------------------
+
+
+@SERVER.feature(types.INITIALIZE)
+@robust(lambda: None)
+async def initialize(params: types.InitializeParams) -> None:
+    SERVER_LOOP[0] = asyncio.get_running_loop()
+    SERVER.rules = {rule.code: rule for rule in all_rules()}
+    SERVER.init_options = params.initialization_options
+    SERVER.apply_settings(params.initialization_options)
+    roots = [Path(p) for folder in params.workspace_folders or []
+             if (p := _path(folder.uri)) is not None]
+    root = _path(params.root_uri) if params.root_uri else params.root_path
+    if not roots and root:
+        roots = [Path(root)]
+    SERVER.resolution = WorkspaceResolution(roots, SERVER.documents.open_text)
+    SERVER.documents.resolution = SERVER.resolution
+
+
+@SERVER.feature(types.INITIALIZED)
+@robust(lambda: None)
+async def initialized(params: types.InitializedParams) -> None:
+    registrations = []
+    if SERVER.capability("workspace", "did_change_configuration", "dynamic_registration"):
+        registrations.append(types.Registration(
+            id=str(uuid.uuid4()), method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
+            register_options=types.DidChangeConfigurationRegistrationOptions(
+                section="shapelens")))
+    if SERVER.capability("workspace", "did_change_watched_files", "dynamic_registration"):
+        registrations.append(types.Registration(
+            id=str(uuid.uuid4()), method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[types.FileSystemWatcher(glob_pattern="**/*.py")])))
+    if registrations:
+        SERVER.client_register_capability(types.RegistrationParams(registrations))
+    if SERVER.capability("workspace", "configuration"):
+        await SERVER.fetch_settings()
+        SERVER.republish()
+
+
+@SERVER.feature(types.SHUTDOWN)
+def shutdown(params: None) -> None:
+    SERVER.worker.close()
+    if SERVER.resolution is not None:
+        SERVER.resolution.close()
+
+
+# -- documents -------------------------------------------------------------------------------
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@robust(lambda: None)
+async def did_open(params: types.DidOpenTextDocumentParams) -> None:
+    document = params.text_document
+    if SERVER.pulls_diagnostics and document.uri in SERVER.pushed_elsewhere:
+        # A workspace check pushed diagnostics for it; from now on the client pulls them.
+        SERVER.pushed_elsewhere.discard(document.uri)
+        SERVER.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=document.uri, diagnostics=[]))
+    SERVER.documents.open(document.uri, document.version, document.text, _path(document.uri))
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@robust(lambda: None)
+async def did_change(params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    text = SERVER.workspace.get_text_document(uri).source
+    SERVER.documents.change(uri, params.text_document.version, text)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@robust(lambda: None)
+async def did_save(params: types.DidSaveTextDocumentParams) -> None:
+    state = _state(params.text_document.uri)
+    if state is None:
+        return
+    if state.timer is not None:
+        SERVER.documents.save(state.uri)
+    elif state.has_findings and not SERVER.pulls_diagnostics:
+        SERVER.publish(state)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@robust(lambda: None)
+async def did_close(params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    SERVER.documents.close(uri)
+    if not SERVER.pulls_diagnostics:
+        SERVER.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+# -- features --------------------------------------------------------------------------------
+
+
+def _empty_report() -> types.RelatedFullDocumentDiagnosticReport:
+    return types.RelatedFullDocumentDiagnosticReport(items=[])
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
+    identifier="shapelens", inter_file_dependencies=True, workspace_diagnostics=False))
+@robust(_empty_report)
+async def pull_diagnostics(params: types.DocumentDiagnosticParams
+                           ) -> types.DocumentDiagnosticReport:
+    state = _state(params.text_document.uri)
+    if state is None:
+        return _empty_report()
+    await SERVER.documents.settled(state, facts=False)
+    result_id, items = SERVER.report(state)
+    if params.previous_result_id == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+    return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_HOVER)
+@robust(lambda: None)
+async def on_hover(params: types.HoverParams) -> types.Hover | None:
+    state = _state(params.text_document.uri)
+    if state is None:
+        return None
+    await SERVER.documents.settled(state)
+    lines = SERVER.documents.lines(state)
+    findings = _findings_shown(state)
+    return hover.hover(SERVER.documents.view(state), findings, lines.from_client(params.position),
+                       lines, SERVER.rules, SERVER.markdown)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+@robust(list)
+async def on_inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
+    state = _state(params.text_document.uri)
+    if state is None or not SERVER.settings.inlay_hints:
+        return []
+    await SERVER.documents.settled(state)
+    lines = SERVER.documents.lines(state)
+    return inlay.inlay_hints(SERVER.documents.view(state), lines,
+                             lines.from_client_range(params.range))
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                types.CodeActionOptions(code_action_kinds=actions.KINDS))
+@robust(list)
+async def on_code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
+    state = _state(params.text_document.uri)
+    if state is None:
+        return []
+    await SERVER.documents.settled(state, facts=False)
+    lines = SERVER.documents.lines(state)
+    document_changes = bool(SERVER.capability("workspace", "workspace_edit",
+                                              "document_changes"))
+    return actions.code_actions(_findings_shown(state), lines, state.uri, state.version,
+                                lines.from_client_range(params.range), params.context,
+                                dict(SERVER.settings.severity), document_changes)
+
+
+def _findings_shown(state: DocumentState) -> list[Finding]:
+    """Findings of the current version only: older ones would sit at the wrong places."""
+    return state.findings if state.findings_version == state.version else []
+
+
+# -- workspace -------------------------------------------------------------------------------
+
+
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@robust(lambda: None)
+async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
+    if SERVER.capability("workspace", "configuration"):
+        await SERVER.fetch_settings()
+    else:
+        settings = params.settings
+        SERVER.apply_settings(settings if settings not in (None, {}) else SERVER.init_options)
+    SERVER.republish()
+
+
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@robust(lambda: None)
+async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+    resolution = SERVER.resolution
+    if resolution is None:
+        return
+    if any(change.type != types.FileChangeType.Changed for change in params.changes):
+        resolution.files_changed()
+        SERVER.documents.refresh_all()
+        return
+    for change in params.changes:
+        path = _path(change.uri)
+        if path is not None and SERVER.documents.open_text(path) is None:
+            resolution.document_changed(path)
+            SERVER.documents.refresh_dependents(path)
+
+
+@SERVER.command(CHECK_WORKSPACE)
+@robust(lambda: None)
+async def check_workspace(*args: object) -> dict[str, object]:
+    """Check every Python file of the workspace, reporting progress; cancellable."""
+    from shape_engine.cli import python_files
+
+    resolution = SERVER.resolution
+    roots = [str(root) for root in resolution.roots] if resolution else []
+    files = await asyncio.to_thread(lambda: sorted({p.resolve() for p in python_files(roots)}))
+    token = str(uuid.uuid4())
+    progress = SERVER.work_done_progress
+    reporting = bool(SERVER.capability("window", "work_done_progress"))
+    if reporting:
+        await progress.create_async(token)
+        progress.begin(token, types.WorkDoneProgressBegin(
+            title="Shapelens: checking the workspace", cancellable=True, percentage=0,
+            message=f"{len(files)} files"))
+    found = checked = 0
+    cancelled = False
+    try:
+        for index, path in enumerate(files):
+            cancelled = reporting and progress.tokens[token].cancelled()
+            if cancelled:
+                break
+            found += await _check_file(path)
+            checked += 1
+            if reporting:
+                progress.report(token, types.WorkDoneProgressReport(
+                    message=f"{index + 1}/{len(files)} {path.name}",
+                    percentage=(index + 1) * 100 // max(len(files), 1)))
+    finally:
+        if reporting:
+            summary = "cancelled" if cancelled else f"{found} findings in {checked} files"
+            progress.end(token, types.WorkDoneProgressEnd(message=summary))
+    return {"files": checked, "findings": found, "cancelled": cancelled}
+
+
+async def _check_file(path: Path) -> int:
+    uri = path.as_uri()
+    state = _state(uri)
+    if state is not None:
+        await SERVER.documents.settled(state, facts=False)
+        return len(state.findings)
+    analyzer = DocumentAnalyzer(str(path), SERVER.resolution)
+
+    def analyse() -> list[Finding]:
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return []
+        return analyzer.analyze(text).findings
+
+    findings = await asyncio.wrap_future(SERVER.worker.submit(analyse, URGENT))
+    lines = convert.Lines(path.read_text(encoding="utf-8", errors="replace"), SERVER.encoding())
+    SERVER.pushed_elsewhere.add(uri)
+    SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+        uri=uri, diagnostics=convert.diagnostics(findings, lines, uri,
+                                                 dict(SERVER.settings.severity))))
+    return len(findings)
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+class _ClientLogHandler(logging.Handler):
+    """Errors logged anywhere in the server also reach the client's log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            loop = SERVER_LOOP[0]
+            if loop is None:
+                return
+            message = self.format(record)
+            loop.call_soon_threadsafe(SERVER.log_to_client, message)
+        except Exception:  # logging must never raise
+            return
+
+
+SERVER_LOOP: list[asyncio.AbstractEventLoop | None] = [None]
+
+
+def _configure_logging(log_file: str | None) -> None:
+    ours = [logging.getLogger(name) for name in ("server", "shape_engine")]
+    for each in ours:
+        each.setLevel(logging.INFO if log_file else logging.WARNING)
+        each.addHandler(_ClientLogHandler())
+        each.propagate = bool(log_file)
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+    if log_file:
+        logging.basicConfig(filename=log_file, level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run(tcp: str | None = None, log_file: str | None = None) -> int:
+    _configure_logging(log_file)
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        SERVER.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        SERVER.start_io()
+    return 0

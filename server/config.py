@@ -1,0 +1,109 @@
+"""Settings under `shapelens.*`, from initializationOptions or workspace/configuration.
+
+    shapelens.inlayHints.enabled  bool (true)
+    shapelens.severity            {"SL101": "error" | "warning" | "information" | "hint" | "off"}
+    shapelens.debounceMs          int, 0..10000 (150): quiet time after an edit before analysis
+
+An invalid value is reported (`Settings.problems`) and its default used; other keys are
+ignored (clients pass their own, e.g. `shapelens.trace.server`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+SEVERITY_LEVELS = ("error", "warning", "information", "info", "hint", "off")
+MAX_DEBOUNCE_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    inlay_hints: bool = True
+    severity: Mapping[str, str] = field(default_factory=dict)
+    debounce_ms: int = 150
+    problems: tuple[str, ...] = ()
+
+
+def parse(raw: object, known_codes: frozenset[str] | None = None) -> Settings:
+    """Settings from the client's object: `{"shapelens": {...}}` or the section itself."""
+    if raw is None:
+        return Settings()
+    if not isinstance(raw, Mapping):
+        return Settings(problems=(f"settings must be an object, not {_kind(raw)}",))
+    section = raw.get("shapelens", raw)
+    if section is None:
+        return Settings()
+    if not isinstance(section, Mapping):
+        return Settings(problems=(f"shapelens must be an object, not {_kind(section)}",))
+    problems: list[str] = []
+    return Settings(
+        inlay_hints=_inlay_hints(section, problems),
+        severity=_severity(section, problems, known_codes),
+        debounce_ms=_debounce(section, problems),
+        problems=tuple(problems),
+    )
+
+
+def _lookup(section: Mapping[str, object], dotted: str) -> object:
+    """`inlayHints.enabled` nested or flattened, as clients send either."""
+    if dotted in section:
+        return section[dotted]
+    value: object = section
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _inlay_hints(section: Mapping[str, object], problems: list[str]) -> bool:
+    value = _lookup(section, "inlayHints.enabled")
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return value
+    problems.append(f"shapelens.inlayHints.enabled must be true or false, not {value!r}; "
+                    "using true")
+    return True
+
+
+def _severity(section: Mapping[str, object], problems: list[str],
+              known_codes: frozenset[str] | None) -> dict[str, str]:
+    value = _lookup(section, "severity")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.append(f"shapelens.severity must be an object like {{\"SL101\": \"warning\"}}, "
+                        f"not {_kind(value)}; using the default severities")
+        return {}
+    result: dict[str, str] = {}
+    for code, level in value.items():
+        name = str(code).strip().upper()
+        if known_codes is not None and name not in known_codes:
+            problems.append(f"shapelens.severity: unknown code {code!r}; ignored")
+            continue
+        if not isinstance(level, str) or level.lower() not in SEVERITY_LEVELS:
+            problems.append(f"shapelens.severity.{code} must be one of "
+                            f"{', '.join(repr(s) for s in SEVERITY_LEVELS)}, not {level!r}; "
+                            "using its default severity")
+            continue
+        result[name] = level.lower()
+    return result
+
+
+def _debounce(section: Mapping[str, object], problems: list[str]) -> int:
+    value = _lookup(section, "debounceMs")
+    if value is None:
+        return Settings.debounce_ms
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            0 <= value <= MAX_DEBOUNCE_MS):
+        problems.append(f"shapelens.debounceMs must be a number of milliseconds from 0 to "
+                        f"{MAX_DEBOUNCE_MS}, not {value!r}; using {Settings.debounce_ms}")
+        return Settings.debounce_ms
+    return int(value)
+
+
+def _kind(value: object) -> str:
+    return {list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)

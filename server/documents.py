@@ -1,0 +1,327 @@
+"""Open documents: their text, their latest analysis, and when to analyse them again.
+
+Each edit waits out a short quiet time (debounce) before the document is analysed on the
+worker thread. Results come back in two steps: findings first (diagnostics go out at once),
+then the facts hover and inlay hints need. A result for an older version never replaces the
+diagnostics of a newer one. While a document does not parse, hover and inlay hints use the
+last version that did, on the lines the edit did not touch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from server.convert import Lines
+from server.facts import Facts, LineMap, split_lines
+from server.incremental import DocumentAnalyzer, Outcome, Resolution
+from server.worker import BACKGROUND, URGENT, Worker
+from shape_engine.findings import Finding
+
+logger = logging.getLogger(__name__)
+
+# Lines compared (old x new) at most to follow lines through an edit of many places.
+MAX_DIFF_WORK = 4_000_000
+# How long a request waits for the analysis of the version it was made on.
+WAIT_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Result:
+    version: int | None
+    text: str
+    facts: Facts
+
+
+@dataclass
+class DocumentState:
+    uri: str
+    path: str | None
+    version: int | None
+    text: str
+    analyzer: DocumentAnalyzer
+    # Findings of the latest analysed version and whether it parsed.
+    findings_version: int | None = None
+    findings: list[Finding] = field(default_factory=list)
+    has_findings: bool = False
+    result: Result | None = None  # the latest complete analysis
+    good: Result | None = None  # the latest complete analysis of a version that parsed
+    dependencies: frozenset[str] = frozenset()
+    closed: bool = False
+    timer: asyncio.TimerHandle | None = None
+    progress: asyncio.Event = field(default_factory=asyncio.Event)
+    # Caches for the current version.
+    lines_cache: tuple[int | None, str, Lines] | None = None
+    view_cache: tuple[int | None, int | None, Facts] | None = None
+    # Pull diagnostics: what the client was last given.
+    report: object | None = None
+    report_id: int = 0
+
+    def notify(self) -> None:
+        self.progress.set()
+        self.progress = asyncio.Event()
+
+
+class Documents:
+    def __init__(self, worker: Worker, resolution: Resolution | None,
+                 encoding: Callable[[], str], debounce_ms: Callable[[], int],
+                 on_findings: Callable[[DocumentState], None],
+                 on_facts: Callable[[DocumentState], None]) -> None:
+        self.worker = worker
+        self.resolution = resolution
+        self.encoding = encoding
+        self.debounce_ms = debounce_ms
+        self.on_findings = on_findings
+        self.on_facts = on_facts
+        self.states: dict[str, DocumentState] = {}
+        self._by_path: dict[str, DocumentState] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- what the editor does ----------------------------------------------------------------
+
+    def open(self, uri: str, version: int | None, text: str, path: str | None) -> DocumentState:
+        old = self.states.get(uri)
+        if old is not None:
+            self._forget(old)
+        path = _normal(path)
+        state = DocumentState(uri, path, version, text, DocumentAnalyzer(path, self.resolution))
+        self.states[uri] = state
+        if path is not None:
+            self._by_path[path] = state
+        self._analyse_now(state)
+        return state
+
+    def change(self, uri: str, version: int | None, text: str) -> None:
+        state = self.states.get(uri)
+        if state is None:
+            return
+        state.version, state.text = version, text
+        self.schedule(state, self.debounce_ms() / 1000)
+        if state.path is not None:
+            self._dependency_changed(state.path)
+
+    def save(self, uri: str) -> None:
+        """Saving is a good moment: analyse now what is still waiting for quiet."""
+        state = self.states.get(uri)
+        if state is not None and state.timer is not None:
+            self._analyse_now(state)
+
+    def close(self, uri: str) -> None:
+        state = self.states.pop(uri, None)
+        if state is None:
+            return
+        self._forget(state)
+        if state.path is not None:
+            self._dependency_changed(state.path)
+
+    def open_text(self, path: str) -> tuple[int | None, str] | None:
+        """For resolution, from any thread: the unsaved text of an open module."""
+        state = self._by_path.get(path)
+        if state is None or state.closed:
+            return None
+        return state.version, state.text
+
+    # -- scheduling --------------------------------------------------------------------------
+
+    def schedule(self, state: DocumentState, delay_s: float) -> None:
+        if state.timer is not None:
+            state.timer.cancel()
+        state.timer = self.loop.call_later(delay_s, self._analyse_now, state)
+
+    def refresh_all(self) -> None:
+        """Analyse every open document again (their modules may have changed)."""
+        for state in self.states.values():
+            self.schedule(state, 0)
+
+    def refresh_dependents(self, path: str) -> None:
+        path = _normal(path) or path
+        for state in self.states.values():
+            if path in state.dependencies and state.path != path:
+                self.schedule(state, self.debounce_ms() / 1000)
+
+    def _dependency_changed(self, path: str) -> None:
+        if self.resolution is not None and hasattr(self.resolution, "document_changed"):
+            self.resolution.document_changed(path)
+        self.refresh_dependents(path)
+
+    def _analyse_now(self, state: DocumentState) -> None:
+        if state.timer is not None:
+            state.timer.cancel()
+            state.timer = None
+        if state.closed:
+            return
+        version, text = state.version, state.text
+        _ = self.loop  # results come back to this thread's loop
+        future = self.worker.submit(lambda: self._analyse(state, version, text), URGENT)
+        future.add_done_callback(_log_failure)
+
+    def _analyse(self, state: DocumentState, version: int | None, text: str) -> None:
+        """On the worker thread."""
+        if state.closed or state.version != version:
+            return  # a newer version is on its way
+        try:
+            outcome = state.analyzer.analyze(text)
+        except Exception:
+            logger.exception("analysis of %s failed", state.uri)
+            outcome = Outcome([], False, frozenset(), lambda: Facts(parsed=False))
+        self._call_soon(self._findings_ready, state, version, outcome)
+        try:
+            facts = outcome.facts()
+        except Exception:
+            logger.exception("analysis of %s failed", state.uri)
+            facts = Facts(parsed=False)
+        self._call_soon(self._facts_ready, state, version, text, facts)
+        if facts.parsed and not state.analyzer.prepared:
+            self.worker.submit(lambda: self._prepare(state), BACKGROUND)
+
+    def _prepare(self, state: DocumentState) -> None:
+        if not state.closed:
+            try:
+                state.analyzer.prepare(state.text)
+            except Exception:
+                logger.exception("preparing %s failed", state.uri)
+
+    def _call_soon(self, callback: Callable[..., None], *args: object) -> None:
+        def guarded() -> None:
+            try:
+                callback(*args)
+            except Exception:
+                logger.exception("handling an analysis result failed")
+
+        self.loop.call_soon_threadsafe(guarded)
+
+    def _findings_ready(self, state: DocumentState, version: int | None,
+                        outcome: Outcome) -> None:
+        if state.closed or version != state.version:
+            return  # never publish over a newer version
+        state.findings_version = version
+        state.findings = outcome.findings
+        state.has_findings = True
+        state.dependencies = outcome.dependencies
+        state.notify()
+        self.on_findings(state)
+
+    def _facts_ready(self, state: DocumentState, version: int | None, text: str,
+                     facts: Facts) -> None:
+        if state.closed:
+            return
+        if state.result is not None and _older(version, state.result.version):
+            return
+        state.result = Result(version, text, facts)
+        if facts.parsed:
+            state.good = state.result
+        state.notify()
+        self.on_facts(state)
+
+    # -- what the features read --------------------------------------------------------------
+
+    async def settled(self, state: DocumentState, facts: bool = True) -> None:
+        """Wait until the version current now is analysed: all its facts (hover, inlay
+        hints), or just its findings (`facts=False`, for diagnostics of the latest version)."""
+        target = state.version
+        deadline = self.loop.time() + WAIT_TIMEOUT_S
+        while not state.closed:
+            if facts:
+                done = state.result is not None and not _older(state.result.version, target)
+            else:
+                done = state.has_findings and state.findings_version == state.version
+            if done:
+                return
+            remaining = deadline - self.loop.time()
+            if remaining <= 0:
+                logger.warning("%s: analysis still running after %ss", state.uri,
+                               WAIT_TIMEOUT_S)
+                return
+            try:
+                await asyncio.wait_for(state.progress.wait(), remaining)
+            except asyncio.TimeoutError:
+                continue
+
+    def lines(self, state: DocumentState) -> Lines:
+        encoding = self.encoding()
+        cached = state.lines_cache
+        if cached is None or cached[0] != state.version or cached[1] != encoding:
+            cached = (state.version, encoding, Lines(state.text, encoding))
+            state.lines_cache = cached
+        return cached[2]
+
+    def view(self, state: DocumentState) -> Facts:
+        """The facts on the current text: the latest version that parsed, its facts moved
+        to where their lines are now and dropped where the edit touched them."""
+        good = state.good
+        if good is None:
+            return Facts()
+        if good.text == state.text:
+            return good.facts
+        cached = state.view_cache
+        if cached is None or cached[0] != good.version or cached[1] != state.version:
+            moved = good.facts.moved(_line_map(split_lines(good.text), split_lines(state.text)))
+            cached = (good.version, state.version, moved)
+            state.view_cache = cached
+        return cached[2]
+
+    # -- internals ---------------------------------------------------------------------------
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
+    def _forget(self, state: DocumentState) -> None:
+        state.closed = True
+        if state.timer is not None:
+            state.timer.cancel()
+        if state.path is not None and self._by_path.get(state.path) is state:
+            del self._by_path[state.path]
+        state.notify()
+
+
+def _log_failure(future: Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("analysis failed", exc_info=future.exception())
+
+
+def _older(version: int | None, than: int | None) -> bool:
+    return version is not None and than is not None and version < than
+
+
+def _normal(path: str | None) -> str | None:
+    return os.path.realpath(path) if path else None
+
+
+def _line_map(old: list[str], new: list[str]) -> LineMap:
+    """Where the unchanged lines of `old` are in `new` (None for lines edited away).
+
+    Common prefix and suffix first; the middle, usually small, is matched line by line.
+    """
+    limit = min(len(old), len(new))
+    prefix = 0
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    middle: dict[int, int] = {}
+    old_middle, new_middle = old[prefix:len(old) - suffix], new[prefix:len(new) - suffix]
+    if old_middle and new_middle and len(old_middle) * len(new_middle) <= MAX_DIFF_WORK:
+        matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for i in range(block.size):
+                middle[prefix + block.a + i] = prefix + block.b + i
+    delta = len(new) - len(old)
+    first_kept_after = len(old) - suffix
+
+    def line_map(line: int) -> int | None:
+        if line < prefix:
+            return line
+        if line >= first_kept_after:
+            return line + delta
+        return middle.get(line)
+
+    return line_map

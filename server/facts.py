@@ -1,0 +1,348 @@
+"""What the server keeps per document: the few facts its features present, and no more.
+
+The engine's `Analysis` (model IR, abstract values) is dropped once these are extracted, so
+50 open documents cost little memory. Positions are the engine's: 0-based lines and code point
+columns. Facts can be moved to other lines (`Facts.moved`) when the text above them changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from shape_engine.analysis import Analysis
+from shape_engine.evaluate import DataBinding
+from shape_engine.findings import Edit, Finding, Fix, Position, Range, Related
+from shape_engine.interpret import LayerReport, ModelReport
+from shape_engine.ir import BuildCall, CompileCall, LayerCall, ModelIR, TrainingCall
+from shape_engine.shapes import MaybeShape
+from shape_engine.values import ArrayValue
+
+T = TypeVar("T")
+# Maps a line of the text the facts were made from to a line of the current text (or None
+# when that line is gone).
+LineMap = Callable[[int], "int | None"]
+
+_RECEIVER_BEFORE_METHOD = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*\.\s*$")
+_RECEIVER_BEFORE_ADD = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*\.\s*add\s*\(\s*$")
+_RECEIVER_CALL = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*\.\s*(compile|build)\s*\(")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
+# Python ends lines at \n, \r\n and \r only, as the engine and LSP do (not at \f like splitlines).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINE_BREAK.split(text)
+
+
+@dataclass(frozen=True)
+class LayerFact:
+    label: str
+    call: Range  # the layer call (or nested model) itself: the hover target
+    entry: Range  # the list element or `add` argument: the inlay hint goes after it
+    input_shape: MaybeShape
+    output_shape: MaybeShape
+    params: int | None
+
+
+@dataclass(frozen=True)
+class ModelFact:
+    name: str
+    call: Range  # the Sequential(...) call
+    callee: Range  # `keras.Sequential`
+    rows: tuple[tuple[str, MaybeShape, int | None], ...]  # (layer, output shape, params)
+    input_shape: MaybeShape
+    total_params: int | None
+    refused: bool
+    opaque: bool
+
+
+@dataclass(frozen=True)
+class DataFact:
+    name: str
+    at: Range  # the assignment target, or the argument of fit/predict that names the data
+    shape: MaybeShape
+    dtype: str | None
+    hint_at: Position | None = None  # the end of its assignment, for an inlay hint
+
+
+@dataclass(frozen=True)
+class Binding:
+    """`name` in `scope` refers, from `at` on, to a model or to data."""
+
+    scope: str
+    name: str
+    at: Position
+    target: ModelFact | DataFact
+
+
+@dataclass(frozen=True)
+class ScopeSpan:
+    """A function body (by qualified name) over lines start..end; the module is ""."""
+
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """`name = value` (a plain name target): where hints and bindings for it go."""
+
+    name: str
+    target: Range
+    value: Range
+    end: Position  # the end of the whole statement
+
+
+@dataclass
+class Facts:
+    findings: list[Finding] = field(default_factory=list)
+    layers: list[LayerFact] = field(default_factory=list)
+    models: list[ModelFact] = field(default_factory=list)
+    data: list[DataFact] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    scopes: list[ScopeSpan] = field(default_factory=list)
+    parsed: bool = True
+    # Module paths the analysis read (imports resolved in the workspace).
+    dependencies: frozenset[str] = frozenset()
+    # Lookup tables for hover and inlay hints, built on first use (see `server.lookup`).
+    lookup: object | None = field(default=None, repr=False, compare=False)
+
+    def moved(self, line_map: LineMap) -> Facts:
+        """These facts on the current text; facts on lines that are gone are dropped."""
+        mover = _Mover(line_map)
+        models = {id(m): mover.model(m) for m in self.models}
+        data = {id(d): mover.data(d) for d in self.data}
+        bindings = []
+        for binding in self.bindings:
+            at = mover.position(binding.at)
+            target = (models.get(id(binding.target)) if isinstance(binding.target, ModelFact)
+                      else data.get(id(binding.target)))
+            if at is not None and target is not None:
+                bindings.append(Binding(binding.scope, binding.name, at, target))
+        return Facts(
+            findings=_present(mover.finding(f) for f in self.findings),
+            layers=_present(mover.layer(layer) for layer in self.layers),
+            models=_present(models.values()),
+            data=_present(data.values()),
+            bindings=bindings,
+            scopes=_present(mover.scope(s) for s in self.scopes),
+            parsed=self.parsed,
+            dependencies=self.dependencies,
+        )
+
+    @staticmethod
+    def merge(parts: Sequence[Facts]) -> Facts:
+        if len(parts) == 1:
+            return parts[0]
+        merged = Facts()
+        seen: set[tuple[str, Range, str]] = set()
+        for part in parts:
+            for finding in part.findings:
+                key = (finding.code, finding.range, finding.message)
+                if key not in seen:
+                    seen.add(key)
+                    merged.findings.append(finding)
+            merged.layers.extend(part.layers)
+            merged.models.extend(part.models)
+            merged.data.extend(part.data)
+            merged.bindings.extend(part.bindings)
+            merged.scopes.extend(part.scopes)
+            merged.parsed = merged.parsed and part.parsed
+            merged.dependencies |= part.dependencies
+        merged.findings.sort(key=lambda f: (f.range.start, f.code))
+        return merged
+
+
+def move_findings(findings: Iterable[Finding], line_map: LineMap) -> list[Finding]:
+    mover = _Mover(line_map)
+    return _present(mover.finding(f) for f in findings)
+
+
+def _present(items: Iterable[T | None]) -> list[T]:
+    return [item for item in items if item is not None]
+
+
+class _Mover:
+    def __init__(self, line_map: LineMap) -> None:
+        self.line_map = line_map
+
+    def position(self, pos: Position) -> Position | None:
+        line = self.line_map(pos.line)
+        return None if line is None else Position(line, pos.character)
+
+    def range(self, r: Range) -> Range | None:
+        start, end = self.position(r.start), self.position(r.end)
+        if start is None or end is None or end < start:
+            return None
+        return Range(start, end)
+
+    def finding(self, finding: Finding) -> Finding | None:
+        at = self.range(finding.range)
+        if at is None:
+            return None
+        related = tuple(rel for rel in (self.related(r) for r in finding.related) if rel)
+        fixes: list[Fix] = []
+        preferred = None
+        for index, fix in enumerate(finding.fixes):
+            moved = self.fix(fix)
+            if moved is None:
+                continue  # an edit whose place is gone must not be applied elsewhere
+            if index == finding.preferred_fix:
+                preferred = len(fixes)
+            fixes.append(moved)
+        return replace(finding, range=at, related=related, fixes=tuple(fixes),
+                       preferred_fix=preferred)
+
+    def related(self, related: Related) -> Related | None:
+        if related.file is not None:
+            return related
+        at = self.range(related.range)
+        return None if at is None else replace(related, range=at)
+
+    def fix(self, fix: Fix) -> Fix | None:
+        edits = []
+        for edit in fix.edits:
+            at = self.range(edit.range)
+            if at is None:
+                return None
+            edits.append(Edit(at, edit.content))
+        return replace(fix, edits=tuple(edits))
+
+    def layer(self, layer: LayerFact) -> LayerFact | None:
+        call, entry = self.range(layer.call), self.range(layer.entry)
+        if call is None or entry is None:
+            return None
+        return replace(layer, call=call, entry=entry)
+
+    def model(self, model: ModelFact) -> ModelFact | None:
+        call, callee = self.range(model.call), self.range(model.callee)
+        if call is None or callee is None:
+            return None
+        return replace(model, call=call, callee=callee)
+
+    def data(self, data: DataFact) -> DataFact | None:
+        at = self.range(data.at)
+        if at is None:
+            return None
+        hint_at = self.position(data.hint_at) if data.hint_at is not None else None
+        return replace(data, at=at, hint_at=hint_at)
+
+    def scope(self, scope: ScopeSpan) -> ScopeSpan | None:
+        start, end = self.line_map(scope.start), self.line_map(scope.end)
+        if start is None or end is None:
+            return None
+        return ScopeSpan(scope.name, start, end)
+
+
+# -- extraction ------------------------------------------------------------------------------
+
+
+def scope_at(scopes: Sequence[ScopeSpan], line: int) -> str:
+    """The innermost function whose body holds `line`; "" for the module."""
+    best: ScopeSpan | None = None
+    for scope in scopes:
+        if scope.start <= line <= scope.end and (
+                best is None or (scope.start, -scope.end) > (best.start, -best.end)):
+            best = scope
+    return best.name if best else ""
+
+
+def extract(analysis: Analysis, scopes: Sequence[ScopeSpan],
+            assignments: Sequence[Assignment]) -> Facts:
+    """The facts of one analysis, in the coordinates of the text it analysed."""
+    lines = split_lines(analysis.text)
+    assigned_at = {a.target.start: a for a in assignments}
+    assigned_value = {a.value: a for a in assignments}
+    facts = Facts(findings=list(analysis.findings), scopes=list(scopes),
+                  parsed=analysis.parsed)
+    for report in analysis.models:
+        model = _model_fact(report)
+        facts.models.append(model)
+        facts.layers.extend(_layer_fact(layer) for layer in report.layers)
+        _model_bindings(report.model, model, lines, scopes, assigned_value, facts)
+        for training in report.model.trainings:
+            _training_data(training, lines, scopes, facts)
+    for binding in analysis.data:
+        _data_binding(binding, scopes, assigned_at, facts)
+    return facts
+
+
+def _model_fact(report: ModelReport) -> ModelFact:
+    model = report.model
+    rows = tuple((layer.label, layer.output_shape, layer.params) for layer in report.layers)
+    return ModelFact(model.name or "sequential", model.range, model.callee_range, rows,
+                     report.input_shape, report.total_params, report.refused, model.opaque)
+
+
+def _layer_fact(layer: LayerReport) -> LayerFact:
+    inner = layer.entry.layer
+    call = inner.range if isinstance(inner, LayerCall | ModelIR) else layer.entry.range
+    return LayerFact(layer.label, call, layer.entry.range, layer.input_shape,
+                     layer.output_shape, layer.params)
+
+
+def _model_bindings(ir: ModelIR, model: ModelFact, lines: list[str],
+                    scopes: Sequence[ScopeSpan], assigned_value: dict[Range, Assignment],
+                    facts: Facts) -> None:
+    """Names through which the program reaches this model: `m = Sequential(...)`,
+    `m.add(...)`, `m.compile(...)`, `m.fit(...)`."""
+    def bind(name: str, at: Position) -> None:
+        facts.bindings.append(Binding(scope_at(scopes, at.line), name, at, model))
+
+    assignment = assigned_value.get(ir.range)
+    if assignment is not None:
+        bind(assignment.name, assignment.target.start)
+    for training in ir.trainings:
+        name = _receiver(lines, training.method_range.start, _RECEIVER_BEFORE_METHOD)
+        if name:
+            bind(name, training.range.start)
+    calls: list[CompileCall | BuildCall] = [*ir.compiles, *ir.builds]
+    for call in calls:
+        match = _RECEIVER_CALL.match(_line(lines, call.range.start.line),
+                                     call.range.start.character)
+        if match:
+            bind(match.group(1), call.range.start)
+    for entry in ir.entries:
+        name = _receiver(lines, entry.range.start, _RECEIVER_BEFORE_ADD)
+        if name:
+            bind(name, entry.range.start)
+
+
+def _training_data(training: TrainingCall, lines: list[str], scopes: Sequence[ScopeSpan],
+                   facts: Facts) -> None:
+    """The data handed to fit/evaluate/predict, where it is named."""
+    for value, at in [*zip(training.args, training.arg_ranges, strict=False),
+                      *((training.kwargs[k], r) for k, r in training.kwarg_value_ranges.items()
+                        if k in training.kwargs)]:
+        if not isinstance(value, ArrayValue) or at.start.line != at.end.line:
+            continue
+        text = _line(lines, at.start.line)[at.start.character:at.end.character]
+        name = text if _IDENTIFIER.match(text) else ""
+        data = DataFact(name or text, at, value.shape, value.dtype)
+        facts.data.append(data)
+        if name:
+            facts.bindings.append(Binding(scope_at(scopes, at.start.line), name, at.start, data))
+
+
+def _data_binding(binding: DataBinding, scopes: Sequence[ScopeSpan],
+                  assigned_at: dict[Position, Assignment], facts: Facts) -> None:
+    assignment = assigned_at.get(binding.range.start)
+    hint_at = assignment.end if assignment is not None else binding.range.end
+    data = DataFact(binding.name, binding.range, binding.value.shape, binding.value.dtype,
+                    hint_at)
+    facts.data.append(data)
+    facts.bindings.append(Binding(scope_at(scopes, binding.range.start.line), binding.name,
+                                  binding.range.start, data))
+
+
+def _receiver(lines: list[str], before: Position, pattern: re.Pattern[str]) -> str | None:
+    match = pattern.search(_line(lines, before.line)[:before.character])
+    return match.group(1) if match else None
+
+
+def _line(lines: list[str], line: int) -> str:
+    return lines[line] if 0 <= line < len(lines) else ""

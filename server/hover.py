@@ -1,0 +1,131 @@
+"""Hover: a layer's shapes, a model's static summary, data's shape and dtype."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lsprotocol import types
+
+from server.convert import Lines
+from server.facts import DataFact, Facts, LayerFact, ModelFact
+from server.lookup import binding_for, data_at, identifier_at, layer_at, model_callee_at
+from shape_engine.findings import Finding, Position, Range
+from shape_engine.rule import Rule
+from shape_engine.shapes import format_shape
+
+
+def hover(facts: Facts, findings: Sequence[Finding], pos: Position, lines: Lines,
+          rules: dict[str, Rule], markdown: bool) -> types.Hover | None:
+    content, at = _content(facts, findings, pos, lines, rules)
+    if content is None or at is None:
+        return None
+    if not markdown:
+        content = _plain(content)
+    kind = types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText
+    return types.Hover(types.MarkupContent(kind, content), lines.to_client_range(at))
+
+
+def _content(facts: Facts, findings: Sequence[Finding], pos: Position, lines: Lines,
+             rules: dict[str, Rule]) -> tuple[str | None, Range | None]:
+    layer = layer_at(facts, pos)
+    if layer is not None:
+        related = [f for f in findings if _overlaps(f.range, layer.call)]
+        return layer_markdown(layer, related, rules), layer.call
+    model = model_callee_at(facts, pos)
+    if model is not None:
+        return summary_markdown(model), model.callee
+    data = data_at(facts, pos)
+    if data is not None:
+        return data_markdown(data), data.at
+    named = identifier_at(lines.line(pos.line), pos)
+    if named is not None:
+        binding = binding_for(facts, named[0], pos)
+        if binding is not None:
+            target = binding.target
+            if isinstance(target, ModelFact):
+                return summary_markdown(target, named[0]), named[1]
+            return data_markdown(target, named[0]), named[1]
+    under = [f for f in findings if f.range.contains(pos)]
+    if under:
+        return "\n\n---\n\n".join(finding_markdown(f, rules) for f in under), under[0].range
+    return None, None
+
+
+def layer_markdown(layer: LayerFact, findings: Sequence[Finding], rules: dict[str, Rule]
+                   ) -> str:
+    parts = [f"**{_code(layer.label)}**"]
+    if layer.input_shape is not None or layer.output_shape is not None:
+        parts.append(f"input `{format_shape(layer.input_shape)}` → output "
+                     f"`{format_shape(layer.output_shape)}`")
+    if layer.params is not None:
+        parts.append(f"{layer.params:,} parameter{'s' if layer.params != 1 else ''}")
+    text = "  \n".join(parts)
+    for finding in findings:
+        text += "\n\n---\n\n" + finding_markdown(finding, rules)
+    return text
+
+
+def finding_markdown(finding: Finding, rules: dict[str, Rule]) -> str:
+    rule = rules.get(finding.code)
+    text = f"**{finding.code}** {_escape(finding.message)}"
+    if rule is not None:
+        text += f"\n\n{_escape(rule.explanation)}"
+    return text
+
+
+def summary_markdown(model: ModelFact, variable: str | None = None) -> str:
+    """A static `model.summary()`: one row per layer, with the total."""
+    title = f'**Model "{_escape(model.name)}"**'
+    if variable and variable != model.name:
+        title += f" (`{variable}`)"
+    lines = [f"{title}: static `model.summary()`", "",
+             "| Layer | Output Shape | Param # |", "|:--|:--|--:|"]
+    for label, shape, params in model.rows:
+        count = "?" if params is None else f"{params:,}"
+        lines.append(f"| {_cell(label)} | `{format_shape(shape)}` | {count} |")
+    total = "?" if model.total_params is None else f"{model.total_params:,}"
+    lines += ["", f"**Total params: {total}**"]
+    if model.input_shape is None and model.rows:
+        lines.append("\nThe input shape is not known statically.")
+    if model.refused:
+        lines.append("\nKeras refuses to build this model: see the diagnostics.")
+    elif model.opaque:
+        lines.append("\nLayers are added or removed where Shapelens cannot follow; the summary "
+                     "stops knowing shapes there.")
+    return "\n".join(lines)
+
+
+def data_markdown(data: DataFact, variable: str | None = None) -> str:
+    name = variable or data.name
+    shape = "unknown shape" if data.shape is None else f"shape `{format_shape(data.shape)}`"
+    text = f"**{_escape(name)}**: data of {shape}"
+    if data.dtype is not None:
+        text += f", dtype `{data.dtype}`"
+    return text
+
+
+def _overlaps(a: Range, b: Range) -> bool:
+    return a.start <= b.end and b.start <= a.end
+
+
+def _code(label: str) -> str:
+    return "`" + label.replace("`", "'") + "`"
+
+
+def _cell(label: str) -> str:
+    return _code(label).replace("|", "\\|")
+
+
+def _escape(text: str) -> str:
+    for char in "\\*_[]<>|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _plain(markdown: str) -> str:
+    """Plain text for clients that cannot render Markdown."""
+    text = markdown.replace("**", "").replace("`", "").replace("  \n", "\n")
+    text = text.replace("\n---\n", "\n").replace("|:--|:--|--:|\n", "")
+    for char in "\\*_[]<>|":
+        text = text.replace("\\" + char, char)
+    return text

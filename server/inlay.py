@@ -1,0 +1,54 @@
+"""Inlay hints: `-> (None, 26, 26, 32)` after each layer, and after data assignments."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from server.convert import Lines
+from server.facts import Facts
+from shape_engine.findings import Position, Range
+from shape_engine.shapes import MaybeShape, format_shape
+
+# What may follow a layer before its hint: the list's comma and closing brackets.
+_CLOSERS = ",)] \t"
+
+
+def inlay_hints(facts: Facts, lines: Lines, wanted: Range) -> list[types.InlayHint]:
+    found: dict[Position, list[tuple[MaybeShape, str]]] = {}
+    for layer in facts.layers:
+        if layer.output_shape is None or not _within(layer.entry.end, wanted):
+            continue
+        tooltip = layer.label if layer.params is None else (
+            f"{layer.label}: {layer.params:,} parameter{'s' if layer.params != 1 else ''}")
+        found.setdefault(_after(layer.entry.end, lines), []).append((layer.output_shape,
+                                                                      tooltip))
+    for data in facts.data:
+        if data.shape is None or data.hint_at is None or not _within(data.hint_at, wanted):
+            continue
+        found.setdefault(data.hint_at, []).append((data.shape, f"{data.name}: data"))
+    hints = []
+    for at, shapes in sorted(found.items()):
+        distinct = list(dict.fromkeys(format_shape(shape) for shape, _ in shapes))
+        tooltips = list(dict.fromkeys(tooltip for _, tooltip in shapes))
+        hints.append(types.InlayHint(
+            position=lines.to_client(at),
+            label="-> " + " | ".join(distinct),
+            kind=types.InlayHintKind.Type,
+            padding_left=True,
+            tooltip="\n".join(tooltips)))
+    return hints
+
+
+def _after(end: Position, lines: Lines) -> Position:
+    """Past the comma and brackets that close the layer's line, before any comment."""
+    line = lines.line(end.line)
+    at = end.character
+    while at < len(line) and line[at] in _CLOSERS:
+        at += 1
+    while at > end.character and line[at - 1] in " \t":
+        at -= 1
+    return Position(end.line, at)
+
+
+def _within(pos: Position, wanted: Range) -> bool:
+    return wanted.start.line <= pos.line <= wanted.end.line

@@ -1,0 +1,230 @@
+"""Cross-file resolution: the user's own modules, found with jedi, read (never imported).
+
+The engine asks for a module by name when the document imports from one (`from models import
+build_model`); this answers with its path and text: the open document's unsaved text when the
+module is open in the editor, else the file on disk. Keras, TensorFlow and numpy are named by
+the engine's own import tracking and never reach jedi, and jedi's search path is the workspace
+only, so it cannot wander into site-packages.
+
+jedi is not thread-safe: every jedi call runs on one dedicated thread. It is imported on that
+thread the first time it is needed (or by `warm`), never at startup.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from typing import Any
+
+from server.incremental import Resolution, Session
+from shape_engine.evaluate import MODULE_ROOTS
+from shape_engine.imports import MAX_MODULE_BYTES
+
+logger = logging.getLogger(__name__)
+
+# Modules that are never the user's: the engine names the first ones itself, the others are
+# big libraries whose analysis would only cost time.
+NEVER_RESOLVED = MODULE_ROOTS | frozenset(
+    {"__future__", "tensorflow_datasets", "tensorflow_hub", "torch", "jax", "flax", "pandas",
+     "scipy", "matplotlib", "seaborn", "sklearn", "cv2", "PIL", "transformers", "datasets"})
+JEDI_TIMEOUT_S = 5.0
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*")
+
+# (version, text) of a document open in the editor, by file system path.
+OpenText = Callable[[str], "tuple[int | None, str] | None"]
+
+
+class WorkspaceResolution(Resolution):
+    def __init__(self, roots: list[Path], open_text: OpenText) -> None:
+        self.roots = [root.resolve() for root in roots]
+        self.open_text = open_text
+        self.epoch = 0
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelens-jedi")
+        self._lock = threading.Lock()
+        self._found: dict[tuple[str, int, str], str | None] = {}
+        self._projects: dict[Path, Any] = {}  # jedi.Project by root; used on the jedi thread
+
+    # -- the engine's side -------------------------------------------------------------------
+
+    def session(self, importer: str | None) -> Session:
+        return _Session(self, importer)
+
+    def stamp(self, path: str) -> object:
+        opened = self.open_text(path)
+        if opened is not None:
+            return ("open", opened[0], len(opened[1]))
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        return ("disk", status.st_mtime_ns, status.st_size)
+
+    def find(self, module: str, level: int, importer: str) -> str | None:
+        """The path of the module's source, if it is one of the user's modules."""
+        if not module and level == 0:
+            return None
+        if level == 0 and (module.split(".")[0] in NEVER_RESOLVED
+                           or not _MODULE_NAME.fullmatch(module)):
+            return None
+        key = (module, level, str(Path(importer).parent))
+        with self._lock:
+            if key in self._found:
+                return self._found[key]
+        if level > 0:
+            found = _relative(module, level, Path(importer))
+        else:
+            try:
+                found = self._on_jedi_thread(self._jedi_find, module, importer).result(
+                    timeout=JEDI_TIMEOUT_S)
+            except FutureTimeout:
+                logger.warning("jedi took more than %ss to find %s", JEDI_TIMEOUT_S, module)
+                return None  # not cached: the next analysis asks again
+            except Exception:
+                logger.exception("jedi failed to find module %s", module)
+                found = None
+        if found is not None and not self._inside_workspace(Path(found), Path(importer)):
+            found = None
+        with self._lock:
+            self._found[key] = found
+        return found
+
+    def read(self, path: str) -> tuple[str, object] | None:
+        """(text, stamp) of a module."""
+        opened = self.open_text(path)
+        if opened is not None:
+            return opened[1], ("open", opened[0], len(opened[1]))
+        try:
+            status = os.stat(path)
+            if status.st_size > MAX_MODULE_BYTES:
+                return None
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        return text, ("disk", status.st_mtime_ns, status.st_size)
+
+    # -- invalidation ------------------------------------------------------------------------
+
+    def document_changed(self, path: str) -> None:
+        """A module's text changed: what jedi cached about it may be stale."""
+        with self._lock:
+            for key in [k for k, v in self._found.items() if v == path]:
+                del self._found[key]
+        self._on_jedi_thread(_clear_jedi_caches)
+
+    def files_changed(self) -> None:
+        """Modules may have appeared, disappeared or moved: resolve everything again."""
+        with self._lock:
+            self._found.clear()
+            self.epoch += 1
+        self._on_jedi_thread(self._forget_projects)
+
+    def warm(self) -> None:
+        """Import jedi in the background, so the first cross-file analysis does not wait."""
+        self._on_jedi_thread(_import_jedi)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- on the jedi thread ------------------------------------------------------------------
+
+    def _on_jedi_thread(self, function: Callable[..., Any], *args: object) -> Future[Any]:
+        return self._executor.submit(function, *args)
+
+    def _jedi_find(self, module: str, importer: str) -> str | None:
+        jedi = _import_jedi()
+        code = f"import {module}"
+        script = jedi.Script(code, path=importer, project=self._project(Path(importer)))
+        for name in script.goto(1, len(code), follow_imports=True):
+            if name.type == "module" and name.module_path is not None:
+                path = Path(name.module_path)
+                if path.suffix == ".py":
+                    return str(path)
+        return None
+
+    def _project(self, importer: Path) -> Any:
+        root = self._root_of(importer)
+        project = self._projects.get(root)
+        if project is None:
+            jedi = _import_jedi()
+            search = [str(root)] + [str(root / "src")] * (root / "src").is_dir()
+            project = jedi.Project(root, sys_path=search, smart_sys_path=True,
+                                   load_unsafe_extensions=False)
+            self._projects[root] = project
+        return project
+
+    def _forget_projects(self) -> None:
+        self._projects.clear()
+        _clear_jedi_caches()
+
+    def _root_of(self, path: Path) -> Path:
+        resolved = path.resolve()
+        for root in sorted(self.roots, key=lambda r: len(r.parts), reverse=True):
+            if resolved.is_relative_to(root):
+                return root
+        return resolved.parent
+
+    def _inside_workspace(self, found: Path, importer: Path) -> bool:
+        resolved = found.resolve()
+        if any(part in ("site-packages", "dist-packages") for part in resolved.parts):
+            return False
+        return resolved.is_relative_to(self._root_of(importer))
+
+
+class _Session(Session):
+    def __init__(self, resolution: WorkspaceResolution, importer: str | None) -> None:
+        self.resolution = resolution
+        self.importer = importer
+        self._dependencies: dict[str, object] = {}
+
+    @property
+    def dependencies(self) -> dict[str, object]:
+        return self._dependencies
+
+    def resolve(self, module: str, level: int, from_path: str | None
+                ) -> tuple[str, str] | None:
+        importer = from_path or self.importer
+        if importer is None:
+            return None
+        path = self.resolution.find(module, level, importer)
+        if path is None:
+            return None
+        read = self.resolution.read(path)
+        if read is None:
+            return None
+        text, stamp = read
+        self._dependencies[path] = stamp
+        return path, text
+
+
+def _relative(module: str, level: int, importer: Path) -> str | None:
+    """`from .helpers import x`: the package layout decides, not a search path."""
+    base = importer.resolve().parent
+    for _ in range(level - 1):
+        base = base.parent
+    parts = module.split(".") if module else []
+    candidates = ([base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts, "__init__.py")]
+                  if parts else [base / "__init__.py"])
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    return None
+
+
+def _import_jedi() -> Any:
+    import jedi
+
+    return jedi
+
+
+def _clear_jedi_caches() -> None:
+    if "jedi" in sys.modules:  # nothing to clear before jedi was ever used
+        import jedi.cache
+
+        jedi.cache.clear_time_caches(delete_all=True)

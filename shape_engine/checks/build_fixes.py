@@ -1,0 +1,332 @@
+"""Fixes for the interpreter's build refusals: the step its findings pass through.
+
+The interpreter (`interpret.py`) reports the first layer Keras refuses; this module proposes
+edits that make that layer buildable, each computed from the shapes rather than guessed:
+add the channel axis the declared input lacks, drop a batch dimension written into
+`input_shape`, set `return_sequences=True` on the RNN before an RNN, remove a Flatten before
+an RNN or a convolution, insert a Reshape whose target holds exactly the elements it receives,
+or resize the Dense layer that feeds a Reshape. `fixes.keep_working_fixes` later keeps only
+the ones after which the model really builds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from shape_engine.context import Document
+from shape_engine.findings import Edit, Finding, Fix, Range, Related
+from shape_engine.fixes import (
+    Imports,
+    extend_tuple,
+    fix,
+    fixes,
+    insert_layer,
+    layer_call_text,
+    node_at,
+    remove_layer,
+    set_keyword,
+    shape_literal,
+)
+from shape_engine.ir import LayerCall
+from shape_engine.layers import RULES
+from shape_engine.layers.base import LayerArgs, Unknowable
+from shape_engine.shapes import Shape, format_shape, product
+
+if TYPE_CHECKING:
+    from shape_engine.interpret import LayerReport, ModelReport
+
+INPUT_KINDS = frozenset({"Input", "InputLayer"})
+
+RNN_KINDS = frozenset({"LSTM", "GRU", "SimpleRNN"})
+# Layers that keep the rank of what they receive: an RNN before them still feeds what follows.
+RANK_KEEPING_KINDS = frozenset(
+    {"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization",
+     "SpatialDropout1D", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
+     "BatchNormalization", "LayerNormalization", "Identity", "Masking"})
+# The input rank (batch included) layers need, for the ones a Reshape can feed.
+REQUIRED_RANK: dict[str, int] = {
+    **{kind: 3 for kind in ("Conv1D", "SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose",
+                            "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D",
+                            "GlobalAveragePooling1D", "UpSampling1D", "ZeroPadding1D",
+                            "Cropping1D", "SpatialDropout1D", "LSTM", "GRU", "SimpleRNN",
+                            "Bidirectional")},
+    **{kind: 4 for kind in ("Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose",
+                            "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D",
+                            "GlobalAveragePooling2D", "UpSampling2D", "ZeroPadding2D",
+                            "Cropping2D", "SpatialDropout2D", "ConvLSTM1D")},
+    **{kind: 5 for kind in ("Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D",
+                            "GlobalMaxPooling3D", "GlobalAveragePooling3D", "UpSampling3D",
+                            "ZeroPadding3D", "Cropping3D", "SpatialDropout3D", "ConvLSTM2D")},
+}
+CONV_KINDS = frozenset(REQUIRED_RANK) - RNN_KINDS - {"Bidirectional"}
+
+
+def with_build_fixes(report: ModelReport, document: Document) -> list[Finding]:
+    """The report's findings, each with the fixes proposed for it."""
+    result = []
+    for finding in report.findings:
+        if finding.file is not None or report.model.file is not None or finding.fixes:
+            result.append(finding)
+            continue
+        candidates = fixes(*_candidates(report, document, finding))
+        if candidates:
+            finding = replace(finding, fixes=candidates, preferred_fix=0)
+        result.append(replace(finding, related=finding.related + _data_origin(report)))
+    return result
+
+
+def _data_origin(report: ModelReport) -> tuple[Related, ...]:
+    """A model without a declared input is built from its first data: point at that data."""
+    if report.input_origin != "data" or not report.model.trainings:
+        return ()
+    call = report.model.trainings[0]
+    _, where = call.argument("inputs" if call.method == "__call__" else "x", 0)
+    if where is None or report.input_shape is None:
+        return ()
+    return (Related(where, "Keras builds the model from this data, of shape "
+                           f"{format_shape((None, *report.input_shape[1:]))} per batch"),)
+
+
+def _candidates(report: ModelReport, document: Document, finding: Finding
+                ) -> Iterator[Fix | None]:
+    index = _refusing_layer(report, finding)
+    if index is None:
+        return
+    layer = report.layers[index]
+    call = layer.entry.layer
+    shape = layer.input_shape
+    if not isinstance(call, LayerCall) or call.kind is None or shape is None:
+        return
+    context = _Context(report, document, index, call, shape, Imports(document))
+    if finding.code == "SL101":
+        yield from context.rank_fixes()
+    elif finding.code == "SL104":
+        yield from context.reshape_fixes()
+    elif finding.code == "SL102":
+        yield from context.unknown_dim_fixes()
+
+
+def _refusing_layer(report: ModelReport, finding: Finding) -> int | None:
+    matches = [i for i, layer in enumerate(report.layers)
+               if isinstance(layer.entry.layer, LayerCall)
+               and layer.entry.layer.range.start <= finding.range.start
+               and finding.range.end <= layer.entry.layer.range.end]
+    if len(matches) != 1:
+        return None
+    ranges = [layer.entry.range for layer in report.layers]
+    index = matches[0]
+    return index if ranges.count(ranges[index]) == 1 else None
+
+
+class _Context:
+    def __init__(self, report: ModelReport, document: Document, index: int, call: LayerCall,
+                 shape: Shape, imports: Imports) -> None:
+        self.report = report
+        self.document = document
+        self.index = index
+        self.call = call
+        self.shape = shape
+        self.imports = imports
+        self.model = report.model
+
+    # -- SL101 -----------------------------------------------------------------------------------
+
+    def rank_fixes(self) -> Iterator[Fix | None]:
+        kind = self.call.kind or ""
+        need = REQUIRED_RANK.get(kind)
+        if need is None:
+            return
+        rank = len(self.shape)
+        if self._is_first_layer():
+            yield from self._input_fixes(need, rank, kind)
+        if rank == 2 and need == 3 and kind in RNN_KINDS | {"Bidirectional"}:
+            yield self._return_sequences()
+        if rank == 2:
+            yield self._remove_flatten()
+            yield self._insert_reshape(need)
+
+    def _is_first_layer(self) -> bool:
+        earlier = self.report.layers[:self.index]
+        return all(isinstance(layer.entry.layer, LayerCall)
+                   and layer.entry.layer.kind in INPUT_KINDS for layer in earlier)
+
+    def _input_fixes(self, need: int, rank: int, kind: str) -> Iterator[Fix | None]:
+        origin = self.report.input_origin
+        if origin == "declared":
+            where = self._declared_shape_range()
+            if where is None:
+                return
+            if rank == need - 1:
+                axis = "channel" if kind in CONV_KINDS else "features"
+                new = shape_literal((*self.shape[1:], 1))
+                edit = extend_tuple(self.document, where, "1")
+                yield fix(f"Add a {axis} axis to the input: {new}", [edit] if edit else None,
+                          safe=kind in CONV_KINDS)
+            elif rank == need + 1:
+                new = shape_literal(self.shape[2:])
+                yield fix(f"Drop the batch dimension from the input shape: {new}",
+                          [Edit(where, new)])
+        elif origin == "data" and rank == need - 1 and None not in self.shape[1:]:
+            shape = shape_literal((*self.shape[1:], 1))
+            name, imports = self.imports.reference("keras.Input")
+            edits = insert_layer(self.document, self.model, 0, f"{name}(shape={shape})")
+            axis = "channel" if kind in CONV_KINDS else "features"
+            yield fix(f"Declare the input with a {axis} axis: {name}(shape={shape})",
+                      [*imports, *edits] if edits else None)
+
+    def _declared_shape_range(self) -> Range | None:
+        first = self.model.entries[0].layer if self.model.entries else None
+        if not isinstance(first, LayerCall):
+            return None
+        if first.kind in INPUT_KINDS:
+            if "shape" in first.kwarg_value_ranges:
+                return first.kwarg_value_ranges["shape"]
+            return first.arg_ranges[0] if first.arg_ranges and not first.has_unpacking else None
+        return first.kwarg_value_ranges.get("input_shape")
+
+    def _previous(self) -> tuple[int, LayerCall] | None:
+        for i in range(self.index - 1, -1, -1):
+            layer = self.report.layers[i].entry.layer
+            if not isinstance(layer, LayerCall):
+                return None
+            if layer.kind not in RANK_KEEPING_KINDS:
+                return i, layer
+        return None
+
+    def _return_sequences(self) -> Fix | None:
+        previous = self._previous()
+        if previous is None:
+            return None
+        _, call = previous
+        rnn = call
+        if call.kind == "Bidirectional":
+            inner = LayerArgs(call, RULES["Bidirectional"].params).layer("layer")
+            if not isinstance(inner, LayerCall):
+                return None
+            rnn = inner
+        if rnn.kind not in RNN_KINDS:
+            return None
+        try:
+            if LayerArgs(rnn, RULES[rnn.kind or ""].params).bool("return_sequences", False):
+                return None
+        except Unknowable:
+            return None
+        edits = set_keyword(self.document, rnn, "return_sequences", "True")
+        return fix(f"Set return_sequences=True on {rnn.label}", edits)
+
+    def _remove_flatten(self) -> Fix | None:
+        previous = self.index - 1
+        if previous < 0:
+            return None
+        layer = self.report.layers[previous]
+        call = layer.entry.layer
+        if not isinstance(call, LayerCall) or call.kind != "Flatten":
+            return None
+        edits = remove_layer(self.document, self.model, previous)
+        return fix(f"Remove {layer.label}: {self.call.label} needs the axes it flattens",
+                   edits, safe=False)
+
+    def _insert_reshape(self, need: int) -> Fix | None:
+        elements = self.shape[1] if len(self.shape) == 2 else None
+        if elements is None or self.index == 0:
+            return None
+        target = balanced_factors(elements, need - 2)
+        if target is None:
+            return None
+        dims = (*target, 1)
+        text, imports = layer_call_text(self.imports, "Reshape", shape_literal(dims))
+        edits = insert_layer(self.document, self.model, self.index, text)
+        return fix(f"Insert Reshape({shape_literal(dims)}) before {self.call.label}: "
+                   f"{elements} elements", [*imports, *edits] if edits else None, safe=False)
+
+    # -- SL104 -----------------------------------------------------------------------------------
+
+    def reshape_fixes(self) -> Iterator[Fix | None]:
+        if self.call.kind != "Reshape":
+            return
+        elements = product(self.shape[1:])
+        try:
+            target = LayerArgs(self.call, RULES["Reshape"].params).shape_tuple("target_shape")
+        except Unknowable:
+            return
+        if elements is None or any(d is None for d in target):
+            return
+        wanted = product(tuple(d for d in target if d != -1))
+        yield self._resize_dense(wanted if -1 not in target else None)
+        new = fitting_target(target, elements)
+        if new is not None:
+            where = self.call.argument_range("target_shape", 0)
+            yield fix(f"Reshape to {shape_literal(new)}: {elements} elements",
+                      [Edit(where, shape_literal(new))], safe=False)
+
+    def _resize_dense(self, units: int | None) -> Fix | None:
+        previous = self.index - 1
+        if units is None or previous < 0 or len(self.shape) != 2:
+            return None
+        dense = self.report.layers[previous].entry.layer
+        if not isinstance(dense, LayerCall) or dense.kind != "Dense" or dense.file is not None:
+            return None
+        if "units" not in dense.kwargs and not dense.args:
+            return None
+        where = dense.argument_range("units", 0)
+        node = node_at(self.document, where)
+        if node is None:
+            return None
+        return fix(f"Make {dense.label} output {units} units for the Reshape",
+                   [Edit(where, str(units))], safe=False)
+
+    # -- SL102 -----------------------------------------------------------------------------------
+
+    def unknown_dim_fixes(self) -> Iterator[Fix | None]:
+        previous = self.index - 1
+        if previous < 0:
+            return
+        layer: LayerReport = self.report.layers[previous]
+        call = layer.entry.layer
+        if not isinstance(call, LayerCall) or call.kind != "Flatten" or layer.input_shape is None:
+            return
+        spatial = len(layer.input_shape) - 2
+        if spatial not in (1, 2, 3) or layer.entry.range != call.range:
+            return
+        text, imports = layer_call_text(self.imports, f"GlobalAveragePooling{spatial}D")
+        yield fix(f"Replace {layer.label} with GlobalAveragePooling{spatial}D(): it works "
+                  "with axes of unknown size", [*imports, Edit(call.range, text)], safe=False)
+
+
+def balanced_factors(n: int, count: int) -> tuple[int, ...] | None:
+    """`count` factors of n, as close to each other as possible: 128, 2 -> (8, 16)."""
+    if n <= 0 or count <= 0:
+        return None
+    if count == 1:
+        return (n,)
+    root = round(n ** (1 / count))
+    for first in range(min(root, n), 0, -1):
+        if n % first == 0:
+            rest = balanced_factors(n // first, count - 1)
+            if rest is not None:
+                return (first, *rest)
+    return None
+
+
+def fitting_target(target: tuple[int | None, ...], elements: int) -> tuple[int, ...] | None:
+    """A target of the same rank holding `elements`, keeping as many trailing dims as divide.
+
+    (28, 28, 1) for 128 elements -> (8, 16, 1): 128 is not a multiple of 28, but of 1.
+    """
+    dims = [d for d in target if d is not None]
+    if len(dims) != len(target) or any(d <= 0 and d != -1 for d in dims):
+        return None
+    for kept in range(len(dims) - 1, -1, -1):
+        suffix = dims[len(dims) - kept:] if kept else []
+        if -1 in suffix:
+            continue
+        size = math.prod(suffix)
+        if size <= 0 or elements % size:
+            continue
+        head = balanced_factors(elements // size, len(dims) - kept)
+        if head is not None:
+            return (*head, *suffix)
+    return None

@@ -1,0 +1,576 @@
+"""Quick fixes: small text edits that keep the user's formatting and import style.
+
+Checks build their fixes with the helpers here: `Imports` writes a name the way the file
+already does (`np.expand_dims`, `layers.Flatten()`, `tf.keras.layers.Flatten()`) and adds an
+import only when nothing usable is imported; `insert_layer`, `remove_layer`, `set_keyword`,
+`remove_keyword` edit a model's list or its `model.add(...)` statements; `wrap` and
+`replace_string` edit an argument.
+
+`keep_working_fixes` is the last step of the pipeline: it applies each offered fix to the text,
+analyses the result again, and keeps only fixes after which the file parses, the finding is
+gone and no new problem appears. A fix that would not really fix is never offered.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from shape_engine.context import Document
+from shape_engine.findings import Applicability, Edit, Finding, Fix, Position, Range
+from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.values import canonical
+
+if TYPE_CHECKING:
+    from shape_engine.evaluate import ModuleResolver
+
+# Re-analyses spent verifying fixes, per analysis: the rest of the fixes are not offered.
+MAX_VERIFICATIONS = 24
+BUILD_CODES_PREFIX = "SL1"
+DECLARED_INPUT_KEYWORDS = ("input_shape", "input_dim", "batch_input_shape")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+# -- text ----------------------------------------------------------------------------------------
+
+
+class TextMap:
+    """Converts between positions (line, code point column) and offsets into the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+    def offset(self, position: Position) -> int:
+        line = min(max(position.line, 0), len(self.starts) - 1)
+        return min(self.starts[line] + position.character, len(self.text))
+
+    def position(self, offset: int) -> Position:
+        line = 0
+        low, high = 0, len(self.starts) - 1
+        while low <= high:
+            middle = (low + high) // 2
+            if self.starts[middle] <= offset:
+                line, low = middle, middle + 1
+            else:
+                high = middle - 1
+        return Position(line, offset - self.starts[line])
+
+    def slice(self, where: Range) -> str:
+        return self.text[self.offset(where.start):self.offset(where.end)]
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """The text after all edits (positions refer to the original text, as in LSP)."""
+    mapping = TextMap(text)
+    spans = sorted(((mapping.offset(e.range.start), mapping.offset(e.range.end), i, e.content)
+                    for i, e in enumerate(edits)), reverse=True)
+    for start, end, _, content in spans:
+        text = text[:start] + content + text[end:]
+    return text
+
+
+def _edit(start: Position, end: Position, content: str) -> Edit:
+    return Edit(Range(start, end), content)
+
+
+def insert(at: Position, content: str) -> Edit:
+    return _edit(at, at, content)
+
+
+def wrap(where: Range, prefix: str, suffix: str) -> tuple[Edit, Edit]:
+    return insert(where.start, prefix), insert(where.end, suffix)
+
+
+def is_atom(document: Document, where: Range) -> bool:
+    """Whether `text[...]` may be appended to the expression without parentheses."""
+    node = node_at(document, where)
+    return isinstance(node, ast.Name | ast.Attribute | ast.Subscript | ast.Call)
+
+
+def replace_string(document: Document, where: Range, new: str) -> Edit | None:
+    """Replace a plain string literal's content, keeping its quotes."""
+    node = node_at(document, where)
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return None
+    text = TextMap(document.text).slice(where)
+    quote = text[:1]
+    if quote not in ("'", '"') or text[-1:] != quote or text.startswith(quote * 3):
+        return None
+    return Edit(where, f"{quote}{new}{quote}")
+
+
+def shape_literal(dims: Sequence[int | None]) -> str:
+    if len(dims) == 1:
+        return f"({dims[0]},)"
+    return "(" + ", ".join(str(d) for d in dims) + ")"
+
+
+# -- the syntax tree ----------------------------------------------------------------------------
+
+
+def node_at(document: Document, where: Range) -> ast.expr | None:
+    """The expression whose source range is exactly `where`."""
+    for node in ast.walk(document.tree):
+        if isinstance(node, ast.expr) and hasattr(node, "end_lineno") and (
+                document.index.range_of(node) == where):
+            return node
+    return None
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for stmt in body:
+        yield stmt
+        for field_name in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field_name, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+        for handler in getattr(stmt, "handlers", []):
+            yield from _statements(handler.body)
+
+
+def statement_of(document: Document, call_range: Range) -> ast.Expr | None:
+    """The expression statement `model.add(...)` whose argument is at `call_range`."""
+    for stmt in _statements(document.tree.body):
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            call = stmt.value
+            if (isinstance(call.func, ast.Attribute) and call.func.attr == "add" and call.args
+                    and document.index.range_of(call.args[0]) == call_range):
+                return stmt
+    return None
+
+
+def newline(document: Document) -> str:
+    """The file's own line break, for inserted lines."""
+    found = _LINE_BREAK.search(document.text)
+    return found.group(0) if found else "\n"
+
+
+def _indent(document: Document, line: int) -> str:
+    text = document.index.lines[line] if line < len(document.index.lines) else ""
+    return text[:len(text) - len(text.lstrip())]
+
+
+def _owns_lines(document: Document, where: Range) -> bool:
+    """Whether nothing but blanks shares the lines of `where` (before it and after it)."""
+    lines = document.index.lines
+    before = lines[where.start.line][:where.start.character]
+    after = lines[where.end.line][where.end.character:]
+    return not before.strip() and (not after.strip() or after.strip().startswith("#"))
+
+
+# -- imports -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FromImport:
+    node: ast.ImportFrom
+    module: str  # canonical
+
+
+class Imports:
+    """How the file names numpy and Keras, from its module-level imports."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.names: dict[str, str] = {}  # local name -> canonical dotted name
+        self.from_imports: list[_FromImport] = []
+        self.last_import: ast.stmt | None = None
+        self.uses_tensorflow_keras = False
+        for stmt in _top_level(document.tree.body):
+            if isinstance(stmt, ast.Import):
+                self.last_import = stmt
+                for alias in stmt.names:
+                    if alias.asname:
+                        self.names[alias.asname] = canonical(alias.name)
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.names[top] = top
+                    self.uses_tensorflow_keras |= alias.name.startswith("tensorflow.keras")
+            elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+                self.last_import = stmt
+                module = canonical(stmt.module)
+                self.uses_tensorflow_keras |= stmt.module.startswith("tensorflow") and (
+                    stmt.module.startswith("tensorflow.keras")
+                    or any(a.name == "keras" for a in stmt.names))
+                self.from_imports.append(_FromImport(stmt, module))
+                for alias in stmt.names:
+                    if alias.name != "*":
+                        self.names[alias.asname or alias.name] = canonical(
+                            f"{stmt.module}.{alias.name}")
+
+    def reference(self, target: str) -> tuple[str, tuple[Edit, ...]]:
+        """How to write the canonical `target` (e.g. "keras.layers.Flatten") in this file,
+        with the import edits that makes it available when nothing imported reaches it."""
+        best: tuple[int, str] | None = None
+        for name, full in self.names.items():
+            if self._shadowed(name):
+                continue
+            reached = _reach(full, target)
+            if reached is not None and (best is None or len(full) > best[0]):
+                best = (len(full), name + reached)
+        if best is not None:
+            return best[1], ()
+        return self._import(target)
+
+    def _shadowed(self, name: str) -> bool:
+        """A module-level assignment rebinds the name: do not rely on the import."""
+        for stmt in _top_level(self.document.tree.body):
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name) and target.id == name:
+                        return True
+        return False
+
+    def _import(self, target: str) -> tuple[str, tuple[Edit, ...]]:
+        module, _, name = target.rpartition(".")
+        if target.startswith("numpy"):
+            return "np" + target[len("numpy"):], (self._add_line("import numpy as np"),)
+        for entry in self.from_imports:
+            if entry.module == module and not any(a.name == "*" for a in entry.node.names):
+                edit = self._extend(entry.node, name)
+                if edit is not None:
+                    return name, (edit,)
+        written = ("tensorflow." + module) if self.uses_tensorflow_keras else module
+        return name, (self._add_line(f"from {written} import {name}"),)
+
+    def _extend(self, node: ast.ImportFrom, name: str) -> Edit | None:
+        """`from keras.layers import Dense` -> `from keras.layers import Dense, Flatten`."""
+        last = node.names[-1]
+        end = getattr(last, "end_col_offset", None)
+        end_line = getattr(last, "end_lineno", None)
+        if end is None or end_line is None:
+            return None
+        return insert(self.document.index.position(end_line, end), f", {name}")
+
+    def _add_line(self, line: str) -> Edit:
+        if self.last_import is not None:
+            end = self.document.index.position(self.last_import.end_lineno or 1,
+                                               self.last_import.end_col_offset or 0)
+            return insert(end, newline(self.document) + _indent(self.document, end.line) + line)
+        body = self.document.tree.body
+        first = 0
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            first = body[0].end_lineno or 0  # after the module docstring
+        return insert(Position(first, 0), line + newline(self.document))
+
+
+def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, also inside if/try blocks (not inside functions)."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If | ast.Try | ast.With):
+            for field_name in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field_name, None)
+                if isinstance(inner, list):
+                    yield from _top_level(inner)
+            for handler in getattr(stmt, "handlers", []):
+                yield from _top_level(handler.body)
+
+
+def _reach(full: str, target: str) -> str | None:
+    """The attribute path from the module `full` to `target` (".layers.Flatten"), or None."""
+    if full == target:
+        return ""
+    if target.startswith(full + "."):
+        return target[len(full):]
+    if full == "tensorflow" and (target == "keras" or target.startswith("keras.")):
+        return "." + target
+    return None
+
+
+# -- model edits -------------------------------------------------------------------------------
+
+
+def _list_style(model: ModelIR, index: int) -> bool:
+    """Whether entry `index` is an element written in the Sequential([...]) list."""
+    if model.list_range is None or not 0 <= index < len(model.entries):
+        return False
+    entry = model.entries[index]
+    ranges = [e.range for e in model.entries]
+    return (ranges.count(entry.range) == 1 and entry.range != model.range
+            and model.list_range.start < entry.range.start
+            and entry.range.end < model.list_range.end)
+
+
+def _editable(model: ModelIR, index: int) -> bool:
+    return model.file is None and not model.opaque and 0 <= index < len(model.entries)
+
+
+def insert_layer(document: Document, model: ModelIR, index: int, layer_text: str,
+                 ) -> tuple[Edit, ...] | None:
+    """Insert `layer_text` (e.g. "layers.Flatten()") before entry `index`.
+
+    Before the first layer, the input it declares (`input_shape=`) moves to the new layer.
+    """
+    if not _editable(model, index):
+        return None
+    entry = model.entries[index]
+    moved: list[Edit] = []
+    if index == 0:
+        first = entry.layer
+        if isinstance(first, LayerCall) and first.kind in ("Input", "InputLayer"):
+            return None
+        declared = [k for k in DECLARED_INPUT_KEYWORDS
+                    if isinstance(first, LayerCall) and k in first.kwarg_ranges]
+        if declared:
+            assert isinstance(first, LayerCall)
+            keyword_text = TextMap(document.text).slice(first.kwarg_ranges[declared[0]])
+            removal = remove_keyword(document, first, declared[0])
+            if removal is None or not layer_text.endswith(")"):
+                return None
+            opener = "" if layer_text.endswith("()") else ", "
+            layer_text = f"{layer_text[:-1]}{opener}{keyword_text})"
+            moved.append(removal)
+    if _list_style(model, index):
+        start = entry.range.start
+        before = document.index.lines[start.line][:start.character]
+        if not before.strip():
+            return (insert(start, f"{layer_text},{newline(document)}{before}"), *moved)
+        return (insert(start, f"{layer_text}, "), *moved)
+    stmt = statement_of(document, entry.range)
+    if stmt is None or not isinstance(stmt.value, ast.Call):
+        return None
+    where = document.index.range_of(stmt)
+    if not _owns_lines(document, where):
+        return None
+    func = stmt.value.func
+    assert isinstance(func, ast.Attribute)
+    receiver = TextMap(document.text).slice(document.index.range_of(func.value))
+    indent = _indent(document, where.start.line)
+    return (insert(Position(where.start.line, 0),
+                   f"{indent}{receiver}.add({layer_text}){newline(document)}"), *moved)
+
+
+def remove_layer(document: Document, model: ModelIR, index: int) -> tuple[Edit, ...] | None:
+    if not _editable(model, index):
+        return None
+    entry = model.entries[index]
+    layer = entry.layer
+    if index == 0 and isinstance(layer, LayerCall) and any(
+            k in layer.kwargs for k in DECLARED_INPUT_KEYWORDS):
+        return None  # the model's input is declared there
+    if _list_style(model, index):
+        if index + 1 < len(model.entries) and _list_style(model, index + 1):
+            return (_edit(entry.range.start, model.entries[index + 1].range.start, ""),)
+        if index > 0 and _list_style(model, index - 1):
+            return (_edit(model.entries[index - 1].range.end, entry.range.end, ""),)
+        return (Edit(entry.range, ""),)
+    stmt = statement_of(document, entry.range)
+    if stmt is None:
+        return None
+    where = document.index.range_of(stmt)
+    if not _owns_lines(document, where):
+        return None
+    return (_edit(Position(where.start.line, 0), Position(where.end.line + 1, 0), ""),)
+
+
+def set_keyword(document: Document, call: LayerCall, name: str, value_text: str
+                ) -> tuple[Edit, ...] | None:
+    """Give the call `name=value_text`, replacing the value it has."""
+    if call.file is not None or call.has_unpacking:
+        return None
+    if name in call.kwarg_value_ranges:
+        return (Edit(call.kwarg_value_ranges[name], value_text),)
+    mapping = TextMap(document.text)
+    end = mapping.offset(call.range.end)
+    if document.text[end - 1:end] != ")":
+        return None
+    inside = document.text[mapping.offset(call.range.start):end - 1].rstrip()
+    before = len(inside)
+    at = mapping.position(mapping.offset(call.range.start) + before)
+    if inside.endswith("("):
+        return (insert(at, f"{name}={value_text}"),)
+    if inside.endswith(","):
+        return (insert(at, f" {name}={value_text}"),)
+    return (insert(at, f", {name}={value_text}"),)
+
+
+def remove_keyword(document: Document, call: LayerCall, name: str) -> Edit | None:
+    """Remove `name=value` with the comma that separates it from its neighbours."""
+    if call.file is not None or name not in call.kwarg_ranges:
+        return None
+    mapping = TextMap(document.text)
+    text = document.text
+    start = mapping.offset(call.kwarg_ranges[name].start)
+    end = mapping.offset(call.kwarg_ranges[name].end)
+    back = start
+    while back > 0 and text[back - 1] in " \t\r\n":
+        back -= 1
+    if back > 0 and text[back - 1] == ",":
+        return _edit(mapping.position(back - 1), mapping.position(end), "")
+    forward = end
+    while forward < len(text) and text[forward] in " \t\r\n":
+        forward += 1
+    if forward < len(text) and text[forward] == ",":
+        forward += 1
+        while forward < len(text) and text[forward] in " \t":
+            forward += 1
+        return _edit(mapping.position(start), mapping.position(forward), "")
+    return _edit(mapping.position(start), mapping.position(end), "")
+
+
+def extend_tuple(document: Document, where: Range, item: str) -> Edit | None:
+    """`(28, 28)` -> `(28, 28, 1)`, in place, for a tuple or list literal."""
+    node = node_at(document, where)
+    if not isinstance(node, ast.Tuple | ast.List) or not node.elts:
+        return None
+    mapping = TextMap(document.text)
+    text = mapping.slice(where)
+    closer = text.rstrip()[-1:]
+    if closer not in (")", "]"):
+        return None
+    inner = text.rstrip()[:-1].rstrip()
+    at = mapping.position(mapping.offset(where.start) + len(inner))
+    return insert(at, f" {item}" if inner.endswith(",") else f", {item}")
+
+
+def layer_call_text(imports: Imports, class_name: str, arguments: str = ""
+                    ) -> tuple[str, tuple[Edit, ...]]:
+    name, edits = imports.reference(f"keras.layers.{class_name}")
+    return f"{name}({arguments})", edits
+
+
+def fix(title: str, edits: Sequence[Edit] | None, safe: bool = True) -> Fix | None:
+    """A Fix, or None when the edits could not be made."""
+    if not edits:
+        return None
+    return Fix(title, tuple(edits),
+               Applicability.SAFE if safe else Applicability.UNSAFE)
+
+
+def fixes(*candidates: Fix | None) -> tuple[Fix, ...]:
+    seen: set[tuple[Edit, ...]] = set()
+    result = []
+    for candidate in candidates:
+        if candidate is not None and candidate.edits not in seen:
+            seen.add(candidate.edits)
+            result.append(candidate)
+    return tuple(result)
+
+
+# -- applying fixes ----------------------------------------------------------------------------
+
+# Each round applies one fix and analyses again; every fix removes a finding, so this bound is
+# only a guard.
+MAX_FIX_ROUNDS = 64
+
+
+@dataclass
+class Fixed:
+    text: str
+    applied: list[tuple[Finding, Fix]]
+    remaining: list[Finding]
+
+
+def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None = None,
+            unsafe: bool = False) -> Fixed:
+    """Apply fixes one at a time (each analysed afresh, so fixes never collide): for each
+    finding its preferred fix, or the first alternative the applicability allows."""
+    from shape_engine.analysis import analyze_source
+
+    applied: list[tuple[Finding, Fix]] = []
+    analysis = analyze_source(text, path, resolver)
+    for _ in range(MAX_FIX_ROUNDS):
+        choice = _first_applicable(analysis.findings, unsafe)
+        if choice is None:
+            break
+        applied.append(choice)
+        text = apply_edits(text, choice[1].edits)
+        analysis = analyze_source(text, path, resolver)
+    return Fixed(text, applied, analysis.findings)
+
+
+def _first_applicable(findings: list[Finding], unsafe: bool) -> tuple[Finding, Fix] | None:
+    for finding in findings:
+        if finding.file is not None:
+            continue
+        ordered = ([finding.fix] if finding.fix else []) + [
+            f for f in finding.fixes if f is not finding.fix]
+        for candidate in ordered:
+            if unsafe or candidate.applicability is Applicability.SAFE:
+                return finding, candidate
+    return None
+
+
+# -- verification ------------------------------------------------------------------------------
+
+
+def keep_working_fixes(findings: list[Finding], text: str, path: str | None,
+                       resolver: ModuleResolver | None) -> list[Finding]:
+    """Keep the fixes that parse, remove their finding and add no new problem."""
+    from shape_engine.analysis import analyze_source
+
+    before = Counter(_key(f) for f in findings)
+    budget = MAX_VERIFICATIONS
+    result = []
+    for finding in findings:
+        if not finding.fixes:
+            result.append(finding)
+            continue
+        kept: list[Fix] = []
+        for candidate in finding.fixes:
+            if finding.file is not None or budget <= 0:
+                break
+            budget -= 1
+            fixed = apply_edits(text, candidate.edits)
+            after = analyze_source(fixed, path, resolver, verify_fixes=False)
+            if after.parsed and _fixes(finding, before, Counter(_key(f) for f in after.findings)):
+                kept.append(candidate)
+        result.append(_with_fixes(finding, kept))
+    return result
+
+
+def _key(finding: Finding) -> tuple[str, str]:
+    return finding.code, finding.message
+
+
+def _fixes(finding: Finding, before: Counter[tuple[str, str]],
+           after: Counter[tuple[str, str]]) -> bool:
+    key = _key(finding)
+    if after[key] >= before[key]:
+        return False
+    build = finding.code.startswith(BUILD_CODES_PREFIX)
+    for (code, message), count in after.items():
+        if count <= before[(code, message)]:
+            continue
+        # Fixing a build error lets the model build, which shows what the refusal hid: the
+        # data and loss checks. A new build error, though, is the fix's own.
+        if not build or code.startswith(BUILD_CODES_PREFIX):
+            return False
+    return True
+
+
+def _with_fixes(finding: Finding, kept: list[Fix]) -> Finding:
+    if len(kept) == len(finding.fixes):
+        return finding
+    preferred = finding.fix
+    index = kept.index(preferred) if preferred in kept else 0
+    return replace(finding, fixes=tuple(kept), preferred_fix=index if kept else None)
+
+
+__all__ = [
+    "Imports",
+    "TextMap",
+    "apply_edits",
+    "extend_tuple",
+    "fix",
+    "fix_all",
+    "fixes",
+    "insert",
+    "insert_layer",
+    "is_atom",
+    "keep_working_fixes",
+    "layer_call_text",
+    "node_at",
+    "remove_keyword",
+    "remove_layer",
+    "replace_string",
+    "set_keyword",
+    "shape_literal",
+    "wrap",
+]

@@ -1,0 +1,106 @@
+"""What the editor end-to-end tests should see, computed from the engine for the fixture files.
+
+The editors must show what the engine finds: the same diagnostics (text and range), each layer's
+output shape in hovers and inlay hints, and the preferred quick fix producing the same text as
+applying the engine's edits. `python -m tests.clients.expectations [FIXTURES_DIR]` prints the
+expectations as JSON for the VS Code and Neovim drivers.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from shape_engine.analysis import analyze_source
+from shape_engine.findings import Edit, Finding, Position
+from shape_engine.shapes import format_shape
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BROKEN = "broken_model.py"
+GOOD = "good_model.py"
+
+
+def _position(pos: Position) -> dict[str, int]:
+    return {"line": pos.line, "character": pos.character}
+
+
+def _diagnostic(finding: Finding) -> dict[str, Any]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "range": {"start": _position(finding.range.start), "end": _position(finding.range.end)},
+    }
+
+
+def apply_edits(text: str, edits: tuple[Edit, ...]) -> str:
+    """The text after the edits; positions are 0-based lines and code-point columns."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+
+    def offset(pos: Position) -> int:
+        return starts[min(pos.line, len(starts) - 1)] + pos.character
+
+    for edit in sorted(edits, key=lambda e: e.range.start, reverse=True):
+        text = text[:offset(edit.range.start)] + edit.content + text[offset(edit.range.end):]
+    return text
+
+
+def _layers(text: str) -> list[dict[str, Any]]:
+    lines = text.splitlines()
+    result = []
+    for report in analyze_source(text).models:
+        for layer in report.layers:
+            start = layer.range.start
+            kind = layer.label.split("(", 1)[0]
+            line_text = lines[start.line]
+            name_at = line_text.find(kind, start.character)
+            result.append({
+                "label": layer.label,
+                "kind": kind,
+                "line": start.line,
+                "character": start.character,
+                # A position inside the layer's class name, where a hover is asked for.
+                "hover_at": {"line": start.line,
+                             "character": (name_at if name_at >= 0 else start.character) + 1},
+                "output_shape": format_shape(layer.output_shape),
+            })
+    return result
+
+
+def _broken(text: str) -> dict[str, Any]:
+    analysis = analyze_source(text)
+    fixable = next((f for f in analysis.findings if f.fixes), None)
+    fix = None
+    if fixable is not None:
+        chosen = fixable.fix or fixable.fixes[0]
+        fixed = apply_edits(text, chosen.edits)
+        fix = {
+            "diagnostic": _diagnostic(fixable),
+            "title": chosen.title,
+            "result": fixed,
+            "diagnostics_after": [_diagnostic(f) for f in analyze_source(fixed).findings],
+        }
+    return {"diagnostics": [_diagnostic(f) for f in analysis.findings], "fix": fix}
+
+
+def expectations(fixtures: Path = FIXTURES) -> dict[str, Any]:
+    broken_text = (fixtures / BROKEN).read_text()
+    good_text = (fixtures / GOOD).read_text()
+    good_findings = analyze_source(good_text).findings
+    return {
+        "broken": {"file": BROKEN, "text": broken_text, **_broken(broken_text),
+                   "layers": _layers(broken_text)},
+        "good": {"file": GOOD, "text": good_text,
+                 "diagnostics": [_diagnostic(f) for f in good_findings],
+                 "layers": _layers(good_text)},
+    }
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else FIXTURES
+    json.dump(expectations(folder), sys.stdout, indent=2)
+    sys.stdout.write("\n")

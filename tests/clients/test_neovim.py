@@ -1,0 +1,44 @@
+"""The Neovim client, end to end: a headless real Neovim (Debian's 0.7 or newer) runs
+clients/neovim/test/e2e.lua against the real Shapelens server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.clients.expectations import expectations
+from tests.clients.support import FIXTURES, NEOVIM, missing, output, run
+
+pytestmark = pytest.mark.editor
+
+
+def test_neovim_end_to_end(tmp_path: Path) -> None:
+    nvim = shutil.which("nvim")
+    if nvim is None:
+        missing("nvim is not installed")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    for fixture in FIXTURES.glob("*.py"):
+        shutil.copy(fixture, workspace / fixture.name)
+    expected = tmp_path / "expectations.json"
+    expected.write_text(json.dumps(expectations(FIXTURES)))
+    env = {
+        **os.environ,
+        "SHAPELENS_NVIM_EXPECTATIONS": str(expected),
+        "SHAPELENS_NVIM_WORKSPACE": str(workspace),
+        # The interpreter running the tests, so the server is the checkout under test.
+        "SHAPELENS_NVIM_CMD": json.dumps([sys.executable, "-m", "server"]),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    script = NEOVIM / "test" / "e2e.lua"
+    result = run([nvim, "--headless", "--clean", "-u", "NONE", "-c", f"luafile {script}"],
+                 workspace, timeout=300, env=env)
+    print(result.stdout)
+    assert result.returncode == 0, output(result)
+    assert "PASS" in result.stdout, output(result)

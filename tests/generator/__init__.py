@@ -1,0 +1,1 @@
+"""Random Sequential models, written as source text, checked against real TensorFlow."""

@@ -1,0 +1,116 @@
+"""End-to-end fixtures: the real `python -m server` process driven over stdio by pytest-lsp.
+
+`client` is parametrized over two client profiles:
+- "neovim": Neovim 0.7's capabilities (the Neovim shipped by Debian): diagnostics are pushed,
+  no workspace/configuration, no inlay hints, no documentChanges in edits.
+- "vscode": VS Code's capabilities plus what current VS Code adds (pull diagnostics with
+  refresh, inlay hints with refresh): diagnostics are pulled.
+
+Each test gets its own workspace folder (`workspace`); `@pytest.mark.init_options({...})`
+sets the initializationOptions, `@pytest.mark.configuration({...})` what the client answers
+to workspace/configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from tests.lsp.helpers import PROFILES, make_client
+
+REPO = Path(__file__).resolve().parents[2]
+SERVER_COMMAND = [sys.executable, "-m", "server"]
+SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "init_options(value): initializationOptions to send")
+    config.addinivalue_line("markers", "configuration(value): workspace/configuration answer")
+    config.addinivalue_line("markers", "profiles(*names): run only with these client profiles")
+    config.addinivalue_line("markers", "server_env(**env): extra environment for the server")
+    config.addinivalue_line("markers", "position_encodings(*kinds): what the client offers")
+
+
+def capabilities(profile: str) -> types.ClientCapabilities:
+    if profile == "neovim":
+        return client_capabilities("neovim@v0.7.0")
+    caps = client_capabilities("visual-studio-code")
+    assert caps.text_document is not None and caps.workspace is not None
+    caps.text_document.diagnostic = types.DiagnosticClientCapabilities(
+        dynamic_registration=False, related_document_support=False)
+    caps.text_document.inlay_hint = types.InlayHintClientCapabilities(
+        dynamic_registration=False)
+    caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(
+        refresh_support=True)
+    caps.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
+    return caps
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    return root
+
+
+def _marker_value(request: pytest.FixtureRequest, name: str) -> object:
+    marker = request.node.get_closest_marker(name)
+    return marker.args[0] if marker and marker.args else None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test runs with every client profile, or those its `profiles` marker names."""
+    if "profile" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("profiles")
+        metafunc.parametrize("profile", list(marker.args) if marker else PROFILES)
+
+
+def _server_config(request: pytest.FixtureRequest) -> ClientServerConfig:
+    marker = request.node.get_closest_marker("server_env")
+    env = {**SERVER_ENV, **(marker.kwargs if marker else {})}
+    return ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client,
+                              server_env=env)
+
+
+@pytest_asyncio.fixture
+async def client(request: pytest.FixtureRequest, profile: str, workspace: Path
+                 ) -> AsyncIterator[LanguageClient]:
+    """An initialized client (see the module docstring); shut down after the test."""
+    caps = capabilities(profile)
+    encodings = request.node.get_closest_marker("position_encodings")
+    if encodings is not None:
+        caps.general = types.GeneralClientCapabilities(position_encodings=list(encodings.args))
+    lsp_client = await _server_config(request).start()
+    configuration = _marker_value(request, "configuration")
+    if configuration is not None:
+        lsp_client.set_configuration(configuration)
+    lsp_client.profile = profile  # type: ignore[attr-defined]
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=caps,
+        root_uri=workspace.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="project")],
+        initialization_options=_marker_value(request, "init_options")))
+    try:
+        yield lsp_client
+    finally:
+        await lsp_client.shutdown_session()
+        await lsp_client.stop()
+
+
+# pytest-lsp's own fixture style, for the smallest smoke test of the entry point.
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=["shapelens", "serve"], client_factory=make_client, server_env=SERVER_ENV))
+async def entry_point_client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=capabilities("neovim")))
+    yield
+    await lsp_client.shutdown_session()

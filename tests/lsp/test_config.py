@@ -1,0 +1,89 @@
+"""Settings under shapelens.*: initializationOptions, workspace/configuration, changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.helpers import Document, eventually, write
+
+pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
+
+BROKEN = """
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([layers.Dense(128, input_shape=(784,)), layers.Conv2D(32, 3)])
+    conv = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, 3, padding="causal")])
+"""
+
+
+def severities(diagnostics: list[types.Diagnostic]) -> dict[object, object]:
+    return {d.code: d.severity for d in diagnostics}
+
+
+@pytest.mark.init_options({"shapelens": {"severity": {"SL101": "warning", "sl105": "off"}}})
+async def test_severity_overrides_and_turning_codes_off(client: LanguageClient,
+                                                        workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    assert severities(await document.diagnostics()) == {
+        "SL101": types.DiagnosticSeverity.Warning}
+    whole = types.Range(types.Position(0, 0), types.Position(9, 0))
+    actions = await document.code_actions(whole)
+    assert all(d.code != "SL105" for a in actions for d in a.diagnostics or [])
+
+
+@pytest.mark.init_options({"shapelens": {"debounceMs": "soon", "inlayHints": {"enabled": 1},
+                                         "severity": {"SL101": "loud", "SL999": "error"}}})
+async def test_invalid_settings_are_reported_and_defaults_used(client: LanguageClient,
+                                                               workspace: Path) -> None:
+    message = await eventually(lambda: [m for m in client.messages
+                                        if "Shapelens settings" in m.message], "a message")
+    text = message[0].message
+    assert message[0].type == types.MessageType.Warning
+    for key in ("shapelens.debounceMs", "shapelens.inlayHints.enabled",
+                "shapelens.severity.SL101", "SL999"):
+        assert key in text
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    assert severities(await document.diagnostics()) == {
+        "SL101": types.DiagnosticSeverity.Error, "SL105": types.DiagnosticSeverity.Error}
+    assert await document.inlay_hints()  # the default: on
+
+
+@pytest.mark.profiles("vscode")
+@pytest.mark.configuration({"shapelens": {"severity": {"SL101": "hint"}}})
+async def test_workspace_configuration_is_asked_and_followed(client: LanguageClient,
+                                                             workspace: Path) -> None:
+    await eventually(lambda: any(r.method == types.WORKSPACE_DID_CHANGE_CONFIGURATION
+                                 for r in client.registrations),  # type: ignore[attr-defined]
+                     "registration for configuration changes")
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    await eventually(lambda: client.diagnostic_refresh_count, "a refresh after configuration")
+    assert severities(await document.diagnostics())["SL101"] == types.DiagnosticSeverity.Hint
+    refreshes = client.diagnostic_refresh_count
+    client.set_configuration({"shapelens": {"severity": {"SL101": "off"}}})
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await eventually(lambda: client.diagnostic_refresh_count > refreshes, "a refresh")
+    assert "SL101" not in severities(await document.diagnostics())
+
+
+@pytest.mark.profiles("neovim")
+async def test_pushed_settings_change_republishes(client: LanguageClient,
+                                                  workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    await document.diagnostics()
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"shapelens": {"severity": {"SL101": "information"}}}))
+    await eventually(lambda: severities(client.diagnostics[document.uri]).get("SL101")
+                     == types.DiagnosticSeverity.Information, "republished diagnostics")
+
+
+@pytest.mark.init_options({"shapelens": {"debounceMs": 0}})
+async def test_debounce_setting_is_used(client: LanguageClient, workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    await document.diagnostics()
+    document.replace_line(4, "conv = None")
+    assert list(severities(await document.diagnostics())) == ["SL101"]

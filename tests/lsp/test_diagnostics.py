@@ -1,0 +1,159 @@
+"""Diagnostics: pushed to Neovim, pulled by VS Code; debounced, versioned, never stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.helpers import Document, eventually, write
+
+pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
+
+BROKEN = """
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        layers.Dense(128, input_shape=(784,)),
+        layers.Conv2D(32, 3),
+    ])
+    conv = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, 3, padding="causal")])
+"""
+
+
+async def test_open_reports_each_finding_with_code_and_documentation(
+        client: LanguageClient, workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    diagnostics = await document.diagnostics()
+    by_code = {d.code: d for d in diagnostics}
+    assert sorted(by_code) == ["SL101", "SL105"]
+    rank = by_code["SL101"]
+    assert rank.source == "shapelens"
+    assert rank.severity == types.DiagnosticSeverity.Error
+    assert rank.range.start == document.find("layers.Conv2D(32")
+    assert rank.message.startswith("Conv2D expects a 4-D input")
+    assert rank.code_description is not None
+    assert rank.code_description.href.endswith("docs/rules.md#sl101")
+    assert rank.code_description.href.startswith("file://")
+    assert Path(rank.code_description.href[len("file://"):].split("#")[0]).is_file()
+
+
+async def test_related_information_points_at_the_layer(client: LanguageClient,
+                                                       workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    argument = next(d for d in await document.diagnostics() if d.code == "SL105")
+    assert argument.range.start == document.find('"causal"')
+    assert argument.related_information
+    related = argument.related_information[0]
+    assert related.location.uri == document.uri
+    assert related.location.range.start == document.find("layers.Conv2D(4")
+    assert "is added here" in related.message
+
+
+@pytest.mark.init_options({"shapelens": {"debounceMs": 0}})
+async def test_an_edit_is_analysed_again(client: LanguageClient, workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    assert len(await document.diagnostics()) == 2
+    document.replace_line(5, "    layers.Reshape((8, 16, 1)),")
+    assert [d.code for d in await document.diagnostics()] == ["SL105"]
+    document.replace_line(7, "conv = None")
+    assert await document.diagnostics() == []
+
+
+@pytest.mark.init_options({"shapelens": {"debounceMs": 0}})
+async def test_rapid_edits_end_with_the_last_version(client: LanguageClient,
+                                                     workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    await document.diagnostics()
+    for units in range(1, 15):
+        document.replace_line(4, f"    layers.Dense({units}, input_shape=(784,)),")
+    document.replace_line(5, "    layers.Dense(3),")
+    assert [d.code for d in await document.diagnostics()] == ["SL105"]
+    versions = [p.version for p in client.published  # type: ignore[attr-defined]
+                if p.uri == document.uri]
+    assert versions == sorted(versions), "an older result was published after a newer one"
+
+
+@pytest.mark.profiles("neovim")
+@pytest.mark.init_options({"shapelens": {"debounceMs": 10000}})
+async def test_save_analyses_at_once(client: LanguageClient, workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    await document.diagnostics()
+    document.replace_line(7, "conv = None")
+    document.save()  # no waiting for the 10 s of quiet
+    assert [d.code for d in await document.diagnostics()] == ["SL101"]
+
+
+@pytest.mark.profiles("neovim")
+async def test_closing_clears_pushed_diagnostics(client: LanguageClient,
+                                                 workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    assert await document.diagnostics()
+    document.close()
+    await eventually(lambda: [p for p in client.published  # type: ignore[attr-defined]
+                              if p.uri == document.uri and not p.diagnostics],
+                     "cleared diagnostics")
+
+
+@pytest.mark.profiles("vscode")
+async def test_pull_answers_unchanged_for_the_same_result(client: LanguageClient,
+                                                          workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    identifier = types.TextDocumentIdentifier(document.uri)
+    first = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(identifier))
+    assert isinstance(first, types.RelatedFullDocumentDiagnosticReport)
+    assert first.result_id and len(first.items) == 2
+    again = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(identifier, previous_result_id=first.result_id))
+    assert isinstance(again, types.RelatedUnchangedDocumentDiagnosticReport)
+    assert again.result_id == first.result_id
+    document.replace_line(7, "conv = None")
+    changed = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(identifier, previous_result_id=first.result_id))
+    assert isinstance(changed, types.RelatedFullDocumentDiagnosticReport)
+    assert changed.result_id != first.result_id and len(changed.items) == 1
+
+
+@pytest.mark.profiles("vscode")
+async def test_a_pulling_client_gets_no_pushed_diagnostics(client: LanguageClient,
+                                                           workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    assert await document.diagnostics()
+    assert not [p for p in client.published if p.uri == document.uri]  # type: ignore[attr-defined]
+
+
+async def test_columns_count_utf16_code_units(client: LanguageClient, workspace: Path) -> None:
+    source = ('import keras\n'
+              'tag = "\U0001F600\U0001F600"; m = keras.Sequential([keras.layers.Dense(2, '
+              'input_shape=(3,)), keras.layers.Conv2D(1, 1)])\n')
+    document = Document(client, write(workspace, "emoji.py", source)).open()
+    (diagnostic,) = await document.diagnostics()
+    expected = document.find("keras.layers.Conv2D")  # each emoji is two UTF-16 units
+    assert diagnostic.range.start == expected
+    assert expected.character == source.split("\n")[1].find("keras.layers.Conv2D") + 2
+
+
+@pytest.mark.profiles("vscode")
+@pytest.mark.position_encodings("utf-8")
+async def test_columns_in_utf8_when_the_client_asks(client: LanguageClient,
+                                                    workspace: Path) -> None:
+    source = ('import keras\n'
+              'tag = "é"; m = keras.Sequential([keras.layers.Dense(2, input_shape=(3,)), '
+              'keras.layers.Conv2D(1, 1)])\n')
+    document = Document(client, write(workspace, "accent.py", source)).open()
+    (diagnostic,) = await document.diagnostics()
+    line = source.split("\n")[1]
+    assert diagnostic.range.start.character == len(
+        line[:line.find("keras.layers.Conv2D")].encode("utf-8"))
+
+
+async def test_a_syntax_error_is_the_only_finding(client: LanguageClient,
+                                                  workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    await document.diagnostics()
+    document.replace_line(4, "model = keras.Sequential([(")
+    diagnostics = await document.diagnostics()
+    assert [d.code for d in diagnostics] == ["SL001"]

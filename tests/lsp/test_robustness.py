@@ -1,0 +1,88 @@
+"""Bad input and failing handlers: logged, answered empty, and the server goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcMethodNotFound, JsonRpcRequestCancelled
+from pytest_lsp import LanguageClient
+
+from tests.lsp.helpers import Document, eventually, write
+
+pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
+
+SOURCE = """
+    import keras
+    model = keras.Sequential([keras.layers.Dense(3, input_shape=(4,)),
+                              keras.layers.Conv2D(2, 3)])
+"""
+
+
+@pytest.mark.init_options({"shapelens": {"debounceMs": 10000}})
+async def test_a_waiting_request_can_be_cancelled(client: LanguageClient,
+                                                  workspace: Path) -> None:
+    document = Document(client, write(workspace, "m.py", SOURCE)).open()
+    await document.diagnostics()
+    document.replace_line(0, "import keras  # edited")  # its analysis waits 10 s for quiet
+    request = client.protocol.send_request_async(types.TEXT_DOCUMENT_HOVER, types.HoverParams(
+        types.TextDocumentIdentifier(document.uri), document.find("Dense")), msg_id="hover-1")
+    client.cancel_request(types.CancelParams(id="hover-1"))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await request
+    document.save()  # analyses at once
+    hover = await document.hover(document.find("Dense"))
+    assert hover is not None
+
+
+@pytest.mark.server_env(SHAPELENS_TEST_FAULTS="on_hover")
+async def test_a_failing_handler_is_logged_and_answers_empty(client: LanguageClient,
+                                                             workspace: Path) -> None:
+    document = Document(client, write(workspace, "m.py", SOURCE)).open()
+    assert await document.diagnostics()
+    assert await document.hover(document.find("Dense")) is None
+    logged = await eventually(lambda: [m for m in client.log_messages
+                                       if "on_hover failed" in m.message], "a log message")
+    assert logged[0].type == types.MessageType.Error
+    assert await document.inlay_hints()  # everything else still works
+
+
+async def test_requests_about_unknown_documents_answer_empty(client: LanguageClient,
+                                                             workspace: Path) -> None:
+    ghost = Document(client, workspace / "ghost.py", text="")
+    assert await ghost.hover(types.Position(0, 0)) is None
+    assert await ghost.inlay_hints(0, 10) == []
+    assert await ghost.code_actions(types.Range(types.Position(0, 0),
+                                                types.Position(0, 0))) == []
+
+
+async def test_positions_past_the_end_are_harmless(client: LanguageClient,
+                                                   workspace: Path) -> None:
+    document = Document(client, write(workspace, "m.py", SOURCE)).open()
+    await document.diagnostics()
+    assert await document.hover(types.Position(3, 10_000)) is None
+    assert await document.hover(types.Position(10_000, 0)) is None
+    assert await document.inlay_hints(50, 10_000) == []
+
+
+@pytest.mark.init_options({"shapelens": {"debounceMs": 0}})
+async def test_garbage_gets_an_answer(client: LanguageClient, workspace: Path) -> None:
+    document = Document(client, write(workspace, "m.py", SOURCE)).open()
+    await document.diagnostics()
+    for text in ["\x00\x01 binary", "(" * 5000, "def f(:\n  \U0001F600", "x = [" * 300,
+                 "if True:\n" + "    " * 200 + "pass\n", ""]:
+        document.set_text(text)
+        diagnostics = await document.diagnostics()
+        assert all(d.code == "SL001" for d in diagnostics)
+        await document.hover(types.Position(0, 1))
+        await document.inlay_hints()
+    document.set_text(document.text + "\n" + SOURCE)
+
+
+async def test_unknown_methods_are_refused_and_the_server_goes_on(
+        client: LanguageClient, workspace: Path) -> None:
+    with pytest.raises(JsonRpcMethodNotFound):
+        await client.protocol.send_request_async("shapelens/noSuchThing", {})
+    document = Document(client, write(workspace, "m.py", SOURCE)).open()
+    assert [d.code for d in await document.diagnostics()] == ["SL101"]

@@ -1,0 +1,193 @@
+"""`shapelens check --fix / --unsafe-fixes / --diff` and the fixes in JSON output."""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from shape_engine import analyze_source
+from shape_engine.cli import main
+from shape_engine.findings import Edit, Position, Range
+from shape_engine.fixes import apply_edits
+
+# One safe fix (the loss over one unit) and one unsafe fix (Flatten before the head).
+PROGRAM = textwrap.dedent("""\
+    import numpy as np
+    import keras
+    from keras import layers
+
+    binary = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
+    binary.compile(optimizer="adam", loss="categorical_crossentropy")
+
+    images = keras.Sequential([
+        layers.Dense(64, input_shape=(28, 28), activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+    images.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    images.fit(np.random.rand(32, 28, 28), np.random.randint(0, 10, 32), epochs=1, verbose=0)
+    """)
+SAFE_FIXED = PROGRAM.replace('loss="categorical_crossentropy"', 'loss="binary_crossentropy"')
+ALL_FIXED = SAFE_FIXED.replace(
+    '    layers.Dense(64, input_shape=(28, 28), activation="relu"),\n',
+    '    layers.Flatten(input_shape=(28, 28)),\n'
+    '    layers.Dense(64, activation="relu"),\n')
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> Path:
+    path = tmp_path / "train.py"
+    path.write_text(PROGRAM)
+    return path
+
+
+def test_fix_applies_safe_fixes_only(program: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["check", "--fix", str(program)])
+    captured = capsys.readouterr()
+    assert program.read_text() == SAFE_FIXED
+    assert status == 1  # the unsafe one is left
+    assert "SL304" in captured.out and "SL311" not in captured.out
+    assert "Fixed SL311: Use binary_crossentropy" in captured.err
+    assert "Fixed 1 finding in 1 file; 1 remaining." in captured.err
+
+
+def test_unsafe_fixes_apply_the_rest(program: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["check", "--fix", "--unsafe-fixes", str(program)])
+    captured = capsys.readouterr()
+    assert program.read_text() == ALL_FIXED
+    assert status == 0
+    assert captured.out == ""
+    assert "Fixed 2 findings in 1 file; 0 remaining." in captured.err
+    assert analyze_source(ALL_FIXED).findings == []
+
+
+def test_diff_prints_and_does_not_write(program: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    status = main(["check", "--diff", str(program)])
+    out = capsys.readouterr().out
+    assert program.read_text() == PROGRAM
+    assert status == 1
+    assert out.startswith(f"--- a/{program}\n+++ b/{program}\n")
+    assert '-binary.compile(optimizer="adam", loss="categorical_crossentropy")' in out
+    assert '+binary.compile(optimizer="adam", loss="binary_crossentropy")' in out
+    assert "Flatten" not in out
+
+
+def test_diff_with_unsafe_fixes(program: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--diff", "--unsafe-fixes", str(program)]) == 1
+    out = capsys.readouterr().out
+    assert "+    layers.Flatten(input_shape=(28, 28))," in out
+    assert program.read_text() == PROGRAM
+
+
+def test_nothing_to_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = tmp_path / "clean.py"
+    clean.write_text("import keras\nm = keras.Sequential([keras.Input((4,)), "
+                     "keras.layers.Dense(2)])\n")
+    assert main(["check", "--diff", str(clean)]) == 0
+    assert main(["check", "--fix", str(clean)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Fixed 0 findings in 0 files; 0 remaining." in captured.err
+
+
+def test_syntax_error_is_left_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("import keras\nmodel = keras.Sequential([\n")
+    assert main(["check", "--fix", "--unsafe-fixes", str(broken)]) == 1
+    assert broken.read_text() == "import keras\nmodel = keras.Sequential([\n"
+    assert "SL001" in capsys.readouterr().out
+
+
+def test_undecodable_file_is_not_rewritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                           ) -> None:
+    path = tmp_path / "latin.py"
+    data = b"# caf\xe9\n" + PROGRAM.encode()
+    path.write_bytes(data)
+    main(["check", "--fix", str(path)])
+    assert path.read_bytes() == data
+
+
+def test_fix_keeps_bom_and_crlf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "windows.py"
+    path.write_bytes(codecs.BOM_UTF8 + PROGRAM.replace("\n", "\r\n").encode())
+    main(["check", "--fix", "--unsafe-fixes", str(path)])
+    data = path.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)
+    text = data[len(codecs.BOM_UTF8):].decode()
+    assert text.count("\n") == text.count("\r\n")  # no lone line feeds were inserted
+    assert text.replace("\r\n", "\n") == ALL_FIXED
+
+
+def test_fix_adds_numpy_import_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "single.py"
+    path.write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+        one = tf.constant([1.0, 2.0, 3.0])
+        model.predict(one)
+        model(one)
+        """))
+    assert main(["check", "--fix", str(path)]) == 0
+    fixed = path.read_text()
+    assert fixed.count("import numpy as np") == 1
+    assert "model.predict(np.expand_dims(one, 0))" in fixed
+    assert "model(np.expand_dims(one, 0))" in fixed
+
+
+def _json_edits(fix: dict[str, object]) -> list[Edit]:
+    edits = []
+    for edit in fix["edits"]:  # type: ignore[attr-defined]
+        start, end = edit["location"], edit["end_location"]
+        edits.append(Edit(Range(Position(start["row"] - 1, start["column"] - 1),
+                                Position(end["row"] - 1, end["column"] - 1)), edit["content"]))
+    return edits
+
+
+def test_json_fix_and_fixes(program: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--format", "json", str(program)]) == 1
+    rows = {row["code"]: row for row in json.loads(capsys.readouterr().out)}
+    loss = rows["SL311"]
+    assert loss["fix"] == {
+        "message": "Use binary_crossentropy", "applicability": "safe",
+        "edits": [{"content": '"binary_crossentropy"', "location": {"row": 6, "column": 39},
+                   "end_location": {"row": 6, "column": 65}}]}
+    assert loss["fixes"] == [loss["fix"]]
+    head = rows["SL304"]
+    assert head["fix"]["applicability"] == "unsafe"
+    titles = [f["message"] for f in head["fixes"]]
+    assert titles[0].startswith("Insert Flatten()")
+    assert any("GlobalAveragePooling1D" in t for t in titles)
+    # Applying the JSON edits, as an editor would, gives the same file as --fix.
+    fixed = apply_edits(PROGRAM, _json_edits(loss["fix"]))
+    fixed = apply_edits(fixed, _json_edits(head["fix"]))
+    assert fixed == ALL_FIXED
+    ast.parse(fixed)
+
+
+def test_json_without_fix_is_null(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "counts.py"
+    path.write_text(textwrap.dedent("""\
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile("adam", "mse")
+        model.fit(np.zeros((8, 4)), np.zeros(7))
+        """))
+    main(["check", "--format", "json", str(path)])
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["code"] == "SL204"
+    assert row["fix"] is None and row["fixes"] == []
+
+
+@pytest.mark.tensorflow
+def test_fixed_file_runs_in_tensorflow(program: Path, oracle,  # type: ignore[no-untyped-def]
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert oracle.run(PROGRAM).error is not None
+    main(["check", "--fix", "--unsafe-fixes", str(program)])
+    result = oracle.run(program.read_text())
+    assert result.error is None, result.error

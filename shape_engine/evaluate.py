@@ -24,8 +24,8 @@ from shape_engine.ir import BuildCall, CompileCall, LayerCall, LayerEntry, Model
 from shape_engine.keras_names import (
     INPUT_NAMES,
     SEQUENTIAL_NAMES,
-    layer_kind,
     layer_class_name,
+    layer_kind,
 )
 from shape_engine.source import LineIndex
 from shape_engine.values import (

@@ -6,7 +6,7 @@ Positions are 0-based lines and 0-based *code point* columns. Presenters convert
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 

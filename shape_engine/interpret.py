@@ -104,7 +104,7 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
     if first and entries and _is_input_entry(entries[0]):
         report.layers.append(LayerReport(entries[0], _label(entries[0]), None, shape, 0))
         entries = entries[1:]
-    created = _list_construction_refusal(model)
+    created = _list_construction_refusal(model, origin)
     if created is not None:
         _refuse(report, created[0], created[1])
         report.layers.extend(LayerReport(e, _label(e), None, None, None) for e in entries)
@@ -282,21 +282,24 @@ def _constructor_refusal(layer: LayerCall) -> Finding | None:
     return None
 
 
-def _list_construction_refusal(model: ModelIR) -> tuple[LayerEntry, Finding] | None:
-    """`Sequential([...])` creates every layer of its list before it builds any: the first
-    refusal of a layer's constructor there comes before any refusal at build time."""
-    if model.list_range is None:
-        return None
+def _list_construction_refusal(model: ModelIR, origin: str | None
+                               ) -> tuple[LayerEntry, Finding] | None:
+    """The first refusal of a layer's constructor, when every layer is created before any is
+    built: in `Sequential([...])`, and with `model.add` when the input comes only later
+    (build, data). Keras then raises it before any refusal at build time."""
+    if model.list_range is None and origin == "declared":
+        return None  # each add() builds the model as it grows: refusals come in order
     inside = model.list_range
     for entry in model.entries:
         layer = entry.layer
-        if layer is None or not (inside.start <= layer.range.start
-                                 and layer.range.end <= inside.end):
+        if layer is None or (inside is not None and not (
+                inside.start <= layer.range.start and layer.range.end <= inside.end)):
             continue  # created earlier, by its own statement
         if isinstance(layer, ModelIR):
-            nested = _list_construction_refusal(layer)
-            if nested is not None:
-                return entry, nested[1]
+            if layer.list_range is not None:
+                nested = _list_construction_refusal(layer, "declared")
+                if nested is not None:
+                    return entry, nested[1]
             continue
         refusal = _constructor_refusal(layer) or _argument_refusal(layer, entry,
                                                                    "the model input")
@@ -402,9 +405,11 @@ def _own_input_mismatch(model: ModelIR, shape: MaybeShape, label: str, previous:
     built by this call and wants exactly its declared shape.
     """
     own = _own_input(model)
-    if own is None or own[0] is None or shape is None:
+    if own is None or shape is None:
         return None
     declared, built = own
+    if declared is None:
+        return None
     if built:
         fits = len(declared) == len(shape) and all(
             dims_compatible(a, b) for a, b in zip(declared, shape, strict=True))

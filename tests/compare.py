@@ -31,7 +31,8 @@ def assert_agrees(source: str, oracle: Oracle, *, expect_error: str | None = Non
     analysis = analyze_source(source)
     result = oracle.run(source)
     errors = build_errors(analysis)
-    context = f"\n--- program ---\n{source}\n--- keras ---\n{result.error}\n--- engine ---\n{errors}"
+    context = (f"\n--- program ---\n{source}\n--- keras ---\n{result.error}"
+               f"\n--- engine ---\n{errors}")
     if expect_raises is not None:
         assert result.raised == expect_raises, "Keras' verdict is not the expected one" + context
     if result.raised:

@@ -85,9 +85,7 @@ class LayerArgs:
             value = self.call.kwargs[name]
         elif name in self.params and self.params.index(name) < len(self.call.args):
             value = self.call.args[self.params.index(name)]
-        elif self.call.has_unpacking:
-            raise Unknowable(name)
-        elif default is _MISSING:
+        elif self.call.has_unpacking or default is _MISSING:
             raise Unknowable(name)
         else:
             return default
@@ -96,7 +94,7 @@ class LayerArgs:
         except NotConstant:
             raise Unknowable(name) from None
 
-    def int(self, name: str, default: object = _MISSING) -> int:
+    def integer(self, name: str, default: object = _MISSING) -> int:
         value = self.raw(name, default)
         if isinstance(value, bool) or not isinstance(value, int):
             raise Unknowable(name)
@@ -110,19 +108,19 @@ class LayerArgs:
             raise Unknowable(name)
         return value
 
-    def float(self, name: str, default: object = _MISSING) -> float:
+    def number(self, name: str, default: object = _MISSING) -> float:
         value = self.raw(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Unknowable(name)
         return float(value)
 
-    def bool(self, name: str, default: bool) -> bool:
+    def flag(self, name: str, default: bool) -> bool:
         value = self.raw(name, default)
         if not isinstance(value, bool | int):
             raise Unknowable(name)
         return bool(value)
 
-    def str(self, name: str, default: object = _MISSING) -> str:
+    def string(self, name: str, default: object = _MISSING) -> str:
         value = self.raw(name, default)
         if not isinstance(value, str):
             raise Unknowable(name)
@@ -215,6 +213,57 @@ def join_channels(batch: Dim, spatial: tuple[Dim, ...], channels: Dim,
     if data_format == "channels_first":
         return (batch, channels, *spatial)
     return (batch, *spatial, channels)
+
+
+# Axis names for messages, per number of spatial dims.
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def argument_refusal(args: LayerArgs, name: str, expected: str, value: object) -> Refusal:
+    from shape_engine.checks.build import INVALID_ARGUMENT
+
+    return Refusal(INVALID_ARGUMENT,
+                   f"{args.written_name} needs `{name}` to be {expected}, got {value!r}",
+                   argument=name)
+
+
+def standard_tuple(args: LayerArgs, name: str, value: object, count: int, *,
+                   allow_zero: bool = False) -> tuple[int, ...]:
+    """Keras' `standardize_tuple`: an int or `count` ints, each > 0 (>= 0 with allow_zero).
+
+    True counts as 1, as in Keras. Float items pass Keras' checks but make float sizes that
+    may or may not fail later: unknown.
+    """
+    bound = ">= 0" if allow_zero else "> 0"
+    expected = f"an int or a tuple of {count} ints {bound}"
+    if isinstance(value, int):
+        items: tuple[object, ...] = (value,) * count
+    elif isinstance(value, tuple | list):
+        if len(value) != count:
+            raise argument_refusal(args, name, expected, value)
+        items = tuple(value)
+    else:
+        # tuple(None), tuple(2.0) and the characters of a string all fail in Keras.
+        raise argument_refusal(args, name, expected, value)
+    if not all(isinstance(v, int | float) for v in items):
+        raise argument_refusal(args, name, expected, value)
+    numbers = [v for v in items if isinstance(v, int | float)]
+    if any(v < 0 if allow_zero else v <= 0 for v in numbers):
+        raise argument_refusal(args, name, expected, value)
+    if any(isinstance(v, float) for v in numbers):
+        raise Unknowable(name)
+    return tuple(int(v) for v in numbers)
+
+
+def spatial_input(x: Shape, spatial: int, data_format: str) -> tuple[tuple[Dim, ...], Dim]:
+    """(spatial dims, channels) of an input that must have exactly `spatial` + 2 axes."""
+    if len(x) != spatial + 2:
+        from shape_engine.checks.build import INCOMPATIBLE_RANK
+
+        raise Refusal(INCOMPATIBLE_RANK,
+                      needs=f"a {rank_name(spatial + 2)} input "
+                            f"{spatial_layout(spatial, data_format)}")
+    return split_channels(x, data_format)
 
 
 Rule_ = Callable[[LayerArgs, Shape], LayerOutput]

@@ -5,8 +5,8 @@ checks in a fixed order, and so do these rules, so that the first refusal is the
 raises: the constructor's arguments first, then the input's rank (input_spec), then what
 `build` needs (a known channel axis, channels divisible by groups), then the output sizes.
 
-The window arithmetic shared with pooling (`window_output_length`, `window_too_small`,
-`standard_tuple`, `spatial_input`, `parse_data_format`) lives here, in one place.
+The window arithmetic shared with pooling (`window_output_length`, `window_too_small`) lives
+here, in one place; argument parsing shared by every family lives in `base`.
 """
 
 from __future__ import annotations
@@ -16,26 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shape_engine.checks.build import (
-    INCOMPATIBLE_RANK,
     INVALID_ARGUMENT,
     NON_POSITIVE_DIM,
     UNKNOWN_REQUIRED_DIM,
 )
 from shape_engine.layers.base import (
+    AXIS_NAMES,
     LayerArgs,
     LayerOutput,
     Refusal,
-    Unknowable,
     join_channels,
     layer_rule,
-    rank_name,
-    spatial_layout,
-    split_channels,
+    spatial_input,
+    standard_tuple,
 )
 from shape_engine.shapes import Dim, Shape, format_shape
-
-# Axis names for messages, per number of spatial dims.
-AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 _MISSING = object()
 
@@ -47,40 +42,6 @@ def require(args: LayerArgs, name: str) -> None:
     if not args.given(name) and not args.call.has_unpacking:
         raise Refusal(INVALID_ARGUMENT, f"{args.written_name} needs the argument `{name}`",
                       argument=name)
-
-
-def standard_tuple(args: LayerArgs, name: str, value: object, count: int, *,
-                   allow_zero: bool = False) -> tuple[int, ...]:
-    """Keras' `standardize_tuple`: an int or `count` ints, each > 0 (>= 0 with allow_zero).
-
-    Like Keras, True counts as 1. Float items Keras may or may not accept later: unknown.
-    """
-    if isinstance(value, int):
-        values: tuple[int, ...] = (value,) * count
-    elif isinstance(value, tuple | list | str) and len(value) != count:
-        raise _not_a_tuple(args, name, value, count)
-    elif isinstance(value, tuple | list) and all(isinstance(v, int) for v in value):
-        values = tuple(value)
-    elif isinstance(value, tuple | list) and any(v is None or isinstance(v, str) for v in value):
-        raise _not_a_tuple(args, name, value, count)
-    elif value is None or isinstance(value, float | str):
-        # tuple(None) and tuple(2.0) fail; a string's characters fail int() or the > 0 test.
-        raise _not_a_tuple(args, name, value, count)
-    else:
-        raise Unknowable(name)
-    bad = [v for v in values if (v < 0 if allow_zero else v <= 0)]
-    if bad:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise Refusal(INVALID_ARGUMENT,
-                      f"{args.written_name} needs every `{name}` value {bound}, "
-                      f"got {name}={value!r}", argument=name)
-    return values
-
-
-def _not_a_tuple(args: LayerArgs, name: str, value: object, count: int) -> Refusal:
-    return Refusal(INVALID_ARGUMENT,
-                   f"{args.written_name} needs `{name}` to be an int or a tuple of {count} "
-                   f"ints, got {value!r}", argument=name)
 
 
 def tuple_arg(args: LayerArgs, name: str, count: int, default: object = _MISSING, *,
@@ -126,11 +87,6 @@ def _not_a_count(args: LayerArgs, name: str, value: object) -> Refusal:
                    f"got {value!r}", argument=name)
 
 
-def parse_data_format(args: LayerArgs) -> str:
-    """Keras' `standardize_data_format` (case-insensitive; anything else refused)."""
-    return args.data_format()
-
-
 EXPLICIT = "explicit"  # a list/tuple padding: accepted by the constructor, refused at build
 
 
@@ -169,15 +125,6 @@ def _names(allowed: tuple[str, ...]) -> str:
 
 
 # --- input -----------------------------------------------------------------------------------
-
-def spatial_input(x: Shape, spatial: int, data_format: str) -> tuple[tuple[Dim, ...], Dim]:
-    """(spatial dims, channels) of an input that must have exactly `spatial` + 2 axes."""
-    if len(x) != spatial + 2:
-        raise Refusal(INCOMPATIBLE_RANK,
-                      needs=f"a {rank_name(spatial + 2)} input "
-                            f"{spatial_layout(spatial, data_format)}")
-    return split_channels(x, data_format)
-
 
 def known_channels(channels: Dim, data_format: str) -> int:
     if channels is None:
@@ -322,7 +269,7 @@ def conv_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     """BaseConv's constructor checks, in its order."""
     require(args, "filters")
     kernel, strides, dilation, padding = _window_args(args, rank, allow_causal=rank == 1)
-    config = _config(kernel, strides, dilation, padding, parse_data_format(args))
+    config = _config(kernel, strides, dilation, padding, args.data_format())
     filters = count_argument(args, "filters")
     groups = count_argument(args, "groups", 1, none_ok=False)
     if filters is not None and groups is not None and filters % groups:
@@ -341,7 +288,7 @@ def transpose_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     output_padding: tuple[int, ...] | None = None
     if args.raw("output_padding", None) is not None:
         output_padding = tuple_arg(args, "output_padding", rank, allow_zero=True)
-    config = _config(kernel, strides, dilation, padding, parse_data_format(args))
+    config = _config(kernel, strides, dilation, padding, args.data_format())
     filters = count_argument(args, "filters")
     if output_padding is not None:
         for extra, stride in zip(output_padding, strides, strict=True):
@@ -357,7 +304,7 @@ def transpose_arguments(args: LayerArgs, rank: int) -> ConvArguments:
 def depthwise_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     """BaseDepthwiseConv's constructor checks: strides > 1 with dilation > 1 is let through."""
     kernel, strides, dilation, padding = _window_args(args, rank, allow_causal=False)
-    config = _config(kernel, strides, dilation, padding, parse_data_format(args))
+    config = _config(kernel, strides, dilation, padding, args.data_format())
     multiplier = count_argument(args, "depth_multiplier", 1)
     return ConvArguments(config, None, depth_multiplier=multiplier)
 
@@ -366,7 +313,7 @@ def separable_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     """BaseSeparableConv's constructor checks: strides > 1 with dilation > 1 is let through."""
     require(args, "filters")
     kernel, strides, dilation, padding = _window_args(args, rank, allow_causal=False)
-    config = _config(kernel, strides, dilation, padding, parse_data_format(args))
+    config = _config(kernel, strides, dilation, padding, args.data_format())
     multiplier = count_argument(args, "depth_multiplier", 1)
     filters = count_argument(args, "filters")
     return ConvArguments(config, filters, depth_multiplier=multiplier)

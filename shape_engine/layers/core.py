@@ -12,6 +12,7 @@ from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNO
 from shape_engine.ir import LayerCall
 from shape_engine.layers.activations import check_activation
 from shape_engine.layers.base import (
+    RULES,
     LayerArgs,
     LayerOutput,
     Refusal,
@@ -111,7 +112,9 @@ def declared_input_shape(call: LayerCall) -> Shape | None:
     args = LayerArgs(call, ())
     if "batch_input_shape" in call.kwargs:
         return args.shape_tuple("batch_input_shape")
-    input_dim = args.raw("input_dim", None)
+    # Embedding's own `input_dim` is its vocabulary size, not an input declaration.
+    own = RULES[call.kind].params if call.kind in RULES else ()
+    input_dim = args.raw("input_dim", None) if "input_dim" not in own else None
     if input_dim is not None:
         if "input_shape" in call.kwargs:
             raise _refuse_input(args, "takes `input_dim` or `input_shape`, not both: Keras 3 "
@@ -161,7 +164,7 @@ def dense(args: LayerArgs, x: Shape) -> LayerOutput:
     if features is None:
         raise Refusal(UNKNOWN_REQUIRED_DIM,
                       needs="a defined last axis (features) to size its kernel")
-    bias = units if args.bool("use_bias", True) else 0
+    bias = units if args.flag("use_bias", True) else 0
     params = features * units + bias + _lora_params(args, features, units)
     return LayerOutput((*x[:-1], units), params)
 

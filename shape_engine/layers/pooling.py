@@ -10,13 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shape_engine.checks.build import INVALID_ARGUMENT
-from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, layer_rule
-from shape_engine.layers.convolutional import (
-    Window,
-    parse_data_format,
-    require,
+from shape_engine.layers.base import (
+    LayerArgs,
+    LayerOutput,
+    Refusal,
+    layer_rule,
     spatial_input,
     standard_tuple,
+)
+from shape_engine.layers.convolutional import (
+    Window,
+    require,
     window_output_length,
     window_too_small,
 )
@@ -55,7 +59,7 @@ def pooling_arguments(args: LayerArgs, rank: int, pool_default: object) -> PoolA
     # strides=None means pool_size; Keras lets strides of 0 through here.
     strides = standard_tuple(args, "strides", pool_value if stride_value is None
                              else stride_value, rank, allow_zero=True)
-    return PoolArguments(pool, strides, parse_data_format(args))
+    return PoolArguments(pool, strides, args.data_format())
 
 
 def _pooling(args: LayerArgs, x: Shape, rank: int, pool_default: object) -> LayerOutput:
@@ -81,7 +85,7 @@ def _pooling(args: LayerArgs, x: Shape, rank: int, pool_default: object) -> Laye
 
 def _global_pooling(args: LayerArgs, x: Shape, rank: int) -> LayerOutput:
     """BaseGlobalPooling: (batch, channels), or 1 on every spatial axis with keepdims."""
-    data_format = parse_data_format(args)
+    data_format = args.data_format()
     _, channels = spatial_input(x, rank, data_format)
     keepdims = bool(args.raw("keepdims", False))
     if not keepdims:
@@ -103,7 +107,7 @@ def _register_pooling(kind: str, alias: str, rank: int, pool_default: object) ->
 
 
 def _register_global(kind: str, alias: str, rank: int) -> None:
-    layer_rule(kind, params=GLOBAL_PARAMS, aliases=(alias,), check_args=parse_data_format)(
+    layer_rule(kind, params=GLOBAL_PARAMS, aliases=(alias,), check_args=LayerArgs.data_format)(
         lambda args, x: _global_pooling(args, x, rank))
 
 

@@ -90,16 +90,16 @@ class Sequence:
 
 
 def _sequence_options(args: LayerArgs, x: Shape) -> Sequence:
-    stateful = args.bool("stateful", False)
+    stateful = args.flag("stateful", False)
     if stateful and x[0] is None:
         # Keras refuses a stateful layer without a fixed batch size, but a model built from
         # its first batch of data gets that size from the data: the origin is not known here.
         raise Unknowable("batch size")
-    return Sequence(args.bool("return_sequences", False), args.bool("return_state", False))
+    return Sequence(args.flag("return_sequences", False), args.flag("return_state", False))
 
 
 def _positive_units(args: LayerArgs) -> int:
-    units = args.int("units")
+    units = args.integer("units")
     if units <= 0:
         raise Refusal(INVALID_ARGUMENT,
                       f"{args.written_name} needs a positive number of units, got {units}",
@@ -132,7 +132,7 @@ def _gated_rnn(args: LayerArgs, x: Shape, gates: int, bias_per_gate: int) -> Lay
     units = _positive_units(args)
     features = _sequence_features(x)
     options = _sequence_options(args, x)
-    bias = gates * units * bias_per_gate if args.bool("use_bias", True) else 0
+    bias = gates * units * bias_per_gate if args.flag("use_bias", True) else 0
     params = gates * units * (features + units) + bias
     return _recurrent_output(x, units, options, params)
 
@@ -150,7 +150,7 @@ def lstm(args: LayerArgs, x: Shape) -> LayerOutput:
 @layer_rule("GRU", params=GRU_PARAMS, check_args=_positive_units)
 def gru(args: LayerArgs, x: Shape) -> LayerOutput:
     # reset_after=True (the default) keeps separate input and recurrent biases.
-    return _gated_rnn(args, x, gates=3, bias_per_gate=2 if args.bool("reset_after", True) else 1)
+    return _gated_rnn(args, x, gates=3, bias_per_gate=2 if args.flag("reset_after", True) else 1)
 
 
 # --- ConvLSTM1D/2D/3D ---------------------------------------------------------------------
@@ -198,7 +198,7 @@ def _conv_length(length: int, kernel: int, stride: int, dilation: int, padding: 
 
 
 def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
-    filters = args.int("filters")
+    filters = args.integer("filters")
     kernel = _positive_ints(args, "kernel_size", spatial)
     strides = _positive_ints(args, "strides", spatial, 1)
     padding = _conv_padding(args)
@@ -233,7 +233,7 @@ def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
                       f"strides {strides}, dilation {dilation}, padding '{padding}')")
     state = (filters, *sizes) if data_format == "channels_first" else (*sizes, filters)
     window = math.prod(kernel)
-    bias = 4 * filters if args.bool("use_bias", True) else 0
+    bias = 4 * filters if args.flag("use_bias", True) else 0
     params = 4 * window * filters * (channels + filters) + bias
     return _recurrent_output(x, state, options, params)
 
@@ -322,24 +322,24 @@ def _check_directions(forward: LayerCall | ModelIR, backward: LayerCall | ModelI
     assert isinstance(forward, LayerCall)
     fwd = _inner_args(forward)
     if backward is None:
-        if fwd.bool("go_backwards", False):
+        if fwd.flag("go_backwards", False):
             raise _not_wrappable("Bidirectional", forward,
                                  "its copy for the backward direction would also have "
                                  "go_backwards=True; give a backward_layer instead")
         return
     assert isinstance(backward, LayerCall)
     bwd = _inner_args(backward)
-    if fwd.bool("go_backwards", False) == bwd.bool("go_backwards", False):
+    if fwd.flag("go_backwards", False) == bwd.flag("go_backwards", False):
         raise Refusal(INVALID_ARGUMENT,
                       "Bidirectional needs a backward_layer whose go_backwards differs from "
-                      f"the forward layer's, but both are {fwd.bool('go_backwards', False)}",
+                      f"the forward layer's, but both are {fwd.flag('go_backwards', False)}",
                       argument="backward_layer")
     for name in ("stateful", "return_sequences", "return_state"):
-        if fwd.bool(name, False) != bwd.bool(name, False):
+        if fwd.flag(name, False) != bwd.flag(name, False):
             raise Refusal(INVALID_ARGUMENT,
                           f"Bidirectional needs the same {name} in both directions, but "
-                          f"{forward.label} has {fwd.bool(name, False)} and {backward.label} "
-                          f"has {bwd.bool(name, False)}", argument="backward_layer")
+                          f"{forward.label} has {fwd.flag(name, False)} and {backward.label} "
+                          f"has {bwd.flag(name, False)}", argument="backward_layer")
 
 
 def _backward_params(backward: LayerCall | ModelIR | None, x: Shape,
@@ -411,7 +411,7 @@ def _list_output_why(call: LayerCall) -> str | None:
     """Why a recurrent layer returns a list, when its arguments alone say so."""
     args = _inner_args(call)
     if call.kind in RETURN_STATE_KINDS:
-        return STATES_RETURNED if args.bool("return_state", False) else None
+        return STATES_RETURNED if args.flag("return_state", False) else None
     if call.kind == "Bidirectional":
         if args.raw("merge_mode", "concat") is None:
             return MERGE_NONE_RETURNED

@@ -11,63 +11,28 @@ import math
 
 from shape_engine.checks.build import (
     INCOMPATIBLE_RANK,
-    INVALID_ARGUMENT,
     NON_POSITIVE_DIM,
     RESHAPE_SIZE_MISMATCH,
 )
 from shape_engine.layers.base import (
+    AXIS_NAMES,
     LayerArgs,
     LayerOutput,
     Refusal,
     Unknowable,
+    argument_refusal,
     join_channels,
     layer_rule,
     rank_name,
-    spatial_layout,
-    split_channels,
+    spatial_input,
+    standard_tuple,
 )
 from shape_engine.shapes import Dim, Shape, format_shape, product
-
-AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 Pair = tuple[int, int]
 
 
 # --- arguments -------------------------------------------------------------------------------
-
-def _refuse_argument(args: LayerArgs, name: str, expected: str, value: object) -> Refusal:
-    return Refusal(INVALID_ARGUMENT,
-                   f"{args.written_name} needs `{name}` to be {expected}, got {value!r}",
-                   argument=name)
-
-
-def standard_tuple(args: LayerArgs, name: str, value: object, count: int, *,
-                   allow_zero: bool) -> tuple[int, ...]:
-    """Keras' `standardize_tuple`: an int or `count` ints, each > 0 (>= 0 with allow_zero).
-
-    True counts as 1, as in Keras. Float items pass Keras' checks but make float sizes that
-    may or may not fail later: unknown.
-    """
-    bound = ">= 0" if allow_zero else "> 0"
-    expected = f"an int or a tuple of {count} ints {bound}"
-    if isinstance(value, int):
-        items: tuple[object, ...] = (value,) * count
-    elif isinstance(value, tuple | list):
-        if len(value) != count:
-            raise _refuse_argument(args, name, expected, value)
-        items = tuple(value)
-    else:
-        # tuple(None), tuple(2.0) and the characters of a string all fail in Keras.
-        raise _refuse_argument(args, name, expected, value)
-    if not all(isinstance(v, int | float) for v in items):
-        raise _refuse_argument(args, name, expected, value)
-    numbers = [v for v in items if isinstance(v, int | float)]
-    if any(v < 0 if allow_zero else v <= 0 for v in numbers):
-        raise _refuse_argument(args, name, expected, value)
-    if any(isinstance(v, float) for v in numbers):
-        raise Unknowable(name)
-    return tuple(int(v) for v in numbers)
-
 
 def _pairs(args: LayerArgs, name: str, value: object, count: int, *,
            negative_int_ok: bool) -> tuple[Pair, ...]:
@@ -75,7 +40,7 @@ def _pairs(args: LayerArgs, name: str, value: object, count: int, *,
     expected = f"an int, a tuple of {count} ints or a tuple of {count} (before, after) pairs"
     if isinstance(value, int):
         if value < 0 and not negative_int_ok:
-            raise _refuse_argument(args, name, f"{expected}, all >= 0", value)
+            raise argument_refusal(args, name, f"{expected}, all >= 0", value)
         return ((int(value), int(value)),) * count
     if isinstance(value, tuple | list | str) and len(value) == count:
         pairs = []
@@ -83,18 +48,7 @@ def _pairs(args: LayerArgs, name: str, value: object, count: int, *,
             before, after = standard_tuple(args, name, entry, 2, allow_zero=True)
             pairs.append((before, after))
         return tuple(pairs)
-    raise _refuse_argument(args, name, expected, value)
-
-
-def _rank_refusal(spatial: int, data_format: str) -> Refusal:
-    return Refusal(INCOMPATIBLE_RANK,
-                   needs=f"a {rank_name(spatial + 2)} input {spatial_layout(spatial, data_format)}")
-
-
-def _spatial_input(x: Shape, spatial: int, data_format: str) -> tuple[tuple[Dim, ...], Dim]:
-    if len(x) != spatial + 2:
-        raise _rank_refusal(spatial, data_format)
-    return split_channels(x, data_format)
+    raise argument_refusal(args, name, expected, value)
 
 
 def _elements(count: int) -> str:
@@ -124,10 +78,10 @@ def _reshape_target(args: LayerArgs) -> tuple[Dim, ...]:
     if isinstance(value, str):
         raise Unknowable("target_shape")
     if not isinstance(value, tuple | list):
-        raise _refuse_argument(args, "target_shape", "a tuple of dims, e.g. (28, 28, 1)", value)
+        raise argument_refusal(args, "target_shape", "a tuple of dims, e.g. (28, 28, 1)", value)
     dims = [int(d) if isinstance(d, int) else None for d in value]
     if any(d is not None and d < -1 for d in dims) or dims.count(-1) > 1:
-        raise _refuse_argument(args, "target_shape",
+        raise argument_refusal(args, "target_shape",
                                "a tuple of ints >= 0 with at most one -1", tuple(value))
     return tuple(dims)
 
@@ -168,10 +122,10 @@ def _permute_dims(args: LayerArgs) -> list[int]:
         raise Unknowable("dims")
     expected = "a permutation of 1..n, e.g. (2, 1)"
     if not isinstance(value, tuple | list):
-        raise _refuse_argument(args, "dims", expected, value)
+        raise argument_refusal(args, "dims", expected, value)
     if not all(isinstance(d, int) for d in value) or sorted(value) != list(
             range(1, len(value) + 1)):
-        raise _refuse_argument(args, "dims", expected, tuple(value))
+        raise argument_refusal(args, "dims", expected, tuple(value))
     return [int(d) for d in value]
 
 
@@ -188,7 +142,7 @@ def permute(args: LayerArgs, x: Shape) -> LayerOutput:
 def _repeat_count(args: LayerArgs) -> int:
     n = args.raw("n")
     if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise _refuse_argument(args, "n", "a positive int", n)
+        raise argument_refusal(args, "n", "a positive int", n)
     return n
 
 
@@ -203,7 +157,7 @@ def repeat_vector(args: LayerArgs, x: Shape) -> LayerOutput:
 # --- Cropping, ZeroPadding -------------------------------------------------------------------
 
 def _crop(x: Shape, spatial: int, data_format: str, crops: tuple[Pair, ...]) -> LayerOutput:
-    dims, channels = _spatial_input(x, spatial, data_format)
+    dims, channels = spatial_input(x, spatial, data_format)
     out: list[Dim] = []
     for axis, dim, (before, after) in zip(AXIS_NAMES[spatial], dims, crops, strict=True):
         if dim is not None and dim - before - after <= 0:
@@ -215,7 +169,7 @@ def _crop(x: Shape, spatial: int, data_format: str, crops: tuple[Pair, ...]) -> 
 
 
 def _pad(x: Shape, spatial: int, data_format: str, pads: tuple[Pair, ...]) -> LayerOutput:
-    dims, channels = _spatial_input(x, spatial, data_format)
+    dims, channels = spatial_input(x, spatial, data_format)
     out: list[Dim] = []
     for axis, dim, (before, after) in zip(AXIS_NAMES[spatial], dims, pads, strict=True):
         if dim is not None and dim + before + after < 0:
@@ -299,7 +253,7 @@ def zero_padding_3d(args: LayerArgs, x: Shape) -> LayerOutput:
 
 def _upsample(x: Shape, spatial: int, data_format: str, sizes: tuple[int, ...]
               ) -> LayerOutput:
-    dims, channels = _spatial_input(x, spatial, data_format)
+    dims, channels = spatial_input(x, spatial, data_format)
     out = tuple(None if d is None else d * s for d, s in zip(dims, sizes, strict=True))
     return LayerOutput(join_channels(x[0], out, channels, data_format), 0)
 
@@ -307,7 +261,7 @@ def _upsample(x: Shape, spatial: int, data_format: str, sizes: tuple[int, ...]
 def _up_sampling_1d_args(args: LayerArgs) -> tuple[str, tuple[int, ...]]:
     size = args.raw("size", 2)
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-        raise _refuse_argument(args, "size", "a positive int", size)
+        raise argument_refusal(args, "size", "a positive int", size)
     return "channels_last", (size,)
 
 
@@ -320,7 +274,7 @@ def _up_sampling_2d_args(args: LayerArgs) -> tuple[str, tuple[int, ...]]:
     except Unknowable:
         interpolation = "nearest"
     if not isinstance(interpolation, str):
-        raise _refuse_argument(args, "interpolation", "a string", interpolation)
+        raise argument_refusal(args, "interpolation", "a string", interpolation)
     return data_format, sizes
 
 

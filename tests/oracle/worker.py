@@ -22,9 +22,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
 tf.get_logger().setLevel("ERROR")
 warnings.simplefilter("ignore")
@@ -76,17 +76,14 @@ def run(source: str) -> dict[str, object]:
     try:
         code = compile(source, "<case>", "exec")
         exec(code, namespace)
-    except BaseException as exc:  # noqa: BLE001 - the verdict is whatever Keras raised
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):
             raise
         error = f"{type(exc).__name__}: {exc}"[:2000]
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<case>"]
         error_line = frames[-1].lineno if frames else None
-        if frames:
-            # The statement at module level that led to the error.
-            error_line_top = frames[0].lineno
-        else:
-            error_line_top = None
+        # The statement at module level that led to the error.
+        error_line_top = frames[0].lineno if frames else None
     else:
         error_line_top = None
     models = {}
@@ -100,13 +97,11 @@ def run(source: str) -> dict[str, object]:
 def main() -> None:
     out = sys.stdout
     sys.stdout = sys.stderr  # programs that print must not corrupt the protocol
-    count = 0
-    for line in sys.stdin:
+    for count, line in enumerate(sys.stdin, start=1):
         request = json.loads(line)
         reply = run(request["source"])
         out.write(json.dumps(reply) + "\n")
         out.flush()
-        count += 1
         if count % 50 == 0:
             keras.backend.clear_session()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.clients.expectations import expectations
-from tests.clients.support import FIXTURES, NEOVIM, missing, output, run
+from tests.clients.support import ARTIFACTS, FIXTURES, NEOVIM, missing, output, run
 
 pytestmark = pytest.mark.editor
 
@@ -40,5 +40,7 @@ def test_neovim_end_to_end(tmp_path: Path) -> None:
     result = run([nvim, "--headless", "--clean", "-u", "NONE", "-c", f"luafile {script}"],
                  workspace, timeout=300, env=env)
     print(result.stdout)
+    (ARTIFACTS / "neovim").mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "neovim" / "e2e.log").write_text(output(result))
     assert result.returncode == 0, output(result)
     assert "PASS" in result.stdout, output(result)

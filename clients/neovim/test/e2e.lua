@@ -62,7 +62,8 @@ local function open(workspace, name)
   local bufnr = vim.api.nvim_get_current_buf()
   check(vim.bo[bufnr].filetype == 'python', name .. ' did not get the python filetype')
   wait_for('the shapelens client to attach to ' .. name, function()
-    for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    local clients = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = bufnr }) or vim.lsp.buf_get_clients(bufnr)
+    for _, client in pairs(clients) do
       if client.name == 'shapelens' and client.initialized ~= false then
         return true
       end

@@ -96,18 +96,24 @@ class ServerController implements vscode.Disposable {
     void this.stop();
   }
 
-  /** Restarts are serialised: a restart asked for during another one runs after it. */
   restart(reason: string): Promise<void> {
-    this.queue = this.queue.then(async () => {
+    return this.enqueue(async () => {
       this.output.info(`Starting the server (${reason})`);
       await this.stopClient();
       await this.startClient();
     });
-    return this.queue;
   }
 
   stop(): Promise<void> {
-    this.queue = this.queue.then(() => this.stopClient());
+    return this.enqueue(() => this.stopClient());
+  }
+
+  /** Starts and stops are serialised; a step that fails is reported and does not block the next. */
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(step).catch((error: unknown) => {
+      this.output.error(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.setState('error', String(error));
+    });
     return this.queue;
   }
 

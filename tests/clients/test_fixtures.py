@@ -1,0 +1,28 @@
+"""The editor tests' fixture files say what real TensorFlow says: the broken one fails to build
+where the engine reports it, the correct one and the quick-fixed one build with the shapes the
+editors must show."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.clients.expectations import BROKEN, FIXTURES, GOOD, expectations
+from tests.compare import assert_agrees
+from tests.oracle import Oracle
+
+pytestmark = pytest.mark.tensorflow
+
+
+def test_broken_fixture_fails_in_tensorflow_as_the_engine_says(oracle: Oracle) -> None:
+    assert_agrees((FIXTURES / BROKEN).read_text(), oracle, expect_error="SL101",
+                  expect_raises=True)
+
+
+def test_good_fixture_builds_with_the_engine_shapes(oracle: Oracle) -> None:
+    assert_agrees((FIXTURES / GOOD).read_text(), oracle, expect_raises=False)
+
+
+def test_quick_fixed_fixture_builds_with_the_engine_shapes(oracle: Oracle) -> None:
+    fix = expectations()["broken"]["fix"]
+    assert fix is not None, "the engine offers no fix for the broken fixture"
+    assert_agrees(fix["result"], oracle, expect_raises=False)

@@ -47,6 +47,9 @@ FRACTIONAL = "fractional"
 # The bounds are reached (every class of a dataset's labels is there): to_categorical without
 # num_classes then makes exactly bounds[1] + 1 columns.
 EXACT = "exact"
+# Integers drawn uniformly over the bounds (randint; a dataset's balanced labels): with many of
+# them, every value near the bounds is there, with a probability the checks can compute.
+DRAWN = "drawn"
 
 # -- entry points called by the evaluator ------------------------------------------------------
 
@@ -108,6 +111,13 @@ def binop(op: ast.operator, left: Value, right: Value) -> Value:
 
 def compare(values: Sequence[Value]) -> Value:
     """`x > 0.5`: a boolean array of the broadcast shape."""
+    try:
+        return _compare(values)
+    except ValueError:
+        return UNKNOWN
+
+
+def _compare(values: Sequence[Value]) -> Value:
     shapes: list[MaybeShape] = []
     for value in values:
         if isinstance(value, ArrayValue):
@@ -471,10 +481,11 @@ def _size(value: Value | None) -> tuple[Dim, ...] | None:
 
 
 def _sized(shape: tuple[Dim, ...] | None, dtype: DType | None, at: Range, bounds: Bounds,
-           fractional: bool = False) -> Value:
+           fractional: bool = False, drawn: bool = False) -> Value:
     if shape == ():
         return UNKNOWN  # a scalar draw, not data
-    return ArrayValue(shape, dtype, at, bounds, extra=_fractional(fractional))
+    return ArrayValue(shape, dtype, at, bounds,
+                      extra=_fractional(fractional) + (((DRAWN, True),) if drawn else ()))
 
 
 def _rand(args: Args, kwargs: Kwargs, at: Range) -> Value:
@@ -519,14 +530,14 @@ def _randint(args: Args, kwargs: Kwargs, at: Range) -> Value:
     bounds = _integer_bounds(_get(args, kwargs, 0, "low"), _get(args, kwargs, 1, "high"),
                              endpoint=False)
     return _sized(_size(_get(args, kwargs, 2, "size")),
-                  _dtype(_get(args, kwargs, 3, "dtype"), "int"), at, bounds)
+                  _dtype(_get(args, kwargs, 3, "dtype"), "int"), at, bounds, drawn=True)
 
 
 def _integers(args: Args, kwargs: Kwargs, at: Range) -> Value:
     endpoint = bool(_const(_get(args, kwargs, 4, "endpoint"), False))
     bounds = _integer_bounds(_get(args, kwargs, 0, "low"), _get(args, kwargs, 1, "high"),
                              endpoint)
-    return _sized(_size(_get(args, kwargs, 2, "size")), "int", at, bounds)
+    return _sized(_size(_get(args, kwargs, 2, "size")), "int", at, bounds, drawn=True)
 
 
 def _choice(args: Args, kwargs: Kwargs, at: Range) -> Value:
@@ -535,7 +546,8 @@ def _choice(args: Args, kwargs: Kwargs, at: Range) -> Value:
     if isinstance(population, Const) and _int(population.value) is not None:
         n = _int(population.value)
         assert n is not None
-        return _sized(size, "int", at, (0, n - 1))
+        uniform = "p" not in kwargs and len(args) < 4
+        return _sized(size, "int", at, (0, n - 1), drawn=uniform)
     source = literal(population) if population is not None else None
     if source is None or source.shape is None or len(source.shape) != 1:
         return _sized(size, "float", at, None) if size != () else UNKNOWN
@@ -901,7 +913,8 @@ def _tf_random_uniform(args: Args, kwargs: Kwargs, at: Range) -> Value:
     bounds: Bounds = None
     if low is not None and high is not None:
         bounds = (low, high - 1) if dtype == "int" else (low, high)
-    return _sized(shape, dtype or "float", at, bounds, fractional=dtype == "float")
+    return _sized(shape, dtype or "float", at, bounds, fractional=dtype == "float",
+                  drawn=dtype == "int")
 
 
 def _tf_filled(value: float) -> Handler:
@@ -1062,7 +1075,7 @@ def _dataset(train: tuple[Shape, Shape], test: tuple[Shape, Shape], x_dtype: DTy
         # Every class is among a dataset's labels.
         return Seq((ArrayValue(shapes[0], x_dtype, at, x_bounds),
                     ArrayValue(shapes[1], y_dtype, at, y_bounds,
-                               extra=((EXACT, True),) if y_bounds else ())))
+                               extra=((EXACT, True), (DRAWN, True)) if y_bounds else ())))
     return Seq((pair(train), pair(test)))
 
 
@@ -1432,7 +1445,28 @@ def _binop(op: ast.operator, left: Value, right: Value) -> Value:
         a.bounds == (0, 0) or b.bounds == (0, 0))
     if isinstance(op, ast.MatMult):
         return ArrayValue(None, dtype, at)
-    return ArrayValue(shape, dtype, at, bounds, False, _fractional(fractional))
+    return ArrayValue(shape, dtype, at, bounds, False,
+                      _fractional(fractional) + _kept_by_scalar_op(op, left, right))
+
+
+def _kept_by_scalar_op(op: ast.operator, left: Value, right: Value
+                       ) -> tuple[tuple[str, object], ...]:
+    """An array shifted or scaled by a number keeps reaching its (moved) bounds; shifted
+    uniform integer draws stay uniform."""
+    array, number = (left, right) if isinstance(left, ArrayValue) else (right, left)
+    if not isinstance(array, ArrayValue) or not isinstance(number, Const) or not isinstance(
+            number.value, int | float) or isinstance(number.value, bool):
+        return ()
+    kept: list[tuple[str, object]] = []
+    monotone = isinstance(op, ast.Add | ast.Sub) or (
+        isinstance(op, ast.Mult | ast.Div | ast.FloorDiv) and number is right
+        and number.value != 0)
+    if monotone and _is_exact(array):
+        kept.append((EXACT, True))
+    if isinstance(op, ast.Add | ast.Sub) and isinstance(number.value, int) and (
+            DRAWN, True) in array.extra:
+        kept.append((DRAWN, True))
+    return tuple(kept)
 
 
 def _result_dtype(op: ast.operator, a: DType | None, b: DType | None) -> DType | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import re
+import weakref
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -113,13 +114,21 @@ def shape_literal(dims: Sequence[int | None]) -> str:
 # -- the syntax tree ----------------------------------------------------------------------------
 
 
+# Per syntax tree (an explicit cache, dropped with the tree): expression ranges -> nodes.
+_EXPRESSIONS: weakref.WeakKeyDictionary[ast.Module, dict[Range, ast.expr]] = (
+    weakref.WeakKeyDictionary())
+
+
 def node_at(document: Document, where: Range) -> ast.expr | None:
-    """The expression whose source range is exactly `where`."""
-    for node in ast.walk(document.tree):
-        if isinstance(node, ast.expr) and hasattr(node, "end_lineno") and (
-                document.index.range_of(node) == where):
-            return node
-    return None
+    """The expression whose source range is exactly `where` (the outermost one)."""
+    table = _EXPRESSIONS.get(document.tree)
+    if table is None:
+        table = {}
+        for node in ast.walk(document.tree):
+            if isinstance(node, ast.expr) and hasattr(node, "end_lineno"):
+                table.setdefault(document.index.range_of(node), node)
+        _EXPRESSIONS[document.tree] = table
+    return table.get(where)
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -301,6 +310,17 @@ def _editable(model: ModelIR, index: int) -> bool:
     return model.file is None and not model.opaque and 0 <= index < len(model.entries)
 
 
+def _declaring_keywords(layer: LayerCall | ModelIR | None) -> list[str]:
+    """The keywords by which a first layer declares the model's input (Embedding's own
+    `input_dim` is its vocabulary size, not one of them)."""
+    from shape_engine.layers import RULES
+
+    if not isinstance(layer, LayerCall):
+        return []
+    own = RULES[layer.kind].params if layer.kind in RULES else ()
+    return [k for k in DECLARED_INPUT_KEYWORDS if k in layer.kwarg_ranges and k not in own]
+
+
 def insert_layer(document: Document, model: ModelIR, index: int, layer_text: str,
                  ) -> tuple[Edit, ...] | None:
     """Insert `layer_text` (e.g. "layers.Flatten()") before entry `index`.
@@ -315,8 +335,7 @@ def insert_layer(document: Document, model: ModelIR, index: int, layer_text: str
         first = entry.layer
         if isinstance(first, LayerCall) and first.kind in ("Input", "InputLayer"):
             return None
-        declared = [k for k in DECLARED_INPUT_KEYWORDS
-                    if isinstance(first, LayerCall) and k in first.kwarg_ranges]
+        declared = _declaring_keywords(first)
         if declared:
             assert isinstance(first, LayerCall)
             keyword_text = TextMap(document.text).slice(first.kwarg_ranges[declared[0]])
@@ -351,8 +370,7 @@ def remove_layer(document: Document, model: ModelIR, index: int) -> tuple[Edit, 
         return None
     entry = model.entries[index]
     layer = entry.layer
-    if index == 0 and isinstance(layer, LayerCall) and any(
-            k in layer.kwargs for k in DECLARED_INPUT_KEYWORDS):
+    if index == 0 and _declaring_keywords(layer):
         return None  # the model's input is declared there
     if _list_style(model, index):
         if index + 1 < len(model.entries) and _list_style(model, index + 1):

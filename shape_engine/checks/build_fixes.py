@@ -23,17 +23,21 @@ from shape_engine.fixes import (
     extend_tuple,
     fix,
     fixes,
+    insert,
     insert_layer,
+    is_atom,
     layer_call_text,
     node_at,
     remove_layer,
     set_keyword,
     shape_literal,
+    wrap,
 )
 from shape_engine.ir import LayerCall
 from shape_engine.layers import RULES
 from shape_engine.layers.base import LayerArgs, Unknowable
 from shape_engine.shapes import Shape, format_shape, product
+from shape_engine.values import ArrayValue
 
 if TYPE_CHECKING:
     from shape_engine.interpret import LayerReport, ModelReport
@@ -176,6 +180,25 @@ class _Context:
             axis = "channel" if kind in CONV_KINDS else "features"
             yield fix(f"Declare the input with a {axis} axis: {name}(shape={shape})",
                       [*imports, *edits] if edits else None)
+            yield self._data_axis(axis)
+
+    def _data_axis(self, axis: str) -> Fix | None:
+        """`x[..., None]` on every x given to the model (they all have the data's shape)."""
+        edits: list[Edit] = []
+        seen: set[Range] = set()
+        for call in self.model.trainings:
+            value, where = call.argument("inputs" if call.method == "__call__" else "x", 0)
+            if where is None or where in seen:
+                continue
+            seen.add(where)
+            if not isinstance(value, ArrayValue) or value.shape is None or (
+                    value.shape[1:] != self.shape[1:]):
+                return None
+            if is_atom(self.document, where):
+                edits.append(insert(where.end, "[..., None]"))
+            else:
+                edits.extend(wrap(where, "(", ")[..., None]"))
+        return fix(f"Add a {axis} axis to the data: x[..., None]", edits, safe=False)
 
     def _declared_shape_range(self) -> Range | None:
         first = self.model.entries[0].layer if self.model.entries else None
@@ -210,7 +233,7 @@ class _Context:
         if rnn.kind not in RNN_KINDS:
             return None
         try:
-            if LayerArgs(rnn, RULES[rnn.kind or ""].params).bool("return_sequences", False):
+            if LayerArgs(rnn, RULES[rnn.kind or ""].params).flag("return_sequences", False):
                 return None
         except Unknowable:
             return None
@@ -296,9 +319,13 @@ class _Context:
                   "with axes of unknown size", [*imports, Edit(call.range, text)], safe=False)
 
 
+# Larger element counts are not factored (the search would be slow, the Reshape absurd).
+MAX_FACTORED = 10**7
+
+
 def balanced_factors(n: int, count: int) -> tuple[int, ...] | None:
     """`count` factors of n, as close to each other as possible: 128, 2 -> (8, 16)."""
-    if n <= 0 or count <= 0:
+    if n <= 0 or count <= 0 or n > MAX_FACTORED:
         return None
     if count == 1:
         return (n,)

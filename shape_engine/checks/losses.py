@@ -36,8 +36,8 @@ from shape_engine.ir import CompileCall, LayerCall, TrainingCall
 from shape_engine.layers import RULES
 from shape_engine.layers.base import LayerArgs, Unknowable
 from shape_engine.rule import Rule
-from shape_engine.shapes import Shape, dims_compatible, format_shape
-from shape_engine.values import Const, ModuleRef, Value
+from shape_engine.shapes import Shape, dims_compatible, format_shape, product
+from shape_engine.values import ArrayValue, Const, ModuleRef, Value
 
 if TYPE_CHECKING:
     from shape_engine.interpret import LayerReport, ModelReport
@@ -216,6 +216,9 @@ def activation_of(layer: LayerReport) -> Activation | None:
     if not isinstance(call, LayerCall) or call.kind is None:
         return Activation(None, None, layer)
     if call.kind == "Softmax":
+        axis = call.kwargs.get("axis", call.args[0] if call.args else Const(-1))
+        if not (isinstance(axis, Const) and axis.value in (-1, None)):
+            return Activation(None, None, layer)  # softmax over another axis
         return Activation("softmax", call.range, layer)
     if call.kind in ("Activation", *ACTIVATED_KINDS):
         params = RULES[call.kind].params if call.kind in RULES else ()
@@ -325,7 +328,8 @@ def _loss_against_head(report: ModelReport, loss: Loss, document: Document
             ": the loss is always 0.0 and the model learns nothing; use binary_crossentropy",
             at=loss.where, related=_head_related(report),
             fixes=fixes(loss_fix(document, loss, BINARY, safe=sigmoid)))
-    if loss.name == BINARY and units is not None and units > 1 and head is not None and (
+    # Over two units, binary crossentropy on a softmax is categorical crossentropy doubled.
+    if loss.name == BINARY and units is not None and units > 2 and head is not None and (
             head.name == "softmax"):
         yield BINARY_LOSS_SOFTMAX.finding(
             f"binary_crossentropy on a softmax over {units} units {format_shape(output)}: the "
@@ -444,13 +448,12 @@ def _sparse_values(report: ModelReport, feed: Feed, document: Document) -> Itera
     bounds = value.bounds
     if units is not None and bounds is not None and value.dtype in ("int", "float", "bool"):
         highest, lowest = math.floor(bounds[1]), math.ceil(bounds[0]) if bounds[0] < 0 else 0
-        if highest >= units or lowest < 0:
-            label = highest if highest >= units else lowest
+        if (highest >= units or lowest < 0) and _surely_outside(value, units):
             yield LABEL_OUT_OF_RANGE.finding(
-                f"{feed.method}: labels range over [{_number(bounds[0])}, {_number(bounds[1])}]"
-                f" but the model has {units} output units {format_shape(report.output_shape)}:"
-                f" sparse_categorical_crossentropy needs classes in [0, {units - 1}], and a "
-                f"label of {label} fails", at=feed.y.where, related=_head_related(report),
+                f"{feed.method}: labels take values in [{_number(bounds[0])}, "
+                f"{_number(bounds[1])}] but the model has {units} output units "
+                f"{format_shape(report.output_shape)}: sparse_categorical_crossentropy needs "
+                f"classes in [0, {units - 1}]", at=feed.y.where, related=_head_related(report),
                 fixes=fixes(units_fix(report, document, highest + 1) if highest >= units
                             else None))
     if value.dtype == "float" and ("fractional", True) in value.extra:
@@ -458,6 +461,28 @@ def _sparse_values(report: ModelReport, feed: Feed, document: Document) -> Itera
             f"{feed.method}: labels of shape {format_shape(feed.y.shape)} hold fractional "
             "values: sparse_categorical_crossentropy truncates them to integer classes "
             "without a word", at=feed.y.where)
+
+
+# How unlikely "no label falls outside [0, units)" must be for the finding to be reported.
+IMPROBABLE = 1e-6
+
+
+def _surely_outside(labels: ArrayValue, units: int) -> bool:
+    """Whether some label is outside [0, units): certain when the bounds are reached, else
+    computed for labels drawn uniformly (randint) from how many there are."""
+    from shape_engine.arrays import DRAWN, EXACT
+
+    if (EXACT, True) in labels.extra:
+        return True
+    if (DRAWN, True) not in labels.extra or labels.bounds is None or labels.shape is None:
+        return False
+    count = product(labels.shape)
+    low, high = math.ceil(labels.bounds[0]), math.floor(labels.bounds[1])
+    values = high - low + 1
+    inside = max(0, min(high, units - 1) - max(low, 0) + 1)
+    if count is None or values <= 0:
+        return False
+    return (inside / values) ** count < IMPROBABLE
 
 
 def _number(value: float) -> str:
@@ -615,7 +640,7 @@ def _reduce_fixes(report: ModelReport, document: Document) -> Iterable[Fix | Non
         producer = layers[start - 1].entry.layer
         if isinstance(producer, LayerCall) and producer.kind in RNN_KINDS:
             try:
-                returns = LayerArgs(producer, RULES[producer.kind or ""].params).bool(
+                returns = LayerArgs(producer, RULES[producer.kind or ""].params).flag(
                     "return_sequences", False)
             except Unknowable:
                 returns = False

@@ -228,7 +228,9 @@ def _input(report: ModelReport, feed: Feed, document: Document) -> Iterator[Find
         yield _rank_mismatch(report, feed, document)
         return
     single = len(x) == len(expected) - 1 and _is_one_sample(x, expected)
-    problem = _layer_problem(report, adjusted)
+    # Data the model was built for needs no second run through the layers.
+    problem = (None if _compatible(adjusted[1:], expected[1:]) and not single
+               else _layer_problem(report, adjusted))
     if single:
         yield _single_sample(report, feed, document, problem)
         return

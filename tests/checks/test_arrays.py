@@ -71,10 +71,10 @@ def infer(expression: str) -> ArrayValue:
 @pytest.mark.parametrize("expression", NUMPY)
 def test_numpy(expression: str) -> None:
     namespace: dict[str, object] = {}
-    exec(SETUP, namespace)  # noqa: S102 - the test's own fixed setup
+    exec(SETUP, namespace)
     for _ in range(20):  # values are random: the bounds must hold for every draw
-        exec(SETUP, namespace)  # noqa: S102
-        actual = eval(expression, namespace)  # noqa: S307
+        exec(SETUP, namespace)
+        actual = eval(expression, namespace)
         inferred = infer(expression)
         assert inferred.shape == actual.shape, expression
         assert inferred.dtype == KINDS[actual.dtype.kind], expression
@@ -156,8 +156,10 @@ TENSORFLOW = [
     "tf.stack([tf.zeros(3), tf.ones(3)], axis=1)", "tf.transpose(tf.zeros((2, 3)))",
     "tf.range(5)", "tf.zeros((4, 5))[:, 1:]", "tf.zeros((4, 5))[None]",
     "tf.zeros((4, 5))[..., tf.newaxis]", "tf.zeros((2, 3)) / 2.0 + 1",
-    "keras.utils.to_categorical([0, 1, 2])", "keras.utils.to_categorical(np.array([[1], [2]]), 4)",
-    "keras.utils.to_categorical(np.arange(6) % 3)", "keras.utils.to_categorical(np.zeros((2, 3)), 5)",
+    "keras.utils.to_categorical([0, 1, 2])",
+    "keras.utils.to_categorical(np.array([[1], [2]]), 4)",
+    "keras.utils.to_categorical(np.arange(6) % 3)",
+    "keras.utils.to_categorical(np.zeros((2, 3)), 5)",
     "keras.preprocessing.sequence.pad_sequences([[1, 2], [3], [4, 5, 6]], maxlen=4)",
     "keras.utils.pad_sequences(np.array([[1, 2, 3]]), maxlen=2)",
     "np.random.rand(4, 3).astype('float32') @ np.ones((3, 2))",

@@ -96,6 +96,13 @@ model = keras.Sequential([layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(10
 model.compile("adam", "mse")
 model.fit(np.zeros((10, 28, 28)), np.zeros((10, 10)), epochs=1, verbose=0)
 """, "SL101", None, []),
+    "channel_axis_on_the_data": (H + """
+model = keras.Sequential([layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(10)])
+model.compile("adam", "mse")
+x_train = np.zeros((10, 28, 28))
+model.fit(x_train / 255.0, np.zeros((10, 10)), epochs=1, verbose=0)
+model.predict(x_train, verbose=0)
+""", "SL101", "to the data", []),
     "pooling_instead_of_flatten_over_unknown_sizes": (H + """
 model = keras.Sequential([keras.Input((None, None, 3)), layers.Conv2D(4, 3), layers.Flatten(),
                           layers.Dense(2)])
@@ -206,7 +213,7 @@ model.fit(np.random.rand(32, 20, 8), np.random.randint(0, 5, 32), epochs=1, verb
     "units_for_the_label_values": (H + """
 model = keras.Sequential([keras.Input((4,)), layers.Dense(5, activation="softmax")])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-model.fit(np.random.rand(16, 4), np.random.randint(0, 10, 16), epochs=1, verbose=0)
+model.fit(np.random.rand(40, 4), np.random.randint(0, 10, 40), epochs=1, verbose=0)
 """, "SL305", None, []),
     "units_for_the_label_columns": (H + """
 model = keras.Sequential([keras.Input((4,)), layers.Dense(10, activation="softmax")])

@@ -100,15 +100,21 @@ class ShapelensServer(LanguageServer):
 
     def _findings_ready(self, state: DocumentState) -> None:
         if not self.pulls_diagnostics:
-            self.publish(state)
+            pushed = (state.version, self.diagnostics(state))
+            if pushed != state.pushed:  # the full analysis after a quick one: often the same
+                state.pushed = pushed
+                self.publish(state)
             return
+        # The client pulls after its own edits; a change it cannot know about (a module
+        # this document imports) needs a refresh request.
         previous = state.report
         self.report(state)
-        if previous is not None and previous != state.report:
+        if state.pulled_version == state.version and previous != state.report:
             self._request_refresh()
 
-    def _facts_ready(self, state: DocumentState) -> None:
-        if self.capability("workspace", "inlay_hint", "refresh_support"):
+    def _facts_ready(self, state: DocumentState, reanalysed: bool) -> None:
+        # After its own edits the client asks for hints itself (and waits for them).
+        if reanalysed and self.capability("workspace", "inlay_hint", "refresh_support"):
             self._request_inlay_refresh()
 
     def _request_refresh(self) -> None:
@@ -272,6 +278,8 @@ async def did_open(params: types.DidOpenTextDocumentParams) -> None:
         SERVER.pushed_elsewhere.discard(document.uri)
         SERVER.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=document.uri, diagnostics=[]))
+    if document.language_id not in ("python", "") and not document.uri.endswith(".py"):
+        return  # not Python: nothing to analyse
     SERVER.documents.open(document.uri, document.version, document.text, _path(document.uri))
 
 
@@ -320,8 +328,9 @@ async def pull_diagnostics(params: types.DocumentDiagnosticParams
     state = _state(params.text_document.uri)
     if state is None:
         return _empty_report()
-    await SERVER.documents.settled(state, facts=False)
+    await SERVER.documents.settled(state, "findings")
     result_id, items = SERVER.report(state)
+    state.pulled_version = state.version
     if params.previous_result_id == result_id:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
     return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
@@ -359,7 +368,7 @@ async def on_code_action(params: types.CodeActionParams) -> list[types.CodeActio
     state = _state(params.text_document.uri)
     if state is None:
         return []
-    await SERVER.documents.settled(state, facts=False)
+    await SERVER.documents.settled(state, "fixes")
     lines = SERVER.documents.lines(state)
     document_changes = bool(SERVER.capability("workspace", "workspace_edit",
                                               "document_changes"))
@@ -379,11 +388,13 @@ def _findings_shown(state: DocumentState) -> list[Finding]:
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 @robust(lambda: None)
 async def did_change_configuration(params: types.DidChangeConfigurationParams) -> None:
-    if SERVER.capability("workspace", "configuration"):
+    pushed = params.settings
+    if isinstance(pushed, dict) and pushed.get("shapelens"):
+        SERVER.apply_settings(pushed)  # the client sent the section itself
+    elif SERVER.capability("workspace", "configuration"):
         await SERVER.fetch_settings()
     else:
-        settings = params.settings
-        SERVER.apply_settings(settings if settings not in (None, {}) else SERVER.init_options)
+        SERVER.apply_settings(pushed if pushed not in (None, {}) else SERVER.init_options)
     SERVER.republish()
 
 
@@ -402,6 +413,20 @@ async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) ->
         if path is not None and SERVER.documents.open_text(path) is None:
             resolution.document_changed(path)
             SERVER.documents.refresh_dependents(path)
+
+
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+@robust(lambda: None)
+async def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersParams) -> None:
+    resolution = SERVER.resolution
+    if resolution is None:
+        return
+    removed = {p for folder in params.event.removed if (p := _path(folder.uri))}
+    added = [Path(p) for folder in params.event.added if (p := _path(folder.uri))]
+    resolution.roots = [r for r in resolution.roots if str(r) not in removed]
+    resolution.roots += [root.resolve() for root in added]
+    resolution.files_changed()
+    SERVER.documents.refresh_all()
 
 
 @SERVER.command(CHECK_WORKSPACE)
@@ -445,7 +470,7 @@ async def _check_file(path: Path) -> int:
     uri = path.as_uri()
     state = _state(uri)
     if state is not None:
-        await SERVER.documents.settled(state, facts=False)
+        await SERVER.documents.settled(state, "findings")
         return len(state.findings)
     analyzer = DocumentAnalyzer(str(path), SERVER.resolution)
 
@@ -454,7 +479,7 @@ async def _check_file(path: Path) -> int:
             text = path.read_bytes().decode("utf-8", errors="replace")
         except OSError:
             return []
-        return analyzer.analyze(text).findings
+        return analyzer.quick(text).findings
 
     findings = await asyncio.wrap_future(SERVER.worker.submit(analyse, URGENT))
     lines = convert.Lines(path.read_text(encoding="utf-8", errors="replace"), SERVER.encoding())

@@ -2,6 +2,7 @@
 
     shapelens.inlayHints.enabled  bool (true)
     shapelens.severity            {"SL101": "error" | "warning" | "information" | "hint" | "off"}
+                                  (also "info", "warn", "none", "ignore")
     shapelens.debounceMs          int, 0..10000 (150): quiet time after an edit before analysis
 
 An invalid value is reported (`Settings.problems`) and its default used; other keys are
@@ -13,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-SEVERITY_LEVELS = ("error", "warning", "information", "info", "hint", "off")
+SEVERITY_LEVELS = ("error", "warning", "information", "hint", "off")
+# Other spellings clients accept (the VS Code extension's, for one).
+SEVERITY_ALIASES = {"info": "information", "warn": "warning", "none": "off", "ignore": "off"}
 MAX_DEBOUNCE_MS = 10_000
 
 
@@ -71,7 +74,7 @@ def _inlay_hints(section: Mapping[str, object], problems: list[str]) -> bool:
 def _severity(section: Mapping[str, object], problems: list[str],
               known_codes: frozenset[str] | None) -> dict[str, str]:
     value = _lookup(section, "severity")
-    if value is None:
+    if value is None or value == []:  # an empty Lua table arrives as a list
         return {}
     if not isinstance(value, Mapping):
         problems.append(f"shapelens.severity must be an object like {{\"SL101\": \"warning\"}}, "
@@ -83,12 +86,14 @@ def _severity(section: Mapping[str, object], problems: list[str],
         if known_codes is not None and name not in known_codes:
             problems.append(f"shapelens.severity: unknown code {code!r}; ignored")
             continue
-        if not isinstance(level, str) or level.lower() not in SEVERITY_LEVELS:
+        chosen = level.strip().lower() if isinstance(level, str) else None
+        chosen = SEVERITY_ALIASES.get(chosen or "", chosen)
+        if chosen not in SEVERITY_LEVELS:
             problems.append(f"shapelens.severity.{code} must be one of "
                             f"{', '.join(repr(s) for s in SEVERITY_LEVELS)}, not {level!r}; "
                             "using its default severity")
             continue
-        result[name] = level.lower()
+        result[name] = chosen
     return result
 
 

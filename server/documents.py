@@ -13,6 +13,7 @@ import asyncio
 import difflib
 import logging
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class DocumentState:
     findings_version: int | None = None
     findings: list[Finding] = field(default_factory=list)
     has_findings: bool = False
+    findings_verified: bool = False  # their fixes were checked (code actions wait for that)
     result: Result | None = None  # the latest complete analysis
     good: Result | None = None  # the latest complete analysis of a version that parsed
     dependencies: frozenset[str] = frozenset()
@@ -61,6 +63,8 @@ class DocumentState:
     # Pull diagnostics: what the client was last given.
     report: object | None = None
     report_id: int = 0
+    pulled_version: int | None = None
+    pushed: object | None = None  # what was last published (push clients)
 
     def notify(self) -> None:
         self.progress.set()
@@ -71,7 +75,7 @@ class Documents:
     def __init__(self, worker: Worker, resolution: Resolution | None,
                  encoding: Callable[[], str], debounce_ms: Callable[[], int],
                  on_findings: Callable[[DocumentState], None],
-                 on_facts: Callable[[DocumentState], None]) -> None:
+                 on_facts: Callable[[DocumentState, bool], None]) -> None:
         self.worker = worker
         self.resolution = resolution
         self.encoding = encoding
@@ -93,7 +97,7 @@ class Documents:
         self.states[uri] = state
         if path is not None:
             self._by_path[path] = state
-        self._analyse_now(state)
+        self._analyse_now(state, first=True)
         return state
 
     def change(self, uri: str, version: int | None, text: str) -> None:
@@ -138,18 +142,22 @@ class Documents:
         for state in self.states.values():
             self.schedule(state, 0)
 
-    def refresh_dependents(self, path: str) -> None:
+    def refresh_dependents(self, path: str) -> bool:
+        """Analyse again the open documents that import the module at `path`."""
         path = _normal(path) or path
+        found = False
         for state in self.states.values():
             if path in state.dependencies and state.path != path:
                 self.schedule(state, self.debounce_ms() / 1000)
+                found = True
+        return found
 
     def _dependency_changed(self, path: str) -> None:
-        if self.resolution is not None and hasattr(self.resolution, "document_changed"):
+        if self.refresh_dependents(path) and self.resolution is not None and hasattr(
+                self.resolution, "document_changed"):
             self.resolution.document_changed(path)
-        self.refresh_dependents(path)
 
-    def _analyse_now(self, state: DocumentState) -> None:
+    def _analyse_now(self, state: DocumentState, first: bool = False) -> None:
         if state.timer is not None:
             state.timer.cancel()
             state.timer = None
@@ -157,18 +165,38 @@ class Documents:
             return
         version, text = state.version, state.text
         _ = self.loop  # results come back to this thread's loop
-        future = self.worker.submit(lambda: self._analyse(state, version, text), URGENT)
-        future.add_done_callback(_log_failure)
+        job = (lambda: self._first(state, version, text)) if first else (
+            lambda: self._analyse(state, version, text))
+        self.worker.submit(job, URGENT).add_done_callback(_log_failure)
+
+    def _first(self, state: DocumentState, version: int | None, text: str) -> None:
+        """On the worker thread: findings from one quick whole-file analysis; verified fixes
+        and the facts for hover come from the full analysis, in the background."""
+        if state.closed or state.version != version:
+            return
+        try:
+            outcome = state.analyzer.quick(text)
+        except Exception:
+            logger.exception("analysis of %s failed", state.uri)
+            outcome = _failed()
+        self._call_soon(self._findings_ready, state, version, outcome)
+        self.worker.submit(lambda: self._analyse(state, version, text),
+                           BACKGROUND).add_done_callback(_log_failure)
 
     def _analyse(self, state: DocumentState, version: int | None, text: str) -> None:
         """On the worker thread."""
         if state.closed or state.version != version:
             return  # a newer version is on its way
+        started = time.perf_counter()
+        work = state.analyzer.components_analysed
         try:
             outcome = state.analyzer.analyze(text)
+            logger.info("%s version %s: findings in %.1f ms (%d parts analysed)", state.uri,
+                        version, (time.perf_counter() - started) * 1000,
+                        state.analyzer.components_analysed - work)
         except Exception:
             logger.exception("analysis of %s failed", state.uri)
-            outcome = Outcome([], False, frozenset(), lambda: Facts(parsed=False))
+            outcome = _failed()
         self._call_soon(self._findings_ready, state, version, outcome)
         try:
             facts = outcome.facts()
@@ -176,15 +204,6 @@ class Documents:
             logger.exception("analysis of %s failed", state.uri)
             facts = Facts(parsed=False)
         self._call_soon(self._facts_ready, state, version, text, facts)
-        if facts.parsed and not state.analyzer.prepared:
-            self.worker.submit(lambda: self._prepare(state), BACKGROUND)
-
-    def _prepare(self, state: DocumentState) -> None:
-        if not state.closed:
-            try:
-                state.analyzer.prepare(state.text)
-            except Exception:
-                logger.exception("preparing %s failed", state.uri)
 
     def _call_soon(self, callback: Callable[..., None], *args: object) -> None:
         def guarded() -> None:
@@ -201,6 +220,7 @@ class Documents:
             return  # never publish over a newer version
         state.findings_version = version
         state.findings = outcome.findings
+        state.findings_verified = outcome.verified
         state.has_findings = True
         state.dependencies = outcome.dependencies
         state.notify()
@@ -210,26 +230,29 @@ class Documents:
                      facts: Facts) -> None:
         if state.closed:
             return
-        if state.result is not None and _older(version, state.result.version):
+        previous = state.result
+        if previous is not None and _older(version, previous.version):
             return
         state.result = Result(version, text, facts)
         if facts.parsed:
             state.good = state.result
         state.notify()
-        self.on_facts(state)
+        # The same version again: something else changed (a module it imports, settings).
+        self.on_facts(state, previous is not None and previous.version == version)
 
     # -- what the features read --------------------------------------------------------------
 
-    async def settled(self, state: DocumentState, facts: bool = True) -> None:
-        """Wait until the version current now is analysed: all its facts (hover, inlay
-        hints), or just its findings (`facts=False`, for diagnostics of the latest version)."""
+    async def settled(self, state: DocumentState, what: str = "facts") -> None:
+        """Wait until the version current now is analysed: "findings" (for diagnostics),
+        "fixes" (findings whose fixes were verified) or "facts" (hover, inlay hints)."""
         target = state.version
         deadline = self.loop.time() + WAIT_TIMEOUT_S
         while not state.closed:
-            if facts:
+            if what == "facts":
                 done = state.result is not None and not _older(state.result.version, target)
             else:
-                done = state.has_findings and state.findings_version == state.version
+                done = state.has_findings and state.findings_version == state.version and (
+                    what == "findings" or state.findings_verified)
             if done:
                 return
             remaining = deadline - self.loop.time()
@@ -280,6 +303,10 @@ class Documents:
         if state.path is not None and self._by_path.get(state.path) is state:
             del self._by_path[state.path]
         state.notify()
+
+
+def _failed() -> Outcome:
+    return Outcome([], False, frozenset(), lambda: Facts(parsed=False))
 
 
 def _log_failure(future: Future[None]) -> None:

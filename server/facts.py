@@ -37,7 +37,7 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LayerFact:
     label: str
     call: Range  # the layer call (or nested model) itself: the hover target
@@ -47,7 +47,7 @@ class LayerFact:
     params: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelFact:
     name: str
     call: Range  # the Sequential(...) call
@@ -59,7 +59,7 @@ class ModelFact:
     opaque: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DataFact:
     name: str
     at: Range  # the assignment target, or the argument of fit/predict that names the data
@@ -68,7 +68,7 @@ class DataFact:
     hint_at: Position | None = None  # the end of its assignment, for an inlay hint
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Binding:
     """`name` in `scope` refers, from `at` on, to a model or to data."""
 
@@ -78,7 +78,7 @@ class Binding:
     target: ModelFact | DataFact
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScopeSpan:
     """A function body (by qualified name) over lines start..end; the module is ""."""
 
@@ -87,7 +87,7 @@ class ScopeSpan:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """`name = value` (a plain name target): where hints and bindings for it go."""
 

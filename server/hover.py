@@ -27,10 +27,22 @@ def hover(facts: Facts, findings: Sequence[Finding], pos: Position, lines: Lines
 
 def _content(facts: Facts, findings: Sequence[Finding], pos: Position, lines: Lines,
              rules: dict[str, Rule]) -> tuple[str | None, Range | None]:
+    under = [f for f in findings if f.range.contains(pos)]
     layer = layer_at(facts, pos)
     if layer is not None:
         related = [f for f in findings if _overlaps(f.range, layer.call)]
         return layer_markdown(layer, related, rules), layer.call
+    text, at = _subject(facts, pos, lines)
+    if text is None:
+        if not under:
+            return None, None
+        text, at = "", under[0].range
+    explained = [finding_markdown(f, rules) for f in under]
+    return "\n\n---\n\n".join(part for part in [text, *explained] if part), at
+
+
+def _subject(facts: Facts, pos: Position, lines: Lines) -> tuple[str | None, Range | None]:
+    """A model's summary or data's shape, for what is under the cursor."""
     model = model_callee_at(facts, pos)
     if model is not None:
         return summary_markdown(model), model.callee
@@ -45,9 +57,6 @@ def _content(facts: Facts, findings: Sequence[Finding], pos: Position, lines: Li
             if isinstance(target, ModelFact):
                 return summary_markdown(target, named[0]), named[1]
             return data_markdown(target, named[0]), named[1]
-    under = [f for f in findings if f.range.contains(pos)]
-    if under:
-        return "\n\n---\n\n".join(finding_markdown(f, rules) for f in under), under[0].range
     return None, None
 
 

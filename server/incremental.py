@@ -18,12 +18,13 @@ parse is analysed whole (the engine then reports the syntax error).
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import symtable
 import warnings
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from server.facts import (
     Assignment,
@@ -35,7 +36,7 @@ from server.facts import (
     split_lines,
 )
 from shape_engine.analysis import Analysis, analyze_source
-from shape_engine.evaluate import MODULE_ROOTS, ModuleResolver
+from shape_engine.evaluate import MODULE_ROOTS
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.source import LineIndex
 
@@ -74,21 +75,48 @@ class Resolution:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChunkInfo:
     """What partitioning and fact extraction need from one chunk; lines relative to it."""
 
     empty: bool
-    binds: frozenset[str]  # names bound at module level (or declared global)
-    mentions: frozenset[str]  # names of the module scope it reads or writes
-    kind: str | None  # "import" or "constant": may be copied into every component using it
+    binds: frozenset[str]  # module-level names it may bind
+    kills: frozenset[str]  # module-level names it surely binds (earlier values are gone)
+    reads: frozenset[str]  # module-level names it may read before binding them itself
+    deferred: frozenset[str]  # module-level names its functions read when called
+    declared_global: frozenset[str]  # names its functions declare `global`
+    kind: str | None  # "import", "constant", "function" or "class": may be shared
     star: bool  # a star import from Keras/TensorFlow: every component needs it
     user_star: bool  # a star import from another module: names cannot be followed
     scopes: tuple[ScopeSpan, ...]
     assignments: tuple[Assignment, ...]
+    calls: frozenset[str] = frozenset()  # names its functions call ("." for any attribute)
+    needs: frozenset[str] = field(init=False)  # reads | deferred
+    # Everything partitioning looks at: equal signatures, equal partitions.
+    signature: tuple[object, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("binds", "kills", "reads", "deferred", "declared_global", "calls"):
+            object.__setattr__(self, name, _interned(getattr(self, name)))
+        object.__setattr__(self, "needs", _interned(self.reads | self.deferred))
+        object.__setattr__(self, "signature", (
+            self.empty, self.binds, self.kills, self.reads, self.deferred,
+            self.declared_global, self.kind, self.star, self.user_star, self.calls))
 
 
-@dataclass(frozen=True)
+# Chunks of one document, and of different documents, bind and read the same few names:
+# one copy of each set of names is kept.
+_INTERNED: dict[frozenset[str], frozenset[str]] = {}
+MAX_INTERNED = 100_000
+
+
+def _interned(names: frozenset[str]) -> frozenset[str]:
+    if len(_INTERNED) > MAX_INTERNED:
+        _INTERNED.clear()
+    return _INTERNED.setdefault(names, names)
+
+
+@dataclass(frozen=True, slots=True)
 class Chunk:
     start: int  # first line in the document
     line_count: int
@@ -98,15 +126,13 @@ class Chunk:
 
 @dataclass
 class _ComponentResult:
-    facts: Facts  # in the coordinates of the component's own text
-    starts: tuple[int, ...]  # line of each chunk in that text
+    facts: Facts  # where each chunk was: `starts`
+    starts: tuple[int, ...]  # the line of each chunk, first in the component's own text
     dependencies: dict[str, object]
     epoch: int
-    placed_at: tuple[int, ...] | None = None
-    placed: Facts | None = None
 
     def line_map(self, doc_starts: tuple[int, ...]) -> LineMap | None:
-        """Component text lines to document lines; None when they are the same."""
+        """Lines of the facts to document lines; None when they are the same."""
         if doc_starts == self.starts:
             return None
         starts = self.starts
@@ -124,12 +150,13 @@ class _ComponentResult:
         return move_findings(self.facts.findings, line_map)
 
     def at(self, doc_starts: tuple[int, ...]) -> Facts:
-        """The facts with each chunk at its current line in the document."""
-        if self.placed is None or self.placed_at != doc_starts:
-            line_map = self.line_map(doc_starts)
-            self.placed = self.facts if line_map is None else self.facts.moved(line_map)
-            self.placed_at = doc_starts
-        return self.placed
+        """The facts with each chunk at its line in the document. They are moved there for
+        good (one copy in memory), so the next version usually finds them in place."""
+        line_map = self.line_map(doc_starts)
+        if line_map is not None:
+            self.facts = self.facts.moved(line_map)
+            self.starts = doc_starts
+        return self.facts
 
 
 class Outcome:
@@ -141,6 +168,7 @@ class Outcome:
         self.findings = findings
         self.parsed = parsed
         self.dependencies = dependencies
+        self.verified = True  # the fixes of the findings were checked to work
         self._complete: Callable[[], Facts] | None = complete
         self._facts: Facts | None = None
 
@@ -179,34 +207,35 @@ class _Generations:
 
 
 _FAILED = object()
-_EMPTY_INFO = ChunkInfo(True, frozenset(), frozenset(), None, False, False, (), ())
+_EMPTY_INFO = ChunkInfo(True, frozenset(), frozenset(), frozenset(), frozenset(), frozenset(),
+                        None, False, False, (), ())
 
 
 class DocumentAnalyzer:
     """Analyses successive versions of one document, reusing what did not change.
 
-    The first version is analysed whole (that is quickest when nothing is cached);
-    `prepare` then fills the caches in the background so later edits cost little.
+    `quick` gives first findings soonest; `analyze` cuts the document into components the
+    first time, then re-analyses only the components an edit changed.
     Not thread-safe: one analysis at a time (the server runs them on one thread).
     """
 
     def __init__(self, path: str | None, resolution: Resolution | None = None,
-                 analyze: Callable[[str, str | None, ModuleResolver | None], Analysis]
-                 = analyze_source) -> None:
+                 analyze: Callable[..., Analysis] = analyze_source) -> None:
         self.path = path
         self.resolution = resolution
         self._analyze = analyze
         self._infos = _Generations()
         self._components = _Generations()
         self.components_analysed = 0  # for tests and benchmarks: how much work an edit cost
+        self._last_partition: tuple[list[tuple[object, ...]], list[list[int]]] | None = None
 
-    @property
-    def prepared(self) -> bool:
-        return len(self._components) > 0
+    def quick(self, text: str) -> Outcome:
+        """The whole document in one analysis, without verifying fixes: the fastest way to
+        first findings when nothing is cached. Its fixes are not verified (`verified`)."""
+        return self._whole(text, verify_fixes=False)
 
     def analyze(self, text: str) -> Outcome:
-        if not self.prepared:
-            return self._whole(text)
+        """Findings (with verified fixes) and facts, analysing only what changed."""
         try:
             chunks = self.chunks(text)
             if chunks is None:
@@ -215,16 +244,6 @@ class DocumentAnalyzer:
         finally:
             self._infos.next_version()
             self._components.next_version()
-
-    def prepare(self, text: str) -> None:
-        """Cut the text into components and analyse each, for the next edits."""
-        if self.prepared:
-            return
-        chunks = self.chunks(text)
-        if chunks is not None:
-            self._by_components(chunks, text)
-        if not self.prepared:
-            self._components.put((), None)  # nothing to cut: do not try again
 
     # -- chunks ------------------------------------------------------------------------------
 
@@ -248,21 +267,22 @@ class DocumentAnalyzer:
         i = 0
         while i < len(spans):
             start, end = spans[i]
-            info = self._info(lines, start, end)
+            text = _text(lines, start, end)
+            info = self._info(text)
             merges = 0
             while info is None and i + 1 < len(spans) and merges < MAX_MERGES:
                 i += 1
                 merges += 1
                 end = spans[i][1]
-                info = self._info(lines, start, end)
+                text = _text(lines, start, end)
+                info = self._info(text)
             if info is None:
                 return None
-            chunks.append(Chunk(start, end - start, _text(lines, start, end), info))
+            chunks.append(Chunk(start, end - start, text, info))
             i += 1
         return chunks
 
-    def _info(self, lines: list[str], start: int, end: int) -> ChunkInfo | None:
-        text = _text(lines, start, end)
+    def _info(self, text: str) -> ChunkInfo | None:
         cached = self._infos.get(text)
         if cached is None:
             cached = chunk_info(text) or _FAILED
@@ -273,7 +293,7 @@ class DocumentAnalyzer:
 
     def _by_components(self, chunks: list[Chunk], text: str) -> Outcome:
         placed: list[tuple[_ComponentResult, tuple[int, ...]]] = []
-        for component in partition(chunks):
+        for component in self._partition(chunks):
             members = [chunks[i] for i in component]
             result = self._component(members)
             if result is None:
@@ -284,11 +304,23 @@ class DocumentAnalyzer:
         dependencies = frozenset(p for result, _ in placed for p in result.dependencies)
 
         def complete() -> Facts:
-            if not placed:
-                return Facts()
-            return Facts.merge([result.at(starts) for result, starts in placed])
+            merged = Facts.merge([result.at(starts) for result, starts in placed]
+                                 ) if placed else Facts()
+            # Every function of the document, also those no component needed.
+            scopes = [_shift_scope(scope, chunk.start) for chunk in chunks
+                      for scope in chunk.info.scopes]
+            return replace(merged, scopes=scopes, lookup=None)
 
         return Outcome(findings, True, dependencies, complete)
+
+    def _partition(self, chunks: list[Chunk]) -> list[list[int]]:
+        """`partition`, reused while the chunks bind and read the same names (most edits)."""
+        signature = [chunk.info.signature for chunk in chunks]
+        if self._last_partition is not None and self._last_partition[0] == signature:
+            return self._last_partition[1]
+        components = partition(chunks)
+        self._last_partition = (signature, components)
+        return components
 
     def _component(self, members: list[Chunk]) -> _ComponentResult | None:
         key = tuple(c.text for c in members)
@@ -324,14 +356,16 @@ class DocumentAnalyzer:
         if not analysis.parsed:
             return None
         facts = extract(analysis, scopes, assignments)
+        facts.scopes = []  # the document's scopes are taken from all its chunks
         dependencies = session.dependencies if session else {}
         facts.dependencies = frozenset(dependencies)
         return _ComponentResult(facts, tuple(starts), dependencies, epoch)
 
-    def _whole(self, text: str) -> Outcome:
-        """The whole document as one analysis."""
+    def _whole(self, text: str, verify_fixes: bool = True) -> Outcome:
+        """The whole document as one analysis (also for a file that does not parse)."""
         session = self.resolution.session(self.path) if self.resolution else None
-        analysis = self._analyze(text, self.path, session.resolve if session else None)
+        analysis = self._analyze(text, self.path, session.resolve if session else None,
+                                 verify_fixes=verify_fixes)
         self.components_analysed += 1
         dependencies = frozenset(session.dependencies if session else {})
         if not analysis.parsed:
@@ -343,7 +377,9 @@ class DocumentAnalyzer:
             info = chunk_info(text) or _EMPTY_INFO
             return extract(analysis, info.scopes, info.assignments)
 
-        return Outcome(list(analysis.findings), True, dependencies, complete)
+        outcome = Outcome(list(analysis.findings), True, dependencies, complete)
+        outcome.verified = verify_fixes
+        return outcome
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:
@@ -358,15 +394,22 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
 
 
 def partition(chunks: list[Chunk]) -> list[list[int]]:
-    """Groups of chunk indices (document order) that must be analysed together."""
+    """Groups of chunk indices (document order) that must be analysed together.
+
+    A chunk joins the chunks whose bindings of a name it may read (the latest sure binding
+    and any maybe-bindings since); a function's body joins every binding of the names it
+    reads, since it may be called anywhere. Names declared `global` join everything that
+    touches them.
+    """
+    if any(chunk.info.user_star for chunk in chunks):
+        return [[i for i, c in enumerate(chunks) if not c.info.empty]]
     binders: dict[str, list[int]] = {}
+    declared: set[str] = set()
     for i, chunk in enumerate(chunks):
         for name in chunk.info.binds:
             binders.setdefault(name, []).append(i)
-    if any(chunk.info.user_star for chunk in chunks):
-        return [[i for i, c in enumerate(chunks) if not c.info.empty]]
-    shared, shared_names = _shared_chunks(chunks, binders)
-    stars = [i for i in shared if chunks[i].info.star]
+        declared |= chunk.info.declared_global
+    shared, shared_names = _shared_chunks(chunks, binders, declared)
     parent: dict[object, object] = {}
 
     def find(x: object) -> object:
@@ -376,40 +419,68 @@ def partition(chunks: list[Chunk]) -> list[list[int]]:
             x = parent[x]
         return x
 
+    def union(a: object, b: object) -> None:
+        parent[find(a)] = find(b)
+
+    reaching: dict[str, set[int]] = {}
     regular = [i for i, c in enumerate(chunks) if i not in shared and not c.info.empty]
     for i in regular:
+        info = chunks[i].info
         find(i)
-        for name in chunks[i].info.mentions:
-            if name in binders and name not in shared_names:
-                parent[find(i)] = find(("name", name))
+        for name in info.reads:
+            if name in declared:
+                union(i, ("global", name))
+            elif name not in shared_names:
+                for j in reaching.get(name, ()):
+                    union(i, j)
+        for name in info.deferred:
+            if name in declared:
+                union(i, ("global", name))
+            elif name not in shared_names:
+                for j in binders.get(name, ()):
+                    if j not in shared:
+                        union(i, j)
+        for name in info.binds:
+            if name in declared:
+                union(i, ("global", name))
+            if name in info.kills:
+                reaching[name] = {i}
+            else:
+                reaching.setdefault(name, set()).add(i)
     groups: dict[object, list[int]] = {}
     for i in regular:
         groups.setdefault(find(i), []).append(i)
+    stars = [i for i in shared if chunks[i].info.star]
     components = []
     for members in groups.values():
         needed = set(members) | set(stars)
-        pending = [n for i in members for n in chunks[i].info.mentions if n in shared_names]
+        pending = [n for i in members for n in chunks[i].info.needs if n in shared_names]
         while pending:
             binder = binders[pending.pop()][0]
             if binder not in needed:
                 needed.add(binder)
-                pending.extend(n for n in chunks[binder].info.mentions if n in shared_names)
+                pending.extend(n for n in chunks[binder].info.needs if n in shared_names)
         components.append(sorted(needed))
     return components
 
 
-def _shared_chunks(chunks: list[Chunk], binders: dict[str, list[int]]
+def _shared_chunks(chunks: list[Chunk], binders: dict[str, list[int]], declared: set[str]
                    ) -> tuple[set[int], set[str]]:
-    """Chunks that may be copied into several components: imports of modules the engine
-    names itself, and constants bound once from other constants."""
+    """Chunks that may be copied into several components: what they bind cannot change and
+    evaluating them again has no effect the analysis could see. Imports of modules the engine
+    names itself; constants; classes (the engine binds a class to an unknown value without
+    evaluating its body); functions that build nothing (they call builtins only)."""
     shared: set[int] = set()
     names: set[str] = set()
     for i, chunk in enumerate(chunks):
         info = chunk.info
-        if info.kind is None or any(len(binders[n]) != 1 for n in info.binds):
+        if info.kind is None or any(len(binders[n]) != 1 or n in declared for n in info.binds):
             continue
-        if info.kind == "constant" and any(
-                n in binders and n not in names for n in info.mentions - info.binds):
+        if info.kind in ("constant", "function") and any(
+                n in binders and n not in names for n in info.needs - info.binds):
+            continue
+        if info.kind == "function" and any(
+                n == "." or n in binders or not hasattr(builtins, n) for n in info.calls):
             continue
         shared.add(i)
         names |= info.binds
@@ -470,26 +541,40 @@ def chunk_info(text: str) -> ChunkInfo | None:
     tree = _parse(text)
     if tree is None:
         return None
-    binds, mentions = _names(text, tree)
+    names = _names(text, tree)
     kind, star, user_star = _kind(tree.body)
     statements = _Statements(LineIndex(text))
     try:
         statements.visit(tree.body, "")
     except RecursionError:
         return None
+    kills = _kills(tree.body, names.binds)
+    reads = names.reads | _augmented_targets(tree.body)
+    if len(tree.body) == 1 and isinstance(tree.body[0], ast.For | ast.AsyncFor):
+        reads -= _loop_local(tree.body[0])
     return ChunkInfo(
-        empty=not tree.body, binds=frozenset(binds), mentions=frozenset(mentions | binds),
-        kind=kind, star=star, user_star=user_star,
-        scopes=tuple(statements.scopes), assignments=tuple(statements.assignments))
+        empty=not tree.body, binds=frozenset(names.binds), kills=frozenset(kills),
+        reads=frozenset(reads), deferred=frozenset(names.deferred),
+        declared_global=frozenset(names.declared), kind=kind, star=star,
+        user_star=user_star, scopes=tuple(statements.scopes),
+        assignments=tuple(statements.assignments),
+        calls=frozenset(_called_names(tree)) if kind == "function" else frozenset())
 
 
-def _names(text: str, tree: ast.Module) -> tuple[set[str], set[str]]:
-    """(names bound in the module scope, names of the module scope used anywhere).
+@dataclass
+class _ModuleNames:
+    binds: set[str] = field(default_factory=set)
+    reads: set[str] = field(default_factory=set)  # when the chunk runs
+    deferred: set[str] = field(default_factory=set)  # when its functions run
+    declared: set[str] = field(default_factory=set)
 
-    Python's own symbol tables say which names are global where (functions' locals and
-    comprehension variables are not). When they cannot be built, every name counts as both:
-    too many names only make components bigger.
+
+def _names(text: str, tree: ast.Module) -> _ModuleNames:
+    """The module-level names a chunk binds and reads, from Python's own symbol tables
+    (they know which names are local to functions and comprehensions). When those cannot be
+    built, every name counts as bound and read: too many names only make components bigger.
     """
+    names = _ModuleNames()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -500,23 +585,71 @@ def _names(text: str, tree: ast.Module) -> tuple[set[str], set[str]]:
                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
         every |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
                   if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
-        return every, every
-    binds: set[str] = set()
-    mentions: set[str] = set()
+        names.binds = names.reads = names.deferred = names.declared = every
+        return names
     for symbol in table.get_symbols():
-        mentions.add(symbol.get_name())
+        if symbol.is_referenced():
+            names.reads.add(symbol.get_name())
         if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace():
-            binds.add(symbol.get_name())
-    pending = list(table.get_children())
+            names.binds.add(symbol.get_name())
+    pending = [(child, False) for child in table.get_children()]
     while pending:
-        child = pending.pop()
-        pending.extend(child.get_children())
+        child, inside_function = pending.pop()
+        # Comprehensions and class bodies run with the chunk; function bodies when called.
+        deferred = inside_function or (child.get_type() == "function"
+                                       and child.get_name() not in _COMPREHENSIONS)
+        pending.extend((grandchild, deferred) for grandchild in child.get_children())
         for symbol in child.get_symbols():
             if symbol.is_global():
-                mentions.add(symbol.get_name())
-                if symbol.is_declared_global() and symbol.is_assigned():
-                    binds.add(symbol.get_name())
-    return binds, mentions
+                (names.deferred if deferred else names.reads).add(symbol.get_name())
+                if symbol.is_declared_global():
+                    names.declared.add(symbol.get_name())
+                    if symbol.is_assigned():
+                        names.binds.add(symbol.get_name())
+    return names
+
+
+_COMPREHENSIONS = frozenset({"listcomp", "setcomp", "dictcomp", "genexpr"})
+
+
+def _kills(body: list[ast.stmt], binds: set[str]) -> set[str]:
+    """Names the chunk surely binds: one unconditional binding statement."""
+    if len(body) != 1:
+        return set()
+    stmt = body[0]
+    if isinstance(stmt, ast.Assign):
+        return {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+    if isinstance(stmt, ast.AnnAssign | ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        return {stmt.target.id} if not isinstance(stmt, ast.AnnAssign) or stmt.value else set()
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {stmt.name}
+    if isinstance(stmt, ast.Import | ast.ImportFrom):
+        return set(binds)
+    return set()
+
+
+def _augmented_targets(body: list[ast.stmt]) -> set[str]:
+    """`x += 1` reads x (the symbol table only says it assigns it)."""
+    return {node.target.id for stmt in body for node in ast.walk(stmt)
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)}
+
+
+def _loop_local(loop: ast.For | ast.AsyncFor) -> set[str]:
+    """A top-level loop's variables, when nothing reads them before the loop binds them."""
+    targets = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    early = {n.id for part in [loop.iter, *loop.orelse] for n in ast.walk(part)
+             if isinstance(n, ast.Name)}
+    return targets - early
+
+
+def _called_names(tree: ast.Module) -> set[str]:
+    called = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called.add(node.func.id if isinstance(node.func, ast.Name) else ".")
+        elif isinstance(node, ast.Await | ast.Yield | ast.YieldFrom):
+            called.add(".")  # generators and coroutines: not worth telling apart
+    return called
 
 
 def _kind(body: list[ast.stmt]) -> tuple[str | None, bool, bool]:
@@ -536,6 +669,11 @@ def _kind(body: list[ast.stmt]) -> tuple[str | None, bool, bool]:
         return "import", star, user_star
     if body and all(_is_constant(stmt) for stmt in body):
         return "constant", star, user_star
+    if len(body) == 1 and isinstance(body[0], ast.ClassDef):
+        return "class", star, user_star
+    if len(body) == 1 and isinstance(body[0], ast.FunctionDef | ast.AsyncFunctionDef) and not (
+            body[0].decorator_list):
+        return "function", star, user_star
     return None, star, user_star
 
 

@@ -79,6 +79,8 @@ class WorkspaceResolution(Resolution):
                 return self._found[key]
         if level > 0:
             found = _relative(module, level, Path(importer))
+        elif not self._might_exist(module.split(".")[0], Path(importer)):
+            found = None  # nothing of that name in the workspace: no need to ask jedi
         else:
             try:
                 found = self._on_jedi_thread(self._jedi_find, module, importer).result(
@@ -108,6 +110,19 @@ class WorkspaceResolution(Resolution):
         except OSError:
             return None
         return text, ("disk", status.st_mtime_ns, status.st_size)
+
+    def _might_exist(self, top: str, importer: Path) -> bool:
+        """Whether a module or package `top` is in a folder jedi would search: the
+        importer's folder and those above it up to the workspace root, and root/src."""
+        root = self._root_of(importer)
+        folders = [root / "src"]
+        folder = importer.resolve().parent
+        while True:
+            folders.append(folder)
+            if folder == root or folder.parent == folder or not folder.is_relative_to(root):
+                break
+            folder = folder.parent
+        return any((f / f"{top}.py").is_file() or (f / top).is_dir() for f in folders)
 
     # -- invalidation ------------------------------------------------------------------------
 

@@ -50,8 +50,13 @@ from shape_engine.values import (
 MAX_CALL_DEPTH = 8
 MAX_LOOP_ITERATIONS = 256
 MAX_EXPRESSION_DEPTH = 100
-MAX_STEPS = 200_000
-MAX_SEQUENCE_LENGTH = 10_000
+MAX_SEQUENCE_LENGTH = 10_000  # items in a sequence (nested ones included) or characters
+MAX_INT_BITS = 4_096  # bigger ints are not worth computing with: `x = x * x` in a loop
+# Evaluation steps (statements and expressions; a big value counts by its size, since whoever
+# uses it walks it): a base that lets a small file unroll its loops, plus an allowance per
+# character of source, so the work stays proportional to the file whatever it contains.
+BASE_STEPS = 20_000
+STEPS_PER_CHARACTER = 4
 
 TRAINING_METHODS = frozenset(
     {"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
@@ -67,6 +72,9 @@ INERT_CALLEES = frozenset(
     {"print", "len", "str", "repr", "isinstance", "type", "id", "hash", "keras.utils.plot_model",
      "keras.utils.model_to_dot", "keras.models.save_model", "keras.saving.save_model"}
 )
+# List methods that change the list in place.
+LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse",
+                          "sort"})
 MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras"})
 
 # Resolves `import name` (level > 0 for relative imports) to (path, source text) or None.
@@ -137,7 +145,10 @@ class Evaluator:
         self._call_depth = 0
         self._expr_depth = 0
         self._steps = 0
+        self._budget = BASE_STEPS + STEPS_PER_CHARACTER * sum(len(line) for line in index.lines)
         self._called_functions: set[ast.AST] = set()
+        self._jumps: dict[ast.AST, bool] = {}  # loops with break/continue, by loop node
+        self._bound_names: dict[ast.stmt, frozenset[str] | None] = {}  # by statement
         self._importing = _importing
         self._function_returns: list[list[Value]] = []
 
@@ -163,10 +174,19 @@ class Evaluator:
     def _exec_body(self, body: list[ast.stmt]) -> None:
         for stmt in body:
             self._steps += 1
-            if self._steps > MAX_STEPS:
-                self.program.exhausted = True
+            if self._over_budget():
                 return
             self._exec(stmt)
+
+    def _over_budget(self) -> bool:
+        if self._steps <= self._budget:
+            return False
+        if not self.program.exhausted:
+            self.program.exhausted = True
+            # What the rest of the program does to the models is not known.
+            for model in self.program.models:
+                model.lose_track()
+        return True
 
     def _exec(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Assign):
@@ -235,7 +255,7 @@ class Evaluator:
     def _for(self, stmt: ast.For | ast.AsyncFor) -> None:
         iterable = self._eval(stmt.iter)
         items = _iteration_items(iterable)
-        if items is not None and len(items) <= MAX_LOOP_ITERATIONS and not _has_jump(stmt.body):
+        if items is not None and len(items) <= MAX_LOOP_ITERATIONS and not self._jumps_in(stmt):
             for item in items:
                 self._bind(stmt.target, item, None)
                 self._exec_body(stmt.body)
@@ -243,6 +263,13 @@ class Evaluator:
             return
         self._bind(stmt.target, UNKNOWN, None)
         self._branches([stmt.body + stmt.orelse], fallthrough=True)
+
+    def _jumps_in(self, loop: ast.For | ast.AsyncFor) -> bool:
+        # Cached: a loop nested in an unrolled loop is entered at every turn.
+        found = self._jumps.get(loop)
+        if found is None:
+            found = self._jumps[loop] = _has_jump(loop.body)
+        return found
 
     def _try(self, stmt: ast.Try) -> None:
         # The body usually runs to the end; the handlers are the uncertain part.
@@ -261,6 +288,10 @@ class Evaluator:
 
     def _branches(self, bodies: list[list[ast.stmt]], fallthrough: bool) -> None:
         """Evaluate each body from the same state; names on which they disagree become unknown."""
+        names = self._names_bound_in(bodies)
+        if names is not None:
+            self._branches_over(bodies, fallthrough, names)
+            return
         before = dict(self.scope.vars)
         outcomes: list[dict[str, Value]] = []
         with self._uncertainty():
@@ -277,6 +308,48 @@ class Evaluator:
             merged[name] = first if first is not None and all(
                 _same(first, v) for v in values[1:]) else UNKNOWN
         self.scope.vars = merged
+
+    def _branches_over(self, bodies: list[list[ast.stmt]], fallthrough: bool,
+                       names: frozenset[str]) -> None:
+        """`_branches` for bodies that can only bind `names`: only those are saved and merged
+        (copying every variable at every branch would make a long module quadratic)."""
+        variables = self.scope.vars
+        before = {name: variables[name] for name in names if name in variables}
+        outcomes: list[dict[str, Value | None]] = []
+        with self._uncertainty():
+            for body in bodies:
+                for name in names:
+                    if name in before:
+                        variables[name] = before[name]
+                    else:
+                        variables.pop(name, None)
+                self._exec_body(body)
+                variables = self.scope.vars
+                outcomes.append({name: variables.get(name) for name in names})
+        if fallthrough:
+            outcomes.append({name: before.get(name) for name in names})
+        for name in names:
+            values = [outcome[name] for outcome in outcomes]
+            first = values[0]
+            if all(v is None for v in values):
+                variables.pop(name, None)
+            else:
+                variables[name] = first if first is not None and all(
+                    _same(first, v) for v in values[1:]) else UNKNOWN
+
+    def _names_bound_in(self, bodies: list[list[ast.stmt]]) -> frozenset[str] | None:
+        """Every name the bodies may bind in this scope (a superset), or None when a star
+        import may bind any."""
+        found: set[str] = set()
+        for body in bodies:
+            for stmt in body:
+                names = self._bound_names.get(stmt)
+                if stmt not in self._bound_names:
+                    names = self._bound_names[stmt] = _names_bound_by(stmt)
+                if names is None:
+                    return None
+                found |= names
+        return frozenset(found)
 
     # -- binding -----------------------------------------------------------------------------
 
@@ -358,7 +431,9 @@ class Evaluator:
             return None
         sub = Evaluator(tree, LineIndex(text), path, self.resolver,
                         self._importing | {path} | ({self.file} if self.file else set()))
-        sub._steps = self._steps
+        # The module's allowance joins the budget both share.
+        self._budget += sub._budget - BASE_STEPS
+        sub._steps, sub._budget = self._steps, self._budget
         sub._exec_body(tree.body)
         self._steps = sub._steps
         return sub.program.module_scope
@@ -368,13 +443,26 @@ class Evaluator:
     def _eval(self, node: ast.expr | None) -> Value:
         if node is None:
             return UNKNOWN
-        if self._expr_depth > MAX_EXPRESSION_DEPTH:
+        self._steps += 1
+        if self._expr_depth > MAX_EXPRESSION_DEPTH or self._over_budget():
             return UNKNOWN
         self._expr_depth += 1
         try:
-            return self._eval_inner(node)
+            value = self._eval_inner(node)
         finally:
             self._expr_depth -= 1
+        return self._charged(value)
+
+    def _charged(self, value: Value) -> Value:
+        """Charge a big value to the budget (using it walks it); past the size limit a
+        sequence is unknown (`x = [x, x]` in a loop doubles it at each turn)."""
+        if isinstance(value, Seq):
+            if value.size > MAX_SEQUENCE_LENGTH:
+                return UNKNOWN
+            self._steps += value.size // 4
+        elif isinstance(value, Const) and isinstance(value.value, str | bytes):
+            self._steps += len(value.value) // 64
+        return value
 
     def _eval_inner(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Constant):
@@ -450,12 +538,18 @@ class Evaluator:
         items = _iteration_items(self._eval(generator.iter))
         if items is None or len(items) > MAX_LOOP_ITERATIONS or generator.ifs:
             return UNKNOWN
-        saved = dict(self.scope.vars)
+        # The loop variable is the comprehension's own: put back what the name held.
+        targets = {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
+        saved = {name: self.scope.vars[name] for name in targets if name in self.scope.vars}
         results = []
         for item in items:
             self._bind(generator.target, item, None)
             results.append(self._eval(node.elt))
-        self.scope.vars = saved
+        for name in targets:
+            if name in saved:
+                self.scope.vars[name] = saved[name]
+            else:
+                self.scope.vars.pop(name, None)
         return Seq(tuple(results), "list")
 
     def _attribute(self, receiver: Value, attr: str) -> Value:
@@ -499,25 +593,18 @@ class Evaluator:
         if isinstance(left, ArrayValue) or isinstance(right, ArrayValue):
             return arrays.binop(op, left, right)
         if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(op, ast.Add):
-            if len(left.items) + len(right.items) > MAX_SEQUENCE_LENGTH:
+            if left.size + right.size > MAX_SEQUENCE_LENGTH:
                 return UNKNOWN
             return Seq(left.items + right.items, left.kind)
         try:
             a, b = to_python(left), to_python(right)
         except NotConstant:
             return UNKNOWN
-        if isinstance(a, list | tuple) or isinstance(b, list | tuple):
-            # Guard `(0,) * 10**9`.
-            count = b if isinstance(b, int) else a if isinstance(a, int) else 1
-            if isinstance(count, int) and count > MAX_SEQUENCE_LENGTH:
-                return UNKNOWN
-        if isinstance(op, ast.Pow) and isinstance(b, int | float) and abs(b) > 64:
+        if not _affordable(op, left, right, a, b):
             return UNKNOWN
-        if isinstance(op, ast.LShift) and isinstance(b, int) and b > 64:
-            return UNKNOWN
-        if isinstance(a, str) or isinstance(b, str):
-            if isinstance(a, str) and isinstance(b, str) and isinstance(op, ast.Add):
-                return Const(a + b)
+        if isinstance(a, str | bytes) or isinstance(b, str | bytes):
+            if isinstance(op, ast.Add) and isinstance(a, str | bytes) and type(a) is type(b):
+                return Const(a + b)  # type: ignore[operator]
             return UNKNOWN
         operation = _BINOPS.get(type(op))
         if operation is None:
@@ -580,9 +667,39 @@ class Evaluator:
         if isinstance(callee, ModelValue):
             self._record_training(callee.model, "__call__", node, args, kwargs)
             return UNKNOWN
+        mutated = self._list_mutation(node, args, kwargs)
+        if mutated is not None:
+            return mutated
         # An unknown callable may change any model handed to it.
         self._escape(args, kwargs)
         return UNKNOWN
+
+    def _list_mutation(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]
+                       ) -> Value | None:
+        """`items.append(x)` and other list methods on a list bound to a name: the name gets
+        the new list (`Sequential(items)` later takes it); a change we do not follow makes
+        it unknown."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and func.attr in LIST_METHODS):
+            return None
+        current = self.scope.lookup(func.value.id)
+        if not (isinstance(current, Seq) and current.kind == "list"):
+            return None
+        items = list(current.items)
+        changed: Value = UNKNOWN
+        if func.attr == "append" and len(args) == 1 and not kwargs:
+            changed = Seq((*items, args[0]), "list")
+        elif func.attr == "extend" and len(args) == 1 and isinstance(args[0], Seq):
+            changed = Seq((*items, *args[0].items), "list")
+        elif func.attr == "insert" and len(args) == 2 and isinstance(args[0], Const) and (
+                isinstance(args[0].value, int) and not isinstance(args[0].value, bool)):
+            items.insert(args[0].value, args[1])
+            changed = Seq(tuple(items), "list")
+        if isinstance(changed, Seq) and len(changed.items) > MAX_SEQUENCE_LENGTH:
+            changed = UNKNOWN
+        self._bind(func.value, changed, None)
+        return Const(None) if isinstance(changed, Seq) else UNKNOWN
 
     def _call_named(self, name: str, node: ast.Call, args: list[Value], kwargs: dict[str, Value],
                     has_unpacking: bool) -> Value:
@@ -846,10 +963,51 @@ def _iteration_items(value: Value) -> list[Value] | None:
     if isinstance(value, Seq):
         return list(value.items)
     if isinstance(value, Const) and isinstance(value.value, str):
+        if len(value.value) > MAX_SEQUENCE_LENGTH:
+            return None
         return [Const(c) for c in value.value]
     if isinstance(value, _RangeValue):
         return [Const(i) for i in value.values]
     return None
+
+
+def _affordable(op: ast.operator, left: Value, right: Value, a: object, b: object) -> bool:
+    """Whether `a op b` is cheap to compute and gives a small value: not `(0,) * 10**9`,
+    `s = s + s` or `x = x * x` in a loop, `9 ** 10**6`."""
+    if any(isinstance(x, int) and x.bit_length() > MAX_INT_BITS for x in (a, b)):
+        return False
+    if isinstance(op, ast.Pow) and isinstance(b, int | float) and abs(b) > 64:
+        return False
+    if isinstance(op, ast.LShift) and isinstance(b, int) and b > 64:
+        return False
+    sizes = [v.size if isinstance(v, Seq) else len(x) if isinstance(x, str | bytes) else 1
+             for v, x in ((left, a), (right, b))]
+    if isinstance(op, ast.Add):
+        return sum(sizes) <= MAX_SEQUENCE_LENGTH
+    if isinstance(op, ast.Mult):
+        for x, count, size in ((a, b, sizes[0]), (b, a, sizes[1])):
+            if isinstance(x, str | bytes | list | tuple) and isinstance(count, int):
+                return count * size <= MAX_SEQUENCE_LENGTH
+    return True
+
+
+def _names_bound_by(stmt: ast.stmt) -> frozenset[str] | None:
+    """The names a statement may bind or unbind in the scope that runs it (every name it
+    mentions, since `items.append(x)` rebinds `items` too), or None for a star import."""
+    names: set[str] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                names.add(alias.asname or alias.name.split(".")[0])
+    return frozenset(names)
 
 
 def _has_jump(body: list[ast.stmt]) -> bool:
@@ -872,9 +1030,9 @@ def _builtin_range(args: list[Value], kwargs: dict[str, Value]) -> Value:
         if None in bounds:
             return UNKNOWN
         result = range(*bounds)  # type: ignore[arg-type]
-    except (NotConstant, TypeError, ValueError):
-        return UNKNOWN
-    if len(result) > MAX_LOOP_ITERATIONS:
+        if len(result) > MAX_LOOP_ITERATIONS:  # OverflowError past sys.maxsize items
+            return UNKNOWN
+    except (NotConstant, TypeError, ValueError, OverflowError):
         return UNKNOWN
     return _RangeValue(tuple(result))
 

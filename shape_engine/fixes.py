@@ -14,6 +14,7 @@ gone and no new problem appears. A fix that would not really fix is never offere
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import weakref
 from collections import Counter
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 
 # Re-analyses spent verifying fixes, per analysis: the rest of the fixes are not offered.
 MAX_VERIFICATIONS = 24
+# ... and the characters they re-analyse in all, or one re-analysis in a bigger file: in a long
+# file, verifying must not cost many times the analysis itself.
+MAX_VERIFIED_CHARACTERS = 400_000
 BUILD_CODES_PREFIX = "SL1"
 DECLARED_INPUT_KEYWORDS = ("input_shape", "input_dim", "batch_input_shape")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -44,7 +48,7 @@ class TextMap:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        self.starts = _line_starts(text)
 
     def offset(self, position: Position) -> int:
         line = min(max(position.line, 0), len(self.starts) - 1)
@@ -63,6 +67,13 @@ class TextMap:
 
     def slice(self, where: Range) -> str:
         return self.text[self.offset(where.start):self.offset(where.end)]
+
+
+@functools.lru_cache(maxsize=8)
+def _line_starts(text: str) -> tuple[int, ...]:
+    # Cached: checks map a few ranges of the same text for every finding, and a long file
+    # has many findings.
+    return (0, *(m.end() for m in _LINE_BREAK.finditer(text)))
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -181,17 +192,22 @@ class _FromImport:
     module: str  # canonical
 
 
-class Imports:
-    """How the file names numpy and Keras, from its module-level imports."""
+class _ImportScan:
+    """A syntax tree's module-level imports and assignments, read once per tree (a check
+    asks for every finding: rescanning a big file each time would be quadratic)."""
 
-    def __init__(self, document: Document) -> None:
-        self.document = document
+    def __init__(self, tree: ast.Module) -> None:
         self.names: dict[str, str] = {}  # local name -> canonical dotted name
         self.from_imports: list[_FromImport] = []
         self.last_import: ast.stmt | None = None
         self.uses_tensorflow_keras = False
-        for stmt in _top_level(document.tree.body):
-            if isinstance(stmt, ast.Import):
+        # Names a module-level assignment rebinds (see `_shadowed`).
+        self.assigned: set[str] = set()
+        for stmt in _top_level(tree.body):
+            if isinstance(stmt, ast.Assign):
+                self.assigned.update(target.id for target in stmt.targets
+                                     if isinstance(target, ast.Name))
+            elif isinstance(stmt, ast.Import):
                 self.last_import = stmt
                 for alias in stmt.names:
                     if alias.asname:
@@ -212,6 +228,26 @@ class Imports:
                         self.names[alias.asname or alias.name] = canonical(
                             f"{stmt.module}.{alias.name}")
 
+
+# Per syntax tree, dropped with it (the scan holds statements, never the tree itself).
+_IMPORT_SCANS: weakref.WeakKeyDictionary[ast.Module, _ImportScan] = (
+    weakref.WeakKeyDictionary())
+
+
+class Imports:
+    """How the file names numpy and Keras, from its module-level imports."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        scan = _IMPORT_SCANS.get(document.tree)
+        if scan is None:
+            scan = _IMPORT_SCANS[document.tree] = _ImportScan(document.tree)
+        self.names = dict(scan.names)
+        self.from_imports = list(scan.from_imports)
+        self.last_import = scan.last_import
+        self.uses_tensorflow_keras = scan.uses_tensorflow_keras
+        self.assigned = scan.assigned
+
     def reference(self, target: str) -> tuple[str, tuple[Edit, ...]]:
         """How to write the canonical `target` (e.g. "keras.layers.Flatten") in this file,
         with the import edits that makes it available when nothing imported reaches it."""
@@ -228,12 +264,7 @@ class Imports:
 
     def _shadowed(self, name: str) -> bool:
         """A module-level assignment rebinds the name: do not rely on the import."""
-        for stmt in _top_level(self.document.tree.body):
-            if isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    if isinstance(target, ast.Name) and target.id == name:
-                        return True
-        return False
+        return name in self.assigned
 
     def _import(self, target: str) -> tuple[str, tuple[Edit, ...]]:
         module, _, name = target.rpartition(".")
@@ -524,7 +555,7 @@ def keep_working_fixes(findings: list[Finding], text: str, path: str | None,
     from shape_engine.analysis import analyze_source
 
     before = Counter(_key(f) for f in findings)
-    budget = MAX_VERIFICATIONS
+    budget = min(MAX_VERIFICATIONS, max(1, MAX_VERIFIED_CHARACTERS // max(len(text), 1)))
     result = []
     for finding in findings:
         if not finding.fixes:

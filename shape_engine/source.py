@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import codecs
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -35,7 +37,9 @@ def decode(data: bytes) -> Decoded:
             break
     try:
         return Decoded(data.decode(encoding))
-    except (LookupError, UnicodeDecodeError) as exc:
+    # UnicodeError, not only UnicodeDecodeError: codecs such as `undefined` and `punycode`
+    # raise the base class.
+    except (LookupError, UnicodeError) as exc:
         text = data.decode("utf-8", errors="replace")
         return Decoded(text, f"the file is not valid {encoding} ({_short(exc)}); undecodable bytes"
                              " were replaced")
@@ -54,12 +58,19 @@ class LineIndex:
         # Python ends lines at \n, \r\n and \r only (str.splitlines also splits at \f and more).
         self.lines = _LINE_BREAK.split(text)
         self._ascii = [line.isascii() for line in self.lines]
+        # Per non-ASCII line, the UTF-8 offset where each code point starts: built once, so a
+        # long line with many nodes costs a bisection per position, not a re-encoding.
+        self._byte_starts: dict[int, list[int]] = {}
 
     def position(self, lineno: int, col_offset: int) -> Position:
         line = lineno - 1
         if 0 <= line < len(self.lines) and not self._ascii[line]:
-            encoded = self.lines[line].encode("utf-8")
-            col_offset = len(encoded[:col_offset].decode("utf-8", errors="ignore"))
+            starts = self._byte_starts.get(line)
+            if starts is None:
+                starts = self._byte_starts[line] = _utf8_starts(self.lines[line])
+            # The code points that start at or before the byte offset (as decoding the
+            # prefix with errors="ignore" counts them).
+            col_offset = bisect.bisect_right(starts, col_offset) - 1
         return Position(line, col_offset)
 
     def range_of(self, node: ast.AST) -> Range:
@@ -79,3 +90,10 @@ class LineIndex:
 
     def line_end(self, line: int) -> Position:
         return Position(line, len(self.lines[line]) if line < len(self.lines) else 0)
+
+
+def _utf8_starts(line: str) -> list[int]:
+    """The UTF-8 byte offset of each code point of `line`, and of its end."""
+    sizes = (1 if c < "\x80" else 2 if c < "\u0800" else 3 if c < "\U00010000" else 4
+             for c in line)
+    return list(itertools.accumulate(sizes, initial=0))

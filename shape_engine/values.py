@@ -26,6 +26,8 @@ class Unknown(Value):
 UNKNOWN = Unknown()
 
 Scalar = int | float | str | bool | complex | bytes | None
+# The most values a constant sequence may hold, nested ones included.
+MAX_CONSTANT_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,13 @@ class Const(Value):
 class Seq(Value):
     items: tuple[Value, ...]
     kind: Literal["tuple", "list"] = "tuple"
+    # Values held once nested sequences are expanded, itself included: what walking it costs
+    # (`x = [x, x]` in a loop shares items, and doubles this at each turn).
+    size: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", 1 + sum(
+            item.size if isinstance(item, Seq) else 1 for item in self.items))
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,8 @@ def to_python(value: Value) -> object:
     if isinstance(value, Const):
         return value.value
     if isinstance(value, Seq):
+        if value.size > MAX_CONSTANT_SIZE:
+            raise NotConstant  # too big to be a shape or an argument, and costly to expand
         items = tuple(to_python(v) for v in value.items)
         return items if value.kind == "tuple" else list(items)
     raise NotConstant

@@ -202,6 +202,8 @@ def lambda_(args: LayerArgs, x: Shape) -> LayerOutput:
                       f"{args.written_name} needs `output_shape` as a tuple, e.g. (3,), "
                       f"got {target!r}", argument="output_shape")
     if not _is_shape(target):
+        if isinstance(target, tuple) and not any(isinstance(d, tuple | list) for d in target):
+            standard_shape(args, "output_shape", target)  # a float dim: refused there
         raise Unknowable("output_shape")  # nested shapes: several outputs
     assert isinstance(target, tuple)
     dims = standard_shape(args, "output_shape", target)

@@ -98,13 +98,31 @@ def _sequence_options(args: LayerArgs, x: Shape) -> Sequence:
     return Sequence(args.flag("return_sequences", False), args.flag("return_state", False))
 
 
-def _positive_units(args: LayerArgs) -> int:
-    units = args.integer("units")
+def _positive_units(args: LayerArgs) -> int | float:
+    """units as the constructor checks it: > 0 (a float passes, and fails in build)."""
+    units = args.raw("units")
+    if isinstance(units, bool) or not isinstance(units, int | float):
+        raise Unknowable("units")
     if units <= 0:
         raise Refusal(INVALID_ARGUMENT,
                       f"{args.written_name} needs a positive number of units, got {units}",
                       argument="units")
     return units
+
+
+def _single_state_units(args: LayerArgs) -> int:
+    """SimpleRNN and GRU make their state size of units in the constructor: a float fails
+    there (LSTM's pair of state sizes passes, and fails in build)."""
+    return _whole(args, "units", _positive_units(args))
+
+
+def _whole(args: LayerArgs, name: str, value: int | float) -> int:
+    """A size the kernel is made of: Keras cannot make a weight of size 9.0."""
+    if isinstance(value, float):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `{name}` to be an int to size its weights, "
+                      f"got {value!r}", argument=name)
+    return value
 
 
 def _sequence_features(x: Shape) -> int:
@@ -131,13 +149,14 @@ def _recurrent_output(x: Shape, size: int | tuple[Dim, ...], options: Sequence,
 def _gated_rnn(args: LayerArgs, x: Shape, gates: int, bias_per_gate: int) -> LayerOutput:
     units = _positive_units(args)
     features = _sequence_features(x)
+    units = _whole(args, "units", units)
     options = _sequence_options(args, x)
     bias = gates * units * bias_per_gate if args.flag("use_bias", True) else 0
     params = gates * units * (features + units) + bias
     return _recurrent_output(x, units, options, params)
 
 
-@layer_rule("SimpleRNN", params=SIMPLE_RNN_PARAMS, check_args=_positive_units)
+@layer_rule("SimpleRNN", params=SIMPLE_RNN_PARAMS, check_args=_single_state_units)
 def simple_rnn(args: LayerArgs, x: Shape) -> LayerOutput:
     return _gated_rnn(args, x, gates=1, bias_per_gate=1)
 
@@ -147,7 +166,7 @@ def lstm(args: LayerArgs, x: Shape) -> LayerOutput:
     return _gated_rnn(args, x, gates=4, bias_per_gate=1)
 
 
-@layer_rule("GRU", params=GRU_PARAMS, check_args=_positive_units)
+@layer_rule("GRU", params=GRU_PARAMS, check_args=_single_state_units)
 def gru(args: LayerArgs, x: Shape) -> LayerOutput:
     # reset_after=True (the default) keeps separate input and recurrent biases.
     return _gated_rnn(args, x, gates=3, bias_per_gate=2 if args.flag("reset_after", True) else 1)
@@ -198,7 +217,12 @@ def _conv_length(length: int, kernel: int, stride: int, dilation: int, padding: 
 
 
 def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
-    filters = args.integer("filters")
+    raw_filters = args.raw("filters")
+    filters: int | float  # a float passes the constructor, and is refused with the input
+    if isinstance(raw_filters, float) and not math.isnan(raw_filters):
+        filters = raw_filters
+    else:
+        filters = args.integer("filters")
     kernel = _positive_ints(args, "kernel_size", spatial)
     strides = _positive_ints(args, "strides", spatial, 1)
     padding = _conv_padding(args)
@@ -222,6 +246,7 @@ def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
         raise Refusal(INVALID_ARGUMENT,
                       f"{args.written_name} needs a non-negative number of filters, "
                       f"got {filters}", argument="filters")
+    whole_filters = _whole(args, "filters", filters)
     options = _sequence_options(args, x)
     sizes = tuple(_conv_length(length, k, s, d, padding)
                   for length, k, s, d in zip(step, kernel, strides, dilation, strict=True)
@@ -231,10 +256,10 @@ def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
                       f"{args.written_name} shrinks the spatial dimensions {format_shape(step)} "
                       f"to {format_shape(sizes)}: a size of zero or less (kernel {kernel}, "
                       f"strides {strides}, dilation {dilation}, padding '{padding}')")
-    state = (filters, *sizes) if data_format == "channels_first" else (*sizes, filters)
+    state = (whole_filters, *sizes) if data_format == "channels_first" else (*sizes, whole_filters)
     window = math.prod(kernel)
-    bias = 4 * filters if args.flag("use_bias", True) else 0
-    params = 4 * window * filters * (channels + filters) + bias
+    bias = 4 * whole_filters if args.flag("use_bias", True) else 0
+    params = 4 * window * whole_filters * (channels + whole_filters) + bias
     return _recurrent_output(x, state, options, params)
 
 

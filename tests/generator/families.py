@@ -479,13 +479,15 @@ def _conv_kwargs(g: Gen, kind: str, c: ConvArgs, fmt: str | None, positional: in
     args: list[object] = []
     kwargs: dict[str, object] = {}
     kernel = g.int_or_tuple(c.kernel)
-    if positional >= 1:
+    if positional >= 2:  # kernel_size, strides, padding: the same order in every conv layer
+        args += [kernel, g.int_or_tuple(c.strides), c.padding]
+    elif positional == 1:
         args.append(kernel)
     else:
         kwargs["kernel_size"] = kernel
-    if any(s != 1 for s in c.strides) or g.d.chance(0.1):
+    if positional < 2 and (any(s != 1 for s in c.strides) or g.d.chance(0.1)):
         kwargs["strides"] = g.int_or_tuple(c.strides)
-    if c.padding != "valid" or g.d.chance(0.2):
+    if positional < 2 and (c.padding != "valid" or g.d.chance(0.2)):
         kwargs["padding"] = c.padding
     if fmt is not None:
         kwargs["data_format"] = fmt
@@ -527,15 +529,15 @@ def conv(spatial: int) -> Callable[[Gen, Dims], Step]:
             filters = groups * g.d.integer(1, 4) if g.sane else filters
         if not g.sane and g.d.chance(0.2):
             filters = g.d.choice([0, -1])
-        positional = g.d.choice([0, 1, 1, 1])
+        positional = g.d.choice([0, 1, 1, 1, 2])
         args, kwargs = _conv_kwargs(g, kind, c, fmt, positional)
         if groups != 1:
             kwargs["groups"] = groups
         if g.d.chance(0.2):
             # Keywords from filters on (a positional kernel_size would bind to filters).
-            if args:
-                kwargs = {"kernel_size": args.pop(), **kwargs}
-            kwargs = {"filters": filters, **kwargs}
+            named = dict(zip(("kernel_size", "strides", "padding"), args, strict=False))
+            args = []
+            kwargs = {"filters": filters, **named, **kwargs}
         else:
             args = [filters, *args]
         ok = (_legal(c) and filters > 0 and (spatial == 1 or c.padding != "causal")
@@ -555,7 +557,7 @@ def conv_transpose(spatial: int) -> Callable[[Gen, Dims], Step]:
         sizes, _ = split(dims, fmt)
         c = _conv_args(g, sizes, spatial, transpose=True)
         filters = g.d.integer(1, 12)
-        args, kwargs = _conv_kwargs(g, kind, c, fmt, positional=1)
+        args, kwargs = _conv_kwargs(g, kind, c, fmt, positional=g.d.choice([1, 1, 1, 2]))
         output_padding = None
         if g.d.chance(0.25) and any(s > 1 for s in c.strides):
             low = min(c.strides) - 1
@@ -580,7 +582,7 @@ def separable(spatial: int) -> Callable[[Gen, Dims], Step]:
         sizes, _ = split(dims, fmt)
         c = _conv_args(g, sizes, spatial)
         filters = g.d.integer(1, 12)
-        args, kwargs = _conv_kwargs(g, kind, c, fmt, positional=1)
+        args, kwargs = _conv_kwargs(g, kind, c, fmt, positional=g.d.choice([1, 1, 1, 2]))
         if g.d.chance(0.3):
             kwargs["depth_multiplier"] = g.d.integer(1, 3)
         out = positive(join(_conv_out(sizes, c), filters, fmt)) if _legal(c) else None
@@ -596,7 +598,7 @@ def depthwise(spatial: int) -> Callable[[Gen, Dims], Step]:
         fmt = g.fmt()
         sizes, channels = split(dims, fmt)
         c = _conv_args(g, sizes, spatial)
-        args, kwargs = _conv_kwargs(g, kind, c, fmt, positional=1)
+        args, kwargs = _conv_kwargs(g, kind, c, fmt, positional=g.d.choice([1, 1, 1, 2]))
         multiplier = 1
         if g.d.chance(0.4):
             multiplier = g.d.integer(1, 3)
@@ -641,6 +643,8 @@ def pooling(op: str, spatial: int) -> Callable[[Gen, Dims], Step]:
             kwargs["padding"] = padding
         if fmt is not None:
             kwargs["data_format"] = fmt
+        if args and g.d.chance(0.15):  # pool_size, strides, padding all positional
+            args += [kwargs.pop("strides", None), kwargs.pop("padding", "valid")]
         out = tuple(pool_size(n, p, s, padding) for n, p, s in
                     zip(sizes, pools, strides, strict=False))
         written = alias if g.d.chance(0.15) else None
@@ -725,7 +729,7 @@ def conv_lstm(spatial: int) -> Callable[[Gen, Dims], Step]:
         if c.padding == "causal":
             c.padding = "valid"
         filters = g.d.integer(1, 8)
-        args, kwargs = _conv_kwargs(g, kind, c, fmt, positional=1)
+        args, kwargs = _conv_kwargs(g, kind, c, fmt, positional=g.d.choice([1, 1, 1, 2]))
         kwargs.pop("activation", None)
         sequences = g.d.chance(0.4)
         if sequences:

@@ -96,7 +96,9 @@ def _variants(spec: ModelSpec) -> Iterator[ModelSpec]:
         del smaller.layers[index]
         yield smaller
     for attribute, plain in (("imports", "keras"), ("model_style", "list"),
-                             ("input_how", "Input"), ("batch_size", None)):
+                             ("input_how", "Input"), ("batch_size", None),
+                             ("constants", "inline"), ("input_keyword", False),
+                             ("stray_input_shape", None)):
         if getattr(spec, attribute) != plain:
             plainer = spec.copy()
             setattr(plainer, attribute, plain)

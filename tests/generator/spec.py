@@ -51,6 +51,12 @@ class ModelSpec:
     imports: str = "keras"
     model_style: str = "list"  # "list", "list_kw" (layers=[...], name=), "add"
     variable: str = "model"
+    # How numbers are written: "inline", "named" (module constants), "computed" (constants
+    # from arithmetic and tuple concatenation, which the engine must fold).
+    constants: str = "inline"
+    input_keyword: bool = False  # Input(shape=...) rather than Input((...))
+    # A later layer also given input_shape= (Keras ignores it): its index, if any.
+    stray_input_shape: int | None = None
 
     def copy(self) -> ModelSpec:
         return replace(self, layers=[layer.copy() for layer in self.layers])
@@ -92,9 +98,11 @@ IMPORT_STYLES: dict[str, ImportStyle] = {
 
 
 class _Writer:
-    def __init__(self, style: ImportStyle) -> None:
+    def __init__(self, style: ImportStyle, constants: str = "inline") -> None:
         self.style = style
         self.names: set[str] = set()
+        self.constants = constants
+        self.definitions: list[str] = []
 
     def cls(self, name: str, input_like: bool = False) -> str:
         if name == "Sequential":
@@ -107,6 +115,23 @@ class _Writer:
         return prefix + name
 
     def value(self, value: object) -> str:
+        if self.constants != "inline" and _hoistable(value):
+            expression = self._expression(value)  # may define constants of its own first
+            name = f"C{len(self.definitions)}"
+            self.definitions.append(f"{name} = {expression}")
+            return name
+        return self._literal(value)
+
+    def _expression(self, value: object) -> str:
+        """`value` written for a constant definition, folded or not."""
+        if self.constants == "computed":
+            if isinstance(value, int) and value > 1:
+                return f"{value - 1} + 1" if value % 2 else f"{value // 2} * 2"
+            if isinstance(value, tuple) and len(value) > 1:
+                return f"{self._literal(value[:1])} + {self._literal(value[1:])}"
+        return self._literal(value)
+
+    def _literal(self, value: object) -> str:
         if isinstance(value, LayerSpec):
             return self.layer(value)
         if isinstance(value, Raw):
@@ -132,7 +157,14 @@ class _Writer:
         lines = list(self.style.header)
         if self.style.names_from and self.names:
             lines.insert(0, f"from {self.style.names_from} import {', '.join(sorted(self.names))}")
-        return lines
+        return lines + self.definitions
+
+
+def _hoistable(value: object) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return isinstance(value, tuple) and bool(value) and all(
+        v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value)
 
 
 def input_layer(spec: ModelSpec) -> LayerSpec | None:
@@ -141,6 +173,8 @@ def input_layer(spec: ModelSpec) -> LayerSpec | None:
         kwargs: dict[str, object] = {}
         if spec.batch_size is not None:
             kwargs["batch_size"] = spec.batch_size
+        if spec.input_keyword:
+            return LayerSpec("Input", [], {"shape": spec.input_dims, **kwargs})
         return LayerSpec("Input", [spec.input_dims], kwargs)
     if spec.input_how == "InputLayer":
         if spec.batch_size is not None:
@@ -152,6 +186,10 @@ def input_layer(spec: ModelSpec) -> LayerSpec | None:
 
 def _with_declared_input(spec: ModelSpec) -> list[LayerSpec]:
     layers = [layer.copy() for layer in spec.layers]
+    stray = spec.stray_input_shape
+    if stray is not None and 0 < stray < len(layers) and layers[stray].kind not in (
+            "Sequential", "Input", "InputLayer"):
+        layers[stray].kwargs["input_shape"] = (3, 5)
     declared = input_layer(spec)
     if declared is not None:
         return [declared, *layers]
@@ -171,7 +209,7 @@ def _with_declared_input(spec: ModelSpec) -> list[LayerSpec]:
 
 def render(spec: ModelSpec) -> str:
     """The model as a Python program, one layer per line."""
-    writer = _Writer(IMPORT_STYLES[spec.imports])
+    writer = _Writer(IMPORT_STYLES[spec.imports], spec.constants)
     layers = _with_declared_input(spec)
     var = spec.variable
     body: list[str] = []

@@ -152,7 +152,33 @@ def pick_layer(g: f.Gen, dims: Dims, first: bool = False) -> f.Step:
     if g.depth < 2 and d.chance(0.03):
         return nested(g, dims)
     family = d.weighted(_candidates(dims, g.depth))
-    return family.make(g, dims)
+    step = family.make(g, dims)
+    if not g.sane and d.chance(0.3) and _type_slip(d, step.layer):
+        return f.Step(step.layer, None)
+    return step
+
+
+def _type_slip(d: Draw, layer: LayerSpec) -> bool:
+    """Spoil one integer argument the way code does (`n / 2`, a tuple one too long)."""
+    slots: list[tuple[list[object] | dict[str, object], int | str]] = []
+    slots += [(layer.args, i) for i, v in enumerate(layer.args) if _spoilable(v)]
+    slots += [(layer.kwargs, k) for k, v in layer.kwargs.items() if _spoilable(v)]
+    if not slots:
+        return False
+    container, key = d.choice(slots)
+    value = container[key]  # type: ignore[index]
+    # Not floats inside tuples: Keras accepts them in the constructor and what they do later
+    # depends on the argument; the engine leaves them unknown by design (base.standard_tuple).
+    spoiled = float(value) if isinstance(value, int) else (*value, value[-1])  # type: ignore[index,misc]
+    container[key] = spoiled  # type: ignore[index]
+    return True
+
+
+def _spoilable(value: object) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return isinstance(value, tuple) and bool(value) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value)
 
 
 def _fake_dims(g: f.Gen, family: Family, dims: Dims) -> Dims:
@@ -227,7 +253,10 @@ def generate_model(d: Draw, wild: float = 0.1) -> ModelSpec:
     if imports in TF_SPELLINGS:
         _steer_clear_of_legacy_alpha_dropout(layers)
     return ModelSpec(layers, dims, how, batch, imports=imports,
-                     model_style=d.weighted([("list", 5), ("list_kw", 1.5), ("add", 3.5)]))
+                     model_style=d.weighted([("list", 5), ("list_kw", 1.5), ("add", 3.5)]),
+                     constants=d.weighted([("inline", 8), ("named", 1), ("computed", 1)]),
+                     input_keyword=d.chance(0.3),
+                     stray_input_shape=d.integer(1, 3) if d.chance(0.03) else None)
 
 
 # Import styles that reach Keras through tensorflow (tf.keras.layers is keras._tf_keras).

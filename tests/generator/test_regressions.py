@@ -176,6 +176,25 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
         model.add(keras.layers.Conv1DTranspose(5, (5,)))
         model.add(keras.layers.Dropout(rate=1.5))
         """, "SL101", True),
+    # With model.add and the input given only later, every add() just creates its layer:
+    # constructor refusals come before the build's.
+    "add_style_then_build_constructor_refusal_first": (
+        """
+        import keras
+        model = keras.Sequential()
+        model.add(keras.layers.Conv1D(8, 3))
+        model.add(keras.layers.Dense(-3))
+        model.build((None, 19))
+        """, "SL105", True),
+    "add_style_then_build_wrapped_constructor_refusal_first": (
+        """
+        import keras
+        model = keras.Sequential()
+        model.add(keras.layers.Cropping2D(((2, 2), (1, 3))))
+        model.add(keras.layers.TimeDistributed(
+            keras.layers.Conv1D(12, 6, strides=2, padding="causal", dilation_rate=(2,))))
+        model.build((None, 29, 11))
+        """, "SL105", True),
     # Constructor refusals do not need an input shape.
     "constructor_refusal_without_input": (
         """
@@ -253,6 +272,57 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
         import keras
         model = keras.Sequential([keras.layers.LSTM(0)])
         """, "SL105", True),
+    # A float where Keras makes a weight or a shape of it passes the constructor and fails in
+    # build (`LSTM(n / 2)`); the engine left it unknown.
+    "recurrent_float_units": (
+        """
+        import keras
+        model = keras.Sequential([keras.Input((15, 6)), keras.layers.LSTM(9.0)])
+        """, "SL105", True),
+    "lstm_float_units_unbuilt": (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.LSTM(14.0)])
+        """, None, False),
+    # SimpleRNN and GRU make their state size of `units` when created: refused right away.
+    "simple_rnn_float_units_unbuilt": (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.SimpleRNN(14.0)])
+        """, "SL105", True),
+    "gru_float_units": (
+        """
+        import keras
+        model = keras.Sequential([keras.Input((4, 3)), keras.layers.GRU(0.5)])
+        """, "SL105", True),
+    "conv_lstm_float_filters": (
+        """
+        import keras
+        model = keras.Sequential([keras.Input((3, 9, 9, 3)), keras.layers.ConvLSTM2D(4.0, 3)])
+        """, "SL105", True),
+    "lambda_float_output_shape": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((23,)),
+            keras.layers.Lambda(lambda t: t * 2.0, output_shape=(23.0,)),
+        ])
+        """, "SL105", True),
+    # Found by the speed benchmark's generated scripts, not the generator: a layer list built
+    # with append/insert/extend was taken as it was first written, so the model looked like
+    # its Input alone and training checks raised false alarms.
+    "layer_list_built_with_list_methods": (
+        """
+        import keras
+        from keras import layers
+        inner = keras.Sequential([layers.Dense(4)])
+        stack = [layers.Input(shape=(20,)), inner]
+        for size in [16, 8]:
+            stack.append(layers.Dense(size, activation="relu"))
+        stack.insert(1, layers.Dense(8))
+        stack.extend([layers.Dropout(0.2), layers.Dense(3)])
+        model = keras.Sequential(stack)
+        """, None, False),
 }
 
 

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 import pytest_asyncio
@@ -89,7 +90,7 @@ async def client(request: pytest.FixtureRequest, profile: str, workspace: Path
     encodings = request.node.get_closest_marker("position_encodings")
     if encodings is not None:
         caps.general = types.GeneralClientCapabilities(position_encodings=list(encodings.args))
-    lsp_client = await _server_config(request).start()
+    lsp_client = cast(LanguageClient, await _server_config(request).start())
     configuration = _marker_value(request, "configuration")
     if configuration is not None:
         lsp_client.set_configuration(configuration)

@@ -82,7 +82,8 @@ class Document:
 
     def open(self) -> Document:
         self.client.text_document_did_open(types.DidOpenTextDocumentParams(
-            types.TextDocumentItem(uri=self.uri, language_id="python", version=self.version, text=self.text)))
+            types.TextDocumentItem(uri=self.uri, language_id="python", version=self.version,
+                                   text=self.text)))
         return self
 
     def replace_line(self, line: int, new: str) -> None:
@@ -91,8 +92,8 @@ class Document:
 
     def edit(self, at: types.Range, new: str) -> None:
         lines = self.text.split("\n")
-        before = "\n".join(lines[:at.start.line] + [lines[at.start.line][:at.start.character]])
-        after = "\n".join([lines[at.end.line][at.end.character:]] + lines[at.end.line + 1:])
+        before = "\n".join([*lines[:at.start.line], lines[at.start.line][:at.start.character]])
+        after = "\n".join([lines[at.end.line][at.end.character:], *lines[at.end.line + 1:]])
         self.text = before + new + after
         self.version += 1
         self.client.text_document_did_change(types.DidChangeTextDocumentParams(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.helpers import Document, eventually, write
+from tests.lsp.helpers import Document, eventually, pulls, write
 
 pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
 
@@ -21,7 +22,7 @@ BROKEN = """
 """
 
 
-def severities(diagnostics: list[types.Diagnostic]) -> dict[object, object]:
+def severities(diagnostics: Sequence[types.Diagnostic]) -> dict[object, object]:
     return {d.code: d.severity for d in diagnostics}
 
 
@@ -70,15 +71,19 @@ async def test_workspace_configuration_is_asked_and_followed(client: LanguageCli
     assert "SL101" not in severities(await document.diagnostics())
 
 
-@pytest.mark.profiles("neovim")
-async def test_pushed_settings_change_republishes(client: LanguageClient,
-                                                  workspace: Path) -> None:
+async def test_pushed_settings_change_the_diagnostics(client: LanguageClient,
+                                                      workspace: Path) -> None:
     document = Document(client, write(workspace, "broken.py", BROKEN)).open()
     await document.diagnostics()
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"shapelens": {"severity": {"SL101": "information"}}}))
-    await eventually(lambda: severities(client.diagnostics[document.uri]).get("SL101")
-                     == types.DiagnosticSeverity.Information, "republished diagnostics")
+        settings={"shapelens": {"severity": {"SL101": "info", "SL105": "ignore"}}}))
+    wanted = {"SL101": types.DiagnosticSeverity.Information}
+    if pulls(client):
+        await eventually(lambda: client.diagnostic_refresh_count, "a refresh request")
+        assert severities(await document.diagnostics()) == wanted
+    else:
+        await eventually(lambda: severities(client.diagnostics[document.uri]) == wanted,
+                         "republished diagnostics")
 
 
 @pytest.mark.init_options({"shapelens": {"debounceMs": 0}})

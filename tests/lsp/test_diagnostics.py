@@ -28,7 +28,7 @@ async def test_open_reports_each_finding_with_code_and_documentation(
         client: LanguageClient, workspace: Path) -> None:
     document = Document(client, write(workspace, "broken.py", BROKEN)).open()
     diagnostics = await document.diagnostics()
-    by_code = {d.code: d for d in diagnostics}
+    by_code = {str(d.code): d for d in diagnostics}
     assert sorted(by_code) == ["SL101", "SL105"]
     rank = by_code["SL101"]
     assert rank.source == "shapelens"

@@ -74,6 +74,27 @@ async def test_hover_on_a_model_shows_a_static_summary(client: LanguageClient,
         assert "**Total params: 54,410**" in text
 
 
+async def test_hover_follows_names_into_and_out_of_functions(client: LanguageClient,
+                                                             workspace: Path) -> None:
+    document = Document(client, write(workspace, "builder.py", """
+        import keras
+        from keras import layers
+
+        def build(units=8):
+            model = keras.Sequential([keras.Input((4,)), layers.Dense(units)])
+            model.compile(optimizer="adam", loss="mse")
+            return model
+
+        net = build()
+        net.summary()
+        net.fit(x, y)
+    """)).open()
+    inside = markdown(await document.hover(document.find("model.compile")))
+    assert 'Model "model"' in inside and "| `Dense(units)` | `(None, 8)` | 40 |" in inside
+    outside = markdown(await document.hover(document.find("net = build")))
+    assert '**Model "model"** (`net`)' in outside and "**Total params: 40**" in outside
+
+
 async def test_hover_on_data_shows_shape_and_dtype(client: LanguageClient,
                                                    workspace: Path) -> None:
     document = Document(client, write(workspace, "mnist.py", MNIST)).open()
@@ -81,6 +102,26 @@ async def test_hover_on_data_shows_shape_and_dtype(client: LanguageClient,
     assert "shape `(100, 28, 28, 1)`" in at_fit and "dtype `float`" in at_fit
     at_assignment = markdown(await document.hover(document.find("y_train = ")))
     assert "shape `(100, 10)`" in at_assignment
+
+
+async def test_hover_on_data_with_a_finding_explains_it(client: LanguageClient,
+                                                        workspace: Path) -> None:
+    document = Document(client, write(workspace, "wrong_data.py", """
+        import numpy as np
+        import keras
+        from keras import layers
+
+        x = np.random.rand(64, 32, 32, 1)
+        y = np.random.rand(64, 10)
+        model = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
+                                  layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(x, y)
+    """)).open()
+    assert [d.code for d in await document.diagnostics()] == ["SL201"]
+    text = markdown(await document.hover(document.find("x, y)")))
+    assert "shape `(64, 32, 32, 1)`" in text
+    assert "**SL201** fit: x has shape (64, 32, 32, 1)" in text
 
 
 async def test_no_hover_where_there_is_nothing_to_say(client: LanguageClient,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,10 @@ async def test_a_waiting_request_can_be_cancelled(client: LanguageClient,
     document = Document(client, write(workspace, "m.py", SOURCE)).open()
     await document.diagnostics()
     document.replace_line(0, "import keras  # edited")  # its analysis waits 10 s for quiet
-    request = client.protocol.send_request_async(types.TEXT_DOCUMENT_HOVER, types.HoverParams(
-        types.TextDocumentIdentifier(document.uri), document.find("Dense")), msg_id="hover-1")
+    request = asyncio.ensure_future(client.protocol.send_request_async(
+        types.TEXT_DOCUMENT_HOVER, types.HoverParams(types.TextDocumentIdentifier(document.uri),
+                                                     document.find("Dense")), msg_id="hover-1"))
+    await asyncio.sleep(0)  # the request is written before the cancellation
     client.cancel_request(types.CancelParams(id="hover-1"))
     with pytest.raises(JsonRpcRequestCancelled):
         await request

@@ -1,0 +1,171 @@
+"""Running one input through the engine the way the CLI does: time it, catch what it raises,
+check what it returns.
+
+The time bound. The engine must return within
+
+    bound = 50 ms + 0.5 ms per line + 2 µs per byte (of UTF-8 text)
+
+of CPU time on one core, whatever the file holds (the per-byte term is for very long lines;
+the CI fuzz test allows ten times the bound, so that it cannot flake on a busy machine, and
+the deep profile reports every input over the bound itself). The engine keeps its work
+proportional to the file by design (see `evaluate.BASE_STEPS`, `fixes.MAX_VERIFICATIONS`):
+the figures are measured by `python -m tests.fuzz.deep`, never asserted in the normal suite.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
+from shape_engine.cli import finding_json, model_json, summary_table
+from shape_engine.findings import Position, Range
+from shape_engine.source import LineIndex
+
+BASE_SECONDS = 0.050
+SECONDS_PER_LINE = 0.000_5
+SECONDS_PER_BYTE = 0.000_002
+
+
+def time_bound(data: bytes | str) -> float:
+    """Seconds of CPU time the engine may take on this input."""
+    size = len(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
+    lines = _line_count(data)
+    return BASE_SECONDS + SECONDS_PER_LINE * lines + SECONDS_PER_BYTE * size
+
+
+def _line_count(data: bytes | str) -> int:
+    if isinstance(data, bytes):
+        return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") + 1
+    return data.count("\n") + data.count("\r") - data.count("\r\n") + 1
+
+
+class Hang(BaseException):
+    """Raised by the watchdog inside the engine: a BaseException, so that no `except
+    Exception` in the engine can swallow it."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    size: int  # bytes
+    lines: int
+    seconds: float  # wall clock
+    cpu_seconds: float  # CPU time of the analysing thread
+    bound: float
+    error: str | None  # what went wrong: the exception and where, a broken invariant, a log
+
+    @property
+    def over_bound(self) -> bool:
+        return self.cpu_seconds > self.bound
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _watchdog(seconds: float | None) -> Iterator[None]:
+    """Raise `Hang` in the engine after `seconds` (main thread only, where signals go)."""
+    if seconds is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise Hang(f"still running after {seconds:.1f} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_input(name: str, data: bytes | str, hang_after: float | None = 120.0) -> Outcome:
+    """Analyse `data` (bytes as read from disk, or text as an editor sends it), then present
+    the result as `shapelens check/shapes --format json` and the summary table do."""
+    size = len(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
+    records = _Records()
+    root = logging.getLogger()
+    root.addHandler(records)
+    error: str | None = None
+    wall = cpu = 0.0
+    try:
+        with _watchdog(hang_after):
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            try:
+                analysis = (analyze_bytes(data, "fuzz.py") if isinstance(data, bytes)
+                            else analyze_source(data, "fuzz.py"))
+            finally:
+                wall = time.perf_counter() - started
+                cpu = time.thread_time() - started_cpu
+            error = broken_invariant(analysis) or _present(analysis)
+    except BaseException as exc:  # noqa: BLE001 - every failure is a result here
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        error = describe(exc)
+    finally:
+        root.removeHandler(records)
+    if error is None and records.records:
+        error = "logged: " + "; ".join(r.getMessage() for r in records.records[:3])
+    return Outcome(name, size, _line_count(data), wall, cpu, time_bound(data), error)
+
+
+def describe(exc: BaseException) -> str:
+    """The exception and the innermost engine frames that raised it."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "shape_engine" in f.filename or "server" in f.filename]
+    where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+                        for f in reversed(frames[-4:]))
+    return f"{type(exc).__name__}: {str(exc)[:200]} at {where or 'the harness'}"
+
+
+def broken_invariant(analysis: Analysis) -> str | None:
+    """What a presenter relies on: ranges ordered and inside the text, JSON-able results."""
+    lines = LineIndex(analysis.text).lines
+    for finding in analysis.findings:
+        if finding.file is not None:
+            continue
+        ranges = [finding.range] + [e.range for fix in finding.fixes for e in fix.edits]
+        ranges += [r.range for r in finding.related if r.file is None]
+        for where in ranges:
+            problem = _outside(where, lines)
+            if problem:
+                return f"{finding.code} {finding.message[:80]!r}: {problem}"
+    return None
+
+
+def _outside(where: Range, lines: list[str]) -> str | None:
+    if (where.end.line, where.end.character) < (where.start.line, where.start.character):
+        return f"range {where} ends before it starts"
+    for position in (where.start, where.end):
+        if not _inside(position, lines):
+            return f"position {position} is outside the text ({len(lines)} lines)"
+    return None
+
+
+def _inside(position: Position, lines: list[str]) -> bool:
+    return (0 <= position.line < len(lines)
+            and 0 <= position.character <= len(lines[position.line]))
+
+
+def _present(analysis: Analysis) -> str | None:
+    json.dumps([finding_json("fuzz.py", f) for f in analysis.findings])
+    json.dumps([model_json(m) for m in analysis.models])
+    for report in analysis.models:
+        summary_table(report, "fuzz.py")
+    return None

@@ -1,0 +1,183 @@
+"""A multi-module workspace: names resolved across files, refreshed when a module changes,
+and the workspace-wide check with progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.helpers import Document, eventually, pulls, write
+
+pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
+
+
+def project(root: Path) -> None:
+    write(root, "config.py", """
+        IMG = 28
+        CLASSES = 10
+        UNITS = 16
+    """)
+    write(root, "helpers.py", """
+        from keras import layers
+
+        Conv = layers.Conv2D
+    """)
+    write(root, "models.py", """
+        import keras
+        from keras import layers
+
+        from config import CLASSES, IMG
+
+
+        def build_model():
+            model = keras.Sequential([
+                keras.Input((IMG, IMG, 1)),
+                layers.Flatten(),
+                layers.Dense(CLASSES, activation="softmax"),
+            ])
+            model.compile(optimizer="adam", loss="categorical_crossentropy")
+            return model
+    """)
+    write(root, "main.py", """
+        import keras
+        import numpy as np
+
+        from config import UNITS
+        from helpers import Conv
+        from models import build_model
+
+        x = np.random.rand(64, 32, 32, 1)
+        y = np.random.rand(64, 10)
+        model = build_model()
+        model.fit(x, y, epochs=1)
+
+        head = keras.Sequential([keras.Input((UNITS,)), Conv(4, 3)])
+    """)
+
+
+def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
+    return sorted(str(d.code) for d in diagnostics)
+
+
+class Watch:
+    """Diagnostics of a document that the server refreshes for a change elsewhere: pushed
+    again (same version), or announced by workspace/diagnostic/refresh and pulled again."""
+
+    def __init__(self, client: LanguageClient, document: Document) -> None:
+        self.client, self.document = client, document
+        self.mark()
+
+    def mark(self) -> None:
+        self.refreshes = self.client.diagnostic_refresh_count
+        self.pushes = len(self._pushes())
+
+    def _pushes(self) -> list[types.PublishDiagnosticsParams]:
+        return [p for p in self.client.published  # type: ignore[attr-defined]
+                if p.uri == self.document.uri]
+
+    async def next(self) -> list[str]:
+        """The codes after the next refresh."""
+        if pulls(self.client):
+            await eventually(lambda: self.client.diagnostic_refresh_count > self.refreshes,
+                             "a refresh request")
+            found = await self.document.diagnostics()
+        else:
+            pushes = await eventually(lambda: self._pushes()[self.pushes:], "a new push")
+            found = list(pushes[-1].diagnostics)
+        self.mark()
+        return codes(found)
+
+    async def becomes(self, expected: list[str]) -> list[str]:
+        """Refreshed codes until they are `expected` (a refresh for another reason, such as
+        settings arriving, may come first); the last ones seen."""
+        seen: list[str] = []
+        for _ in range(5):
+            seen = await self.next()
+            if seen == expected:
+                break
+        return seen
+
+
+async def test_names_come_from_other_modules(client: LanguageClient, workspace: Path) -> None:
+    project(workspace)
+    main = Document(client, workspace / "main.py").open()
+    diagnostics = {str(d.code): d for d in await main.diagnostics()}
+    assert sorted(diagnostics) == ["SL101", "SL201"]
+    # A model built by a function of models.py, with its input from config.py's IMG.
+    assert "(None, 28, 28, 1)" in diagnostics["SL201"].message
+    # A layer alias from helpers.py, with the input size from config.py's UNITS.
+    assert "(None, 16)" in diagnostics["SL101"].message
+    hover = await main.hover(main.find("Conv(4", offset=1))
+    assert hover is not None and "Conv2D" in str(hover.contents)
+
+
+async def test_editing_a_module_refreshes_its_dependents(client: LanguageClient,
+                                                         workspace: Path) -> None:
+    project(workspace)
+    main = Document(client, workspace / "main.py").open()
+    assert codes(await main.diagnostics()) == ["SL101", "SL201"]
+    config = Document(client, workspace / "config.py").open()
+    await config.diagnostics()
+    watch = Watch(client, main)
+    config.replace_line(0, "IMG = 32")  # unsaved: the open text counts
+    assert await watch.becomes(["SL101"]) == ["SL101"]
+    if pulls(client):  # hints may have changed too: VS Code is asked to fetch them again
+        await eventually(lambda: client.inlay_refreshes,  # type: ignore[attr-defined]
+                         "an inlay hint refresh request")
+    helpers = Document(client, workspace / "helpers.py").open()
+    await helpers.diagnostics()
+    watch.mark()
+    helpers.replace_line(2, "def Conv(filters, kernel):\n    return layers.Dense(filters)")
+    assert await watch.becomes([]) == []
+
+
+async def test_a_module_changed_on_disk_refreshes_its_dependents(client: LanguageClient,
+                                                                 workspace: Path) -> None:
+    project(workspace)
+    main = Document(client, workspace / "main.py").open()
+    assert codes(await main.diagnostics()) == ["SL101", "SL201"]
+    watch = Watch(client, main)
+    write(workspace, "config.py", "IMG = 32\nCLASSES = 10\nUNITS = 16\n")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent((workspace / "config.py").as_uri(), types.FileChangeType.Changed)]))
+    assert await watch.becomes(["SL101"]) == ["SL101"]
+
+
+async def test_a_new_module_is_found(client: LanguageClient, workspace: Path) -> None:
+    write(workspace, "app.py", """
+        import keras
+        from sizes import WIDTH
+
+        model = keras.Sequential([keras.Input((WIDTH,)), keras.layers.Conv1D(2, 3)])
+    """)
+    app = Document(client, workspace / "app.py").open()
+    assert await app.diagnostics() == []  # WIDTH is unknown: nothing to say
+    watch = Watch(client, app)
+    write(workspace, "sizes.py", "WIDTH = 8\n")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent((workspace / "sizes.py").as_uri(), types.FileChangeType.Created)]))
+    assert await watch.becomes(["SL101"]) == ["SL101"]
+
+
+async def test_checking_the_workspace_reports_progress(client: LanguageClient,
+                                                       workspace: Path) -> None:
+    project(workspace)
+    write(workspace, "pkg/broken.py", """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(3, input_shape=(4,)),
+                                  keras.layers.Conv2D(2, 3)])
+    """)
+    write(workspace, ".venv/lib/ignored.py", "this is not even python(")
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="shapelens.checkWorkspace"))
+    assert result == {"files": 5, "findings": 3, "cancelled": False}
+    (reports,) = client.progress_reports.values()
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert [r.percentage for r in reports[1:-1]] == [20, 40, 60, 80, 100]
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+    broken = (workspace / "pkg" / "broken.py").as_uri()
+    await eventually(lambda: broken in client.diagnostics, "diagnostics of a closed file")
+    assert [d.code for d in client.diagnostics[broken]] == ["SL101"]

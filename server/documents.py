@@ -13,6 +13,7 @@ import asyncio
 import difflib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Lines compared (old x new) at most to follow lines through an edit of many places.
 MAX_DIFF_WORK = 4_000_000
+# How long the worker waits for the loop to publish findings before going on.
+HAND_OVER_S = 0.1
 # How long a request waits for the analysis of the version it was made on.
 WAIT_TIMEOUT_S = 30.0
 
@@ -37,6 +40,7 @@ class Result:
     version: int | None
     text: str
     facts: Facts
+    quick: bool = False  # from the first, quick analysis of the document
 
 
 @dataclass
@@ -170,8 +174,9 @@ class Documents:
         self.worker.submit(job, URGENT).add_done_callback(_log_failure)
 
     def _first(self, state: DocumentState, version: int | None, text: str) -> None:
-        """On the worker thread: findings from one quick whole-file analysis; verified fixes
-        and the facts for hover come from the full analysis, in the background."""
+        """On the worker thread: findings and facts from one quick whole-file analysis;
+        verified fixes (and the caches for the next edits) come from the full analysis, in
+        the background."""
         if state.closed or state.version != version:
             return
         try:
@@ -179,7 +184,13 @@ class Documents:
         except Exception:
             logger.exception("analysis of %s failed", state.uri)
             outcome = _failed()
-        self._call_soon(self._findings_ready, state, version, outcome)
+        self._hand_over(self._findings_ready, state, version, outcome)
+        try:
+            facts = outcome.facts()
+        except Exception:
+            logger.exception("analysis of %s failed", state.uri)
+            facts = Facts(parsed=False)
+        self._call_soon(self._facts_ready, state, version, text, facts, True)
         self.worker.submit(lambda: self._analyse(state, version, text),
                            BACKGROUND).add_done_callback(_log_failure)
 
@@ -197,13 +208,27 @@ class Documents:
         except Exception:
             logger.exception("analysis of %s failed", state.uri)
             outcome = _failed()
-        self._call_soon(self._findings_ready, state, version, outcome)
+        self._hand_over(self._findings_ready, state, version, outcome)
         try:
             facts = outcome.facts()
         except Exception:
             logger.exception("analysis of %s failed", state.uri)
             facts = Facts(parsed=False)
         self._call_soon(self._facts_ready, state, version, text, facts)
+
+    def _hand_over(self, callback: Callable[..., None], *args: object) -> None:
+        """Run `callback` on the loop and wait (briefly) until it has: the diagnostics go
+        out before this thread takes the interpreter back for the rest of its work."""
+        done = threading.Event()
+
+        def then_signal(*inner: object) -> None:
+            try:
+                callback(*inner)
+            finally:
+                done.set()
+
+        self._call_soon(then_signal, *args)
+        done.wait(HAND_OVER_S)
 
     def _call_soon(self, callback: Callable[..., None], *args: object) -> None:
         def guarded() -> None:
@@ -227,18 +252,20 @@ class Documents:
         self.on_findings(state)
 
     def _facts_ready(self, state: DocumentState, version: int | None, text: str,
-                     facts: Facts) -> None:
+                     facts: Facts, quick: bool = False) -> None:
         if state.closed:
             return
         previous = state.result
         if previous is not None and _older(version, previous.version):
             return
-        state.result = Result(version, text, facts)
+        state.result = Result(version, text, facts, quick)
         if facts.parsed:
             state.good = state.result
         state.notify()
-        # The same version again: something else changed (a module it imports, settings).
-        self.on_facts(state, previous is not None and previous.version == version)
+        # The same version again (after more than the quick first look): something else
+        # changed, such as a module it imports.
+        self.on_facts(state, previous is not None and previous.version == version
+                      and not previous.quick)
 
     # -- what the features read --------------------------------------------------------------
 

@@ -9,6 +9,9 @@ joining everything together. Each component is analysed by the engine on its own
 its facts are cached by that text: a one-line edit re-analyses only the component it touches,
 and lines inserted above a component only move its cached facts.
 
+Each part gets the engine's step budget for its own size (a program so heavy that the whole
+file would run out of steps may be followed further in parts).
+
 Whenever a cut is in doubt the analysis falls back to bigger parts, down to the whole file:
 chunks that do not parse alone are merged with the next, a star import from a user module
 (whose names cannot be followed) makes the file one component, and a file that does not
@@ -36,7 +39,7 @@ from server.facts import (
     split_lines,
 )
 from shape_engine.analysis import Analysis, analyze_source
-from shape_engine.evaluate import MODULE_ROOTS
+from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.source import LineIndex
 
@@ -548,8 +551,10 @@ def chunk_info(text: str) -> ChunkInfo | None:
         statements.visit(tree.body, "")
     except RecursionError:
         return None
+    mutated = _mutated_lists(tree.body)
+    names.binds |= mutated
     kills = _kills(tree.body, names.binds)
-    reads = names.reads | _augmented_targets(tree.body)
+    reads = names.reads | _augmented_targets(tree.body) | mutated
     if len(tree.body) == 1 and isinstance(tree.body[0], ast.For | ast.AsyncFor):
         reads -= _loop_local(tree.body[0])
     return ChunkInfo(
@@ -632,6 +637,24 @@ def _augmented_targets(body: list[ast.stmt]) -> set[str]:
     """`x += 1` reads x (the symbol table only says it assigns it)."""
     return {node.target.id for stmt in body for node in ast.walk(stmt)
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)}
+
+
+def _mutated_lists(body: list[ast.stmt]) -> set[str]:
+    """`items.append(x)` run by the chunk itself (not in a function): the engine gives
+    `items` the new list, so the call reads and rebinds the name."""
+    names: set[str] = set()
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            pending.extend([*node.args.defaults, *(d for d in node.args.kw_defaults if d)])
+            pending.extend(getattr(node, "decorator_list", []))
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(
+                node.func.value, ast.Name) and node.func.attr in LIST_METHODS:
+            names.add(node.func.value.id)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _loop_local(loop: ast.For | ast.AsyncFor) -> set[str]:

@@ -31,6 +31,7 @@ class Analysis:
     models: list[ModelReport] = field(default_factory=list)
     data: list[DataBinding] = field(default_factory=list)
     parsed: bool = True
+    steps: int = 0  # evaluation steps spent (fix verification weighs re-analyses by them)
 
 
 def analyze_bytes(data: bytes, path: str | None = None,
@@ -83,8 +84,10 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     # Findings inside imported modules are reported by those modules' own analyses.
     local_findings = _distinct_findings([f for f in findings if f.file is None])
     if verify_fixes:
-        local_findings = keep_working_fixes(local_findings, text, path, resolver)
-    return Analysis(text, path, local_findings, local_reports, program.data)
+        local_findings = keep_working_fixes(local_findings, text, path, resolver,
+                                            spent=program.steps, allowance=program.budget)
+    return Analysis(text, path, local_findings, local_reports, program.data,
+                    steps=program.steps)
 
 
 def _parse(text: str, index: LineIndex) -> ast.Module | Finding:

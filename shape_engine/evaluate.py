@@ -55,8 +55,13 @@ MAX_INT_BITS = 4_096  # bigger ints are not worth computing with: `x = x * x` in
 # Evaluation steps (statements and expressions; a big value counts by its size, since whoever
 # uses it walks it): a base that lets a small file unroll its loops, plus an allowance per
 # character of source, so the work stays proportional to the file whatever it contains.
-BASE_STEPS = 20_000
-STEPS_PER_CHARACTER = 4
+BASE_STEPS = 5_000
+STEPS_PER_CHARACTER = 1
+# What the objects evaluation records cost later (interpreting, checking, verifying fixes), in
+# steps: `model.fit(x, y)` in a loop records a training call at every turn.
+LAYER_STEPS = 10
+MODEL_STEPS = 20
+TRAINING_STEPS = 100
 
 TRAINING_METHODS = frozenset(
     {"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
@@ -124,6 +129,8 @@ class Program:
     data: list[DataBinding] = field(default_factory=list)
     module_scope: Scope = field(default_factory=Scope)
     exhausted: bool = False  # the step budget ran out; later code was not evaluated
+    steps: int = 0  # evaluation steps spent (see BASE_STEPS)
+    budget: int = 0  # the steps it could spend (more than `steps` when exhausted)
 
 
 class Evaluator:
@@ -157,6 +164,7 @@ class Evaluator:
     def run(self) -> Program:
         self._exec_body(self.tree.body)
         self._run_uncalled_functions(self.tree.body)
+        self.program.steps, self.program.budget = self._steps, self._budget
         return self.program
 
     def _run_uncalled_functions(self, body: list[ast.stmt]) -> None:
@@ -721,6 +729,7 @@ class Evaluator:
 
     def _layer_call(self, class_name: str, full_name: str, node: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], has_unpacking: bool) -> LayerCall:
+        self._steps += LAYER_STEPS
         positional = [a for a in node.args if not isinstance(a, ast.Starred)]
         return LayerCall(
             kind=layer_kind(full_name),
@@ -752,6 +761,7 @@ class Evaluator:
 
     def _new_sequential(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]
                         ) -> Value:
+        self._steps += MODEL_STEPS
         model = ModelIR(name="", range=self._range(node), callee_range=self._range(node.func),
                         file=self.file)
         name = kwargs.get("name")
@@ -822,10 +832,11 @@ class Evaluator:
             model.builds.append(BuildCall(self._range(node), shape, self._range(shape_node)))
             return Const(None)
         if name == "compile":
+            values, nodes = _aligned_positional(node, args)
             model.compiles.append(CompileCall(
                 self._range(node), kwargs,
                 {k.arg: self._range(k.value) for k in node.keywords if k.arg},
-                tuple(args), tuple(self._range(a) for a in node.args), file=self.file))
+                values, tuple(self._range(a) for a in nodes), file=self.file))
             return Const(None)
         if name in TRAINING_METHODS:
             self._record_training(model, name, node, args, kwargs)
@@ -839,13 +850,15 @@ class Evaluator:
                          kwargs: dict[str, Value]) -> None:
         if self.file is not None:
             return  # calls in other modules are checked when those modules are analysed
+        self._steps += TRAINING_STEPS
         method_node = node.func.attr if isinstance(node.func, ast.Attribute) else None
         method_range = (self._attribute_name_range(node.func) if method_node else
                         self._range(node.func))
+        values, nodes = _aligned_positional(node, args)
         model.trainings.append(TrainingCall(
             method=method, range=self._range(node), method_range=method_range,
-            args=tuple(args), kwargs=kwargs,
-            arg_ranges=tuple(self._range(a) for a in node.args),
+            args=values, kwargs=kwargs,
+            arg_ranges=tuple(self._range(a) for a in nodes),
             kwarg_value_ranges={k.arg: self._range(k.value) for k in node.keywords if k.arg},
             compiled_before=bool(model.compiles), certain=not self._uncertain))
 
@@ -989,6 +1002,18 @@ def _affordable(op: ast.operator, left: Value, right: Value, a: object, b: objec
             if isinstance(x, str | bytes | list | tuple) and isinstance(count, int):
                 return count * size <= MAX_SEQUENCE_LENGTH
     return True
+
+
+def _aligned_positional(node: ast.Call, args: list[Value]
+                        ) -> tuple[tuple[Value, ...], list[ast.expr]]:
+    """The positional arguments before the first `*iterable`, with their nodes: past one,
+    which value sits at which position is not known (it may not have been expanded)."""
+    nodes: list[ast.expr] = []
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            break
+        nodes.append(arg)
+    return tuple(args[:len(nodes)]), nodes
 
 
 def _names_bound_by(stmt: ast.stmt) -> frozenset[str] | None:

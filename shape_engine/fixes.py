@@ -32,9 +32,11 @@ if TYPE_CHECKING:
 
 # Re-analyses spent verifying fixes, per analysis: the rest of the fixes are not offered.
 MAX_VERIFICATIONS = 24
-# ... and the characters they re-analyse in all, or one re-analysis in a bigger file: in a long
-# file, verifying must not cost many times the analysis itself.
-MAX_VERIFIED_CHARACTERS = 400_000
+# ... and, so that verifying costs about as much as the analysis itself, the characters they
+# re-analyse (two re-analyses of a long file, a few more of a short one) and the evaluation
+# steps they spend (the analysis' own allowance, see `evaluate.BASE_STEPS`).
+VERIFIED_CHARACTERS_BASE = 20_000
+VERIFIED_CHARACTERS_PER_CHARACTER = 2
 BUILD_CODES_PREFIX = "SL1"
 DECLARED_INPUT_KEYWORDS = ("input_shape", "input_dim", "batch_input_shape")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -550,12 +552,21 @@ def _first_applicable(findings: list[Finding], unsafe: bool) -> tuple[Finding, F
 
 
 def keep_working_fixes(findings: list[Finding], text: str, path: str | None,
-                       resolver: ModuleResolver | None) -> list[Finding]:
-    """Keep the fixes that parse, remove their finding and add no new problem."""
+                       resolver: ModuleResolver | None, spent: int = 0,
+                       allowance: int | None = None) -> list[Finding]:
+    """Keep the fixes that parse, remove their finding and add no new problem.
+
+    `spent`: the evaluation steps the analysis took, each re-analysis about as many; it may
+    take `allowance` steps (None: no limit). A fix whose verification does not fit is not
+    offered: nor is any when the analysis ran out of steps (it did not see the whole file).
+    """
     from shape_engine.analysis import analyze_source
 
     before = Counter(_key(f) for f in findings)
-    budget = min(MAX_VERIFICATIONS, max(1, MAX_VERIFIED_CHARACTERS // max(len(text), 1)))
+    size = max(len(text), 1)
+    budget = min(MAX_VERIFICATIONS, (VERIFIED_CHARACTERS_BASE
+                                     + VERIFIED_CHARACTERS_PER_CHARACTER * size) // size)
+    steps = allowance
     result = []
     for finding in findings:
         if not finding.fixes:
@@ -563,11 +574,13 @@ def keep_working_fixes(findings: list[Finding], text: str, path: str | None,
             continue
         kept: list[Fix] = []
         for candidate in finding.fixes:
-            if finding.file is not None or budget <= 0:
+            if finding.file is not None or budget <= 0 or (steps is not None and steps < spent):
                 break
             budget -= 1
             fixed = apply_edits(text, candidate.edits)
             after = analyze_source(fixed, path, resolver, verify_fixes=False)
+            if steps is not None:
+                steps -= after.steps
             if after.parsed and _fixes(finding, before, Counter(_key(f) for f in after.findings)):
                 kept.append(candidate)
         result.append(_with_fixes(finding, kept))

@@ -28,8 +28,18 @@ LIST_PASSING_LAYERS = frozenset(
      "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Identity", "Rescaling",
      "UnitNormalization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
      "RandomTranslation", "RandomBrightness"})
+# Layers that refuse a list of tensors as the first layer of an unbuilt nested model
+# (observed on Keras 3.15; there, unlike directly in a model, normalization, global pooling
+# and UpSampling take a list, and Identity does not).
+NESTED_LIST_REFUSERS = frozenset(
+    {"Reshape", "Permute", "Flatten", "Dense", "Embedding", "Identity", "SimpleRNN", "LSTM",
+     "GRU", "TimeDistributed", "Conv1D", "Conv2D", "Conv3D", "MaxPooling1D", "MaxPooling2D",
+     "MaxPooling3D", "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D",
+     "ZeroPadding2D", "ZeroPadding3D"})
 # How deep nested Sequential models may go before the rest is taken as unknown.
 MAX_NESTING = 16
+# How many nested models one model may run in all (each use of a shared model counts).
+MAX_NESTED_RUNS = 1_000
 
 
 @dataclass
@@ -57,6 +67,8 @@ class ModelReport:
     refused: bool = False
     # Reports of the Sequential models used as layers of this one, with the input they get.
     nested: list[ModelReport] = field(default_factory=list)
+    # Why the model outputs a list of tensors (its last layers pass on return_state's list).
+    output_list_why: str | None = None
 
     @property
     def output_shape(self) -> MaybeShape:
@@ -109,7 +121,8 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
         _refuse(report, created[0], created[1])
         report.layers.extend(LayerReport(e, _label(e), None, None, None) for e in entries)
         return report
-    _run(entries, shape, report, previous=_producer(report), depth=0)
+    _run(entries, shape, report, previous=_producer(report), depth=0,
+         nesting=_Nesting({id(model)}))
     if origin == "declared" and shape is not None and run_on is None and not report.refused:
         rebuild = _rebuild_refusal(model, shape)
         if rebuild is not None:
@@ -182,8 +195,18 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
     return None, None, False
 
 
+@dataclass
+class _Nesting:
+    """The models being run, one inside the other, and how many nested runs one top-level
+    model took: `model.add(model)` nests a model in itself, and a model shared several times,
+    level after level, would make the runs exponential."""
+
+    running: set[int]  # ids of the models
+    runs: int = 0
+
+
 def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, previous: str,
-         depth: int) -> MaybeShape:
+         depth: int, nesting: _Nesting) -> MaybeShape:
     """Apply each entry in turn; stop checking at the first refusal (Keras stops there too)."""
     # Set while the tensor flowing on is a list (why, for the message): see LIST_PASSING_LAYERS.
     list_why: str | None = None
@@ -225,11 +248,12 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                 _refuse(report, entry, mismatch)
                 report.layers.append(LayerReport(entry, label, shape, None, None))
                 continue
-            nested = _nested(layer, shape, report, depth)
+            nested = _nested(layer, shape, report, depth, nesting)
             report.nested.append(nested)
             report.layers.append(LayerReport(entry, label, shape, nested.output_shape,
                                               nested.total_params))
             shape = nested.output_shape
+            list_why = nested.output_list_why
         elif (isinstance(layer, LayerCall) and layer.kind in INPUT_KINDS
               and report.input_origin is not None):
             # Keras refuses it once the model has an input (declared, or when it is built).
@@ -258,6 +282,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, shape, None, None))
             shape = None
         previous = label
+    report.output_list_why = list_why
     if report.model.opaque_from is not None and report.model.opaque_from >= len(
             report.model.entries):
         return None
@@ -267,7 +292,16 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
 def _takes_one_tensor(layer: LayerCall | ModelIR | None) -> bool:
     """Whether Keras refuses a list of tensors as this layer's input (unknown layers: no)."""
     if isinstance(layer, ModelIR):
-        return True
+        own = _own_input(layer)
+        if own is not None and own[1]:
+            return True  # built on its own input, it wants one tensor
+        # Unbuilt, it hands the list to its first layer through Keras' fallback path, where
+        # fewer layers refuse one (BatchNormalization, pooling over time take it); what
+        # comes out then is not modelled.
+        first = layer.entries[0].layer if layer.entries and layer.opaque_from != 0 else None
+        if isinstance(first, ModelIR):
+            return _takes_one_tensor(first)
+        return isinstance(first, LayerCall) and first.kind in NESTED_LIST_REFUSERS
     return (isinstance(layer, LayerCall) and layer.kind in RULES
             and layer.kind not in LIST_PASSING_LAYERS | INPUT_KINDS | {"Lambda"})
 
@@ -423,15 +457,21 @@ def _own_input_mismatch(model: ModelIR, shape: MaybeShape, label: str, previous:
         f"{format_shape(shape)} from {previous}", at=entry.range, file=model.file)
 
 
-def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int) -> ModelReport:
-    if depth >= MAX_NESTING:
+def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
+            nesting: _Nesting) -> ModelReport:
+    if depth >= MAX_NESTING or id(model) in nesting.running or nesting.runs >= MAX_NESTED_RUNS:
         return ModelReport(model, "nested", None)
+    nesting.runs += 1
     # A nested model is built when the outer one is (its own Input aside: see _own_input).
     inner = ModelReport(model, "nested" if outer.input_origin is not None else None, shape)
     entries = list(model.entries)
     if entries and _is_input_entry(entries[0]):
         entries = entries[1:]
-    _run(entries, shape, inner, previous=_producer(outer), depth=depth + 1)
+    nesting.running.add(id(model))
+    try:
+        _run(entries, shape, inner, previous=_producer(outer), depth=depth + 1, nesting=nesting)
+    finally:
+        nesting.running.discard(id(model))
     if inner.refused:
         outer.refused = True
         outer.findings.extend(inner.findings)

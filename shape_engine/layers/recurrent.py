@@ -34,6 +34,7 @@ from shape_engine.layers.base import (
     Unknowable,
     layer_rule,
     spatial_layout,
+    standard_tuple,
 )
 from shape_engine.shapes import Dim, Shape, format_shape
 
@@ -175,17 +176,6 @@ def gru(args: LayerArgs, x: Shape) -> LayerOutput:
 # --- ConvLSTM1D/2D/3D ---------------------------------------------------------------------
 
 
-def _positive_ints(args: LayerArgs, name: str, rank: int, default: int | None = None
-                   ) -> tuple[int, ...]:
-    values = args.ints(name, rank) if default is None else args.ints(name, rank, default)
-    if any(v <= 0 for v in values):
-        shown = values[0] if len(set(values)) == 1 else values
-        raise Refusal(INVALID_ARGUMENT,
-                      f"{args.written_name} needs a positive {name}, got {shown}",
-                      argument=name)
-    return values
-
-
 def _conv_padding(args: LayerArgs) -> str:
     padding = args.raw("padding", "valid")
     if not isinstance(padding, str):
@@ -216,6 +206,24 @@ def _conv_length(length: int, kernel: int, stride: int, dilation: int, padding: 
     return math.floor((length - dilation * (kernel - 1) - 1) / stride) + 1
 
 
+def _conv_lstm_args(args: LayerArgs, spatial: int
+                    ) -> tuple[tuple[int, ...], tuple[int, ...], str, str, tuple[int, ...]]:
+    """What the constructor refuses: (kernel, strides, padding, data_format, dilation).
+
+    Sizes go through Keras' standardize_tuple: an int or `spatial` of them, > 0.
+    """
+    kernel = standard_tuple(args, "kernel_size", args.raw("kernel_size"), spatial)
+    strides = standard_tuple(args, "strides", args.raw("strides", 1), spatial)
+    padding = _conv_padding(args)
+    data_format = _conv_data_format(args)
+    dilation = standard_tuple(args, "dilation_rate", args.raw("dilation_rate", 1), spatial)
+    if max(strides) > 1 and max(dilation) > 1:
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} cannot combine strides > 1 with dilation_rate > 1",
+                      argument="dilation_rate")
+    return kernel, strides, padding, data_format, dilation
+
+
 def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
     raw_filters = args.raw("filters")
     filters: int | float  # a float passes the constructor, and is refused with the input
@@ -223,15 +231,7 @@ def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
         filters = raw_filters
     else:
         filters = args.integer("filters")
-    kernel = _positive_ints(args, "kernel_size", spatial)
-    strides = _positive_ints(args, "strides", spatial, 1)
-    padding = _conv_padding(args)
-    data_format = _conv_data_format(args)
-    dilation = _positive_ints(args, "dilation_rate", spatial, 1)
-    if max(strides) > 1 and max(dilation) > 1:
-        raise Refusal(INVALID_ARGUMENT,
-                      f"{args.written_name} cannot combine strides > 1 with dilation_rate > 1",
-                      argument="dilation_rate")
+    kernel, strides, padding, data_format, dilation = _conv_lstm_args(args, spatial)
     if len(x) != spatial + 3:
         raise Refusal(INCOMPATIBLE_RANK,
                       needs=f"a {spatial + 3}-D input (batch, time, "
@@ -263,17 +263,20 @@ def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
     return _recurrent_output(x, state, options, params)
 
 
-@layer_rule("ConvLSTM1D", params=CONV_LSTM_PARAMS)
+@layer_rule("ConvLSTM1D", params=CONV_LSTM_PARAMS,
+            check_args=lambda args: _conv_lstm_args(args, 1))
 def conv_lstm_1d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _conv_lstm(args, x, 1)
 
 
-@layer_rule("ConvLSTM2D", params=CONV_LSTM_PARAMS)
+@layer_rule("ConvLSTM2D", params=CONV_LSTM_PARAMS,
+            check_args=lambda args: _conv_lstm_args(args, 2))
 def conv_lstm_2d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _conv_lstm(args, x, 2)
 
 
-@layer_rule("ConvLSTM3D", params=CONV_LSTM_PARAMS)
+@layer_rule("ConvLSTM3D", params=CONV_LSTM_PARAMS,
+            check_args=lambda args: _conv_lstm_args(args, 3))
 def conv_lstm_3d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _conv_lstm(args, x, 3)
 

@@ -13,10 +13,10 @@ import codecs
 import functools
 import random
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from shape_engine import arrays
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES
 
 T = TypeVar("T")
@@ -291,7 +291,8 @@ UNMODELLED = ("Foo", "MultiHeadAttention", "Add", "Concatenate", "Layer", "Norma
 IMPORT_HEADERS = (
     "import keras\nfrom keras import layers\nSequential = keras.Sequential\nL = layers\n",
     "from tensorflow import keras\nL = keras.layers\nSequential = keras.models.Sequential\n",
-    "import tensorflow as tf\nkeras = tf.keras\nL = tf.keras.layers\nSequential = tf.keras.Sequential\n",
+    "import tensorflow as tf\nkeras = tf.keras\nL = tf.keras.layers\n"
+    "Sequential = tf.keras.Sequential\n",
     "from keras.layers import *\nfrom keras.models import Sequential\nimport keras\n"
     "class _L:\n    pass\nL = keras.layers\n",
     "import tensorflow.keras.layers as L\nfrom tensorflow.keras import Sequential\nimport keras\n",
@@ -421,14 +422,92 @@ def _after(choices: Choices, name: str) -> list[str]:
     return [choices.pick(calls) for _ in range(choices.integer(0, 3))]
 
 
+# Data: every numpy, TensorFlow, Keras and scikit-learn function the engine models, with
+# arguments of every kind (shapes huge, negative, of many dimensions, unknown, of wrong types).
+DATA_FUNCTIONS = tuple(sorted(arrays._CALLS))
+DATA_VALUES = (
+    "(64, 10)", "(64, 28, 28, 1)", "64", "(8,)", "10", "(64, 1)", "x_data", "y_data",
+    "x_data.shape", "x_data.shape[1:]", "(10**9, 10**9)", "(-1, 3)", "(0,)", "()", "(None,)",
+    "(3.5, 2)", "('a', 2)", "-5", "10**100", "[2, 3]", "(1,) * 64", "tuple(range(40))",
+    "x_data[::-1]", "x_data[..., None]", "x_data[:, 0]", "x_data > 0.5", "x_data.T", "-1",
+    "0.25", "'float32'", "None", "True", "[[1, 2], [3]]", "[[1, 2], [3, 4]]", "[]",
+    "[x_data, y_data]", "(x_data, x_data)", "np.float32", "undefined_name", "'auto'", "...",
+)
+DATA_KEYWORDS = ("axis", "size", "shape", "num_classes", "maxlen", "dtype", "test_size",
+                 "keepdims", "newshape", "axes", "padding", "low", "high", "replace", "depth")
+DATA_METHODS = ("reshape", "astype", "sum", "mean", "max", "argmax", "squeeze", "flatten",
+                "transpose", "clip", "copy", "ravel", "round", "numpy", "std", "bogus")
+
+
+def _spelled(name: str) -> str:
+    module, _, last = name.rpartition(".")
+    for canonical, alias in (("numpy", "np"), ("tensorflow", "tf"),
+                             ("sklearn.model_selection", "model_selection")):
+        if name.startswith(canonical + "."):
+            return alias + name[len(canonical):]
+    return name if module else last
+
+
+def _data_value(choices: Choices, known: Sequence[str] = ()) -> str:
+    """Half the time a plausible shape or array, else anything."""
+    if chance(choices, 50):
+        return choices.pick(DATA_VALUES[:8])
+    return choices.pick(DATA_VALUES + tuple(known))
+
+
+def _data_expression(choices: Choices, known: list[str]) -> str:
+    kind = choices.integer(0, 9)
+    if kind <= 4:
+        name = _spelled(choices.pick(DATA_FUNCTIONS)).replace("Generator()", "default_rng()")
+        arguments = [_data_value(choices, known) for _ in range(choices.integer(0, 3))]
+        arguments += [f"{choices.pick(DATA_KEYWORDS)}={_data_value(choices)}"
+                      for _ in range(choices.integer(0, 2))]
+        return f"{name}({', '.join(arguments)})"
+    source = choices.pick(known)
+    if kind <= 6:
+        arguments = ", ".join(_data_value(choices) for _ in range(choices.integer(0, 2)))
+        return f"{source}.{choices.pick(DATA_METHODS)}({arguments})"
+    if kind == 7:
+        index = choices.pick(("0", "-1", ":, 0", "::0", "..., None", "None", "1:3, ::2",
+                              "x_data > 0", "10**100", "'a'", "[0, 1]", ":, :, :, :, :"))
+        return f"{source}[{index}]"
+    operator = choices.pick(("+", "*", "@", "-", "/", "**", ">", "=="))
+    return f"{source} {operator} {_data_value(choices, known)}"
+
+
+def _data_statements(choices: Choices) -> list[str]:
+    known = ["x_data", "y_data"]
+    lines = ["from sklearn import model_selection",
+             "from sklearn.model_selection import train_test_split"]
+    for index in range(choices.integer(0, 5)):
+        name = f"data{index}"
+        if chance(choices, 10):
+            lines.append(f"({name}, labels{index}), _ = keras.datasets."
+                         f"{choices.pick(('mnist', 'imdb', 'cifar10', 'boston_housing'))}"
+                         f".load_data({choices.pick(('', 'num_words=100', 'path=None'))})")
+        else:
+            lines.append(f"{name} = {_data_expression(choices, known)}")
+        known.append(name)
+    if chance(choices, 30):
+        lines.append(f"x_data, x_test, y_data, y_test = train_test_split("
+                     f"{choices.pick(known)}, {choices.pick(known)}, "
+                     f"test_size={_data_value(choices)})")
+    if chance(choices, 50):
+        lines.append(f"x_data = {choices.pick(known)}")
+    return lines
+
+
 def generated_program(choices: Choices) -> str:
-    """A program mixing valid and invalid layer arguments of every type, in every spelling."""
-    lines = [choices.pick(IMPORT_HEADERS), PREAMBLES[0]]
+    """A program mixing valid and invalid layer arguments of every type, in every spelling,
+    and data made by every function the engine models, with arguments of every kind."""
+    lines = [choices.pick(IMPORT_HEADERS), "import tensorflow as tf", PREAMBLES[0]]
     for _ in range(choices.integer(0, 3)):
         lines.append(choices.pick(PREAMBLES))
     for _ in range(choices.integer(0, 2)):
         lines.append(choices.pick(SHADOWING))
     lines.append("args_list = [1, 2]\nkwargs = {'units': 3}\nflag = input()\n")
+    if chance(choices, 50):
+        lines += _data_statements(choices)
     for index in range(choices.integer(1, 3)):
         name = f"model{index}" if index else "model"
         lines += _model_statements(choices, name)
@@ -552,7 +631,8 @@ def odd_bytes() -> Iterator[tuple[str, bytes]]:
         yield f"{name}: UTF-16 encoded", source.decode().encode("utf-16")
         yield f"{name}: CRLF", source.replace(b"\n", b"\r\n")
         yield f"{name}: lone CR", source.replace(b"\n", b"\r")
-        yield f"{name}: mixed line breaks", source.replace(b"\n", b"\r\n", 3).replace(b"\n", b"\r", 3)
+        yield (f"{name}: mixed line breaks",
+               source.replace(b"\n", b"\r\n", 3).replace(b"\n", b"\r", 3))
         yield f"{name}: form feeds", source.replace(b"\n", b"\n\x0c")
         yield f"{name}: form feeds in indentation", source.replace(b"\n    ", b"\n\x0c    ")
         yield f"{name}: tabs", source.replace(b"    ", b"\t")
@@ -600,9 +680,3 @@ def surrogate_texts() -> Iterator[tuple[str, str]]:
     yield "lone surrogate in a comment", body + "# \ud800\n"
     yield "lone surrogate in code", body[:40] + "\udfff" + body[40:]
     yield "lone surrogate in a layer name", body.replace("Dense(", "Dense(name='\ud834', x=", 1)
-
-
-@dataclass(frozen=True)
-class Named:
-    name: str
-    data: bytes | str

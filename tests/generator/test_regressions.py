@@ -7,9 +7,12 @@ says what the engine got wrong before it was fixed.
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
-from tests.compare import assert_agrees
+from shape_engine import analyze_source
+from tests.compare import assert_agrees, build_errors
 from tests.oracle import Oracle
 
 pytestmark = pytest.mark.tensorflow
@@ -323,13 +326,112 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
         stack.extend([layers.Dropout(0.2), layers.Dense(3)])
         model = keras.Sequential(stack)
         """, None, False),
+    # ConvLSTM arguments go through standardize_tuple in its constructor (the engine took a
+    # wrong length or a float scalar for unknowable), and they come before build refusals.
+    "conv_lstm_float_strides": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((10, 12, 3, 4)),
+            keras.layers.ConvLSTM2D(1, (3, 5), strides=2.0),
+        ])
+        """, "SL105", True),
+    "conv_lstm_kernel_of_wrong_length": (
+        """
+        import keras
+        model = keras.Sequential([keras.Input((12, 8, 10, 1)),
+                                  keras.layers.ConvLSTM2D(3, (7, 7, 7))])
+        """, "SL105", True),
+    "conv_lstm_constructor_refusal_before_rank_error": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((7, 13)),
+            keras.layers.ZeroPadding2D(((3, 0), (2, 3))),
+            keras.layers.ConvLSTM1D(2, 22, padding="full"),
+        ])
+        """, "SL105", True),
+    "conv_lstm_constructor_refusal_before_bidirectional_one": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((6, 25, 3)),
+            keras.layers.ConvLSTM1D(4, (7,), strides=3.0),
+            keras.layers.Bidirectional(keras.layers.SimpleRNN(4, go_backwards=True)),
+        ])
+        """, "SL105", True),
+    # A nested model ending in return_state=True outputs the list of output and states
+    # (the engine lost the list at the nested model's boundary).
+    "nested_model_returning_states_into_pooling": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((3, 13)),
+            keras.Sequential([keras.layers.GRU(15, return_state=True)]),
+            keras.layers.GlobalMaxPooling1D(),
+        ])
+        """, "SL108", True),
+    "nested_model_passing_states_on": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((3, 13)),
+            keras.Sequential([keras.layers.GRU(15, return_state=True),
+                              keras.layers.Dropout(0.1)]),
+            keras.layers.Dense(2),
+        ])
+        """, "SL108", True),
+    "nested_model_returning_states_into_merge": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((35,)),
+            keras.Sequential([keras.layers.RepeatVector(8),
+                              keras.Sequential([keras.layers.LSTM(4, return_state=True)])]),
+            keras.layers.Average(),
+        ])
+        """, "no-error-only", False),
+    # An unbuilt nested model given a list hands it to its layers, where a BatchNormalization
+    # takes it (the engine refused it as if the nested model were one layer).
+    "unbuilt_nested_model_given_states": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((16, 16)),
+            keras.layers.LSTM(6, return_state=True),
+            keras.Sequential([keras.layers.BatchNormalization()]),
+        ])
+        """, "no-error-only", False),
+    "built_nested_model_given_states": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((16, 16)),
+            keras.layers.LSTM(6, return_state=True),
+            keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)]),
+        ])
+        """, "SL108", True),
 }
+
+# Cases where only the verdict is pinned: the engine leaves the shapes after a list of
+# tensors unknown (what a merge or a nested model makes of the list is not modelled).
+VERDICT_ONLY = frozenset(name for name, (_, code, _) in CASES.items() if code == "no-error-only")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_generator_regression(name: str, oracle: Oracle) -> None:
     source, code, raises = CASES[name]
+    if name in VERDICT_ONLY:
+        _assert_same_verdict(source, oracle, raises)
+        return
     assert_agrees(source, oracle, expect_error=code, expect_raises=raises)
+
+
+def _assert_same_verdict(source: str, oracle: Oracle, raises: bool) -> None:
+    source = textwrap.dedent(source)
+    result = oracle.run(source)
+    assert result.raised == raises, result.error
+    assert bool(build_errors(analyze_source(source))) == raises
 
 
 # tf.keras.layers.AlphaDropout is Keras' legacy class, which takes any rate; keras.layers'

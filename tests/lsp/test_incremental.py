@@ -159,6 +159,21 @@ PROGRAMS = {
             z = None
         z.add(layers.Dense(2))
     ''',
+    "mutated_lists": '''
+        import keras
+        from keras import layers
+        SIZES = [32, 64]
+        STACK = [keras.Input((8,))]
+        SIZES.append(128)
+        for size in SIZES:
+            STACK.append(layers.Dense(size))
+        STACK.append(layers.Conv2D(1, 1))
+        model = keras.Sequential(STACK)
+        other = keras.Sequential([keras.Input((len(SIZES),)), layers.LSTM(2)])
+        def grow(items):
+            items.append(layers.Dense(1))
+        grow(STACK)
+    ''',
     "training_data": '''
         import numpy as np
         import keras

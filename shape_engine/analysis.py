@@ -35,9 +35,10 @@ class Analysis:
 
 
 def analyze_bytes(data: bytes, path: str | None = None,
-                  resolver: ModuleResolver | None = None) -> Analysis:
+                  resolver: ModuleResolver | None = None, *,
+                  verify_fixes: bool = True) -> Analysis:
     decoded = decode(data)
-    analysis = analyze_source(decoded.text, path, resolver)
+    analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes)
     if decoded.note is not None:
         analysis.findings.insert(0, UNDECODABLE_SOURCE.finding(
             decoded.note[0].upper() + decoded.note[1:], Range.of(0, 0, 0, 0)))

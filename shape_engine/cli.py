@@ -95,12 +95,13 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def analyze_file(path: Path) -> Analysis:
+def analyze_file(path: Path, *, with_fixes: bool) -> Analysis:
+    """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix)."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise UsageError(f"{path}: {error.strerror or error}") from None
-    return analyze_bytes(data, str(path), filesystem_resolver(path))
+    return analyze_bytes(data, str(path), filesystem_resolver(path), verify_fixes=with_fixes)
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -112,7 +113,8 @@ def _check(args: argparse.Namespace) -> int:
 
         return fix_files(list(python_files(args.paths)), write=not args.diff,
                          unsafe=args.unsafe_fixes, json_format=args.format == "json")
-    results = [(path, analyze_file(path)) for path in python_files(args.paths)]
+    results = [(path, analyze_file(path, with_fixes=args.format == "json"))
+               for path in python_files(args.paths)]
     found = any(f.severity in (Severity.ERROR, Severity.WARNING)
                 for _, analysis in results for f in analysis.findings)
     if args.format == "json":
@@ -165,7 +167,7 @@ def finding_json(filename: str, finding: Finding) -> dict[str, object]:
 
 
 def _shapes(args: argparse.Namespace) -> int:
-    results = [(path, analyze_file(path)) for path in python_files(args.paths)]
+    results = [(path, analyze_file(path, with_fixes=False)) for path in python_files(args.paths)]
     if args.format == "json":
         print(json.dumps([{"filename": str(path),
                            "models": [model_json(m) for m in analysis.models]}

@@ -244,17 +244,39 @@ def swap(text: str, at: int) -> str:
 
 
 def mutated(text: str, choices: Choices, edits: int = 1) -> str:
-    """`edits` random one-character deletions, insertions or swaps."""
+    """`edits` random one-character deletions, insertions or swaps (mostly), or edits of a
+    line or a span: a line pasted twice, deleted, indented; a selection deleted."""
     for _ in range(edits):
         at = choices.integer(0, max(len(text) - 1, 0))
-        kind = choices.pick(("delete", "insert", "swap"))
+        kind = choices.pick(("delete", "insert", "swap") * 3 + ("line", "span"))
         if kind == "delete":
             text = delete(text, at)
         elif kind == "insert":
             text = insert(text, at, choices.pick(EDIT_CHARACTERS))
-        else:
+        elif kind == "swap":
             text = swap(text, at)
+        elif kind == "line":
+            text = _line_edit(text, choices)
+        else:
+            text = text[:at] + text[choices.integer(at, len(text)):]
     return text
+
+
+def _line_edit(text: str, choices: Choices) -> str:
+    lines = text.split("\n")
+    at = choices.integer(0, len(lines) - 1)
+    kind = choices.pick(("duplicate", "drop", "indent", "dedent", "move"))
+    if kind == "duplicate":
+        lines.insert(at, lines[at])
+    elif kind == "drop":
+        del lines[at]
+    elif kind == "indent":
+        lines[at] = "    " + lines[at]
+    elif kind == "dedent":
+        lines[at] = lines[at].lstrip()
+    else:
+        lines.insert(choices.integer(0, len(lines) - 1), lines.pop(at))
+    return "\n".join(lines)
 
 
 # -- generated programs ----------------------------------------------------------------------------
@@ -343,6 +365,23 @@ PREAMBLES = (
     "class Dense(L.Layer if L else object):\n    def __init__(self, *a, **k):\n"
     "        super().__init__()\n",
 )
+
+
+# Imports of the user's own modules (see `user_modules`): another program, a seed, itself.
+USER_IMPORTS = ("from helpers import *", "import helpers\nhelpers.model.add(helpers.model)",
+                "from helpers import build_model, model, UNITS", "from . import models",
+                "from .models import model as imported_model", "import fuzz", "from fuzz import *",
+                "from .. import fuzz", "from models import *", "import models.sub.deeper")
+
+
+def user_modules(program: str, choices: Choices) -> dict[str, str]:
+    """The modules a generated program imports: a seed (maybe edited), another generated
+    program, and the program itself (an import cycle)."""
+    helper = seeds()[choices.pick(seed_names())]
+    if chance(choices, 30):
+        helper = mutated(helper, choices)
+    return {"helpers": helper, "models": generated_program(choices, with_imports=False),
+            "fuzz": program}
 
 
 def _value(choices: Choices) -> str:
@@ -465,8 +504,8 @@ def _data_expression(choices: Choices, known: list[str]) -> str:
         return f"{name}({', '.join(arguments)})"
     source = choices.pick(known)
     if kind <= 6:
-        arguments = ", ".join(_data_value(choices) for _ in range(choices.integer(0, 2)))
-        return f"{source}.{choices.pick(DATA_METHODS)}({arguments})"
+        listed = ", ".join(_data_value(choices) for _ in range(choices.integer(0, 2)))
+        return f"{source}.{choices.pick(DATA_METHODS)}({listed})"
     if kind == 7:
         index = choices.pick(("0", "-1", ":, 0", "::0", "..., None", "None", "1:3, ::2",
                               "x_data > 0", "10**100", "'a'", "[0, 1]", ":, :, :, :, :"))
@@ -497,10 +536,12 @@ def _data_statements(choices: Choices) -> list[str]:
     return lines
 
 
-def generated_program(choices: Choices) -> str:
+def generated_program(choices: Choices, with_imports: bool = True) -> str:
     """A program mixing valid and invalid layer arguments of every type, in every spelling,
     and data made by every function the engine models, with arguments of every kind."""
     lines = [choices.pick(IMPORT_HEADERS), "import tensorflow as tf", PREAMBLES[0]]
+    for _ in range(choices.integer(0, 2) if with_imports else 0):
+        lines.append(choices.pick(USER_IMPORTS))
     for _ in range(choices.integer(0, 3)):
         lines.append(choices.pick(PREAMBLES))
     for _ in range(choices.integer(0, 2)):

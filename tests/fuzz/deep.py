@@ -15,6 +15,7 @@ and size. `--out` writes every failing input to that folder, to replay with
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -30,17 +31,18 @@ from tests.fuzz.corpus import (
     seeds,
     stress_inputs,
     surrogate_texts,
+    user_modules,
 )
 from tests.fuzz.harness import BOUND_TEXT, Outcome, run_input, time_bound
 
-Input = tuple[str, bytes | str]
+Input = tuple[str, bytes | str, dict[str, str] | None]  # name, data, importable modules
 
 
 def prefixes() -> Iterator[Input]:
     for name in seed_names():
         text = seeds()[name]
         for cut in range(len(text) + 1):
-            yield f"prefix {name}[:{cut}]", text[:cut]
+            yield f"prefix {name}[:{cut}]", text[:cut], None
 
 
 def mutations(rng: random.Random, count: int) -> Iterator[Input]:
@@ -52,7 +54,7 @@ def mutations(rng: random.Random, count: int) -> Iterator[Input]:
         text = mutated(seeds()[name], choices, edits=rng.choice((1, 1, 1, 2, 3)))
         if index % 4 == 3:
             text = text[:rng.randint(0, len(text))]
-        yield f"mutation #{index} of {name}", text
+        yield f"mutation #{index} of {name}", text, None
 
 
 def byte_mutations(rng: random.Random, count: int) -> Iterator[Input]:
@@ -66,7 +68,7 @@ def byte_mutations(rng: random.Random, count: int) -> Iterator[Input]:
         for _ in range(rng.choice((1, 2, 3))):
             at = rng.randint(0, len(data))
             data = data[:at] + rng.choice(specials) + data[at + rng.choice((0, 0, 1)):]
-        yield f"byte mutation #{index} of {name}", data
+        yield f"byte mutation #{index} of {name}", data, None
 
 
 def generated(rng: random.Random, count: int) -> Iterator[Input]:
@@ -77,12 +79,13 @@ def generated(rng: random.Random, count: int) -> Iterator[Input]:
             text = text[:rng.randint(0, len(text))]
         elif index % 5 == 4:
             text = mutated(text, choices, edits=rng.choice((1, 2)))
-        yield f"generated #{index}", text
+        yield f"generated #{index}", text, user_modules(text, choices)
 
 
 def all_inputs(count: int, seed: int) -> Iterator[Input]:
     rng = random.Random(seed)
-    stress: list[Input] = [*stress_inputs(), *surrogate_texts()]
+    named: list[tuple[str, bytes | str]] = [*stress_inputs(), *surrogate_texts()]
+    stress: list[Input] = [(name, data, None) for name, data in named]
     yield from stress
     every_prefix = list(prefixes())
     yield from every_prefix
@@ -99,7 +102,8 @@ def _category(name: str) -> str:
     return "stress"
 
 
-def _save(folder: Path | None, index: int, name: str, data: bytes | str) -> str:
+def _save(folder: Path | None, index: int, name: str, data: bytes | str,
+          modules: dict[str, str] | None) -> str:
     if folder is None:
         return ""
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,6 +113,9 @@ def _save(folder: Path | None, index: int, name: str, data: bytes | str) -> str:
     else:
         path.write_text(data, encoding="utf-8", errors="surrogatepass")
     (folder / f"input-{index:06d}.name").write_text(name, encoding="utf-8")
+    if modules is not None:
+        (folder / f"input-{index:06d}.modules.json").write_text(json.dumps(modules),
+                                                                 encoding="utf-8")
     return f" (saved as {path})"
 
 
@@ -121,22 +128,23 @@ def run(count: int, seed: int, out: Path | None, hang_after: float,
     slowest: Outcome | None = None
     tightest: Outcome | None = None
     total = 0
-    for index, (name, data) in enumerate(all_inputs(count, seed)):
+    for index, (name, data, modules) in enumerate(all_inputs(count, seed)):
         if only is not None and _category(name) not in only:
             continue
-        outcome = run_input(name, data, hang_after=max(hang_after, 10 * time_bound(data)))
+        outcome = run_input(name, data, hang_after=max(hang_after, 10 * time_bound(data)),
+                            modules=modules)
         total += 1
         per_category[_category(name)] += 1
         if outcome.error is not None:
             known = errors.setdefault(_group(outcome.error), [])
             if not known:
-                print(f"FAIL {name}: {outcome.error}{_save(out, index, name, data)}",
+                print(f"FAIL {name}: {outcome.error}{_save(out, index, name, data, modules)}",
                       file=sys.stderr, flush=True)
             known.append(name)
         elif outcome.over_bound:
             over.append(outcome)
             print(f"SLOW {name}: {outcome.cpu_seconds * 1000:.1f} ms > bound "
-                  f"{outcome.bound * 1000:.1f} ms{_save(out, index, name, data)}",
+                  f"{outcome.bound * 1000:.1f} ms{_save(out, index, name, data, modules)}",
                   file=sys.stderr, flush=True)
         if slowest is None or outcome.cpu_seconds > slowest.cpu_seconds:
             slowest = outcome
@@ -180,7 +188,10 @@ def _group(error: str) -> str:
 def replay(path: Path) -> int:
     data: bytes | str = (path.read_bytes() if path.suffix == ".py"
                          else path.read_text(encoding="utf-8", errors="surrogatepass"))
-    outcome = run_input(path.name, data, hang_after=None)
+    modules_file = path.with_suffix(".modules.json")
+    modules = (json.loads(modules_file.read_text(encoding="utf-8"))
+               if modules_file.exists() else None)
+    outcome = run_input(path.name, data, hang_after=None, modules=modules)
     print(f"{_describe(outcome)}\nerror: {outcome.error}")
     return 1 if outcome.error or outcome.over_bound else 0
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
 from shape_engine.cli import finding_json, model_json, summary_table
+from shape_engine.evaluate import ModuleResolver
 from shape_engine.findings import Position, Range
 from shape_engine.source import LineIndex
 
@@ -99,9 +100,12 @@ def _watchdog(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_input(name: str, data: bytes | str, hang_after: float | None = 120.0) -> Outcome:
+def run_input(name: str, data: bytes | str, hang_after: float | None = 120.0,
+              modules: dict[str, str] | None = None) -> Outcome:
     """Analyse `data` (bytes as read from disk, or text as an editor sends it), then present
-    the result as `shapelens check/shapes --format json` and the summary table do."""
+    the result as `shapelens check/shapes --format json` and the summary table do.
+    `modules`: the user's modules the program may import, by name (their time counts)."""
+    resolver = None if modules is None else memory_resolver(modules)
     size = _size(data)
     records = _Records()
     root = logging.getLogger()
@@ -112,8 +116,8 @@ def run_input(name: str, data: bytes | str, hang_after: float | None = 120.0) ->
         with _watchdog(hang_after):
             started, started_cpu = time.perf_counter(), time.thread_time()
             try:
-                analysis = (analyze_bytes(data, "fuzz.py") if isinstance(data, bytes)
-                            else analyze_source(data, "fuzz.py"))
+                analysis = (analyze_bytes(data, "fuzz.py", resolver) if isinstance(data, bytes)
+                            else analyze_source(data, "fuzz.py", resolver))
             finally:
                 wall = time.perf_counter() - started
                 cpu = time.thread_time() - started_cpu
@@ -127,6 +131,17 @@ def run_input(name: str, data: bytes | str, hang_after: float | None = 120.0) ->
     if error is None and records.records:
         error = "logged: " + "; ".join(r.getMessage() for r in records.records[:3])
     return Outcome(name, size, _line_count(data), wall, cpu, time_bound(data), error)
+
+
+def memory_resolver(modules: dict[str, str]) -> ModuleResolver:
+    """Resolves `import a.b` and `from . import a` to `modules["a"]` (a module of any name
+    whose first part is known), as the filesystem resolver would find a sibling file."""
+    def resolve(module: str, level: int, from_path: str | None) -> tuple[str, str] | None:
+        first = module.split(".")[0] if module else "fuzz"
+        text = modules.get(first)
+        return None if text is None else (f"{first}.py", text)
+
+    return resolve
 
 
 def describe(exc: BaseException) -> str:

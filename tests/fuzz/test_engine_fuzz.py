@@ -27,6 +27,7 @@ from tests.fuzz.corpus import (
     seed_names,
     seeds,
     surrogate_texts,
+    user_modules,
 )
 from tests.fuzz.harness import run_input, time_bound
 
@@ -39,8 +40,9 @@ FUZZ = settings(deadline=None, derandomize=False, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def check(name: str, data: bytes | str) -> None:
-    outcome = run_input(name, data, hang_after=max(HANG_AFTER_S, GENEROUS * time_bound(data)))
+def check(name: str, data: bytes | str, modules: dict[str, str] | None = None) -> None:
+    outcome = run_input(name, data, hang_after=max(HANG_AFTER_S, GENEROUS * time_bound(data)),
+                        modules=modules)
     assert outcome.error is None, f"{name}: {outcome.error}"
     assert outcome.cpu_seconds <= GENEROUS * outcome.bound, (
         f"{name}: {outcome.cpu_seconds:.2f} s of CPU for {outcome.size} bytes, "
@@ -98,11 +100,13 @@ def test_garbage_text(text: str) -> None:
 @settings(FUZZ, max_examples=200)
 @given(st.data())
 def test_generated_programs(data: st.DataObject) -> None:
-    """Programs mixing valid and invalid layer arguments of every type, whole or cut."""
-    text = generated_program(DrawChoices(data.draw))
+    """Programs mixing valid and invalid layer arguments of every type, whole or cut, which
+    import other programs and themselves."""
+    choices = DrawChoices(data.draw)
+    text = generated_program(choices)
     if data.draw(st.integers(0, 3)) == 0:
         text = text[:data.draw(st.integers(0, len(text)))]
-    check("generated", text)
+    check("generated", text, user_modules(text, choices))
 
 
 def _ids(inputs: list[tuple[str, bytes]]) -> list[str]:

@@ -546,18 +546,12 @@ class Evaluator:
         items = _iteration_items(self._eval(generator.iter))
         if items is None or len(items) > MAX_LOOP_ITERATIONS or generator.ifs:
             return UNKNOWN
-        # The loop variable is the comprehension's own: put back what the name held.
-        targets = {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
-        saved = {name: self.scope.vars[name] for name in targets if name in self.scope.vars}
+        saved = dict(self.scope.vars)
         results = []
         for item in items:
             self._bind(generator.target, item, None)
             results.append(self._eval(node.elt))
-        for name in targets:
-            if name in saved:
-                self.scope.vars[name] = saved[name]
-            else:
-                self.scope.vars.pop(name, None)
+        self.scope.vars = saved
         return Seq(tuple(results), "list")
 
     def _attribute(self, receiver: Value, attr: str) -> Value:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import ast
 import bisect
 import codecs
@@ -60,7 +61,7 @@ class LineIndex:
         self._ascii = [line.isascii() for line in self.lines]
         # Per non-ASCII line, the UTF-8 offset where each code point starts: built once, so a
         # long line with many nodes costs a bisection per position, not a re-encoding.
-        self._byte_starts: dict[int, list[int]] = {}
+        self._byte_starts: dict[int, array.array[int]] = {}
 
     def position(self, lineno: int, col_offset: int) -> Position:
         line = lineno - 1
@@ -92,8 +93,9 @@ class LineIndex:
         return Position(line, len(self.lines[line]) if line < len(self.lines) else 0)
 
 
-def _utf8_starts(line: str) -> list[int]:
-    """The UTF-8 byte offset of each code point of `line`, and of its end."""
+def _utf8_starts(line: str) -> array.array[int]:
+    """The UTF-8 byte offset of each code point of `line`, and of its end (compact: a long
+    line holds a million of them)."""
     sizes = (1 if c < "\x80" else 2 if c < "\u0800" else 3 if c < "\U00010000" else 4
              for c in line)
-    return list(itertools.accumulate(sizes, initial=0))
+    return array.array("q", itertools.accumulate(sizes, initial=0))

@@ -24,6 +24,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -316,13 +317,13 @@ def _server_ready() -> bool:
 @pytest.mark.skipif(not _server_ready(), reason="pytest-lsp is not installed")
 async def test_the_server_runs_nothing(workspace: Workspace) -> None:
     from lsprotocol import types
-    from pytest_lsp import ClientServerConfig, client_capabilities
+    from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
     from tests.lsp.helpers import Document, eventually, make_client
 
     config = ClientServerConfig(server_command=[sys.executable, "-m", "server"],
                                 client_factory=make_client, server_env=workspace.env())
-    client = await config.start()
+    client = cast(LanguageClient, await config.start())
     root = workspace.root
     await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities("neovim@v0.7.0"), root_uri=root.as_uri(),
@@ -337,7 +338,8 @@ async def test_the_server_runs_nothing(workspace: Workspace) -> None:
         await train.code_actions(types.Range(types.Position(0, 0), types.Position(80, 0)))
         result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="shapelens.checkWorkspace"))
-        assert result["cancelled"] is False
+        assert result is not None and result["cancelled"] is False
+        assert result["files"] == len(documents)  # every file analysed, none run
         helpers = next(d for d in documents if d.path.name == "helpers.py")
         helpers.replace_line(2, "UNITS = 12")
         helpers.save()

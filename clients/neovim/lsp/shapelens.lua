@@ -1,5 +1,6 @@
 -- Shapelens for Neovim >= 0.11: with this folder on 'runtimepath' (or this file copied to
 -- ~/.config/nvim/lsp/), `vim.lsp.enable('shapelens')` starts the server for Python buffers.
+-- With the whole folder on 'runtimepath', :ShapelensCheckWorkspace checks every Python file.
 -- Override any field, e.g. the executable of a virtual environment:
 --   vim.lsp.config('shapelens', { cmd = { '/path/to/venv/bin/shapelens', 'serve' } })
 
@@ -22,6 +23,11 @@ return {
   on_attach = function(client, bufnr)
     if vim.lsp.inlay_hint and client:supports_method('textDocument/inlayHint') then
       vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
+    end
+    -- :ShapelensCheckWorkspace, when the whole clients/neovim folder is on 'runtimepath'.
+    local ok, shapelens = pcall(require, 'shapelens')
+    if ok then
+      shapelens.create_commands()
     end
   end,
 }

@@ -5,11 +5,13 @@
 --
 -- Environment: SHAPELENS_NVIM_EXPECTATIONS (JSON from `python -m tests.clients.expectations`),
 -- SHAPELENS_NVIM_WORKSPACE (a folder holding copies of the fixture files), SHAPELENS_NVIM_CMD
--- (JSON list, the server command; default shapelens serve), SHAPELENS_NVIM_TIMEOUT_MS.
+-- (JSON list, a server command to use instead of the module's default, `shapelens serve`, which
+-- the test runs), SHAPELENS_NVIM_TIMEOUT_MS.
 -- Opens the broken fixture, waits for the server's diagnostics and checks their text and
 -- range, shows a hover, lists code actions and applies the expected quick fix through
 -- vim.lsp.buf.code_action, then checks the correct fixture has no diagnostics and shows
--- inlay shapes. Exits 0 on success and 1 on any failure.
+-- inlay shapes, and that :ShapelensCheckWorkspace gives diagnostics to a file never opened.
+-- Exits 0 on success and 1 on any failure.
 
 local here = debug.getinfo(1, 'S').source:sub(2)
 local client_root = vim.fn.fnamemodify(here, ':p:h:h')
@@ -21,6 +23,8 @@ vim.o.shortmess = vim.o.shortmess .. 'F'
 local TIMEOUT = tonumber(os.getenv('SHAPELENS_NVIM_TIMEOUT_MS') or '') or 60000
 local started = vim.loop.hrtime()
 local SEVERITY = { error = 1, warning = 2, information = 3, info = 3, hint = 4 }
+-- A copy of the broken fixture that is never opened: only the workspace check reports it.
+local UNOPENED = 'unopened_model.py'
 
 local function log(message)
   io.stdout:write(string.format('[%6.1fs] %s\n', (vim.loop.hrtime() - started) / 1e9, message))
@@ -234,6 +238,41 @@ local function check_inlay_hints(bufnr, layers)
   end
 end
 
+local function write_file(path, text)
+  local file = assert(io.open(path, 'wb'))
+  file:write(text)
+  file:close()
+end
+
+--- :ShapelensCheckWorkspace: the unopened file gets the diagnostics of the broken fixture,
+--- without being loaded, and the outcome counts every Python file and finding.
+local function check_workspace_command(workspace, expected)
+  local path = workspace .. '/' .. UNOPENED
+  check(vim.fn.bufexists(path) == 0, UNOPENED .. ' has a buffer before the workspace check')
+  check(vim.fn.exists(':ShapelensCheckWorkspace') == 2, ':ShapelensCheckWorkspace is not defined')
+  local notified = {}
+  local notify = vim.notify
+  vim.notify = function(message, level)
+    table.insert(notified, { message = message, level = level })
+  end
+  local ok, err = pcall(vim.cmd, 'ShapelensCheckWorkspace')
+  local done = vim.wait(TIMEOUT, function() return #notified > 0 end, 50)
+  vim.notify = notify
+  check(ok, ':ShapelensCheckWorkspace failed: ' .. tostring(err))
+  check(done, 'timed out waiting for :ShapelensCheckWorkspace to report')
+  local message = notified[1].message
+  log('workspace check: ' .. message)
+  local findings = #expected.broken.fix.diagnostics_after + #expected.good.diagnostics + #expected.broken.diagnostics
+  local files = #vim.fn.glob(workspace .. '/*.py', true, true)
+  local want = string.format('shapelens: %d finding%s in %d files', findings, findings == 1 and '' or 's', files)
+  check(message == want and notified[1].level == vim.log.levels.INFO,
+    string.format('the workspace check said "%s", not "%s"', message, want))
+  local bufnr = vim.fn.bufnr(path)
+  check(bufnr ~= -1, 'no diagnostics for ' .. UNOPENED .. ' after the workspace check')
+  check_diagnostics(bufnr, expected.broken.diagnostics, 'in the unopened ' .. UNOPENED)
+  check(not vim.api.nvim_buf_is_loaded(bufnr), 'the workspace check loaded ' .. UNOPENED)
+end
+
 local function check_settings_files()
   -- lsp/shapelens.lua is for Neovim >= 0.11; here it must at least load and agree with the module.
   local config = dofile(client_root .. '/lsp/shapelens.lua')
@@ -251,7 +290,13 @@ local function main()
   local cmd = os.getenv('SHAPELENS_NVIM_CMD')
   log('Neovim ' .. tostring(vim.version().major) .. '.' .. vim.version().minor .. '.' .. vim.version().patch)
   check_settings_files()
-  require('shapelens').setup({ cmd = cmd and vim.json.decode(cmd) or nil })
+  write_file(workspace .. '/' .. UNOPENED, expected.broken.text)
+  local shapelens = require('shapelens')
+  shapelens.setup({ cmd = cmd and vim.json.decode(cmd) or nil })
+  local server = cmd and vim.json.decode(cmd) or shapelens.defaults.cmd
+  local executable = vim.fn.exepath(server[1])
+  check(executable ~= '', string.format('%s (the server command) is not on PATH', server[1]))
+  log(string.format('server command: %s (%s)', table.concat(server, ' '), executable))
 
   local broken = open(workspace, expected.broken.file)
   check(#expected.broken.diagnostics > 0, 'the engine finds nothing wrong with the broken fixture')
@@ -273,6 +318,8 @@ local function main()
   check_inlay_hints(good, expected.good.layers)
   vim.wait(500, function() return false end)
   check_diagnostics(good, expected.good.diagnostics, 'in ' .. expected.good.file)
+
+  check_workspace_command(workspace, expected)
 end
 
 local ok, err = xpcall(main, function(e)

@@ -1,8 +1,12 @@
 // End-to-end test of the packaged extension in a real VS Code (code-server, driven in Chromium).
 //
 // Installs shapelens.vsix into a fresh code-server, opens a workspace holding a broken and a
-// correct Keras file, and checks through the UI: the Problems count and diagnostic text, a hover
-// with a layer's shape, inlay shapes rendered inline, and a quick fix from the light-bulb menu.
+// correct Keras file (and a third, never opened), and checks through the UI: the Problems count
+// and diagnostic text, a hover with a layer's shape, inlay shapes rendered inline, a quick fix
+// from the light-bulb menu, settings changes, the commands (Check Workspace reports the
+// unopened file's findings), and, for a fresh virtual environment without Shapelens, that the
+// install command the notification offers really installs the bundled wheel and the server then
+// starts from that environment.
 // What the UI must show comes from the engine (tests/clients/expectations.py). Exits non-zero
 // on the first failure; screenshots and logs go to the artifacts folder.
 //
@@ -28,6 +32,8 @@ const vsix = process.env.SHAPELENS_E2E_VSIX ?? path.join(extensionRoot, 'shapele
 const artifacts = process.env.SHAPELENS_E2E_ARTIFACTS ?? path.join(repoRoot, 'test-artifacts', 'vscode');
 const chromiumPath = process.env.SHAPELENS_E2E_CHROMIUM ?? '/usr/bin/chromium';
 const fixtures = path.join(repoRoot, 'tests', 'clients', 'fixtures');
+// A copy of the broken fixture that is never opened: only Shapelens: Check Workspace reports it.
+const UNOPENED = 'unopened_model.py';
 // Liveness limits only: each step normally takes a second or two.
 const STEP_TIMEOUT_MS = Number(process.env.SHAPELENS_E2E_STEP_TIMEOUT_MS ?? 60_000);
 const CHROMIUM_FLAGS = [
@@ -96,7 +102,7 @@ function freePort() {
   });
 }
 
-function prepare(workDir) {
+function prepare(workDir, expected) {
   const dirs = {
     userData: path.join(workDir, 'user-data'),
     extensions: path.join(workDir, 'extensions'),
@@ -108,6 +114,7 @@ function prepare(workDir) {
   for (const name of fs.readdirSync(fixtures).filter((file) => file.endsWith('.py'))) {
     fs.copyFileSync(path.join(fixtures, name), path.join(dirs.workspace, name));
   }
+  fs.writeFileSync(path.join(dirs.workspace, UNOPENED), expected.broken.text);
   dirs.settings = {
     'shapelens.interpreter': [python],
     'editor.inlayHints.enabled': 'on',
@@ -285,6 +292,18 @@ async function problemsCounts(page) {
   return { label, errors: errors ? Number(errors[1]) : 0, warnings: warnings ? Number(warnings[1]) : 0 };
 }
 
+/** Clicks a button of a notification: on its toast, or in the notification center once the toast has hidden. */
+async function clickNotificationButton(page, hasText, button) {
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText }).first();
+  if (!(await toast.isVisible())) {
+    await runCommand(page, 'Notifications: Show Notifications');
+  }
+  const where = page.locator('.notifications-toasts .notification-toast:visible, .notifications-center .notification-list-item:visible', { hasText }).first();
+  await where.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await where.locator('.monaco-button', { hasText: button }).click();
+  log(`clicked "${button}" on the notification "${hasText}"`);
+}
+
 /** Waits until the Shapelens status bar item shows `icon` (check = running, warning = not installed). */
 async function waitForStatus(page, icon) {
   const item = page.locator('.statusbar-item', { hasText: 'Shapelens' }).first();
@@ -297,6 +316,10 @@ async function waitForCounts(page, want, why) {
     const seen = await problemsCounts(page);
     return seen.errors === want.errors && seen.warnings === want.warnings ? seen : false;
   });
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function countBySeverity(diagnostics) {
@@ -448,15 +471,80 @@ async function checkCommands(page, expected) {
   await waitFor(`the inlay shape ${last.output_shape} after the restart`, async () => (await renderedLine(page, last.line))?.includes(last.output_shape));
 }
 
-/** An interpreter without Shapelens: a notification gives the exact pip command. */
-async function checkMissingPackage(page, dirs, workDir) {
+/** Shapelens: Check Workspace reports the findings of a file that was never opened. */
+async function checkWorkspaceCommand(page, expected, workspace) {
+  const open = [...expected.broken.fix.diagnostics_after, ...expected.good.diagnostics];
+  const unopened = expected.broken.diagnostics;
+  await waitForCounts(page, countBySeverity(open), 'before the workspace check');
+  check((await page.locator('.tabs-container .tab', { hasText: UNOPENED }).count()) === 0, `${UNOPENED} is open in an editor`);
+  await runCommand(page, 'Shapelens: Check Workspace');
+  const counts = await waitForCounts(page, countBySeverity([...open, ...unopened]), `with the findings of ${UNOPENED}`);
+  log(`status bar problems after the workspace check: ${counts.label}`);
+  // The outcome in the status bar: every Python file of the workspace, every finding.
+  const files = fs.readdirSync(workspace).filter((name) => name.endsWith('.py')).length;
+  const findings = open.length + unopened.length;
+  const summary = await waitFor('the workspace check summary in the status bar', async () => {
+    const texts = await page.locator('.statusbar-item').allInnerTexts();
+    return texts.find((text) => /Shapelens: \d+ findings? in \d+ files? of the workspace/.test(text)) ?? false;
+  });
+  const [, seenFindings, seenFiles] = /(\d+) findings? in (\d+) files?/.exec(summary);
+  check(Number(seenFindings) === findings && Number(seenFiles) === files, `the summary "${summary}" should count ${findings} findings in ${files} files`);
+  log(`status bar: ${summary}`);
+  await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+  const panel = page.locator('.markers-panel');
+  const rows = await waitFor(`the Problems panel to list ${UNOPENED}`, async () => {
+    const texts = await panel.locator('.monaco-list-row').allInnerTexts();
+    return texts.some((text) => text.split('\n')[0].includes(UNOPENED)) ? texts : false;
+  });
+  const panelText = rows.join('\n').replace(/\s+/g, ' ');
+  for (const diagnostic of unopened) {
+    const where = `[Ln ${diagnostic.range.start.line + 1}, Col ${diagnostic.range.start.character + 1}]`;
+    check(panelText.includes(`${diagnostic.message.replace(/\s+/g, ' ')}`) && panelText.includes(where), `the Problems panel does not show "${diagnostic.message}" at ${where}:\n${rows.join('\n')}`);
+  }
+  check((await page.locator('.tabs-container .tab', { hasText: UNOPENED }).count()) === 0, `the workspace check opened ${UNOPENED}`);
+  await screenshot(page, '6b-check-workspace');
+}
+
+/** A fresh virtual environment (with pip, without Shapelens), made while the other checks run. */
+function createVenv(workDir) {
   const venv = path.join(workDir, 'venv without shapelens');
-  const created = spawnSync(python, ['-m', 'venv', '--without-pip', venv], { encoding: 'utf8' });
-  // Without the venv module, `python -S` (no site-packages) is a Python without Shapelens too.
-  const interpreter = created.status === 0 ? [path.join(venv, 'bin', 'python')] : [python, '-S'];
-  await editSettings(page, dirs, { 'shapelens.interpreter': interpreter });
-  const quoted = interpreter.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg}'`));
-  const command = `${quoted.join(' ')} -m pip install shapelens`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, ['-m', 'venv', venv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) {
+        resolve(path.join(venv, 'bin', 'python'));
+      } else {
+        reject(new Failure(`\`${python} -m venv\` failed (exit ${code}): ${output}`));
+      }
+    });
+  });
+}
+
+/**
+ * An interpreter without Shapelens: the notification gives the exact command, which installs the
+ * wheel bundled in the extension; run from the notification's "Install in Terminal" button, it
+ * really installs Shapelens, and after "Restart Server" the server runs from that environment.
+ */
+async function checkInstall(page, dirs, venvReady, expected) {
+  const interpreter = await venvReady;
+  const probe = spawnSync(interpreter, ['-c', 'import importlib.util as u; print(u.find_spec("server") is None and u.find_spec("shape_engine") is None)'], {
+    cwd: dirs.extensions,
+    encoding: 'utf8',
+  });
+  check(probe.stdout.trim() === 'True', `the fresh venv ${interpreter} already has Shapelens: ${probe.stdout}${probe.stderr}`);
+  const installed = fs.readdirSync(dirs.extensions).find((name) => name.startsWith('shapelens.shapelens-'));
+  check(installed !== undefined, `no Shapelens extension in ${dirs.extensions}`);
+  const bundled = path.join(dirs.extensions, installed, 'bundled');
+  const wheels = fs.existsSync(bundled) ? fs.readdirSync(bundled).filter((name) => name.endsWith('.whl')) : [];
+  check(wheels.length === 1 && /^shapelens-[\d.]+-py3-none-any\.whl$/.test(wheels[0]), `the installed extension should bundle one Shapelens wheel, not ${JSON.stringify(wheels)}`);
+  const quote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg}'`);
+  const command = [interpreter, '-m', 'pip', 'install', path.join(bundled, wheels[0])].map(quote).join(' ');
+
+  await editSettings(page, dirs, { 'shapelens.interpreter': [interpreter] });
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Shapelens is not installed' }).first();
   await toast.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   const text = (await toast.innerText()).replace(/\s+/g, ' ');
@@ -467,6 +555,44 @@ async function checkMissingPackage(page, dirs, workDir) {
   await waitForStatus(page, 'warning');
   log(`notification: ${text}`);
   await screenshot(page, '8-missing-package');
+
+  const installStarted = Date.now();
+  await toast.locator('.monaco-button', { hasText: 'Install in Terminal' }).click();
+  await page.locator('.terminal-tab, .single-terminal-tab, .terminal-wrapper').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  // pip installs Shapelens after its dependencies: once the server module and what it imports
+  // load in the venv, the install is done.
+  await waitFor(`the install command to install Shapelens into ${interpreter}`, () => {
+    const loaded = spawnSync(interpreter, ['-c', 'import server.app, importlib.metadata as m; print(m.version("shapelens"))'], {
+      cwd: dirs.extensions,
+      encoding: 'utf8',
+    });
+    return loaded.status === 0 && loaded.stdout.trim();
+  }, 180_000);
+  const help = spawnSync(interpreter, ['-m', 'server', '--help'], { cwd: dirs.extensions, encoding: 'utf8' });
+  check(help.status === 0 && help.stdout.includes('usage'), `\`${interpreter} -m server --help\` fails after the install: ${help.stdout}${help.stderr}`);
+  log(`the offered command installed Shapelens in ${((Date.now() - installStarted) / 1000).toFixed(1)}s`);
+  await screenshot(page, '9-installed-in-terminal');
+
+  await clickNotificationButton(page, 'once the install has finished', 'Restart Server');
+  await waitForStatus(page, 'check');
+  // The output names the interpreter the server now runs in, and the Shapelens it found there.
+  const version = /^shapelens-([\d.]+)-/.exec(wheels[0])[1];
+  const wanted = `Interpreter ${interpreter} (Python`;
+  await runCommand(page, 'Shapelens: Show Output');
+  const output = page.locator('.panel .output-view, .panel [id="workbench.panel.output"]').first();
+  await output.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill(wanted);
+  const reported = new RegExp(`${escapeRegExp(wanted)} [\\d.]+\\), shapelens ${escapeRegExp(version)}`);
+  const line = await waitFor(`the Shapelens output to report shapelens ${version} in ${interpreter}`, async () => {
+    // Long lines wrap in the output view: join the rendered rows again.
+    const content = (await output.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
+    return reported.exec(content)?.[0] ?? false;
+  });
+  log(`output: ${line}`);
+  await openFile(page, expected.good.file);
+  const last = expected.good.layers[expected.good.layers.length - 1];
+  await waitFor(`the inlay shape ${last.output_shape} from the server in the venv`, async () => (await renderedLine(page, last.line))?.includes(last.output_shape));
+  await screenshot(page, '10-running-from-the-venv');
 }
 
 async function main() {
@@ -474,7 +600,9 @@ async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   const expected = expectations();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelens-vscode-e2e-'));
-  const dirs = prepare(workDir);
+  const dirs = prepare(workDir, expected);
+  const venvReady = createVenv(workDir);
+  venvReady.catch(() => undefined); // awaited (and its failure reported) by checkInstall
   installExtension(dirs);
   const port = await freePort();
   const { child, url } = await startCodeServer(dirs, port);
@@ -499,8 +627,9 @@ async function main() {
     await checkHover(page, expected.good.layers.find((layer) => layer.kind !== 'Input') ?? expected.good.layers[0]);
     await openFile(page, expected.broken.file);
     await checkQuickFix(page, expected, dirs.workspace);
+    await checkWorkspaceCommand(page, expected, dirs.workspace);
     await checkCommands(page, expected);
-    await checkMissingPackage(page, dirs, workDir);
+    await checkInstall(page, dirs, venvReady, expected);
     log('PASS');
   } catch (error) {
     failed = true;

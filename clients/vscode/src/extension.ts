@@ -1,14 +1,17 @@
 // Shapelens for VS Code: starts the Shapelens language server with the right Python and keeps
 // it in step with the user's settings. Diagnostics, hover, inlay shapes and quick fixes come
-// from the server through vscode-languageclient.
+// from the server through vscode-languageclient; "Shapelens: Check Workspace" runs the server's
+// workspace-wide check.
 
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
   InlayHintRequest,
   LanguageClient,
   type LanguageClientOptions,
@@ -19,6 +22,8 @@ import {
 } from 'vscode-languageclient/node';
 
 import {
+  BUNDLED_DIR,
+  bundledWheel,
   chooseInterpreter,
   describeOrigin,
   findOnPath,
@@ -34,12 +39,14 @@ import {
 import { activeInterpreter, onActiveInterpreterChange } from './pythonExtension';
 import { needsRestart, readSettings, serverSettings, type Settings, severityFor, type SeverityLevel, shouldNotify } from './settings';
 import { type ServerState, statusView } from './status';
+import { CHECK_WORKSPACE_COMMAND, describeWorkspaceCheck, parseWorkspaceCheck, SERVER_CHECK_WORKSPACE } from './workspaceCheck';
 
 const CLIENT_ID = 'shapelens';
 const CLIENT_NAME = 'Shapelens';
 const PROBE_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 const RESTART_DELAY_MS = 250;
+const STATUS_MESSAGE_MS = 10_000;
 const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: 'python' },
   { scheme: 'untitled', language: 'python' },
@@ -60,6 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     server,
     vscode.commands.registerCommand('shapelens.restart', () => server.restart('the Restart Server command')),
     vscode.commands.registerCommand('shapelens.showOutput', () => output.show()),
+    vscode.commands.registerCommand(CHECK_WORKSPACE_COMMAND, () => server.checkWorkspace()),
     vscode.workspace.onDidChangeConfiguration((event) => server.onConfigurationChanged(event)),
   );
   const pythonListener = await onActiveInterpreterChange(() => server.onPythonEnvironmentChanged());
@@ -115,6 +123,43 @@ class ServerController implements vscode.Disposable {
       this.setState('error', String(error));
     });
     return this.queue;
+  }
+
+  /**
+   * Checks every Python file of the workspace: the findings of files that are not open join the
+   * Problems view. The server shows its progress; the outcome goes to the status bar and the output.
+   */
+  async checkWorkspace(): Promise<void> {
+    await this.queue; // a start or restart under way finishes first
+    const client = this.client;
+    if (client === undefined || !client.isRunning()) {
+      const message = 'Shapelens: the server is not running, so the workspace cannot be checked. See the Shapelens output.';
+      this.output.error(message);
+      const choice = await this.notify('error', message, 'Show Output');
+      if (choice === 'Show Output') {
+        this.output.show();
+      }
+      return;
+    }
+    this.output.info('Checking the workspace');
+    let answer: unknown;
+    try {
+      answer = await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_CHECK_WORKSPACE, arguments: [] });
+    } catch (error) {
+      answer = error;
+    }
+    const result = parseWorkspaceCheck(answer);
+    if (result === undefined) {
+      const detail = answer instanceof Error ? answer.message : 'the server gave no result';
+      const message = `Shapelens: the workspace check failed (${detail}). See the Shapelens output.`;
+      this.output.error(message);
+      void this.notify('error', message);
+      return;
+    }
+    const summary = describeWorkspaceCheck(result);
+    this.output.info(summary);
+    vscode.window.setStatusBarMessage(summary, STATUS_MESSAGE_MS);
+    void this.notify('info', summary);
   }
 
   onConfigurationChanged(event: vscode.ConfigurationChangeEvent): void {
@@ -256,12 +301,46 @@ class ServerController implements vscode.Disposable {
       this.notify('error', message);
       return false;
     }
-    const install = installCommand(interpreter, process.platform);
+    const source = this.installSource();
+    if (source === undefined) {
+      const install = installCommand(interpreter, process.platform, '/path/to/shapelens-checkout');
+      const message = `Shapelens is not installed in ${executable}, and this copy of the extension carries no Shapelens wheel. Install it from a checkout of Shapelens with: ${install}`;
+      this.output.error(message);
+      this.setState('missing', message);
+      void this.notify('error', message, 'Choose Interpreter').then((choice) => {
+        if (choice === 'Choose Interpreter') {
+          void vscode.commands.executeCommand('workbench.action.openSettings', 'shapelens.interpreter');
+        }
+      }, () => undefined);
+      return false;
+    }
+    const install = installCommand(interpreter, process.platform, source);
     const message = `Shapelens is not installed in ${executable}. Install it with: ${install}`;
     this.output.error(message);
     this.setState('missing', message);
     void this.offerInstall(message, install);
     return false;
+  }
+
+  /**
+   * What pip installs: the wheel that `npm run package` bundles into the extension (Shapelens is
+   * not on the package index), else, for an extension run from a checkout, the checkout itself.
+   */
+  private installSource(): string | undefined {
+    const folder = path.join(this.context.extensionPath, BUNDLED_DIR);
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(folder);
+    } catch {
+      // no bundled folder: an extension run from its sources
+    }
+    const wheel = bundledWheel(names);
+    if (wheel !== undefined) {
+      return path.join(folder, wheel);
+    }
+    const checkout = path.resolve(this.context.extensionPath, '..', '..');
+    const isCheckout = fs.existsSync(path.join(checkout, 'pyproject.toml')) && fs.existsSync(path.join(checkout, 'server', '__main__.py'));
+    return isCheckout ? checkout : undefined;
   }
 
   private async offerInstall(message: string, install: string): Promise<void> {

@@ -30,7 +30,7 @@ export interface VariableContext {
 
 /** The module that `python -m` runs to start the server over stdio. */
 export const SERVER_MODULE = 'server';
-/** The distribution a user installs with pip. */
+/** The Python distribution, as pip and importlib.metadata name it. */
 export const PACKAGE_NAME = 'shapelens';
 export const MIN_PYTHON: readonly [number, number] = [3, 10];
 
@@ -92,9 +92,40 @@ export function serverCommand(settings: Settings, interpreter: Interpreter | und
   return { command, args: [...rest, '-m', SERVER_MODULE, ...extraArgs], origin: interpreter.source, interpreter };
 }
 
-/** The exact command that installs Shapelens into this interpreter, quoted for a shell. */
-export function installCommand(interpreter: Interpreter, platform: NodeJS.Platform): string {
-  return [...interpreter.argv, '-m', 'pip', 'install', PACKAGE_NAME].map((arg) => shellQuote(arg, platform)).join(' ');
+/** The folder of the extension that holds the Shapelens wheel (`npm run package` puts it there). */
+export const BUNDLED_DIR = 'bundled';
+
+const WHEEL_NAME = new RegExp(`^${PACKAGE_NAME}-(\\d[^-]*)-py3-none-any\\.whl$`);
+
+/**
+ * The Shapelens wheel among the names of the files in the extension's bundled folder: Shapelens
+ * is not on the package index, so the extension ships it. The newest version wins if there are several.
+ */
+export function bundledWheel(fileNames: readonly string[]): string | undefined {
+  const versions = fileNames
+    .map((name) => ({ name, version: WHEEL_NAME.exec(name)?.[1]?.split('.').map((part) => parseInt(part, 10) || 0) }))
+    .filter((entry): entry is { name: string; version: number[] } => entry.version !== undefined);
+  versions.sort((a, b) => compareVersions(b.version, a.version));
+  return versions[0]?.name;
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) {
+      return difference;
+    }
+  }
+  return 0;
+}
+
+/**
+ * The exact command that installs Shapelens into this interpreter, quoted for a shell. `source`
+ * is what pip installs: the wheel bundled with the extension (its dependencies, pygls,
+ * lsprotocol and jedi, come from the package index), or a checkout of Shapelens.
+ */
+export function installCommand(interpreter: Interpreter, platform: NodeJS.Platform, source: string): string {
+  return [...interpreter.argv, '-m', 'pip', 'install', source].map((arg) => shellQuote(arg, platform)).join(' ');
 }
 
 export function shellQuote(arg: string, platform: NodeJS.Platform): string {

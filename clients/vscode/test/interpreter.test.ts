@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 
 import {
+  bundledWheel,
   chooseInterpreter,
   findOnPath,
   installCommand,
@@ -90,21 +91,38 @@ describe('serverCommand', () => {
 });
 
 describe('installCommand', () => {
-  it('is the exact pip command for the interpreter', () => {
-    assert.equal(installCommand({ argv: ['/usr/bin/python3'], source: 'path' }, 'linux'), '/usr/bin/python3 -m pip install shapelens');
+  const wheel = '/home/ada/.vscode/extensions/shapelens.shapelens-0.1.0/bundled/shapelens-0.1.0-py3-none-any.whl';
+  it('is the exact pip command that installs the given wheel into the interpreter', () => {
+    assert.equal(installCommand({ argv: ['/usr/bin/python3'], source: 'path' }, 'linux', wheel), `/usr/bin/python3 -m pip install ${wheel}`);
   });
   it('quotes paths with spaces', () => {
     assert.equal(
-      installCommand({ argv: ['/home/a b/venv/bin/python'], source: 'setting' }, 'linux'),
-      "'/home/a b/venv/bin/python' -m pip install shapelens",
+      installCommand({ argv: ['/home/a b/venv/bin/python'], source: 'setting' }, 'linux', '/x y/shapelens-0.1.0-py3-none-any.whl'),
+      "'/home/a b/venv/bin/python' -m pip install '/x y/shapelens-0.1.0-py3-none-any.whl'",
     );
     assert.equal(
-      installCommand({ argv: ['C:\\Program Files\\Python311\\python.exe'], source: 'setting' }, 'win32'),
-      '"C:\\Program Files\\Python311\\python.exe" -m pip install shapelens',
+      installCommand({ argv: ['C:\\Program Files\\Python311\\python.exe'], source: 'setting' }, 'win32', 'C:\\ext\\shapelens-0.1.0-py3-none-any.whl'),
+      '"C:\\Program Files\\Python311\\python.exe" -m pip install C:\\ext\\shapelens-0.1.0-py3-none-any.whl',
     );
   });
   it('quotes single quotes for a POSIX shell', () => {
     assert.equal(shellQuote("it's", 'linux'), `'it'\\''s'`);
+  });
+});
+
+describe('bundledWheel', () => {
+  it('finds the Shapelens wheel among the bundled files', () => {
+    assert.equal(bundledWheel(['README.md', 'shapelens-0.1.0-py3-none-any.whl']), 'shapelens-0.1.0-py3-none-any.whl');
+  });
+  it('takes the newest of several, comparing versions as numbers', () => {
+    assert.equal(
+      bundledWheel(['shapelens-0.9.0-py3-none-any.whl', 'shapelens-0.10.1-py3-none-any.whl', 'shapelens-0.10.0-py3-none-any.whl']),
+      'shapelens-0.10.1-py3-none-any.whl',
+    );
+  });
+  it("ignores other packages' wheels and sdists", () => {
+    assert.equal(bundledWheel([]), undefined);
+    assert.equal(bundledWheel(['pygls-2.0.0-py3-none-any.whl', 'shapelens-0.1.0.tar.gz', 'shapelens_extra-0.1.0-py3-none-any.whl']), undefined);
   });
 });
 

@@ -7,10 +7,15 @@
 --
 -- Options (all optional): cmd, filetypes, root_markers, settings (sent to the server as
 -- `shapelens.*`), inlay_hints (default true), on_attach(client, bufnr).
+--
+-- :ShapelensCheckWorkspace (or require('shapelens').check_workspace()) checks every Python file
+-- of the workspace; files that are not open get their diagnostics too.
 
 local M = {}
 
 M.name = 'shapelens'
+-- The server's workspace-wide check (workspace/executeCommand); it answers { files, findings, cancelled }.
+M.check_workspace_command = 'shapelens.checkWorkspace'
 
 M.defaults = {
   cmd = { 'shapelens', 'serve' },
@@ -45,6 +50,65 @@ function M.enable_inlay_hints(client, bufnr)
   else
     require('shapelens.inlay').attach(client, bufnr)
   end
+end
+
+--- The active Shapelens clients (any Neovim from 0.7 on).
+function M.clients()
+  local all = vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()
+  local result = {}
+  for _, client in ipairs(all) do
+    if client.name == M.name then
+      table.insert(result, client)
+    end
+  end
+  return result
+end
+
+local function request(client, method, params, handler)
+  if has(11) then
+    return client:request(method, params, handler)
+  end
+  return client.request(method, params, handler)
+end
+
+--- Asks each running Shapelens server to check every Python file of its workspace. Diagnostics
+--- of the files that are not open arrive as for open ones (`vim.diagnostic.setqflist()` lists
+--- them all); the server reports its progress as LSP work-done progress. `on_done(err, result,
+--- client)`, when given, is called once per server; otherwise the outcome is shown with vim.notify.
+function M.check_workspace(on_done)
+  local clients = M.clients()
+  if #clients == 0 then
+    local message = 'shapelens: no Shapelens server is running; open a Python file first'
+    if on_done then
+      on_done({ message = message }, nil, nil)
+    else
+      vim.notify(message, vim.log.levels.ERROR)
+    end
+    return 0
+  end
+  for _, client in ipairs(clients) do
+    local params = { command = M.check_workspace_command, arguments = {} }
+    request(client, 'workspace/executeCommand', params, function(err, result)
+      if on_done then
+        on_done(err, result, client)
+      elseif err ~= nil or type(result) ~= 'table' then
+        local reason = err and (err.message or vim.inspect(err)) or 'the server gave no result'
+        vim.notify('shapelens: the workspace check failed: ' .. reason, vim.log.levels.ERROR)
+      else
+        vim.notify(string.format('shapelens: %d finding%s in %d file%s%s', result.findings,
+          result.findings == 1 and '' or 's', result.files, result.files == 1 and '' or 's',
+          result.cancelled and ' (cancelled)' or ''), vim.log.levels.INFO)
+      end
+    end)
+  end
+  return #clients
+end
+
+--- Defines :ShapelensCheckWorkspace (again, harmlessly, on each call).
+function M.create_commands()
+  vim.api.nvim_create_user_command('ShapelensCheckWorkspace', function()
+    M.check_workspace()
+  end, { desc = 'Shapelens: check every Python file of the workspace' })
 end
 
 local function on_attach(client, bufnr)
@@ -152,6 +216,7 @@ end
 --- Registers the server: vim.lsp.config/enable on Neovim >= 0.11, a FileType autocommand before.
 function M.setup(opts)
   options = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
+  M.create_commands()
   if vim.lsp.config and vim.lsp.enable and has(11) then
     vim.lsp.config(M.name, M.config(opts))
     vim.lsp.enable(M.name)

@@ -14,11 +14,11 @@ from shape_engine.checks.source import SYNTAX_ERROR, UNDECODABLE_SOURCE
 from shape_engine.context import Document
 from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
-from shape_engine.fixes import keep_working_fixes
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
 from shape_engine.source import LineIndex, decode
 from shape_engine.values import ArrayValue
+from shape_engine.verify import FindingId, finding_id, keep_working_fixes
 
 ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
 
@@ -32,6 +32,7 @@ class Analysis:
     data: list[DataBinding] = field(default_factory=list)
     parsed: bool = True
     steps: int = 0  # evaluation steps spent (fix verification weighs re-analyses by them)
+    exhausted: bool = False  # the steps ran out: code after that point was not followed
 
 
 def analyze_bytes(data: bytes, path: str | None = None,
@@ -77,18 +78,23 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     document = Document(text, index, tree, path)
     reports = _interpret_models(program.models)
     findings: list[Finding] = []
+    origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
-        findings.extend(with_build_fixes(report, document))
+        produced = with_build_fixes(report, document)
         for check in model_checks():
-            findings.extend(check(report, document))
+            produced.extend(check(report, document))
+        for finding in produced:
+            origins.setdefault(finding_id(finding), []).append(report.model)
+        findings.extend(produced)
     local_reports = _distinct(r for r in reports if r.model.file is None)
     # Findings inside imported modules are reported by those modules' own analyses.
     local_findings = _distinct_findings([f for f in findings if f.file is None])
     if verify_fixes:
-        local_findings = keep_working_fixes(local_findings, text, path, resolver,
-                                            spent=program.steps, allowance=program.budget)
+        local_findings = keep_working_fixes(
+            local_findings, document, path, resolver, origins, [r.model for r in reports],
+            spent=program.steps, allowance=program.budget)
     return Analysis(text, path, local_findings, local_reports, program.data,
-                    steps=program.steps)
+                    steps=program.steps, exhausted=program.exhausted)
 
 
 def _parse(text: str, index: LineIndex) -> ast.Module | Finding:

@@ -108,6 +108,9 @@ def analyze_file(path: Path, *, with_fixes: bool) -> Analysis:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.diff and args.format == "json":
+        raise UsageError("--diff prints a unified diff: it cannot be combined with "
+                         "--format json (use --format json without --diff for the fixes)")
     if args.fix or args.diff:
         from shape_engine.fix_files import fix_files
 

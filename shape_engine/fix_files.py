@@ -47,12 +47,23 @@ def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool) -
         else:
             diffs.append("".join(difflib.unified_diff(
                 decoded.text.splitlines(keepends=True), result.text.splitlines(keepends=True),
-                fromfile=f"a/{path}", tofile=f"b/{path}")))
+                fromfile=f"a/{diff_name(path)}", tofile=f"b/{diff_name(path)}")))
         if not json_format:
             verb = "Fixed" if write else "Would fix"
             for finding, fix_ in applied:
                 print(f"{path}: {verb} {finding.code}: {fix_.title}", file=sys.stderr)
     return _report(remaining_rows, diffs, fixed_count, changed_files, write, json_format)
+
+
+def diff_name(path: Path) -> str:
+    """The path as git writes it after `a/` and `b/`: relative to the working folder when
+    inside it, else without its root (`/tmp/x.py` -> `tmp/x.py`, as `git diff --no-index`)."""
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.relative_to(path.anchor).as_posix()
 
 
 def _report(remaining: list[tuple[Path, object]], diffs: list[str], fixed: int, files: int,

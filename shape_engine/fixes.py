@@ -6,9 +6,9 @@ import only when nothing usable is imported; `insert_layer`, `remove_layer`, `se
 `remove_keyword` edit a model's list or its `model.add(...)` statements; `wrap` and
 `replace_string` edit an argument.
 
-`keep_working_fixes` is the last step of the pipeline: it applies each offered fix to the text,
-analyses the result again, and keeps only fixes after which the file parses, the finding is
-gone and no new problem appears. A fix that would not really fix is never offered.
+`verify.keep_working_fixes` is the last step of the pipeline: it applies the offered fixes to
+the text, analyses the result again, and keeps only fixes after which the file parses, the
+finding is gone and no new problem appears. A fix that would not really fix is never offered.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 import weakref
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shape_engine.context import Document
@@ -30,14 +30,6 @@ from shape_engine.values import canonical
 if TYPE_CHECKING:
     from shape_engine.evaluate import ModuleResolver
 
-# Re-analyses spent verifying fixes, per analysis: the rest of the fixes are not offered.
-MAX_VERIFICATIONS = 24
-# ... and, so that verifying costs about as much as the analysis itself, the characters they
-# re-analyse (two re-analyses of a long file, a few more of a short one) and the evaluation
-# steps they spend (the analysis' own allowance, see `evaluate.BASE_STEPS`).
-VERIFIED_CHARACTERS_BASE = 20_000
-VERIFIED_CHARACTERS_PER_CHARACTER = 2
-BUILD_CODES_PREFIX = "SL1"
 DECLARED_INPUT_KEYWORDS = ("input_shape", "input_dim", "batch_input_shape")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -118,6 +110,20 @@ def replace_string(document: Document, where: Range, new: str) -> Edit | None:
     return Edit(where, f"{quote}{new}{quote}")
 
 
+def constant_definition(document: Document, name: str) -> Range | None:
+    """The string of `NAME = "..."` in the module's own body, when that is the only binding
+    of the name in the file and one place reads it: editing it then changes only that use."""
+    bound, read = _name_counts(document.tree)
+    if bound[name] != 1 or read[name] != 1:
+        return None
+    for stmt in document.tree.body:
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == name
+                and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
+            return document.index.range_of(stmt.value)
+    return None
+
+
 def shape_literal(dims: Sequence[int | None]) -> str:
     if len(dims) == 1:
         return f"({dims[0]},)"
@@ -130,6 +136,33 @@ def shape_literal(dims: Sequence[int | None]) -> str:
 # Per syntax tree (an explicit cache, dropped with the tree): expression ranges -> nodes.
 _EXPRESSIONS: weakref.WeakKeyDictionary[ast.Module, dict[Range, ast.expr]] = (
     weakref.WeakKeyDictionary())
+
+
+# Per syntax tree: how often each name is bound and read anywhere in it (any scope).
+_NAME_COUNTS: weakref.WeakKeyDictionary[ast.Module, tuple[Counter[str], Counter[str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _name_counts(tree: ast.Module) -> tuple[Counter[str], Counter[str]]:
+    counts = _NAME_COUNTS.get(tree)
+    if counts is not None:
+        return counts
+    bound: Counter[str] = Counter()
+    read: Counter[str] = Counter()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound)[node.id] += 1
+        elif isinstance(node, ast.arg):
+            bound[node.arg] += 1
+        elif isinstance(node, ast.alias):
+            bound[(node.asname or node.name).split(".")[0]] += 1
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | (
+                ast.ExceptHandler)) and node.name:
+            bound[node.name] += 1
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound.update(node.names)
+    _NAME_COUNTS[tree] = (bound, read)
+    return bound, read
 
 
 def node_at(document: Document, where: Range) -> ast.expr | None:
@@ -187,6 +220,23 @@ def _owns_lines(document: Document, where: Range) -> bool:
 
 # -- imports -----------------------------------------------------------------------------------
 
+# Objects Keras exports under more than one name: a fix may write any of them (the first is
+# preferred), e.g. `layers.Input` in a file that imports `layers` but not `keras`.
+EQUIVALENT_NAMES: dict[str, tuple[str, ...]] = {
+    "keras.Input": ("keras.layers.Input",),
+}
+
+
+@dataclass(frozen=True)
+class _Binding:
+    """A module-level binding of a name: an import (of `target`) or any other statement."""
+
+    target: str | None  # the canonical dotted name an import binds; None: not an import
+    stmt: ast.stmt
+    # The lines (0-based, inclusive) of the block holding the statement (an if/try/loop
+    # body, which may not run); None for the module's own body, which always runs.
+    block: tuple[int, int] | None
+
 
 @dataclass(frozen=True)
 class _FromImport:
@@ -195,40 +245,112 @@ class _FromImport:
 
 
 class _ImportScan:
-    """A syntax tree's module-level imports and assignments, read once per tree (a check
-    asks for every finding: rescanning a big file each time would be quadratic)."""
+    """A syntax tree's module-level bindings, read once per tree (a check asks for every
+    finding: rescanning a big file each time would be quadratic)."""
 
     def __init__(self, tree: ast.Module) -> None:
-        self.names: dict[str, str] = {}  # local name -> canonical dotted name
+        self.bindings: dict[str, list[_Binding]] = {}
+        self.imported: set[str] = set()  # names some import binds
+        # Imports in the module's own body (they always run), in order: where imports are
+        # added, and which `from` imports may be extended.
+        self.imports: list[ast.Import | ast.ImportFrom] = []
         self.from_imports: list[_FromImport] = []
-        self.last_import: ast.stmt | None = None
         self.uses_tensorflow_keras = False
-        # Names a module-level assignment rebinds (see `_shadowed`).
-        self.assigned: set[str] = set()
-        for stmt in _top_level(tree.body):
-            if isinstance(stmt, ast.Assign):
-                self.assigned.update(target.id for target in stmt.targets
-                                     if isinstance(target, ast.Name))
-            elif isinstance(stmt, ast.Import):
-                self.last_import = stmt
-                for alias in stmt.names:
-                    if alias.asname:
-                        self.names[alias.asname] = canonical(alias.name)
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.names[top] = top
-                    self.uses_tensorflow_keras |= alias.name.startswith("tensorflow.keras")
+        self._scan(tree.body, None)
+
+    def _scan(self, body: list[ast.stmt], block: tuple[int, int] | None) -> None:
+        for stmt in body:
+            if isinstance(stmt, ast.Import):
+                self._import(stmt, block)
             elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
-                self.last_import = stmt
-                module = canonical(stmt.module)
-                self.uses_tensorflow_keras |= stmt.module.startswith("tensorflow") and (
-                    stmt.module.startswith("tensorflow.keras")
-                    or any(a.name == "keras" for a in stmt.names))
-                self.from_imports.append(_FromImport(stmt, module))
-                for alias in stmt.names:
-                    if alias.name != "*":
-                        self.names[alias.asname or alias.name] = canonical(
-                            f"{stmt.module}.{alias.name}")
+                self._import_from(stmt, stmt.module, block)
+            else:
+                for name in _bound_names(stmt):
+                    self._bind(name, None, stmt, block)
+            for inner, runs in _blocks(stmt):
+                lines = (inner[0].lineno - 1, (inner[-1].end_lineno or inner[-1].lineno) - 1)
+                self._scan(inner, block if runs else lines)
+
+    def _bind(self, name: str, target: str | None, stmt: ast.stmt,
+              block: tuple[int, int] | None) -> None:
+        self.bindings.setdefault(name, []).append(_Binding(target, stmt, block))
+        if target is not None:
+            self.imported.add(name)
+
+    def _import(self, stmt: ast.Import, block: tuple[int, int] | None) -> None:
+        for alias in stmt.names:
+            if alias.asname:
+                self._bind(alias.asname, canonical(alias.name), stmt, block)
+            else:
+                top = alias.name.split(".")[0]
+                self._bind(top, top, stmt, block)
+            self.uses_tensorflow_keras |= alias.name.startswith("tensorflow.keras")
+        if block is None:
+            self.imports.append(stmt)
+
+    def _import_from(self, stmt: ast.ImportFrom, module_name: str,
+                     block: tuple[int, int] | None) -> None:
+        module = canonical(module_name)
+        self.uses_tensorflow_keras |= module_name.startswith("tensorflow") and (
+            module_name.startswith("tensorflow.keras")
+            or any(a.name == "keras" for a in stmt.names))
+        for alias in stmt.names:
+            if alias.name != "*":
+                self._bind(alias.asname or alias.name,
+                           canonical(f"{module_name}.{alias.name}"), stmt, block)
+        if block is None:
+            self.imports.append(stmt)
+            self.from_imports.append(_FromImport(stmt, module))
+
+
+def _bound_names(stmt: ast.stmt) -> Iterator[str]:
+    """The names a statement other than an import binds itself (not in its blocks)."""
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = stmt.targets
+    elif isinstance(stmt, ast.AnnAssign | ast.AugAssign | ast.For | ast.AsyncFor):
+        targets = [stmt.target]
+    elif isinstance(stmt, ast.With | ast.AsyncWith):
+        targets = [item.optional_vars for item in stmt.items if item.optional_vars]
+    elif isinstance(stmt, ast.Delete):
+        targets = stmt.targets
+    elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        yield stmt.name
+    elif isinstance(stmt, ast.ImportFrom):  # relative: a user module's objects
+        yield from (a.asname or a.name for a in stmt.names if a.name != "*")
+    for handler in getattr(stmt, "handlers", []):
+        if handler.name:
+            yield handler.name
+    for target in targets:
+        yield from _target_names(target)
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, ast.Tuple | ast.List):
+        for item in target.elts:
+            yield from _target_names(item)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+def _blocks(stmt: ast.stmt) -> Iterator[tuple[list[ast.stmt], bool]]:
+    """The statement blocks a module-level statement holds (not function or class bodies),
+    each with whether it surely runs when the statement does (a `with` body does)."""
+    if isinstance(stmt, ast.With | ast.AsyncWith):
+        yield stmt.body, True
+        return
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return
+    for field_name in ("body", "orelse", "finalbody"):
+        inner = getattr(stmt, field_name, None)
+        if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+            yield inner, False
+    for handler in getattr(stmt, "handlers", []):
+        yield handler.body, False
+    for case in getattr(stmt, "cases", []):
+        yield case.body, False
 
 
 # Per syntax tree, dropped with it (the scan holds statements, never the tree itself).
@@ -237,81 +359,130 @@ _IMPORT_SCANS: weakref.WeakKeyDictionary[ast.Module, _ImportScan] = (
 
 
 class Imports:
-    """How the file names numpy and Keras, from its module-level imports."""
+    """How the file names numpy and Keras at a place `at` (where the fix writes the names;
+    None: anywhere after the module's imports), from its module-level imports.
 
-    def __init__(self, document: Document) -> None:
+    A name is used only when an import that surely ran before `at` binds it and nothing
+    else at module level rebinds it. An import is added among the imports of the module's
+    own body (never in an `if`/`try` block), before `at`.
+    """
+
+    def __init__(self, document: Document, at: Position | None = None) -> None:
         self.document = document
+        self.at = at
         scan = _IMPORT_SCANS.get(document.tree)
         if scan is None:
             scan = _IMPORT_SCANS[document.tree] = _ImportScan(document.tree)
-        self.names = dict(scan.names)
-        self.from_imports = list(scan.from_imports)
-        self.last_import = scan.last_import
+        self._scan = scan
         self.uses_tensorflow_keras = scan.uses_tensorflow_keras
-        self.assigned = scan.assigned
+        self.names: dict[str, str] = {}  # usable local name -> canonical dotted name
+        for name in scan.imported:
+            target = self._usable(scan.bindings[name])
+            if target is not None:
+                self.names[name] = target
 
     def reference(self, target: str) -> tuple[str, tuple[Edit, ...]]:
         """How to write the canonical `target` (e.g. "keras.layers.Flatten") in this file,
         with the import edits that makes it available when nothing imported reaches it."""
-        best: tuple[int, str] | None = None
-        for name, full in self.names.items():
-            if self._shadowed(name):
-                continue
-            reached = _reach(full, target)
-            if reached is not None and (best is None or len(full) > best[0]):
-                best = (len(full), name + reached)
-        if best is not None:
-            return best[1], ()
-        return self._import(target)
+        wanted = (target, *EQUIVALENT_NAMES.get(target, ()))
+        for candidate in wanted:
+            best: tuple[int, str] | None = None
+            for name, full in self.names.items():
+                reached = _reach(full, candidate)
+                if reached is not None and (best is None or len(full) > best[0]):
+                    best = (len(full), name + reached)
+            if best is not None:
+                return best[1], ()
+        return self._import(wanted)
 
-    def _shadowed(self, name: str) -> bool:
-        """A module-level assignment rebinds the name: do not rely on the import."""
-        return name in self.assigned
+    def _usable(self, bindings: list[_Binding]) -> str | None:
+        """The target of the name's imports when one surely ran before `at` and nothing
+        rebinds the name (`np = None` after `import numpy as np`)."""
+        targets = {b.target for b in bindings}
+        if len(targets) != 1 or None in targets:
+            return None
+        for binding in bindings:
+            if self._before_at(binding.stmt) and (binding.block is None or (
+                    self.at is not None and binding.block[0] <= self.at.line
+                    <= binding.block[1])):
+                return bindings[0].target
+        return None
 
-    def _import(self, target: str) -> tuple[str, tuple[Edit, ...]]:
-        module, _, name = target.rpartition(".")
+    def _before_at(self, stmt: ast.stmt) -> bool:
+        if self.at is None:
+            return True
+        end = self.document.index.position(stmt.end_lineno or stmt.lineno,
+                                           stmt.end_col_offset or 0)
+        return end <= self.at
+
+    def _free(self, options: Sequence[str], target: str) -> str:
+        """The first name that nothing binds to anything but `target`."""
+        def free(name: str) -> bool:
+            return all(b.target == target for b in self._scan.bindings.get(name, ()))
+
+        for name in options:
+            if free(name):
+                return name
+        suffix = 2
+        while not free(f"{options[0]}_{suffix}"):
+            suffix += 1
+        return f"{options[0]}_{suffix}"
+
+    def _import(self, wanted: Sequence[str]) -> tuple[str, tuple[Edit, ...]]:
+        target = wanted[0]
         if target.startswith("numpy"):
-            return "np" + target[len("numpy"):], (self._add_line("import numpy as np"),)
-        for entry in self.from_imports:
-            if entry.module == module and not any(a.name == "*" for a in entry.node.names):
-                edit = self._extend(entry.node, name)
-                if edit is not None:
-                    return name, (edit,)
+            local = self._free(("np", "numpy"), "numpy")
+            line = "import numpy" if local == "numpy" else f"import numpy as {local}"
+            return local + target[len("numpy"):], (self._add_line(line),)
+        for candidate in wanted:
+            module, _, name = candidate.rpartition(".")
+            for entry in self._scan.from_imports:
+                if (entry.module == module and self._before_at(entry.node)
+                        and not any(a.name == "*" for a in entry.node.names)):
+                    local = self._free((name,), candidate)
+                    edit = self._extend(entry.node, _clause(name, local))
+                    if edit is not None:
+                        return local, (edit,)
+        module, _, name = target.rpartition(".")
         written = ("tensorflow." + module) if self.uses_tensorflow_keras else module
-        return name, (self._add_line(f"from {written} import {name}"),)
+        local = self._free((name,), target)
+        return local, (self._add_line(f"from {written} import {_clause(name, local)}"),)
 
-    def _extend(self, node: ast.ImportFrom, name: str) -> Edit | None:
+    def _extend(self, node: ast.ImportFrom, clause: str) -> Edit | None:
         """`from keras.layers import Dense` -> `from keras.layers import Dense, Flatten`."""
         last = node.names[-1]
         end = getattr(last, "end_col_offset", None)
         end_line = getattr(last, "end_lineno", None)
         if end is None or end_line is None:
             return None
-        return insert(self.document.index.position(end_line, end), f", {name}")
+        return insert(self.document.index.position(end_line, end), f", {clause}")
 
     def _add_line(self, line: str) -> Edit:
-        if self.last_import is not None:
-            end = self.document.index.position(self.last_import.end_lineno or 1,
-                                               self.last_import.end_col_offset or 0)
-            return insert(end, newline(self.document) + _indent(self.document, end.line) + line)
-        body = self.document.tree.body
+        """After the last import of the module's own body that precedes `at`, else at the
+        top (after a module docstring and leading comments such as `#!` or a coding line)."""
+        document = self.document
+        lines = document.index.lines
+        before = [s for s in self._scan.imports if self._before_at(s)]
+        if before:
+            last = before[-1]
+            end = document.index.position(last.end_lineno or last.lineno,
+                                          last.end_col_offset or 0)
+            rest = lines[end.line][end.character:].strip()
+            if (not rest or rest.startswith("#")) and end.line + 1 < len(lines):
+                return insert(Position(end.line + 1, 0), line + newline(document))
+            return insert(end, newline(document) + line)
+        body = document.tree.body
         first = 0
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             first = body[0].end_lineno or 0  # after the module docstring
-        return insert(Position(first, 0), line + newline(self.document))
+        else:
+            while first < len(lines) - 1 and lines[first].startswith("#"):
+                first += 1
+        return insert(Position(first, 0), line + newline(document))
 
 
-def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Module-level statements, also inside if/try blocks (not inside functions)."""
-    for stmt in body:
-        yield stmt
-        if isinstance(stmt, ast.If | ast.Try | ast.With):
-            for field_name in ("body", "orelse", "finalbody"):
-                inner = getattr(stmt, field_name, None)
-                if isinstance(inner, list):
-                    yield from _top_level(inner)
-            for handler in getattr(stmt, "handlers", []):
-                yield from _top_level(handler.body)
+def _clause(name: str, local: str) -> str:
+    return name if local == name else f"{name} as {local}"
 
 
 def _reach(full: str, target: str) -> str | None:
@@ -548,77 +719,11 @@ def _first_applicable(findings: list[Finding], unsafe: bool) -> tuple[Finding, F
     return None
 
 
-# -- verification ------------------------------------------------------------------------------
-
-
-def keep_working_fixes(findings: list[Finding], text: str, path: str | None,
-                       resolver: ModuleResolver | None, spent: int = 0,
-                       allowance: int | None = None) -> list[Finding]:
-    """Keep the fixes that parse, remove their finding and add no new problem.
-
-    `spent`: the evaluation steps the analysis took, each re-analysis about as many; it may
-    take `allowance` steps (None: no limit). A fix whose verification does not fit is not
-    offered: nor is any when the analysis ran out of steps (it did not see the whole file).
-    """
-    from shape_engine.analysis import analyze_source
-
-    before = Counter(_key(f) for f in findings)
-    size = max(len(text), 1)
-    budget = min(MAX_VERIFICATIONS, (VERIFIED_CHARACTERS_BASE
-                                     + VERIFIED_CHARACTERS_PER_CHARACTER * size) // size)
-    steps = allowance
-    result = []
-    for finding in findings:
-        if not finding.fixes:
-            result.append(finding)
-            continue
-        kept: list[Fix] = []
-        for candidate in finding.fixes:
-            if finding.file is not None or budget <= 0 or (steps is not None and steps < spent):
-                break
-            budget -= 1
-            fixed = apply_edits(text, candidate.edits)
-            after = analyze_source(fixed, path, resolver, verify_fixes=False)
-            if steps is not None:
-                steps -= after.steps
-            if after.parsed and _fixes(finding, before, Counter(_key(f) for f in after.findings)):
-                kept.append(candidate)
-        result.append(_with_fixes(finding, kept))
-    return result
-
-
-def _key(finding: Finding) -> tuple[str, str]:
-    return finding.code, finding.message
-
-
-def _fixes(finding: Finding, before: Counter[tuple[str, str]],
-           after: Counter[tuple[str, str]]) -> bool:
-    key = _key(finding)
-    if after[key] >= before[key]:
-        return False
-    build = finding.code.startswith(BUILD_CODES_PREFIX)
-    for (code, message), count in after.items():
-        if count <= before[(code, message)]:
-            continue
-        # Fixing a build error lets the model build, which shows what the refusal hid: the
-        # data and loss checks. A new build error, though, is the fix's own.
-        if not build or code.startswith(BUILD_CODES_PREFIX):
-            return False
-    return True
-
-
-def _with_fixes(finding: Finding, kept: list[Fix]) -> Finding:
-    if len(kept) == len(finding.fixes):
-        return finding
-    preferred = finding.fix
-    index = kept.index(preferred) if preferred in kept else 0
-    return replace(finding, fixes=tuple(kept), preferred_fix=index if kept else None)
-
-
 __all__ = [
     "Imports",
     "TextMap",
     "apply_edits",
+    "constant_definition",
     "extend_tuple",
     "fix",
     "fix_all",
@@ -626,7 +731,6 @@ __all__ = [
     "insert",
     "insert_layer",
     "is_atom",
-    "keep_working_fixes",
     "layer_call_text",
     "node_at",
     "remove_keyword",

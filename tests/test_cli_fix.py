@@ -71,10 +71,34 @@ def test_diff_prints_and_does_not_write(program: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert program.read_text() == PROGRAM
     assert status == 1
-    assert out.startswith(f"--- a/{program}\n+++ b/{program}\n")
+    name = program.relative_to(program.anchor).as_posix()  # outside the working folder
+    assert out.startswith(f"--- a/{name}\n+++ b/{name}\n")
     assert '-binary.compile(optimizer="adam", loss="categorical_crossentropy")' in out
     assert '+binary.compile(optimizer="adam", loss="binary_crossentropy")' in out
     assert "Flatten" not in out
+
+
+def test_diff_names_files_like_git(program: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """An absolute path gave `--- a//tmp/...`: paths are relative to the working folder when
+    inside it, else written without their root, as `git diff --no-index` does."""
+    monkeypatch.chdir(program.parent)
+    for given in (str(program), "train.py", "./train.py"):
+        main(["check", "--diff", given])
+        assert capsys.readouterr().out.startswith("--- a/train.py\n+++ b/train.py\n@@ ")
+    monkeypatch.chdir(program.anchor)
+    main(["check", "--diff", str(program)])
+    assert capsys.readouterr().out.startswith(f"--- a/{str(program)[1:]}\n")
+
+
+def test_diff_with_json_format_is_a_usage_error(program: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`--format json --diff` printed a diff: a diff is not JSON."""
+    assert main(["check", "--diff", "--format", "json", str(program)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--diff" in captured.err and "--format json" in captured.err
+    assert program.read_text() == PROGRAM
 
 
 def test_diff_with_unsafe_fixes(program: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -190,4 +214,35 @@ def test_fixed_file_runs_in_tensorflow(program: Path, oracle,  # type: ignore[no
     assert oracle.run(PROGRAM).error is not None
     main(["check", "--fix", "--unsafe-fixes", str(program)])
     result = oracle.run(program.read_text())
+    assert result.error is None, result.error
+
+
+def test_fix_keeps_every_fix_in_a_file_of_helpers(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """100 small helpers, then four broken models: the fix budget ran out before the last
+    findings, and `--fix` fixed none of them. Every safe fix is applied now."""
+    from tests.checks.test_fix_edits import HELPERS_THEN_MODELS
+
+    path = tmp_path / "helpers.py"
+    path.write_text(HELPERS_THEN_MODELS)
+    main(["check", "--fix", str(path)])
+    err = capsys.readouterr().err
+    assert "Fixed SL202: Add a batch axis: np.expand_dims(x, 0)" in err
+    assert "Fixed SL312: Use a sigmoid activation" in err
+    assert "Fixed SL311: Use binary_crossentropy" in err
+    assert "Fixed 3 findings in 1 file; 2 remaining." in err
+    assert main(["check", "--fix", "--unsafe-fixes", str(path)]) == 0
+    assert "Fixed 2 findings in 1 file; 0 remaining." in capsys.readouterr().err
+
+
+@pytest.mark.tensorflow
+def test_file_of_helpers_runs_in_tensorflow_once_fixed(  # type: ignore[no-untyped-def]
+        tmp_path: Path, oracle, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.checks.test_fix_edits import HELPERS_THEN_MODELS
+
+    path = tmp_path / "helpers.py"
+    path.write_text(HELPERS_THEN_MODELS)
+    assert oracle.run(HELPERS_THEN_MODELS).error is not None
+    main(["check", "--fix", "--unsafe-fixes", str(path)])
+    result = oracle.run(path.read_text())
     assert result.error is None, result.error

@@ -74,7 +74,8 @@ def _declare_input(report: ModelReport, document: Document, call: LayerCall,
         shape = "(None,)"
     else:
         shape = f"({TextMap(document.text).slice(call.kwarg_value_ranges['input_length'])},)"
-    name, imports = Imports(document).reference("keras.Input")
+    at = report.model.entries[0].range.start if report.model.entries else call.range.start
+    name, imports = Imports(document, at).reference("keras.Input")
     edits = insert_layer(document, report.model, 0, f"{name}(shape={shape})")
     if edits is None:
         return None

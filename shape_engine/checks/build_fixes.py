@@ -33,7 +33,7 @@ from shape_engine.fixes import (
     shape_literal,
     wrap,
 )
-from shape_engine.ir import LayerCall
+from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.layers import RULES
 from shape_engine.layers.base import LayerArgs, Unknowable
 from shape_engine.shapes import Shape, format_shape, product
@@ -104,13 +104,29 @@ def _candidates(report: ModelReport, document: Document, finding: Finding
     shape = layer.input_shape
     if not isinstance(call, LayerCall) or call.kind is None or shape is None:
         return
-    context = _Context(report, document, index, call, shape, Imports(document))
+    # Layers are written into the model's list or its model.add() calls: from its first.
+    entries = report.model.entries
+    at = entries[0].range.start if entries else report.model.range.start
+    context = _Context(report, document, index, call, shape, Imports(document, at))
     if finding.code == "SL101":
         yield from context.rank_fixes()
     elif finding.code == "SL104":
         yield from context.reshape_fixes()
     elif finding.code == "SL102":
         yield from context.unknown_dim_fixes()
+
+
+def declared_shape_range(model: ModelIR) -> Range | None:
+    """Where the first layer writes the model's input shape: `Input(shape=...)` or
+    `input_shape=...`."""
+    first = model.entries[0].layer if model.entries else None
+    if not isinstance(first, LayerCall) or first.file is not None:
+        return None
+    if first.kind in INPUT_KINDS:
+        if "shape" in first.kwarg_value_ranges:
+            return first.kwarg_value_ranges["shape"]
+        return first.arg_ranges[0] if first.arg_ranges and not first.has_unpacking else None
+    return first.kwarg_value_ranges.get("input_shape")
 
 
 def _refusing_layer(report: ModelReport, finding: Finding) -> int | None:
@@ -160,7 +176,7 @@ class _Context:
     def _input_fixes(self, need: int, rank: int, kind: str) -> Iterator[Fix | None]:
         origin = self.report.input_origin
         if origin == "declared":
-            where = self._declared_shape_range()
+            where = declared_shape_range(self.model)
             if where is None:
                 return
             if rank == need - 1:
@@ -199,16 +215,6 @@ class _Context:
             else:
                 edits.extend(wrap(where, "(", ")[..., None]"))
         return fix(f"Add a {axis} axis to the data: x[..., None]", edits, safe=False)
-
-    def _declared_shape_range(self) -> Range | None:
-        first = self.model.entries[0].layer if self.model.entries else None
-        if not isinstance(first, LayerCall):
-            return None
-        if first.kind in INPUT_KINDS:
-            if "shape" in first.kwarg_value_ranges:
-                return first.kwarg_value_ranges["shape"]
-            return first.arg_ranges[0] if first.arg_ranges and not first.has_unpacking else None
-        return first.kwarg_value_ranges.get("input_shape")
 
     def _previous(self) -> tuple[int, LayerCall] | None:
         for i in range(self.index - 1, -1, -1):

@@ -12,6 +12,7 @@ categorical loss or a softmax over one unit, a binary loss over a softmax.
 from __future__ import annotations
 
 import math
+from ast import Call, Name
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
 from shape_engine.fixes import (
     Imports,
     TextMap,
+    constant_definition,
     fix,
     fixes,
     insert_layer,
@@ -306,7 +308,8 @@ def _sigmoid_fix(document: Document, call: LayerCall, found: Activation) -> Fix 
     if call.file is not None:
         return None
     if call.kind == "Softmax":
-        text, imports = layer_call_text(Imports(document), "Activation", '"sigmoid"')
+        text, imports = layer_call_text(Imports(document, call.range.start), "Activation",
+                                        '"sigmoid"')
         return fix("Use a sigmoid: Activation(\"sigmoid\")", [*imports, Edit(call.range, text)])
     if found.where is None:
         return None
@@ -459,8 +462,9 @@ def _sparse_values(report: ModelReport, feed: Feed, document: Document) -> Itera
     if value.dtype == "float" and ("fractional", True) in value.extra:
         yield FLOAT_SPARSE_LABELS.finding(
             f"{feed.method}: labels of shape {format_shape(feed.y.shape)} hold fractional "
-            "values: sparse_categorical_crossentropy truncates them to integer classes "
-            "without a word", at=feed.y.where)
+            f"values for the model's output {format_shape(report.output_shape)}: "
+            "sparse_categorical_crossentropy truncates them to integer classes without a "
+            "word", at=feed.y.where, related=_head_related(report))
 
 
 # How unlikely "no label falls outside [0, units)" must be for the finding to be reported.
@@ -555,10 +559,13 @@ def loss_fix(document: Document, loss: Loss, new: str, safe: bool) -> Fix | None
     if edit is not None:
         return fix(title, [edit], safe=safe)
     node = node_at(document, loss.where)
+    if isinstance(node, Name):
+        definition = constant_definition(document, node.id)
+        edit = replace_string(document, definition, new) if definition else None
+        if edit is not None:
+            return fix(title, [edit], safe=safe)
     if isinstance(loss.value, ModuleRef) and loss.value.name.endswith("()"):
         old_class = loss.value.name[:-2].rsplit(".", 1)[-1]
-        from ast import Call
-
         if isinstance(node, Call) and not node.args and not node.keywords:
             return fix(title, [Edit(loss.where, f'"{new}"')], safe=safe)
         if isinstance(node, Call) and new in _CLASSES:
@@ -575,7 +582,8 @@ def _to_categorical_fix(document: Document, feed: Feed, units: int) -> Fix | Non
     bounds = feed.y.value.bounds
     if bounds is not None and (bounds[1] >= units or bounds[0] < 0):
         return None
-    name, imports = Imports(document).reference("keras.utils.to_categorical")
+    name, imports = Imports(document, feed.y.where.start).reference(
+        "keras.utils.to_categorical")
     prefix, suffix = wrap(feed.y.where, f"{name}(", f", {units})")
     return fix(f"One-hot encode the labels: {name}(y, {units})", [*imports, prefix, suffix],
                safe=False)
@@ -583,7 +591,7 @@ def _to_categorical_fix(document: Document, feed: Feed, units: int) -> Fix | Non
 
 def _argmax_fix(document: Document, feed: Feed) -> Fix | None:
     assert feed.y is not None
-    name, imports = Imports(document).reference("numpy.argmax")
+    name, imports = Imports(document, feed.y.where.start).reference("numpy.argmax")
     prefix, suffix = wrap(feed.y.where, f"{name}(", ", axis=-1)")
     return fix(f"Turn the one-hot labels into classes: {name}(y, axis=-1)",
                [*imports, prefix, suffix], safe=False)
@@ -628,7 +636,7 @@ def _reduce_fixes(report: ModelReport, document: Document) -> Iterable[Fix | Non
     if start == len(layers):
         return
     rank = len(layers[start].input_shape or ())
-    imports = Imports(document)
+    imports = Imports(document, layers[start].entry.range.start)
     for kind in ("Flatten", f"GlobalAveragePooling{rank - 2}D" if 3 <= rank <= 5 else None):
         if kind is None:
             continue

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from shape_engine.checks.build_fixes import declared_shape_range
 from shape_engine.context import Document
-from shape_engine.findings import Finding, Fix, Range, Related, Severity
-from shape_engine.fixes import Imports, fix, fixes, node_at, wrap
+from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
+from shape_engine.fixes import Imports, fix, fixes, node_at, shape_literal, wrap
 from shape_engine.ir import LayerCall, ModelIR, TrainingCall
 from shape_engine.rule import Rule
 from shape_engine.shapes import Shape, dims_compatible, format_shape, product
@@ -254,8 +255,11 @@ def adjust_rank(x: Shape, expected: Shape) -> Shape | Literal[False] | None:
 
 def _is_one_sample(x: Shape, expected: Shape) -> bool:
     """x is exactly one sample of the declared input (whose dims must all be known: (100, 10)
-    for an input (None, None, 10) is as likely 100 samples of a 2-D model)."""
-    return None not in expected[1:] and tuple(x) == tuple(expected[1:])
+    for an input (None, None, 10) is as likely 100 samples of a 2-D model), and Keras does not
+    read it as that very sample: (1,) for an input (None, 1) gets its trailing axis, (1, 1),
+    which is one sample of (1,)."""
+    return (None not in expected[1:] and tuple(x) == tuple(expected[1:])
+            and any(d != 1 for d in expected[1:]))
 
 
 @dataclass(frozen=True)
@@ -361,10 +365,13 @@ def _rank_mismatch(report: ModelReport, feed: Feed, document: Document) -> Findi
         why += f"; {first.label} is the first layer"
     hint = ("Keras only adds or drops a trailing axis of size 1" if abs(
         len(x) - len(expected)) == 1 else "Keras does not change the rank of data")
+    drop = _drop_batch_dimension(report, x, document)
+    unknown_first = expected[1] is None if len(expected) > 1 else False
     return INPUT_MISMATCH.finding(
         f"{feed.method}: x has shape {format_shape(x)} but the model expects "
         f"{format_shape(expected)}: {why} ({hint})", at=feed.x.where,
-        fixes=fixes(*_rank_fixes(feed, expected, document)))
+        fixes=fixes(drop if unknown_first else None, *_rank_fixes(feed, expected, document),
+                    drop))
 
 
 def _single_sample(report: ModelReport, feed: Feed, document: Document,
@@ -375,7 +382,7 @@ def _single_sample(report: ModelReport, feed: Feed, document: Document,
     expand = fixes(_expand_dims_fix(feed, document, 0, safe=True))
     message = (f"{feed.method}: x has shape {format_shape(x)}, one sample of the model's input "
                f"{format_shape(report.input_shape)} without its batch axis: Keras reads it as "
-               f"{x[0]} samples of shape {per_sample}")
+               f"{_samples(x[0])} of shape {per_sample}")
     if problem is not None:
         return MISSING_BATCH_AXIS.finding(message + ", which the model cannot take",
                                           at=feed.x.where, fixes=expand)
@@ -383,12 +390,32 @@ def _single_sample(report: ModelReport, feed: Feed, document: Document,
                                         fixes=expand)
 
 
+def _samples(count: int | None) -> str:
+    return "1 sample" if count == 1 else f"{count} samples"
+
+
 def _expand_dims_fix(feed: Feed, document: Document, axis: int, safe: bool) -> Fix | None:
     assert feed.x is not None
-    name, imports = Imports(document).reference("numpy.expand_dims")
+    name, imports = Imports(document, feed.x.where.start).reference("numpy.expand_dims")
     prefix, suffix = wrap(feed.x.where, f"{name}(", f", {axis})")
     what = "a batch axis" if axis == 0 else f"an axis at {axis}"
     return fix(f"Add {what}: {name}(x, {axis})", [*imports, prefix, suffix], safe=safe)
+
+
+def _drop_batch_dimension(report: ModelReport, x: Shape, document: Document) -> Fix | None:
+    """`input_shape=(None, 784)` (or `(32, 784)`) for data of shape (N, 784): the declared
+    input holds a batch dimension. Safe when that dimension is None: no sample has it."""
+    expected = report.input_shape
+    if (expected is None or report.input_origin != "declared" or len(expected) < 3
+            or len(x) != len(expected) - 1 or not _compatible(x[1:], expected[2:])
+            or None in expected[2:] or report.model.file is not None):
+        return None
+    where = declared_shape_range(report.model)
+    if where is None:
+        return None
+    new = shape_literal(expected[2:])
+    return fix(f"Drop the batch dimension from the input shape: {new}", [Edit(where, new)],
+               safe=expected[1] is None)
 
 
 def _rank_fixes(feed: Feed, expected: Shape, document: Document) -> Iterable[Fix | None]:
@@ -401,7 +428,7 @@ def _rank_fixes(feed: Feed, expected: Shape, document: Document) -> Iterable[Fix
                 yield _expand_dims_fix(feed, document, axis, safe=False)
     per_sample, wanted = product(x[1:]), product(expected[1:])
     if per_sample is not None and per_sample == wanted and None not in expected[1:]:
-        name, imports = Imports(document).reference("numpy.reshape")
+        name, imports = Imports(document, feed.x.where.start).reference("numpy.reshape")
         target = "(-1, " + ", ".join(str(d) for d in expected[1:]) + ")"
         prefix, suffix = wrap(feed.x.where, f"{name}(", f", {target})")
         yield fix(f"Reshape x to {target}", [*imports, prefix, suffix], safe=False)

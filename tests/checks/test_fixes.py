@@ -136,10 +136,67 @@ import tensorflow as tf
 model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
 model.predict(tf.constant([1.0, 2.0, 3.0]), verbose=0)
 """, "SL202", None, []),
+    # An added import must run before its use (TensorFlow would raise a NameError).
+    "numpy_import_outside_a_type_checking_block": ("""
+import tensorflow as tf
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+model.predict(tf.constant([1.0, 2.0, 3.0]), verbose=0)
+""", "SL202", None, []),
+    "numpy_import_outside_a_try_block": ("""
+import tensorflow as tf
+try:
+    import ujson as json
+except ImportError:
+    import json
+model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+model.predict(tf.constant([1.0, 2.0, 3.0]), verbose=0)
+""", "SL202", None, []),
+    "numpy_import_before_its_use": ("""
+import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+model.predict(tf.constant([1.0, 2.0, 3.0]), verbose=0)
+import sys
+""", "SL202", None, []),
+    "numpy_import_under_a_free_name": ("""
+import tensorflow as tf
+np = None  # set by the plotting helpers
+model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+model.predict(tf.constant([1.0, 2.0, 3.0]), verbose=0)
+""", "SL202", None, []),
+    "numpy_import_that_may_be_rebound": ("""
+import tensorflow as tf
+try:
+    import numpy as np
+except ImportError:
+    np = None
+model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+model.predict(tf.constant([1.0, 2.0, 3.0]), verbose=0)
+""", "SL202", None, []),
+    "drop_the_batch_dimension_of_the_input": (H + """
+model = keras.Sequential([layers.Dense(64, input_shape=(32, 784)),
+                          layers.Dense(10, activation="softmax")])
+model.compile("adam", "sparse_categorical_crossentropy")
+model.fit(np.random.rand(100, 784), np.random.randint(0, 10, 100), epochs=1, verbose=0)
+""", "SL201", "Drop the batch dimension from the input shape: (784,)", []),
+    "drop_an_unknown_batch_dimension_of_the_input": (H + """
+model = keras.Sequential([layers.Dense(64, input_shape=(None, 784)),
+                          layers.Dense(10, activation="softmax")])
+model.compile("adam", "sparse_categorical_crossentropy")
+model.fit(np.random.rand(100, 784), np.random.randint(0, 10, 100), epochs=1, verbose=0)
+""", "SL201", None, []),
     # -- losses and activations -------------------------------------------------------------
     "binary_loss_for_one_unit": (H + """
 model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
 model.compile(optimizer="adam", loss='categorical_crossentropy')
+model.fit(np.random.rand(16, 4), np.random.randint(0, 2, 16), epochs=1, verbose=0)
+""", "SL311", None, []),
+    "binary_loss_in_the_loss_constant": (H + """
+LOSS = "categorical_crossentropy"
+model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="adam", loss=LOSS)
 model.fit(np.random.rand(16, 4), np.random.randint(0, 2, 16), epochs=1, verbose=0)
 """, "SL311", None, []),
     "sigmoid_for_one_unit": (H + """
@@ -229,6 +286,26 @@ model = keras.Sequential([
 ])
 model.compile("adam", "binary_crossentropy")
 model.summary()
+print(model.count_params())
+""", "SL401", None, []),
+    "input_from_the_layers_module": ("""
+import numpy as np
+from keras import layers, models
+model = models.Sequential([
+    layers.Embedding(10, 5, input_length=4),
+    layers.LSTM(8),
+    layers.Dense(1, activation="sigmoid"),
+])
+model.compile("adam", "binary_crossentropy")
+print(model.count_params())
+""", "SL401", None, []),
+    "input_added_to_the_layers_import": ("""
+from tensorflow.keras.layers import Embedding, LSTM, Dense
+from tensorflow.keras.models import Sequential
+model = Sequential()
+model.add(Embedding(10, 5, input_length=4))
+model.add(LSTM(8))
+model.add(Dense(1, activation="sigmoid"))
 print(model.count_params())
 """, "SL401", None, []),
 }

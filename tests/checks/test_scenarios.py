@@ -81,7 +81,10 @@ model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 model.fit(np.random.rand(16, 4), np.random.rand(16), epochs=1, verbose=0)
 """
     analysis, _ = check_against_tf(source, oracle, ["SL314"], raises=False)
-    assert finding(analysis, "SL314").severity is Severity.WARNING
+    found = finding(analysis, "SL314")
+    assert found.severity is Severity.WARNING
+    # Both shapes, as for every finding: the labels' and the model output's.
+    assert "labels of shape (16,)" in found.message and "output (None, 5)" in found.message
 
 
 def test_predict_one_sample(oracle) -> None:  # type: ignore[no-untyped-def]

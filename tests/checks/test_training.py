@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.checks.support import check_against_tf
+from tests.checks.support import check_against_tf, finding
 
 pytestmark = pytest.mark.tensorflow
 
@@ -121,6 +121,32 @@ model.predict(sample[np.newaxis], verbose=0)
 model.predict(np.expand_dims(sample, 0), verbose=0)
 model.predict(sample.reshape(1, -1), verbose=0)
 """, [], False),
+    # Keras adds the trailing axis of size 1: (1,) for an input (None, 1) is one sample.
+    "one_sample_of_one_feature": (H + """
+xs = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0])
+ys = np.array([-3.0, -1.0, 1.0, 3.0, 5.0, 7.0])
+model = keras.Sequential([layers.Dense(units=1, input_shape=[1])])
+model.compile(optimizer="sgd", loss="mean_squared_error")
+model.fit(xs, ys, epochs=5, verbose=0)
+print(model.predict(np.array([10.0]), verbose=0))
+""", [], False),
+    "fit_and_evaluate_one_sample_of_one_feature": (H + """
+model = keras.Sequential([keras.Input((1,)), layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse")
+model.fit(np.array([1.0]), np.array([2.0]), epochs=1, verbose=0)
+model.evaluate(np.array([1.0]), np.array([2.0]), verbose=0)
+model.predict_on_batch(np.array([1.0]))
+""", [], False),
+    "one_sample_of_ones": (H + """
+model = keras.Sequential([keras.Input((1, 1)), layers.Flatten(), layers.Dense(2)])
+model.predict(np.ones((1, 1)), verbose=0)
+""", [], False),
+    "batch_dimension_in_input_shape": (H + """
+model = keras.Sequential([layers.Dense(64, input_shape=(32, 784)),
+                          layers.Dense(10, activation="softmax")])
+model.compile("adam", "sparse_categorical_crossentropy")
+model.fit(np.random.rand(100, 784), np.random.randint(0, 10, 100), epochs=1, verbose=0)
+""", ["SL201", "SL304"], True),
     # -- models built by their first data ------------------------------------------------
     "undeclared_model_then_single_sample": (H + """
 model = keras.Sequential([layers.Dense(3), layers.Dense(1)])
@@ -213,3 +239,13 @@ model.fit(np.random.rand(32, 784), np.random.rand(32, 5), epochs=1, verbose=0)
 def test_agrees_with_tensorflow(name: str, oracle) -> None:  # type: ignore[no-untyped-def]
     source, expected, raises = CASES[name]
     check_against_tf(source, oracle, expected, raises, built_by_data="SL101" in expected)
+
+
+def test_one_sample_read_as_one_sample_of_another_shape(oracle) -> None:  # type: ignore[no-untyped-def]
+    source = H + """
+model = keras.Sequential([keras.Input((1, 5, 1)), layers.Flatten(), layers.Dense(2)])
+model.predict(np.zeros((1, 5, 1)), verbose=0)
+"""
+    analysis, _ = check_against_tf(source, oracle, ["SL203"], raises=False)
+    assert finding(analysis, "SL203").message.endswith(
+        "Keras reads it as 1 sample of shape (5, 1, 1)")

@@ -16,25 +16,30 @@ KINDS = [types.CodeActionKind.QuickFix, FIX_ALL]
 
 def code_actions(findings: Sequence[Finding], lines: Lines, uri: str, version: int | None,
                  wanted: Range, context: types.CodeActionContext, overrides: dict[str, str],
-                 document_changes: bool) -> list[types.CodeAction]:
+                 document_changes: bool, other_lines: convert.OtherLines | None = None
+                 ) -> list[types.CodeAction]:
+    """`other_lines` as for `convert.diagnostics`: the linked diagnostics are the ones
+    published."""
     shown = [f for f in findings if convert.severity(f, overrides) is not None]
     actions: list[types.CodeAction] = []
     if _wanted(types.CodeActionKind.QuickFix, context.only):
         for finding in shown:
             if finding.fixes and _overlaps(finding.range, wanted):
                 actions.extend(_quick_fixes(finding, lines, uri, version, overrides,
-                                            document_changes))
+                                            document_changes, other_lines))
     if _wanted(FIX_ALL, context.only):
-        fix_all = _fix_all(shown, lines, uri, version, overrides, document_changes)
+        fix_all = _fix_all(shown, lines, uri, version, overrides, document_changes,
+                           other_lines)
         if fix_all is not None:
             actions.append(fix_all)
     return actions
 
 
 def _quick_fixes(finding: Finding, lines: Lines, uri: str, version: int | None,
-                 overrides: dict[str, str], document_changes: bool) -> list[types.CodeAction]:
+                 overrides: dict[str, str], document_changes: bool,
+                 other_lines: convert.OtherLines | None) -> list[types.CodeAction]:
     level = convert.severity(finding, overrides) or types.DiagnosticSeverity.Error
-    diagnostic = convert.diagnostic(finding, lines, uri, level)
+    diagnostic = convert.diagnostic(finding, lines, uri, level, other_lines)
     return [types.CodeAction(
         title=fix.title,
         kind=types.CodeActionKind.QuickFix,
@@ -46,7 +51,8 @@ def _quick_fixes(finding: Finding, lines: Lines, uri: str, version: int | None,
 
 
 def _fix_all(findings: Sequence[Finding], lines: Lines, uri: str, version: int | None,
-             overrides: dict[str, str], document_changes: bool) -> types.CodeAction | None:
+             overrides: dict[str, str], document_changes: bool,
+             other_lines: convert.OtherLines | None) -> types.CodeAction | None:
     """Every finding's preferred fix that is safe, skipping any that would overlap another."""
     chosen: list[tuple[Finding, Fix]] = []
     taken: list[Range] = []
@@ -63,7 +69,8 @@ def _fix_all(findings: Sequence[Finding], lines: Lines, uri: str, version: int |
     edits = [edit for _, fix in chosen for edit in convert.text_edits(fix, lines)]
     diagnostics = [convert.diagnostic(f, lines, uri,
                                       convert.severity(f, overrides)
-                                      or types.DiagnosticSeverity.Error) for f, _ in chosen]
+                                      or types.DiagnosticSeverity.Error, other_lines)
+                   for f, _ in chosen]
     count = len(chosen)
     return types.CodeAction(
         title=f"Fix {count} shape problem{'s' if count != 1 else ''} (Shapelens safe fixes)",

@@ -2,13 +2,15 @@
 
 Diagnostics are pushed (textDocument/publishDiagnostics) to clients that cannot pull them,
 and pulled (textDocument/diagnostic) by clients that can; never both, so nothing shows twice.
-Every handler catches its own errors: it logs them to the client and answers empty.
+Every handler catches its own errors: it logs them (errors reach the client's log once,
+through `_ClientLogHandler`) and answers empty.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import os
 import uuid
@@ -23,9 +25,9 @@ from pygls.uris import to_fs_path
 from server import actions, convert, hover, inlay
 from server.config import Settings, parse
 from server.documents import Documents, DocumentState
-from server.incremental import DocumentAnalyzer
 from server.resolve import WorkspaceResolution
 from server.worker import URGENT, Worker
+from shape_engine.analysis import analyze_bytes
 from shape_engine.findings import Finding
 from shape_engine.rule import Rule, all_rules
 
@@ -41,7 +43,6 @@ class ShapelensServer(LanguageServer):
         super().__init__("shapelens", VERSION,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.settings = Settings()
-        self.settings_epoch = 0
         self.init_options: object = None
         self.rules: dict[str, Rule] = {}
         self.worker = Worker()
@@ -50,6 +51,9 @@ class ShapelensServer(LanguageServer):
                                    lambda: self.settings.debounce_ms,
                                    self._findings_ready, self._facts_ready)
         self.session = uuid.uuid4().hex[:8]  # result ids from another process never match
+        # Result ids count across documents, so a document closed and opened again never
+        # repeats one its earlier self gave (the client may still hold it).
+        self._report_ids = itertools.count(1)
         self.pushed_elsewhere: set[str] = set()  # closed files given diagnostics by a check
         self._shown_problems: tuple[str, ...] = ()
         self._refresh_pending = False
@@ -83,27 +87,46 @@ class ShapelensServer(LanguageServer):
     # -- diagnostics -------------------------------------------------------------------------
 
     def diagnostics(self, state: DocumentState) -> list[types.Diagnostic]:
-        lines = self.documents.lines(state)
-        return convert.diagnostics(state.findings, lines, state.uri, dict(self.settings.severity))
+        return self.to_diagnostics(state.findings, self.documents.lines(state), state.uri)
 
-    def publish(self, state: DocumentState) -> None:
+    def to_diagnostics(self, findings: list[Finding], lines: convert.Lines, uri: str
+                       ) -> list[types.Diagnostic]:
+        return convert.diagnostics(findings, lines, uri, dict(self.settings.severity),
+                                   self.other_lines)
+
+    def other_lines(self, path: str) -> convert.Lines | None:
+        """The lines of a module a finding points into: its open text, else its file."""
+        state = self.documents.by_path(path)
+        if state is not None:
+            return self.documents.lines(state)
+        read = self.resolution.read(path) if self.resolution is not None else None
+        return convert.Lines(read[0], self.encoding()) if read is not None else None
+
+    def publish(self, state: DocumentState, if_changed: bool = False) -> None:
+        """Push the findings, if they are of the current version. Findings of an older one
+        would go out labelled with the newer version; the analysis of the current version is
+        on its way and publishes when it ends (with the settings then current)."""
+        if not state.has_findings or state.findings_version != state.version:
+            return
+        pushed = (state.version, self.diagnostics(state))
+        if if_changed and pushed == state.pushed:
+            return
+        state.pushed = pushed
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=state.uri, diagnostics=self.diagnostics(state), version=state.version))
+            uri=state.uri, diagnostics=pushed[1], version=state.version))
 
     def report(self, state: DocumentState) -> tuple[str, list[types.Diagnostic]]:
         """The pull report of the current findings, with an id that changes with them."""
         items = self.diagnostics(state)
-        if state.report != items:
+        if state.report != items or state.report_id is None:
             state.report = items
-            state.report_id += 1
+            state.report_id = next(self._report_ids)
         return f"{self.session}-{state.report_id}", items
 
     def _findings_ready(self, state: DocumentState) -> None:
         if not self.pulls_diagnostics:
-            pushed = (state.version, self.diagnostics(state))
-            if pushed != state.pushed:  # the full analysis after a quick one: often the same
-                state.pushed = pushed
-                self.publish(state)
+            # The full analysis after a quick one: often the same.
+            self.publish(state, if_changed=True)
             return
         # The client pulls after its own edits; a change it cannot know about (a module
         # this document imports) needs a refresh request.
@@ -146,8 +169,7 @@ class ShapelensServer(LanguageServer):
             self._request_refresh()
         else:
             for state in self.documents.states.values():
-                if state.has_findings:
-                    self.publish(state)
+                self.publish(state)
         if self.capability("workspace", "inlay_hint", "refresh_support"):
             self._request_inlay_refresh()
 
@@ -156,7 +178,6 @@ class ShapelensServer(LanguageServer):
     def apply_settings(self, raw: object) -> None:
         settings = parse(raw, frozenset(self.rules))
         self.settings = settings
-        self.settings_epoch += 1
         if settings.problems and settings.problems != self._shown_problems:
             self.window_show_message(types.ShowMessageParams(
                 type=types.MessageType.Warning,
@@ -191,18 +212,21 @@ FAULTS = frozenset(filter(None, os.environ.get("SHAPELENS_TEST_FAULTS", "").spli
 
 
 def robust(default: Callable[[], Any]) -> Callable[[F], F]:
-    """Errors in a handler are logged (to the client too) and answered with `default()`."""
+    """Errors in a handler are logged (the client sees them through `_ClientLogHandler`)
+    and answered with `default()`."""
     def decorate(handler: F) -> F:
         @functools.wraps(handler)
         async def wrapper(*args: Any) -> Any:
+            if SERVER_LOOP[0] is None:  # errors before initialize reach the client too
+                SERVER_LOOP[0] = asyncio.get_running_loop()
             try:
                 if handler.__name__ in FAULTS:
                     raise RuntimeError("fault injected by SHAPELENS_TEST_FAULTS")
                 return await handler(*args)
             except Exception as error:
-                logger.exception("%s failed", handler.__name__)
-                SERVER.log_to_client(f"Shapelens: {handler.__name__} failed: "
-                                     f"{type(error).__name__}: {error}")
+                # Once: _ClientLogHandler passes the record on to the client.
+                logger.exception("Shapelens: %s failed: %s: %s", handler.__name__,
+                                 type(error).__name__, error)
                 return default()
         return wrapper  # type: ignore[return-value]
     return decorate
@@ -252,6 +276,10 @@ async def initialized(params: types.InitializedParams) -> None:
             id=str(uuid.uuid4()), method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(
                 watchers=[types.FileSystemWatcher(glob_pattern="**/*.py")])))
+    if SERVER.resolution is not None:
+        # jedi's start-up (0.2-0.3 s) on its thread now rather than in the first analysis
+        # that resolves a module; measured not to delay the first diagnostics of a file.
+        SERVER.resolution.warm()
     if registrations:
         SERVER.client_register_capability(types.RegistrationParams(registrations))
     if SERVER.capability("workspace", "configuration"):
@@ -281,6 +309,7 @@ async def did_open(params: types.DidOpenTextDocumentParams) -> None:
     if document.language_id not in ("python", "") and not document.uri.endswith(".py"):
         return  # not Python: nothing to analyse
     SERVER.documents.open(document.uri, document.version, document.text, _path(document.uri))
+    _module_may_have_appeared(document.uri)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -294,13 +323,25 @@ async def did_change(params: types.DidChangeTextDocumentParams) -> None:
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
 @robust(lambda: None)
 async def did_save(params: types.DidSaveTextDocumentParams) -> None:
+    _module_may_have_appeared(params.text_document.uri)
     state = _state(params.text_document.uri)
     if state is None:
         return
     if state.timer is not None:
         SERVER.documents.save(state.uri)
-    elif state.has_findings and not SERVER.pulls_diagnostics:
-        SERVER.publish(state)
+    elif not SERVER.pulls_diagnostics:
+        SERVER.publish(state)  # only if analysed: else the running analysis publishes
+
+
+def _module_may_have_appeared(uri: str) -> None:
+    """A file opened or saved may be a module an import did not find before: a client
+    without file watching (Neovim 0.7) tells of new files only this way."""
+    path = _path(uri)
+    if path is None or SERVER.resolution is None:
+        return
+    importers = SERVER.resolution.module_appeared(path)
+    if importers:
+        SERVER.documents.refresh_importers(importers)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -374,7 +415,8 @@ async def on_code_action(params: types.CodeActionParams) -> list[types.CodeActio
                                               "document_changes"))
     return actions.code_actions(_findings_shown(state), lines, state.uri, state.version,
                                 lines.from_client_range(params.range), params.context,
-                                dict(SERVER.settings.severity), document_changes)
+                                dict(SERVER.settings.severity), document_changes,
+                                SERVER.other_lines)
 
 
 def _findings_shown(state: DocumentState) -> list[Finding]:
@@ -411,7 +453,6 @@ async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) ->
     for change in params.changes:
         path = _path(change.uri)
         if path is not None and SERVER.documents.open_text(path) is None:
-            resolution.document_changed(path)
             SERVER.documents.refresh_dependents(path)
 
 
@@ -472,21 +513,27 @@ async def _check_file(path: Path) -> int:
     if state is not None:
         await SERVER.documents.settled(state, "findings")
         return len(state.findings)
-    analyzer = DocumentAnalyzer(str(path), SERVER.resolution)
+    resolution = SERVER.resolution
 
-    def analyse() -> list[Finding]:
+    def analyse() -> tuple[str, list[Finding]] | None:
         try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            data = path.read_bytes()
         except OSError:
-            return []
-        return analyzer.quick(text).findings
+            return None
+        # The bytes as the interpreter reads them (BOM, coding cookie), as the CLI does.
+        session = resolution.session(str(path)) if resolution is not None else None
+        analysis = analyze_bytes(data, str(path), session.resolve if session else None,
+                                 verify_fixes=False)
+        return analysis.text, analysis.findings
 
-    findings = await asyncio.wrap_future(SERVER.worker.submit(analyse, URGENT))
-    lines = convert.Lines(path.read_text(encoding="utf-8", errors="replace"), SERVER.encoding())
+    analysed = await asyncio.wrap_future(SERVER.worker.submit(analyse, URGENT))
+    if analysed is None:
+        return 0
+    text, findings = analysed
+    lines = convert.Lines(text, SERVER.encoding())
     SERVER.pushed_elsewhere.add(uri)
     SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-        uri=uri, diagnostics=convert.diagnostics(findings, lines, uri,
-                                                 dict(SERVER.settings.severity))))
+        uri=uri, diagnostics=SERVER.to_diagnostics(findings, lines, uri)))
     return len(findings)
 
 
@@ -525,11 +572,23 @@ def _configure_logging(log_file: str | None) -> None:
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def tcp_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT`, `[IPv6]:PORT` or `:PORT` (127.0.0.1) as (host, port)."""
+    from shape_engine.cli import UsageError
+
+    host, _, port = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--tcp wants HOST:PORT (or [IPv6]:PORT), not {text!r}")
+    return host or "127.0.0.1", int(port)
+
+
 def run(tcp: str | None = None, log_file: str | None = None) -> int:
+    address = tcp_address(tcp) if tcp else None
     _configure_logging(log_file)
-    if tcp:
-        host, _, port = tcp.rpartition(":")
-        SERVER.start_tcp(host or "127.0.0.1", int(port))
+    if address is not None:
+        SERVER.start_tcp(*address)
     else:
         SERVER.start_io()
     return 0

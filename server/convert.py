@@ -6,16 +6,16 @@ encoding (UTF-16 unless the client offers UTF-8 or UTF-32).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lsprotocol import types
 
 from server.facts import split_lines
+from shape_engine.docs import RULES_PAGE
 from shape_engine.findings import Finding, Fix, Position, Range, Related, Severity
 
 SOURCE = "shapelens"
-RULES_DOC = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 
 _SEVERITIES = {
     "error": types.DiagnosticSeverity.Error,
@@ -27,8 +27,9 @@ _SEVERITIES = {
 
 
 def rule_href(code: str) -> str:
-    """Where a code is documented: its section of docs/rules.md (there is no website)."""
-    return f"{RULES_DOC.as_uri()}#{code.lower()}"
+    """Where a code is documented: its section of the rules page installed with the
+    package (there is no website)."""
+    return f"{RULES_PAGE.as_uri()}#{code.lower()}"
 
 
 class Lines:
@@ -96,8 +97,13 @@ def severity(finding: Finding, overrides: dict[str, str]) -> types.DiagnosticSev
             Severity.INFO: types.DiagnosticSeverity.Information}[finding.severity]
 
 
+# The lines of another file (a module a finding's related information points into), or None
+# when it cannot be read.
+OtherLines = Callable[[str], "Lines | None"]
+
+
 def diagnostic(finding: Finding, lines: Lines, uri: str, level: types.DiagnosticSeverity,
-               related_uri: dict[str, str] | None = None) -> types.Diagnostic:
+               other_lines: OtherLines | None = None) -> types.Diagnostic:
     return types.Diagnostic(
         range=lines.to_client_range(finding.range),
         message=finding.message,
@@ -105,32 +111,42 @@ def diagnostic(finding: Finding, lines: Lines, uri: str, level: types.Diagnostic
         code=finding.code,
         code_description=types.CodeDescription(href=rule_href(finding.code)),
         source=SOURCE,
-        related_information=[_related(r, lines, uri, related_uri or {})
+        related_information=[_related(r, lines, uri, other_lines)
                              for r in finding.related] or None,
     )
 
 
-def _related(related: Related, lines: Lines, uri: str, uris: dict[str, str]
+def _related(related: Related, lines: Lines, uri: str, other_lines: OtherLines | None
              ) -> types.DiagnosticRelatedInformation:
     if related.file is None:
-        location = types.Location(uri, lines.to_client_range(related.range))
-    else:
-        # Another module: its columns are taken as they are (its text is not at hand here).
-        r = related.range
-        location = types.Location(
-            uris.get(related.file) or Path(related.file).resolve().as_uri(),
-            types.Range(types.Position(r.start.line, r.start.character),
-                        types.Position(r.end.line, r.end.character)))
-    return types.DiagnosticRelatedInformation(location, related.message)
+        return types.DiagnosticRelatedInformation(
+            types.Location(uri, lines.to_client_range(related.range)), related.message)
+    # Another module: its columns converted with its own text.
+    theirs = other_lines(related.file) if other_lines is not None else None
+    r = related.range
+    where = theirs.to_client_range(r) if theirs is not None else types.Range(
+        types.Position(r.start.line, r.start.character),
+        types.Position(r.end.line, r.end.character))
+    return types.DiagnosticRelatedInformation(
+        types.Location(Path(related.file).resolve().as_uri(), where), related.message)
 
 
 def diagnostics(findings: Sequence[Finding], lines: Lines, uri: str,
-                overrides: dict[str, str]) -> list[types.Diagnostic]:
+                overrides: dict[str, str], other_lines: OtherLines | None = None
+                ) -> list[types.Diagnostic]:
+    """`other_lines`: the lines of another file, by path (asked once per file)."""
+    memo: dict[str, Lines | None] = {}
+
+    def once(path: str) -> Lines | None:
+        if path not in memo:
+            memo[path] = other_lines(path) if other_lines is not None else None
+        return memo[path]
+
     result = []
     for finding in findings:
         level = severity(finding, overrides)
         if level is not None:
-            result.append(diagnostic(finding, lines, uri, level))
+            result.append(diagnostic(finding, lines, uri, level, once))
     return result
 
 

@@ -66,7 +66,7 @@ class DocumentState:
     view_cache: tuple[int | None, int | None, Facts] | None = None
     # Pull diagnostics: what the client was last given.
     report: object | None = None
-    report_id: int = 0
+    report_id: int | None = None  # from the server's counter
     pulled_version: int | None = None
     pushed: object | None = None  # what was last published (push clients)
 
@@ -111,7 +111,7 @@ class Documents:
         state.version, state.text = version, text
         self.schedule(state, self.debounce_ms() / 1000)
         if state.path is not None:
-            self._dependency_changed(state.path)
+            self.refresh_dependents(state.path)
 
     def save(self, uri: str) -> None:
         """Saving is a good moment: analyse now what is still waiting for quiet."""
@@ -125,7 +125,12 @@ class Documents:
             return
         self._forget(state)
         if state.path is not None:
-            self._dependency_changed(state.path)
+            self.refresh_dependents(state.path)  # the text on disk counts again
+
+    def by_path(self, path: str) -> DocumentState | None:
+        """The open document at `path`, if any."""
+        state = self._by_path.get(_normal(path) or path)
+        return None if state is None or state.closed else state
 
     def open_text(self, path: str) -> tuple[int | None, str] | None:
         """For resolution, from any thread: the unsaved text of an open module."""
@@ -156,10 +161,13 @@ class Documents:
                 found = True
         return found
 
-    def _dependency_changed(self, path: str) -> None:
-        if self.refresh_dependents(path) and self.resolution is not None and hasattr(
-                self.resolution, "document_changed"):
-            self.resolution.document_changed(path)
+    def refresh_importers(self, paths: set[str]) -> None:
+        """Analyse again the open documents at `paths` and those that import them (they
+        imported a module that was not found then)."""
+        normal = {_normal(path) for path in paths}
+        for state in self.states.values():
+            if state.path in normal or not normal.isdisjoint(state.dependencies):
+                self.schedule(state, 0)
 
     def _analyse_now(self, state: DocumentState, first: bool = False) -> None:
         if state.timer is not None:

@@ -7,7 +7,7 @@ the engine's own import tracking and never reach jedi, and jedi's search path is
 only, so it cannot wander into site-packages.
 
 jedi is not thread-safe: every jedi call runs on one dedicated thread. It is imported on that
-thread the first time it is needed (or by `warm`), never at startup.
+thread by `warm`, which the server calls once initialized, never while starting.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -26,6 +27,7 @@ from typing import Any
 from server.incremental import Resolution, Session
 from shape_engine.evaluate import MODULE_ROOTS
 from shape_engine.imports import MAX_MODULE_BYTES
+from shape_engine.source import decode
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,10 @@ class WorkspaceResolution(Resolution):
         self.epoch = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelens-jedi")
         self._lock = threading.Lock()
+        # (module, level, importer's folder) -> path, or None: not one of the user's modules.
         self._found: dict[tuple[str, int, str], str | None] = {}
+        # Who asked for each module not found: analysed again when it may have appeared.
+        self._missing_for: dict[tuple[str, int, str], set[str]] = {}
         self._projects: dict[Path, Any] = {}  # jedi.Project by root; used on the jedi thread
 
     # -- the engine's side -------------------------------------------------------------------
@@ -76,7 +81,10 @@ class WorkspaceResolution(Resolution):
         key = (module, level, str(Path(importer).parent))
         with self._lock:
             if key in self._found:
-                return self._found[key]
+                found = self._found[key]
+                if found is None:
+                    self._missing_for.setdefault(key, set()).add(importer)
+                return found
         if level > 0:
             found = _relative(module, level, Path(importer))
         elif not self._might_exist(module.split(".")[0], Path(importer)):
@@ -85,6 +93,7 @@ class WorkspaceResolution(Resolution):
             try:
                 found = self._on_jedi_thread(self._jedi_find, module, importer).result(
                     timeout=JEDI_TIMEOUT_S)
+                logger.info("jedi: %s imported from %s is %s", module, importer, found)
             except FutureTimeout:
                 logger.warning("jedi took more than %ss to find %s", JEDI_TIMEOUT_S, module)
                 return None  # not cached: the next analysis asks again
@@ -93,8 +102,12 @@ class WorkspaceResolution(Resolution):
                 found = None
         if found is not None and not self._inside_workspace(Path(found), Path(importer)):
             found = None
+        if found is not None:
+            found = os.path.realpath(found)
         with self._lock:
             self._found[key] = found
+            if found is None:
+                self._missing_for.setdefault(key, set()).add(importer)
         return found
 
     def read(self, path: str) -> tuple[str, object] | None:
@@ -106,10 +119,11 @@ class WorkspaceResolution(Resolution):
             status = os.stat(path)
             if status.st_size > MAX_MODULE_BYTES:
                 return None
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
+            data = Path(path).read_bytes()
         except OSError:
             return None
-        return text, ("disk", status.st_mtime_ns, status.st_size)
+        # As the interpreter reads it: BOM, coding cookie, else UTF-8.
+        return decode(data).text, ("disk", status.st_mtime_ns, status.st_size)
 
     def _might_exist(self, top: str, importer: Path) -> bool:
         """Whether a module or package `top` is in a folder jedi would search: the
@@ -126,23 +140,47 @@ class WorkspaceResolution(Resolution):
 
     # -- invalidation ------------------------------------------------------------------------
 
-    def document_changed(self, path: str) -> None:
-        """A module's text changed: what jedi cached about it may be stale."""
+    # A module's text changing needs nothing here: which file a name is does not depend on
+    # what the file says, jedi is only asked for that, and analyses notice new text by the
+    # module's stamp.
+
+    def module_appeared(self, path: str) -> set[str]:
+        """A file was opened or saved in the editor (whose client may not report new files
+        otherwise): if it is not a module known here, forget the modules not found that it
+        could be. The importers that asked for them, to analyse again."""
+        real = os.path.realpath(path)
+        if not real.endswith(".py"):
+            return set()
+        names = _names_for(Path(real), self._root_of(Path(real)))
         with self._lock:
-            for key in [k for k, v in self._found.items() if v == path]:
+            if real in self._found.values():
+                return set()
+            package = Path(real).name == "__init__.py"  # `from . import x` looks for one
+            gone = [(module, level, folder) for (module, level, folder), found
+                    in self._found.items() if found is None and (
+                        not names.isdisjoint(module.split(".")) or (package and not module))]
+            if not gone:
+                return set()
+            importers: set[str] = set()
+            for key in gone:
                 del self._found[key]
+                importers |= self._missing_for.pop(key, set())
+            self.epoch += 1  # cached analyses that did not find it are stale
         self._on_jedi_thread(_clear_jedi_caches)
+        return importers
 
     def files_changed(self) -> None:
         """Modules may have appeared, disappeared or moved: resolve everything again."""
         with self._lock:
             self._found.clear()
+            self._missing_for.clear()
             self.epoch += 1
         self._on_jedi_thread(self._forget_projects)
 
-    def warm(self) -> None:
-        """Import jedi in the background, so the first cross-file analysis does not wait."""
-        self._on_jedi_thread(_import_jedi)
+    def warm(self) -> Future[Any]:
+        """Pay jedi's start-up on its own thread now (its import, then its first inference
+        state: about 0.3 s), so the first analysis that resolves a module does not wait."""
+        return self._on_jedi_thread(self._warm_up)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -151,6 +189,17 @@ class WorkspaceResolution(Resolution):
 
     def _on_jedi_thread(self, function: Callable[..., Any], *args: object) -> Future[Any]:
         return self._executor.submit(function, *args)
+
+    def _warm_up(self) -> None:
+        started = time.perf_counter()
+        jedi = _import_jedi()
+        for root in self.roots[:1]:
+            # An import of nothing there is: jedi finds its environment, loads its builtins
+            # and goes through its import machinery, and reads none of the user's files.
+            code = "import __shapelens_warm_up__"
+            jedi.Script(code, path=str(root / "__shapelens_warm_up__.py"),
+                        project=self._project(root)).goto(1, len(code), follow_imports=True)
+        logger.info("jedi warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
     def _jedi_find(self, module: str, importer: str) -> str | None:
         jedi = _import_jedi()
@@ -216,6 +265,16 @@ class _Session(Session):
         text, stamp = read
         self._dependencies[path] = stamp
         return path, text
+
+
+def _names_for(path: Path, root: Path) -> set[str]:
+    """The names a module at `path` may be imported by, in part: its own and its packages'."""
+    names = {path.parent.name if path.name == "__init__.py" else path.stem}
+    folder = path.parent
+    while folder != root and folder.is_relative_to(root) and folder.parent != folder:
+        names.add(folder.name)
+        folder = folder.parent
+    return names
 
 
 def _relative(module: str, level: int, importer: Path) -> str | None:

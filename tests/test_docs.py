@@ -1,10 +1,11 @@
-"""README's rule table and docs/rules.md are the rules as the engine defines them."""
+"""README's rule table and the rules page (shape_engine/rules.md, package data) are the rules
+as the engine defines them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shape_engine.docs import readme_table, rules_page
+from shape_engine.docs import RULES_PAGE, readme_table, rules_page
 
 ROOT = Path(__file__).parents[1]
 
@@ -19,5 +20,14 @@ def test_readme_table_is_current() -> None:
 
 
 def test_rules_page_is_current() -> None:
-    assert (ROOT / "docs" / "rules.md").read_text().strip() == rules_page().strip(), (
-        "docs/rules.md is stale: run `python -m shape_engine.docs --full > docs/rules.md`")
+    assert RULES_PAGE == ROOT / "shape_engine" / "rules.md"
+    assert RULES_PAGE.read_text().strip() == rules_page().strip(), (
+        "shape_engine/rules.md is stale: run "
+        "`python -m shape_engine.docs --full > shape_engine/rules.md`")
+
+
+def test_the_rules_page_is_package_data() -> None:
+    """Installed without the repository, the language server's links still lead to it."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    package_data = pyproject[pyproject.index("[tool.setuptools.package-data]"):]
+    assert 'shape_engine = ["rules.md"]' in package_data.split("\n[")[0]

@@ -319,7 +319,7 @@ async def test_the_server_runs_nothing(workspace: Workspace) -> None:
     from lsprotocol import types
     from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-    from tests.lsp.helpers import Document, eventually, make_client
+    from tests.lsp.helpers import Document, assert_no_errors, eventually, make_client
 
     config = ClientServerConfig(server_command=[sys.executable, "-m", "server"],
                                 client_factory=make_client, server_env=workspace.env())
@@ -353,3 +353,4 @@ async def test_the_server_runs_nothing(workspace: Workspace) -> None:
         await client.shutdown_session()
         await client.stop()
     workspace.assert_nothing_ran()
+    assert_no_errors(client)  # nothing failed and was swallowed by a handler's guard

@@ -9,6 +9,10 @@
 Each test gets its own workspace folder (`workspace`); `@pytest.mark.init_options({...})`
 sets the initializationOptions, `@pytest.mark.configuration({...})` what the client answers
 to workspace/configuration.
+
+After each test the server must have logged no error to the client (window/logMessage of
+type Error): a handler's guard that caught an exception fails the test. Tests that make the
+server fail on purpose say so with `@pytest.mark.logs_errors`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from tests.lsp.helpers import PROFILES, make_client
+from tests.lsp.helpers import PROFILES, assert_no_errors, make_client
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER_COMMAND = [sys.executable, "-m", "server"]
@@ -38,7 +42,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "configuration(value): workspace/configuration answer")
     config.addinivalue_line("markers", "profiles(*names): run only with these client profiles")
     config.addinivalue_line("markers", "server_env(**env): extra environment for the server")
+    config.addinivalue_line("markers", "server_log: the server writes its log (INFO and up) "
+                                       "to the file `server_log` names")
     config.addinivalue_line("markers", "position_encodings(*kinds): what the client offers")
+    config.addinivalue_line("markers", "logs_errors: the server is expected to log errors "
+                                       "(every other test fails if it logs one)")
 
 
 def capabilities(profile: str) -> types.ClientCapabilities:
@@ -75,22 +83,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("profile", list(marker.args) if marker else PROFILES)
 
 
-def _server_config(request: pytest.FixtureRequest) -> ClientServerConfig:
+@pytest.fixture
+def server_log(tmp_path: Path) -> Path:
+    """Where the server writes its log, in tests marked `server_log`."""
+    return tmp_path / "server.log"
+
+
+def _server_config(request: pytest.FixtureRequest, log: Path) -> ClientServerConfig:
     marker = request.node.get_closest_marker("server_env")
     env = {**SERVER_ENV, **(marker.kwargs if marker else {})}
-    return ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client,
-                              server_env=env)
+    args = ["--log-file", str(log)] if request.node.get_closest_marker("server_log") else []
+    return ClientServerConfig(server_command=[*SERVER_COMMAND, *args],
+                              client_factory=make_client, server_env=env)
 
 
 @pytest_asyncio.fixture
-async def client(request: pytest.FixtureRequest, profile: str, workspace: Path
-                 ) -> AsyncIterator[LanguageClient]:
+async def client(request: pytest.FixtureRequest, profile: str, workspace: Path,
+                 server_log: Path) -> AsyncIterator[LanguageClient]:
     """An initialized client (see the module docstring); shut down after the test."""
     caps = capabilities(profile)
     encodings = request.node.get_closest_marker("position_encodings")
     if encodings is not None:
         caps.general = types.GeneralClientCapabilities(position_encodings=list(encodings.args))
-    lsp_client = cast(LanguageClient, await _server_config(request).start())
+    lsp_client = cast(LanguageClient, await _server_config(request, server_log).start())
     configuration = _marker_value(request, "configuration")
     if configuration is not None:
         lsp_client.set_configuration(configuration)
@@ -103,15 +118,21 @@ async def client(request: pytest.FixtureRequest, profile: str, workspace: Path
     try:
         yield lsp_client
     finally:
-        await lsp_client.shutdown_session()
-        await lsp_client.stop()
+        try:
+            await lsp_client.shutdown_session()
+        finally:
+            await lsp_client.stop()
+    if request.node.get_closest_marker("logs_errors") is None:
+        assert_no_errors(lsp_client)
 
 
 # pytest-lsp's own fixture style, for the smallest smoke test of the entry point.
 @pytest_lsp.fixture(config=ClientServerConfig(
     server_command=["shapelens", "serve"], client_factory=make_client, server_env=SERVER_ENV))
-async def entry_point_client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+async def entry_point_client(lsp_client: LanguageClient, tmp_path: Path
+                             ) -> AsyncIterator[None]:
     await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities("neovim")))
+        capabilities=capabilities("neovim"), root_uri=tmp_path.as_uri()))
     yield
     await lsp_client.shutdown_session()
+    assert_no_errors(lsp_client)

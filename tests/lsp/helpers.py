@@ -7,6 +7,7 @@ hang into a failure; no test asserts how long anything takes.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 PROFILES = ["neovim", "vscode"]
 GIVE_UP_S = 60.0
+REPO = Path(__file__).resolve().parents[2]
 
 
 def make_client() -> LanguageClient:
@@ -47,6 +49,17 @@ def make_client() -> LanguageClient:
     return client
 
 
+def logged_errors(client: LanguageClient) -> list[str]:
+    """What the server logged to the client as errors (window/logMessage of type Error)."""
+    return [m.message for m in client.log_messages if m.type == types.MessageType.Error]
+
+
+def assert_no_errors(client: LanguageClient) -> None:
+    """The server logged no error: a guard that caught an exception fails the test."""
+    errors = logged_errors(client)
+    assert not errors, "the server logged errors:\n" + "\n---\n".join(errors)
+
+
 def pulls(client: LanguageClient) -> bool:
     return getattr(client, "profile", "neovim") == "vscode"
 
@@ -61,6 +74,17 @@ async def eventually(condition: Callable[[], Any], what: str) -> Any:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+def realistic_text(models: int = 6, lines: int = 300, seed: int = 3) -> str:
+    """A generated realistic training script (the benchmarks' generator)."""
+    spec = importlib.util.spec_from_file_location("engine_speed",
+                                                  REPO / "benchmarks" / "engine_speed.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text: str = module.generate(models, lines, seed=seed)
+    return text
 
 
 def write(root: Path, name: str, source: str) -> Path:

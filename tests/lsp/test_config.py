@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -86,9 +87,40 @@ async def test_pushed_settings_change_the_diagnostics(client: LanguageClient,
                          "republished diagnostics")
 
 
-@pytest.mark.init_options({"shapelens": {"debounceMs": 0}})
+# Well past the default debounce (150 ms) and the analysis of this small file, well short of
+# the one set (10 s): what happens in between tells whether the setting is followed.
+QUIET_S = 1.5
+
+
+@pytest.mark.init_options({"shapelens": {"debounceMs": 10000}})
 async def test_debounce_setting_is_used(client: LanguageClient, workspace: Path) -> None:
     document = Document(client, write(workspace, "broken.py", BROKEN)).open()
     await document.diagnostics()
     document.replace_line(4, "conv = None")
+    waiting = asyncio.ensure_future(document.diagnostics())  # pulled, or waited for if pushed
+    await asyncio.sleep(QUIET_S)
+    assert not waiting.done(), "analysed before the 10 s of quiet were over"
+    document.save()  # analyses at once
+    assert list(severities(await waiting)) == ["SL101"]
+
+
+async def test_a_debounce_changed_at_runtime_is_used(client: LanguageClient,
+                                                 workspace: Path) -> None:
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    await document.diagnostics()
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"shapelens": {"debounceMs": 10000}}))
+    if pulls(client):
+        await eventually(lambda: client.diagnostic_refresh_count, "a refresh request")
+    document.replace_line(4, "conv = None")
+    waiting = asyncio.ensure_future(document.diagnostics())
+    await asyncio.sleep(QUIET_S)
+    assert not waiting.done(), "the debounce set by didChangeConfiguration was not used"
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"shapelens": {"debounceMs": 0}}))
+    document.replace_line(2, "# edited")  # the next edit waits no more
+    if pulls(client):
+        assert list(severities(await waiting)) == ["SL101"]  # answered for the newest version
+    else:
+        waiting.cancel()  # version 2 is never analysed: version 3 came first
     assert list(severities(await document.diagnostics())) == ["SL101"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.helpers import Document, eventually, write
+from tests.lsp.helpers import Document, eventually, realistic_text, write
 
 pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
 
@@ -36,9 +38,15 @@ async def test_open_reports_each_finding_with_code_and_documentation(
     assert rank.range.start == document.find("layers.Conv2D(32")
     assert rank.message.startswith("Conv2D expects a 4-D input")
     assert rank.code_description is not None
-    assert rank.code_description.href.endswith("docs/rules.md#sl101")
-    assert rank.code_description.href.startswith("file://")
-    assert Path(rank.code_description.href[len("file://"):].split("#")[0]).is_file()
+    assert_documented(rank.code_description.href, "SL101")
+
+
+def assert_documented(href: str, code: str) -> Path:
+    """`href` is a file:// link to a section of an existing rules page; the page's path."""
+    assert href.startswith("file://") and href.endswith(f"/rules.md#{code.lower()}"), href
+    page = Path(unquote(urlparse(href).path))
+    assert f"\n## {code}\n" in page.read_text(encoding="utf-8")
+    return page
 
 
 async def test_related_information_points_at_the_layer(client: LanguageClient,
@@ -87,6 +95,58 @@ async def test_save_analyses_at_once(client: LanguageClient, workspace: Path) ->
     assert [d.code for d in await document.diagnostics()] == ["SL101"]
 
 
+CLEAN = """
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([
+        layers.Dense(128, input_shape=(784,)),
+        layers.Dense(10),
+    ])
+"""
+
+
+async def analysis_pending(client: LanguageClient, workspace: Path) -> Document:
+    """A clean document edited to add a Conv2D after a Dense (version 2), whose analysis
+    is still waiting on the worker (busy with another, big document) after the debounce."""
+    big = Document(client, write(workspace, "big.py", realistic_text(40, 2000, seed=5))).open()
+    document = Document(client, write(workspace, "clean.py", CLEAN)).open()
+    assert await document.diagnostics() == []
+    await big.diagnostics()
+    big.set_text(realistic_text(40, 2000, seed=6))  # all new: a long analysis
+    document.replace_line(5, "    layers.Conv2D(32, 3),")
+    await asyncio.sleep(0.05)  # the debounce (0 ms) is over: version 2 waits for the worker
+    return document
+
+
+def versions_published(client: LanguageClient, document: Document
+                       ) -> list[tuple[int | None, list[str]]]:
+    return [(p.version, [str(d.code) for d in p.diagnostics])
+            for p in client.published if p.uri == document.uri]  # type: ignore[attr-defined]
+
+
+@pytest.mark.profiles("neovim")
+@pytest.mark.init_options({"shapelens": {"debounceMs": 0}})
+async def test_saving_during_an_analysis_publishes_no_older_findings(
+        client: LanguageClient, workspace: Path) -> None:
+    document = await analysis_pending(client, workspace)
+    document.save()
+    assert [d.code for d in await document.diagnostics()] == ["SL101"]
+    assert versions_published(client, document) == [(1, []), (2, ["SL101"])]
+
+
+@pytest.mark.profiles("neovim")
+@pytest.mark.init_options({"shapelens": {"debounceMs": 0}})
+async def test_new_settings_during_an_analysis_publish_no_older_findings(
+        client: LanguageClient, workspace: Path) -> None:
+    document = await analysis_pending(client, workspace)
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"shapelens": {"severity": {"SL101": "warning"}}}))
+    (diagnostic,) = await document.diagnostics()
+    assert diagnostic.code == "SL101" and diagnostic.severity == types.DiagnosticSeverity.Warning
+    assert versions_published(client, document) == [(1, []), (2, ["SL101"])]
+
+
 @pytest.mark.profiles("neovim")
 async def test_closing_clears_pushed_diagnostics(client: LanguageClient,
                                                  workspace: Path) -> None:
@@ -115,6 +175,24 @@ async def test_pull_answers_unchanged_for_the_same_result(client: LanguageClient
         types.DocumentDiagnosticParams(identifier, previous_result_id=first.result_id))
     assert isinstance(changed, types.RelatedFullDocumentDiagnosticReport)
     assert changed.result_id != first.result_id and len(changed.items) == 1
+
+
+@pytest.mark.profiles("vscode")
+async def test_result_ids_are_not_repeated_after_reopening(client: LanguageClient,
+                                                           workspace: Path) -> None:
+    path = write(workspace, "broken.py", BROKEN)
+    identifier = types.TextDocumentIdentifier(path.as_uri())
+    document = Document(client, path).open()
+    first = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(identifier))
+    assert isinstance(first, types.RelatedFullDocumentDiagnosticReport) and len(first.items) == 2
+    document.close()
+    reopened = Document(client, path, text=BROKEN.replace('padding="causal"', 'padding="same"'))
+    reopened.open()
+    # The client still holds the first id: the new findings differ, so it must not match.
+    again = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(identifier, previous_result_id=first.result_id))
+    assert isinstance(again, types.RelatedFullDocumentDiagnosticReport)
+    assert again.result_id != first.result_id and len(again.items) == 1
 
 
 @pytest.mark.profiles("vscode")

@@ -8,7 +8,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.helpers import Document, write
+from tests.lsp.helpers import Document, eventually, pulls, write
 
 pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
 
@@ -161,6 +161,31 @@ async def test_inlay_hints_can_be_turned_off(client: LanguageClient, workspace: 
     document = Document(client, write(workspace, "mnist.py", MNIST)).open()
     await document.diagnostics()
     assert await document.inlay_hints() == []
+
+
+async def test_inlay_hints_can_be_turned_off_and_on_while_running(client: LanguageClient,
+                                                                   workspace: Path) -> None:
+    document = Document(client, write(workspace, "mnist.py", MNIST)).open()
+    await document.diagnostics()
+    shown = [h.label for h in await document.inlay_hints()]
+    assert shown
+
+    async def hints_after(enabled: bool) -> list[types.InlayHint]:
+        settings = {"shapelens": {"inlayHints": {"enabled": enabled}}}
+        if pulls(client):  # VS Code announces a change and answers workspace/configuration
+            client.set_configuration(settings)
+            refreshes = client.inlay_refreshes  # type: ignore[attr-defined]
+            client.workspace_did_change_configuration(
+                types.DidChangeConfigurationParams(settings=None))
+            await eventually(lambda: client.inlay_refreshes > refreshes,  # type: ignore[attr-defined]
+                             "an inlay hint refresh request")
+        else:  # Neovim sends the settings themselves
+            client.workspace_did_change_configuration(
+                types.DidChangeConfigurationParams(settings=settings))
+        return await document.inlay_hints()
+
+    assert await hints_after(False) == []
+    assert [h.label for h in await hints_after(True)] == shown
 
 
 @pytest.mark.init_options({"shapelens": {"debounceMs": 0}})

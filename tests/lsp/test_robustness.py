@@ -10,7 +10,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcMethodNotFound, JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
-from tests.lsp.helpers import Document, eventually, write
+from tests.lsp.helpers import Document, eventually, logged_errors, write
 
 pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
 
@@ -21,34 +21,56 @@ SOURCE = """
 """
 
 
+def waiting_request(method: str, document: Document) -> tuple[str, object]:
+    uri = types.TextDocumentIdentifier(document.uri)
+    at = document.find("Conv2D")
+    if method == types.TEXT_DOCUMENT_HOVER:
+        return method, types.HoverParams(uri, at)
+    whole = types.Range(types.Position(0, 0), types.Position(4, 0))
+    if method == types.TEXT_DOCUMENT_INLAY_HINT:
+        return method, types.InlayHintParams(uri, whole)
+    return method, types.CodeActionParams(uri, whole, types.CodeActionContext(diagnostics=[]))
+
+
 @pytest.mark.init_options({"shapelens": {"debounceMs": 10000}})
-async def test_a_waiting_request_can_be_cancelled(client: LanguageClient,
-                                                  workspace: Path) -> None:
+@pytest.mark.parametrize("method", [types.TEXT_DOCUMENT_HOVER, types.TEXT_DOCUMENT_INLAY_HINT,
+                                    types.TEXT_DOCUMENT_CODE_ACTION])
+async def test_a_waiting_request_can_be_cancelled(client: LanguageClient, workspace: Path,
+                                                  method: str) -> None:
     document = Document(client, write(workspace, "m.py", SOURCE)).open()
     await document.diagnostics()
     document.replace_line(0, "import keras  # edited")  # its analysis waits 10 s for quiet
     request = asyncio.ensure_future(client.protocol.send_request_async(
-        types.TEXT_DOCUMENT_HOVER, types.HoverParams(types.TextDocumentIdentifier(document.uri),
-                                                     document.find("Dense")), msg_id="hover-1"))
+        *waiting_request(method, document), msg_id="waiting-1"))
     await asyncio.sleep(0)  # the request is written before the cancellation
-    client.cancel_request(types.CancelParams(id="hover-1"))
+    client.cancel_request(types.CancelParams(id="waiting-1"))
     with pytest.raises(JsonRpcRequestCancelled):
         await request
     document.save()  # analyses at once
-    hover = await document.hover(document.find("Dense"))
-    assert hover is not None
+    # Answered now: a hover, the hints, the code actions (none: this finding has no fix).
+    if method == types.TEXT_DOCUMENT_HOVER:
+        assert await document.hover(document.find("Conv2D")) is not None
+    elif method == types.TEXT_DOCUMENT_INLAY_HINT:
+        assert await document.inlay_hints()
+    else:
+        assert await document.code_actions(types.Range(types.Position(0, 0),
+                                                       types.Position(4, 0))) == []
 
 
+@pytest.mark.logs_errors
 @pytest.mark.server_env(SHAPELENS_TEST_FAULTS="on_hover")
-async def test_a_failing_handler_is_logged_and_answers_empty(client: LanguageClient,
-                                                             workspace: Path) -> None:
+async def test_a_failing_handler_is_logged_once_and_answers_empty(client: LanguageClient,
+                                                                  workspace: Path) -> None:
     document = Document(client, write(workspace, "m.py", SOURCE)).open()
     assert await document.diagnostics()
     assert await document.hover(document.find("Dense")) is None
     logged = await eventually(lambda: [m for m in client.log_messages
                                        if "on_hover failed" in m.message], "a log message")
     assert logged[0].type == types.MessageType.Error
+    assert "RuntimeError: fault injected" in logged[0].message
     assert await document.inlay_hints()  # everything else still works
+    # Everything the server sent before the inlay hints' answer has arrived: one message.
+    assert len(logged_errors(client)) == 1, logged_errors(client)
 
 
 async def test_requests_about_unknown_documents_answer_empty(client: LanguageClient,

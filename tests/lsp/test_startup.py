@@ -1,5 +1,5 @@
 """Starting the server imports no heavy or user-facing library: not TensorFlow, numpy, Keras
-or jedi (jedi is imported on its own thread the first time a user module is resolved)."""
+or jedi (jedi is imported on its own thread once the server is initialized)."""
 
 from __future__ import annotations
 

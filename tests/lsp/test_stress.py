@@ -5,13 +5,13 @@ as the client can, mostly one character at a time (so the file is unparsable mos
 time), with hover, inlay hint and code action requests about versions already gone, some of
 them cancelled, and a didClose + didOpen half-way. At the end the server must have answered
 every request (a result or a cancellation), published diagnostics last for the last version,
-equal to what the engine finds in the final text, and still answer.
+equal to what the engine finds in the final text, and still answer; and it must have logged
+no error (checked by the `client` fixture): a guard that swallowed an exception fails it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,10 @@ from pygls.exceptions import JsonRpcContentModified, JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
 from shape_engine import analyze_source
-from tests.lsp.helpers import GIVE_UP_S, Document, write
+from tests.lsp.helpers import GIVE_UP_S, Document, realistic_text, write
 
 pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
 
-REPO = Path(__file__).resolve().parents[2]
 EDITS = 1000
 REOPEN_AT = 500  # didClose + didOpen after this many edits
 REQUEST_EVERY = 7  # a request after every 7th edit; every fourth of them is cancelled
@@ -53,17 +52,6 @@ def typed_stream(count: int) -> str:
     padding = count - repeats * len(TYPED)
     assert padding >= 2
     return "\n#" + "-" * (padding - 2) + TYPED * repeats
-
-
-def realistic_text() -> str:
-    """A generated realistic training script (the benchmarks' generator)."""
-    spec = importlib.util.spec_from_file_location("engine_speed",
-                                                  REPO / "benchmarks" / "engine_speed.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    text: str = module.generate(6, 300, seed=3)
-    return text
 
 
 def end_of(text: str) -> types.Position:

@@ -134,6 +134,35 @@ async def test_editing_a_module_refreshes_its_dependents(client: LanguageClient,
     assert await watch.becomes([]) == []
 
 
+@pytest.mark.profiles("neovim")
+@pytest.mark.server_log
+async def test_typing_in_a_module_does_not_make_jedi_search_again(
+        client: LanguageClient, workspace: Path, server_log: Path) -> None:
+    """Which file `config` is does not change with what config.py says."""
+    project(workspace)
+    main = Document(client, workspace / "main.py").open()
+    assert codes(await main.diagnostics()) == ["SL101", "SL201"]
+    config = Document(client, workspace / "config.py").open()
+    await config.diagnostics()
+    watch = Watch(client, main)
+    for size in (29, 30, 31, 32):
+        config.replace_line(0, f"IMG = {size}")
+        await watch.next()
+    assert codes(await main.diagnostics()) == ["SL101"]  # x is 32 x 32, as the model now
+    searches = [line for line in server_log.read_text().splitlines()
+                if "jedi: config imported from" in line]
+    assert len(searches) == 1, searches
+
+
+@pytest.mark.server_log
+async def test_jedi_is_started_before_a_module_is_needed(client: LanguageClient,
+                                                         server_log: Path) -> None:
+    """Its start-up cost is paid on its thread once the server is initialized, not by the
+    first analysis that resolves a module."""
+    await eventually(lambda: server_log.is_file() and "jedi warmed up in" in
+                     server_log.read_text(), "jedi's start-up")
+
+
 async def test_a_module_changed_on_disk_refreshes_its_dependents(client: LanguageClient,
                                                                  workspace: Path) -> None:
     project(workspace)
@@ -146,20 +175,49 @@ async def test_a_module_changed_on_disk_refreshes_its_dependents(client: Languag
     assert await watch.becomes(["SL101"]) == ["SL101"]
 
 
-async def test_a_new_module_is_found(client: LanguageClient, workspace: Path) -> None:
-    write(workspace, "app.py", """
-        import keras
-        from sizes import WIDTH
+APP = """
+    import keras
+    from sizes import WIDTH
 
-        model = keras.Sequential([keras.Input((WIDTH,)), keras.layers.Conv1D(2, 3)])
-    """)
-    app = Document(client, workspace / "app.py").open()
+    model = keras.Sequential([keras.Input((WIDTH,)), keras.layers.Conv1D(2, 3)])
+"""
+
+
+@pytest.mark.profiles("vscode")
+async def test_a_new_module_is_found_when_the_client_watches_files(client: LanguageClient,
+                                                                    workspace: Path) -> None:
+    app = Document(client, write(workspace, "app.py", APP)).open()
     assert await app.diagnostics() == []  # WIDTH is unknown: nothing to say
     watch = Watch(client, app)
     write(workspace, "sizes.py", "WIDTH = 8\n")
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent((workspace / "sizes.py").as_uri(), types.FileChangeType.Created)]))
     assert await watch.becomes(["SL101"]) == ["SL101"]
+
+
+@pytest.mark.profiles("neovim")
+async def test_a_module_created_in_the_editor_is_found(client: LanguageClient,
+                                                      workspace: Path) -> None:
+    """Neovim 0.7 cannot watch files: it tells of a new module by opening and saving it."""
+    app = Document(client, write(workspace, "app.py", APP)).open()
+    assert await app.diagnostics() == []
+    watch = Watch(client, app)
+    sizes = Document(client, workspace / "sizes.py", text="").open()  # `:edit sizes.py`
+    await sizes.diagnostics()
+    sizes.set_text("WIDTH = 8\n")
+    sizes.save()  # `:write`
+    assert await watch.becomes(["SL101"]) == ["SL101"]
+
+
+@pytest.mark.profiles("neovim")
+async def test_a_module_written_elsewhere_is_found_when_opened(client: LanguageClient,
+                                                               workspace: Path) -> None:
+    app = Document(client, write(workspace, "app.py", APP)).open()
+    assert await app.diagnostics() == []
+    watch = Watch(client, app)
+    sizes = Document(client, write(workspace, "sizes.py", "WIDTH = 8\n")).open()
+    assert await watch.becomes(["SL101"]) == ["SL101"]
+    await sizes.diagnostics()
 
 
 async def test_checking_the_workspace_reports_progress(client: LanguageClient,
@@ -181,3 +239,47 @@ async def test_checking_the_workspace_reports_progress(client: LanguageClient,
     broken = (workspace / "pkg" / "broken.py").as_uri()
     await eventually(lambda: broken in client.diagnostics, "diagnostics of a closed file")
     assert [d.code for d in client.diagnostics[broken]] == ["SL101"]
+
+
+BOM_FILE = (b"\xef\xbb\xbfimport keras\n"
+            b"model = keras.Sequential([keras.Input((4,)), keras.layers.Conv2D(2, 3)])\n")
+LATIN_1_FILE = ("# -*- coding: latin-1 -*-\n"
+                "import keras\n"
+                "unit\u00e9s = 4\n"  # an identifier that is not ASCII
+                "tag = '\u00e9t\u00e9'; model = keras.Sequential([keras.Input((unit\u00e9s,)), "
+                "keras.layers.Conv2D(2, 3)])\n").encode("latin-1")
+
+
+async def test_the_workspace_check_decodes_files_as_python_does(client: LanguageClient,
+                                                                workspace: Path) -> None:
+    (workspace / "bom.py").write_bytes(BOM_FILE)
+    (workspace / "latin.py").write_bytes(LATIN_1_FILE)
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="shapelens.checkWorkspace"))
+    assert result == {"files": 2, "findings": 2, "cancelled": False}
+    bom, latin = (workspace / "bom.py").as_uri(), (workspace / "latin.py").as_uri()
+    await eventually(lambda: bom in client.diagnostics and latin in client.diagnostics,
+                     "diagnostics of closed files")
+    assert [d.code for d in client.diagnostics[bom]] == ["SL101"]  # no SL001 at the BOM
+    (conv,) = client.diagnostics[latin]
+    assert conv.code == "SL101"
+    line = LATIN_1_FILE.decode("latin-1").split("\n")[3]
+    assert conv.range.start == types.Position(3, line.index("keras.layers.Conv2D"))
+
+
+async def test_imported_modules_are_decoded_as_python_does(client: LanguageClient,
+                                                           workspace: Path) -> None:
+    (workspace / "sizes.py").write_bytes(b"\xef\xbb\xbfWIDTH = 8\n")
+    (workspace / "units.py").write_bytes(
+        "# coding: latin-1\nunit\u00e9s = 6\nUNITS = unit\u00e9s\n".encode("latin-1"))
+    main = Document(client, write(workspace, "main.py", """
+        import keras
+        from sizes import WIDTH
+        from units import UNITS
+
+        a = keras.Sequential([keras.Input((WIDTH,)), keras.layers.Conv1D(2, 3)])
+        b = keras.Sequential([keras.Input((UNITS,)), keras.layers.Conv1D(2, 3)])
+    """)).open()
+    diagnostics = await main.diagnostics()
+    assert [(d.code, "(None, 8)" in d.message, "(None, 6)" in d.message)
+            for d in diagnostics] == [("SL101", True, False), ("SL101", False, True)]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from server.facts import split_lines
 from shape_engine.docs import RULES_PAGE
+from shape_engine.facts import split_lines
 from shape_engine.findings import Finding, Fix, Position, Range, Related, Severity
 
 SOURCE = "shapelens"

@@ -20,10 +20,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from server.convert import Lines
-from server.facts import Facts, LineMap, split_lines
-from server.incremental import DocumentAnalyzer, Outcome, Resolution
 from server.worker import BACKGROUND, URGENT, Worker
+from shape_engine.facts import Facts, LineMap, split_lines
 from shape_engine.findings import Finding
+from shape_engine.incremental import DocumentAnalyzer, Outcome, Resolution
 
 logger = logging.getLogger(__name__)
 

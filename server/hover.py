@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from lsprotocol import types
 
 from server.convert import Lines
-from server.facts import DataFact, Facts, LayerFact, ModelFact
 from server.lookup import binding_for, data_at, identifier_at, layer_at, model_callee_at
+from shape_engine.facts import DataFact, Facts, LayerFact, ModelFact
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.rule import Rule
 from shape_engine.shapes import format_shape

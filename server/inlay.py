@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from server.convert import Lines
-from server.facts import Facts
+from shape_engine.facts import Facts
 from shape_engine.findings import Position, Range
 from shape_engine.shapes import MaybeShape, format_shape
 

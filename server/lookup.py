@@ -7,7 +7,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from server.facts import Binding, DataFact, Facts, LayerFact, ModelFact, scope_at
+from shape_engine.facts import Binding, DataFact, Facts, LayerFact, ModelFact, scope_at
 from shape_engine.findings import Position, Range
 
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")

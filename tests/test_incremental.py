@@ -1,4 +1,4 @@
-"""The server's incremental analysis gives exactly what analysing the whole file gives.
+"""Incremental analysis gives exactly what analysing the whole file gives.
 
 In-process (no server): the document is cut into components that are analysed and cached
 apart; after any edit, the merged result must equal a fresh `analyze_source` of the text.
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from server.facts import Facts, extract
-from server.incremental import DocumentAnalyzer, chunk_info, partition
 from shape_engine.analysis import analyze_source
+from shape_engine.facts import Facts, extract
+from shape_engine.incremental import DocumentAnalyzer, chunk_info, partition
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 PROGRAMS = {
     "docstring_with_unindented_lines": '''

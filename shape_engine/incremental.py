@@ -29,7 +29,9 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from server.facts import (
+from shape_engine.analysis import Analysis, analyze_source
+from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS
+from shape_engine.facts import (
     Assignment,
     Facts,
     LineMap,
@@ -38,8 +40,6 @@ from server.facts import (
     move_findings,
     split_lines,
 )
-from shape_engine.analysis import Analysis, analyze_source
-from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.source import LineIndex
 

@@ -1,4 +1,4 @@
-"""What the server keeps per document: the few facts its features present, and no more.
+"""What an editor keeps per document: the few facts its features present, and no more.
 
 The engine's `Analysis` (model IR, abstract values) is dropped once these are extracted, so
 50 open documents cost little memory. Positions are the engine's: 0-based lines and code point

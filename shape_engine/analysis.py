@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import gc
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -16,7 +17,7 @@ from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
-from shape_engine.source import LineIndex, decode
+from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.values import ArrayValue
 from shape_engine.verify import FindingId, finding_id, keep_working_fixes
 
@@ -40,10 +41,28 @@ def analyze_bytes(data: bytes, path: str | None = None,
                   verify_fixes: bool = True) -> Analysis:
     decoded = decode(data)
     analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes)
-    if decoded.note is not None:
-        analysis.findings.insert(0, UNDECODABLE_SOURCE.finding(
-            decoded.note[0].upper() + decoded.note[1:], Range.of(0, 0, 0, 0)))
+    if decoded.note is None:
+        return analysis
+    if not analysis.parsed:
+        # A file that does not parse gets the syntax error alone; it says when it sits on
+        # a replaced byte, the likely cause.
+        analysis.findings = [_on_replaced_bytes(f, decoded) for f in analysis.findings]
+        return analysis
+    analysis.findings.insert(0, UNDECODABLE_SOURCE.finding(
+        decoded.note[0].upper() + decoded.note[1:], decoded.at or Range.of(0, 0, 0, 0)))
     return analysis
+
+
+def _on_replaced_bytes(finding: Finding, decoded: Decoded) -> Finding:
+    raw = decoded.replaced.get(finding.range.start)
+    if finding.code != SYNTAX_ERROR.code or raw is None:
+        return finding
+    shown = " ".join(f"0x{byte:02x}" for byte in raw)
+    which = f"byte {shown}" if len(raw) == 1 else f"bytes {shown}"
+    return dataclasses.replace(finding, message=(
+        f"{finding.message}: {which} here {'does' if len(raw) == 1 else 'do'} not decode "
+        f"(the file is not valid {decoded.encoding}) and {'was' if len(raw) == 1 else 'were'} "
+        "replaced by U+FFFD"))
 
 
 def analyze_source(text: str, path: str | None = None,
@@ -103,17 +122,38 @@ def _parse(text: str, index: LineIndex) -> ast.Module | Finding:
             warnings.simplefilter("ignore")  # SyntaxWarnings about escapes are not ours
             return ast.parse(text)
     except SyntaxError as error:
-        line = max((error.lineno or 1) - 1, 0)
-        column = max((error.offset or 1) - 1, 0)
-        if line < len(index.lines):
-            column = min(column, len(index.lines[line]))
-        at = Range(Position(line, column), Position(line, column))
-        return SYNTAX_ERROR.finding(f"Syntax error: {error.msg}", at)
+        return SYNTAX_ERROR.finding(f"Syntax error: {error.msg}", _syntax_error_range(error, index))
     except ValueError as error:  # NUL bytes
         return SYNTAX_ERROR.finding(f"The file cannot be parsed: {error}", Range.of(0, 0, 0, 0))
     except (RecursionError, MemoryError):
         return SYNTAX_ERROR.finding("The file is too deeply nested for Python's parser",
                                     Range.of(0, 0, 0, 0))
+
+
+def _syntax_error_range(error: SyntaxError, index: LineIndex) -> Range:
+    """The offending token: SyntaxError's end when it has a sensible one (Python >= 3.10),
+    else one character, or the line break at the end of a line; zero-width only at the very
+    end of the file. ast.parse of a str counts offsets in code points."""
+    start = _clamped(index, error.lineno, error.offset)
+    end_lineno = getattr(error, "end_lineno", None)
+    end_offset = getattr(error, "end_offset", None)
+    if end_lineno is not None and end_offset is not None and end_offset >= 1:
+        end = _clamped(index, end_lineno, end_offset)
+        if end > start:
+            return Range(start, end)
+    if start.character < len(index.lines[start.line]):
+        return Range(start, Position(start.line, start.character + 1))
+    if start.line + 1 < len(index.lines):
+        return Range(start, Position(start.line + 1, 0))  # the line break, as ruff does
+    return Range(start, start)
+
+
+def _clamped(index: LineIndex, lineno: int | None, offset: int | None) -> Position:
+    """A 1-based (line, column) pair as a position inside the text."""
+    line = max((lineno or 1) - 1, 0)
+    if line >= len(index.lines):  # past the last line: the end of the file
+        return Position(len(index.lines) - 1, len(index.lines[-1]))
+    return Position(line, min(max((offset or 1) - 1, 0), len(index.lines[line])))
 
 
 def _interpret_models(models: list[ModelIR]) -> list[ModelReport]:

@@ -8,17 +8,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from shape_engine.analysis import Analysis, analyze_bytes
 from shape_engine.findings import Finding, Fix, Position, Severity
 from shape_engine.imports import filesystem_resolver
-from shape_engine.interpret import ModelReport
+from shape_engine.interpret import INPUT_KINDS, LayerReport, ModelReport
+from shape_engine.ir import LayerCall
 from shape_engine.shapes import MaybeShape, format_shape
 
-SKIPPED_DIRS = frozenset({"venv", ".venv", "env", "site-packages", "node_modules", "__pycache__",
+# Folders never walked into (as ruff excludes build and dist). A virtual environment under any
+# name is found by its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
+SKIPPED_DIRS = frozenset({"venv", ".venv", "site-packages", "node_modules", "__pycache__",
                           "build", "dist"})
 
 
@@ -74,34 +79,134 @@ def _parser() -> argparse.ArgumentParser:
 # -- discovery and analysis ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Target:
+    """A file to read, or a folder that could not be listed (`error`)."""
+
+    path: Path
+    named: bool  # named on the command line, not found by walking a folder
+    error: OSError | None = None
+
+
 def python_files(paths: Sequence[str]) -> Iterator[Path]:
-    """Files as given, folders searched for *.py, skipping environments and hidden folders."""
+    """Files as given, folders searched for *.py, skipping environments and hidden folders
+    (and, silently, folders that cannot be listed)."""
     for raw in paths:
         path = Path(raw)
         if path.is_file():
             yield path
         elif path.is_dir():
-            yield from _walk(path)
+            yield from (target.path for target in _walk(path) if target.error is None)
         else:
             raise UsageError(f"{raw}: no such file or directory")
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
+def targets(paths: Sequence[str]) -> Iterator[Target]:
+    """What `python_files` yields, with folders that could not be listed. A path named on
+    the command line that is not a readable file or folder is a usage error, raised before
+    anything is yielded."""
+    named = [Path(raw) for raw in paths]
+    for raw, path in zip(paths, named, strict=True):  # all of them, before anything is read
+        if path.is_file():
+            try:
+                path.open("rb").close()
+            except OSError as error:
+                raise UsageError(f"{raw}: {_reason(error)}") from None
+        elif path.is_dir():
+            try:
+                os.scandir(path).close()
+            except OSError as error:
+                raise UsageError(f"{raw}: {_reason(error)}") from None
+        else:
+            raise UsageError(f"{raw}: no such file or directory" if not path.exists()
+                             else f"{raw}: not a file or directory")
+    for path in named:
+        if path.is_file():
+            yield Target(path, named=True)
+        else:
+            yield from _walk(path)
+
+
+def _walk(root: Path) -> Iterator[Target]:
+    unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
+    for folder, dirs, files in os.walk(root, onerror=unlisted.append):
+        yield from _unlisted(unlisted)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and not (Path(folder) / d / "pyvenv.cfg").exists())
+                         and not _is_venv(Path(folder) / d))
         for name in sorted(files):
             if name.endswith(".py"):
-                yield Path(folder) / name
+                yield Target(Path(folder) / name, named=False)
+    yield from _unlisted(unlisted)
 
 
-def analyze_file(path: Path, *, with_fixes: bool) -> Analysis:
-    """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix)."""
+def _is_venv(folder: Path) -> bool:
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise UsageError(f"{path}: {error.strerror or error}") from None
-    return analyze_bytes(data, str(path), filesystem_resolver(path), verify_fixes=with_fixes)
+        return (folder / "pyvenv.cfg").exists()
+    except OSError:  # a folder that cannot be searched: os.walk reports it when listing it
+        return False
+
+
+def _unlisted(errors: list[OSError]) -> Iterator[Target]:
+    while errors:
+        error = errors.pop(0)
+        yield Target(Path(error.filename or "."), named=False, error=error)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+class Reader:
+    """Reads the files of a run. A file named on the command line that cannot be read is a
+    usage error; one found in a folder gets a line on stderr and the run goes on, to exit 2
+    at the end (`unreadable` counts them)."""
+
+    def __init__(self) -> None:
+        self.unreadable = 0
+
+    def read(self, target: Target, *, contents: bool = True) -> bytes | None:
+        """The file's bytes (without `contents`, b"" when it opens: --fix reads the files
+        itself); None when it cannot be read or, found in a folder, is not a regular file (a
+        FIFO or socket is skipped silently: reading it could block)."""
+        error = target.error
+        if error is None:
+            try:
+                if not target.named and not stat.S_ISREG(target.path.stat().st_mode):
+                    return None
+                if contents:
+                    return target.path.read_bytes()
+                target.path.open("rb").close()
+                return b""
+            except OSError as raised:
+                error = raised
+        message = f"{target.path}: {_reason(error)}"
+        if target.named:
+            raise UsageError(message)
+        print(f"shapelens: {message}", file=sys.stderr)
+        self.unreadable += 1
+        return None
+
+    def status(self, status: int) -> int:
+        """The run's exit status: 2 when some file could not be read, else `status`."""
+        return 2 if self.unreadable else status
+
+    def summary(self) -> str:
+        count = self.unreadable
+        return (f"; {count} path{'s' if count != 1 else ''} could not be read" if count
+                else "")
+
+
+def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool
+                    ) -> list[tuple[Path, Analysis]]:
+    """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix)."""
+    results = []
+    for target in targets(paths):
+        data = reader.read(target)
+        if data is not None:
+            results.append((target.path, analyze_bytes(
+                data, str(target.path), filesystem_resolver(target.path),
+                verify_fixes=with_fixes)))
+    return results
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -111,13 +216,15 @@ def _check(args: argparse.Namespace) -> int:
     if args.diff and args.format == "json":
         raise UsageError("--diff prints a unified diff: it cannot be combined with "
                          "--format json (use --format json without --diff for the fixes)")
+    reader = Reader()
     if args.fix or args.diff:
         from shape_engine.fix_files import fix_files
 
-        return fix_files(list(python_files(args.paths)), write=not args.diff,
-                         unsafe=args.unsafe_fixes, json_format=args.format == "json")
-    results = [(path, analyze_file(path, with_fixes=args.format == "json"))
-               for path in python_files(args.paths)]
+        readable = [t.path for t in targets(args.paths)
+                    if reader.read(t, contents=False) is not None]
+        return reader.status(fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
+                                       json_format=args.format == "json"))
+    results = analyze_targets(args.paths, reader, with_fixes=args.format == "json")
     found = any(f.severity in (Severity.ERROR, Severity.WARNING)
                 for _, analysis in results for f in analysis.findings)
     if args.format == "json":
@@ -128,16 +235,19 @@ def _check(args: argparse.Namespace) -> int:
         count = 0
         for path, analysis in results:
             for finding in analysis.findings:
-                start = finding.range.start
-                print(f"{path}:{start.line + 1}:{start.character + 1}: {finding.code} "
-                      f"{finding.message}")
+                print(finding_line(str(path), finding))
                 count += 1
         files = len(results)
-        print(f"Found {count} finding{'s' if count != 1 else ''} in {files} "
-              f"file{'s' if files != 1 else ''}." if count else
-              f"No shape problems found in {files} file{'s' if files != 1 else ''}.",
-              file=sys.stderr)
-    return 1 if found else 0
+        print((f"Found {count} finding{'s' if count != 1 else ''} in {files} "
+               f"file{'s' if files != 1 else ''}" if count else
+               f"No shape problems found in {files} file{'s' if files != 1 else ''}")
+              + reader.summary() + ".", file=sys.stderr)
+    return reader.status(1 if found else 0)
+
+
+def finding_line(filename: str, finding: Finding) -> str:
+    start = finding.range.start
+    return f"{filename}:{start.line + 1}:{start.character + 1}: {finding.code} {finding.message}"
 
 
 def _position(pos: Position) -> dict[str, int]:
@@ -170,27 +280,64 @@ def finding_json(filename: str, finding: Finding) -> dict[str, object]:
 
 
 def _shapes(args: argparse.Namespace) -> int:
-    results = [(path, analyze_file(path, with_fixes=False)) for path in python_files(args.paths)]
+    """Exit status: 1 when a file does not parse (its models cannot be shown), 2 when a file
+    could not be read, else 0 (shape problems are `check`'s to report)."""
+    reader = Reader()
+    results = analyze_targets(args.paths, reader, with_fixes=False)
+    unparsed = any(not analysis.parsed for _, analysis in results)
     if args.format == "json":
-        print(json.dumps([{"filename": str(path),
-                           "models": [model_json(m) for m in analysis.models]}
-                          for path, analysis in results], indent=2))
-        return 0
+        print(json.dumps([shapes_json(str(path), analysis) for path, analysis in results],
+                         indent=2))
+        return reader.status(1 if unparsed else 0)
     for path, analysis in results:
-        for report in analysis.models:
-            print(summary_table(report, str(path)))
+        if not analysis.parsed:
+            print(f"{finding_line(str(path), analysis.findings[0])} (no models shown)")
             print()
-    return 0
+        for report, name in zip(analysis.models, model_names(analysis.models), strict=True):
+            print(summary_table(report, str(path), name))
+            print()
+    return reader.status(1 if unparsed else 0)
+
+
+def shapes_json(filename: str, analysis: Analysis) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "filename": filename,
+        "models": [model_json(m, name)
+                   for m, name in zip(analysis.models, model_names(analysis.models),
+                                      strict=True)]}
+    if not analysis.parsed:
+        error = analysis.findings[0]
+        entry["error"] = error.message
+        entry["location"] = _position(error.range.start)
+    return entry
+
+
+def model_names(reports: Sequence[ModelReport]) -> list[str]:
+    """The name shown for each model: its `name=`, else its variable, else the name Keras
+    gives a Sequential without one, numbered in the order the file creates them (a nested
+    model before the one holding it): "sequential", "sequential_1", ... Keras counts every
+    unnamed Sequential the process creates, those bound to variables too, so the real suffix
+    may be higher."""
+    names = []
+    unnamed = 0
+    for report in reports:
+        name = report.model.name
+        if not name:
+            name = "sequential" if unnamed == 0 else f"sequential_{unnamed}"
+            unnamed += 1
+        names.append(name)
+    return names
 
 
 def _shape_json(shape: MaybeShape) -> list[int | None] | None:
     return None if shape is None else list(shape)
 
 
-def model_json(report: ModelReport) -> dict[str, object]:
+def model_json(report: ModelReport, name: str | None = None) -> dict[str, object]:
+    """`name`: the name to show (default: `model_names` of this model alone)."""
     model = report.model
     return {
-        "name": model.name,
+        "name": name if name is not None else model_names([report])[0],
         "row": model.range.start.line + 1,
         "input_shape": _shape_json(report.input_shape),
         "output_shape": _shape_json(report.output_shape),
@@ -203,14 +350,19 @@ def model_json(report: ModelReport) -> dict[str, object]:
     }
 
 
-def summary_table(report: ModelReport, filename: str) -> str:
-    """A text table like Keras' model.summary()."""
+def summary_table(report: ModelReport, filename: str, name: str | None = None) -> str:
+    """A text table like Keras' model.summary(), which lists the layers after the InputLayer.
+    `name`: the name to show (default: `model_names` of this model alone)."""
+    layers = report.layers
+    if layers and _is_input(layers[0]):
+        layers = layers[1:]
     rows = [(layer.label, format_shape(layer.output_shape),
-             "?" if layer.params is None else f"{layer.params:,}") for layer in report.layers]
+             "?" if layer.params is None else f"{layer.params:,}") for layer in layers]
     headers = ("Layer", "Output Shape", "Param #")
     widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in range(3)]
     rule = "-" * (sum(widths) + 6)
-    lines = [f'Model: "{report.model.name}" ({filename}:{report.model.range.start.line + 1})',
+    shown = name if name is not None else model_names([report])[0]
+    lines = [f'Model: "{shown}" ({filename}:{report.model.range.start.line + 1})',
              rule, _row(headers, widths), rule.replace("-", "=")]
     lines += [_row(r, widths) for r in rows]
     total = report.total_params
@@ -218,6 +370,11 @@ def summary_table(report: ModelReport, filename: str) -> str:
     if report.refused:
         lines.append("Keras refuses to build this model: see `shapelens check`.")
     return "\n".join(lines)
+
+
+def _is_input(layer: LayerReport) -> bool:
+    call = layer.entry.layer
+    return isinstance(call, LayerCall) and call.kind in INPUT_KINDS
 
 
 def _row(cells: Sequence[str], widths: list[int]) -> str:

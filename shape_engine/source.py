@@ -8,7 +8,8 @@ import bisect
 import codecs
 import itertools
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from shape_engine.findings import Position, Range
 
@@ -21,6 +22,13 @@ class Decoded:
     text: str
     # Why the text is not plain UTF-8, when it is not; None for UTF-8 (with or without BOM).
     note: str | None = None
+    # Where in `text` the problem is: the first byte that does not decode (what replaced it),
+    # or the coding cookie's name when the codec itself fails; None without a note.
+    at: Range | None = None
+    # Each U+FFFD of `text` that replaces undecodable bytes, and the bytes it replaces (a
+    # U+FFFD written in the file is not among them).
+    replaced: dict[Position, bytes] = field(default_factory=dict)
+    encoding: str = "utf-8"  # the encoding the file declares (UTF-8 without a cookie)
 
 
 def decode(data: bytes) -> Decoded:
@@ -31,25 +39,98 @@ def decode(data: bytes) -> Decoded:
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     encoding = "utf-8"
-    for line in data.splitlines()[:2]:
+    cookie: tuple[int, int] | None = None  # the byte span of the cookie's codec name
+    line_start = 0
+    for line in data.splitlines(keepends=True)[:2]:
         match = _CODING.match(line)
         if match:
             encoding = match.group(1).decode("ascii")
+            cookie = (line_start + match.start(1), line_start + match.end(1))
             break
+        line_start += len(line)
     try:
-        return Decoded(data.decode(encoding))
+        return Decoded(data.decode(encoding), encoding=encoding)
     # UnicodeError, not only UnicodeDecodeError: codecs such as `undefined` and `punycode`
     # raise the base class.
     except (LookupError, UnicodeError) as exc:
-        text = data.decode("utf-8", errors="replace")
+        text, spans = _decode_replacing(data)
+        if isinstance(exc, UnicodeDecodeError):
+            bad: tuple[int, int] | None = (exc.start, max(exc.end, exc.start + 1))
+        else:
+            bad = cookie
+        at = _span_range(data, text, bad) if bad is not None else Range.of(0, 0, 0, 0)
         return Decoded(text, f"the file is not valid {encoding} ({_short(exc)}); undecodable bytes"
-                             " were replaced")
+                             " were replaced", at, _replaced_positions(data, text, spans), encoding)
 
 
 def _short(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
     return str(exc)
+
+
+_REPLACING = threading.local()  # the spans the running `_decode_replacing` replaced
+
+
+def _record_replacement(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _REPLACING.spans.append((exc.start, exc.end))
+    return "\ufffd", exc.end
+
+
+codecs.register_error("shapelens-replace", _record_replacement)
+
+
+def _decode_replacing(data: bytes) -> tuple[str, list[tuple[int, int]]]:
+    """`data` decoded as UTF-8 with errors="replace", and the byte spans each U+FFFD replaced."""
+    spans: list[tuple[int, int]] = []
+    _REPLACING.spans = spans
+    try:
+        return data.decode("utf-8", errors="shapelens-replace"), spans
+    finally:
+        del _REPLACING.spans
+
+
+def _replaced_positions(data: bytes, text: str, spans: list[tuple[int, int]]
+                        ) -> dict[Position, bytes]:
+    """Where in `text` each replaced span's U+FFFD is."""
+    if not spans:
+        return {}
+    line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+    result: dict[Position, bytes] = {}
+    view = memoryview(data)
+    offset = 0  # the code point offset in `text` of the byte `done`
+    done = 0
+    for start, end in spans:
+        # Between two replaced spans the bytes are valid UTF-8: one code point per lead byte.
+        offset += len(str(view[done:start], "utf-8"))
+        line = bisect.bisect_right(line_starts, offset) - 1
+        result[Position(line, offset - line_starts[line])] = data[start:end]
+        offset += 1
+        done = end
+    return result
+
+
+def _span_range(data: bytes, text: str, span: tuple[int, int]) -> Range:
+    """The range of `text` that bytes `span` of `data` decoded to, at least one character
+    (unless at the very end)."""
+    start = _text_position(data[: span[0]].decode("utf-8", errors="replace"))
+    end = _text_position(data[: span[1]].decode("utf-8", errors="replace"))
+    if end <= start:
+        lines = _LINE_BREAK.split(text)
+        length = len(lines[start.line]) if start.line < len(lines) else 0
+        end = Position(start.line, min(start.character + 1, length))
+        end = max(end, start)
+    return Range(start, end)
+
+
+def _text_position(prefix: str) -> Position:
+    """The position just after `prefix`."""
+    breaks = list(_LINE_BREAK.finditer(prefix))
+    if not breaks:
+        return Position(0, len(prefix))
+    return Position(len(breaks), len(prefix) - breaks[-1].end())
 
 
 class LineIndex:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -135,8 +136,10 @@ def test_syntax_error_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 def test_non_utf8_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "latin.py").write_bytes(b"# caf\xe9\n" + BROKEN.encode())
     assert main(["check", str(tmp_path / "latin.py")]) == 1
-    codes = [line.split(": ", 1)[1].split()[0] for line in capsys.readouterr().out.splitlines()]
+    lines = capsys.readouterr().out.splitlines()
+    codes = [line.split(": ", 1)[1].split()[0] for line in lines]
     assert codes == ["SL002", "SL101"]
+    assert lines[0].split(":")[1:3] == ["1", "6"]  # at the byte, not at 1:1
 
 
 def test_check_imports_neither_tensorflow_nor_numpy(project: Path) -> None:
@@ -155,3 +158,175 @@ def test_entry_point_runs(project: Path) -> None:
                              str(project / "clean.py")], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr
+
+
+# -- files that cannot be read -----------------------------------------------------------------
+
+
+@pytest.fixture
+def tree_with_broken_link(tmp_path: Path) -> Path:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "a_broken.py").write_text(BROKEN)
+    (pkg / "broken.py").symlink_to(tmp_path / "nowhere.py")
+    (pkg / "z_clean.py").write_text(CLEAN)
+    return pkg
+
+
+def test_an_unreadable_file_in_a_folder_does_not_stop_the_run(
+        tree_with_broken_link: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tree_with_broken_link)]) == 2
+    captured = capsys.readouterr()
+    assert [Path(line.split(":")[0]).name for line in captured.out.splitlines()] == [
+        "a_broken.py"]
+    err = captured.err.splitlines()
+    assert err[0] == f"shapelens: {tree_with_broken_link / 'broken.py'}: No such file or directory"
+    assert err[1] == "Found 1 finding in 2 files; 1 path could not be read."
+
+
+def test_an_unreadable_file_in_a_folder_json(tree_with_broken_link: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--format", "json", str(tree_with_broken_link)]) == 2
+    captured = capsys.readouterr()
+    assert [row["code"] for row in json.loads(captured.out)] == ["SL101"]
+    assert captured.err.count("\n") == 1 and "broken.py: No such file" in captured.err
+
+
+def test_an_unreadable_file_in_a_folder_with_diff(tree_with_broken_link: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--diff", str(tree_with_broken_link)]) == 2
+    assert "broken.py: No such file or directory" in capsys.readouterr().err
+
+
+def test_shapes_goes_on_past_an_unreadable_file(tree_with_broken_link: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["shapes", str(tree_with_broken_link)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.count("Model: ") == 2
+    assert captured.err.count("\n") == 1 and "broken.py: No such file" in captured.err
+    assert main(["shapes", "--format", "json", str(tree_with_broken_link)]) == 2
+    entries = json.loads(capsys.readouterr().out)
+    assert [Path(e["filename"]).name for e in entries] == ["a_broken.py", "z_clean.py"]
+
+
+def test_a_named_unreadable_file_is_a_usage_error(tree_with_broken_link: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("check", "shapes"):
+        assert main([command, str(tree_with_broken_link / "z_clean.py"),
+                     str(tree_with_broken_link / "broken.py")]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.count("\n") == 1 and "broken.py: no such file" in captured.err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_a_fifo_in_a_folder_is_skipped_not_read(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo(tmp_path / "pipe.py")  # reading it would block forever
+    (tmp_path / "m.py").write_text(BROKEN)
+    assert main(["check", str(tmp_path)]) == 1
+    assert "Found 1 finding in 1 file." in capsys.readouterr().err
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root lists a folder without read permission")
+def test_an_unlistable_folder_is_reported_and_skipped(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "m.py").write_text(BROKEN)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "x.py").write_text(BROKEN)
+    locked.chmod(0)
+    try:
+        assert main(["check", str(tmp_path)]) == 2
+    finally:
+        locked.chmod(0o755)
+    captured = capsys.readouterr()
+    assert captured.out.count("SL101") == 1
+    assert "locked: Permission denied" in captured.err
+
+
+# -- discovery -----------------------------------------------------------------------------------
+
+
+def test_a_folder_named_env_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    (tmp_path / "env").mkdir()
+    (tmp_path / "env" / "model.py").write_text(BROKEN)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "env").mkdir()
+    (tmp_path / "other" / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "other" / "env" / "ignored.py").write_text(BROKEN)
+    for skipped in ("build", "dist"):
+        (tmp_path / skipped).mkdir()
+        (tmp_path / skipped / "ignored.py").write_text(BROKEN)
+    assert main(["check", str(tmp_path)]) == 1
+    (line,) = capsys.readouterr().out.splitlines()
+    assert Path(line.split(":")[0]) == tmp_path / "env" / "model.py"
+
+
+# -- shapes: files that do not parse, names, the input row ---------------------------------------
+
+NESTED = textwrap.dedent("""\
+    import keras
+    from keras import layers
+    model = keras.Sequential([
+        keras.Input((8,)),
+        layers.Dense(4),
+        keras.Sequential([layers.Dense(3), layers.Dense(2)]),
+        keras.Sequential([layers.Dense(3)], name="head"),
+        keras.Sequential([layers.Dense(3)]),
+    ])
+    """)
+
+
+def test_shapes_of_a_file_that_does_not_parse(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import keras\nmodel = keras.Sequential([\n")
+    (tmp_path / "clean.py").write_text(CLEAN)
+    assert main(["shapes", str(bad), str(tmp_path / "clean.py")]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (f"{bad}:2:26: SL001 Syntax error: '[' was never closed "
+                                   "(no models shown)")
+    assert 'Model: "model"' in out
+    assert main(["shapes", "--format", "json", str(bad), str(tmp_path / "clean.py")]) == 1
+    bad_entry, clean_entry = json.loads(capsys.readouterr().out)
+    assert bad_entry == {"filename": str(bad), "models": [],
+                         "error": "Syntax error: '[' was never closed",
+                         "location": {"row": 2, "column": 26}}
+    assert set(clean_entry) == {"filename", "models"}
+
+
+def test_shapes_names_unnamed_models_as_keras_does(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Keras names the nested models `sequential` and `sequential_1` (the outer one, created
+    after them, would be `sequential_2`; it is shown by its variable)."""
+    (tmp_path / "m.py").write_text(NESTED)
+    assert main(["shapes", "--format", "json", str(tmp_path / "m.py")]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert [(m["name"], m["row"]) for m in entry["models"]] == [
+        ("sequential", 6), ("head", 7), ("sequential_1", 8), ("model", 3)]
+    main(["shapes", str(tmp_path / "m.py")])
+    headers = [line.split(" (")[0] for line in capsys.readouterr().out.splitlines()
+               if line.startswith("Model: ")]
+    assert headers == ['Model: "sequential"', 'Model: "head"', 'Model: "sequential_1"',
+                       'Model: "model"']
+
+
+def test_shapes_table_leaves_out_the_input_layer_as_keras_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "m.py").write_text(
+        "import keras\n"
+        "a = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+        "b = keras.Sequential([keras.layers.InputLayer((4,)), keras.layers.Dense(3)])\n")
+    main(["shapes", str(tmp_path / "m.py")])
+    tables = capsys.readouterr().out.split("\n\n")
+    for table, dense in zip(tables, ("Dense(2)", "Dense(3)"), strict=False):
+        body = table.splitlines()[4:-2]  # between the header rule and the closing rule
+        assert [row.split()[0] for row in body] == [dense], table
+    assert "Input" not in tables[0] + tables[1]
+    main(["shapes", "--format", "json", str(tmp_path / "m.py")])
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert [layer["layer"] for layer in entry["models"][0]["layers"]] == [
+        "Input((4,))", "Dense(2)"]

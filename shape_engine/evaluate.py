@@ -14,18 +14,29 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from shape_engine import arrays
 from shape_engine.findings import Range
-from shape_engine.ir import BuildCall, CompileCall, LayerCall, LayerEntry, ModelIR, TrainingCall
+from shape_engine.ir import (
+    BuildCall,
+    CompileCall,
+    LayerCall,
+    LayerEntry,
+    ModelIR,
+    Snapshot,
+    TrainingCall,
+)
 from shape_engine.keras_names import (
-    INPUT_NAMES,
+    IMAGE_DATA_FORMAT,
     SEQUENTIAL_NAMES,
+    SET_IMAGE_DATA_FORMAT,
+    TF_KERAS_LEGACY_LAYERS,
     layer_class_name,
     layer_kind,
+    star_exports,
 )
 from shape_engine.source import LineIndex
 from shape_engine.values import (
@@ -41,8 +52,8 @@ from shape_engine.values import (
     Seq,
     Unknown,
     Value,
-    canonical,
     from_python,
+    module_ref,
     to_python,
 )
 
@@ -80,6 +91,17 @@ INERT_CALLEES = frozenset(
 # List methods that change the list in place.
 LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse",
                           "sort"})
+# Methods of data (numpy arrays) that change its shape in place, or only its values.
+ARRAY_RESHAPING_METHODS = frozenset({"resize"})
+ARRAY_VALUE_METHODS = frozenset({"fill", "put", "itemset", "setfield", "byteswap"})
+# Expressions the evaluator does not model that keep the values they are made of (a dict or a
+# set holds them, a generator hands them on): what they hold may change through them.
+HOLDING_EXPRESSIONS = (ast.Dict, ast.Set, ast.Yield, ast.YieldFrom, ast.Await, ast.Starred)
+# Forwarding steps followed before a value is taken as unknown (see `Evaluator._current`).
+MAX_FORWARDS = 10_000
+# Stacks a model keeps from before its pops (see `ModelIR.superseded`): past that, a layer
+# added and popped again goes unchecked.
+MAX_SNAPSHOTS = 64
 MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras"})
 
 # Resolves `import name` (level > 0 for relative imports) to (path, source text) or None.
@@ -95,21 +117,42 @@ class Scope:
     def __init__(self, parent: Scope | None = None) -> None:
         self.vars: dict[str, Value] = {}
         self.parent = parent
-        self.star_modules: list[str] = []
+        self.star_modules: list[ModuleRef] = []
+        # Names a function declares `global` / `nonlocal`: they live in another scope.
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+
+    @property
+    def module(self) -> Scope:
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
 
     def lookup(self, name: str) -> Value:
-        scope: Scope | None = self
+        scope: Scope | None = self.module if name in self.globals else self
         while scope is not None:
             if name in scope.vars:
                 return scope.vars[name]
             for module in scope.star_modules:
-                ref = f"{module}.{name}"
-                if layer_kind(ref) or ref in SEQUENTIAL_NAMES or ref in INPUT_NAMES:
-                    return ModuleRef(ref)
+                if star_exports(module.name, name):
+                    return module.attribute(name)
             scope = scope.parent
         if hasattr(builtins, name):
             return ModuleRef(name)
         return UNKNOWN
+
+    def owner(self, name: str) -> Scope:
+        """The scope that binding `name` here binds it in."""
+        if name in self.globals:
+            return self.module
+        if name in self.nonlocals:
+            scope = self.parent
+            while scope is not None and scope.parent is not None:
+                if name in scope.vars:
+                    return scope
+                scope = scope.parent
+        return self
 
 
 @dataclass
@@ -158,6 +201,18 @@ class Evaluator:
         self._bound_names: dict[ast.stmt, frozenset[str] | None] = {}  # by statement
         self._importing = _importing
         self._function_returns: list[list[Value]] = []
+        # keras.config.image_data_format() as the program has set it so far (None: unknown).
+        self._image_data_format: str | None = "channels_last"
+        # Lists and data changed in place, by id: (the old value, what it is now). Every
+        # holder of the old value sees the new one (see `_current`).
+        self._forward: dict[int, tuple[Value, Value]] = {}
+        # How many changes were made so far, and the sequences found current after how many
+        # (by id: the sequence itself, that count): they need no new look until the next.
+        self._changes = 0
+        self._checked: dict[int, tuple[Value, int]] = {}
+        # The innermost uncertain region (0: none), and how many were entered.
+        self._region = 0
+        self._regions_made = 0
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -175,7 +230,13 @@ class Evaluator:
                     continue
                 fn = self.scope.vars.get(stmt.name)
                 if isinstance(fn, FunctionValue) and fn.node is stmt:
+                    # When it would run, and after what, is not known: it sees the module as
+                    # it ends, and what it changes there is not seen by the others.
+                    saved = (dict(self.scope.vars), dict(self._forward),
+                             self._image_data_format)
                     self._call_function(fn, [], {}, use_defaults=True)
+                    self.scope.vars, self._forward, self._image_data_format = (
+                        saved[0], saved[1], saved[2])
 
     # -- statements --------------------------------------------------------------------------
 
@@ -205,9 +266,7 @@ class Evaluator:
             if stmt.value is not None:
                 self._bind(stmt.target, self._eval(stmt.value), stmt.value)
         elif isinstance(stmt, ast.AugAssign):
-            current = self._eval(stmt.target)
-            value = self._binop(stmt.op, current, self._eval(stmt.value))
-            self._bind(stmt.target, value, stmt.value)
+            self._augmented(stmt)
         elif isinstance(stmt, ast.Expr):
             self._eval(stmt.value)
         elif isinstance(stmt, ast.Import):
@@ -215,9 +274,9 @@ class Evaluator:
         elif isinstance(stmt, ast.ImportFrom):
             self._import_from(stmt)
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            self.scope.vars[stmt.name] = FunctionValue(stmt, self.scope, self.file, self.index)
+            self._set_name(stmt.name, self._function(stmt))
         elif isinstance(stmt, ast.ClassDef):
-            self.scope.vars[stmt.name] = UNKNOWN
+            self._set_name(stmt.name, UNKNOWN)
         elif isinstance(stmt, ast.Return):
             value = self._eval(stmt.value) if stmt.value is not None else Const(None)
             if self._function_returns:
@@ -244,11 +303,14 @@ class Evaluator:
             self._branches([case.body for case in stmt.cases], fallthrough=True)
         elif isinstance(stmt, ast.Delete):
             for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    self.scope.vars[target.id] = UNKNOWN
-        elif isinstance(stmt, ast.Global | ast.Nonlocal):
+                self._delete(target)
+        elif isinstance(stmt, ast.Global | ast.Nonlocal) and self.scope.parent is not None:
+            # (`global` at module level changes nothing.)
+            declared = (self.scope.globals if isinstance(stmt, ast.Global)
+                        else self.scope.nonlocals)
             for name in stmt.names:
                 self.scope.vars.pop(name, None)
+                declared.add(name)
 
     def _if(self, stmt: ast.If) -> None:
         test = self._eval(stmt.test)
@@ -288,11 +350,17 @@ class Evaluator:
 
     @contextmanager
     def _uncertainty(self) -> Iterator[None]:
+        """Code that may or may not run: a region of its own. A list made in the region can
+        change exactly inside it; one made before cannot (it may or may not change)."""
         self._uncertain += 1
+        outer = self._region
+        self._regions_made += 1
+        self._region = self._regions_made
         try:
             yield
         finally:
             self._uncertain -= 1
+            self._region = outer
 
     def _branches(self, bodies: list[list[ast.stmt]], fallthrough: bool) -> None:
         """Evaluate each body from the same state; names on which they disagree become unknown."""
@@ -302,19 +370,21 @@ class Evaluator:
             return
         before = dict(self.scope.vars)
         outcomes: list[dict[str, Value]] = []
+        data_format, formats = self._image_data_format, []
         with self._uncertainty():
             for body in bodies:
                 self.scope.vars = dict(before)
+                self._image_data_format = data_format
                 self._exec_body(body)
                 outcomes.append(self.scope.vars)
+                formats.append(self._image_data_format)
         if fallthrough:
             outcomes.append(before)
+            formats.append(data_format)
+        self._join_data_formats(formats)
         merged: dict[str, Value] = {}
         for name in set().union(*outcomes):
-            values = [o.get(name) for o in outcomes]
-            first = values[0]
-            merged[name] = first if first is not None and all(
-                _same(first, v) for v in values[1:]) else UNKNOWN
+            merged[name] = _join([o.get(name) for o in outcomes])
         self.scope.vars = merged
 
     def _branches_over(self, bodies: list[list[ast.stmt]], fallthrough: bool,
@@ -324,6 +394,7 @@ class Evaluator:
         variables = self.scope.vars
         before = {name: variables[name] for name in names if name in variables}
         outcomes: list[dict[str, Value | None]] = []
+        data_format, formats = self._image_data_format, []
         with self._uncertainty():
             for body in bodies:
                 for name in names:
@@ -331,19 +402,26 @@ class Evaluator:
                         variables[name] = before[name]
                     else:
                         variables.pop(name, None)
+                self._image_data_format = data_format
                 self._exec_body(body)
                 variables = self.scope.vars
                 outcomes.append({name: variables.get(name) for name in names})
+                formats.append(self._image_data_format)
         if fallthrough:
             outcomes.append({name: before.get(name) for name in names})
+            formats.append(data_format)
+        self._join_data_formats(formats)
         for name in names:
             values = [outcome[name] for outcome in outcomes]
-            first = values[0]
             if all(v is None for v in values):
                 variables.pop(name, None)
             else:
-                variables[name] = first if first is not None and all(
-                    _same(first, v) for v in values[1:]) else UNKNOWN
+                variables[name] = _join(values)
+
+    def _join_data_formats(self, formats: list[str | None]) -> None:
+        """The image data format after branches that left these (None: unknown)."""
+        same = all(f == formats[0] for f in formats)
+        self._image_data_format = formats[0] if same else None
 
     def _names_bound_in(self, bodies: list[list[ast.stmt]]) -> frozenset[str] | None:
         """Every name the bodies may bind in this scope (a superset), or None when a star
@@ -363,7 +441,7 @@ class Evaluator:
 
     def _bind(self, target: ast.expr, value: Value, value_node: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
-            self.scope.vars[target.id] = value
+            self._set_name(target.id, value)
             if isinstance(value, ModelValue) and not value.model.variable:
                 value.model.variable = target.id
                 value.model.name = value.model.name or target.id
@@ -371,41 +449,281 @@ class Evaluator:
                 self.program.data.append(
                     DataBinding(target.id, self.index.range_of(target), value))
         elif isinstance(target, ast.Tuple | ast.List):
-            items = _unpack(value, len(target.elts))
-            for element, item in zip(target.elts, items, strict=False):
-                if isinstance(element, ast.Starred):
-                    self._bind(element.value, UNKNOWN, None)
-                else:
-                    self._bind(element, item, None)
+            for element, item in zip(target.elts, self._unpack_into(target.elts, value),
+                                     strict=True):
+                self._bind(element.value if isinstance(element, ast.Starred) else element,
+                           item, None)
         elif isinstance(target, ast.Starred):
             self._bind(target.value, UNKNOWN, None)
-        elif isinstance(target, ast.Attribute | ast.Subscript):
-            # Writing into an object we track (model.layers[0] = ...) makes it unknowable.
+        elif isinstance(target, ast.Attribute):
             receiver = self._eval(target.value)
             if isinstance(receiver, ModelValue):
+                # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
+            elif isinstance(receiver, ArrayValue):
+                self._mutated(receiver, UNKNOWN)  # `x.shape = (10, 2, 2)`, `x.dtype = ...`
+            else:
+                self._escape([value], {})  # held by an object we do not follow
+        elif isinstance(target, ast.Subscript):
+            receiver = self._eval(target.value)
+            if isinstance(receiver, BoundMethod) and isinstance(receiver.receiver, ModelValue):
+                receiver = receiver.receiver  # model.layers[0] = ...
+            if isinstance(receiver, ModelValue):
+                receiver.model.lose_track(0)
+            elif isinstance(receiver, Seq) and receiver.kind == "list":
+                self._set_item(receiver, target.slice, value)
+            elif isinstance(receiver, ArrayValue):
+                self._mutated(receiver, _values_changed(receiver))  # `y[y > 9] = 9`
+            else:
+                self._escape([value], {})
+
+    def _set_name(self, name: str, value: Value) -> None:
+        scope = self.scope.owner(name)
+        if scope is not self.scope and self._uncertain:
+            # `global` / `nonlocal` written on a path that may not run: either value.
+            value = _join([scope.vars.get(name), value])
+        scope.vars[name] = value
+
+    def _unpack_into(self, elements: list[ast.expr], value: Value) -> list[Value]:
+        """The values `a, *rest, b = value` binds, one per element (a starred one gets a list)."""
+        stars = [i for i, e in enumerate(elements) if isinstance(e, ast.Starred)]
+        if not stars:
+            return _unpack(value, len(elements))
+        if len(stars) > 1:
+            return [UNKNOWN] * len(elements)
+        before = stars[0]
+        after = len(elements) - before - 1
+        items = _iteration_items(value)
+        if items is None and isinstance(value, ArrayValue) and value.shape and isinstance(
+                value.shape[0], int) and value.shape[0] <= MAX_LOOP_ITERATIONS:
+            items = arrays.unpack(value, value.shape[0])
+        if items is None or len(items) < before + after:
+            return [UNKNOWN] * len(elements)
+        middle = self._new_list(items[before:len(items) - after])
+        return [*items[:before], middle, *items[len(items) - after:]]
+
+    def _augmented(self, stmt: ast.AugAssign) -> None:
+        current = self._eval(stmt.target)
+        right = self._eval(stmt.value)
+        if isinstance(current, Seq) and current.kind == "list" and isinstance(
+                stmt.op, ast.Add | ast.Mult):
+            # `items += more` extends the list in place: every holder of it sees the change.
+            changed: list[Value] | None = None
+            if isinstance(stmt.op, ast.Add):
+                more = _iteration_items(right)
+                changed = None if more is None else [*current.items, *more]
+            else:
+                count = right.value if isinstance(right, Const) else None
+                if isinstance(count, int) and not isinstance(count, bool) and (
+                        len(current.items) * max(count, 0) <= MAX_SEQUENCE_LENGTH):
+                    changed = list(current.items) * count
+            self._change_list(current, changed)
+            self._bind(stmt.target, self._current(current), stmt.value)
+            return
+        value = self._binop(stmt.op, current, right)
+        if isinstance(current, ArrayValue):
+            # numpy changes the array in place: what else holds it keeps its shape only.
+            self._mutated(current, _values_changed(current))
+        self._bind(stmt.target, value, stmt.value)
+
+    def _delete(self, target: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            self._set_name(target.id, UNKNOWN)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self._delete(element)
+        elif isinstance(target, ast.Subscript | ast.Attribute):
+            receiver = self._eval(target.value)
+            if isinstance(receiver, BoundMethod) and isinstance(receiver.receiver, ModelValue):
+                receiver = receiver.receiver
+            if isinstance(receiver, ModelValue):
+                receiver.model.lose_track(0)
+            elif isinstance(receiver, ArrayValue):
+                self._mutated(receiver, UNKNOWN)
+            elif (isinstance(receiver, Seq) and receiver.kind == "list"
+                  and isinstance(target, ast.Subscript)):
+                items = list(receiver.items)
+                where = self._index_or_slice(target.slice)
+                try:
+                    if where is None:
+                        raise IndexError
+                    del items[where]
+                except (IndexError, ValueError, TypeError):
+                    self._change_list(receiver, None)
+                else:
+                    self._change_list(receiver, items)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+                  ) -> FunctionValue:
+        """A function as `def` or `lambda` makes it, its defaults evaluated there."""
+        params = node.args
+        positional = [*params.posonlyargs, *params.args]
+        defaults: dict[str, Value] = {}
+        for param, default in zip(positional[len(positional) - len(params.defaults):],
+                                  params.defaults, strict=True):
+            defaults[param.arg] = self._eval(default)
+        for param, kw_default in zip(params.kwonlyargs, params.kw_defaults, strict=True):
+            if kw_default is not None:
+                defaults[param.arg] = self._eval(kw_default)
+        return FunctionValue(node, self.scope, self.file, self.index, defaults)
+
+    # -- values changed in place: lists and data -------------------------------------------
+
+    def _new_list(self, items: list[Value] | tuple[Value, ...]) -> Seq:
+        return Seq(tuple(items), "list", self._region)
+
+    def _mutated(self, old: Value, new: Value) -> None:
+        """`old` (a list or data) was changed in place into `new`: every name and container
+        that holds `old` holds `new` from now on."""
+        if isinstance(old, Seq | ArrayValue):
+            self._forward[id(old)] = (old, new)
+            self._changes += 1
+
+    def _change_list(self, seq: Seq, items: list[Value] | None) -> None:
+        """The list `seq` now holds `items` (None: not known)."""
+        if items is not None and (len(items) > MAX_SEQUENCE_LENGTH or seq.birth < self._region):
+            # Changed on a path that may not run, while it was made before: either list.
+            items = None
+        self._mutated(seq, UNKNOWN if items is None else Seq(tuple(items), "list", seq.birth))
+
+    def _current(self, value: Value) -> Value:
+        """What a value is now, after the changes made in place to the lists and data it is
+        or holds."""
+        if not self._forward:
+            return value
+        if isinstance(value, Seq):
+            if not value.holds_mutable:
+                return value
+            checked = self._checked.get(id(value))
+            if checked is not None and checked[0] is value and checked[1] == self._changes:
+                return value
+        elif not isinstance(value, ArrayValue):
+            return value
+        current = self._current_in(value, set())
+        if isinstance(current, Seq):
+            self._checked[id(current)] = (current, self._changes)
+        return current
+
+    def _current_in(self, value: Value, active: set[int]) -> Value:
+        start, steps = value, 0
+        while True:
+            entry = self._forward.get(id(value))
+            if entry is None or entry[0] is not value:
+                break
+            value = entry[1]
+            steps += 1
+            if steps > MAX_FORWARDS:
+                return UNKNOWN
+        if steps > 1:
+            self._forward[id(start)] = (start, value)  # later lookups take one step
+        if not isinstance(value, Seq) or not value.holds_mutable:
+            return value
+        if id(value) in active:
+            return UNKNOWN  # a list that holds itself
+        active.add(id(value))
+        items = tuple(self._current_in(item, active) for item in value.items)
+        active.discard(id(value))
+        if all(a is b for a, b in zip(items, value.items, strict=True)):
+            return value
+        fresh = Seq(items, value.kind, value.birth)
+        if value.kind == "list":
+            self._mutated(value, fresh)  # still the same list, with its items as they are now
+        return fresh
+
+    def _index_or_slice(self, node: ast.expr) -> int | slice | None:
+        """A constant list index or slice, None when not known."""
+        try:
+            if isinstance(node, ast.Slice):
+                bounds = [_optional_int(to_python(self._eval(b))) if b is not None else None
+                          for b in (node.lower, node.upper, node.step)]
+                return slice(*bounds)
+            index = to_python(self._eval(node))
+        except (NotConstant, TypeError):
+            return None
+        if isinstance(index, int) and not isinstance(index, bool):
+            return index
+        return None
+
+    def _set_item(self, seq: Seq, index_node: ast.expr, value: Value) -> None:
+        where = self._index_or_slice(index_node)
+        current = self._current(seq)  # evaluating the index may have changed it
+        if not isinstance(current, Seq):
+            return
+        seq = current
+        items = list(seq.items)
+        try:
+            if isinstance(where, slice):
+                replacement = _iteration_items(value)
+                if replacement is None:
+                    raise ValueError
+                items[where] = replacement
+            elif where is not None:
+                items[where] = value
+            else:
+                raise ValueError
+        except (IndexError, ValueError, TypeError):
+            self._change_list(seq, None)
+        else:
+            self._change_list(seq, items)
+
+    def _list_method(self, seq: Seq, name: str, args: list[Value], kwargs: dict[str, Value]
+                     ) -> Value:
+        """`items.append(x)` and the other list methods, followed on the list itself."""
+        if name == "copy" and not args and not kwargs:
+            return self._new_list(seq.items)
+        if name not in LIST_METHODS:
+            self._escape(args, kwargs)
+            return UNKNOWN
+        items = list(seq.items)
+        result: Value = Const(None)
+        changed: list[Value] | None = None
+        if kwargs:
+            pass
+        elif name == "append" and len(args) == 1:
+            changed = [*items, args[0]]
+        elif name == "extend" and len(args) == 1:
+            more = _iteration_items(args[0])
+            changed = None if more is None else [*items, *more]
+        elif name == "insert" and len(args) == 2 and isinstance(args[0], Const) and isinstance(
+                args[0].value, int) and not isinstance(args[0].value, bool):
+            items.insert(args[0].value, args[1])
+            changed = items
+        elif name == "pop" and len(args) <= 1:
+            index = args[0].value if args and isinstance(args[0], Const) else -1 if not args \
+                else None
+            if isinstance(index, int) and not isinstance(index, bool):
+                try:
+                    result = items.pop(index)
+                    changed = items
+                except IndexError:
+                    pass
+        elif name == "clear" and not args:
+            changed = []
+        elif name == "reverse" and not args:
+            changed = items[::-1]
+        self._change_list(seq, changed)
+        return result if changed is not None else UNKNOWN
 
     # -- imports -----------------------------------------------------------------------------
 
     def _import(self, stmt: ast.Import) -> None:
         for alias in stmt.names:
             if alias.asname:
-                self.scope.vars[alias.asname] = self._module_value(alias.name, 0)
+                self._set_name(alias.asname, self._module_value(alias.name, 0))
             else:
                 top = alias.name.split(".")[0]
-                self.scope.vars[top] = self._module_value(top, 0)
+                self._set_name(top, self._module_value(top, 0))
 
     def _import_from(self, stmt: ast.ImportFrom) -> None:
         module = stmt.module or ""
         root = module.split(".")[0]
         if stmt.level == 0 and root in MODULE_ROOTS:
-            base = canonical(module)
+            base = module_ref(module)
             for alias in stmt.names:
                 if alias.name == "*":
                     self.scope.star_modules.append(base)
                 else:
-                    self.scope.vars[alias.asname or alias.name] = ModuleRef(
-                        canonical(f"{base}.{alias.name}"))
+                    self._set_name(alias.asname or alias.name, base.attribute(alias.name))
             return
         exported = self._evaluate_user_module(module, stmt.level)
         for alias in stmt.names:
@@ -413,14 +731,14 @@ class Evaluator:
                 if exported is not None:
                     for name, value in exported.vars.items():
                         if not name.startswith("_"):
-                            self.scope.vars[name] = value
+                            self._set_name(name, value)
                 continue
             value = exported.vars.get(alias.name, UNKNOWN) if exported else UNKNOWN
-            self.scope.vars[alias.asname or alias.name] = value
+            self._set_name(alias.asname or alias.name, value)
 
     def _module_value(self, name: str, level: int) -> Value:
         if level == 0 and name.split(".")[0] in MODULE_ROOTS:
-            return ModuleRef(canonical(name))
+            return module_ref(name)
         return UNKNOWN
 
     def _evaluate_user_module(self, module: str, level: int) -> Scope | None:
@@ -442,13 +760,20 @@ class Evaluator:
         # The module's allowance joins the budget both share.
         self._budget += sub._budget - BASE_STEPS
         sub._steps, sub._budget = self._steps, self._budget
+        # Keras' settings and the values changed in place are the process's, shared.
+        sub._forward, sub._image_data_format = self._forward, self._image_data_format
+        sub._regions_made = self._regions_made
         sub._exec_body(tree.body)
         self._steps = sub._steps
+        self._regions_made = sub._regions_made
+        self._set_image_data_format(sub._image_data_format)
         return sub.program.module_scope
 
     # -- expressions -------------------------------------------------------------------------
 
-    def _eval(self, node: ast.expr | None) -> Value:
+    def _eval(self, node: ast.expr | None, charge: bool = True) -> Value:
+        """`charge`: False for the receiver of an attribute (`items.append`), which is not
+        walked."""
         if node is None:
             return UNKNOWN
         self._steps += 1
@@ -456,10 +781,10 @@ class Evaluator:
             return UNKNOWN
         self._expr_depth += 1
         try:
-            value = self._eval_inner(node)
+            value = self._current(self._eval_inner(node))
         finally:
             self._expr_depth -= 1
-        return self._charged(value)
+        return self._charged(value) if charge else value
 
     def _charged(self, value: Value) -> Value:
         """Charge a big value to the budget (using it walks it); past the size limit a
@@ -487,9 +812,11 @@ class Evaluator:
                         continue
                     return UNKNOWN
                 items.append(self._eval(element))
-            return Seq(tuple(items), "tuple" if isinstance(node, ast.Tuple) else "list")
+            if isinstance(node, ast.List):
+                return self._new_list(items)
+            return Seq(tuple(items), "tuple")
         if isinstance(node, ast.Attribute):
-            return self._attribute(self._eval(node.value), node.attr)
+            return self._attribute(self._eval(node.value, charge=False), node.attr)
         if isinstance(node, ast.Call):
             return self._call(node)
         if isinstance(node, ast.BinOp):
@@ -505,9 +832,9 @@ class Evaluator:
             if truth is False:
                 return self._eval(node.orelse)
             body, orelse = self._eval(node.body), self._eval(node.orelse)
-            return body if _same(body, orelse) else UNKNOWN
+            return _join([body, orelse])
         if isinstance(node, ast.Lambda):
-            return FunctionValue(node, self.scope, self.file, self.index)
+            return self._function(node)
         if isinstance(node, ast.NamedExpr):
             value = self._eval(node.value)
             self._bind(node.target, value, node.value)
@@ -517,9 +844,10 @@ class Evaluator:
         if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
             return self._comprehension(node)
         # Evaluate children for their side effects (calls on models), then give up.
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr):
-                self._eval(child)
+        children = [self._eval(child) for child in ast.iter_child_nodes(node)
+                    if isinstance(child, ast.expr)]
+        if isinstance(node, HOLDING_EXPRESSIONS):
+            self._escape(children, {})  # `{"o": model}`: changed through the dict, maybe
         return UNKNOWN
 
     def _fold(self, node: ast.Compare | ast.BoolOp) -> Value:
@@ -541,25 +869,49 @@ class Evaluator:
     def _comprehension(self, node: ast.expr) -> Value:
         """`[Dense(u) for u in (64, 32)]`: unrolled like a literal loop."""
         if not isinstance(node, ast.ListComp) or len(node.generators) != 1:
+            self._escape_names(node)
             return UNKNOWN
         generator = node.generators[0]
         items = _iteration_items(self._eval(generator.iter))
         if items is None or len(items) > MAX_LOOP_ITERATIONS or generator.ifs:
+            self._escape_names(node)
             return UNKNOWN
-        saved = dict(self.scope.vars)
+        # The loop variables are the comprehension's own: put back what they were.
+        names = {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
+        variables = self.scope.vars
+        saved = {name: variables[name] for name in names if name in variables}
         results = []
         for item in items:
-            self._bind(generator.target, item, None)
+            self._bind_local(generator.target, item)
             results.append(self._eval(node.elt))
-        self.scope.vars = saved
-        return Seq(tuple(results), "list")
+        for name in names:
+            if name in saved:
+                self.scope.vars[name] = saved[name]
+            else:
+                self.scope.vars.pop(name, None)
+        return self._new_list(results)
+
+    def _bind_local(self, target: ast.expr, value: Value) -> None:
+        """Bind a comprehension's variables, which are never global."""
+        if isinstance(target, ast.Name):
+            self.scope.vars[target.id] = value
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element, item in zip(target.elts, self._unpack_into(target.elts, value),
+                                     strict=True):
+                self._bind_local(element.value if isinstance(element, ast.Starred)
+                                 else element, item)
+
+    def _escape_names(self, node: ast.expr) -> None:
+        """A comprehension not followed may store what its names hold (`{k: items ...}`)."""
+        self._escape([self.scope.lookup(n.id) for n in ast.walk(node)
+                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)], {})
 
     def _attribute(self, receiver: Value, attr: str) -> Value:
         if isinstance(receiver, ModuleRef):
-            if receiver.name in ("tensorflow",) and attr == "keras":
-                return ModuleRef("keras")
-            return ModuleRef(canonical(f"{receiver.name}.{attr}"))
+            return receiver.attribute(attr)
         if isinstance(receiver, ModelValue | LayerValue):
+            return BoundMethod(receiver, attr)
+        if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
         if isinstance(receiver, ArrayValue):
             return arrays.attribute(receiver, attr)
@@ -578,7 +930,8 @@ class Evaluator:
                           for b in (node.slice.lower, node.slice.upper, node.slice.step)]
                 try:
                     lower, upper, step = (_optional_int(to_python(b)) for b in bounds)
-                    return Seq(receiver.items[slice(lower, upper, step)], receiver.kind)
+                    part = receiver.items[slice(lower, upper, step)]
+                    return self._new_list(part) if receiver.kind == "list" else Seq(part)
                 except (NotConstant, TypeError, ValueError):
                     return UNKNOWN
             if isinstance(index, Const) and isinstance(index.value, int) and not isinstance(
@@ -597,7 +950,20 @@ class Evaluator:
         if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(op, ast.Add):
             if left.size + right.size > MAX_SEQUENCE_LENGTH:
                 return UNKNOWN
+            if left.kind == "list":
+                return self._new_list(left.items + right.items)
             return Seq(left.items + right.items, left.kind)
+        for seq, count in ((left, right), (right, left)):
+            # `[x] * 3` holds the same x three times (a list in it is one list, shared).
+            if isinstance(seq, Seq) and isinstance(op, ast.Mult) and isinstance(count, Const):
+                times = count.value
+                if not isinstance(times, int) or isinstance(times, bool):
+                    return UNKNOWN
+                if len(seq.items) * max(times, 0) > MAX_SEQUENCE_LENGTH or (
+                        seq.size * max(times, 0) > MAX_SEQUENCE_LENGTH):
+                    return UNKNOWN
+                items = seq.items * times
+                return self._new_list(items) if seq.kind == "list" else Seq(items)
         try:
             a, b = to_python(left), to_python(right)
         except NotConstant:
@@ -660,7 +1026,7 @@ class Evaluator:
                 kwargs[keyword.arg] = self._eval(keyword.value)
 
         if isinstance(callee, ModuleRef):
-            return self._call_named(callee.name, node, args, kwargs, has_unpacking)
+            return self._call_named(callee, node, args, kwargs, has_unpacking)
         if isinstance(callee, BoundMethod):
             return self._call_method(callee, node, args, kwargs)
         if isinstance(callee, FunctionValue):
@@ -669,50 +1035,36 @@ class Evaluator:
         if isinstance(callee, ModelValue):
             self._record_training(callee.model, "__call__", node, args, kwargs)
             return UNKNOWN
-        mutated = self._list_mutation(node, args, kwargs)
-        if mutated is not None:
-            return mutated
-        # An unknown callable may change any model handed to it.
+        # An unknown callable may change any model or list handed to it.
         self._escape(args, kwargs)
         return UNKNOWN
 
-    def _list_mutation(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]
-                       ) -> Value | None:
-        """`items.append(x)` and other list methods on a list bound to a name: the name gets
-        the new list (`Sequential(items)` later takes it); a change we do not follow makes
-        it unknown."""
-        func = node.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-                and func.attr in LIST_METHODS):
-            return None
-        current = self.scope.lookup(func.value.id)
-        if not (isinstance(current, Seq) and current.kind == "list"):
-            return None
-        items = list(current.items)
-        changed: Value = UNKNOWN
-        if func.attr == "append" and len(args) == 1 and not kwargs:
-            changed = Seq((*items, args[0]), "list")
-        elif func.attr == "extend" and len(args) == 1 and isinstance(args[0], Seq):
-            changed = Seq((*items, *args[0].items), "list")
-        elif func.attr == "insert" and len(args) == 2 and isinstance(args[0], Const) and (
-                isinstance(args[0].value, int) and not isinstance(args[0].value, bool)):
-            items.insert(args[0].value, args[1])
-            changed = Seq(tuple(items), "list")
-        if isinstance(changed, Seq) and len(changed.items) > MAX_SEQUENCE_LENGTH:
-            changed = UNKNOWN
-        self._bind(func.value, changed, None)
-        return Const(None) if isinstance(changed, Seq) else UNKNOWN
-
-    def _call_named(self, name: str, node: ast.Call, args: list[Value], kwargs: dict[str, Value],
-                    has_unpacking: bool) -> Value:
+    def _call_named(self, callee: ModuleRef, node: ast.Call, args: list[Value],
+                    kwargs: dict[str, Value], has_unpacking: bool) -> Value:
+        name = callee.name
         if name in SEQUENTIAL_NAMES:
             return self._new_sequential(node, args, kwargs)
         class_name = layer_class_name(name)
         if class_name is not None:
-            return LayerValue(self._layer_call(class_name, name, node, args, kwargs,
+            return LayerValue(self._layer_call(class_name, callee, node, args, kwargs,
                                                has_unpacking))
+        if name in SET_IMAGE_DATA_FORMAT:
+            value = args[0] if args else kwargs.get("data_format", UNKNOWN)
+            try:
+                # Keras takes str(data_format).lower(), and raises for anything else.
+                text: str | None = str(to_python(value)).lower()
+            except NotConstant:
+                text = None
+            self._set_image_data_format(
+                text if text in ("channels_first", "channels_last") else None)
+            return Const(None)
+        if name in IMAGE_DATA_FORMAT and not args and not kwargs:
+            return UNKNOWN if self._image_data_format is None else Const(self._image_data_format)
         if name in BUILTIN_FUNCTIONS:
-            return BUILTIN_FUNCTIONS[name](args, kwargs)
+            built = BUILTIN_FUNCTIONS[name](args, kwargs)
+            if isinstance(built, Seq) and built.kind == "list":
+                built = self._new_list(built.items)  # made here, in this region
+            return built
         if name in INERT_CALLEES:
             return UNKNOWN
         result = arrays.call(name, args, kwargs, self._range(node))
@@ -721,12 +1073,16 @@ class Evaluator:
         self._escape(args, kwargs)
         return UNKNOWN
 
-    def _layer_call(self, class_name: str, full_name: str, node: ast.Call, args: list[Value],
+    def _set_image_data_format(self, value: str | None) -> None:
+        # On a path that may not run, the branches' outcomes are joined (`_branches`).
+        self._image_data_format = value
+
+    def _layer_call(self, class_name: str, callee: ModuleRef, node: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], has_unpacking: bool) -> LayerCall:
         self._steps += LAYER_STEPS
         positional = [a for a in node.args if not isinstance(a, ast.Starred)]
         return LayerCall(
-            kind=layer_kind(full_name),
+            kind=layer_kind(callee.name),
             written_name=class_name,
             label=self._label(node, class_name),
             range=self._range(node),
@@ -737,6 +1093,8 @@ class Evaluator:
             kwarg_value_ranges={k.arg: self._range(k.value) for k in node.keywords if k.arg},
             has_unpacking=has_unpacking or len(positional) != len(args),
             file=self.file,
+            image_data_format=self._image_data_format,
+            via_tf=callee.via_tf if class_name in TF_KERAS_LEGACY_LAYERS else False,
         )
 
     def _label(self, node: ast.Call, class_name: str) -> str:
@@ -791,10 +1149,18 @@ class Evaluator:
 
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
-        receiver = method.receiver
+        receiver = self._current(method.receiver)  # the arguments may have changed it
         if isinstance(receiver, ModelValue):
             return self._model_method(receiver.model, method.name, node, args, kwargs)
+        if isinstance(receiver, Seq) and receiver.kind == "list":
+            return self._list_method(receiver, method.name, args, kwargs)
         if isinstance(receiver, ArrayValue):
+            if method.name in ARRAY_RESHAPING_METHODS:
+                self._mutated(receiver, UNKNOWN)  # `x.resize(...)`: a new shape, in place
+                return UNKNOWN
+            if method.name in ARRAY_VALUE_METHODS:
+                self._mutated(receiver, _values_changed(receiver))
+                return UNKNOWN
             return arrays.method(receiver, method.name, args, kwargs, self._range(node))
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return _string_method(receiver.value, method.name, args)
@@ -815,6 +1181,9 @@ class Evaluator:
             self._add_entry(model, item, at)
             return Const(None)
         if name == "pop":
+            # Keras rebuilds a model that has an input at each add and pop: the stack before
+            # this pop was built, whatever comes after.
+            self._supersede(model)
             if self._uncertain or not model.entries:
                 model.lose_track(len(model.entries) - 1)
             else:
@@ -840,6 +1209,18 @@ class Evaluator:
         model.lose_track()
         return UNKNOWN
 
+    def _supersede(self, model: ModelIR) -> None:
+        """Keep the stack about to be popped, unless an earlier one kept holds it (its
+        refusals are that one's) or the model has kept enough."""
+        if model.superseded:
+            last = model.superseded[-1].entries
+            if len(model.entries) <= len(last) and all(
+                    a is b for a, b in zip(model.entries, last, strict=False)):
+                return
+        if len(model.superseded) < MAX_SNAPSHOTS:
+            self._steps += len(model.entries)
+            model.superseded.append(Snapshot(list(model.entries), model.opaque_from))
+
     def _record_training(self, model: ModelIR, method: str, node: ast.Call, args: list[Value],
                          kwargs: dict[str, Value]) -> None:
         if self.file is not None:
@@ -864,16 +1245,31 @@ class Evaluator:
         return Range(type(end)(end.line, start_char), end)
 
     def _escape(self, args: list[Value], kwargs: dict[str, Value]) -> None:
-        for value in [*args, *kwargs.values()]:
+        """Code the engine does not follow gets these values: it may change the models and
+        lists among them, or keep them and change them later (data is taken to keep its
+        shape)."""
+        pending = [*args, *kwargs.values()]
+        seen: set[int] = set()
+        while pending:
+            value = self._current(pending.pop())
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
             if isinstance(value, ModelValue):
                 value.model.lose_track()
+            elif isinstance(value, Seq) and value.holds_mutable:
+                self._steps += len(value.items) // 4
+                pending.extend(value.items)
+                if value.kind == "list":
+                    self._mutated(value, UNKNOWN)
 
     def _call_function(self, fn: FunctionValue, args: list[Value], kwargs: dict[str, Value],
                        use_defaults: bool = False) -> Value:
         if self._call_depth >= MAX_CALL_DEPTH:
+            self._escape(args, kwargs)  # not followed: it may change what it is given
             return UNKNOWN
         scope = Scope(fn.scope if isinstance(fn.scope, Scope) else None)
-        self._bind_parameters(fn.node, scope, args, kwargs, use_defaults)
+        self._bind_parameters(fn, scope, args, kwargs, use_defaults)
         saved_scope, saved_file, saved_index = self.scope, self.file, self.index
         # The body's nodes belong to the defining module: its ranges, its models.
         self.scope, self.file = scope, fn.file
@@ -890,51 +1286,44 @@ class Evaluator:
             result: Value = Const(None)
             returns = self._function_returns[-1]
             if returns:
-                result = returns[0] if all(_same(returns[0], r) for r in returns[1:]) else UNKNOWN
+                result = _join(returns)
         except _Return as signal:
             returns = self._function_returns[-1]
             result = signal.value
-            if returns and not all(_same(result, r) for r in returns):
-                result = UNKNOWN
+            if returns:
+                result = _join([result, *returns])
         finally:
             self._function_returns.pop()
             self._call_depth -= 1
             self.scope, self.file, self.index = saved_scope, saved_file, saved_index
         return result
 
-    def _bind_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
-                         scope: Scope, args: list[Value], kwargs: dict[str, Value],
-                         use_defaults: bool) -> None:
-        params = node.args
+    def _bind_parameters(self, fn: FunctionValue, scope: Scope, args: list[Value],
+                         kwargs: dict[str, Value], use_defaults: bool) -> None:
+        params = fn.node.args
         positional = [*params.posonlyargs, *params.args]
-        defaults: dict[str, ast.expr] = {}
-        for param, default in zip(positional[len(positional) - len(params.defaults):],
-                                  params.defaults, strict=True):
-            defaults[param.arg] = default
-        for param, kw_default in zip(params.kwonlyargs, params.kw_defaults, strict=True):
-            if kw_default is not None:
-                defaults[param.arg] = kw_default
+        bound: set[str] = set()
         for i, param in enumerate(positional):
             if i < len(args):
                 scope.vars[param.arg] = args[i]
             elif param.arg in kwargs:
                 scope.vars[param.arg] = kwargs[param.arg]
-            elif param.arg in defaults:
-                scope.vars[param.arg] = self._eval(defaults[param.arg])
+                bound.add(param.arg)
             else:
-                scope.vars[param.arg] = UNKNOWN
+                scope.vars[param.arg] = fn.defaults.get(param.arg, UNKNOWN)
         for param in params.kwonlyargs:
             if param.arg in kwargs:
                 scope.vars[param.arg] = kwargs[param.arg]
-            elif param.arg in defaults:
-                scope.vars[param.arg] = self._eval(defaults[param.arg])
+                bound.add(param.arg)
             else:
-                scope.vars[param.arg] = UNKNOWN
+                scope.vars[param.arg] = fn.defaults.get(param.arg, UNKNOWN)
         if params.vararg:
             scope.vars[params.vararg.arg] = (Seq(tuple(args[len(positional):]))
                                              if not use_defaults else UNKNOWN)
         if params.kwarg:
             scope.vars[params.kwarg.arg] = UNKNOWN
+            # What `**kwargs` holds is not followed: it may change through it.
+            self._escape([], {k: v for k, v in kwargs.items() if k not in bound})
 
     def _range(self, node: ast.AST) -> Range:
         return self.index.range_of(node)
@@ -951,11 +1340,32 @@ def _truth(value: Value) -> bool | None:
 
 
 def _same(a: Value | None, b: Value | None) -> bool:
+    """Whether two paths leave the same value: equal constants, or the very same object for
+    what can change in place (two lists that look alike are still two lists)."""
     if a is b:
         return True
-    if isinstance(a, Const | Seq | ModuleRef | Unknown | ArrayValue) and type(a) is type(b):
+    if isinstance(a, Seq) and isinstance(b, Seq):
+        return (a.kind == b.kind == "tuple" and len(a.items) == len(b.items)
+                and all(_same(x, y) for x, y in zip(a.items, b.items, strict=True)))
+    if isinstance(a, Const | ModuleRef | Unknown | ArrayValue) and type(a) is type(b):
         return a == b
     return False
+
+
+def _join(values: Sequence[Value | None]) -> Value:
+    """The value several paths leave (None: unbound on that path)."""
+    first = values[0]
+    if first is None or not all(_same(first, v) for v in values[1:]):
+        return UNKNOWN
+    if isinstance(first, ModuleRef) and any(
+            isinstance(v, ModuleRef) and v.via_tf != first.via_tf for v in values):
+        return ModuleRef(first.name, via_tf=None)  # `tensorflow.keras` on some paths only
+    return first
+
+
+def _values_changed(array: ArrayValue) -> ArrayValue:
+    """Data whose values were changed in place: its shape and dtype stay, nothing else."""
+    return ArrayValue(array.shape, array.dtype, array.origin)
 
 
 def _unpack(value: Value, count: int) -> list[Value]:
@@ -1078,8 +1488,9 @@ def _pure(function: Callable[..., object]) -> Callable[[list[Value], dict[str, V
                               **{k: to_python(v) for k, v in kwargs.items()})
         except Exception:
             return UNKNOWN
-        if isinstance(result, list | tuple) and len(result) > MAX_SEQUENCE_LENGTH:
-            return UNKNOWN
+        if isinstance(result, list) or (isinstance(result, tuple) and (
+                len(result) > MAX_SEQUENCE_LENGTH or any(isinstance(i, list) for i in result))):
+            return UNKNOWN  # `max(a, b)` of lists is one of them: a copy would not be
         return from_python(result)
     return call
 
@@ -1093,6 +1504,26 @@ def _sequence_of(kind: str) -> Callable[[list[Value], dict[str, Value]], Value]:
             return UNKNOWN
         return Seq(tuple(items), kind)  # type: ignore[arg-type]
     return call
+
+
+def _builtin_enumerate(args: list[Value], kwargs: dict[str, Value]) -> Value:
+    start = args[1] if len(args) > 1 else kwargs.get("start", Const(0))
+    items = _iteration_items(args[0]) if args else None
+    if items is None or not (isinstance(start, Const) and isinstance(start.value, int)):
+        return UNKNOWN
+    return Seq(tuple(Seq((Const(start.value + i), item)) for i, item in enumerate(items)))
+
+
+def _builtin_zip(args: list[Value], kwargs: dict[str, Value]) -> Value:
+    columns = [_iteration_items(arg) for arg in args]
+    if kwargs or not args or any(column is None for column in columns):
+        return UNKNOWN
+    return Seq(tuple(Seq(row) for row in zip(*columns, strict=False)))
+
+
+def _builtin_reversed(args: list[Value], kwargs: dict[str, Value]) -> Value:
+    items = _iteration_items(args[0]) if len(args) == 1 and not kwargs else None
+    return UNKNOWN if items is None else Seq(tuple(reversed(items)))
 
 
 def _string_method(text: str, name: str, args: list[Value]) -> Value:
@@ -1116,6 +1547,10 @@ def _optional_int(x: object) -> int | None:
 BUILTIN_FUNCTIONS: dict[str, Callable[[list[Value], dict[str, Value]], Value]] = {
     "range": _builtin_range,
     "len": _builtin_len,
+    # Iterators over the same items (as tuples: they cannot be changed through them).
+    "enumerate": _builtin_enumerate,
+    "zip": _builtin_zip,
+    "reversed": _builtin_reversed,
     "tuple": _sequence_of("tuple"),
     "list": _sequence_of("list"),
     "int": _pure(_int),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shape_engine.checks.build import (
     INCOMPATIBLE_DIM,
@@ -13,10 +13,11 @@ from shape_engine.checks.build import (
     SECOND_INPUT,
 )
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.ir import LayerCall, LayerEntry, ModelIR
+from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable
 from shape_engine.layers.core import declared_input_shape
+from shape_engine.layers.merging import merge_list
 from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue, to_python
 
@@ -67,8 +68,10 @@ class ModelReport:
     refused: bool = False
     # Reports of the Sequential models used as layers of this one, with the input they get.
     nested: list[ModelReport] = field(default_factory=list)
-    # Why the model outputs a list of tensors (its last layers pass on return_state's list).
+    # Why the model outputs a list of tensors (its last layers pass on return_state's list),
+    # and the shapes in that list when known.
     output_list_why: str | None = None
+    output_list_shapes: tuple[MaybeShape, ...] | None = None
 
     @property
     def output_shape(self) -> MaybeShape:
@@ -102,6 +105,11 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
     `run_on` replaces the input shape: what the layers compute when the program later feeds
     data of that batch shape (the training checks compare it with the built shapes).
     """
+    if run_on is None:
+        for snapshot in model.superseded:
+            earlier = _superseded_refusal(model, snapshot)
+            if earlier is not None:
+                return earlier
     entries = list(model.entries)
     try:
         origin, shape, first = _input_of(model, entries, data_shape)
@@ -129,6 +137,23 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
             report.refused = True
             report.findings.append(rebuild)
     return report
+
+
+def _superseded_refusal(model: ModelIR, snapshot: Snapshot) -> ModelReport | None:
+    """A stack the model held before a `pop()`, when Keras built it and refused it.
+
+    A model with an input of its own is rebuilt at every add and pop, so a layer that does not
+    fit raises at its add even when it is popped later (Keras 3.15). The report is that of the
+    stack then: the program stops there.
+    """
+    if len(snapshot.entries) < 2:
+        return None
+    then = replace(model, entries=list(snapshot.entries), opaque_from=snapshot.opaque_from,
+                   superseded=[], builds=[], compiles=[], trainings=[])
+    report = interpret(then)
+    if report.input_origin == "declared" and report.refused:
+        return report
+    return None
 
 
 def _rebuild_refusal(model: ModelIR, shape: Shape) -> Finding | None:
@@ -208,12 +233,14 @@ class _Nesting:
 def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, previous: str,
          depth: int, nesting: _Nesting) -> MaybeShape:
     """Apply each entry in turn; stop checking at the first refusal (Keras stops there too)."""
-    # Set while the tensor flowing on is a list (why, for the message): see LIST_PASSING_LAYERS.
+    # Set while the tensor flowing on is a list (why, for the message): see LIST_PASSING_LAYERS;
+    # and the shapes in that list, when known.
     list_why: str | None = None
+    list_shapes: tuple[MaybeShape, ...] | None = None
     offset = len(report.model.entries) - len(entries)
     for index, entry in enumerate(entries, start=offset):
         if index == report.model.opaque_from:
-            shape = None
+            shape, list_why, list_shapes = None, None, None  # what flows on is not known
         layer = entry.layer
         label = _label(entry)
         if report.refused:
@@ -229,10 +256,21 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                     "layer takes one tensor", at=entry.range, file=report.model.file))
                 report.layers.append(LayerReport(entry, label, None, None, None))
                 continue
-            list_why = None
+            why, shapes = list_why, list_shapes
+            list_why, list_shapes = None, None
             if isinstance(layer, LayerCall) and layer.kind in MULTI_INPUT_LAYERS:
-                # A merge layer does take a list; what it makes of this one is not modelled.
-                report.layers.append(LayerReport(entry, label, None, None, None))
+                # A merge layer does take a list.
+                try:
+                    merged = merge_list(layer, shapes)
+                except Refusal as unmergeable:
+                    _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
+                        f"{unmergeable.message}; {previous} {why}", at=entry.range,
+                        file=report.model.file))
+                    report.layers.append(LayerReport(entry, label, None, None, None))
+                    continue
+                report.layers.append(LayerReport(entry, label, None, merged.shape,
+                                                  merged.params))
+                shape = merged.shape
                 previous = label
                 continue
         refusal = _constructor_refusal(layer) if isinstance(layer, LayerCall) else None
@@ -253,7 +291,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, shape, nested.output_shape,
                                               nested.total_params))
             shape = nested.output_shape
-            list_why = nested.output_list_why
+            list_why, list_shapes = nested.output_list_why, nested.output_list_shapes
         elif (isinstance(layer, LayerCall) and layer.kind in INPUT_KINDS
               and report.input_origin is not None):
             # Keras refuses it once the model has an input (declared, or when it is built).
@@ -277,12 +315,14 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                                               output.shape if output else None,
                                               output.params if output else None))
             list_why = output.multiple_outputs_why if output and output.multiple_outputs else None
+            list_shapes = output.outputs if output and output.multiple_outputs else None
             shape = output.shape if output else None
         else:
             report.layers.append(LayerReport(entry, label, shape, None, None))
             shape = None
         previous = label
     report.output_list_why = list_why
+    report.output_list_shapes = list_shapes if list_why is not None else None
     if report.model.opaque_from is not None and report.model.opaque_from >= len(
             report.model.entries):
         return None

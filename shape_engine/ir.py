@@ -25,6 +25,12 @@ class LayerCall:
     # *args or **kwargs present: the arguments are not fully known.
     has_unpacking: bool = False
     file: str | None = None  # None: the document being analysed
+    # `keras.config.image_data_format()` when the layer was created (its constructor reads
+    # it for a data_format not given); None when the program set it to a value not known.
+    image_data_format: str | None = "channels_last"
+    # Reached through `tensorflow.keras` (`tf.keras.layers.AlphaDropout` is a legacy class
+    # there); None when either spelling may be meant.
+    via_tf: bool | None = False
 
     def argument_range(self, name: str, position: int | None = None) -> Range:
         if name in self.kwarg_value_ranges:
@@ -84,6 +90,14 @@ class BuildCall:
 
 
 @dataclass(eq=False)
+class Snapshot:
+    """A model's stack at one point of the program."""
+
+    entries: list[LayerEntry]
+    opaque_from: int | None
+
+
+@dataclass(eq=False)
 class ModelIR:
     """A Sequential model, from its construction through every later mutation."""
 
@@ -101,6 +115,10 @@ class ModelIR:
     # Where entries can be inserted as list elements (None for the model.add style).
     list_range: Range | None = None
     file: str | None = None
+    # The stacks the model held just before each `pop()`, in program order. Keras builds a
+    # model that has an input at every `add` and `pop`, so each of them was built: a layer
+    # added and popped again must still fit.
+    superseded: list[Snapshot] = field(default_factory=list)
 
     @property
     def opaque(self) -> bool:

@@ -10,6 +10,39 @@ SEQUENTIAL_NAMES = frozenset(
 )
 INPUT_NAMES = frozenset({"keras.Input", "keras.layers.Input", "keras.layers.InputLayer",
                          "keras.InputLayer"})
+# `keras.config.set_image_data_format` and its other spellings (tf.keras.backend's too).
+SET_IMAGE_DATA_FORMAT = frozenset(
+    {"keras.config.set_image_data_format", "keras.backend.set_image_data_format",
+     "keras.src.backend.config.set_image_data_format",
+     "keras.src.backend.set_image_data_format"})
+IMAGE_DATA_FORMAT = frozenset(
+    {"keras.config.image_data_format", "keras.backend.image_data_format",
+     "keras.src.backend.config.image_data_format", "keras.src.backend.image_data_format"})
+# Classes `tensorflow.keras.layers` names differently from `keras.layers`: Keras 3's
+# keras/_tf_keras/keras/layers takes these from keras.src.legacy.layers (observed on 3.15;
+# AlphaDropout there takes any rate).
+TF_KERAS_LEGACY_LAYERS = frozenset({"AlphaDropout"})
+# What `from <module> import *` binds besides layer classes, Sequential and Input: the
+# public names of the module (Keras 3.15 defines no `__all__`, so every public attribute).
+STAR_EXPORTS: dict[str, frozenset[str]] = {
+    "keras": frozenset(str.split("""
+        DTypePolicy FloatDTypePolicy Function Initializer Input InputSpec KerasTensor Layer
+        Loss Metric Model Operation Optimizer Quantizer Regularizer RematScope Sequential
+        StatelessScope SymbolicScope Variable activations applications backend callbacks
+        config constraints datasets device distillation distribution dtype_policies export
+        initializers layers legacy losses metrics mixed_precision models name_scope ops
+        optimizers preprocessing quantizers random regularizers remat saving tree utils
+        version visualization wrappers""")),
+    "tensorflow": frozenset({"keras"}),
+}
+
+
+def star_exports(module: str, name: str) -> bool:
+    """Whether `from module import *` binds `name` to a Keras object (module canonical)."""
+    ref = f"{module}.{name}"
+    if layer_kind(ref) or ref in SEQUENTIAL_NAMES or ref in INPUT_NAMES:
+        return True
+    return name in STAR_EXPORTS.get(module, frozenset())
 
 
 def layer_class_name(name: str) -> str | None:

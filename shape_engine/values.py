@@ -37,15 +37,32 @@ class Const(Value):
 
 @dataclass(frozen=True)
 class Seq(Value):
+    """A tuple, or a list as it is now.
+
+    A list is a mutable object shared by reference: each Seq of kind "list" stands for one
+    Python list (the evaluator never makes one Seq stand for two lists, and keeps `alias =
+    items` the same Seq). Changing it in place makes a new Seq the old one forwards to (see
+    `Evaluator._mutated`), so every name and container that holds it sees the change.
+    """
+
     items: tuple[Value, ...]
     kind: Literal["tuple", "list"] = "tuple"
+    # The uncertain region the list was made in (see `Evaluator._uncertainty`): inside a
+    # branch, a list made there can change exactly; one made before the branch cannot.
+    birth: int = field(default=0, compare=False, repr=False)
     # Values held once nested sequences are expanded, itself included: what walking it costs
     # (`x = [x, x]` in a loop shares items, and doubles this at each turn).
     size: int = field(init=False, compare=False, repr=False)
+    # Whether it is, or holds at any depth, a value that can change in place (a list, data,
+    # a model).
+    holds_mutable: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "size", 1 + sum(
             item.size if isinstance(item, Seq) else 1 for item in self.items))
+        object.__setattr__(self, "holds_mutable", self.kind == "list" or any(
+            isinstance(item, ArrayValue | ModelValue)
+            or (isinstance(item, Seq) and item.holds_mutable) for item in self.items))
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,23 @@ class ModuleRef(Value):
     """A module, or anything reached from one by attributes, named canonically."""
 
     name: str
+    # Reached through `tensorflow.keras` (whose `layers` keeps a few legacy classes of its
+    # own: see `keras_names.TF_KERAS_LEGACY_LAYERS`); None when either spelling may be meant
+    # (`try: from tensorflow import keras` / `except ImportError: import keras`).
+    via_tf: bool | None = field(default=False, compare=False)
+
+    def attribute(self, attr: str) -> ModuleRef:
+        if self.name == "tensorflow" and attr == "keras":
+            return ModuleRef("keras", via_tf=True)
+        return module_ref(f"{self.name}.{attr}", self.via_tf)
+
+
+def module_ref(written: str, via_tf: bool | None = False) -> ModuleRef:
+    """The reference for a dotted name as written (`tensorflow.keras.layers`)."""
+    name = canonical(written)
+    if name != written and written.startswith("tensorflow."):
+        via_tf = True
+    return ModuleRef(name, via_tf)
 
 
 @dataclass(frozen=True)
@@ -77,6 +111,9 @@ class FunctionValue(Value):
     scope: object  # the defining Scope (kept opaque here to avoid a cycle)
     file: str | None = None  # the defining module, None for the document being analysed
     index: object = None  # the defining module's LineIndex
+    # Default values by parameter name, evaluated once where the function is defined (as
+    # Python does: a mutable default is shared by every call).
+    defaults: dict[str, Value] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,9 @@ class LayerOutput:
     multiple_outputs: bool = False
     # Completes "<layer> ..." in messages, e.g. "returns its output and its states as a list".
     multiple_outputs_why: str = "returns several tensors as a list"
+    # With multiple_outputs: the shape of each tensor of the list, when known (a merge layer
+    # next takes the list).
+    outputs: tuple[MaybeShape, ...] | None = None
 
 
 _MISSING = object()
@@ -152,6 +155,19 @@ class LayerArgs:
             return tuple(value)
         raise Unknowable(name)
 
+    def check_data_format(self) -> None:
+        """What the constructor refuses of a data_format given (for a layer whose output does
+        not depend on it)."""
+        if self.raw("data_format", None) is not None:
+            self.data_format()
+
+    def default_data_format(self) -> str:
+        """What Keras takes for a data_format not given: `image_data_format()` when the layer
+        was created (channels_last unless the program set it)."""
+        if self.call.image_data_format is None:
+            raise Unknowable("image_data_format")
+        return self.call.image_data_format
+
     def layer(self, name: str) -> LayerCall | ModelIR | None:
         """A layer given as an argument (Bidirectional's `layer`); None when not a known one."""
         from shape_engine.values import LayerValue, ModelValue
@@ -172,7 +188,7 @@ class LayerArgs:
         """Keras' `standardize_data_format`: case-insensitive, anything else is refused."""
         value = self.raw("data_format", None)
         if value is None:
-            return "channels_last"  # image_data_format() of a default Keras config
+            return self.default_data_format()
         text = str(value).lower()
         if text not in ("channels_last", "channels_first"):
             from shape_engine.checks.build import INVALID_ARGUMENT

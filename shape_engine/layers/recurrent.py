@@ -5,7 +5,8 @@ Keras builds a recurrent layer in three steps, and each can refuse: `input_spec`
 rank (exactly 3, or spatial + 3 for ConvLSTM); the cell's `build` sizes its kernel from the
 feature (channel) axis, which must be known; `compute_output_shape` gives the output. With
 `return_state=True` the layer returns a list `[output, *states]`, which no ordinary layer of a
-Sequential can take: the output shape is then None and `multiple_outputs` is set.
+Sequential can take: the output shape is then None, `multiple_outputs` is set and `outputs`
+holds the shape of each tensor of the list (a merge layer can take it).
 
 The wrappers apply another layer's rule through the registry (`RULES`), so they follow whatever
 layers are modelled. Bidirectional recreates its layer from its config with
@@ -138,23 +139,28 @@ def _sequence_features(x: Shape) -> int:
 
 
 def _recurrent_output(x: Shape, size: int | tuple[Dim, ...], options: Sequence,
-                      params: int) -> LayerOutput:
+                      params: int, states: int) -> LayerOutput:
+    """`states`: how many state tensors the layer returns with return_state=True (LSTM and
+    ConvLSTM: h and c; GRU and SimpleRNN: h), each of the last step's shape."""
     step = size if isinstance(size, tuple) else (size,)
     shape = (x[0], x[1], *step) if options.return_sequences else (x[0], *step)
     if options.return_state:
+        state = (x[0], *step)
         return LayerOutput(None, params, multiple_outputs=True,
-                           multiple_outputs_why=STATES_RETURNED)
+                           multiple_outputs_why=STATES_RETURNED,
+                           outputs=(shape, *[state] * states))
     return LayerOutput(shape, params)
 
 
-def _gated_rnn(args: LayerArgs, x: Shape, gates: int, bias_per_gate: int) -> LayerOutput:
+def _gated_rnn(args: LayerArgs, x: Shape, gates: int, bias_per_gate: int,
+               states: int = 1) -> LayerOutput:
     units = _positive_units(args)
     features = _sequence_features(x)
     units = _whole(args, "units", units)
     options = _sequence_options(args, x)
     bias = gates * units * bias_per_gate if args.flag("use_bias", True) else 0
     params = gates * units * (features + units) + bias
-    return _recurrent_output(x, units, options, params)
+    return _recurrent_output(x, units, options, params, states)
 
 
 @layer_rule("SimpleRNN", params=SIMPLE_RNN_PARAMS, check_args=_single_state_units)
@@ -164,7 +170,7 @@ def simple_rnn(args: LayerArgs, x: Shape) -> LayerOutput:
 
 @layer_rule("LSTM", params=LSTM_PARAMS, check_args=_positive_units)
 def lstm(args: LayerArgs, x: Shape) -> LayerOutput:
-    return _gated_rnn(args, x, gates=4, bias_per_gate=1)
+    return _gated_rnn(args, x, gates=4, bias_per_gate=1, states=2)
 
 
 @layer_rule("GRU", params=GRU_PARAMS, check_args=_single_state_units)
@@ -190,7 +196,7 @@ def _conv_padding(args: LayerArgs) -> str:
 def _conv_data_format(args: LayerArgs) -> str:
     value = args.raw("data_format", None)
     if value is None:
-        return "channels_last"
+        return args.default_data_format()
     if not isinstance(value, str):
         raise Unknowable("data_format")
     if value.lower() not in ("channels_last", "channels_first"):
@@ -260,7 +266,7 @@ def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
     window = math.prod(kernel)
     bias = 4 * whole_filters if args.flag("use_bias", True) else 0
     params = 4 * window * whole_filters * (channels + whole_filters) + bias
-    return _recurrent_output(x, state, options, params)
+    return _recurrent_output(x, state, options, params, states=2)
 
 
 @layer_rule("ConvLSTM1D", params=CONV_LSTM_PARAMS,
@@ -325,15 +331,22 @@ def bidirectional(args: LayerArgs, x: Shape) -> LayerOutput:
     merge_mode, forward, backward = _bidirectional_args(args)
     output = _apply_inner(forward, x)
     params = _backward_params(backward, x, output.params)
-    if output.multiple_outputs or merge_mode is None:
-        why = STATES_RETURNED if output.multiple_outputs else MERGE_NONE_RETURNED
-        return LayerOutput(None, params, multiple_outputs=True, multiple_outputs_why=why)
-    shape = output.shape
+    # Keras sizes every output from the forward layer alone, even when a backward_layer of
+    # another size is given.
+    if output.multiple_outputs:
+        shape, states = (output.outputs[0], output.outputs[1:]) if output.outputs else (
+            None, ())
+    else:
+        shape, states = output.shape, ()
     if shape is not None and merge_mode == "concat":
-        # Keras sizes the concatenation from the forward layer alone, even when a
-        # backward_layer of another size is given.
         last = shape[-1]
         shape = (*shape[:-1], None if last is None else 2 * last)
+    if output.multiple_outputs or merge_mode is None:
+        why = STATES_RETURNED if output.multiple_outputs else MERGE_NONE_RETURNED
+        known = shape is not None and (output.outputs is not None or not output.multiple_outputs)
+        merged = (shape, shape) if merge_mode is None else (shape,)
+        return LayerOutput(None, params, multiple_outputs=True, multiple_outputs_why=why,
+                           outputs=(*merged, *states, *states) if known else None)
     return LayerOutput(shape, params)
 
 

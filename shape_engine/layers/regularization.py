@@ -70,9 +70,18 @@ def dropout(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
 
 
-@layer_rule("AlphaDropout", params=("rate", "noise_shape", "seed"), check_args=_check_fraction)
+def _alpha_dropout_args(args: LayerArgs) -> None:
+    # tf.keras.layers.AlphaDropout is Keras' legacy class (keras.src.legacy.layers), which
+    # takes any rate; keras.layers' checks it. Where the spelling is not known, either may
+    # be meant: nothing is refused.
+    if args.call.via_tf is False:
+        _check_fraction(args)
+
+
+@layer_rule("AlphaDropout", params=("rate", "noise_shape", "seed"),
+            check_args=_alpha_dropout_args)
 def alpha_dropout(args: LayerArgs, x: Shape) -> LayerOutput:
-    _check_fraction(args)
+    _alpha_dropout_args(args)
     return LayerOutput(x, 0)
 
 

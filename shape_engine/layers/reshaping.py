@@ -57,14 +57,10 @@ def _elements(count: int) -> str:
 
 # --- Flatten, Reshape, Permute, RepeatVector -------------------------------------------------
 
-def _data_format(args: LayerArgs) -> str:
-    return args.data_format()
-
-
-@layer_rule("Flatten", params=("data_format",), check_args=_data_format)
+@layer_rule("Flatten", params=("data_format",), check_args=LayerArgs.check_data_format)
 def flatten(args: LayerArgs, x: Shape) -> LayerOutput:
     # data_format only reorders the elements: the output shape is the same.
-    args.data_format()
+    args.check_data_format()
     if len(x) < 1:
         raise Refusal(INCOMPATIBLE_RANK, needs="an input of rank 1 or more")
     if len(x) == 1:

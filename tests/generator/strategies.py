@@ -250,34 +250,11 @@ def generate_model(d: Draw, wild: float = 0.1) -> ModelSpec:
     if how in ("Input", "InputLayer", "build") and d.chance(0.1):
         batch = d.integer(1, 8)
     imports = d.weighted(list(IMPORTS))
-    if imports in TF_SPELLINGS:
-        _steer_clear_of_legacy_alpha_dropout(layers)
     return ModelSpec(layers, dims, how, batch, imports=imports,
                      model_style=d.weighted([("list", 5), ("list_kw", 1.5), ("add", 3.5)]),
                      constants=d.weighted([("inline", 8), ("named", 1), ("computed", 1)]),
                      input_keyword=d.chance(0.3),
                      stray_input_shape=d.integer(1, 3) if d.chance(0.03) else None)
-
-
-# Import styles that reach Keras through tensorflow (tf.keras.layers is keras._tf_keras).
-TF_SPELLINGS = frozenset({"from_tf_keras", "tf", "tf_models", "tf_layers_models", "tf_names",
-                          "alias", "import_as"})
-
-
-def _steer_clear_of_legacy_alpha_dropout(layers: list[LayerSpec]) -> None:
-    """Known gap (xfail in test_regressions): tf.keras' AlphaDropout is a legacy class that
-    takes any rate, and the engine cannot tell it from keras.layers' yet."""
-    for layer in layers:
-        if layer.kind == "AlphaDropout":
-            if layer.args:
-                layer.args[0] = 0.5
-            if "rate" in layer.kwargs:
-                layer.kwargs["rate"] = 0.5
-        for value in [*layer.args, *layer.kwargs.values()]:
-            if isinstance(value, LayerSpec):
-                _steer_clear_of_legacy_alpha_dropout([value])
-            elif isinstance(value, list) and all(isinstance(v, LayerSpec) for v in value):
-                _steer_clear_of_legacy_alpha_dropout(value)
 
 
 @st.composite

@@ -390,7 +390,7 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
                               keras.Sequential([keras.layers.LSTM(4, return_state=True)])]),
             keras.layers.Average(),
         ])
-        """, "no-error-only", False),
+        """, None, False),
     # An unbuilt nested model given a list hands it to its layers, where a BatchNormalization
     # takes it (the engine refused it as if the nested model were one layer).
     "unbuilt_nested_model_given_states": (
@@ -414,7 +414,7 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
 }
 
 # Cases where only the verdict is pinned: the engine leaves the shapes after a list of
-# tensors unknown (what a merge or a nested model makes of the list is not modelled).
+# tensors unknown (what a nested model's layers make of the list is not modelled).
 VERDICT_ONLY = frozenset(name for name, (_, code, _) in CASES.items() if code == "no-error-only")
 
 
@@ -434,11 +434,9 @@ def _assert_same_verdict(source: str, oracle: Oracle, raises: bool) -> None:
     assert bool(build_errors(analyze_source(source))) == raises
 
 
-# tf.keras.layers.AlphaDropout is Keras' legacy class, which takes any rate; keras.layers'
-# refuses a rate outside [0, 1]. The engine sees both spellings as one class (imports are
-# canonicalised to `keras.*`), so it cannot tell them apart yet.
-@pytest.mark.xfail(strict=True, reason="tf.keras spells a legacy AlphaDropout; the engine "
-                   "does not yet track which spelling a layer came from")
+# tf.keras.layers.AlphaDropout is Keras' legacy class (keras.src.legacy.layers), which takes
+# any rate; keras.layers' refuses a rate outside [0, 1]. The engine canonicalised both spellings
+# to one class and refused both; it now keeps which module a layer class was reached through.
 def test_tf_keras_alpha_dropout_takes_any_rate(oracle: Oracle) -> None:
     assert_agrees("""
         import tensorflow as tf
@@ -456,9 +454,42 @@ def test_keras_alpha_dropout_refuses_rate_out_of_range(oracle: Oracle) -> None:
         """, oracle, expect_error="SL105", expect_raises=True)
 
 
-# A merge layer after return_state=True merges the output and the states; the engine does
-# not model the shapes inside that list, so it leaves the merge's output unknown (silent).
-@pytest.mark.xfail(strict=True, reason="the shapes of a return_state list are not modelled")
+ALPHA_DROPOUT_SPELLINGS = {
+    "from_tensorflow_keras_layers_import": """
+        from tensorflow.keras.layers import AlphaDropout, Input
+        from tensorflow.keras import Sequential
+        model = Sequential([Input((23, 12)), AlphaDropout(-0.5)])
+        """,
+    "from_tensorflow_import_keras": """
+        from tensorflow import keras
+        model = keras.Sequential([keras.Input((23, 12)), keras.layers.AlphaDropout(2)])
+        """,
+    "tensorflow_keras_layers_star": """
+        from tensorflow.keras.layers import *
+        import keras
+        model = keras.Sequential([Input((23, 12)), AlphaDropout(1.5)])
+        """,
+    # Either spelling may be meant: the engine refuses nothing (TensorFlow is installed here,
+    # so Keras takes the first).
+    "try_tensorflow_else_keras": """
+        try:
+            from tensorflow import keras
+        except ImportError:
+            import keras
+        model = keras.Sequential([keras.Input((23, 12)), keras.layers.AlphaDropout(1.5)])
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALPHA_DROPOUT_SPELLINGS))
+def test_alpha_dropout_spellings(name: str, oracle: Oracle) -> None:
+    assert_agrees(ALPHA_DROPOUT_SPELLINGS[name], oracle, expect_raises=False)
+
+
+# A merge layer after return_state=True merges the output and the states (LSTM returns
+# [output, h, c], GRU and SimpleRNN [output, h], Bidirectional its merged output and both
+# directions' states, or with merge_mode=None both outputs first). The engine left the merge's
+# output unknown; it now models the shapes in that list and the merge of them.
 def test_merge_of_returned_states(oracle: Oracle) -> None:
     assert_agrees("""
         import keras
@@ -468,3 +499,64 @@ def test_merge_of_returned_states(oracle: Oracle) -> None:
             keras.layers.Multiply(),
         ])
         """, oracle, expect_raises=False)
+
+
+def _merged(layers: str) -> str:
+    return ("import keras\nfrom keras import layers as L\n"
+            f"model = keras.Sequential([{layers}])\n")
+
+
+MERGES: dict[str, tuple[str, str | None, bool]] = {
+    "sequences_and_states_broadcast": (_merged(
+        "keras.Input((18, 1)), L.LSTM(11, return_state=True, return_sequences=True), L.Add()"),
+        None, False),
+    "gru_pair_subtracted": (_merged(
+        "keras.Input((18, 1)), L.GRU(5, return_state=True), L.Subtract()"), None, False),
+    "lstm_triple_subtracted": (_merged(
+        "keras.Input((18, 1)), L.LSTM(5, return_state=True), L.Subtract()"), "SL108", True),
+    "states_concatenated": (_merged(
+        "keras.Input((18, 1)), L.SimpleRNN(5, return_state=True), L.Concatenate(), "
+        "L.Dense(2)"), None, False),
+    "states_concatenated_on_axis_1": (_merged(
+        "keras.Input((18, 1)), L.LSTM(5, return_state=True), L.Concatenate(axis=1)"),
+        None, False),
+    "sequences_and_states_not_concatenated": (_merged(
+        "keras.Input((18, 1)), L.LSTM(5, return_state=True, return_sequences=True), "
+        "L.Concatenate()"), "SL108", True),
+    "bidirectional_outputs_averaged": (_merged(
+        "keras.Input((18, 2)), L.Bidirectional(L.GRU(5), merge_mode=None), L.Average()"),
+        None, False),
+    "bidirectional_concat_and_states_do_not_broadcast": (_merged(
+        "keras.Input((18, 2)), L.Bidirectional(L.LSTM(5, return_state=True)), L.Add()"),
+        "SL108", True),
+    "bidirectional_one_unit_broadcasts": (_merged(
+        "keras.Input((18, 2)), L.Bidirectional(L.LSTM(1, return_state=True)), L.Add()"),
+        None, False),
+    "bidirectional_sum_and_states": (_merged(
+        "keras.Input((18, 2)), L.Bidirectional(L.LSTM(5, return_state=True), "
+        "merge_mode='sum'), L.Maximum()"), None, False),
+    "bidirectional_outputs_and_states_concatenated": (_merged(
+        "keras.Input((18, 2)), L.Bidirectional(L.GRU(5, return_state=True), merge_mode=None), "
+        "L.Concatenate()"), None, False),
+    "bidirectional_backward_layer_sized_by_forward": (_merged(
+        "keras.Input((18, 2)), L.Bidirectional(L.GRU(5), backward_layer=L.GRU(3, "
+        "go_backwards=True), merge_mode=None), L.Minimum()"), None, False),
+    "list_passed_on_then_merged": (_merged(
+        "keras.Input((18, 1)), L.LSTM(11, return_state=True), L.Dropout(0.1), L.Multiply(), "
+        "L.Dense(3)"), None, False),
+    "conv_lstm_states_added": (_merged(
+        "keras.Input((3, 8, 8, 2)), L.ConvLSTM2D(4, 3, return_state=True, "
+        "return_sequences=True), L.Add()"), None, False),
+    "merged_then_refused": (_merged(
+        "keras.Input((18, 1)), L.GRU(6, return_state=True), L.Add(), L.Reshape((4,))"),
+        "SL104", True),
+    "nested_model_states_merged": (_merged(
+        "keras.Input((18, 1)), keras.Sequential([L.GRU(4, return_state=True)]), L.Add(), "
+        "L.Dense(2)"), None, False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MERGES))
+def test_merge_of_a_list(name: str, oracle: Oracle) -> None:
+    source, code, raises = MERGES[name]
+    assert_agrees(source, oracle, expect_error=code, expect_raises=raises)

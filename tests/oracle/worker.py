@@ -90,6 +90,8 @@ def run(source: str) -> dict[str, object]:
     for name, value in namespace.items():
         if isinstance(value, keras.Sequential):
             models[name] = _model_summary(value)
+    # A program may change Keras' global settings: the next one starts from the defaults.
+    keras.config.set_image_data_format("channels_last")
     return {"error": error, "error_line": error_line, "error_line_top": error_line_top,
             "models": models}
 

@@ -1,0 +1,115 @@
+"""Merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate):
+keras/layers/merging.
+
+In a Sequential model a merge layer receives one tensor and is refused (the interpreter says
+so), unless the layer before it returns a list: a recurrent layer with `return_state=True`
+returns `[output, *states]`, Bidirectional with merge_mode=None its two outputs. The merge
+then takes that list, as in the functional API. `merge_list` gives what it makes of it, from
+Keras' `build` (shape checks) and `compute_output_shape`; Keras' `Merge.compute_output_spec`
+takes the output from the latter, without tracing `call`.
+"""
+
+from __future__ import annotations
+
+from shape_engine.checks.build import MULTIPLE_OUTPUTS
+from shape_engine.ir import LayerCall
+from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, Unknowable
+from shape_engine.shapes import Dim, MaybeShape, Shape, format_shape
+
+ELEMENTWISE = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
+# Merge layers without weights (the attention layers have some).
+WEIGHTLESS = ELEMENTWISE | {"Concatenate", "Dot"}
+
+
+def merge_list(call: LayerCall, shapes: tuple[MaybeShape, ...] | None) -> LayerOutput:
+    """The merge of a list of tensors of these shapes (batch included; None: unknown).
+
+    Raises Refusal (SL108) where Keras refuses to merge them; the output shape is None where
+    it is not modelled or not known.
+    """
+    params = 0 if call.kind in WEIGHTLESS else None
+    if shapes is None or any(shape is None for shape in shapes) or not shapes:
+        return LayerOutput(None, params)
+    known: list[Shape] = [shape for shape in shapes if shape is not None]
+    try:
+        if call.kind in ELEMENTWISE:
+            return LayerOutput(_elementwise(call, known), params)
+        if call.kind == "Concatenate":
+            return LayerOutput(_concatenate(call, known), params)
+    except Unknowable:
+        pass
+    return LayerOutput(None, params)
+
+
+def _shapes(shapes: list[Shape]) -> str:
+    return ", ".join(format_shape(shape) for shape in shapes)
+
+
+def _elementwise(call: LayerCall, shapes: list[Shape]) -> Shape:
+    """`Merge.build` / `compute_output_shape`: the shapes without their batch axis broadcast,
+    aligned on their last axes; Subtract takes exactly two."""
+    if call.has_unpacking:
+        raise Unknowable("arguments")
+    output: tuple[Dim, ...] = shapes[0][1:]
+    for shape in shapes[1:]:
+        output = _broadcast(call, output, shape[1:], shapes)
+    if call.kind == "Subtract" and len(shapes) != 2:
+        raise Refusal(MULTIPLE_OUTPUTS, f"Subtract takes exactly 2 tensors, but it receives "
+                                        f"{len(shapes)}: {_shapes(shapes)}")
+    batches = {shape[0] for shape in shapes} - {None}
+    batch = next(iter(batches)) if len(batches) == 1 else None
+    return (batch, *output)
+
+
+def _broadcast(call: LayerCall, a: tuple[Dim, ...], b: tuple[Dim, ...],
+               shapes: list[Shape]) -> tuple[Dim, ...]:
+    """`Merge._compute_elemwise_op_output_shape`."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return a
+    output = list(a[:-len(b)])
+    for i, j in zip(a[-len(b):], b, strict=True):
+        if i is None or j is None:
+            output.append(None)
+        elif i == 1:
+            output.append(j)
+        elif j == 1 or i == j:
+            output.append(i)
+        else:
+            raise Refusal(MULTIPLE_OUTPUTS,
+                          f"{call.written_name} cannot merge tensors of shapes {_shapes(shapes)}:"
+                          f" {format_shape(a)} and {format_shape(b)} do not broadcast "
+                          "(batch axis left out)")
+    return tuple(output)
+
+
+def _concatenate(call: LayerCall, shapes: list[Shape]) -> Shape:
+    """`Concatenate.build` (shape checks, as Keras 3.15 writes them) and
+    `compute_output_shape`."""
+    axis = LayerArgs(call, ("axis",)).integer("axis", -1)
+    if call.has_unpacking or not all(-len(shape) <= axis < len(shape) for shape in shapes):
+        raise Unknowable("axis")
+    reduced: set[tuple[Dim, ...]] = set()
+    for shape in shapes:
+        rest = list(shape)
+        del rest[axis]  # Keras' squeezing of size-1 axes before this is a no-op (3.15)
+        reduced.add(tuple(rest))
+    if len(reduced) != 1:
+        refusal = Refusal(MULTIPLE_OUTPUTS,
+                          f"Concatenate(axis={axis}) needs tensors of the same shape apart from "
+                          f"axis {axis}, but it receives {_shapes(shapes)}")
+        ranks = {len(shape) for shape in reduced}
+        if len(ranks) != 1:
+            raise refusal
+        for position in range(ranks.pop()):
+            if len({shape[position] for shape in reduced} - {None}) > 1:
+                raise refusal
+    output = list(shapes[0])
+    for shape in shapes[1:]:
+        first, other = output[axis], shape[axis]
+        if first is None or other is None:
+            output[axis] = None
+            break
+        output[axis] = first + other
+    return tuple(output)

@@ -49,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"shapelens: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `shapelens shapes ... | head`: the reader left, not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not raise again
+        return 1
     parser.print_help()
     return 2
 

@@ -475,8 +475,8 @@ def _own_input_mismatch(model: ModelIR, shape: MaybeShape, label: str, previous:
                         entry: LayerEntry) -> Finding | None:
     """A nested model with an input of its own refuses a tensor that does not fit it.
 
-    Built, it checks rank and fixed dims (None fits anything); holding only its Input, it is
-    built by this call and wants exactly its declared shape.
+    Built, it checks the tensor as Keras' functional input spec does (`_built_input_fits`);
+    holding only its Input, it is built by this call and wants exactly its declared shape.
     """
     own = _own_input(model)
     if own is None or shape is None:
@@ -484,11 +484,7 @@ def _own_input_mismatch(model: ModelIR, shape: MaybeShape, label: str, previous:
     declared, built = own
     if declared is None:
         return None
-    if built:
-        fits = len(declared) == len(shape) and all(
-            dims_compatible(a, b) for a, b in zip(declared, shape, strict=True))
-    else:
-        fits = tuple(declared) == tuple(shape)
+    fits = _built_input_fits(declared, shape) if built else tuple(declared) == tuple(shape)
     if fits:
         return None
     rule = INCOMPATIBLE_RANK if len(declared) != len(shape) else INCOMPATIBLE_DIM
@@ -497,10 +493,42 @@ def _own_input_mismatch(model: ModelIR, shape: MaybeShape, label: str, previous:
         f"{format_shape(shape)} from {previous}", at=entry.range, file=model.file)
 
 
+def _built_input_fits(declared: Shape, received: Shape) -> bool:
+    """Keras' input spec of a built model (allow_last_axis_squeeze, keras 3.15): a last axis
+    of size 1 is dropped from either side, then only the leading axes both have are compared
+    (the batch axis never). Rank is left to the layers inside."""
+    spec: tuple[int | None, ...] = (None, *declared[1:])
+    got = tuple(received)
+    if got and got[-1] == 1:
+        got = got[:-1]
+    if spec and spec[-1] == 1:
+        spec = spec[:-1]
+    return all(dims_compatible(a, b) for a, b in zip(spec, got, strict=False))
+
+
 def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
             nesting: _Nesting) -> ModelReport:
     if depth >= MAX_NESTING or id(model) in nesting.running or nesting.runs >= MAX_NESTED_RUNS:
         return ModelReport(model, "nested", None)
+    inner = _run_nested(model, shape, outer, depth, nesting)
+    own = _own_input(model)
+    if own is not None and own[1] and own[0] is not None and shape is not None \
+            and tuple(own[0]) != tuple(shape):
+        # Built on its own input, it runs its built layers on this other tensor. Where a
+        # layer's weights would be of another size for it, Keras may refuse or fail later:
+        # not modelled, so the output is unknown.
+        as_built = _run_nested(model, own[0], outer, depth, nesting)
+        if as_built.refused or [layer.params for layer in as_built.layers] != [
+                layer.params for layer in inner.layers]:
+            return ModelReport(model, "nested", None)
+    if inner.refused:
+        outer.refused = True
+        outer.findings.extend(inner.findings)
+    return inner
+
+
+def _run_nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
+                nesting: _Nesting) -> ModelReport:
     nesting.runs += 1
     # A nested model is built when the outer one is (its own Input aside: see _own_input).
     inner = ModelReport(model, "nested" if outer.input_origin is not None else None, shape)
@@ -512,9 +540,6 @@ def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
         _run(entries, shape, inner, previous=_producer(outer), depth=depth + 1, nesting=nesting)
     finally:
         nesting.running.discard(id(model))
-    if inner.refused:
-        outer.refused = True
-        outer.findings.extend(inner.findings)
     return inner
 
 

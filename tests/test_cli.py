@@ -330,3 +330,18 @@ def test_shapes_table_leaves_out_the_input_layer_as_keras_does(
     (entry,) = json.loads(capsys.readouterr().out)
     assert [layer["layer"] for layer in entry["models"][0]["layers"]] == [
         "Input((4,))", "Dense(2)"]
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    # More output than a pipe holds, so the writer is still writing when the reader leaves.
+    model = "m{0} = keras.Sequential([keras.Input((8,)), keras.layers.Dense({0} + 1)])\n"
+    many = tmp_path / "many.py"
+    many.write_text("import keras\n" + "".join(model.format(i) for i in range(600)))
+    process = subprocess.Popen([sys.executable, "-m", "shape_engine", "shapes", str(many)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"Model:")
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1
+    assert errors == ""

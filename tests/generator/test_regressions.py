@@ -56,6 +56,26 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
             keras.Sequential([keras.Input((3, 5)), layers.Flatten(), layers.Dense(3)]),
         ])
         """, "SL109", True),
+    # Keras' input spec of a built model drops a last axis of 1 from either side and compares
+    # only the leading axes both have: these fit, and the layers inside run on what comes.
+    "nested_built_last_axis_one_takes_other_channels": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((19, 1)),
+            keras.layers.SeparableConv1D(9, 2, padding="SAME"),
+            keras.Sequential([keras.Input((19, 1)), keras.layers.Softmax()]),
+        ])
+        """, None, False),
+    "nested_built_last_axis_one_takes_lower_rank": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((19,)),
+            keras.Sequential([keras.Input((19, 1)), keras.layers.Activation("relu")]),
+            keras.layers.Dense(2),
+        ])
+        """, None, False),
     "nested_built_none_dim_fits": (
         """
         import keras

@@ -66,12 +66,14 @@ MULTIPLE_OUTPUTS = Rule(
     "SL108", "multiple-outputs-feed-layer", Severity.ERROR,
     "A layer that returns several tensors (return_state=True) feeds the next layer.",
     "With return_state=True a recurrent layer returns [output, state...], and so does "
-    "Bidirectional with merge_mode=None. The next layer of a Sequential cannot take a list.",
+    "Bidirectional with merge_mode=None. The next layer of a Sequential takes one tensor, "
+    "not a list (a merge layer aside, when the tensors in the list can be merged).",
 )
 
 INCOMPATIBLE_DIM = Rule(
     "SL109", "incompatible-input-dim", Severity.ERROR,
     "A layer receives an input whose fixed axis has the wrong size.",
     "Some layers fix an axis of their input when they are built (a nested model with a "
-    "declared input, for example). A different size on that axis is refused.",
+    "declared input, for example: Keras compares the axes it declared, a last axis of size 1 "
+    "aside). A different size on that axis is refused.",
 )

@@ -237,6 +237,8 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
     # and the shapes in that list, when known.
     list_why: str | None = None
     list_shapes: tuple[MaybeShape, ...] | None = None
+    # Where the tensor flowing on was made (its Input, or the previous layer), for findings.
+    made_at = report.layers[-1].entry.range if report.layers else None
     offset = len(report.model.entries) - len(entries)
     for index, entry in enumerate(entries, start=offset):
         if index == report.model.opaque_from:
@@ -310,7 +312,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
         elif isinstance(layer, LayerCall) and layer.kind in RULES and shape is not None:
-            output = _apply(layer, entry, shape, report, previous)
+            output = _apply(layer, entry, shape, report, previous, made_at)
             report.layers.append(LayerReport(entry, label, shape,
                                               output.shape if output else None,
                                               output.params if output else None))
@@ -321,6 +323,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, shape, None, None))
             shape = None
         previous = label
+        made_at = entry.range
     report.output_list_why = list_why
     report.output_list_shapes = list_shapes if list_why is not None else None
     if report.model.opaque_from is not None and report.model.opaque_from >= len(
@@ -402,11 +405,11 @@ def _argument_refusal(layer: LayerCall, entry: LayerEntry, previous: str) -> Fin
 
 
 def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,
-           previous: str) -> LayerOutput | None:
+           previous: str, made_at: Range | None) -> LayerOutput | None:
     try:
         return _compute(layer, shape)
     except Refusal as refusal:
-        _refuse(report, entry, _finding(refusal, layer, entry, shape, previous))
+        _refuse(report, entry, _finding(refusal, layer, entry, shape, previous, made_at))
         return None
 
 
@@ -424,7 +427,7 @@ def _compute(layer: LayerCall, shape: Shape) -> LayerOutput:
 
 
 def _finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape: Shape,
-             previous: str) -> Finding:
+             previous: str, made_at: Range | None = None) -> Finding:
     if refusal.needs is not None:
         message = (f"{layer.written_name} expects {refusal.needs} but {previous} "
                    f"{'is' if previous == 'the model input' else 'outputs'} "
@@ -436,8 +439,12 @@ def _finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape: Shape
         message = refusal.message or refusal.rule.summary
         at = (layer.argument_range(refusal.argument, _position(layer, refusal.argument))
               if refusal.argument else layer.range)
-    related = () if at == entry.range else (Related(entry.range, f"{layer.label} is added here",
-                                                    layer.file),)
+    related: tuple[Related, ...] = () if at == entry.range else (
+        Related(entry.range, f"{layer.label} is added here", layer.file),)
+    if refusal.needs is not None and made_at is not None:
+        made = ("the model input is declared here" if previous == "the model input"
+                else f"{previous} is added here")
+        related += (Related(made_at, f"{made}: {format_shape(shape)}", layer.file),)
     return refusal.rule.finding(message, at, related=related, file=layer.file)
 
 

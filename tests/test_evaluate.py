@@ -347,3 +347,31 @@ def test_syntax_error_is_the_only_finding() -> None:
         """)
     assert [f.code for f in analysis.findings] == ["SL001"]
     assert not analysis.parsed
+
+
+def _related(source: str) -> list[tuple[int, str]]:
+    (finding,) = analyze_source(textwrap.dedent(source)).findings
+    return [(r.range.start.line, r.message) for r in finding.related]
+
+
+def test_a_rank_mismatch_points_at_the_layer_that_made_the_shape(oracle: Oracle) -> None:
+    source = """
+        import keras
+        model = keras.Sequential([
+            keras.Input((784,)),
+            keras.layers.Dense(128),
+            keras.layers.Conv2D(8, 3),
+        ])
+        """
+    assert_agrees(source, oracle, expect_error="SL101", expect_raises=True)
+    assert _related(source) == [(4, "Dense(128) is added here: (None, 128)")]
+
+
+def test_a_rank_mismatch_on_the_first_layer_points_at_the_input() -> None:
+    assert _related("""
+        import keras
+        model = keras.Sequential([
+            keras.Input((784,)),
+            keras.layers.LSTM(8),
+        ])
+        """) == [(3, "the model input is declared here: (None, 784)")]

@@ -307,7 +307,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             # Refused when the model is built; an unbuilt model never calls it.
             _refuse(report, entry, MULTI_INPUT_LAYER.finding(
                 f"{layer.written_name} needs a list of input tensors, but in a Sequential model "
-                f"it receives only {previous}'s output; use the functional API", at=entry.range,
+                f"it receives only {_what_comes(previous)}; use the functional API", at=entry.range,
                 file=report.model.file))
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
@@ -553,6 +553,10 @@ def _run_nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: in
 def _refuse(report: ModelReport, entry: LayerEntry, finding: Finding) -> None:
     report.refused = True
     report.findings.append(finding)
+
+
+def _what_comes(previous: str) -> str:
+    return previous if previous == "the model input" else f"{previous}'s output"
 
 
 def _producer(report: ModelReport) -> str:

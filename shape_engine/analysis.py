@@ -107,7 +107,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
         findings.extend(produced)
     local_reports = _distinct(r for r in reports if r.model.file is None)
     # Findings inside imported modules are reported by those modules' own analyses.
-    local_findings = _distinct_findings([f for f in findings if f.file is None])
+    local_findings = distinct_findings([f for f in findings if f.file is None])
     if verify_fixes:
         local_findings = keep_working_fixes(
             local_findings, document, path, resolver, origins, [r.model for r in reports],
@@ -195,7 +195,8 @@ def _distinct(reports: Iterable[ModelReport]) -> list[ModelReport]:
     return result
 
 
-def _distinct_findings(findings: list[Finding]) -> list[Finding]:
+def distinct_findings(findings: list[Finding]) -> list[Finding]:
+    """Each finding once (a function called twice reports twice), in source order."""
     seen: set[tuple[str, Range, str]] = set()
     result = []
     for finding in findings:

@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from shape_engine.analysis import Analysis, analyze_source
+from shape_engine.analysis import Analysis, analyze_source, distinct_findings
 from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS
 from shape_engine.facts import (
     Assignment,
@@ -303,7 +303,7 @@ class DocumentAnalyzer:
                 return self._whole(text)
             placed.append((result, tuple(c.start for c in members)))
         findings = [f for result, starts in placed for f in result.findings_at(starts)]
-        findings = _distinct(sorted(findings, key=lambda f: (f.range.start, f.code)))
+        findings = distinct_findings(findings)
         dependencies = frozenset(p for result, _ in placed for p in result.dependencies)
 
         def complete() -> Facts:
@@ -383,17 +383,6 @@ class DocumentAnalyzer:
         outcome = Outcome(list(analysis.findings), True, dependencies, complete)
         outcome.verified = verify_fixes
         return outcome
-
-
-def _distinct(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, Range, str]] = set()
-    result = []
-    for finding in findings:
-        key = (finding.code, finding.range, finding.message)
-        if key not in seen:
-            seen.add(key)
-            result.append(finding)
-    return result
 
 
 def partition(chunks: list[Chunk]) -> list[list[int]]:

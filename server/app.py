@@ -25,6 +25,7 @@ from pygls.uris import to_fs_path
 from server import actions, convert, hover, inlay
 from server.config import Settings, parse
 from server.documents import Documents, DocumentState
+from server.protocol import CommandRequest, ShapelensProtocol
 from server.resolve import WorkspaceResolution
 from server.worker import URGENT, Worker
 from shape_engine.analysis import analyze_bytes
@@ -41,7 +42,9 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 class ShapelensServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("shapelens", VERSION,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=ShapelensProtocol)
+        self.commands.answers_cancellation = frozenset({CHECK_WORKSPACE})
         self.settings = Settings()
         self.init_options: object = None
         self.rules: dict[str, Rule] = {}
@@ -58,6 +61,12 @@ class ShapelensServer(LanguageServer):
         self._shown_problems: tuple[str, ...] = ()
         self._refresh_pending = False
         self._inlay_refresh_pending = False
+
+    @property
+    def commands(self) -> ShapelensProtocol:
+        """The protocol, with the requests of running commands."""
+        assert isinstance(self.protocol, ShapelensProtocol)
+        return self.protocol
 
     # -- client capabilities -----------------------------------------------------------------
 
@@ -473,17 +482,22 @@ async def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersPa
 @SERVER.command(CHECK_WORKSPACE)
 @robust(lambda: None)
 async def check_workspace(*args: object) -> dict[str, object]:
-    """Check every Python file of the workspace, reporting progress; cancellable."""
+    """Check every Python file of the workspace, reporting progress: on the client's
+    `workDoneToken` when it sends one, else on a progress the server creates. It stops at
+    the next file when the request is cancelled ($/cancelRequest) or its progress is
+    (window/workDoneProgress/cancel), and answers with what it checked until then."""
     from shape_engine.cli import python_files
 
+    request = SERVER.commands.current_command()
     resolution = SERVER.resolution
     roots = [str(root) for root in resolution.roots] if resolution else []
     files = await asyncio.to_thread(lambda: sorted({p.resolve() for p in python_files(roots)}))
-    token = str(uuid.uuid4())
     progress = SERVER.work_done_progress
-    reporting = bool(SERVER.capability("window", "work_done_progress"))
-    if reporting:
+    token = request.params.work_done_token if request is not None else None
+    if token is None and SERVER.capability("window", "work_done_progress"):
+        token = str(uuid.uuid4())
         await progress.create_async(token)
+    if token is not None:
         progress.begin(token, types.WorkDoneProgressBegin(
             title="Shapelens: checking the workspace", cancellable=True, percentage=0,
             message=f"{len(files)} files"))
@@ -491,20 +505,31 @@ async def check_workspace(*args: object) -> dict[str, object]:
     cancelled = False
     try:
         for index, path in enumerate(files):
-            cancelled = reporting and progress.tokens[token].cancelled()
+            cancelled = _cancelled(request, token)
             if cancelled:
                 break
             found += await _check_file(path)
             checked += 1
-            if reporting:
+            if token is not None:
                 progress.report(token, types.WorkDoneProgressReport(
                     message=f"{index + 1}/{len(files)} {path.name}",
                     percentage=(index + 1) * 100 // max(len(files), 1)))
     finally:
-        if reporting:
-            summary = "cancelled" if cancelled else f"{found} findings in {checked} files"
+        if token is not None:
+            summary = (f"cancelled after {checked} of {len(files)} files" if cancelled
+                       else f"{found} findings in {checked} files")
             progress.end(token, types.WorkDoneProgressEnd(message=summary))
+            progress.tokens.pop(token, None)
     return {"files": checked, "findings": found, "cancelled": cancelled}
+
+
+def _cancelled(request: CommandRequest | None, token: types.ProgressToken | None) -> bool:
+    if request is not None and request.cancelled:
+        return True
+    if token is None:
+        return False
+    future = SERVER.work_done_progress.tokens.get(token)
+    return future is not None and future.cancelled()
 
 
 async def _check_file(path: Path) -> int:

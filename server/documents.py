@@ -23,7 +23,7 @@ from server.convert import Lines
 from server.worker import BACKGROUND, URGENT, Worker
 from shape_engine.facts import Facts, LineMap, split_lines
 from shape_engine.findings import Finding
-from shape_engine.incremental import DocumentAnalyzer, Outcome, Resolution
+from shape_engine.incremental import DocumentAnalyzer, Outcome, Resolution, Session
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ class DocumentState:
     result: Result | None = None  # the latest complete analysis
     good: Result | None = None  # the latest complete analysis of a version that parsed
     dependencies: frozenset[str] = frozenset()
+    resolution: DocumentResolution | None = None  # what its analyzer resolves imports with
     closed: bool = False
     timer: asyncio.TimerHandle | None = None
     progress: asyncio.Event = field(default_factory=asyncio.Event)
@@ -73,6 +74,31 @@ class DocumentState:
     def notify(self) -> None:
         self.progress.set()
         self.progress = asyncio.Event()
+
+
+class DocumentResolution(Resolution):
+    """One document's view of the workspace's resolution, with an epoch of its own: when a
+    module it did not find may have appeared, its cached analyses go stale, not those of
+    every open document (the workspace's epoch still changes for all of them)."""
+
+    def __init__(self, shared: Resolution) -> None:
+        self.shared = shared
+        self._own = 0
+
+    @property
+    def epoch(self) -> int:  # type: ignore[override]  # read-only here
+        # Both only grow: any change of either changes the sum.
+        return self.shared.epoch + self._own
+
+    def invalidate(self) -> None:
+        """Analyses cached until now are stale (read on the worker thread: an int)."""
+        self._own += 1
+
+    def session(self, importer: str | None) -> Session:
+        return self.shared.session(importer)
+
+    def stamp(self, path: str) -> object:
+        return self.shared.stamp(path)
 
 
 class Documents:
@@ -97,7 +123,10 @@ class Documents:
         if old is not None:
             self._forget(old)
         path = _normal(path)
-        state = DocumentState(uri, path, version, text, DocumentAnalyzer(path, self.resolution))
+        resolution = (DocumentResolution(self.resolution) if self.resolution is not None
+                      else None)
+        state = DocumentState(uri, path, version, text, DocumentAnalyzer(path, resolution),
+                              resolution=resolution)
         self.states[uri] = state
         if path is not None:
             self._by_path[path] = state
@@ -162,11 +191,14 @@ class Documents:
         return found
 
     def refresh_importers(self, paths: set[str]) -> None:
-        """Analyse again the open documents at `paths` and those that import them (they
-        imported a module that was not found then)."""
+        """Analyse again, without what they cached, the open documents at `paths` and those
+        that import them: they imported a module that was not found then. The other
+        documents keep their cached analyses."""
         normal = {_normal(path) for path in paths}
         for state in self.states.values():
             if state.path in normal or not normal.isdisjoint(state.dependencies):
+                if state.resolution is not None:
+                    state.resolution.invalidate()
                 self.schedule(state, 0)
 
     def _analyse_now(self, state: DocumentState, first: bool = False) -> None:

@@ -52,7 +52,8 @@ class WorkspaceResolution(Resolution):
         self._lock = threading.Lock()
         # (module, level, importer's folder) -> path, or None: not one of the user's modules.
         self._found: dict[tuple[str, int, str], str | None] = {}
-        # Who asked for each module not found: analysed again when it may have appeared.
+        # Who asked for each module not found (or not found in time): analysed again, without
+        # their cached analyses, when it may have appeared.
         self._missing_for: dict[tuple[str, int, str], set[str]] = {}
         self._projects: dict[Path, Any] = {}  # jedi.Project by root; used on the jedi thread
 
@@ -96,7 +97,9 @@ class WorkspaceResolution(Resolution):
                 logger.info("jedi: %s imported from %s is %s", module, importer, found)
             except FutureTimeout:
                 logger.warning("jedi took more than %ss to find %s", JEDI_TIMEOUT_S, module)
-                return None  # not cached: the next analysis asks again
+                with self._lock:  # not cached: the next analysis asks again
+                    self._missing_for.setdefault(key, set()).add(importer)
+                return None
             except Exception:
                 logger.exception("jedi failed to find module %s", module)
                 found = None
@@ -147,7 +150,8 @@ class WorkspaceResolution(Resolution):
     def module_appeared(self, path: str) -> set[str]:
         """A file was opened or saved in the editor (whose client may not report new files
         otherwise): if it is not a module known here, forget the modules not found that it
-        could be. The importers that asked for them, to analyse again."""
+        could be (by name). The importers that asked for them: their analyses are stale and
+        to be made again (`Documents.refresh_importers`); other analyses stay valid."""
         real = os.path.realpath(path)
         if not real.endswith(".py"):
             return set()
@@ -156,16 +160,14 @@ class WorkspaceResolution(Resolution):
             if real in self._found.values():
                 return set()
             package = Path(real).name == "__init__.py"  # `from . import x` looks for one
-            gone = [(module, level, folder) for (module, level, folder), found
-                    in self._found.items() if found is None and (
-                        not names.isdisjoint(module.split(".")) or (package and not module))]
+            gone = [(module, level, folder) for (module, level, folder) in self._missing_for
+                    if not names.isdisjoint(module.split(".")) or (package and not module)]
             if not gone:
                 return set()
             importers: set[str] = set()
             for key in gone:
-                del self._found[key]
-                importers |= self._missing_for.pop(key, set())
-            self.epoch += 1  # cached analyses that did not find it are stale
+                self._found.pop(key, None)
+                importers |= self._missing_for.pop(key)
         self._on_jedi_thread(_clear_jedi_caches)
         return importers
 

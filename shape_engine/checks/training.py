@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from shape_engine.bindings import defining_target
 from shape_engine.checks.build_fixes import declared_shape_range
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
@@ -22,7 +23,7 @@ from shape_engine.fixes import Imports, fix, fixes, node_at, shape_literal, wrap
 from shape_engine.ir import LayerCall, ModelIR, TrainingCall
 from shape_engine.rule import Rule
 from shape_engine.shapes import Shape, dims_compatible, format_shape, product
-from shape_engine.values import ArrayValue, Const, Seq, Value, constant
+from shape_engine.values import ArrayValue, Seq, Value, constant
 
 if TYPE_CHECKING:
     # Imported when used: the interpreter imports the check rules, so not at load time.
@@ -92,6 +93,9 @@ FREE_KINDS = frozenset(
      "Cropping2D", "Cropping3D"})
 # Refusals that only say a dim is unknown: at run time the dim is known, nothing is refused.
 UNKNOWN_DIM_CODES = frozenset({"SL102"})
+# The arguments of a first layer that declare the model's input (see declared_input_shape).
+DECLARING_KWARGS = ("batch_input_shape", "input_dim", "input_shape")
+MAX_NESTED_DECLARATION = 8
 
 
 # -- what a call feeds the model -----------------------------------------------------------------
@@ -197,12 +201,12 @@ def check_training(report: ModelReport, document: Document) -> Iterator[Finding]
                 f"{call.method}() is called before compile(): Keras has no loss and optimizer "
                 "to train or evaluate with", at=call.method_range)
         for feed in feeds(call, document):
-            yield from _sample_counts(feed)
+            yield from _sample_counts(feed, document)
             if feed.x is not None and not report.refused:
                 yield from _input(report, feed, document)
 
 
-def _sample_counts(feed: Feed) -> Iterator[Finding]:
+def _sample_counts(feed: Feed, document: Document) -> Iterator[Finding]:
     if feed.x is None or feed.y is None:
         return
     x_count, y_count = feed.x.shape[0] if feed.x.shape else None, (
@@ -213,7 +217,8 @@ def _sample_counts(feed: Feed) -> Iterator[Finding]:
         f"{feed.method}: x has {x_count} samples (shape {format_shape(feed.x.shape)}) but y "
         f"has {y_count} (shape {format_shape(feed.y.shape)}): Keras needs one label per "
         "sample", at=feed.y.where,
-        related=(Related(feed.x.where, f"x: {format_shape(feed.x.shape)}"),))
+        related=(Related(feed.x.where, f"x: {format_shape(feed.x.shape)}"),
+                 *_definitions(document, (feed.y, "y"), (feed.x, "x"))))
 
 
 def _input(report: ModelReport, feed: Feed, document: Document) -> Iterator[Finding]:
@@ -236,7 +241,7 @@ def _input(report: ModelReport, feed: Feed, document: Document) -> Iterator[Find
         yield _single_sample(report, feed, document, problem)
         return
     if problem is not None:
-        yield _feature_mismatch(report, feed, problem)
+        yield _feature_mismatch(report, feed, problem, document)
 
 
 def adjust_rank(x: Shape, expected: Shape) -> Shape | Literal[False] | None:
@@ -315,10 +320,12 @@ def fixed_axes(layer: LayerCall | ModelIR | None, rank: int) -> list[int] | None
     if layer.kind in LAST_AXIS_KINDS:
         return [rank - 1]
     if layer.kind in CHANNEL_AXIS_KINDS:
-        data_format = constant(layer.kwargs.get("data_format", Const(None)))
-        if data_format is None or data_format == "channels_last":
+        given = layer.kwargs.get("data_format")
+        # Not given: the global image_data_format when the layer was made (None: unknown).
+        data_format = constant(given) if given is not None else layer.image_data_format
+        if isinstance(data_format, str) and data_format.lower() == "channels_last":
             return [rank - 1]
-        if data_format == "channels_first":
+        if isinstance(data_format, str) and data_format.lower() == "channels_first":
             return [1]
     return None
 
@@ -327,7 +334,8 @@ def _axis_name(axis: int, rank: int) -> str:
     return "-1" if axis == rank - 1 else str(axis)
 
 
-def _feature_mismatch(report: ModelReport, feed: Feed, problem: LayerProblem) -> Finding:
+def _feature_mismatch(report: ModelReport, feed: Feed, problem: LayerProblem,
+                      document: Document) -> Finding:
     assert feed.x is not None
     head = (f"{feed.method}: x has shape {format_shape(feed.x.shape)} but the model expects "
             f"{format_shape(report.input_shape)}")
@@ -342,8 +350,10 @@ def _feature_mismatch(report: ModelReport, feed: Feed, problem: LayerProblem) ->
     else:
         detail = (f"{label} then receives {format_shape(problem.received)} instead of "
                   f"{format_shape(problem.built)}")
-    related = (Related(problem.layer.range, f"{label} is added here"),) if (
-        report.model.file is None) else ()
+    layer_file = (problem.layer.entry.layer.file
+                  if isinstance(problem.layer.entry.layer, LayerCall) else report.model.file)
+    related = (*_origins(report, feed, document),
+               Related(problem.layer.range, f"{label} is added here", layer_file))
     return INPUT_MISMATCH.finding(f"{head}: {detail}", at=feed.x.where,
                                   related=related)
 
@@ -359,6 +369,7 @@ def _rank_mismatch(report: ModelReport, feed: Feed, document: Document) -> Findi
             f"{feed.method}: x has shape {format_shape(x)}, one sample of the model's input "
             f"{format_shape(expected)} without its batch axis: give a batch of shape "
             f"{format_shape((1, *x))}", at=feed.x.where,
+            related=_origins(report, feed, document),
             fixes=fixes(_expand_dims_fix(feed, document, 0, safe=True)))
     why = f"rank {len(x)} instead of {len(expected)}"
     if first is not None:
@@ -370,6 +381,7 @@ def _rank_mismatch(report: ModelReport, feed: Feed, document: Document) -> Findi
     return INPUT_MISMATCH.finding(
         f"{feed.method}: x has shape {format_shape(x)} but the model expects "
         f"{format_shape(expected)}: {why} ({hint})", at=feed.x.where,
+        related=_origins(report, feed, document),
         fixes=fixes(drop if unknown_first else None, *_rank_fixes(feed, expected, document),
                     drop))
 
@@ -383,11 +395,73 @@ def _single_sample(report: ModelReport, feed: Feed, document: Document,
     message = (f"{feed.method}: x has shape {format_shape(x)}, one sample of the model's input "
                f"{format_shape(report.input_shape)} without its batch axis: Keras reads it as "
                f"{_samples(x[0])} of shape {per_sample}")
+    related = _origins(report, feed, document)
     if problem is not None:
         return MISSING_BATCH_AXIS.finding(message + ", which the model cannot take",
-                                          at=feed.x.where, fixes=expand)
-    return SAMPLE_READ_AS_BATCH.finding(message, at=feed.x.where,
+                                          at=feed.x.where, related=related, fixes=expand)
+    return SAMPLE_READ_AS_BATCH.finding(message, at=feed.x.where, related=related,
                                         fixes=expand)
+
+
+# -- where the conflicting shapes come from ----------------------------------------------------
+
+
+def _origins(report: ModelReport, feed: Feed, document: Document) -> tuple[Related, ...]:
+    """Where x was defined and where the model's input is declared: the two shapes that
+    disagree."""
+    assert feed.x is not None
+    declaration = _input_declaration(report)
+    return (*_definitions(document, (feed.x, "x")),
+            *((declaration,) if declaration is not None else ()))
+
+
+def _input_declaration(report: ModelReport) -> Related | None:
+    """The Input(...), `input_shape=` (or `input_dim=`) or model.build(...) that fixes the
+    model's input shape. A model built from its first data has none."""
+    expected = report.input_shape
+    if expected is None:
+        return None
+    model = report.model
+    if report.input_origin == "build":
+        if not model.builds:
+            return None
+        return Related(model.builds[0].range,
+                       f"the model input is set here: {format_shape(expected)}", model.file)
+    if report.input_origin != "declared":
+        return None
+    entry = model.entries[0] if model.entries else None
+    for _ in range(MAX_NESTED_DECLARATION):  # a model whose first layer is a model
+        if entry is None or not isinstance(entry.layer, ModelIR):
+            break
+        entry = entry.layer.entries[0] if entry.layer.entries else None
+    if entry is None or not isinstance(entry.layer, LayerCall):
+        return None
+    layer = entry.layer
+    if layer.kind in INPUT_KINDS:
+        where: Range | None = entry.range
+    else:
+        where = next((layer.kwarg_ranges[name] for name in DECLARING_KWARGS
+                      if name in layer.kwarg_ranges), None)
+    if where is None:
+        return None
+    return Related(where, f"the model input is declared here: {format_shape(expected)}",
+                   layer.file)
+
+
+def _definitions(document: Document, *given: tuple[Data | None, str]) -> list[Related]:
+    """For data given as a name: the assignment that certainly defined it (see
+    `defining_target`)."""
+    related = []
+    for data, role in given:
+        node = node_at(document, data.where) if data is not None else None
+        if not isinstance(node, ast.Name):
+            continue  # written in the call, or an expression: the argument itself shows it
+        target = defining_target(document, node)
+        if target is None:
+            continue
+        what = node.id if node.id == role else f"{role} ({node.id})"
+        related.append(Related(document.index.range_of(target), f"{what} is defined here"))
+    return related
 
 
 def _samples(count: int | None) -> str:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from shape_engine import analyze_source
+from shape_engine.analysis import Analysis
+from shape_engine.source import LineIndex
 from tests.checks.support import check_against_tf, finding
 
 pytestmark = pytest.mark.tensorflow
@@ -30,6 +33,21 @@ model = keras.Sequential([keras.Input((10, 3)), layers.Conv1D(4, 3), layers.Flat
                           layers.Dense(1)])
 model.compile("adam", "mse")
 model.fit(np.random.rand(8, 12, 3), np.random.rand(8), epochs=1, verbose=0)
+""", ["SL201"], True),
+    # Convolutions without data_format take the global one: channels are axis 1 here.
+    "global_channels_first_other_image_size": (H + """
+keras.config.set_image_data_format("channels_first")
+model = keras.Sequential([keras.Input((3, 8, 8)), layers.Conv2D(4, 3),
+                          layers.GlobalAveragePooling2D(), layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(np.random.rand(4, 3, 10, 10), np.random.rand(4), epochs=1, verbose=0)
+""", [], False),
+    "global_channels_first_channel_count": (H + """
+keras.config.set_image_data_format("channels_first")
+model = keras.Sequential([keras.Input((3, 8, 8)), layers.Conv2D(4, 3),
+                          layers.GlobalAveragePooling2D(), layers.Dense(1)])
+model.compile("adam", "mse")
+model.fit(np.random.rand(4, 5, 8, 8), np.random.rand(4), epochs=1, verbose=0)
 """, ["SL201"], True),
     "rnn_takes_other_timesteps": (H + """
 model = keras.Sequential([keras.Input((10, 3)), layers.LSTM(4), layers.Dense(1)])
@@ -249,3 +267,142 @@ model.predict(np.zeros((1, 5, 1)), verbose=0)
     analysis, _ = check_against_tf(source, oracle, ["SL203"], raises=False)
     assert finding(analysis, "SL203").message.endswith(
         "Keras reads it as 1 sample of shape (5, 1, 1)")
+
+
+# -- related locations: where the shapes that disagree come from --------------------------------
+
+
+def related_of(analysis: Analysis, code: str) -> list[tuple[str, str]]:
+    """(source text, message) of each related location of the one `code` finding."""
+    index = LineIndex(analysis.text)
+    return [(index.text_of(r.range), r.message) for r in finding(analysis, code).related
+            if r.file is None]
+
+
+def test_a_mismatch_points_at_the_data_and_the_declared_input(oracle) -> None:  # type: ignore[no-untyped-def]
+    analysis, _ = check_against_tf(H + """
+x_train = np.random.rand(64, 32, 32, 1)
+y_train = np.random.rand(64, 10)
+model = keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10)])
+model.compile("adam", "mse")
+model.fit(x_train, y_train, epochs=1, verbose=0)
+""", oracle, ["SL201"], raises=True)
+    assert related_of(analysis, "SL201") == [
+        ("x_train", "x (x_train) is defined here"),
+        ("keras.Input((28, 28, 1))", "the model input is declared here: (None, 28, 28, 1)"),
+        ("layers.Dense(10)", "Dense(10) is added here"),
+    ]
+
+
+def test_a_rank_mismatch_points_at_input_shape(oracle) -> None:  # type: ignore[no-untyped-def]
+    analysis, _ = check_against_tf(H + """
+model = keras.Sequential([layers.Dense(8, input_shape=(28, 28)), layers.Flatten(),
+                          layers.Dense(1)])
+model.compile("adam", "mse")
+x = np.random.rand(16, 784)
+model.fit(x, np.random.rand(16), epochs=1, verbose=0)
+""", oracle, ["SL201"], raises=True)
+    assert related_of(analysis, "SL201") == [
+        ("x", "x is defined here"),
+        ("input_shape=(28, 28)", "the model input is declared here: (None, 28, 28)"),
+    ]
+
+
+def test_a_model_built_by_build_points_at_build(oracle) -> None:  # type: ignore[no-untyped-def]
+    analysis, _ = check_against_tf(H + """
+model = keras.Sequential([layers.Dense(8), layers.Dense(1)])
+model.build((None, 20))
+model.compile("adam", "mse")
+features = np.random.rand(16, 10)
+model.fit(features, np.random.rand(16), epochs=1, verbose=0)
+""", oracle, ["SL201"], raises=True)
+    assert related_of(analysis, "SL201") == [
+        ("features", "x (features) is defined here"),
+        ("model.build((None, 20))", "the model input is set here: (None, 20)"),
+        ("layers.Dense(8)", "Dense(8) is added here"),
+    ]
+
+
+def test_a_sample_without_batch_axis_points_at_its_definition(oracle) -> None:  # type: ignore[no-untyped-def]
+    analysis, _ = check_against_tf(H + """
+model = keras.Sequential([keras.Input((5,)), layers.Dense(2)])
+sample = np.random.rand(5)
+model.predict(sample, verbose=0)
+""", oracle, ["SL202"], raises=True)
+    assert related_of(analysis, "SL202") == [
+        ("sample", "x (sample) is defined here"),
+        ("keras.Input((5,))", "the model input is declared here: (None, 5)"),
+    ]
+
+
+def test_a_sample_read_as_a_batch_points_at_its_definition(oracle) -> None:  # type: ignore[no-untyped-def]
+    analysis, _ = check_against_tf(H + """
+model = keras.Sequential([keras.Input((1, 5, 1)), layers.Flatten(), layers.Dense(2)])
+image = np.zeros((1, 5, 1))
+model.predict(image, verbose=0)
+""", oracle, ["SL203"], raises=False)
+    assert related_of(analysis, "SL203") == [
+        ("image", "x (image) is defined here"),
+        ("keras.Input((1, 5, 1))", "the model input is declared here: (None, 1, 5, 1)"),
+    ]
+
+
+def test_a_sample_count_mismatch_points_at_both_definitions(oracle) -> None:  # type: ignore[no-untyped-def]
+    source, codes_, raises = CASES["labels_of_the_other_split"]
+    analysis, _ = check_against_tf(source, oracle, codes_, raises)
+    assert related_of(analysis, "SL204") == [
+        ("x_train", "x: (80, 8)"),
+        ("y_test", "y (y_test) is defined here"),
+        ("x_train", "x (x_train) is defined here"),
+    ]
+    lines = [r.range.start.line for r in finding(analysis, "SL204").related]
+    assert analysis.text.split("\n")[lines[1]].startswith("y_train, y_test = ")
+    assert analysis.text.split("\n")[lines[2]].startswith("x_train, x_test = ")
+
+
+MODEL = """
+model = keras.Sequential([keras.Input((4,)), layers.Dense(1)])
+model.compile("adam", "mse")
+"""
+
+
+@pytest.mark.parametrize("program", [
+    # Bound in a branch: which binding reaches the call is not known from the source.
+    "x = np.random.rand(8, 5)\nif len(x):\n    x = np.random.rand(8, 6)\n"
+    "model.fit(x, np.random.rand(8), verbose=0)",
+    # A loop may rebind it after the call, before the next one.
+    "x = np.random.rand(8, 5)\nfor _ in range(2):\n"
+    "    model.fit(x, np.random.rand(8), verbose=0)\n    x = np.random.rand(8, 4)",
+    # A parameter: the data comes from the caller.
+    "def train(x):\n    model.fit(x, np.random.rand(8), verbose=0)\ntrain(np.random.rand(8, 5))",
+    # Written in the call itself: the argument is its own definition.
+    "model.fit(np.random.rand(8, 5), np.random.rand(8), verbose=0)",
+], ids=["branch", "loop", "parameter", "inline"])
+def test_no_definition_when_the_source_does_not_make_it_certain(program: str) -> None:
+    analysis = analyze_source(H + MODEL + program + "\n")
+    assert [message for _, message in related_of(analysis, "SL201")] == [
+        "the model input is declared here: (None, 4)", "Dense(1) is added here"]
+
+
+def test_a_definition_in_a_with_block_and_in_the_loop_it_runs_in() -> None:
+    analysis = analyze_source(H + MODEL + """
+import contextlib
+with contextlib.suppress(ValueError):
+    x = np.random.rand(8, 5)
+model.fit(x, np.random.rand(8), verbose=0)
+for _ in range(2):
+    batch = np.random.rand(8, 6)
+    model.fit(batch, np.random.rand(8), verbose=0)
+def train():
+    data = np.random.rand(8, 7)
+    model.fit(data, np.random.rand(8), verbose=0)
+train()
+""")
+    lines = analysis.text.split("\n")
+    index = LineIndex(analysis.text)
+    first = [f.related[0] for f in analysis.findings if f.code == "SL201"]
+    assert [(index.text_of(r.range), lines[r.range.start.line].strip()) for r in first] == [
+        ("x", "x = np.random.rand(8, 5)"),
+        ("batch", "batch = np.random.rand(8, 6)"),
+        ("data", "data = np.random.rand(8, 7)"),
+    ]

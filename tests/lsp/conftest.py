@@ -110,11 +110,14 @@ async def client(request: pytest.FixtureRequest, profile: str, workspace: Path,
     if configuration is not None:
         lsp_client.set_configuration(configuration)
     lsp_client.profile = profile  # type: ignore[attr-defined]
-    await lsp_client.initialize_session(types.InitializeParams(
+    params = types.InitializeParams(
         capabilities=caps,
         root_uri=workspace.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="project")],
-        initialization_options=_marker_value(request, "init_options")))
+        initialization_options=_marker_value(request, "init_options"))
+    # The server's answer, for tests of its capabilities.
+    lsp_client.initialize_result = await lsp_client.initialize_session(  # type: ignore[attr-defined]
+        params)
     try:
         yield lsp_client
     finally:

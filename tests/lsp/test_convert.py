@@ -1,8 +1,8 @@
 """Findings to LSP in-process: related locations in other files get their columns converted.
 
-No finding of today's engine points into another file (findings about an imported module's
-own code belong to that module's analysis, and the checks leave such related locations out),
-so this is checked on the server's conversion itself rather than end to end.
+Findings about a model built in an imported module point into it (SL2xx: where its input is
+declared; see test_workspace.py), but with ASCII text there; the column conversion with that
+module's own text is checked here on the server's conversion itself.
 """
 
 from __future__ import annotations

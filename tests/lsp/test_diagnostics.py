@@ -61,6 +61,37 @@ async def test_related_information_points_at_the_layer(client: LanguageClient,
     assert "is added here" in related.message
 
 
+MISFED = """
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10)])
+    images = np.random.rand(64, 32, 32, 1)
+    model.predict(images)
+"""
+
+
+async def test_related_information_points_at_the_data_and_the_input(client: LanguageClient,
+                                                                     workspace: Path) -> None:
+    """The two shapes that disagree: where the data was defined, where the input was."""
+    document = Document(client, write(workspace, "misfed.py", MISFED)).open()
+    (mismatch,) = await document.diagnostics()
+    assert mismatch.code == "SL201"
+    assert mismatch.range.start == document.find("images)")
+    assert mismatch.related_information is not None
+    found = [(r.location.uri, r.location.range, r.message) for r in mismatch.related_information]
+    def at(needle: str) -> types.Range:
+        start = document.find(needle)
+        return types.Range(start, types.Position(start.line, start.character + len(needle)))
+    assert found == [
+        (document.uri, at("images"), "x (images) is defined here"),
+        (document.uri, at("keras.Input((28, 28, 1))"),
+         "the model input is declared here: (None, 28, 28, 1)"),
+        (document.uri, at("keras.layers.Dense(10)"), "Dense(10) is added here"),
+    ]
+
+
 @pytest.mark.init_options({"shapelens": {"debounceMs": 0}})
 async def test_an_edit_is_analysed_again(client: LanguageClient, workspace: Path) -> None:
     document = Document(client, write(workspace, "broken.py", BROKEN)).open()

@@ -3,6 +3,7 @@ and the workspace-wide check with progress."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,22 @@ async def test_names_come_from_other_modules(client: LanguageClient, workspace: 
     assert hover is not None and "Conv2D" in str(hover.contents)
 
 
+async def test_related_information_points_into_the_module_that_declares_the_input(
+        client: LanguageClient, workspace: Path) -> None:
+    project(workspace)
+    main = Document(client, workspace / "main.py").open()
+    mismatch = next(d for d in await main.diagnostics() if d.code == "SL201")
+    assert mismatch.related_information is not None
+    models = Document(client, workspace / "models.py")
+    where = {r.message: r.location for r in mismatch.related_information}
+    assert where["x is defined here"] == types.Location(main.uri, types.Range(
+        main.find("x = "), main.find(" = np.random.rand(64, 32")))
+    declared = where["the model input is declared here: (None, 28, 28, 1)"]
+    assert declared.uri == models.uri
+    assert declared.range.start == models.find("keras.Input((IMG, IMG, 1))")
+    assert where['Dense(CLASSES, activation="softmax") is added here'].uri == models.uri
+
+
 async def test_editing_a_module_refreshes_its_dependents(client: LanguageClient,
                                                          workspace: Path) -> None:
     project(workspace)
@@ -220,6 +237,46 @@ async def test_a_module_written_elsewhere_is_found_when_opened(client: LanguageC
     await sizes.diagnostics()
 
 
+OTHER = """
+    import keras
+
+    a = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    b = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3)])
+    c = keras.Sequential([keras.Input((6,)), keras.layers.Conv1D(2, 3)])
+"""
+
+
+def parts_analysed(log: Path, document: Document, version: int) -> int | None:
+    """How many parts the full analysis of that version analysed, once logged."""
+    marker = f"{document.uri} version {version}: findings in "
+    for line in log.read_text().splitlines() if log.is_file() else []:
+        if marker in line:
+            return int(line.rsplit("(", 1)[1].split()[0])
+    return None
+
+
+@pytest.mark.server_log
+async def test_a_new_module_makes_only_its_importers_analyse_again(
+        client: LanguageClient, workspace: Path, server_log: Path) -> None:
+    """sizes.py appearing concerns app.py, which looked for it; other.py keeps what it
+    cached, and an edit of one of its models analyses that model only."""
+    other = Document(client, write(workspace, "other.py", OTHER)).open()
+    assert codes(await other.diagnostics()) == ["SL101"]
+    full = await eventually(lambda: parts_analysed(server_log, other, 1),
+                            "the full analysis of other.py")
+    assert full == 3  # one part a model (the import goes with each)
+    app = Document(client, write(workspace, "app.py", APP)).open()
+    assert await app.diagnostics() == []
+    watch = Watch(client, app)
+    sizes = Document(client, write(workspace, "sizes.py", "WIDTH = 8\n")).open()
+    assert await watch.becomes(["SL101"]) == ["SL101"]
+    await sizes.diagnostics()
+    other.replace_line(2, "a = keras.Sequential([keras.Input((4,)), keras.layers.Dense(7)])")
+    assert codes(await other.diagnostics()) == ["SL101"]
+    assert await eventually(lambda: parts_analysed(server_log, other, 2),
+                            "the analysis of the edit") == 1
+
+
 async def test_checking_the_workspace_reports_progress(client: LanguageClient,
                                                        workspace: Path) -> None:
     project(workspace)
@@ -283,3 +340,67 @@ async def test_imported_modules_are_decoded_as_python_does(client: LanguageClien
     diagnostics = await main.diagnostics()
     assert [(d.code, "(None, 8)" in d.message, "(None, 6)" in d.message)
             for d in diagnostics] == [("SL101", True, False), ("SL101", False, True)]
+
+
+MANY_FILES = 300
+
+
+async def test_a_cancelled_workspace_check_stops_early(client: LanguageClient,
+                                                       workspace: Path) -> None:
+    """The client passes its own progress token and then cancels the request: the server
+    reports on that token, stops at the next file and answers with what it checked."""
+    for number in range(MANY_FILES):
+        write(workspace, f"pkg/model_{number:03}.py", f"""
+            import keras
+            model = keras.Sequential([keras.Input(({number + 1},)),
+                                      keras.layers.Conv2D(2, 3)])
+        """)
+    token = "the client's token"
+    client.progress_reports[token] = []  # the client made it (no window/workDoneProgress/create)
+    reports = client.progress_reports[token]
+    request_id = "check-workspace-1"
+    answer = asyncio.create_task(client.protocol.send_request_async(
+        types.WORKSPACE_EXECUTE_COMMAND,
+        types.ExecuteCommandParams(command="shapelens.checkWorkspace", work_done_token=token),
+        msg_id=request_id))
+    await eventually(lambda: len(reports) >= 3, "progress on the client's token")
+    client.cancel_request(types.CancelParams(id=request_id))
+    result = await answer
+    assert result["cancelled"] is True
+    assert 0 < result["files"] < MANY_FILES
+    assert result["findings"] == result["files"]  # one SL101 a file
+    assert list(client.progress_reports) == [token]
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert reports[0].cancellable
+    steps = [r for r in reports if isinstance(r, types.WorkDoneProgressReport)]
+    assert len(steps) == result["files"]
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+    assert reports[-1].message == f"cancelled after {result['files']} of {MANY_FILES} files"
+    # Nothing went on after the answer: only the files it counted got diagnostics.
+    checked = {p.uri for p in client.published  # type: ignore[attr-defined]
+               if "/pkg/model_" in p.uri}
+    assert len(checked) == result["files"]
+
+
+async def test_the_workspace_check_reports_on_the_clients_token(client: LanguageClient,
+                                                                 workspace: Path) -> None:
+    project(workspace)
+    token = 42
+    client.progress_reports[token] = []
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="shapelens.checkWorkspace", work_done_token=token))
+    assert result == {"files": 4, "findings": 2, "cancelled": False}
+    assert list(client.progress_reports) == [token]
+    reports = client.progress_reports[token]
+    assert [type(r) for r in reports] == [types.WorkDoneProgressBegin,
+                                          *[types.WorkDoneProgressReport] * 4,
+                                          types.WorkDoneProgressEnd]
+    assert reports[-1].message == "2 findings in 4 files"
+
+
+async def test_the_server_takes_a_progress_token_for_its_command(client: LanguageClient
+                                                                 ) -> None:
+    initialized: types.InitializeResult = client.initialize_result  # type: ignore[attr-defined]
+    commands = initialized.capabilities.execute_command_provider
+    assert commands is not None and commands.work_done_progress
+    assert "shapelens.checkWorkspace" in commands.commands

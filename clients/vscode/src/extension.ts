@@ -4,6 +4,7 @@
 // workspace-wide check.
 
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +20,7 @@ import {
   RevealOutputChannelOn,
   type ServerOptions,
   State,
+  WorkDoneProgress,
 } from 'vscode-languageclient/node';
 
 import {
@@ -39,7 +41,7 @@ import {
 import { activeInterpreter, onActiveInterpreterChange } from './pythonExtension';
 import { needsRestart, readSettings, serverSettings, type Settings, severityFor, type SeverityLevel, shouldNotify } from './settings';
 import { type ServerState, statusView } from './status';
-import { CHECK_WORKSPACE_COMMAND, describeWorkspaceCheck, parseWorkspaceCheck, SERVER_CHECK_WORKSPACE } from './workspaceCheck';
+import { CHECK_WORKSPACE_COMMAND, checkWorkspaceParams, describeWorkspaceCheck, ProgressSteps, workspaceCheckOutcome } from './workspaceCheck';
 
 const CLIENT_ID = 'shapelens';
 const CLIENT_NAME = 'Shapelens';
@@ -127,7 +129,9 @@ class ServerController implements vscode.Disposable {
 
   /**
    * Checks every Python file of the workspace: the findings of files that are not open join the
-   * Problems view. The server shows its progress; the outcome goes to the status bar and the output.
+   * Problems view. Its progress shows in a notification whose Cancel button cancels the request
+   * (the server then stops and answers with what it checked); the outcome goes to the status bar
+   * and the output.
    */
   async checkWorkspace(): Promise<void> {
     await this.queue; // a start or restart under way finishes first
@@ -142,13 +146,30 @@ class ServerController implements vscode.Disposable {
       return;
     }
     this.output.info('Checking the workspace');
-    let answer: unknown;
-    try {
-      answer = await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_CHECK_WORKSPACE, arguments: [] });
-    } catch (error) {
-      answer = error;
-    }
-    const result = parseWorkspaceCheck(answer);
+    const { answer, cancelled } = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Shapelens: checking the workspace', cancellable: true },
+      async (progress, token) => {
+        const workDoneToken = randomUUID();
+        const steps = new ProgressSteps();
+        const listener = client.onProgress(WorkDoneProgress.type, workDoneToken, (value) => {
+          const step = steps.next(value);
+          if (step !== undefined) {
+            progress.report(step);
+          }
+        });
+        let answer: unknown;
+        try {
+          // The token cancels the request ($/cancelRequest) when the user presses Cancel.
+          answer = await client.sendRequest(ExecuteCommandRequest.type, checkWorkspaceParams(workDoneToken), token);
+        } catch (error) {
+          answer = error;
+        } finally {
+          listener.dispose();
+        }
+        return { answer, cancelled: token.isCancellationRequested };
+      },
+    );
+    const result = workspaceCheckOutcome(answer, cancelled);
     if (result === undefined) {
       const detail = answer instanceof Error ? answer.message : 'the server gave no result';
       const message = `Shapelens: the workspace check failed (${detail}). See the Shapelens output.`;

@@ -8,10 +8,10 @@ The time bound. The engine must return within
 of CPU time of the thread analysing, whatever the file holds. The engine keeps its work
 proportional to the file by design: evaluation has a budget of steps (`evaluate.BASE_STEPS`,
 `STEPS_PER_CHARACTER`; a step costs a few microseconds), interpretation follows the models
-evaluation recorded, and verifying fixes spends a few analyses more at most, fewer on a
-long file (`verify.keep_working_fixes`). The CI fuzz test allows ten times the bound, so that it cannot
-flake on a busy machine; `python -m tests.fuzz.deep` reports every input over the bound itself
-and the slowest input.
+evaluation recorded, and verifying fixes spends a few analyses more at most, fewer on
+a long file (`verify.keep_working_fixes`). The CI fuzz test allows ten times the bound, so
+that it cannot flake on a busy machine; `python -m tests.fuzz.deep` reports every input
+over the bound itself and the slowest input.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import weakref
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
 from shape_engine.context import Document
@@ -23,20 +24,25 @@ def defining_target(document: Document, use: ast.Name) -> ast.Name | None:
     scope = tree.scope(use)
     if scope is None:
         return None
-    sites = tree.bindings(scope, use.id)
-    if sites is None:
+    found = tree.bindings(scope, use.id)
+    if found is None:
         return None
+    sites, positions = found
     use_statement = tree.statement(use)
-    before = [site for site in sites if _position(site) < _position(use)
-              and not tree.inside(use, tree.statement(site))]
-    if not before:
+    at = _position(use)
+    # The last site before the use, not in the use's own statement (`x = f(x)`).
+    index = bisect_left(positions, at) - 1
+    while index >= 0 and tree.inside(use, tree.statement(sites[index])):
+        index -= 1
+    if index < 0:
         return None
-    last = before[-1]
+    last = sites[index]
     if not isinstance(last, ast.Name) or not tree.assigns(last):
         return None
     # A loop around the use may run a later binding before the use comes again.
+    after = bisect_right(positions, at)
     for loop in tree.loops_around(use_statement, scope):
-        if any(_position(site) > _position(use) and tree.inside(site, loop) for site in sites):
+        if after < len(sites) and positions[after] <= _end(loop):
             return None
     statement = tree.statement(last)
     while isinstance(around := tree.parent(statement), ast.With | ast.AsyncWith):
@@ -47,19 +53,21 @@ def defining_target(document: Document, use: ast.Name) -> ast.Name | None:
     step: ast.AST | None = use_statement
     while step is not None and step is not scope:
         if tree.block_of(step) is block:
-            return last if _index(block, step) > _index(block, statement) else None
+            return last if tree.index(step) > tree.index(statement) else None
         step = tree.parent(step)
     return None
-
-
-def _index(block: list[ast.stmt], statement: ast.AST) -> int:
-    return next(i for i, each in enumerate(block) if each is statement)
 
 
 def _position(node: ast.AST) -> tuple[int, int]:
     return node.lineno, node.col_offset  # type: ignore[attr-defined]
 
 
+def _end(node: ast.AST) -> tuple[int, int]:
+    return node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+
+
+# Binding sites of a name in source order, and their positions (for bisection).
+Sites = tuple[list[ast.AST], list[tuple[int, int]]]
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
 SCOPE_TYPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
                ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -81,26 +89,32 @@ class _Scopes:
     def __init__(self, tree: ast.Module) -> None:
         self._parents: dict[ast.AST, ast.AST] = {}
         self._blocks: dict[ast.AST, list[ast.stmt]] = {}
+        self._indices: dict[ast.AST, int] = {}  # a statement's place in its block
         for node in ast.walk(tree):
             for name, value in ast.iter_fields(node):
                 if isinstance(value, list):
                     if value and all(isinstance(v, ast.stmt) for v in value) and name in (
                             "body", "orelse", "finalbody"):
-                        for child in value:
+                        for place, child in enumerate(value):
                             self._blocks[child] = value
+                            self._indices[child] = place
                     for child in value:
                         if isinstance(child, ast.AST):
                             self._parents[child] = node
                 elif isinstance(value, ast.AST):
                     self._parents[value] = node
-        # scope -> name -> binding sites in source order; None: not followed (global, ...)
-        self._sites: dict[ast.AST, dict[str, list[ast.AST] | None]] = {}
+        # scope -> name -> binding sites in source order and their positions; None: not
+        # followed (global, ...)
+        self._sites: dict[ast.AST, dict[str, Sites | None]] = {}
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self._parents.get(node)
 
     def block_of(self, statement: ast.AST) -> list[ast.stmt] | None:
         return self._blocks.get(statement)
+
+    def index(self, statement: ast.AST) -> int:
+        return self._indices[statement]
 
     def statement(self, node: ast.AST) -> ast.AST:
         step: ast.AST | None = node
@@ -150,13 +164,13 @@ class _Scopes:
             return any(self.inside(target, t) for t in statement.targets)
         return False
 
-    def bindings(self, scope: ast.AST, name: str) -> list[ast.AST] | None:
+    def bindings(self, scope: ast.AST, name: str) -> Sites | None:
         table = self._sites.get(scope)
         if table is None:
             table = self._sites[scope] = self._collect(scope)
-        return table.get(name, [])
+        return table.get(name, ([], []))
 
-    def _collect(self, scope: ast.AST) -> dict[str, list[ast.AST] | None]:
+    def _collect(self, scope: ast.AST) -> dict[str, Sites | None]:
         sites: dict[str, list[ast.AST] | None] = {}
 
         def add(name: str, site: ast.AST) -> None:
@@ -203,10 +217,14 @@ class _Scopes:
             elif isinstance(node, ast.MatchMapping) and node.rest:
                 add(node.rest, node)
             pending.extend(ast.iter_child_nodes(node))
-        for found in sites.values():
-            if found is not None:
+        ordered: dict[str, Sites | None] = {}
+        for name, found in sites.items():
+            if found is None:
+                ordered[name] = None
+            else:
                 found.sort(key=_site_position)
-        return sites
+                ordered[name] = (found, [_site_position(site) for site in found])
+        return ordered
 
 
 def _site_position(site: ast.AST) -> tuple[int, int]:

@@ -620,6 +620,9 @@ class Evaluator:
             return value
         if id(value) in active:
             return UNKNOWN  # a list that holds itself
+        # Walking the items is charged like evaluating them (`[f(), f()]` nested by recursion
+        # is walked again at each use).
+        self._steps += 1 + len(value.items) // 4
         active.add(id(value))
         items = tuple(self._current_in(item, active) for item in value.items)
         active.discard(id(value))

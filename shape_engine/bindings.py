@@ -7,7 +7,6 @@ at a data definition only where the source makes it certain (`defining_target`).
 from __future__ import annotations
 
 import ast
-import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
@@ -20,7 +19,7 @@ def defining_target(document: Document, use: ast.Name) -> ast.Name | None:
     (`=`, `: T =`, `+=`) in the same block as the use or in a block the use is in, with no
     other binding of the name that a loop around the use could run after it. Else None
     (bound in a branch, by a loop, a parameter, an import, `global`, ...)."""
-    tree = _Scopes.of(document.tree)
+    tree = document.scopes
     scope = tree.scope(use)
     if scope is None:
         return None
@@ -74,17 +73,9 @@ SCOPE_TYPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, 
 LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
 
 
-class _Scopes:
-    """Parents, blocks and the binding sites of names in one module, made once per tree."""
-
-    _made: weakref.WeakKeyDictionary[ast.Module, _Scopes] = weakref.WeakKeyDictionary()
-
-    @classmethod
-    def of(cls, tree: ast.Module) -> _Scopes:
-        made = cls._made.get(tree)
-        if made is None:
-            made = cls._made[tree] = cls(tree)
-        return made
+class Scopes:
+    """Parents, blocks and the binding sites of names in one module (`Document.scopes` makes
+    it once per document)."""
 
     def __init__(self, tree: ast.Module) -> None:
         self._parents: dict[ast.AST, ast.AST] = {}

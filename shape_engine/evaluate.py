@@ -623,6 +623,8 @@ class Evaluator:
         # Walking the items is charged like evaluating them (`[f(), f()]` nested by recursion
         # is walked again at each use).
         self._steps += 1 + len(value.items) // 4
+        if self._over_budget():
+            return UNKNOWN
         active.add(id(value))
         items = tuple(self._current_in(item, active) for item in value.items)
         active.discard(id(value))

@@ -786,7 +786,9 @@ class Evaluator:
             return UNKNOWN
         self._expr_depth += 1
         try:
-            value = self._current(self._eval_inner(node))
+            value = self._eval_inner(node)
+            if self._forward and isinstance(value, CHANGEABLE):
+                value = self._current(value)
         finally:
             self._expr_depth -= 1
         return self._charged(value) if charge else value
@@ -1335,6 +1337,9 @@ class Evaluator:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+# Values that can be changed in place (see `Evaluator._current`).
+CHANGEABLE = (Seq, ArrayValue)
 
 
 def _truth(value: Value) -> bool | None:

@@ -156,6 +156,14 @@ class LineIndex:
         return Position(line, col_offset)
 
     def range_of(self, node: ast.AST) -> Range:
+        lineno: int = node.lineno  # type: ignore[attr-defined]
+        end_col: int | None = getattr(node, "end_col_offset", None)
+        line = lineno - 1
+        if end_col is not None and getattr(node, "end_lineno", None) == lineno \
+                and 0 <= line < len(self.lines) and self._ascii[line]:
+            # The common case, on the hot path of evaluation: one ASCII line.
+            return Range(Position(line, node.col_offset),  # type: ignore[attr-defined]
+                         Position(line, end_col))
         start = self.position(node.lineno, node.col_offset)  # type: ignore[attr-defined]
         end_line = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
         end_col = getattr(node, "end_col_offset", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -170,22 +171,30 @@ async def test_inlay_hints_can_be_turned_off_and_on_while_running(client: Langua
     shown = [h.label for h in await document.inlay_hints()]
     assert shown
 
-    async def hints_after(enabled: bool) -> list[types.InlayHint]:
+    async def hints_after(enabled: bool, expected: list[str]) -> list[str]:
         settings = {"shapelens": {"inlayHints": {"enabled": enabled}}}
         if pulls(client):  # VS Code announces a change and answers workspace/configuration
             client.set_configuration(settings)
             refreshes = client.inlay_refreshes  # type: ignore[attr-defined]
             client.workspace_did_change_configuration(
                 types.DidChangeConfigurationParams(settings=None))
+            # A refresh the opening analysis asked for may come first: wait for one, then
+            # for the answer the client would get after the last.
             await eventually(lambda: client.inlay_refreshes > refreshes,  # type: ignore[attr-defined]
                              "an inlay hint refresh request")
         else:  # Neovim sends the settings themselves
             client.workspace_did_change_configuration(
                 types.DidChangeConfigurationParams(settings=settings))
-        return await document.inlay_hints()
+        labels: list[str] = []
+        for _ in range(100):
+            labels = [h.label for h in await document.inlay_hints()]
+            if labels == expected:
+                break
+            await asyncio.sleep(0.05)
+        return labels
 
-    assert await hints_after(False) == []
-    assert [h.label for h in await hints_after(True)] == shown
+    assert await hints_after(False, []) == []
+    assert await hints_after(True, shown) == shown
 
 
 @pytest.mark.init_options({"shapelens": {"debounceMs": 0}})

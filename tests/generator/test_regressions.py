@@ -580,3 +580,33 @@ MERGES: dict[str, tuple[str, str | None, bool]] = {
 def test_merge_of_a_list(name: str, oracle: Oracle) -> None:
     source, code, raises = MERGES[name]
     assert_agrees(source, oracle, expect_error=code, expect_raises=raises)
+
+
+# Known gaps from the deep profile of seed 2026 (silent: unknown where Keras knows; no false
+# alarm). They fail until the engine models them.
+@pytest.mark.xfail(strict=True, reason="an unbuilt nested model given a return_state list: "
+                   "its layers' parameter counts are left unknown")
+def test_unbuilt_nested_model_given_returned_states(oracle: Oracle) -> None:
+    assert_agrees("""
+        import keras
+        model = keras.Sequential([
+            keras.Input((16, 16)),
+            keras.layers.LSTM(6, return_state=True),
+            keras.Sequential([keras.layers.BatchNormalization()]),
+        ])
+        """, oracle, expect_raises=False)
+
+
+@pytest.mark.xfail(strict=True, reason="TimeDistributed over frames of a rank its layer does "
+                   "not take: Keras computes a shape without checking the rank; not modelled")
+def test_time_distributed_over_frames_of_another_rank(oracle: Oracle) -> None:
+    assert_agrees("""
+        import keras
+        model = keras.Sequential([
+            keras.Input((7, 2, 2, 3)),
+            keras.layers.Lambda(lambda t: t, output_shape=(7, 2, 2, 6, 6)),
+            keras.layers.TimeDistributed(keras.layers.GlobalAvgPool2D()),
+            keras.layers.Dense(20),
+            keras.layers.GroupNormalization(3),
+        ])
+        """, oracle, expect_error="SL105", expect_raises=True)

@@ -17,8 +17,8 @@ from pathlib import Path
 from shape_engine.analysis import Analysis, analyze_bytes
 from shape_engine.findings import Finding, Fix, Position, Severity
 from shape_engine.imports import filesystem_resolver
-from shape_engine.interpret import INPUT_KINDS, LayerReport, ModelReport
-from shape_engine.ir import LayerCall
+from shape_engine.interpret import LayerReport, ModelReport
+from shape_engine.ir import INPUT_KINDS, LayerCall
 from shape_engine.shapes import MaybeShape, format_shape
 
 # Folders never walked into (as ruff excludes build and dist). A virtual environment under any

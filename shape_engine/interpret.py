@@ -13,7 +13,7 @@ from shape_engine.checks.build import (
     SECOND_INPUT,
 )
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
+from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR, Snapshot
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable
 from shape_engine.layers.core import declared_input_shape
@@ -21,7 +21,6 @@ from shape_engine.layers.merging import merge_list
 from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue, to_python
 
-INPUT_KINDS = frozenset({"Input", "InputLayer"})
 # Layers that pass a list of tensors (return_state=True) through as it is, observed on
 # Keras 3.15; every other modelled layer refuses one, except Lambda, which may unpack it.
 LIST_PASSING_LAYERS = frozenset(

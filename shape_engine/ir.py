@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from shape_engine.findings import Range
 from shape_engine.values import Value
 
+# The layers that declare a Sequential model's input.
+INPUT_KINDS = frozenset({"Input", "InputLayer"})
+
 
 @dataclass(eq=False)
 class LayerCall:

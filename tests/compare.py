@@ -8,8 +8,8 @@ import textwrap
 from shape_engine import analyze_source
 from shape_engine.analysis import Analysis
 from shape_engine.findings import Severity
-from shape_engine.interpret import INPUT_KINDS, ModelReport
-from shape_engine.ir import LayerCall
+from shape_engine.interpret import ModelReport
+from shape_engine.ir import INPUT_KINDS, LayerCall
 from tests.oracle import Oracle, OracleResult
 
 BUILD_CODES = frozenset(f"SL1{n:02d}" for n in range(100))

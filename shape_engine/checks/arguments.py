@@ -16,14 +16,13 @@ from shape_engine.fixes import (
     remove_keyword,
     shape_literal,
 )
-from shape_engine.ir import LayerCall
+from shape_engine.ir import INPUT_KINDS, LayerCall
 from shape_engine.rule import Rule
 from shape_engine.values import constant
 
 if TYPE_CHECKING:
     from shape_engine.interpret import ModelReport
 
-INPUT_KINDS = frozenset({"Input", "InputLayer"})
 
 EMBEDDING_INPUT_LENGTH = Rule(
     "SL401", "embedding-input-length", Severity.WARNING,

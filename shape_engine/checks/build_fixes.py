@@ -33,7 +33,7 @@ from shape_engine.fixes import (
     shape_literal,
     wrap,
 )
-from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.ir import INPUT_KINDS, LayerCall, ModelIR
 from shape_engine.layers import RULES
 from shape_engine.layers.base import LayerArgs, Unknowable
 from shape_engine.shapes import Shape, format_shape, product
@@ -42,7 +42,6 @@ from shape_engine.values import ArrayValue
 if TYPE_CHECKING:
     from shape_engine.interpret import LayerReport, ModelReport
 
-INPUT_KINDS = frozenset({"Input", "InputLayer"})
 
 RNN_KINDS = frozenset({"LSTM", "GRU", "SimpleRNN"})
 # Layers that keep the rank of what they receive: an RNN before them still feeds what follows.

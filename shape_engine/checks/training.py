@@ -20,7 +20,7 @@ from shape_engine.checks.build_fixes import declared_shape_range
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
 from shape_engine.fixes import Imports, fix, fixes, node_at, shape_literal, wrap
-from shape_engine.ir import LayerCall, ModelIR, TrainingCall
+from shape_engine.ir import INPUT_KINDS, LayerCall, ModelIR, TrainingCall
 from shape_engine.rule import Rule
 from shape_engine.shapes import Shape, dims_compatible, format_shape, product
 from shape_engine.values import ArrayValue, Seq, Value, constant
@@ -71,7 +71,6 @@ NOT_COMPILED = Rule(
     "raises 'You must call compile() before using the model'. predict() does not need it.",
 )
 
-INPUT_KINDS = frozenset({"Input", "InputLayer"})
 LABELED_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch"})
 DEFAULT_BATCH_SIZE = 32
 # Layers whose weights fix the size of their input's last axis.

@@ -7,6 +7,9 @@ import sys
 
 
 def serve(args: argparse.Namespace) -> int:
+    from server.startup import import_protocol
+
+    import_protocol()
     from server.app import run
 
     return run(tcp=args.tcp, log_file=args.log_file)

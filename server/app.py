@@ -36,6 +36,7 @@ logger = logging.getLogger("server")
 
 VERSION = "0.1.0"
 CHECK_WORKSPACE = "shapelens.checkWorkspace"
+JEDI_WARM_UP_DELAY_S = 0.5
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
@@ -286,9 +287,10 @@ async def initialized(params: types.InitializedParams) -> None:
             register_options=types.DidChangeWatchedFilesRegistrationOptions(
                 watchers=[types.FileSystemWatcher(glob_pattern="**/*.py")])))
     if SERVER.resolution is not None:
-        # jedi's start-up (0.2-0.3 s) on its thread now rather than in the first analysis
-        # that resolves a module; measured not to delay the first diagnostics of a file.
-        SERVER.resolution.warm()
+        # jedi's start-up (0.2-0.3 s) on its thread before the first analysis that resolves
+        # a module needs it, but not at once: it would share the interpreter with the
+        # analysis of the first documents opened, and delay their diagnostics.
+        asyncio.get_running_loop().call_later(JEDI_WARM_UP_DELAY_S, SERVER.resolution.warm)
     if registrations:
         SERVER.client_register_capability(types.RegistrationParams(registrations))
     if SERVER.capability("workspace", "configuration"):

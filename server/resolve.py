@@ -49,6 +49,7 @@ class WorkspaceResolution(Resolution):
         self.open_text = open_text
         self.epoch = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelens-jedi")
+        self._closed = False
         self._lock = threading.Lock()
         # (module, level, importer's folder) -> path, or None: not one of the user's modules.
         self._found: dict[tuple[str, int, str], str | None] = {}
@@ -179,12 +180,15 @@ class WorkspaceResolution(Resolution):
             self.epoch += 1
         self._on_jedi_thread(self._forget_projects)
 
-    def warm(self) -> Future[Any]:
+    def warm(self) -> Future[Any] | None:
         """Pay jedi's start-up on its own thread now (its import, then its first inference
         state: about 0.3 s), so the first analysis that resolves a module does not wait."""
+        if self._closed:
+            return None
         return self._on_jedi_thread(self._warm_up)
 
     def close(self) -> None:
+        self._closed = True
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     # -- on the jedi thread ------------------------------------------------------------------

@@ -30,8 +30,8 @@ from typing import Any
 
 CACHE_DIR_VARIABLE = "SHAPELENS_CACHE_DIR"  # also turns the cache off when set to ""
 
-# attrs compiles every generated method through this one function of attr._make (attrs 22 to
-# 26 at least); its signature is (script, globs, locs=None, filename="").
+# attrs compiles every generated method through this one function of attr._make (so in attrs
+# 26.1, which this was written against), called as (script, globs, locs=None, filename="").
 _HOOK = "_compile_and_eval"
 CompileAndEval = Callable[..., None]
 

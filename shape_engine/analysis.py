@@ -26,6 +26,8 @@ ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
 
 @dataclass
 class Analysis:
+    """What the engine found in one file: findings, model reports and data."""
+
     text: str
     path: str | None
     findings: list[Finding] = field(default_factory=list)
@@ -158,14 +160,26 @@ def _clamped(index: LineIndex, lineno: int | None, offset: int | None) -> Positi
 
 def _interpret_models(models: list[ModelIR]) -> list[ModelReport]:
     reports = [interpret(model, _first_data_shape(model)) for model in models]
-    # A model with no input of its own, used as a layer of another, is built by that use.
+    # A model with no input of its own, used as a layer of another, is built by that use;
+    # given a list of tensors, it is marked built with its layers left unbuilt, as that
+    # nested run found them.
     outer_inputs: dict[int, tuple[int | None, ...]] = {}
+    list_runs: dict[int, ModelReport] = {}
     for report in reports:
         for nested in report.nested:
-            if nested.input_shape is not None:
+            if nested.list_input:
+                list_runs.setdefault(id(nested.model), nested)
+            elif nested.input_shape is not None:
                 outer_inputs.setdefault(id(nested.model), nested.input_shape)
-    return [interpret(r.model, outer_input=outer_inputs[id(r.model)])
-            if r.input_origin is None and id(r.model) in outer_inputs else r for r in reports]
+
+    def as_used(report: ModelReport) -> ModelReport:
+        if report.input_origin is not None:
+            return report
+        if id(report.model) in outer_inputs:
+            return interpret(report.model, outer_input=outer_inputs[id(report.model)])
+        return list_runs.get(id(report.model), report)
+
+    return [as_used(report) for report in reports]
 
 
 def _first_data_shape(model: ModelIR) -> tuple[int | None, ...] | None:

@@ -15,7 +15,7 @@ from shape_engine.checks.build import (
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR, Snapshot
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import Refusal, Unknowable
+from shape_engine.layers.base import LIST_RULES, Refusal, Shapes, Unknowable
 from shape_engine.layers.core import declared_input_shape
 from shape_engine.layers.merging import merge_list
 from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
@@ -28,9 +28,9 @@ LIST_PASSING_LAYERS = frozenset(
      "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Identity", "Rescaling",
      "UnitNormalization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
      "RandomTranslation", "RandomBrightness"})
-# Layers that refuse a list of tensors as the first layer of an unbuilt nested model
+# Layers that refuse a list of tensors in an unbuilt nested model, at any place in it
 # (observed on Keras 3.15; there, unlike directly in a model, normalization, global pooling
-# and UpSampling take a list, and Identity does not).
+# and UpSampling take a list, and Identity does not). What the others make of it: LIST_RULES.
 NESTED_LIST_REFUSERS = frozenset(
     {"Reshape", "Permute", "Flatten", "Dense", "Embedding", "Identity", "SimpleRNN", "LSTM",
      "GRU", "TimeDistributed", "Conv1D", "Conv2D", "Conv3D", "MaxPooling1D", "MaxPooling2D",
@@ -44,6 +44,8 @@ MAX_NESTED_RUNS = 1_000
 
 @dataclass
 class LayerReport:
+    """One layer of a model as Keras would build it: shapes and parameters."""
+
     entry: LayerEntry
     label: str
     input_shape: MaybeShape
@@ -57,6 +59,8 @@ class LayerReport:
 
 @dataclass
 class ModelReport:
+    """One model as Keras would build it, layer by layer, or why it would not."""
+
     model: ModelIR
     # Where the input shape came from: "declared" (Input or input_shape=), "build", "data".
     input_origin: str | None
@@ -71,6 +75,9 @@ class ModelReport:
     # and the shapes in that list when known.
     output_list_why: str | None = None
     output_list_shapes: tuple[MaybeShape, ...] | None = None
+    # A nested model with no input of its own given a list of tensors: Keras ran its layers
+    # on the list without building them (see `_list_through_nested`).
+    list_input: bool = False
 
     @property
     def output_shape(self) -> MaybeShape:
@@ -84,6 +91,9 @@ class ModelReport:
     def total_params(self) -> int | None:
         if self.refused or self.model.opaque:
             return None
+        if self.list_input:
+            # Run on a list without building a layer: no weights, when all of it is known.
+            return 0 if self.output_list_why is not None else None
         counts = [layer.params for layer in self.layers]
         if any(c is None for c in counts):
             return None
@@ -251,6 +261,19 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             if isinstance(layer, LayerCall) and layer.kind in LIST_PASSING_LAYERS:
                 report.layers.append(LayerReport(entry, label, None, None, 0))
                 continue
+            if isinstance(layer, ModelIR) and _runs_on_list(layer):
+                source = _ListSource(list_why, previous, entry, report.model.file)
+                nested = _list_through_nested(layer, _List(list_shapes), source, report,
+                                              depth, nesting)
+                report.nested.append(nested)
+                report.layers.append(LayerReport(entry, label, None, None,
+                                                  nested.total_params))
+                if nested.output_list_why is not None:
+                    list_shapes = nested.output_list_shapes  # a list still, from `previous`
+                elif not report.refused:
+                    list_why, list_shapes, shape = None, None, None  # not known what comes
+                    previous, made_at = label, entry.range
+                continue
             if _takes_one_tensor(layer):
                 _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
                     f"{label} receives a list of tensors: {previous} {list_why}; a Sequential "
@@ -334,18 +357,131 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
 def _takes_one_tensor(layer: LayerCall | ModelIR | None) -> bool:
     """Whether Keras refuses a list of tensors as this layer's input (unknown layers: no)."""
     if isinstance(layer, ModelIR):
+        # Built on its own input, it wants one tensor; unbuilt: see _list_through_nested.
         own = _own_input(layer)
-        if own is not None and own[1]:
-            return True  # built on its own input, it wants one tensor
-        # Unbuilt, it hands the list to its first layer through Keras' fallback path, where
-        # fewer layers refuse one (BatchNormalization, pooling over time take it); what
-        # comes out then is not modelled.
-        first = layer.entries[0].layer if layer.entries and layer.opaque_from != 0 else None
-        if isinstance(first, ModelIR):
-            return _takes_one_tensor(first)
-        return isinstance(first, LayerCall) and first.kind in NESTED_LIST_REFUSERS
+        return own is not None and own[1]
     return (isinstance(layer, LayerCall) and layer.kind in RULES
             and layer.kind not in LIST_PASSING_LAYERS | INPUT_KINDS | {"Lambda"})
+
+
+@dataclass(frozen=True)
+class _List:
+    """A list of tensors flowing through an unbuilt nested model; shapes None: not known."""
+
+    shapes: Shapes | None
+
+
+@dataclass(frozen=True)
+class _ListSource:
+    """Where a list given to an unbuilt nested model comes from, for messages: `previous`
+    `why`; and the outermost nested model's entry `at` (in `file`), where Keras raises."""
+
+    why: str
+    previous: str
+    at: LayerEntry
+    file: str | None
+
+
+def _runs_on_list(model: ModelIR) -> bool:
+    """Whether a list of tensors takes Keras' fallback path through this nested model: it has
+    no input of its own, no build() and some layers (an empty one, or one holding only its
+    Input, fails there in ways not modelled)."""
+    return (_own_input(model) is None and not model.builds and bool(model.entries)
+            and model.opaque_from != 0)
+
+
+def _list_through_nested(model: ModelIR, given: _List, source: _ListSource,
+                         outer: ModelReport, depth: int, nesting: _Nesting) -> ModelReport:
+    """An unbuilt nested model given a list of tensors (return_state=True, ...).
+
+    `Sequential.build` gives up on a list, so the model has no graph: its
+    `compute_output_spec` hands the list to each layer's `compute_output_spec` in turn, which
+    neither builds the layer (0 parameters) nor checks its input spec (Keras 3.15). The
+    report's output list is set when what comes out is known.
+    """
+    inner = ModelReport(model, "nested", None, list_input=True)
+    if depth >= MAX_NESTING or id(model) in nesting.running or nesting.runs >= MAX_NESTED_RUNS:
+        inner.layers.extend(LayerReport(e, _label(e), None, None, None) for e in model.entries)
+        return inner
+    nesting.runs += 1
+    nesting.running.add(id(model))
+    flowing: _List | None = given
+    try:
+        for index, entry in enumerate(model.entries):
+            if index == model.opaque_from:
+                flowing = None
+            if flowing is None or inner.refused:
+                inner.layers.append(LayerReport(entry, _label(entry), None, None, None))
+                continue
+            flowing = _layer_on_list(entry, flowing, source, inner, depth, nesting)
+    finally:
+        nesting.running.discard(id(model))
+    if model.opaque_from is not None and model.opaque_from >= len(model.entries):
+        flowing = None  # changed later in ways not known
+    if flowing is not None and not inner.refused:
+        inner.output_list_why, inner.output_list_shapes = source.why, flowing.shapes
+    if inner.refused:
+        outer.refused = True
+        outer.findings.extend(inner.findings)
+    return inner
+
+
+def _layer_on_list(entry: LayerEntry, given: _List, source: _ListSource, report: ModelReport,
+                   depth: int, nesting: _Nesting) -> _List | None:
+    """One layer of an unbuilt nested model on the list (see `_list_through_nested`): the
+    list that comes out, None when not known. Records the layer's report."""
+    layer, label = entry.layer, _label(entry)
+    if isinstance(layer, ModelIR):
+        if not _runs_on_list(layer):
+            report.layers.append(LayerReport(entry, label, None, None, None))
+            return None
+        nested = _list_through_nested(layer, given, source, report, depth + 1, nesting)
+        report.nested.append(nested)
+        report.layers.append(LayerReport(entry, label, None, None, nested.total_params))
+        return None if nested.output_list_why is None else _List(nested.output_list_shapes)
+    if not isinstance(layer, LayerCall):
+        report.layers.append(LayerReport(entry, label, None, None, None))
+        return None
+    # Created before anything is built: the constructor's refusals come first.
+    refusal = _constructor_refusal(layer) or _argument_refusal(layer, entry, source.previous)
+    if refusal is None and layer.kind in NESTED_LIST_REFUSERS:
+        refusal = _list_refusal(source, report, entry, f"{label} takes one tensor")
+    rule = LIST_RULES.get(layer.kind or "")
+    shapes: Shapes = ()
+    if refusal is None:
+        if rule is None or given.shapes is None:
+            report.layers.append(LayerReport(entry, label, None, None, None))
+            return None
+        try:
+            shapes = rule.compute(LayerArgs(layer, RULES[layer.kind or ""].params),
+                                  given.shapes)
+        except Refusal as refused:
+            refusal = _list_refusal(source, report, entry,
+                                    refused.message or refused.rule.summary)
+        except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
+            report.layers.append(LayerReport(entry, label, None, None, None))
+            return None
+    if refusal is not None:
+        _refuse(report, entry, refusal)
+        report.layers.append(LayerReport(entry, label, None, None, None))
+        return None
+    assert rule is not None
+    # No weights either way; count_params() of a layer left unbuilt raises (None).
+    report.layers.append(LayerReport(entry, label, None, None,
+                                      None if rule.stays_unbuilt else 0))
+    return _List(shapes)
+
+
+def _list_refusal(source: _ListSource, report: ModelReport, entry: LayerEntry,
+                  detail: str) -> Finding:
+    """A layer of an unbuilt nested model refusing the list."""
+    nested = _label(source.at)
+    related = () if entry.range == source.at.range else (
+        Related(entry.range, f"{_label(entry)} is added here", report.model.file),)
+    return MULTIPLE_OUTPUTS.finding(
+        f"{nested} receives a list of tensors: {source.previous} {source.why}; with no input "
+        f"of its own, {nested} gives the list to each of its layers, and {detail}",
+        at=source.at.range, related=related, file=source.file)
 
 
 def _constructor_refusal(layer: LayerCall) -> Finding | None:

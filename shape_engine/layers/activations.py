@@ -9,7 +9,15 @@ from __future__ import annotations
 import math
 
 from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
-from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, Unknowable, layer_rule
+from shape_engine.layers.base import (
+    LayerArgs,
+    LayerOutput,
+    Refusal,
+    Unknowable,
+    layer_rule,
+    list_rule,
+    same_list,
+)
 from shape_engine.shapes import Dim, Shape
 
 # keras.activations.get accepts exactly these names (ALL_OBJECTS_DICT), case-sensitively.
@@ -130,3 +138,9 @@ def prelu(args: LayerArgs, x: Shape) -> LayerOutput:
                       needs="defined non-batch axes to size alpha (or share the undefined "
                       "ones with shared_axes)")
     return LayerOutput(x, math.prod(d for d in alpha if d is not None))
+
+
+# compute_output_shape returns its input, a list of tensors too (an unbuilt nested model's
+# fallback path); PReLU then stays unbuilt, without its alpha.
+list_rule("Activation", "ReLU", "LeakyReLU", "ELU", "Softmax")(same_list)
+list_rule("PReLU", stays_unbuilt=True)(same_list)

@@ -51,6 +51,8 @@ class Refusal(Exception):
 
 @dataclass(frozen=True)
 class LayerOutput:
+    """What a layer makes of its input: its output shape and parameter count."""
+
     shape: MaybeShape
     params: int | None = 0
     # Several outputs (return_state=True, Bidirectional(merge_mode=None)): `shape` is then None
@@ -287,6 +289,8 @@ Rule_ = Callable[[LayerArgs, Shape], LayerOutput]
 
 @dataclass(frozen=True)
 class LayerRule:
+    """How one layer kind computes its output, and what it refuses."""
+
     kind: str
     params: tuple[str, ...]
     compute: Rule_
@@ -295,6 +299,9 @@ class LayerRule:
     # What the layer's constructor refuses, checked even when no input shape is known
     # (Keras raises those when the layer object is created). Raises Refusal or Unknowable.
     check_args: Callable[[LayerArgs], object] | None = None
+    # The output without the input spec's checks, for layers whose build and
+    # compute_output_shape take any rank: what TimeDistributed, which skips that spec, gets.
+    without_input_spec: Rule_ | None = None
 
 
 RULES: dict[str, LayerRule] = {}
@@ -303,13 +310,57 @@ ALIASES: dict[str, str] = {}
 
 def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
                needs_input: bool = True,
-               check_args: Callable[[LayerArgs], object] | None = None
+               check_args: Callable[[LayerArgs], object] | None = None,
+               without_input_spec: Rule_ | None = None
                ) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
         if kind in RULES:
             raise ValueError(f"layer rule {kind} registered twice")
-        RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args)
+        RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args,
+                                without_input_spec)
         for name in (kind, *aliases):
             ALIASES[name] = kind
         return compute
     return register
+
+
+# The shapes of a list of tensors (return_state=True), batch first; None: a shape not known.
+Shapes = tuple[MaybeShape, ...]
+ListCompute_ = Callable[[LayerArgs, Shapes], Shapes]
+
+
+@dataclass(frozen=True)
+class ListRule:
+    """What a layer makes of a list of tensors (see `list_rule`)."""
+
+    compute: ListCompute_
+    # The layer has a build() of its own, which this path never calls: it stays unbuilt and
+    # its count_params() raises. Layers without one are built when created (0 parameters).
+    stays_unbuilt: bool
+
+
+LIST_RULES: dict[str, ListRule] = {}
+
+
+def list_rule(*kinds: str, stays_unbuilt: bool = False
+              ) -> Callable[[ListCompute_], ListCompute_]:
+    """Register what these layers' `compute_output_shape` makes of a LIST of input shapes.
+
+    An unbuilt nested Sequential given a list has no graph to run it on (`Sequential.build`
+    gives up on a list), so `Sequential.compute_output_spec` hands the list to each layer's
+    `compute_output_spec` in turn, without building the layer or checking its input spec
+    (Keras 3.15): no layer gets weights. The rule returns the shapes of the list that comes
+    out, raises Refusal where Keras raises and Unknowable where it is not modelled.
+    """
+    def register(compute: ListCompute_) -> ListCompute_:
+        for kind in kinds:
+            if kind in LIST_RULES:
+                raise ValueError(f"list rule {kind} registered twice")
+            LIST_RULES[kind] = ListRule(compute, stays_unbuilt)
+        return compute
+    return register
+
+
+def same_list(args: LayerArgs, shapes: Shapes) -> Shapes:
+    """`compute_output_shape` returning its input as it is: the list comes out unchanged."""
+    return shapes

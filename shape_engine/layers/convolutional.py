@@ -197,6 +197,8 @@ def transpose_output_length(length: Dim, window: Window, padding: str,
 
 @dataclass(frozen=True)
 class ConvConfig:
+    """A convolution's windows, padding and data format."""
+
     windows: tuple[Window, ...]
     padding: str
     data_format: str

@@ -18,6 +18,8 @@ from shape_engine.layers.base import (
     Refusal,
     Unknowable,
     layer_rule,
+    list_rule,
+    same_list,
 )
 from shape_engine.shapes import Dim, Shape
 
@@ -218,6 +220,11 @@ def identity(args: LayerArgs, x: Shape) -> LayerOutput:
 @layer_rule("Masking", params=("mask_value",))
 def masking(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
+
+
+# Its compute_output_shape returns its input, a list of tensors too (see `list_rule`);
+# Identity has no compute_output_shape, and its compute_output_spec refuses a list.
+list_rule("Masking")(same_list)
 
 
 def element_count(shape: Shape) -> int | None:

@@ -9,8 +9,21 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
-from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, layer_rule
+from shape_engine.checks.build import (
+    INCOMPATIBLE_RANK,
+    INVALID_ARGUMENT,
+    MULTIPLE_OUTPUTS,
+    UNKNOWN_REQUIRED_DIM,
+)
+from shape_engine.layers.base import (
+    LayerArgs,
+    LayerOutput,
+    Refusal,
+    Shapes,
+    Unknowable,
+    layer_rule,
+    list_rule,
+)
 from shape_engine.shapes import Dim, Shape
 
 _INITIALIZERS = ("beta_initializer", "gamma_initializer")
@@ -154,3 +167,28 @@ def unit_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
         if not -len(x) <= axis < len(x):
             raise _rank_refusal(axis)
     return LayerOutput(x, 0)
+
+
+def normalization_of_list(args: LayerArgs, shapes: Shapes) -> Shapes:
+    """Their compute_output_shape checks each axis against `len(input_shape)`, which for a
+    list of tensors is the number of tensors, and returns the list unchanged."""
+    value = _batch_norm_axis(args) if args.call.kind == "BatchNormalization" else args.raw(
+        "axis", -1)
+    axes = list(value) if isinstance(value, tuple | list) else [value]
+    if not all(isinstance(axis, int | float) for axis in axes):
+        raise Unknowable("axis")
+    count = len(shapes)
+    for axis in axes:
+        assert isinstance(axis, int | float)
+        if axis >= count or axis < -count:
+            raise Refusal(MULTIPLE_OUTPUTS,
+                          f"{args.written_name} takes the list of {count} tensors for one shape "
+                          f"of {count} axes, which has no axis {axis}")
+    return shapes
+
+
+# Those with weights have a build() of their own, never called on a list; UnitNormalization
+# has none.
+list_rule("BatchNormalization", "LayerNormalization", "GroupNormalization",
+          stays_unbuilt=True)(normalization_of_list)
+list_rule("UnitNormalization")(normalization_of_list)

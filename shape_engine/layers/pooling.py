@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shape_engine.checks.build import INVALID_ARGUMENT
+from shape_engine.checks.build import INVALID_ARGUMENT, MULTIPLE_OUTPUTS
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
     Refusal,
+    Shapes,
+    Unknowable,
     layer_rule,
+    list_rule,
     spatial_input,
     standard_tuple,
 )
@@ -44,6 +47,8 @@ def _pool_padding(args: LayerArgs) -> str:
 
 @dataclass(frozen=True)
 class PoolArguments:
+    """A pooling layer's checked pool size, strides and data format."""
+
     pool: tuple[int, ...]
     strides: tuple[int, ...]
     data_format: str
@@ -85,15 +90,37 @@ def _pooling(args: LayerArgs, x: Shape, rank: int, pool_default: object) -> Laye
 
 def _global_pooling(args: LayerArgs, x: Shape, rank: int) -> LayerOutput:
     """BaseGlobalPooling: (batch, channels), or 1 on every spatial axis with keepdims."""
+    spatial_input(x, rank, args.data_format())
+    return global_pooling_any_rank(args, x)
+
+
+def global_pooling_any_rank(args: LayerArgs, x: Shape) -> LayerOutput:
+    """BaseGlobalPooling.compute_output_shape, which takes every axis but the batch and the
+    channels for a spatial one, whatever the rank: what TimeDistributed (no input spec) gets."""
     data_format = args.data_format()
-    _, channels = spatial_input(x, rank, data_format)
     keepdims = bool(args.raw("keepdims", False))
-    if not keepdims:
-        return LayerOutput((x[0], channels), 0)
-    ones = (1,) * rank
+    channels = x[1] if data_format == "channels_first" else x[-1]
+    ones = (1,) * (len(x) - 2) if keepdims else ()
     if data_format == "channels_first":
         return LayerOutput((x[0], channels, *ones), 0)
     return LayerOutput((x[0], *ones, channels), 0)
+
+
+def global_pooling_of_list(args: LayerArgs, shapes: Shapes) -> Shapes:
+    """The same compute_output_shape given a list of tensors indexes the list as one shape:
+    (first, last) tensors, or (first, second) with channels_first; with keepdims, a 1 for
+    each tensor beyond two, which is not a shape: Keras refuses it."""
+    data_format = args.data_format()
+    keepdims = bool(args.raw("keepdims", False))
+    if len(shapes) < 2:
+        raise Unknowable("list")
+    if keepdims and len(shapes) > 2:
+        raise Refusal(MULTIPLE_OUTPUTS,
+                      f"{args.written_name}(keepdims=True) takes the list of {len(shapes)} "
+                      "tensors for one shape and puts a 1 among them, which is not a tensor")
+    if data_format == "channels_first":
+        return shapes[0], shapes[1]
+    return shapes[0], shapes[-1]
 
 
 POOL_PARAMS = ("pool_size", "strides", "padding", "data_format", "name")
@@ -107,8 +134,10 @@ def _register_pooling(kind: str, alias: str, rank: int, pool_default: object) ->
 
 
 def _register_global(kind: str, alias: str, rank: int) -> None:
-    layer_rule(kind, params=GLOBAL_PARAMS, aliases=(alias,), check_args=LayerArgs.data_format)(
+    layer_rule(kind, params=GLOBAL_PARAMS, aliases=(alias,), check_args=LayerArgs.data_format,
+               without_input_spec=global_pooling_any_rank)(
         lambda args, x: _global_pooling(args, x, rank))
+    list_rule(kind)(global_pooling_of_list)
 
 
 for _rank in (1, 2, 3):

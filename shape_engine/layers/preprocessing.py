@@ -9,7 +9,14 @@ Keras' `compute_output_shape` does. Resizing applies the same indexing to any ot
 from __future__ import annotations
 
 from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT
-from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, layer_rule
+from shape_engine.layers.base import (
+    LayerArgs,
+    LayerOutput,
+    Refusal,
+    layer_rule,
+    list_rule,
+    same_list,
+)
 from shape_engine.shapes import Dim, Shape
 
 _IMAGE_RANKS = "a 4-D input (batch, height, width, channels), or 3-D for one image"
@@ -18,6 +25,11 @@ _IMAGE_RANKS = "a 4-D input (batch, height, width, channels), or 3-D for one ima
 @layer_rule("Rescaling", params=("scale", "offset"))
 def rescaling(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
+
+
+# Its compute_output_shape returns its input, a list of tensors too (see `list_rule`); it
+# has a build() of its own, never called there.
+list_rule("Rescaling", stays_unbuilt=True)(same_list)
 
 
 def _target_size(args: LayerArgs, name: str) -> Dim:

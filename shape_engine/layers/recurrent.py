@@ -11,7 +11,8 @@ holds the shape of each tensor of the list (a merge layer can take it).
 The wrappers apply another layer's rule through the registry (`RULES`), so they follow whatever
 layers are modelled. Bidirectional recreates its layer from its config with
 `go_backwards=True`, so only recurrent layers can be wrapped. TimeDistributed builds its layer
-on one time step, `(batch,) + input[2:]`, without the layer's own input checks.
+on one time step, `(batch,) + input[2:]`, without the layer's own input checks: a layer whose
+output arithmetic takes any rank (global pooling) then gives an output for a step of any rank.
 """
 
 from __future__ import annotations
@@ -415,7 +416,7 @@ def time_distributed(args: LayerArgs, x: Shape) -> LayerOutput:
         raise _list_per_step(inner, why)
     step = (x[0], *x[2:])
     try:
-        output = _apply_inner(inner, _as_sequence(inner, step))
+        output = _apply_to_step(inner, step)
     except Refusal as refusal:
         raise _step_refusal(args.call, inner, x, step, refusal) from None
     if output.multiple_outputs:
@@ -423,6 +424,15 @@ def time_distributed(args: LayerArgs, x: Shape) -> LayerOutput:
     if output.shape is None or not output.shape:
         return LayerOutput(None, output.params)
     return LayerOutput((output.shape[0], x[1], *output.shape[1:]), output.params)
+
+
+def _apply_to_step(call: LayerCall, step: Shape) -> LayerOutput:
+    """The wrapped layer's rule on one time step, as TimeDistributed builds it and computes its
+    output shape: without the layer's input spec (see `LayerRule.without_input_spec`)."""
+    rule = RULES.get(call.kind or "")
+    if rule is not None and rule.without_input_spec is not None:
+        return rule.without_input_spec(LayerArgs(call, rule.params), step)
+    return _apply_inner(call, _as_sequence(call, step))
 
 
 def _as_sequence(call: LayerCall, step: Shape) -> Shape:

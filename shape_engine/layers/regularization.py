@@ -15,7 +15,9 @@ from shape_engine.layers.base import (
     Refusal,
     Unknowable,
     layer_rule,
+    list_rule,
     rank_name,
+    same_list,
     spatial_layout,
 )
 from shape_engine.shapes import Shape
@@ -146,19 +148,31 @@ def _spatial_dropout(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
     return LayerOutput(x, 0)
 
 
+def _spatial_dropout_any_rank(args: LayerArgs, x: Shape) -> LayerOutput:
+    """Without the input spec (in TimeDistributed), Dropout's compute_output_shape: any rank."""
+    _spatial_dropout_args(args)
+    return LayerOutput(x, 0)
+
+
 @layer_rule("SpatialDropout1D", params=("rate", "seed", "name", "dtype"),
-            check_args=_spatial_dropout_args)
+            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank)
 def spatial_dropout_1d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _spatial_dropout(args, x, 1)
 
 
 @layer_rule("SpatialDropout2D", params=("rate", "data_format", "seed", "name", "dtype"),
-            check_args=_spatial_dropout_args)
+            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank)
 def spatial_dropout_2d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _spatial_dropout(args, x, 2)
 
 
 @layer_rule("SpatialDropout3D", params=("rate", "data_format", "seed", "name", "dtype"),
-            check_args=_spatial_dropout_args)
+            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank)
 def spatial_dropout_3d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _spatial_dropout(args, x, 3)
+
+
+# compute_output_shape returns its input (the spatial dropouts' is Dropout's), a list of
+# tensors too: what an unbuilt nested model's fallback path gives them.
+list_rule("Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization",
+          "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")(same_list)

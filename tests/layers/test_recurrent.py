@@ -188,6 +188,16 @@ TIME_DISTRIBUTED_CASES = {
     "td_dense_zero_units": (model(SEQ, "layers.TimeDistributed(layers.Dense(0))"), "SL105"),
     "td_lstm_return_state": (model("keras.Input((5, 4, 7))", "layers.TimeDistributed("
                                    "layers.LSTM(3, return_state=True))"), "SL105"),
+    # Without the input spec, global pooling and spatial dropout take steps of any rank.
+    "td_global_pooling_higher_rank_steps": (
+        model("keras.Input((7, 2, 2, 6, 6))",
+              "layers.TimeDistributed(layers.GlobalAveragePooling2D(keepdims=True))"), None),
+    "td_global_pooling_lower_rank_steps_channels_first": (
+        model("keras.Input((7, 2, 6))", "layers.TimeDistributed(layers.GlobalMaxPooling3D("
+              "data_format='channels_first'))", "layers.Dense(3)"), None),
+    "td_spatial_dropout_other_rank_steps": (
+        model("keras.Input((7, 2, 6))", "layers.TimeDistributed(layers.SpatialDropout2D(0.1))"),
+        None),
 }
 
 CONV_LSTM_CASES = {

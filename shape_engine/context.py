@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Document:
+    """The text being analysed, parsed once, with its line index."""
+
     text: str
     index: LineIndex
     tree: ast.Module

@@ -1460,6 +1460,8 @@ def _has_jump(body: list[ast.stmt]) -> bool:
 
 @dataclass(frozen=True)
 class _RangeValue(Value):
+    """A `range(...)` with known bounds, as the ints it yields."""
+
     values: tuple[int, ...]
 
 

@@ -39,6 +39,8 @@ def split_lines(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class LayerFact:
+    """A layer call's shapes and parameters, for hover and inlay hints."""
+
     label: str
     call: Range  # the layer call (or nested model) itself: the hover target
     entry: Range  # the list element or `add` argument: the inlay hint goes after it
@@ -49,6 +51,8 @@ class LayerFact:
 
 @dataclass(frozen=True, slots=True)
 class ModelFact:
+    """A model's static summary, for hover."""
+
     name: str
     call: Range  # the Sequential(...) call
     callee: Range  # `keras.Sequential`
@@ -61,6 +65,8 @@ class ModelFact:
 
 @dataclass(frozen=True, slots=True)
 class DataFact:
+    """A data variable's inferred shape and dtype, for hover and inlay hints."""
+
     name: str
     at: Range  # the assignment target, or the argument of fit/predict that names the data
     shape: MaybeShape
@@ -99,6 +105,8 @@ class Assignment:
 
 @dataclass
 class Facts:
+    """Everything the server shows of one analysis, on the lines it was made on."""
+
     findings: list[Finding] = field(default_factory=list)
     layers: list[LayerFact] = field(default_factory=list)
     models: list[ModelFact] = field(default_factory=list)

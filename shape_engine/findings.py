@@ -12,12 +12,16 @@ from enum import Enum
 
 @dataclass(frozen=True, order=True, slots=True)
 class Position:
+    """A place in a document: 0-based line, 0-based code point column."""
+
     line: int
     character: int
 
 
 @dataclass(frozen=True, order=True, slots=True)
 class Range:
+    """The text from `start` to `end`."""
+
     start: Position
     end: Position
 
@@ -50,6 +54,8 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """Edits that together resolve a finding."""
+
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
@@ -66,6 +72,8 @@ class Related:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem, where it is, what explains it, and how to fix it."""
+
     code: str
     severity: Severity
     message: str

@@ -240,6 +240,8 @@ class _Binding:
 
 @dataclass(frozen=True)
 class _FromImport:
+    """A `from module import ...` statement of the document."""
+
     node: ast.ImportFrom
     module: str  # canonical
 
@@ -684,6 +686,8 @@ MAX_FIX_ROUNDS = 64
 
 @dataclass
 class Fixed:
+    """A text after its fixes, with what was applied and what remains."""
+
     text: str
     applied: list[tuple[Finding, Fix]]
     remaining: list[Finding]

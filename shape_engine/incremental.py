@@ -121,6 +121,8 @@ def _interned(names: frozenset[str]) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
+    """A run of top-level statements analysed as one piece."""
+
     start: int  # first line in the document
     line_count: int
     text: str  # its lines, each ended by "\n"
@@ -129,6 +131,8 @@ class Chunk:
 
 @dataclass
 class _ComponentResult:
+    """The facts of a group of chunks that depend on each other, as last analysed."""
+
     facts: Facts  # where each chunk was: `starts`
     starts: tuple[int, ...]  # the line of each chunk, first in the component's own text
     dependencies: dict[str, object]
@@ -557,6 +561,8 @@ def chunk_info(text: str) -> ChunkInfo | None:
 
 @dataclass
 class _ModuleNames:
+    """The module-level names one chunk binds and reads."""
+
     binds: set[str] = field(default_factory=set)
     reads: set[str] = field(default_factory=set)  # when the chunk runs
     deferred: set[str] = field(default_factory=set)  # when its functions run

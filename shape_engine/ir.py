@@ -54,6 +54,8 @@ class LayerEntry:
 
 @dataclass(eq=False)
 class CompileCall:
+    """A `model.compile(...)` call: its arguments, evaluated."""
+
     range: Range
     kwargs: dict[str, Value]
     kwarg_value_ranges: dict[str, Range]
@@ -87,6 +89,8 @@ class TrainingCall:
 
 @dataclass(eq=False)
 class BuildCall:
+    """A `model.build(shape)` call."""
+
     range: Range
     shape: Value
     shape_range: Range

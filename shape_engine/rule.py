@@ -15,6 +15,8 @@ _REGISTRY: dict[str, Rule] = {}
 
 @dataclass(frozen=True)
 class Rule:
+    """A finding code, with its message's summary and documentation."""
+
     code: str
     name: str
     severity: Severity

@@ -19,6 +19,8 @@ _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 @dataclass(frozen=True)
 class Decoded:
+    """A file's bytes as text, and what decoding them had to replace."""
+
     text: str
     # Why the text is not plain UTF-8, when it is not; None for UTF-8 (with or without BOM).
     note: str | None = None

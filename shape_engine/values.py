@@ -20,7 +20,7 @@ class Value:
 
 @dataclass(frozen=True)
 class Unknown(Value):
-    pass
+    """A value the engine cannot know."""
 
 
 UNKNOWN = Unknown()
@@ -32,6 +32,8 @@ MAX_CONSTANT_SIZE = 10_000
 
 @dataclass(frozen=True)
 class Const(Value):
+    """A known scalar: int, float, complex, str, bytes, bool or None."""
+
     value: Scalar
 
 
@@ -91,22 +93,30 @@ def module_ref(written: str, via_tf: bool | None = False) -> ModuleRef:
 
 @dataclass(frozen=True)
 class BoundMethod(Value):
+    """`receiver.name`, not called yet."""
+
     receiver: Value
     name: str
 
 
 @dataclass(eq=False)
 class LayerValue(Value):
+    """A layer object, from its call."""
+
     call: LayerCall
 
 
 @dataclass(eq=False)
 class ModelValue(Value):
+    """A Sequential model being built."""
+
     model: ModelIR
 
 
 @dataclass(eq=False)
 class FunctionValue(Value):
+    """A function or lambda of the user's, called by evaluating its body."""
+
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
     scope: object  # the defining Scope (kept opaque here to avoid a cycle)
     file: str | None = None  # the defining module, None for the document being analysed

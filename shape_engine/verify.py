@@ -127,6 +127,8 @@ def keep_working_fixes(findings: list[Finding], document: Document, path: str | 
 
 @dataclass(frozen=True)
 class _Candidate:
+    """A fix waiting to be checked by analysing the text it makes."""
+
     finding: int  # index into the findings
     fix: Fix
     rank: tuple[int, int] = (0, 0)  # (0 for a preferred fix, finding index): the order tried

@@ -3,6 +3,7 @@ as the engine defines them."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from shape_engine.docs import RULES_PAGE, readme_table, rules_page
@@ -31,3 +32,15 @@ def test_the_rules_page_is_package_data() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     package_data = pyproject[pyproject.index("[tool.setuptools.package-data]"):]
     assert 'shape_engine = ["rules.md"]' in package_data.split("\n[")[0]
+
+
+def test_every_dataclass_of_the_engine_and_server_says_what_it_is() -> None:
+    """A docstring is also what keeps start-up short: for a dataclass without one, Python
+    computes the signature to write one at import time (CLI and server start-up pay it)."""
+    undocumented = []
+    for path in sorted([*(ROOT / "shape_engine").rglob("*.py"), *(ROOT / "server").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.ClassDef) and ast.get_docstring(node) is None
+                    and any("dataclass" in ast.unparse(d) for d in node.decorator_list)):
+                undocumented.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert not undocumented

@@ -164,6 +164,8 @@ _UNLIKELY_BATCH = 7919
 
 @dataclass(frozen=True)
 class Loss:
+    """The loss a `compile` call names, and where."""
+
     name: str  # canonical, e.g. "categorical_crossentropy"
     value: Value
     where: Range
@@ -207,6 +209,8 @@ def loss_for(report: ModelReport, call: TrainingCall) -> Loss | None:
 
 @dataclass(frozen=True)
 class Activation:
+    """The activation a model's last layer applies (what the loss sees)."""
+
     name: str | None  # None: not known
     where: Range | None  # the argument naming it, when there is one
     layer: LayerReport

@@ -102,6 +102,8 @@ MAX_NESTED_DECLARATION = 8
 
 @dataclass(frozen=True)
 class Data:
+    """An array given to fit/evaluate/predict, with a known shape."""
+
     value: ArrayValue
     where: Range  # the argument
 
@@ -268,6 +270,8 @@ def _is_one_sample(x: Shape, expected: Shape) -> bool:
 
 @dataclass(frozen=True)
 class LayerProblem:
+    """A layer that the data would rebuild or refuse: what it was built for and gets."""
+
     layer: LayerReport
     built: Shape  # what the layer was built for
     received: Shape  # what the data makes it receive

@@ -22,6 +22,8 @@ MAX_DEBOUNCE_MS = 10_000
 
 @dataclass(frozen=True)
 class Settings:
+    """The `shapelens.*` settings in effect; `problems` says what was wrong with those given."""
+
     inlay_hints: bool = True
     severity: Mapping[str, str] = field(default_factory=dict)
     debounce_ms: int = 150

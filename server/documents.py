@@ -37,6 +37,8 @@ WAIT_TIMEOUT_S = 30.0
 
 @dataclass
 class Result:
+    """One analysis of a version of a document."""
+
     version: int | None
     text: str
     facts: Facts
@@ -45,6 +47,8 @@ class Result:
 
 @dataclass
 class DocumentState:
+    """An open document: its text, its analyses, and what the client was last given."""
+
     uri: str
     path: str | None
     version: int | None

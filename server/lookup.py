@@ -15,6 +15,8 @@ _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 @dataclass
 class Lookup:
+    """One analysis' facts indexed for hover and inlay hints."""
+
     layers_by_line: dict[int, list[LayerFact]] = field(default_factory=dict)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
 

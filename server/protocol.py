@@ -9,12 +9,18 @@
   (`CommandRequest.cancelled`): they stop and answer themselves, with what they did so far.
 - They can be given a `workDoneToken`: the server says so (`workDoneProgress` in its
   executeCommandProvider).
+- Finished handlers: pygls keeps the future of every handler it runs in `_request_futures`
+  (to cancel it on $/cancelRequest) and removes it when it answers a request, but never for
+  a notification (didOpen, didChange, didClose...) nor for the user handler a built-in one
+  runs: each kept a task, a future and their contexts, about 2 KB a notification. Here
+  each leaves the table when it ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from lsprotocol import types
@@ -38,6 +44,22 @@ class ShapelensProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._commands: dict[MsgId, CommandRequest] = {}
+
+    def _execute_handler(self, msg_id: MsgId, handler: Callable[..., Any],
+                         callback: Callable[[Any], None],
+                         args: tuple[Any, ...] | None = None,
+                         kwargs: dict[str, Any] | None = None) -> None:
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        future = self._request_futures.get(msg_id)
+        if future is not None:
+            future.add_done_callback(partial(self._handler_ended, msg_id))
+
+    def _handler_ended(self, msg_id: MsgId, future: Any) -> None:
+        # A cancelled one stays: pygls cancels the running handlers at shutdown while it
+        # iterates over the table (and cancellation runs a concurrent future's callbacks
+        # at once); $/cancelRequest removes the others itself.
+        if not future.cancelled() and self._request_futures.get(msg_id) is future:
+            self._request_futures.pop(msg_id, None)
 
     def current_command(self) -> CommandRequest | None:
         """The request of the command handler that asks (None outside one)."""

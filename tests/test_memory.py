@@ -27,3 +27,24 @@ def test_analyses_leave_no_memory_behind() -> None:
         tracemalloc.stop()
     # One analysis of this file allocates megabytes; a kept syntax tree is over 100 KB.
     assert grown < 64 * 1024, f"{grown / 1024:.0f} KB kept by 20 analyses"
+
+
+def test_builtins_given_unknown_values_leave_no_memory_behind() -> None:
+    # `int(...)` and the like of a value not known: the engine gives up on each call. CPython
+    # 3.11 leaked 64 bytes a call when the engine unpacked the arguments from a generator.
+    text = "import random\nx = random.random()\n" + "".join(
+        f"y{i} = int(x * {i}) + max(x, {i}) + round(x, ndigits={i % 3})\n" for i in range(200))
+    tracemalloc.start()
+    try:
+        for _ in range(3):
+            analyze_source(text)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(20):
+            analyze_source(text)
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # 20 analyses of these 600 calls kept 1.2 MB then.
+    assert grown < 64 * 1024, f"{grown / 1024:.0f} KB kept by 20 analyses"

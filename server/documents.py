@@ -20,6 +20,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from server.convert import Lines
+from server.memory import release_free_memory
 from server.worker import BACKGROUND, URGENT, Worker
 from shape_engine.facts import Facts, LineMap, split_lines
 from shape_engine.findings import Finding
@@ -33,6 +34,8 @@ MAX_DIFF_WORK = 4_000_000
 HAND_OVER_S = 0.1
 # How long a request waits for the analysis of the version it was made on.
 WAIT_TIMEOUT_S = 30.0
+# How long after the last close the allocator's free memory goes back to the system.
+RELEASE_DELAY_S = 1.0
 
 
 @dataclass
@@ -119,6 +122,7 @@ class Documents:
         self.states: dict[str, DocumentState] = {}
         self._by_path: dict[str, DocumentState] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._release_timer: asyncio.TimerHandle | None = None
 
     # -- what the editor does ----------------------------------------------------------------
 
@@ -159,6 +163,10 @@ class Documents:
         self._forget(state)
         if state.path is not None:
             self.refresh_dependents(state.path)  # the text on disk counts again
+        # Once closing has stopped for a moment (a whole workspace may be closing).
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+        self._release_timer = self.loop.call_later(RELEASE_DELAY_S, release_free_memory)
 
     def by_path(self, path: str) -> DocumentState | None:
         """The open document at `path`, if any."""

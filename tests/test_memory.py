@@ -11,8 +11,8 @@ from shape_engine.analysis import analyze_source
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "training_mistakes.py"
 
 
-def test_analyses_leave_no_memory_behind() -> None:
-    text = EXAMPLE.read_text(encoding="utf-8")
+def kept_by_20_analyses(text: str) -> int:
+    """Bytes still allocated after 20 analyses of `text` (and their results) are gone."""
     tracemalloc.start()
     try:
         for _ in range(3):  # caches that fill once (imports, interned names) fill here
@@ -22,9 +22,14 @@ def test_analyses_leave_no_memory_behind() -> None:
         for _ in range(20):
             analyze_source(text)
         gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
+        return tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
+
+
+def test_analyses_leave_no_memory_behind() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    grown = kept_by_20_analyses(text)
     # One analysis of this file allocates megabytes; a kept syntax tree is over 100 KB.
     assert grown < 64 * 1024, f"{grown / 1024:.0f} KB kept by 20 analyses"
 
@@ -34,17 +39,6 @@ def test_builtins_given_unknown_values_leave_no_memory_behind() -> None:
     # 3.11 leaked 64 bytes a call when the engine unpacked the arguments from a generator.
     text = "import random\nx = random.random()\n" + "".join(
         f"y{i} = int(x * {i}) + max(x, {i}) + round(x, ndigits={i % 3})\n" for i in range(200))
-    tracemalloc.start()
-    try:
-        for _ in range(3):
-            analyze_source(text)
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(20):
-            analyze_source(text)
-        gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = kept_by_20_analyses(text)
     # 20 analyses of these 600 calls kept 1.2 MB then.
     assert grown < 64 * 1024, f"{grown / 1024:.0f} KB kept by 20 analyses"

@@ -96,6 +96,9 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     if isinstance(tree, Finding):
         return Analysis(text, path, [tree], parsed=False)
     program = Evaluator(tree, index, resolver=resolver).run()
+    # The module's functions and the names that hold them refer to each other: let go of
+    # them now, or the collector walks their whole bodies before it frees them.
+    program.module_scope.vars.clear()
     document = Document(text, index, tree, path)
     reports = _interpret_models(program.models)
     findings: list[Finding] = []

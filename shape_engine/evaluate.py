@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import ast
 import builtins
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from shape_engine import arrays
 from shape_engine.findings import Range
@@ -108,6 +110,12 @@ MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras"}
 ModuleResolver = Callable[[str, int, str | None], "tuple[str, str] | None"]
 
 
+# The values that can be changed in place (see `Evaluator._mutated`).
+_CHANGEABLE = frozenset({Seq, ArrayValue})
+# The builtins, made once: `len` and `range` are looked up at every turn of a loop.
+_BUILTIN_REFS: dict[str, Value] = {name: ModuleRef(name) for name in dir(builtins)}
+
+
 class _Return(Exception):
     def __init__(self, value: Value) -> None:
         self.value = value
@@ -138,9 +146,7 @@ class Scope:
                 if star_exports(module.name, name):
                     return module.attribute(name)
             scope = scope.parent
-        if hasattr(builtins, name):
-            return ModuleRef(name)
-        return UNKNOWN
+        return _BUILTIN_REFS.get(name, UNKNOWN)
 
     def owner(self, name: str) -> Scope:
         """The scope that binding `name` here binds it in."""
@@ -243,9 +249,9 @@ class Evaluator:
     def _exec_body(self, body: list[ast.stmt]) -> None:
         for stmt in body:
             self._steps += 1
-            if self._over_budget():
+            if self._steps > self._budget and self._over_budget():
                 return
-            self._exec(stmt)
+            _STATEMENTS.get(type(stmt), Evaluator._other_statement)(self, stmt)
 
     def _over_budget(self) -> bool:
         if self._steps <= self._budget:
@@ -257,60 +263,62 @@ class Evaluator:
                 model.lose_track()
         return True
 
-    def _exec(self, stmt: ast.stmt) -> None:
-        if isinstance(stmt, ast.Assign):
-            value = self._eval(stmt.value)
-            for target in stmt.targets:
-                self._bind(target, value, stmt.value)
-        elif isinstance(stmt, ast.AnnAssign):
-            if stmt.value is not None:
-                self._bind(stmt.target, self._eval(stmt.value), stmt.value)
-        elif isinstance(stmt, ast.AugAssign):
-            self._augmented(stmt)
-        elif isinstance(stmt, ast.Expr):
-            self._eval(stmt.value)
-        elif isinstance(stmt, ast.Import):
-            self._import(stmt)
-        elif isinstance(stmt, ast.ImportFrom):
-            self._import_from(stmt)
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            self._set_name(stmt.name, self._function(stmt))
-        elif isinstance(stmt, ast.ClassDef):
-            self._set_name(stmt.name, UNKNOWN)
-        elif isinstance(stmt, ast.Return):
-            value = self._eval(stmt.value) if stmt.value is not None else Const(None)
-            if self._function_returns:
-                self._function_returns[-1].append(value)
-                if not self._uncertain:
-                    raise _Return(value)
-        elif isinstance(stmt, ast.If):
-            self._if(stmt)
-        elif isinstance(stmt, ast.For | ast.AsyncFor):
-            self._for(stmt)
-        elif isinstance(stmt, ast.While):
-            self._eval(stmt.test)
-            self._branches([stmt.body, stmt.orelse], fallthrough=True)
-        elif isinstance(stmt, ast.With | ast.AsyncWith):
-            for item in stmt.items:
-                value = self._eval(item.context_expr)
-                if item.optional_vars is not None:
-                    self._bind(item.optional_vars, UNKNOWN if value is not None else value, None)
-            self._exec_body(stmt.body)
-        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+    def _assign(self, stmt: ast.Assign) -> None:
+        value = self._eval(stmt.value)
+        for target in stmt.targets:
+            self._bind(target, value, stmt.value)
+
+    def _annotated_assign(self, stmt: ast.AnnAssign) -> None:
+        if stmt.value is not None:
+            self._bind(stmt.target, self._eval(stmt.value), stmt.value)
+
+    def _expression_statement(self, stmt: ast.Expr) -> None:
+        self._eval(stmt.value)
+
+    def _function_definition(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._set_name(stmt.name, self._function(stmt))
+
+    def _class_definition(self, stmt: ast.ClassDef) -> None:
+        self._set_name(stmt.name, UNKNOWN)
+
+    def _return(self, stmt: ast.Return) -> None:
+        value = self._eval(stmt.value) if stmt.value is not None else Const(None)
+        if self._function_returns:
+            self._function_returns[-1].append(value)
+            if not self._uncertain:
+                raise _Return(value)
+
+    def _while(self, stmt: ast.While) -> None:
+        self._eval(stmt.test)
+        self._branches([stmt.body, stmt.orelse], fallthrough=True)
+
+    def _with(self, stmt: ast.With | ast.AsyncWith) -> None:
+        for item in stmt.items:
+            value = self._eval(item.context_expr)
+            if item.optional_vars is not None:
+                self._bind(item.optional_vars, UNKNOWN if value is not None else value, None)
+        self._exec_body(stmt.body)
+
+    def _match(self, stmt: ast.Match) -> None:
+        self._eval(stmt.subject)
+        self._branches([case.body for case in stmt.cases], fallthrough=True)
+
+    def _delete_statement(self, stmt: ast.Delete) -> None:
+        for target in stmt.targets:
+            self._delete(target)
+
+    def _declaration(self, stmt: ast.Global | ast.Nonlocal) -> None:
+        if self.scope.parent is None:
+            return  # `global` at module level changes nothing
+        declared = self.scope.globals if isinstance(stmt, ast.Global) else self.scope.nonlocals
+        for name in stmt.names:
+            self.scope.vars.pop(name, None)
+            declared.add(name)
+
+    def _other_statement(self, stmt: ast.stmt) -> None:
+        if type(stmt).__name__ == "TryStar":  # Python >= 3.11
             self._try(stmt)  # type: ignore[arg-type]
-        elif isinstance(stmt, ast.Match):
-            self._eval(stmt.subject)
-            self._branches([case.body for case in stmt.cases], fallthrough=True)
-        elif isinstance(stmt, ast.Delete):
-            for target in stmt.targets:
-                self._delete(target)
-        elif isinstance(stmt, ast.Global | ast.Nonlocal) and self.scope.parent is not None:
-            # (`global` at module level changes nothing.)
-            declared = (self.scope.globals if isinstance(stmt, ast.Global)
-                        else self.scope.nonlocals)
-            for name in stmt.names:
-                self.scope.vars.pop(name, None)
-                declared.add(name)
+        # pass, raise, assert, break, continue: nothing to follow
 
     def _if(self, stmt: ast.If) -> None:
         test = self._eval(stmt.test)
@@ -575,7 +583,7 @@ class Evaluator:
     def _mutated(self, old: Value, new: Value) -> None:
         """`old` (a list or data) was changed in place into `new`: every name and container
         that holds `old` holds `new` from now on."""
-        if isinstance(old, Seq | ArrayValue):
+        if type(old) in _CHANGEABLE:
             self._forward[id(old)] = (old, new)
             self._changes += 1
 
@@ -626,9 +634,11 @@ class Evaluator:
         if self._over_budget():
             return UNKNOWN
         active.add(id(value))
-        items = tuple(self._current_in(item, active) for item in value.items)
+        # Only lists and data are ever changed in place (see `_mutated`).
+        items = tuple([self._current_in(item, active) if type(item) in _CHANGEABLE else item
+                       for item in value.items])
         active.discard(id(value))
-        if all(a is b for a, b in zip(items, value.items, strict=True)):
+        if all(map(operator.is_, items, value.items)):
             return value
         fresh = Seq(items, value.kind, value.birth)
         if value.kind == "list":
@@ -782,16 +792,26 @@ class Evaluator:
         if node is None:
             return UNKNOWN
         self._steps += 1
-        if self._expr_depth > MAX_EXPRESSION_DEPTH or self._over_budget():
+        if self._expr_depth > MAX_EXPRESSION_DEPTH or (
+                self._steps > self._budget and self._over_budget()):
             return UNKNOWN
-        self._expr_depth += 1
-        try:
-            value = self._eval_inner(node)
-            if self._forward and isinstance(value, CHANGEABLE):
+        if isinstance(node, ast.Name):  # the commonest node, and a leaf: no depth to track
+            value = self.scope.lookup(node.id)
+        else:
+            self._expr_depth += 1
+            try:
+                value = _EXPRESSIONS.get(type(node), Evaluator._other_expression)(self, node)
+            finally:
+                self._expr_depth -= 1
+        if isinstance(value, Seq):
+            if self._forward:
                 value = self._current(value)
-        finally:
-            self._expr_depth -= 1
-        return self._charged(value) if charge else value
+            return self._charged(value) if charge else value
+        if isinstance(value, ArrayValue):
+            return self._current(value) if self._forward else value
+        if charge and isinstance(value, Const) and isinstance(value.value, str | bytes):
+            self._steps += len(value.value) // 64
+        return value
 
     def _charged(self, value: Value) -> Value:
         """Charge a big value to the budget (using it walks it); past the size limit a
@@ -804,52 +824,47 @@ class Evaluator:
             self._steps += len(value.value) // 64
         return value
 
-    def _eval_inner(self, node: ast.expr) -> Value:
-        if isinstance(node, ast.Constant):
-            return Const(node.value) if not isinstance(node.value, type(...)) else UNKNOWN
-        if isinstance(node, ast.Name):
-            return self.scope.lookup(node.id)
-        if isinstance(node, ast.Tuple | ast.List):
-            items: list[Value] = []
-            for element in node.elts:
-                if isinstance(element, ast.Starred):
-                    inner = self._eval(element.value)
-                    if isinstance(inner, Seq):
-                        items.extend(inner.items)
-                        continue
-                    return UNKNOWN
-                items.append(self._eval(element))
-            if isinstance(node, ast.List):
-                return self._new_list(items)
-            return Seq(tuple(items), "tuple")
-        if isinstance(node, ast.Attribute):
-            return self._attribute(self._eval(node.value, charge=False), node.attr)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        if isinstance(node, ast.BinOp):
-            return self._binop(node.op, self._eval(node.left), self._eval(node.right))
-        if isinstance(node, ast.UnaryOp):
-            return self._unaryop(node.op, self._eval(node.operand))
-        if isinstance(node, ast.Subscript):
-            return self._subscript(node)
-        if isinstance(node, ast.IfExp):
-            truth = _truth(self._eval(node.test))
-            if truth is True:
-                return self._eval(node.body)
-            if truth is False:
-                return self._eval(node.orelse)
-            body, orelse = self._eval(node.body), self._eval(node.orelse)
-            return _join([body, orelse])
-        if isinstance(node, ast.Lambda):
-            return self._function(node)
-        if isinstance(node, ast.NamedExpr):
-            value = self._eval(node.value)
-            self._bind(node.target, value, node.value)
-            return value
-        if isinstance(node, ast.Compare | ast.BoolOp):
-            return self._fold(node)
-        if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
-            return self._comprehension(node)
+    def _constant(self, node: ast.Constant) -> Value:
+        return Const(node.value) if node.value is not ... else UNKNOWN
+
+    def _sequence_display(self, node: ast.Tuple | ast.List) -> Value:
+        items: list[Value] = []
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                inner = self._eval(element.value)
+                if isinstance(inner, Seq):
+                    items.extend(inner.items)
+                    continue
+                return UNKNOWN
+            items.append(self._eval(element))
+        if isinstance(node, ast.List):
+            return self._new_list(items)
+        return Seq(tuple(items), "tuple")
+
+    def _attribute_of(self, node: ast.Attribute) -> Value:
+        return self._attribute(self._eval(node.value, charge=False), node.attr)
+
+    def _binary(self, node: ast.BinOp) -> Value:
+        return self._binop(node.op, self._eval(node.left), self._eval(node.right))
+
+    def _unary(self, node: ast.UnaryOp) -> Value:
+        return self._unaryop(node.op, self._eval(node.operand))
+
+    def _conditional(self, node: ast.IfExp) -> Value:
+        truth = _truth(self._eval(node.test))
+        if truth is True:
+            return self._eval(node.body)
+        if truth is False:
+            return self._eval(node.orelse)
+        body, orelse = self._eval(node.body), self._eval(node.orelse)
+        return _join([body, orelse])
+
+    def _walrus(self, node: ast.NamedExpr) -> Value:
+        value = self._eval(node.value)
+        self._bind(node.target, value, node.value)
+        return value
+
+    def _other_expression(self, node: ast.expr) -> Value:
         # Evaluate children for their side effects (calls on models), then give up.
         children = [self._eval(child) for child in ast.iter_child_nodes(node)
                     if isinstance(child, ast.expr)]
@@ -861,7 +876,7 @@ class Evaluator:
         """Comparisons and boolean operators over constants."""
         operands = [node.left, *node.comparators] if isinstance(node, ast.Compare) else node.values
         values = [self._eval(child) for child in operands]
-        if isinstance(node, ast.Compare) and any(isinstance(v, ArrayValue) for v in values):
+        if isinstance(node, ast.Compare) and ArrayValue in map(type, values):
             return arrays.compare(values)
         try:
             consts = [to_python(v) for v in values]
@@ -910,7 +925,7 @@ class Evaluator:
 
     def _escape_names(self, node: ast.expr) -> None:
         """A comprehension not followed may store what its names hold (`{k: items ...}`)."""
-        self._escape([self.scope.lookup(n.id) for n in ast.walk(node)
+        self._escape([self.scope.lookup(n.id) for n in _nodes_within(node)
                       if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)], {})
 
     def _attribute(self, receiver: Value, attr: str) -> Value:
@@ -952,6 +967,8 @@ class Evaluator:
         return UNKNOWN
 
     def _binop(self, op: ast.operator, left: Value, right: Value) -> Value:
+        if isinstance(left, Const) and isinstance(right, Const):  # the commonest case, first
+            return _constant_binop(op, left, right, left.value, right.value)
         if isinstance(left, ArrayValue) or isinstance(right, ArrayValue):
             return arrays.binop(op, left, right)
         if isinstance(left, Seq) and isinstance(right, Seq) and isinstance(op, ast.Add):
@@ -975,19 +992,7 @@ class Evaluator:
             a, b = to_python(left), to_python(right)
         except NotConstant:
             return UNKNOWN
-        if not _affordable(op, left, right, a, b):
-            return UNKNOWN
-        if isinstance(a, str | bytes) or isinstance(b, str | bytes):
-            if isinstance(op, ast.Add) and isinstance(a, str | bytes) and type(a) is type(b):
-                return Const(a + b)  # type: ignore[operator]
-            return UNKNOWN
-        operation = _BINOPS.get(type(op))
-        if operation is None:
-            return UNKNOWN
-        try:
-            return from_python(operation(a, b))
-        except Exception:
-            return UNKNOWN
+        return _constant_binop(op, left, right, a, b)
 
     def _unaryop(self, op: ast.unaryop, operand: Value) -> Value:
         if isinstance(operand, ArrayValue):
@@ -1087,25 +1092,25 @@ class Evaluator:
     def _layer_call(self, class_name: str, callee: ModuleRef, node: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], has_unpacking: bool) -> LayerCall:
         self._steps += LAYER_STEPS
-        positional = [a for a in node.args if not isinstance(a, ast.Starred)]
+        positional = sum(1 for a in node.args if not isinstance(a, ast.Starred))
+        at = self._range(node)
         return LayerCall(
             kind=layer_kind(callee.name),
             written_name=class_name,
-            label=self._label(node, class_name),
-            range=self._range(node),
+            label=self._label(node, at, class_name),
+            range=at,
             args=tuple(args),
             kwargs=kwargs,
-            arg_ranges=tuple(self._range(a) for a in positional),
-            kwarg_ranges={k.arg: self._range(k) for k in node.keywords if k.arg},
-            kwarg_value_ranges={k.arg: self._range(k.value) for k in node.keywords if k.arg},
-            has_unpacking=has_unpacking or len(positional) != len(args),
+            node=node,
+            source=self.index,
+            has_unpacking=has_unpacking or positional != len(args),
             file=self.file,
             image_data_format=self._image_data_format,
             via_tf=callee.via_tf if class_name in TF_KERAS_LEGACY_LAYERS else False,
         )
 
-    def _label(self, node: ast.Call, class_name: str) -> str:
-        text = " ".join(self.index.text_of(self._range(node)).split())
+    def _label(self, node: ast.Call, at: Range, class_name: str) -> str:
+        text = " ".join(self.index.text_of(at).split())
         # Show the arguments that identify the layer, not a long keyword tail.
         head = text[text.find("(") :] if "(" in text else "()"
         label = class_name + head
@@ -1336,11 +1341,54 @@ class Evaluator:
         return self.index.range_of(node)
 
 
+# What executes each kind of statement (any other: `Evaluator._other_statement`).
+_STATEMENTS: dict[type, Callable[[Evaluator, Any], None]] = {
+    ast.Assign: Evaluator._assign,
+    ast.AnnAssign: Evaluator._annotated_assign,
+    ast.AugAssign: Evaluator._augmented,
+    ast.Expr: Evaluator._expression_statement,
+    ast.Import: Evaluator._import,
+    ast.ImportFrom: Evaluator._import_from,
+    ast.FunctionDef: Evaluator._function_definition,
+    ast.AsyncFunctionDef: Evaluator._function_definition,
+    ast.ClassDef: Evaluator._class_definition,
+    ast.Return: Evaluator._return,
+    ast.If: Evaluator._if,
+    ast.For: Evaluator._for,
+    ast.AsyncFor: Evaluator._for,
+    ast.While: Evaluator._while,
+    ast.With: Evaluator._with,
+    ast.AsyncWith: Evaluator._with,
+    ast.Try: Evaluator._try,
+    ast.Match: Evaluator._match,
+    ast.Delete: Evaluator._delete_statement,
+    ast.Global: Evaluator._declaration,
+    ast.Nonlocal: Evaluator._declaration,
+}
+
+# What evaluates each kind of expression (any other: `Evaluator._other_expression`).
+_EXPRESSIONS: dict[type, Callable[[Evaluator, Any], Value]] = {
+    ast.Constant: Evaluator._constant,
+    ast.Tuple: Evaluator._sequence_display,
+    ast.List: Evaluator._sequence_display,
+    ast.Attribute: Evaluator._attribute_of,
+    ast.Call: Evaluator._call,
+    ast.BinOp: Evaluator._binary,
+    ast.UnaryOp: Evaluator._unary,
+    ast.Subscript: Evaluator._subscript,
+    ast.IfExp: Evaluator._conditional,
+    ast.Lambda: Evaluator._function,
+    ast.NamedExpr: Evaluator._walrus,
+    ast.Compare: Evaluator._fold,
+    ast.BoolOp: Evaluator._fold,
+    ast.ListComp: Evaluator._comprehension,
+    ast.GeneratorExp: Evaluator._comprehension,
+    ast.SetComp: Evaluator._comprehension,
+    ast.DictComp: Evaluator._comprehension,
+}
+
+
 # -- helpers ---------------------------------------------------------------------------------
-
-# Values that can be changed in place (see `Evaluator._current`).
-CHANGEABLE = (Seq, ArrayValue)
-
 
 def _truth(value: Value) -> bool | None:
     try:
@@ -1398,23 +1446,44 @@ def _iteration_items(value: Value) -> list[Value] | None:
     return None
 
 
+def _constant_binop(op: ast.operator, left: Value, right: Value, a: object, b: object
+                    ) -> Value:
+    """`a op b` of the constants `left` and `right` hold, when it is cheap and small."""
+    if not _affordable(op, left, right, a, b):
+        return UNKNOWN
+    if isinstance(a, str | bytes) or isinstance(b, str | bytes):
+        if isinstance(op, ast.Add) and isinstance(a, str | bytes) and type(a) is type(b):
+            return Const(a + b)  # type: ignore[operator]
+        return UNKNOWN
+    operation = _BINOPS.get(type(op))
+    if operation is None:
+        return UNKNOWN
+    try:
+        return from_python(operation(a, b))
+    except Exception:
+        return UNKNOWN
+
+
 def _affordable(op: ast.operator, left: Value, right: Value, a: object, b: object) -> bool:
     """Whether `a op b` is cheap to compute and gives a small value: not `(0,) * 10**9`,
     `s = s + s` or `x = x * x` in a loop, `9 ** 10**6`."""
-    if any(isinstance(x, int) and x.bit_length() > MAX_INT_BITS for x in (a, b)):
+    if (isinstance(a, int) and a.bit_length() > MAX_INT_BITS) or (
+            isinstance(b, int) and b.bit_length() > MAX_INT_BITS):
         return False
-    if isinstance(op, ast.Pow) and isinstance(b, int | float) and abs(b) > 64:
-        return False
-    if isinstance(op, ast.LShift) and isinstance(b, int) and b > 64:
-        return False
+    kind = type(op)
+    if kind is ast.Pow:
+        return not (isinstance(b, int | float) and abs(b) > 64)
+    if kind is ast.LShift:
+        return not (isinstance(b, int) and b > 64)
+    if kind is not ast.Add and kind is not ast.Mult:
+        return True
     sizes = [v.size if isinstance(v, Seq) else len(x) if isinstance(x, str | bytes) else 1
              for v, x in ((left, a), (right, b))]
-    if isinstance(op, ast.Add):
+    if kind is ast.Add:
         return sum(sizes) <= MAX_SEQUENCE_LENGTH
-    if isinstance(op, ast.Mult):
-        for x, count, size in ((a, b, sizes[0]), (b, a, sizes[1])):
-            if isinstance(x, str | bytes | list | tuple) and isinstance(count, int):
-                return count * size <= MAX_SEQUENCE_LENGTH
+    for x, count, size in ((a, b, sizes[0]), (b, a, sizes[1])):
+        if isinstance(x, str | bytes | list | tuple) and isinstance(count, int):
+            return count * size <= MAX_SEQUENCE_LENGTH
     return True
 
 
@@ -1430,18 +1499,24 @@ def _aligned_positional(node: ast.Call, args: list[Value]
     return tuple(args[:len(nodes)]), nodes
 
 
+# Tuples, not unions: isinstance takes them faster, at every node of a branch.
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_DECLARATIONS = (ast.Global, ast.Nonlocal)
+_IMPORTS = (ast.Import, ast.ImportFrom)
+
+
 def _names_bound_by(stmt: ast.stmt) -> frozenset[str] | None:
     """The names a statement may bind or unbind in the scope that runs it (every name it
     mentions, since `items.append(x)` rebinds `items` too), or None for a star import."""
     names: set[str] = set()
-    for node in ast.walk(stmt):
+    for node in _nodes_within(stmt):
         if isinstance(node, ast.Name):
             names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        elif isinstance(node, _DEFINITIONS):
             names.add(node.name)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
+        elif isinstance(node, _DECLARATIONS):
             names.update(node.names)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
+        elif isinstance(node, _IMPORTS):
             for alias in node.names:
                 if alias.name == "*":
                     return None
@@ -1449,12 +1524,41 @@ def _names_bound_by(stmt: ast.stmt) -> frozenset[str] | None:
     return frozenset(names)
 
 
+def _nodes_within(root: ast.AST) -> list[ast.AST]:
+    """Every node of the tree at `root`, in no set order: what `ast.walk` yields, at a
+    third of its cost (it is on the evaluator's path at every branch)."""
+    found: list[ast.AST] = []
+    pending: list[object] = [root]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, ast.AST):
+            continue  # the names of `global` and the None keys of `{**d}`
+        found.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                pending.extend(value)
+            elif isinstance(value, ast.AST):
+                pending.append(value)
+    return found
+
+
+# The fields through which a statement holds statements (an except clause's and a match
+# case's through their `body`).
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def _has_jump(body: list[ast.stmt]) -> bool:
-    """break/continue make an unrolled loop's path depend on values we may not know."""
-    for stmt in body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Break | ast.Continue):
-                return True
+    """break/continue make an unrolled loop's path depend on values we may not know. Any of
+    them in the body counts, a nested loop's too. They are statements, so only statements
+    are walked, not the expressions in them."""
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Break | ast.Continue):
+            return True
+        for name in _STATEMENT_LISTS:
+            pending.extend(getattr(node, name, ()))
     return False
 
 

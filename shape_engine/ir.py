@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from shape_engine.findings import Range
+from shape_engine.source import LineIndex
 from shape_engine.values import Value
 
 # The layers that declare a Sequential model's input.
@@ -22,9 +25,10 @@ class LayerCall:
     range: Range
     args: tuple[Value, ...]
     kwargs: dict[str, Value]
-    arg_ranges: tuple[Range, ...]
-    kwarg_ranges: dict[str, Range]  # the whole `name=value`
-    kwarg_value_ranges: dict[str, Range]
+    # The call as written, and the lines it is in: the ranges of its arguments, which few
+    # findings need, are worked out from them when asked for.
+    node: ast.Call
+    source: LineIndex
     # *args or **kwargs present: the arguments are not fully known.
     has_unpacking: bool = False
     file: str | None = None  # None: the document being analysed
@@ -34,6 +38,21 @@ class LayerCall:
     # Reached through `tensorflow.keras` (`tf.keras.layers.AlphaDropout` is a legacy class
     # there); None when either spelling may be meant.
     via_tf: bool | None = False
+
+    @cached_property
+    def arg_ranges(self) -> tuple[Range, ...]:
+        """The positional arguments', up to the first `*iterable`."""
+        return tuple(self.source.range_of(a) for a in self.node.args
+                     if not isinstance(a, ast.Starred))
+
+    @cached_property
+    def kwarg_ranges(self) -> dict[str, Range]:
+        """Each keyword argument's, the whole `name=value`."""
+        return {k.arg: self.source.range_of(k) for k in self.node.keywords if k.arg}
+
+    @cached_property
+    def kwarg_value_ranges(self) -> dict[str, Range]:
+        return {k.arg: self.source.range_of(k.value) for k in self.node.keywords if k.arg}
 
     def argument_range(self, name: str, position: int | None = None) -> Range:
         if name in self.kwarg_value_ranges:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from shape_engine.layers import ALIASES, MULTI_INPUT_LAYERS
 
 SEQUENTIAL_NAMES = frozenset(
@@ -45,6 +47,7 @@ def star_exports(module: str, name: str) -> bool:
     return name in STAR_EXPORTS.get(module, frozenset())
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every call the evaluator follows
 def layer_class_name(name: str) -> str | None:
     """The class name when `name` is a Keras layer class (modelled or not), else None."""
     if name in INPUT_NAMES:

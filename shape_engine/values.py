@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -60,11 +61,18 @@ class Seq(Value):
     holds_mutable: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "size", 1 + sum(
-            item.size if isinstance(item, Seq) else 1 for item in self.items))
-        object.__setattr__(self, "holds_mutable", self.kind == "list" or any(
-            isinstance(item, ArrayValue | ModelValue)
-            or (isinstance(item, Seq) and item.holds_mutable) for item in self.items))
+        # One plain loop: every tuple and list the evaluator sees is made here.
+        size = 1
+        holds_mutable = self.kind == "list"
+        for item in self.items:
+            if isinstance(item, Seq):
+                size += item.size
+                holds_mutable = holds_mutable or item.holds_mutable
+            else:
+                size += 1
+                holds_mutable = holds_mutable or type(item) in _MUTABLE_ITEMS
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "holds_mutable", holds_mutable)
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,7 @@ class ModuleRef(Value):
         return module_ref(f"{self.name}.{attr}", self.via_tf)
 
 
+@functools.lru_cache(maxsize=4096)  # `layers.Dense` is looked up at every layer call
 def module_ref(written: str, via_tf: bool | None = False) -> ModuleRef:
     """The reference for a dotted name as written (`tensorflow.keras.layers`)."""
     name = canonical(written)
@@ -140,6 +149,12 @@ class ArrayValue(Value):
     extra: tuple[tuple[str, object], ...] = field(default_factory=tuple)
 
 
+# What a sequence can hold that changes in place, besides lists (see `Seq.holds_mutable`).
+_MUTABLE_ITEMS = frozenset({ArrayValue, ModelValue})
+# The exact types of `Scalar`: `from_python` makes a Const of them without further checks.
+_SCALAR_TYPES = frozenset({int, float, str, bool, complex, bytes, type(None)})
+
+
 def to_python(value: Value) -> object:
     """The literal Python value, or raise NotConstant."""
     if isinstance(value, Const):
@@ -164,6 +179,8 @@ def constant(value: Value) -> object | Unknown:
 
 
 def from_python(obj: object) -> Value:
+    if type(obj) in _SCALAR_TYPES:  # the common case, first
+        return Const(obj)  # type: ignore[arg-type]
     if isinstance(obj, tuple):
         return Seq(tuple(from_python(o) for o in obj), "tuple")
     if isinstance(obj, list):

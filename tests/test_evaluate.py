@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from shape_engine import analyze_source
+from shape_engine import analyze_source, evaluate
 from tests.compare import assert_agrees
 from tests.oracle import Oracle
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 IMPORT_STYLES = {
     "tf_keras_layers": """
@@ -375,3 +379,10 @@ def test_a_rank_mismatch_on_the_first_layer_points_at_the_input() -> None:
             keras.layers.LSTM(8),
         ])
         """) == [(3, "the model input is declared here: (None, 784)")]
+
+
+def test_the_evaluator_walks_every_node_ast_walk_finds() -> None:
+    """`_nodes_within` stands in for `ast.walk` on the evaluator's hot path."""
+    for path in [*sorted(EXAMPLES.glob("*.py")), Path(evaluate.__file__)]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert sorted(map(id, evaluate._nodes_within(tree))) == sorted(map(id, ast.walk(tree)))

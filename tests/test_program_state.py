@@ -309,6 +309,47 @@ if os.environ.get("PATH"):
     configure()
 model = keras.Sequential([keras.Input((4,)), L.Dense(UNITS), L.Reshape((3,))])
 """,
+    # A loop that leaves early is not unrolled, wherever its break or continue sits; unrolled,
+    # these would add Dense(3) too, and the Reshape would fail.
+    "loop_left_by_a_break_in_a_finally": H + """
+model = keras.Sequential([keras.Input((4,))])
+for units in [4, 3]:
+    model.add(L.Dense(units))
+    try:
+        pass
+    finally:
+        break
+model.add(L.Reshape((2, 2)))
+""",
+    "loop_left_by_a_break_in_an_except_clause": H + """
+model = keras.Sequential([keras.Input((4,))])
+for units in [4, 3]:
+    model.add(L.Dense(units))
+    try:
+        raise ValueError(units)
+    except ValueError:
+        break
+model.add(L.Reshape((2, 2)))
+""",
+    "loop_left_by_a_break_in_a_match_case": H + """
+model = keras.Sequential([keras.Input((4,))])
+for units in [4, 3]:
+    model.add(L.Dense(units))
+    match units:
+        case 4:
+            break
+model.add(L.Reshape((2, 2)))
+""",
+    "loop_turn_skipped_by_a_continue_in_a_with": H + """
+import contextlib
+model = keras.Sequential([keras.Input((4,))])
+for units in [4, 3]:
+    with contextlib.suppress(ValueError):
+        if units == 3:
+            continue
+    model.add(L.Dense(units))
+model.add(L.Reshape((2, 2)))
+""",
 }
 
 

@@ -88,8 +88,8 @@ class LayerArgs:
         """The constant value, `default` when not given; Unknowable when not a constant."""
         if name in self.call.kwargs:
             value = self.call.kwargs[name]
-        elif name in self.params and self.params.index(name) < len(self.call.args):
-            value = self.call.args[self.params.index(name)]
+        elif name in self.params and (position := self.params.index(name)) < len(self.call.args):
+            value = self.call.args[position]
         elif self.call.has_unpacking or default is _MISSING:
             raise Unknowable(name)
         else:

@@ -297,6 +297,16 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                 shape = merged.shape
                 previous = label
                 continue
+            if isinstance(layer, LayerCall) and layer.kind == "Lambda" and shapes and (
+                    shapes[0] is not None):
+                # Keras puts the batch size of the list's first tensor before output_shape:
+                # the rule sees that tensor.
+                output = _apply(layer, entry, shapes[0], report, previous, made_at)
+                shape = output.shape if output else None
+                report.layers.append(LayerReport(entry, label, None, shape,
+                                                  output.params if output else None))
+                previous, made_at = label, entry.range
+                continue
         refusal = _constructor_refusal(layer) if isinstance(layer, LayerCall) else None
         if refusal is None and shape is None and isinstance(layer, LayerCall):
             refusal = _argument_refusal(layer, entry, previous)

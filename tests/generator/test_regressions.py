@@ -620,3 +620,33 @@ def test_time_distributed_over_frames_of_another_rank(oracle: Oracle) -> None:
             keras.layers.GroupNormalization(3),
         ])
         """, oracle, expect_error="SL105", expect_raises=True)
+
+
+# A Lambda with `output_shape` after return_state=True puts the batch size of the list's
+# first tensor before output_shape (seed 2027). The engine left its output unknown.
+LAMBDAS_ON_STATES: dict[str, tuple[str, str | None, bool]] = {
+    "whole_list": (_merged(
+        "keras.Input((17, 14)), L.GRU(14, return_state=True), "
+        "L.Lambda(lambda t: t, output_shape=(17, 28))"), None, False),
+    "output_then_dense": (_merged(
+        "keras.Input((17, 14)), L.GRU(14, return_state=True), "
+        "L.Lambda(lambda t: t[0], output_shape=(14,)), L.Dense(3)"), None, False),
+    "fixed_batch_size": (_merged(
+        "keras.Input(batch_shape=(4, 17, 14)), L.LSTM(5, return_state=True), "
+        "L.Lambda(lambda t: t[0], output_shape=(5,))"), None, False),
+    "after_a_dropout": (_merged(
+        "keras.Input((17, 14)), L.GRU(14, return_state=True), L.Dropout(0.1), "
+        "L.Lambda(lambda t: t[0], output_shape=(14,))"), None, False),
+    "output_shape_a_list": (_merged(
+        "keras.Input((17, 14)), L.GRU(14, return_state=True), "
+        "L.Lambda(lambda t: t[0], output_shape=[14])"), "SL105", True),
+    "output_shape_with_a_float": (_merged(
+        "keras.Input((17, 14)), L.GRU(14, return_state=True), "
+        "L.Lambda(lambda t: t[0], output_shape=(14.0,))"), "SL105", True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAMBDAS_ON_STATES))
+def test_lambda_on_returned_states(name: str, oracle: Oracle) -> None:
+    source, code, raises = LAMBDAS_ON_STATES[name]
+    assert_agrees(source, oracle, expect_error=code, expect_raises=raises)

@@ -1142,14 +1142,19 @@ class Evaluator:
                     and len(layers_node.elts) == len(layers_value.items) else
                     [None] * len(layers_value.items))
                 for item, element in zip(layers_value.items, element_nodes, strict=True):
-                    at = self._range(element) if element is not None else self._range(node)
-                    self._add_entry(model, item, at)
+                    self._add_entry(model, item, self._entry_range(item, element or node))
                 if isinstance(layers_node, ast.List):
                     model.list_range = self._range(layers_node)
             else:
                 model.lose_track(0)
         self.program.models.append(model)
         return ModelValue(model)
+
+    def _entry_range(self, item: Value, written: ast.expr) -> Range:
+        """Where a layer is placed in a model: the expression written there."""
+        if isinstance(item, LayerValue) and item.call.node is written:
+            return item.call.range  # the layer's own call, whose range is made already
+        return self._range(written)
 
     def _add_entry(self, model: ModelIR, item: Value, at: Range) -> None:
         if isinstance(item, LayerValue):
@@ -1186,7 +1191,7 @@ class Evaluator:
                       kwargs: dict[str, Value]) -> Value:
         if name == "add":
             item = args[0] if args else kwargs.get("layer", UNKNOWN)
-            at = self._range(node.args[0]) if node.args else self._range(node)
+            at = self._entry_range(item, node.args[0] if node.args else node)
             if self._uncertain:
                 # Added on some paths only: from here on the stack cannot be known.
                 model.lose_track()

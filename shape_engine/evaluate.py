@@ -810,18 +810,16 @@ class Evaluator:
         if isinstance(value, ArrayValue):
             return self._current(value) if self._forward else value
         if charge and isinstance(value, Const) and isinstance(value.value, str | bytes):
-            self._steps += len(value.value) // 64
+            self._steps += len(value.value) // 64  # a long string is walked by its user too
         return value
 
     def _charged(self, value: Value) -> Value:
-        """Charge a big value to the budget (using it walks it); past the size limit a
-        sequence is unknown (`x = [x, x]` in a loop doubles it at each turn)."""
+        """Charge a big sequence to the budget (using it walks it); past the size limit it
+        is unknown (`x = [x, x]` in a loop doubles it at each turn)."""
         if isinstance(value, Seq):
             if value.size > MAX_SEQUENCE_LENGTH:
                 return UNKNOWN
             self._steps += value.size // 4
-        elif isinstance(value, Const) and isinstance(value.value, str | bytes):
-            self._steps += len(value.value) // 64
         return value
 
     def _constant(self, node: ast.Constant) -> Value:
@@ -1550,7 +1548,7 @@ def _nodes_within(root: ast.AST) -> list[ast.AST]:
 
 # The fields through which a statement holds statements (an except clause's and a match
 # case's through their `body`).
-_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def _has_jump(body: list[ast.stmt]) -> bool:
@@ -1562,7 +1560,7 @@ def _has_jump(body: list[ast.stmt]) -> bool:
         node = pending.pop()
         if isinstance(node, ast.Break | ast.Continue):
             return True
-        for name in _STATEMENT_LISTS:
+        for name in STATEMENT_LISTS:
             pending.extend(getattr(node, name, ()))
     return False
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from shape_engine.analysis import Analysis, analyze_source, distinct_findings
-from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS
+from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS, STATEMENT_LISTS
 from shape_engine.facts import (
     Assignment,
     Facts,
@@ -726,7 +726,7 @@ class _Statements:
             elif isinstance(stmt, ast.Assign | ast.AnnAssign):
                 self._assignment(stmt)
             else:
-                for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for field_name in STATEMENT_LISTS:
                     inner = getattr(stmt, field_name, None)
                     if isinstance(inner, list):
                         self.visit([_as_statements(s) for s in inner], prefix)

@@ -295,7 +295,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                 report.layers.append(LayerReport(entry, label, None, merged.shape,
                                                   merged.params))
                 shape = merged.shape
-                previous = label
+                previous, made_at = label, entry.range
                 continue
             if isinstance(layer, LayerCall) and layer.kind == "Lambda" and shapes and (
                     shapes[0] is not None):

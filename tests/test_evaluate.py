@@ -371,6 +371,20 @@ def test_a_rank_mismatch_points_at_the_layer_that_made_the_shape(oracle: Oracle)
     assert _related(source) == [(4, "Dense(128) is added here: (None, 128)")]
 
 
+def test_a_rank_mismatch_after_a_merge_points_at_the_merge(oracle: Oracle) -> None:
+    source = """
+        import keras
+        model = keras.Sequential([
+            keras.Input((18, 1)),
+            keras.layers.LSTM(5, return_state=True),
+            keras.layers.Concatenate(),
+            keras.layers.Conv2D(3, 3),
+        ])
+        """
+    assert_agrees(source, oracle, expect_error="SL101", expect_raises=True)
+    assert _related(source) == [(5, "Concatenate() is added here: (None, 15)")]
+
+
 def test_a_rank_mismatch_on_the_first_layer_points_at_the_input() -> None:
     assert _related("""
         import keras

@@ -382,8 +382,8 @@ class ServerController implements vscode.Disposable {
   }
 
   private serverOptions(command: ServerCommand): ServerOptions {
-    // The server runs from the extension's folder so that `python -m server` cannot pick up a
-    // `server` package that happens to sit in the user's workspace.
+    // The server runs from the extension's folder, which is not the user's workspace (the
+    // launcher also leaves the current folder out of sys.path).
     const options = { cwd: this.context.extensionPath, env: { ...process.env, PYTHONUNBUFFERED: '1' } };
     const executable = { command: command.command, args: command.args, options };
     return { run: executable, debug: executable };

@@ -11,6 +11,7 @@ import {
   installCommand,
   parseProbe,
   PROBE_SCRIPT,
+  SERVER_LAUNCHER,
   probeProblem,
   serverCommand,
   shellQuote,
@@ -66,12 +67,12 @@ describe('chooseInterpreter', () => {
 });
 
 describe('serverCommand', () => {
-  it('runs `python -m server` with the extra arguments', () => {
+  it('runs `python -c SERVER_LAUNCHER` (not `-m server`) with the extra arguments', () => {
     const settings = readSettings((key) => ({ args: ['--log-file', '${userHome}/sl.log'] })[key]);
     const command = serverCommand(settings, { argv: ['/usr/bin/python3', '-X', 'utf8'], source: 'path' }, context);
     assert.deepEqual(command && { command: command.command, args: command.args, origin: command.origin }, {
       command: '/usr/bin/python3',
-      args: ['-X', 'utf8', '-m', 'server', '--log-file', '/home/ada/sl.log'],
+      args: ['-X', 'utf8', '-c', SERVER_LAUNCHER, '--log-file', '/home/ada/sl.log'],
       origin: 'path',
     });
   });

@@ -57,6 +57,7 @@ class MessageReader:
     def __init__(self, read: Callable[[int], bytes]) -> None:
         self._read = read
         self.messages: queue.Queue[Message | None] = queue.Queue()  # None: the stream ended
+        self.received: list[Message] = []  # every message, also those `answer` skipped
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
@@ -76,7 +77,9 @@ class MessageReader:
                     if not chunk:
                         return
                     buffer += chunk
-                self.messages.put(json.loads(buffer[:length]))
+                message = json.loads(buffer[:length])
+                self.received.append(message)
+                self.messages.put(message)
                 buffer = buffer[length:]
         except OSError:
             return

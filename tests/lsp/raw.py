@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import queue
+import select
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from typing import Any
 from server.launcher import server_command
 
 REPO = Path(__file__).resolve().parents[2]
+REFUSED_WITHIN_S = 0.3  # a connection the server refuses is closed well within this
 WAIT_S = 30.0  # far beyond any normal answer: only a server that stopped answering waits so long
 Message = dict[str, Any]
 
@@ -125,9 +128,11 @@ class StdioServer:
 
     def __init__(self, cwd: Path | None = None, env: dict[str, str] | None = None,
                  command: list[str] | None = None) -> None:
+        # stderr to a file: a pipe nobody reads would stall a server that logs a lot.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.process = subprocess.Popen(
             command or server_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, cwd=cwd, env=env or server_env())
+            stderr=self._stderr, cwd=cwd, env=env or server_env())
         assert self.process.stdout is not None
         self.reader = MessageReader(self.process.stdout.read1)
 
@@ -150,16 +155,17 @@ class StdioServer:
         return _status_kb(self.process.pid, "VmRSS")
 
     def stderr(self) -> str:
-        assert self.process.stderr is not None
-        return self.process.stderr.read().decode(errors="replace")
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
 
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=WAIT_S)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+        for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 stream.close()
+        self._stderr.close()
 
 
 def _status_kb(pid: int, field: str) -> int:
@@ -169,11 +175,65 @@ def _status_kb(pid: int, field: str) -> int:
     raise AssertionError(f"no {field} for process {pid}")
 
 
+class TcpServer:
+    """The server process listening on a loopback port (`serve --tcp`)."""
+
+    def __init__(self, cwd: Path | None = None) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port: int = probe.getsockname()[1]
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
+        self.process = subprocess.Popen(
+            [*server_command(), "--tcp", f"127.0.0.1:{self.port}"], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=cwd, env=server_env())
+
+    def connect(self, timeout: float = WAIT_S) -> socket.socket:
+        """A connection, once the server listens (it needs a moment to start)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def client(self, timeout: float = WAIT_S) -> TcpClient:
+        """A client the server serves: a connection made just after the last client left may
+        come before the server has seen it go, and be refused (closed at once); then again."""
+        deadline = time.monotonic() + timeout
+        while True:
+            connection = self.connect()
+            readable, _, _ = select.select([connection], [], [], REFUSED_WITHIN_S)
+            if not readable or connection.recv(1, socket.MSG_PEEK):
+                return TcpClient(connection)
+            connection.close()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server refused every connection for {timeout} s")
+            time.sleep(0.05)
+
+    def rss_kb(self) -> int:
+        return _status_kb(self.process.pid, "VmRSS")
+
+    def peak_rss_kb(self) -> int:
+        return _status_kb(self.process.pid, "VmHWM")
+
+    def stderr(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=WAIT_S)
+        self._stderr.close()
+
+
 class TcpClient:
     """One connection to a server started with --tcp."""
 
-    def __init__(self, port: int, timeout: float = WAIT_S) -> None:
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, connection: socket.socket) -> None:
+        self.socket = connection
         self.reader = MessageReader(self.socket.recv)
 
     def send(self, data: bytes | Message) -> None:

@@ -1,7 +1,7 @@
 """`shapelens check --fix / --diff`: apply the engine's fixes to files, or show them as a diff.
 
-Fixes are applied one at a time, each on a fresh analysis (`fixes.fix_all`), so they never
-collide. Files keep their encoding, byte order mark and line breaks.
+Fixes are applied in passes of fixes that do not overlap, each pass verified by one analysis
+(`fix_passes.fix_all`). Files keep their encoding, byte order mark and line breaks.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from shape_engine.findings import Severity
-from shape_engine.fixes import fix_all
+from shape_engine.fix_passes import fix_all
 from shape_engine.imports import filesystem_resolver
 from shape_engine.source import decode
 

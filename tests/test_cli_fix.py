@@ -309,3 +309,34 @@ def test_overlapping_fixes_are_applied_over_passes() -> None:
     assert result.text.count("import numpy as np") == 1
     assert result.text.count("np.expand_dims(one, 0)") == 3
     ast.parse(result.text)
+
+
+@pytest.mark.parametrize("head", [
+    codecs.BOM_UTF8 + b"# -*- coding: latin-1 -*-\n",  # Python refuses it: SL001
+    b"# -*- coding: klingon -*-\n",  # likewise
+    b"import os\n# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n",  # read as UTF-8: SL002
+])
+def test_files_python_refuses_are_left_alone(tmp_path: Path, head: bytes,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "refused.py"
+    data = head + PROGRAM.encode()
+    path.write_bytes(data)
+    assert main(["check", "--fix", "--unsafe-fixes", str(path)]) == 1
+    assert path.read_bytes() == data
+    captured = capsys.readouterr()
+    assert "Fixed 0 findings in 0 files" in captured.err
+    assert ("SL002" if b"import os" in head else "SL001") in captured.out
+    assert main(["check", "--diff", "--unsafe-fixes", str(path)]) == 0  # nothing to show
+    assert capsys.readouterr().out == ""
+
+
+def test_a_cookie_after_code_does_not_set_the_encoding_of_the_fixed_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Python reads the file as UTF-8 (the cookie comes after a line of code): so is the
+    fixed file written, not in latin-1."""
+    path = tmp_path / "cookie.py"
+    source = "import os\n# -*- coding: latin-1 -*-\nname = 'caf\u00e9'\n" + PROGRAM
+    path.write_bytes(source.encode("utf-8"))
+    main(["check", "--fix", str(path)])
+    assert path.read_bytes().decode("utf-8") == source.replace(
+        'loss="categorical_crossentropy"', 'loss="binary_crossentropy"')

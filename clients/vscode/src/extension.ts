@@ -27,6 +27,7 @@ import {
   BUNDLED_DIR,
   bundledWheel,
   chooseInterpreter,
+  commandLine,
   describeOrigin,
   findOnPath,
   installCommand,
@@ -234,7 +235,7 @@ class ServerController implements vscode.Disposable {
     if (command === undefined) {
       return;
     }
-    this.output.info(`Server command (from ${describeOrigin(command)}): ${[command.command, ...command.args].join(' ')}`);
+    this.output.info(`Server command (from ${describeOrigin(command)}): ${commandLine(command)}`);
     if (command.interpreter !== undefined && !(await this.interpreterIsReady(command.interpreter))) {
       return;
     }
@@ -469,7 +470,7 @@ class ServerController implements vscode.Disposable {
   }
 
   private setState(state: ServerState, detail?: string): void {
-    const description = detail ?? (this.command ? `${[this.command.command, ...this.command.args].join(' ')}\n(from ${describeOrigin(this.command)})` : undefined);
+    const description = detail ?? (this.command ? `${commandLine(this.command)}\n(from ${describeOrigin(this.command)})` : undefined);
     const view = statusView(state, description);
     this.status.text = view.text;
     this.status.tooltip = view.tooltip;

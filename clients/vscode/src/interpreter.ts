@@ -232,6 +232,11 @@ export function probeProblem(probe: ProbeResult): ProbeProblem | undefined {
   return undefined;
 }
 
+/** The command line as the output and the status tooltip show it: the launcher by what it runs. */
+export function commandLine(command: ServerCommand): string {
+  return [command.command, ...command.args.map((arg) => (arg === SERVER_LAUNCHER ? '<launcher of `shapelens serve`>' : arg))].join(' ');
+}
+
 export function describeOrigin(command: ServerCommand): string {
   switch (command.origin) {
     case 'shapelens.path':

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import {
   bundledWheel,
   chooseInterpreter,
+  commandLine,
   findOnPath,
   installCommand,
   parseProbe,
@@ -75,6 +76,10 @@ describe('serverCommand', () => {
       args: ['-X', 'utf8', '-c', SERVER_LAUNCHER, '--log-file', '/home/ada/sl.log'],
       origin: 'path',
     });
+  });
+  it('shows the launcher by what it runs', () => {
+    const command = serverCommand(readSettings(() => undefined), { argv: ['/usr/bin/python3'], source: 'path' }, context);
+    assert.equal(command && commandLine(command), '/usr/bin/python3 -c <launcher of `shapelens serve`>');
   });
   it('runs `<shapelens.path> serve` when shapelens.path is set', () => {
     const settings = readSettings((key) => ({ path: ['${env:VENV}/bin/shapelens'], args: ['--log-file', 'x'] })[key]);

@@ -625,6 +625,9 @@ def _forget_session() -> None:
     for uri in list(SERVER.documents.states):
         SERVER.documents.close(uri)
     SERVER.pushed_elsewhere.clear()
+    if SERVER.resolution is not None:  # the next initialize makes one for its folders
+        SERVER.resolution.close()
+        SERVER.resolution = SERVER.documents.resolution = None
 
 
 def run(tcp: str | None = None, log_file: str | None = None) -> int:

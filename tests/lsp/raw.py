@@ -8,6 +8,7 @@ with a timeout, it never hangs the suite.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -244,4 +245,8 @@ class TcpClient:
         return self.reader.answer(message["id"], timeout)
 
     def close(self) -> None:
+        # shutdown first: it ends the connection now, where close() alone waits for the
+        # reader thread's recv to return (the server would not see the client go).
+        with contextlib.suppress(OSError):
+            self.socket.shutdown(socket.SHUT_RDWR)
         self.socket.close()

@@ -368,7 +368,9 @@ class ServerController implements vscode.Disposable {
   private async offerInstall(message: string, install: string): Promise<void> {
     const choice = await this.notify('error', message, 'Install in Terminal', 'Copy Command', 'Choose Interpreter');
     if (choice === 'Install in Terminal') {
-      const terminal = vscode.window.createTerminal({ name: 'Shapelens install' });
+      // In the extension's folder: `python -m pip` run in the workspace would find a `pip`
+      // package of the workspace first.
+      const terminal = vscode.window.createTerminal({ name: 'Shapelens install', cwd: this.context.extensionPath });
       terminal.show();
       terminal.sendText(install);
       const restart = await vscode.window.showInformationMessage('Restart the Shapelens server once the install has finished.', 'Restart Server');

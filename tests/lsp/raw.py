@@ -15,6 +15,7 @@ import queue
 import select
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,6 +26,9 @@ from typing import Any
 from server.launcher import server_command
 
 REPO = Path(__file__).resolve().parents[2]
+# The probes' server may take this much data memory, no more: one that grows without bound
+# fails (MemoryError, or killed) instead of taking the machine with it.
+MEMORY_LIMIT_BYTES = 2 << 30
 REFUSED_WITHIN_S = 0.3  # a connection the server refuses is closed well within this
 WAIT_S = 30.0  # far beyond any normal answer: only a server that stopped answering waits so long
 Message = dict[str, Any]
@@ -132,8 +136,8 @@ class StdioServer:
         # stderr to a file: a pipe nobody reads would stall a server that logs a lot.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.process = subprocess.Popen(
-            command or server_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self._stderr, cwd=cwd, env=env or server_env())
+            bounded(command or server_command()), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._stderr, cwd=cwd, env=env or server_env())
         assert self.process.stdout is not None
         self.reader = MessageReader(self.process.stdout.read1)
 
@@ -169,6 +173,18 @@ class StdioServer:
         self._stderr.close()
 
 
+def bounded(command: list[str]) -> list[str]:
+    """`command` with its data memory limited (Linux: RLIMIT_DATA counts the heap and private
+    mappings), set by a small Python that then becomes the command (exec): no preexec_fn,
+    which is unsafe in this multi-threaded test process."""
+    limit = ("import os, sys\nsys.path[:] = [p for p in sys.path if p]  # not the current folder\n"
+             "try:\n    import resource\n"
+             f"    resource.setrlimit(resource.RLIMIT_DATA, ({MEMORY_LIMIT_BYTES}, "
+             f"{MEMORY_LIMIT_BYTES}))\nexcept ImportError:\n    pass\n"
+             "os.execvp(sys.argv[1], sys.argv[1:])")
+    return [sys.executable, "-c", limit, *command]
+
+
 def _status_kb(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -185,8 +201,9 @@ class TcpServer:
             self.port: int = probe.getsockname()[1]
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.process = subprocess.Popen(
-            [*server_command(), "--tcp", f"127.0.0.1:{self.port}"], stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=cwd, env=server_env())
+            bounded([*server_command(), "--tcp", f"127.0.0.1:{self.port}"]),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=cwd,
+            env=server_env())
 
     def connect(self, timeout: float = WAIT_S) -> socket.socket:
         """A connection, once the server listens (it needs a moment to start)."""

@@ -45,6 +45,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from engine_speed import generate  # noqa: E402  (the shared realistic-script generator)
 
+from server.launcher import server_command  # noqa: E402
+
 DEBOUNCE_S = 0.150
 MODELS, LINES = 40, 2000
 TARGETS = {"hover_p95_ms": 10.0, "diagnostics_ms": 50.0, "cold_start_ms": 700.0,
@@ -164,7 +166,7 @@ class Client:
 
 def shapelens_command() -> list[str]:
     found = shutil.which("shapelens")
-    return [found, "serve"] if found else [sys.executable, "-m", "server"]
+    return [found, "serve"] if found else server_command()
 
 
 def hover_positions(text: str) -> list[tuple[int, int]]:

@@ -1,4 +1,8 @@
-"""`python -m server`: run the language server (same as `shapelens serve`)."""
+"""`python -m server`: runs the language server (as `shapelens serve`).
+
+Kept for compatibility, offered nowhere: started from a folder that has its own `server`
+package, `python -m` runs that one instead (see server/launcher.py for what editors run).
+"""
 
 from __future__ import annotations
 

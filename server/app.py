@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from server import actions, convert, hover, inlay
+from server import actions, convert, hover, inlay, transport
 from server.config import Settings, parse
 from server.documents import Documents, DocumentState
 from server.protocol import CommandRequest, ShapelensProtocol
@@ -205,6 +206,14 @@ class ShapelensServer(LanguageServer):
             except Exception:
                 logger.exception("workspace/configuration failed")
         self.apply_settings(raw)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls shows these to the user (window/showMessage); they are the server's own
+        # business: logged, and so in the client's log. A failed request has its answer.
+        if source is FeatureRequestError:
+            logger.warning("%s: %s", type(error).__name__, error)
+        else:
+            logger.error("Shapelens: %s: %s", type(error).__name__, error)
 
     # -- logging to the client ---------------------------------------------------------------
 
@@ -611,11 +620,23 @@ def tcp_address(text: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
+def _forget_session() -> None:
+    """A TCP client went away without shutdown: the next one starts afresh."""
+    for uri in list(SERVER.documents.states):
+        SERVER.documents.close(uri)
+    SERVER.pushed_elsewhere.clear()
+    if SERVER.resolution is not None:  # the next initialize makes one for its folders
+        SERVER.resolution.close()
+        SERVER.resolution = SERVER.documents.resolution = None
+
+
 def run(tcp: str | None = None, log_file: str | None = None) -> int:
+    """Serve until the client says `exit` (or goes away); the process' exit code."""
     address = tcp_address(tcp) if tcp else None
     _configure_logging(log_file)
-    if address is not None:
-        SERVER.start_tcp(*address)
-    else:
-        SERVER.start_io()
-    return 0
+    try:
+        if address is not None:
+            return transport.serve_tcp(SERVER.commands, *address, _forget_session)
+        return transport.serve_stdio(SERVER.commands)
+    finally:
+        SERVER.shutdown()

@@ -8,6 +8,11 @@ only, so it cannot wander into site-packages.
 
 jedi is not thread-safe: every jedi call runs on one dedicated thread. It is imported on that
 thread by `warm`, which the server calls once initialized, never while starting.
+
+jedi runs no interpreter: left to itself it would start the `bin/python` of the environment
+VIRTUAL_ENV or CONDA_PREFIX names (which may sit in the workspace, when the user activated the
+repository's own venv) to ask it for its search path. It gets `_ServerEnvironment`, this
+process, instead, and only needs it for the standard library: modules are found by source.
 """
 
 from __future__ import annotations
@@ -204,13 +209,15 @@ class WorkspaceResolution(Resolution):
             # and goes through its import machinery, and reads none of the user's files.
             code = "import __shapelens_warm_up__"
             jedi.Script(code, path=str(root / "__shapelens_warm_up__.py"),
-                        project=self._project(root)).goto(1, len(code), follow_imports=True)
+                        project=self._project(root), environment=_environment(),
+                        ).goto(1, len(code), follow_imports=True)
         logger.info("jedi warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
     def _jedi_find(self, module: str, importer: str) -> str | None:
         jedi = _import_jedi()
         code = f"import {module}"
-        script = jedi.Script(code, path=importer, project=self._project(Path(importer)))
+        script = jedi.Script(code, path=importer, project=self._project(Path(importer)),
+                             environment=_environment())
         for name in script.goto(1, len(code), follow_imports=True):
             if name.type == "module" and name.module_path is not None:
                 path = Path(name.module_path)
@@ -301,6 +308,24 @@ def _import_jedi() -> Any:
     import jedi
 
     return jedi
+
+
+_ENVIRONMENT: list[Any] = []  # the one _ServerEnvironment, made on the jedi thread
+
+
+def _environment() -> Any:
+    """jedi's view of this process as the Python environment: no subprocess, ever."""
+    if not _ENVIRONMENT:
+        from jedi.api.environment import InterpreterEnvironment
+
+        class _ServerEnvironment(InterpreterEnvironment):
+            def get_sys_path(self) -> list[str]:
+                # Not the current folder ('' when started by `python -c`/`-m`): jedi imports
+                # compiled modules it finds on this path into this process.
+                return [entry for entry in sys.path if entry and os.path.isabs(entry)]
+
+        _ENVIRONMENT.append(_ServerEnvironment())
+    return _ENVIRONMENT[0]
 
 
 def _clear_jedi_caches() -> None:

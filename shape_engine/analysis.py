@@ -42,6 +42,10 @@ def analyze_bytes(data: bytes, path: str | None = None,
                   resolver: ModuleResolver | None = None, *,
                   verify_fixes: bool = True) -> Analysis:
     decoded = decode(data)
+    if decoded.refused is not None:  # Python would not read it: neither is it analysed
+        return Analysis(decoded.text, path, [SYNTAX_ERROR.finding(
+            f"Syntax error: {decoded.refused}", decoded.at or Range.of(0, 0, 0, 0))],
+            parsed=False)
     analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes)
     if decoded.note is None:
         return analysis

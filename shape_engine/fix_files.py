@@ -1,7 +1,7 @@
 """`shapelens check --fix / --diff`: apply the engine's fixes to files, or show them as a diff.
 
-Fixes are applied one at a time, each on a fresh analysis (`fixes.fix_all`), so they never
-collide. Files keep their encoding, byte order mark and line breaks.
+Fixes are applied in passes of fixes that do not overlap, each pass verified by one analysis
+(`fix_passes.fix_all`). Files keep their encoding, byte order mark and line breaks.
 """
 
 from __future__ import annotations
@@ -9,16 +9,14 @@ from __future__ import annotations
 import codecs
 import difflib
 import json
-import re
 import sys
 from pathlib import Path
 
+from shape_engine.analysis import analyze_bytes
 from shape_engine.findings import Severity
-from shape_engine.fixes import fix_all
+from shape_engine.fix_passes import fix_all
 from shape_engine.imports import filesystem_resolver
 from shape_engine.source import decode
-
-_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool) -> int:
@@ -35,15 +33,20 @@ def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool) -
 
             raise UsageError(f"{path}: {error.strerror or error}") from None
         decoded = decode(data)
+        if decoded.note is not None:
+            # Python refuses the file, or bytes of it were replaced: it is not rewritten.
+            remaining_rows += [(path, f) for f in analyze_bytes(
+                data, str(path), filesystem_resolver(path)).findings]
+            continue
         result = fix_all(decoded.text, str(path), filesystem_resolver(path), unsafe)
-        applied = result.applied if decoded.note is None else []
+        applied = result.applied
         remaining_rows += [(path, f) for f in result.remaining]
         if not applied:
             continue
         changed_files += 1
         fixed_count += len(applied)
         if write:
-            path.write_bytes(_encode(result.text, data))
+            path.write_bytes(_encode(result.text, data, decoded.encoding))
         else:
             diffs.append("".join(difflib.unified_diff(
                 decoded.text.splitlines(keepends=True), result.text.splitlines(keepends=True),
@@ -91,15 +94,9 @@ def _report(remaining: list[tuple[Path, object]], diffs: list[str], fixed: int, 
     return 1 if problems else 0
 
 
-def _encode(text: str, original: bytes) -> bytes:
-    """Encode as the file was: its byte order mark and its coding cookie."""
+def _encode(text: str, original: bytes, encoding: str) -> bytes:
+    """Encode as the file was: its byte order mark and the encoding it was read in."""
     bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
-    encoding = "utf-8"
-    for line in original[len(bom):].splitlines()[:2]:
-        match = _CODING.match(line)
-        if match:
-            encoding = match.group(1).decode("ascii")
-            break
     try:
         return bom + text.encode(encoding)
     except (LookupError, UnicodeEncodeError):

@@ -20,15 +20,11 @@ import weakref
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from shape_engine.context import Document
-from shape_engine.findings import Applicability, Edit, Finding, Fix, Position, Range
+from shape_engine.findings import Applicability, Edit, Fix, Position, Range
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.values import canonical
-
-if TYPE_CHECKING:
-    from shape_engine.evaluate import ModuleResolver
 
 DECLARED_INPUT_KEYWORDS = ("input_shape", "input_dim", "batch_input_shape")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -75,9 +71,15 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     mapping = TextMap(text)
     spans = sorted(((mapping.offset(e.range.start), mapping.offset(e.range.end), i, e.content)
                     for i, e in enumerate(edits)), reverse=True)
+    # Joined once, not the text copied per edit: a file's thousand fixes in linear time.
+    pieces: list[str] = []
+    rest = len(text)
     for start, end, _, content in spans:
-        text = text[:start] + content + text[end:]
-    return text
+        end = min(max(end, start), rest)
+        pieces += [text[end:rest], content]
+        rest = min(start, rest)
+    pieces.append(text[:rest])
+    return "".join(reversed(pieces))
 
 
 def _edit(start: Position, end: Position, content: str) -> Edit:
@@ -677,52 +679,6 @@ def fixes(*candidates: Fix | None) -> tuple[Fix, ...]:
     return tuple(result)
 
 
-# -- applying fixes ----------------------------------------------------------------------------
-
-# Each round applies one fix and analyses again; every fix removes a finding, so this bound is
-# only a guard.
-MAX_FIX_ROUNDS = 64
-
-
-@dataclass
-class Fixed:
-    """A text after its fixes, with what was applied and what remains."""
-
-    text: str
-    applied: list[tuple[Finding, Fix]]
-    remaining: list[Finding]
-
-
-def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None = None,
-            unsafe: bool = False) -> Fixed:
-    """Apply fixes one at a time (each analysed afresh, so fixes never collide): for each
-    finding its preferred fix, or the first alternative the applicability allows."""
-    from shape_engine.analysis import analyze_source
-
-    applied: list[tuple[Finding, Fix]] = []
-    analysis = analyze_source(text, path, resolver)
-    for _ in range(MAX_FIX_ROUNDS):
-        choice = _first_applicable(analysis.findings, unsafe)
-        if choice is None:
-            break
-        applied.append(choice)
-        text = apply_edits(text, choice[1].edits)
-        analysis = analyze_source(text, path, resolver)
-    return Fixed(text, applied, analysis.findings)
-
-
-def _first_applicable(findings: list[Finding], unsafe: bool) -> tuple[Finding, Fix] | None:
-    for finding in findings:
-        if finding.file is not None:
-            continue
-        ordered = ([finding.fix] if finding.fix else []) + [
-            f for f in finding.fixes if f is not finding.fix]
-        for candidate in ordered:
-            if unsafe or candidate.applicability is Applicability.SAFE:
-                return finding, candidate
-    return None
-
-
 __all__ = [
     "Imports",
     "TextMap",
@@ -730,7 +686,6 @@ __all__ = [
     "constant_definition",
     "extend_tuple",
     "fix",
-    "fix_all",
     "fixes",
     "insert",
     "insert_layer",

@@ -15,6 +15,8 @@ from shape_engine.findings import Position, Range
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+# A line after which Python still looks for a cookie on the next one (tokenize's blank_re).
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Decoded:
     # U+FFFD written in the file is not among them).
     replaced: dict[Position, bytes] = field(default_factory=dict)
     encoding: str = "utf-8"  # the encoding the file declares (UTF-8 without a cookie)
+    # Why Python refuses to read the file at all (a byte order mark with a cookie that is not
+    # UTF-8, a codec it does not know), at `at`; None when it reads it.
+    refused: str | None = None
 
 
 def decode(data: bytes) -> Decoded:
@@ -38,18 +43,18 @@ def decode(data: bytes) -> Decoded:
 
     Bytes that still do not decode are replaced (U+FFFD) so analysis can go on; the note says so.
     """
-    if data.startswith(codecs.BOM_UTF8):
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
         data = data[len(codecs.BOM_UTF8) :]
     encoding = "utf-8"
-    cookie: tuple[int, int] | None = None  # the byte span of the cookie's codec name
-    line_start = 0
-    for line in data.splitlines(keepends=True)[:2]:
-        match = _CODING.match(line)
-        if match:
-            encoding = match.group(1).decode("ascii")
-            cookie = (line_start + match.start(1), line_start + match.end(1))
-            break
-        line_start += len(line)
+    cookie = _cookie(data)  # the byte span of the cookie's codec name
+    if cookie is not None:
+        encoding = data[cookie[0]:cookie[1]].decode("ascii")
+        refused = _refused(encoding, bom)
+        if refused is not None:
+            text = _decode_replacing(data)[0]
+            return Decoded(text, refused, _span_range(data, text, cookie), encoding=encoding,
+                           refused=refused)
     try:
         return Decoded(data.decode(encoding), encoding=encoding)
     # UnicodeError, not only UnicodeDecodeError: codecs such as `undefined` and `punycode`
@@ -63,6 +68,34 @@ def decode(data: bytes) -> Decoded:
         at = _span_range(data, text, bad) if bad is not None else Range.of(0, 0, 0, 0)
         return Decoded(text, f"the file is not valid {encoding} ({_short(exc)}); undecodable bytes"
                              " were replaced", at, _replaced_positions(data, text, spans), encoding)
+
+
+def _cookie(data: bytes) -> tuple[int, int] | None:
+    """The byte span of the codec name of a PEP 263 cookie where Python looks for one: on
+    the first line, or on the second when the first is blank or only a comment."""
+    lines = data.splitlines(keepends=True)[:2]
+    for number, line in enumerate(lines):
+        match = _CODING.match(line)
+        if match:
+            start = len(lines[0]) if number else 0
+            return start + match.start(1), start + match.end(1)
+        if not _BLANK_OR_COMMENT.match(line):
+            return None  # a cookie after a line of code is a comment to Python
+    return None
+
+
+def _refused(encoding: str, bom: bool) -> str | None:
+    """Why Python refuses a file whose cookie names `encoding` (with a UTF-8 byte order mark
+    before it when `bom`), in its own words; None when it reads it."""
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return f"unknown encoding: {encoding}"
+    # After a BOM only a name Python's tokenizer takes for UTF-8 itself: not `utf8`.
+    normal = encoding[:12].lower().replace("_", "-")
+    if bom and normal != "utf-8" and not normal.startswith("utf-8-"):
+        return f"encoding problem: {encoding} with BOM"
+    return None
 
 
 def _short(exc: Exception) -> str:

@@ -246,3 +246,97 @@ def test_file_of_helpers_runs_in_tensorflow_once_fixed(  # type: ignore[no-untyp
     main(["check", "--fix", "--unsafe-fixes", str(path)])
     result = oracle.run(path.read_text())
     assert result.error is None, result.error
+
+
+def _fixable_models(count: int) -> str:
+    """`count` models, each with a safe fix (SL311) and, every tenth, a predict on one sample
+    whose fix needs numpy (all of those insert the same import at the same place)."""
+    parts = ["import tensorflow as tf\n"]
+    for i in range(count):
+        parts.append(f"m{i} = tf.keras.Sequential([tf.keras.Input((3,)), "
+                     f"tf.keras.layers.Dense(1, activation='sigmoid')])\n"
+                     f"m{i}.compile(optimizer='adam', loss='categorical_crossentropy')\n")
+        if i % 10 == 0:
+            parts.append(f"m{i}.predict(tf.constant([1.0, 2.0, 3.0]))\n")
+    return "".join(parts)
+
+
+def test_fix_fixes_every_model_of_a_long_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """500 fixable models (and 50 more fixes): all fixed in a few analyses, not one per fix
+    (there was one analysis per fix, and at most 64 fixes a run)."""
+    import shape_engine.analysis
+
+    analyses = []
+    original = shape_engine.analysis.analyze_source
+
+    def counted(*args: object, **kwargs: object) -> object:
+        if kwargs.get("verify_fixes", True):  # not the re-analyses that verify fixes
+            analyses.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shape_engine.analysis, "analyze_source", counted)
+    path = tmp_path / "many.py"
+    path.write_text(_fixable_models(500))
+    assert main(["check", "--fix", str(path)]) == 0
+    fixed = path.read_text()
+    ast.parse(fixed)
+    assert "Fixed 550 findings in 1 file; 0 remaining." in capsys.readouterr().err
+    assert fixed.count("loss='binary_crossentropy'") == 500
+    assert fixed.count("import numpy as np") == 1
+    assert fixed.count(".predict(np.expand_dims(tf.constant([1.0, 2.0, 3.0]), 0))") == 50
+    # One analysis, a pass of the fixes that do not overlap and its verification, a second
+    # for the import-adding fixes that overlapped, then one that finds nothing left.
+    assert len(analyses) <= 4, len(analyses)
+    monkeypatch.undo()
+    assert analyze_source(fixed).findings == []
+
+
+def test_overlapping_fixes_are_applied_over_passes() -> None:
+    """Fixes whose edits meet wait for the next pass, on the text the first pass made."""
+    from shape_engine.fix_passes import fix_all
+
+    text = textwrap.dedent("""\
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+        one = tf.constant([1.0, 2.0, 3.0])
+        model.predict(one)
+        model(one)
+        model.predict(one, verbose=0)
+        """)
+    result = fix_all(text)
+    assert len(result.applied) == 3 and result.remaining == []
+    assert result.text.count("import numpy as np") == 1
+    assert result.text.count("np.expand_dims(one, 0)") == 3
+    ast.parse(result.text)
+
+
+@pytest.mark.parametrize("head", [
+    codecs.BOM_UTF8 + b"# -*- coding: latin-1 -*-\n",  # Python refuses it: SL001
+    b"# -*- coding: klingon -*-\n",  # likewise
+    b"import os\n# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n",  # read as UTF-8: SL002
+])
+def test_files_python_refuses_are_left_alone(tmp_path: Path, head: bytes,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "refused.py"
+    data = head + PROGRAM.encode()
+    path.write_bytes(data)
+    assert main(["check", "--fix", "--unsafe-fixes", str(path)]) == 1
+    assert path.read_bytes() == data
+    captured = capsys.readouterr()
+    assert "Fixed 0 findings in 0 files" in captured.err
+    assert ("SL002" if b"import os" in head else "SL001") in captured.out
+    assert main(["check", "--diff", "--unsafe-fixes", str(path)]) == 0  # nothing to show
+    assert capsys.readouterr().out == ""
+
+
+def test_a_cookie_after_code_does_not_set_the_encoding_of_the_fixed_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Python reads the file as UTF-8 (the cookie comes after a line of code): so is the
+    fixed file written, not in latin-1."""
+    path = tmp_path / "cookie.py"
+    source = "import os\n# -*- coding: latin-1 -*-\nname = 'caf\u00e9'\n" + PROGRAM
+    path.write_bytes(source.encode("utf-8"))
+    main(["check", "--fix", str(path)])
+    assert path.read_bytes().decode("utf-8") == source.replace(
+        'loss="categorical_crossentropy"', 'loss="binary_crossentropy"')

@@ -8,8 +8,14 @@ module names. It imports modules that do not exist and its sibling modules, and 
 builders (which the engine follows) would run all of that if they were called for real.
 
 Modules named `tensorflow`, `numpy`, `keras`, `tf_keras` and `sklearn` are put first on the
-path of every process started here: importing one leaves a marker too. So the tests show both
-that nothing of the user's runs and that neither the CLI nor the server imports those.
+path of every process started here: importing one leaves a marker too.
+
+The workspace also holds a virtual environment and a conda environment whose `bin/python`
+leaves a marker, named by VIRTUAL_ENV and CONDA_PREFIX as in a terminal where the user
+activated them (jedi would start that interpreter), and `server` and `shape_engine` packages
+that a command resolving modules from the current folder (`python -m server`) would run. So
+the tests show both that nothing of the user's runs and that neither the CLI nor the server
+imports those.
 """
 
 from __future__ import annotations
@@ -61,7 +67,8 @@ class Workspace:
     def env(self) -> dict[str, str]:
         path = os.pathsep.join([str(self.poison), str(REPO),
                                 *filter(None, [os.environ.get("PYTHONPATH")])])
-        return {**os.environ, "PYTHONPATH": path}
+        return {**os.environ, "PYTHONPATH": path, "VIRTUAL_ENV": str(self.root / ".venv"),
+                "CONDA_PREFIX": str(self.root / "conda")}
 
 
 def _boom(markers: Path, port: int) -> str:
@@ -194,6 +201,17 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     for name, body in files.items():
         text = body if name.endswith(".pth") else boom + "\n" + body
         (root / name).write_text(text, encoding="utf-8")
+    for package in ("server", "shape_engine"):  # what `python -m server` would run
+        (root / package).mkdir()
+        for module in ("__init__", "__main__"):
+            (root / package / f"{module}.py").write_text(
+                boom + f"\n_boom('{package}/{module}.py')\n", encoding="utf-8")
+    for environment in (".venv", "conda"):  # activated environments inside the workspace
+        (root / environment / "bin").mkdir(parents=True)
+        python = root / environment / "bin" / "python"
+        python.write_text(f"#!/bin/sh\necho '{environment}/bin/python' "
+                          f"> \"$(mktemp {markers}/python.XXXXXX)\"\nexit 1\n")
+        python.chmod(0o755)
     for name in HEAVY:
         (poison / name).mkdir()
         (poison / name / "__init__.py").write_text(
@@ -235,6 +253,14 @@ def test_the_traps_work(workspace: Workspace) -> None:
     subprocess.run([sys.executable, "-c", "import numpy"], env=workspace.env(),
                    cwd=workspace.markers, capture_output=True, timeout=GIVE_UP_S, check=False)
     assert "imported numpy" in workspace.executed()
+    subprocess.run([str(workspace.root / ".venv" / "bin" / "python"), "-V"],
+                   capture_output=True, timeout=GIVE_UP_S, check=False)
+    assert ".venv/bin/python" in workspace.executed()
+    ran = subprocess.run([sys.executable, "-m", "server", "--help"], cwd=workspace.root,
+                         env=workspace.env(), capture_output=True, timeout=GIVE_UP_S,
+                         check=False)
+    assert ran.returncode == 17  # the workspace's server package, not Shapelens'
+    assert "server/__init__.py" in workspace.executed()
 
 
 @pytest.mark.parametrize(("args", "status"), [
@@ -315,13 +341,18 @@ def _server_ready() -> bool:
 @pytest.mark.lsp
 @pytest.mark.asyncio
 @pytest.mark.skipif(not _server_ready(), reason="pytest-lsp is not installed")
-async def test_the_server_runs_nothing(workspace: Workspace) -> None:
+async def test_the_server_runs_nothing(workspace: Workspace,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started from the workspace as an editor starts it, with the workspace's environments
+    activated: jedi resolves the sibling modules without starting their `bin/python`."""
     from lsprotocol import types
     from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+    from server.launcher import server_command
     from tests.lsp.helpers import Document, assert_no_errors, eventually, make_client
 
-    config = ClientServerConfig(server_command=[sys.executable, "-m", "server"],
+    monkeypatch.chdir(workspace.root)
+    config = ClientServerConfig(server_command=server_command(),
                                 client_factory=make_client, server_env=workspace.env())
     client = cast(LanguageClient, await config.start())
     root = workspace.root
@@ -354,3 +385,29 @@ async def test_the_server_runs_nothing(workspace: Workspace) -> None:
         await client.stop()
     workspace.assert_nothing_ran()
     assert_no_errors(client)  # nothing failed and was swallowed by a handler's guard
+
+
+@pytest.mark.parametrize("documented", ["launcher", "shapelens serve"])
+def test_the_documented_commands_ignore_the_workspace_packages(workspace: Workspace,
+                                                               documented: str) -> None:
+    """`python -m server` from the workspace runs its `server` package (the control in
+    test_the_traps_work); what the README and the editors run does not."""
+    from server.launcher import server_command
+    from tests.lsp.raw import StdioServer, initialize, notification, request
+
+    if documented == "launcher":
+        command = server_command()
+    else:
+        shapelens = _shapelens_command()
+        if shapelens is None:
+            pytest.skip("no shapelens command: `pip install -e .` installs it")
+        command = [*shapelens, "serve"]
+    server = StdioServer(cwd=workspace.root, env=workspace.env(), command=command)
+    try:
+        assert "result" in server.ask(initialize(1, workspace.root))
+        assert server.ask(request(2, "shutdown")) == {"jsonrpc": "2.0", "id": 2, "result": None}
+        server.send(notification("exit"))
+        assert server.exit_code() == 0
+    finally:
+        server.close()
+    workspace.assert_nothing_ran()

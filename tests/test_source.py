@@ -57,10 +57,60 @@ def test_a_byte_the_declared_codec_refuses_is_covered() -> None:
     assert _span(sl002.range) == ((2, 6), (2, 7))
 
 
-def test_an_unknown_codec_is_reported_at_its_name() -> None:
-    (sl002,) = analyze_bytes(b"x = 1\n# -*- coding: klingon -*-\ny = 2\n").findings
-    assert sl002.code == "SL002"
-    assert _span(sl002.range) == ((2, 15), (2, 22))
+def test_an_unknown_codec_is_refused_at_its_name() -> None:
+    """Python refuses the file (SyntaxError: unknown encoding): SL001, nothing analysed."""
+    (sl001,) = analyze_bytes(b"#!/usr/bin/env python\n# -*- coding: klingon -*-\n" + MODEL
+                             ).findings
+    assert sl001.code == "SL001"
+    assert sl001.message == "Syntax error: unknown encoding: klingon"
+    assert _span(sl001.range) == ((2, 15), (2, 22))
+
+
+# -- what Python reads and what it refuses, as compile() says -----------------------------------
+
+LATIN1 = b"# -*- coding: latin-1 -*-\n"
+ENCODINGS = {
+    "BOM and a latin-1 cookie": codecs.BOM_UTF8 + LATIN1 + b"x = '\xe9'\n",
+    "BOM and a latin-1 cookie, ASCII": codecs.BOM_UTF8 + LATIN1 + b"x = 1\n",
+    "BOM and a UTF-8 cookie": codecs.BOM_UTF8 + b"# coding: UTF8\nx = '\xc3\xa9'\n",
+    "BOM and no cookie": codecs.BOM_UTF8 + b"x = '\xc3\xa9'\n",
+    "unknown codec": b"# coding: klingon\nx = 1\n",
+    "unknown codec after a comment": b"#!/usr/bin/python\n# coding: klingon\nx = 1\n",
+    "unknown codec after a blank line": b"\n# coding: klingon\nx = 1\n",
+    "unknown codec after code": b"x = 1\n# coding: klingon\ny = 2\n",
+    "unknown codec on line 3": b"#\n#\n# coding: klingon\ny = 2\n",
+    "latin-1 after a comment": b"#!/usr/bin/python\n" + LATIN1 + b"x = '\xe9'\n",
+    "latin-1 cookie after code, ASCII": b"x = 1\n" + LATIN1 + b"y = 2\n",
+}
+
+
+@pytest.mark.parametrize("name", list(ENCODINGS))
+def test_files_python_refuses_get_sl001_and_no_other(name: str) -> None:
+    data = ENCODINGS[name]
+    try:
+        compile(data, "f.py", "exec", dont_inherit=True)
+        python_error = None
+    except SyntaxError as error:
+        python_error = error.msg
+    findings = analyze_bytes(data).findings
+    if python_error is None:
+        assert findings == [], name
+    else:
+        (sl001,) = findings
+        assert sl001.code == "SL001"
+        # Python names latin-1 by its canonical name, iso-8859-1; the message is otherwise its.
+        assert sl001.message.replace("latin-1", "iso-8859-1") == f"Syntax error: {python_error}"
+
+
+def test_a_cookie_after_a_line_of_code_is_a_comment() -> None:
+    """Python reads the file as UTF-8 and refuses its latin-1 byte: so is it read here, the
+    byte replaced (SL002), not decoded as latin-1 and analysed as if all were well."""
+    data = b"import keras\n" + LATIN1 + b"name = 'caf\xe9'\n" + MODEL
+    with pytest.raises(SyntaxError):
+        compile(data, "f.py", "exec", dont_inherit=True)
+    decoded = decode(data)
+    assert decoded.encoding == "utf-8" and "caf\ufffd" in decoded.text
+    assert [f.code for f in analyze_bytes(data).findings] == ["SL002", "SL101"]
 
 
 def test_decode_marks_each_replacement_and_not_a_written_u_fffd() -> None:

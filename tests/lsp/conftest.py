@@ -1,4 +1,5 @@
-"""End-to-end fixtures: the real `python -m server` process driven over stdio by pytest-lsp.
+"""End-to-end fixtures: the real server process (started as the VS Code client starts it,
+`python -c LAUNCHER`) driven over stdio by pytest-lsp.
 
 `client` is parametrized over two client profiles:
 - "neovim": Neovim 0.7's capabilities (the Neovim shipped by Debian): diagnostics are pushed,
@@ -18,7 +19,6 @@ server fail on purpose say so with `@pytest.mark.logs_errors`.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import cast
@@ -29,10 +29,11 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from server.launcher import server_command
 from tests.lsp.helpers import PROFILES, assert_no_errors, make_client
 
 REPO = Path(__file__).resolve().parents[2]
-SERVER_COMMAND = [sys.executable, "-m", "server"]
+SERVER_COMMAND = server_command()
 SERVER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
     [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
 

@@ -32,6 +32,10 @@ const vsix = process.env.SHAPELENS_E2E_VSIX ?? path.join(extensionRoot, 'shapele
 const artifacts = process.env.SHAPELENS_E2E_ARTIFACTS ?? path.join(repoRoot, 'test-artifacts', 'vscode');
 const chromiumPath = process.env.SHAPELENS_E2E_CHROMIUM ?? '/usr/bin/chromium';
 const fixtures = path.join(repoRoot, 'tests', 'clients', 'fixtures');
+// What the extension runs with `<python> -c` to start the server (src/interpreter.ts holds it).
+const SERVER_LAUNCHER = JSON.parse(
+  /export const SERVER_LAUNCHER = (".*");/.exec(fs.readFileSync(path.join(extensionRoot, 'src', 'interpreter.ts'), 'utf8'))[1],
+);
 // A copy of the broken fixture that is never opened: only Shapelens: Check Workspace reports it.
 const UNOPENED = 'unopened_model.py';
 // Liveness limits only: each step normally takes a second or two.
@@ -568,8 +572,8 @@ async function checkInstall(page, dirs, venvReady, expected) {
     });
     return loaded.status === 0 && loaded.stdout.trim();
   }, 180_000);
-  const help = spawnSync(interpreter, ['-m', 'server', '--help'], { cwd: dirs.extensions, encoding: 'utf8' });
-  check(help.status === 0 && help.stdout.includes('usage'), `\`${interpreter} -m server --help\` fails after the install: ${help.stdout}${help.stderr}`);
+  const help = spawnSync(interpreter, ['-c', SERVER_LAUNCHER, '--help'], { cwd: dirs.extensions, encoding: 'utf8' });
+  check(help.status === 0 && help.stdout.includes('usage'), `\`${interpreter} -c SERVER_LAUNCHER --help\` fails after the install: ${help.stdout}${help.stderr}`);
   log(`the offered command installed Shapelens in ${((Date.now() - installStarted) / 1000).toFixed(1)}s`);
   await screenshot(page, '9-installed-in-terminal');
 

@@ -27,6 +27,7 @@ import {
   BUNDLED_DIR,
   bundledWheel,
   chooseInterpreter,
+  commandLine,
   describeOrigin,
   findOnPath,
   installCommand,
@@ -234,7 +235,7 @@ class ServerController implements vscode.Disposable {
     if (command === undefined) {
       return;
     }
-    this.output.info(`Server command (from ${describeOrigin(command)}): ${[command.command, ...command.args].join(' ')}`);
+    this.output.info(`Server command (from ${describeOrigin(command)}): ${commandLine(command)}`);
     if (command.interpreter !== undefined && !(await this.interpreterIsReady(command.interpreter))) {
       return;
     }
@@ -367,7 +368,9 @@ class ServerController implements vscode.Disposable {
   private async offerInstall(message: string, install: string): Promise<void> {
     const choice = await this.notify('error', message, 'Install in Terminal', 'Copy Command', 'Choose Interpreter');
     if (choice === 'Install in Terminal') {
-      const terminal = vscode.window.createTerminal({ name: 'Shapelens install' });
+      // In the extension's folder: `python -m pip` run in the workspace would find a `pip`
+      // package of the workspace first.
+      const terminal = vscode.window.createTerminal({ name: 'Shapelens install', cwd: this.context.extensionPath });
       terminal.show();
       terminal.sendText(install);
       const restart = await vscode.window.showInformationMessage('Restart the Shapelens server once the install has finished.', 'Restart Server');
@@ -382,8 +385,8 @@ class ServerController implements vscode.Disposable {
   }
 
   private serverOptions(command: ServerCommand): ServerOptions {
-    // The server runs from the extension's folder so that `python -m server` cannot pick up a
-    // `server` package that happens to sit in the user's workspace.
+    // The server runs from the extension's folder, which is not the user's workspace (the
+    // launcher also leaves the current folder out of sys.path).
     const options = { cwd: this.context.extensionPath, env: { ...process.env, PYTHONUNBUFFERED: '1' } };
     const executable = { command: command.command, args: command.args, options };
     return { run: executable, debug: executable };
@@ -469,7 +472,7 @@ class ServerController implements vscode.Disposable {
   }
 
   private setState(state: ServerState, detail?: string): void {
-    const description = detail ?? (this.command ? `${[this.command.command, ...this.command.args].join(' ')}\n(from ${describeOrigin(this.command)})` : undefined);
+    const description = detail ?? (this.command ? `${commandLine(this.command)}\n(from ${describeOrigin(this.command)})` : undefined);
     const view = statusView(state, description);
     this.status.text = view.text;
     this.status.tooltip = view.tooltip;

@@ -18,7 +18,7 @@ export interface ServerCommand {
   args: string[];
   /** How the command was chosen, for the output channel and the status bar tooltip. */
   origin: 'shapelens.path' | InterpreterSource;
-  /** The interpreter when the server runs as `<python> -m server`; undefined for shapelens.path. */
+  /** The interpreter when the server runs as `<python> -c SERVER_LAUNCHER`; undefined for shapelens.path. */
   interpreter?: Interpreter;
 }
 
@@ -28,8 +28,15 @@ export interface VariableContext {
   env: Record<string, string | undefined>;
 }
 
-/** The module that `python -m` runs to start the server over stdio. */
+/** The server's own package, which the probe looks for. */
 export const SERVER_MODULE = 'server';
+/**
+ * What `<python> -c` runs to start the server over stdio: not `python -m server`, which looks in the
+ * current folder first and so would run a workspace's own `server` package. It drops the current
+ * folder from sys.path before importing anything (`-P` needs Python 3.11; `-I` would also drop
+ * PYTHONPATH and user site-packages). The same text as server/launcher.py (a Python test checks).
+ */
+export const SERVER_LAUNCHER = "import sys; sys.path[:] = [p for p in sys.path if p]; from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))";
 /** The Python distribution, as pip and importlib.metadata name it. */
 export const PACKAGE_NAME = 'shapelens';
 export const MIN_PYTHON: readonly [number, number] = [3, 10];
@@ -78,7 +85,7 @@ export function chooseInterpreter(
   return undefined;
 }
 
-/** `<shapelens.path...> serve <args>` when shapelens.path is set, else `<python> -m server <args>`. */
+/** `<shapelens.path...> serve <args>` when shapelens.path is set, else `<python> -c SERVER_LAUNCHER <args>`. */
 export function serverCommand(settings: Settings, interpreter: Interpreter | undefined, context: VariableContext): ServerCommand | undefined {
   const extraArgs = settings.args.map((arg) => substitute(arg, context));
   if (settings.path.length > 0) {
@@ -89,7 +96,7 @@ export function serverCommand(settings: Settings, interpreter: Interpreter | und
     return undefined;
   }
   const [command, ...rest] = interpreter.argv;
-  return { command, args: [...rest, '-m', SERVER_MODULE, ...extraArgs], origin: interpreter.source, interpreter };
+  return { command, args: [...rest, '-c', SERVER_LAUNCHER, ...extraArgs], origin: interpreter.source, interpreter };
 }
 
 /** The folder of the extension that holds the Shapelens wheel (`npm run package` puts it there). */
@@ -166,7 +173,9 @@ export function findOnPath(
 // Run as `python -c PROBE_SCRIPT`: reports the Python version and whether Shapelens is importable,
 // without importing the server (which would be slow and might fail for unrelated reasons).
 export const PROBE_SCRIPT = [
-  'import json, sys, importlib.util',
+  'import sys',
+  'sys.path[:] = [p for p in sys.path if p]  # not the current folder, as SERVER_LAUNCHER',
+  'import json, importlib.util',
   'try:',
   '    from importlib.metadata import version, PackageNotFoundError',
   '    try:',
@@ -221,6 +230,11 @@ export function probeProblem(probe: ProbeResult): ProbeProblem | undefined {
     return { kind: 'missing-package' };
   }
   return undefined;
+}
+
+/** The command line as the output and the status tooltip show it: the launcher by what it runs. */
+export function commandLine(command: ServerCommand): string {
+  return [command.command, ...command.args.map((arg) => (arg === SERVER_LAUNCHER ? '<launcher of `shapelens serve`>' : arg))].join(' ');
 }
 
 export function describeOrigin(command: ServerCommand): string {

@@ -7,10 +7,12 @@ import { describe, it } from 'node:test';
 import {
   bundledWheel,
   chooseInterpreter,
+  commandLine,
   findOnPath,
   installCommand,
   parseProbe,
   PROBE_SCRIPT,
+  SERVER_LAUNCHER,
   probeProblem,
   serverCommand,
   shellQuote,
@@ -66,14 +68,18 @@ describe('chooseInterpreter', () => {
 });
 
 describe('serverCommand', () => {
-  it('runs `python -m server` with the extra arguments', () => {
+  it('runs `python -c SERVER_LAUNCHER` (not `-m server`) with the extra arguments', () => {
     const settings = readSettings((key) => ({ args: ['--log-file', '${userHome}/sl.log'] })[key]);
     const command = serverCommand(settings, { argv: ['/usr/bin/python3', '-X', 'utf8'], source: 'path' }, context);
     assert.deepEqual(command && { command: command.command, args: command.args, origin: command.origin }, {
       command: '/usr/bin/python3',
-      args: ['-X', 'utf8', '-m', 'server', '--log-file', '/home/ada/sl.log'],
+      args: ['-X', 'utf8', '-c', SERVER_LAUNCHER, '--log-file', '/home/ada/sl.log'],
       origin: 'path',
     });
+  });
+  it('shows the launcher by what it runs', () => {
+    const command = serverCommand(readSettings(() => undefined), { argv: ['/usr/bin/python3'], source: 'path' }, context);
+    assert.equal(command && commandLine(command), '/usr/bin/python3 -c <launcher of `shapelens serve`>');
   });
   it('runs `<shapelens.path> serve` when shapelens.path is set', () => {
     const settings = readSettings((key) => ({ path: ['${env:VENV}/bin/shapelens'], args: ['--log-file', 'x'] })[key]);

@@ -1,0 +1,24 @@
+"""How an editor starts the server from an interpreter it chose: `python -c LAUNCHER [ARGS]`.
+
+Not `python -m server`: `-m`, like `-c`, puts the current folder first on `sys.path`, so when
+started from a workspace that has its own `server` package it runs that package. `-P` (no such
+entry) exists only from Python 3.11, and Shapelens supports 3.10; `-I` would also ignore
+PYTHONPATH and the user's site-packages, where Shapelens may be installed. So the launcher
+drops the current folder (`''` under `-c`) from `sys.path` itself, before it imports anything
+that is not built in (`sys` is). The `shapelens` console script needs none of this: its
+`sys.path[0]` is its own folder.
+
+clients/vscode/src/interpreter.ts holds the same text (tests/test_launcher.py checks it).
+"""
+
+from __future__ import annotations
+
+import sys
+
+LAUNCHER = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
+            "from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))")
+
+
+def server_command(python: str = sys.executable) -> list[str]:
+    """The command line that runs the language server on stdio with `python`."""
+    return [python, "-c", LAUNCHER]

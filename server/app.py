@@ -493,7 +493,8 @@ async def check_workspace(*args: object) -> dict[str, object]:
     request = SERVER.commands.current_command()
     resolution = SERVER.resolution
     roots = [str(root) for root in resolution.roots] if resolution else []
-    files = await asyncio.to_thread(lambda: sorted({p.resolve() for p in python_files(roots)}))
+    files = await asyncio.to_thread(lambda: sorted({p.resolve() for p in python_files(roots)
+                                                    if p.suffix == ".py"}))
     progress = SERVER.work_done_progress
     token = request.params.work_done_token if request is not None else None
     if token is None and SERVER.capability("window", "work_done_progress"):

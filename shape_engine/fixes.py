@@ -18,7 +18,7 @@ import functools
 import re
 import weakref
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -702,7 +702,7 @@ def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None 
     applied: list[tuple[Finding, Fix]] = []
     analysis = analyze_source(text, path, resolver)
     for _ in range(MAX_FIX_ROUNDS):
-        choice = _first_applicable(analysis.findings, unsafe)
+        choice = first_applicable(analysis.findings, unsafe)
         if choice is None:
             break
         applied.append(choice)
@@ -711,14 +711,18 @@ def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None 
     return Fixed(text, applied, analysis.findings)
 
 
-def _first_applicable(findings: list[Finding], unsafe: bool) -> tuple[Finding, Fix] | None:
+def first_applicable(findings: list[Finding], unsafe: bool,
+                     usable: Callable[[Fix], bool] = lambda fix: True
+                     ) -> tuple[Finding, Fix] | None:
+    """The first finding with a fix the applicability allows (its preferred fix first) and
+    that `usable` accepts, and that fix."""
     for finding in findings:
         if finding.file is not None:
             continue
         ordered = ([finding.fix] if finding.fix else []) + [
             f for f in finding.fixes if f is not finding.fix]
         for candidate in ordered:
-            if unsafe or candidate.applicability is Applicability.SAFE:
+            if (unsafe or candidate.applicability is Applicability.SAFE) and usable(candidate):
                 return finding, candidate
     return None
 
@@ -729,6 +733,7 @@ __all__ = [
     "apply_edits",
     "constant_definition",
     "extend_tuple",
+    "first_applicable",
     "fix",
     "fix_all",
     "fixes",

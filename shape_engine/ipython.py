@@ -45,7 +45,7 @@ ASSIGNED_VALUE = "get_ipython()"
 class Cell:
     """A cell's lines as Python: as many as it has, the IPython ones replaced."""
 
-    lines: list[str]
+    lines: tuple[str, ...]
     replaced: frozenset[int]  # the lines whose text is not the cell's own
 
 
@@ -74,7 +74,7 @@ def as_python(lines: list[str]) -> Cell | None:
         replaced.add(first)
     scanner = _StatementStarts(out, replaced)
     scanner.run()
-    return Cell(out, frozenset(replaced))
+    return Cell(tuple(out), frozenset(replaced))
 
 
 class _StatementStarts:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from shape_engine.checks.source import UNREADABLE_NOTEBOOK
 from shape_engine.findings import Edit, Finding, Fix, Position, Range, Related
-from shape_engine.ipython import as_python
+from shape_engine.ipython import Cell, as_python
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -135,7 +136,7 @@ class CellMap:
         lines: list[str] = []
         for key, source in cells:
             self.sources[key] = source
-            translated = as_python(_LINE_BREAK.split(source))
+            translated = _as_python(source)
             if translated is None:
                 continue
             self.keys.append(key)
@@ -253,6 +254,13 @@ class CellMap:
         moved = dataclasses.replace(finding, range=where, related=tuple(related),
                                     fixes=tuple(fixes), preferred_fix=preferred)
         return CellFinding(key, moved, tuple(related_cells), tuple(edit_cells))
+
+
+@functools.lru_cache(maxsize=4096)
+def _as_python(source: str) -> Cell | None:
+    """Cached: the language server rebuilds the program on each edit of one cell, and
+    tokenizing every cell again would cost more than analysing the edit."""
+    return as_python(_LINE_BREAK.split(source))
 
 
 def _newline(source: str) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 from dataclasses import dataclass
 
 from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
 from shape_engine.checks.source import UNREADABLE_NOTEBOOK
 from shape_engine.evaluate import ModuleResolver
-from shape_engine.findings import Edit, Finding, Fix, Range
+from shape_engine.findings import Edit, Finding, Fix, Position, Range
 from shape_engine.fixes import MAX_FIX_ROUNDS, apply_edits, first_applicable
 from shape_engine.notebook import CellFinding, CellMap, Notebook, is_notebook, read_notebook
+from shape_engine.notebook_json import source_line_spans
 
 
 def notebook_text(data: bytes) -> str | Finding:
@@ -99,3 +102,32 @@ def placed_findings(analysis: Analysis) -> list[CellFinding]:
                             tuple(tuple(None for _ in fix.edits) for fix in f.fixes))
                 for f in analysis.findings]
     return [p for f in analysis.findings if (p := cells.cell_finding(f)) is not None]
+
+
+def in_notebook_file(analysis: Analysis, text: str) -> list[Finding]:
+    """A notebook's findings placed in its file's JSON text: each on the string of its
+    cell's line (the column within a line is not kept: escapes shift it), its message
+    naming the cell and line. Findings with no place in the file are left out."""
+    spans = source_line_spans(text)
+    starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+
+    def position(offset: int) -> Position:
+        line = bisect.bisect_right(starts, offset) - 1
+        return Position(line, offset - starts[line])
+
+    result = []
+    for placed in placed_findings(analysis):
+        finding, cell = placed.finding, placed.cell
+        if cell is None:
+            result.append(finding)  # the one finding of a notebook that cannot be read
+            continue
+        lines = spans[cell - 1] if cell - 1 < len(spans) else []
+        if not lines:
+            continue
+        start, end = lines[min(finding.range.start.line, len(lines) - 1)]
+        where = f"cell {cell}, line {finding.range.start.line + 1}"
+        result.append(dataclasses.replace(
+            finding, message=f"{where}: {finding.message}",
+            range=Range(position(start), position(end)), related=(), fixes=(),
+            preferred_fix=None))
+    return result

@@ -172,3 +172,19 @@ class _Scanner:
             if not self.text.startswith(",", position):
                 return found
             position = self._space(position + 1)
+
+
+def source_line_spans(text: str) -> list[list[tuple[int, int]]]:
+    """Per cell, the [start, end) offsets in the text of each line of its source: the
+    string of each item of a list source; a string source is one span, whatever its lines.
+    Where a finding in a cell is in the file itself (for an editor showing the JSON)."""
+    scanner = _Scanner(text)
+    result: list[list[tuple[int, int]]] = []
+    for span in source_spans(text):
+        if span is None:
+            result.append([])
+        elif text[span[0]] == "[":
+            result.append(scanner.items(span[0]))
+        else:
+            result.append([span])
+    return result

@@ -42,9 +42,9 @@ def test_ipython_lines_become_python_in_place() -> None:
     cell = as_python(lines)
     assert cell is not None
     assert len(cell.lines) == len(lines)
-    assert cell.lines[:7] == ["pass", "pass", f"files = {ASSIGNED_VALUE}",
+    assert list(cell.lines[:7]) == ["pass", "pass", f"files = {ASSIGNED_VALUE}",
                               f"a, b = {ASSIGNED_VALUE}", "pass", "pass", "pass"]
-    assert cell.lines[8:11] == ["    pass", "    pass", ""]
+    assert list(cell.lines[8:11]) == ["    pass", "    pass", ""]
     assert cell.replaced == frozenset({0, 1, 2, 3, 4, 5, 6, 8, 9, 10})
     # Everything else, strings and continued brackets included, is the cell's own text.
     for index, line in enumerate(lines):
@@ -77,7 +77,7 @@ def test_cell_magics_keep_or_exclude_the_cell(magic: str, kept: bool) -> None:
     if not kept:
         assert cell is None
         return
-    assert cell is not None and cell.lines == ["", "pass", "model = keras.Sequential()"]
+    assert cell is not None and cell.lines == ("", "pass", "model = keras.Sequential()")
 
 
 CELLS = [

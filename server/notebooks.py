@@ -29,6 +29,8 @@ SYNC_OPTIONS = types.NotebookDocumentSyncOptions(
 
 @dataclass
 class CellText:
+    """A cell as the client last sent it."""
+
     uri: str
     version: int | None
     text: str

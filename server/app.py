@@ -408,6 +408,11 @@ def _notebook_cells(notebook_uri: str) -> notebooks.NotebookCells | None:
 @robust(lambda: None)
 async def did_open_notebook(params: types.DidOpenNotebookDocumentParams) -> None:
     uri = params.notebook_document.uri
+    if uri in SERVER.pushed_elsewhere:
+        # A workspace check put findings on the file's JSON lines; now they go to the cells.
+        SERVER.pushed_elsewhere.discard(uri)
+        SERVER.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
     cells = _notebook_cells(uri)
     if cells is None:
         return

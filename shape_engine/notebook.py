@@ -190,11 +190,6 @@ class CellMap:
         lines = _LINE_BREAK.split(self.sources[key])
         return len(lines) - 1, len(lines[-1])
 
-    def to_program_range(self, key: int, where: Range) -> Range | None:
-        start = self.to_program(key, where.start)
-        end = self.to_program(key, where.end)
-        return None if start is None or end is None else Range(start, end)
-
     def cell_edit(self, edit: Edit) -> tuple[int, Edit] | None:
         """The edit in its cell; None when it spans cells or touches a line that is IPython
         syntax in the cell (the program's text there is not the cell's)."""

@@ -247,3 +247,19 @@ async def test_the_workspace_check_reports_notebooks(client: LanguageClient,
     lines = path.read_text().splitlines()
     fit = next(d for d in published if d.message.startswith("cell 5"))
     assert "model.fit(x, y" in lines[fit.range.start.line]
+
+
+async def test_opening_a_checked_notebook_moves_its_findings_to_the_cells(
+        client: LanguageClient, workspace: Path) -> None:
+    path = workspace / "train.ipynb"
+    cells = [{"cell_type": "code" if kind == "python" else "markdown", "metadata": {},
+              **({"outputs": [], "execution_count": None} if kind == "python" else {}),
+              "source": text} for kind, text in CELLS]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="shapelens.checkWorkspace"))
+    assert client.diagnostics[path.as_uri()]
+    notebook = Notebook(client, path, CELLS).open()
+    assert _codes(await notebook.all_diagnostics())[5] == ["SL311"]
+    assert not client.diagnostics[path.as_uri()]

@@ -9,6 +9,7 @@ import pytest
 
 from shape_engine import analyze_source
 from shape_engine.findings import Edit, Position, Range
+from shape_engine.incremental import DocumentAnalyzer
 from shape_engine.ipython import ASSIGNED_VALUE, as_python
 from shape_engine.notebook import CellMap, read_notebook
 from shape_engine.notebook_analysis import analyze_notebook
@@ -203,3 +204,25 @@ def test_a_syntax_error_is_placed_in_its_cell() -> None:
     assert analysis.cells is not None
     placed = analysis.cells.cell_finding(analysis.findings[0])
     assert placed is not None and placed.cell == 2 and placed.finding.code == "SL001"
+
+
+def test_editing_one_cell_reanalyses_only_what_it_touches() -> None:
+    """The language server analyses a notebook's program as a file: an edit of one cell's
+    model costs the analysis of that model, not of every cell again, and gives what a whole
+    analysis gives."""
+    models = [f"m{i} = keras.Sequential([keras.Input(({i + 2},)), layers.Dense({i + 1})])\n"
+              f"m{i}.compile(optimizer=\"adam\", loss=\"mse\")" for i in range(12)]
+    sources = ["%matplotlib inline\nimport keras\nfrom keras import layers", *models]
+    analyzer = DocumentAnalyzer(None)
+    first = analyzer.analyze(CellMap(list(enumerate(sources, start=1))).text)
+    assert first.findings == []
+    assert analyzer.components_analysed >= 12
+    sources[5] = sources[5].replace("mse", "binary_crossentropy").replace(
+        "Dense(5)", "Dense(5, activation=\"relu\")")
+    sources[7] = "!nvidia-smi\n" + sources[7]  # the lines after it move down
+    edited = CellMap(list(enumerate(sources, start=1)))
+    before = analyzer.components_analysed
+    outcome = analyzer.analyze(edited.text)
+    assert 1 <= analyzer.components_analysed - before <= 2
+    assert [(f.code, f.range) for f in outcome.findings] == [
+        (f.code, f.range) for f in analyze_source(edited.text).findings]

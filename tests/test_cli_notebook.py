@@ -183,3 +183,45 @@ def test_fix_leaves_edits_on_ipython_lines_alone(tmp_path: Path) -> None:
     before = path.read_text()
     assert main(["check", "--fix", str(path)]) == 0
     assert path.read_text() == before
+
+
+@pytest.mark.parametrize("options", [
+    {"indent": None}, {"indent": 0}, {"indent": 2, "sort_keys": True},
+    {"indent": "\t", "ensure_ascii": True}, {"separators": (",", ":")}])
+def test_sources_are_replaced_in_any_json_layout(options: dict[str, object]) -> None:
+    """Whatever the layout of the JSON, only the cell's source value changes, and it keeps
+    its form (a list of lines or a string)."""
+    from shape_engine.notebook_json import replace_sources, source_spans
+
+    document = notebook()
+    cells = document["cells"]
+    assert isinstance(cells, list)
+    cells[2]["source"] = "a = 'é\\\\u00e9 \"q\"'\n"  # a string source with escapes
+    text = json.dumps(document, **options)  # type: ignore[arg-type]
+    new = {5: 'model = "ü"\n\nx = 1', 3: "b = 2\r\nc = 3"}
+    replaced = replace_sources(text, new)
+    expected = json.loads(text)
+    expected["cells"][4]["source"] = ['model = "ü"\n', "\n", "x = 1"]
+    expected["cells"][2]["source"] = "b = 2\r\nc = 3"
+    assert json.loads(replaced) == expected
+    # Before the first source replaced and after the last, the text is the same.
+    spans = source_spans(text)
+    assert spans[2] is not None and spans[4] is not None
+    assert replaced.startswith(text[:spans[2][0]])
+    assert replaced.endswith(text[spans[4][1]:])
+
+
+@pytest.mark.parametrize("text", [
+    '{"nbformat": 4, "cells": {}}', '{"nbformat": 4, "cells": ["code"]}',
+    '{"nbformat": 4, "cells": [{"cell_type": "code", "source": ["a", 1]}]}',
+    '{"nbformat": "4", "cells": []}', '{"nbformat": true, "cells": []}', "null", '"text"',
+    "[" * 100_000, "\ufeff{", ""])
+def test_malformed_notebooks_get_one_finding(tmp_path: Path, text: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.ipynb"
+    path.write_text(text)
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and " SL003 " in out[0]
+    assert main(["check", "--fix", str(path)]) == 1
+    assert path.read_text() == text

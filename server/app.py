@@ -2,8 +2,9 @@
 
 Diagnostics are pushed (textDocument/publishDiagnostics) to clients that cannot pull them,
 and pulled (textDocument/diagnostic) by clients that can; never both, so nothing shows twice.
-Every handler catches its own errors: it logs them (errors reach the client's log once,
-through `_ClientLogHandler`) and answers empty.
+A notebook's cells are the exception: their diagnostics are always pushed (clients do not pull
+for cells) and a pull for a cell is answered empty. Every handler catches its own errors: it
+logs them (errors reach the client's log once, through `_ClientLogHandler`) and answers empty.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.source import SYNTAX_ERROR, UNDECODABLE_SOURCE
@@ -20,6 +21,9 @@ from shape_engine.ir import ModelIR
 from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.values import ArrayValue
 from shape_engine.verify import FindingId, finding_id, keep_working_fixes
+
+if TYPE_CHECKING:
+    from shape_engine.notebook import CellMap
 
 ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
 
@@ -36,6 +40,9 @@ class Analysis:
     parsed: bool = True
     steps: int = 0  # evaluation steps spent (fix verification weighs re-analyses by them)
     exhausted: bool = False  # the steps ran out: code after that point was not followed
+    # For a notebook, its code cells as the program analysed: the findings' ranges are in
+    # the program, `cells` places them in cells.
+    cells: CellMap | None = None
 
 
 def analyze_bytes(data: bytes, path: str | None = None,

@@ -550,7 +550,7 @@ async def _check_file(path: Path) -> int:
         # The bytes as the interpreter reads them (BOM, coding cookie), as the CLI does.
         session = resolution.session(str(path)) if resolution is not None else None
         analysis = analyze_bytes(data, str(path), session.resolve if session else None,
-                                 verify_fixes=False)
+                                 verify_fixes=False, extend_select=None)
         return analysis.text, analysis.findings
 
     analysed = await asyncio.wrap_future(SERVER.worker.submit(analyse, URGENT))

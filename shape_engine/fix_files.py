@@ -21,7 +21,8 @@ from shape_engine.source import decode
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
-def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool) -> int:
+def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool,
+              extend_select: frozenset[str] = frozenset()) -> int:
     """Fix (or, without `write`, diff) every file; the exit status of `shapelens check`."""
     fixed_count = 0
     changed_files = 0
@@ -35,7 +36,8 @@ def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool) -
 
             raise UsageError(f"{path}: {error.strerror or error}") from None
         decoded = decode(data)
-        result = fix_all(decoded.text, str(path), filesystem_resolver(path), unsafe)
+        result = fix_all(decoded.text, str(path), filesystem_resolver(path), unsafe,
+                         extend_select)
         applied = result.applied if decoded.note is None else []
         remaining_rows += [(path, f) for f in result.remaining]
         if not applied:

@@ -694,20 +694,21 @@ class Fixed:
 
 
 def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None = None,
-            unsafe: bool = False) -> Fixed:
+            unsafe: bool = False, extend_select: frozenset[str] = frozenset()) -> Fixed:
     """Apply fixes one at a time (each analysed afresh, so fixes never collide): for each
-    finding its preferred fix, or the first alternative the applicability allows."""
+    finding its preferred fix, or the first alternative the applicability allows. Only the
+    findings of rules enabled by default or in `extend_select` are fixed and reported."""
     from shape_engine.analysis import analyze_source
 
     applied: list[tuple[Finding, Fix]] = []
-    analysis = analyze_source(text, path, resolver)
+    analysis = analyze_source(text, path, resolver, extend_select=extend_select)
     for _ in range(MAX_FIX_ROUNDS):
         choice = _first_applicable(analysis.findings, unsafe)
         if choice is None:
             break
         applied.append(choice)
         text = apply_edits(text, choice[1].edits)
-        analysis = analyze_source(text, path, resolver)
+        analysis = analyze_source(text, path, resolver, extend_select=extend_select)
     return Fixed(text, applied, analysis.findings)
 
 

@@ -124,7 +124,7 @@ def check_design(report: ModelReport, document: Document) -> Iterator[Finding]:
         if call is None or call.file is not None:
             continue
         following = layers[index + 1] if index + 1 < len(layers) else None
-        yield from _collapse(report, index, document)
+        yield from _collapse(report, index)
         yield from _twice(report, index, document)
         if following is not None and _kind(following) == "BatchNormalization":
             if call.kind in DROPOUT_KINDS:
@@ -156,7 +156,7 @@ def _args(call: LayerCall) -> LayerArgs | None:
 # -- SL501 -----------------------------------------------------------------------------------
 
 
-def _collapse(report: ModelReport, index: int, document: Document) -> Iterator[Finding]:
+def _collapse(report: ModelReport, index: int) -> Iterator[Finding]:
     layers = report.layers
     first = layers[index]
     kind = _kind(first)
@@ -172,8 +172,7 @@ def _collapse(report: ModelReport, index: int, document: Document) -> Iterator[F
         return
     second = layers[after]
     call = _call(second)
-    assert call is not None and first.input_shape and first.output_shape
-    if kind in CONV_KINDS and not _pointwise(call):
+    if call is None or (kind in CONV_KINDS and not _pointwise(call)):
         return
     if not (first.input_shape and first.output_shape and second.output_shape):
         return
@@ -181,18 +180,15 @@ def _collapse(report: ModelReport, index: int, document: Document) -> Iterator[F
     if width is None or out is None or width < min(features or out, out):
         return  # a narrower first layer: a deliberate bottleneck
     first_call = _call(first)
-    assert first_call is not None
-    if kind in CONV_KINDS and first_call.image_data_format != "channels_last":
+    if first_call is None or (
+            kind in CONV_KINDS and first_call.image_data_format != "channels_last"):
         return
     yield LINEAR_LAYERS_COLLAPSE.finding(
         f"{first.label} has no activation and feeds {second.label} with nothing non-linear "
         f"between: together they are one linear map from {features} to {out} features; add "
         "an activation to the first", at=first.range,
         related=(Related(second.range, f"{second.label} outputs "
-                         f"{format_shape(second.output_shape)}"),),
-        fixes=fixes(fix(f"Add activation=\"relu\" to {first.label}",
-                        set_keyword(document, first_call, "activation", '"relu"'),
-                        safe=False)))
+                         f"{format_shape(second.output_shape)}"),))
 
 
 def _pointwise(call: LayerCall) -> bool:

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 
 from shape_engine.checks.loss_spec import (
     ACCURACY_NAMES,
+    BINARY,
     BINARY_LOSSES,
+    CATEGORICAL,
     CATEGORICAL_LOSSES,
     ELEMENTWISE,
     LOSS_CLASSES,
@@ -29,6 +31,7 @@ from shape_engine.checks.loss_spec import (
     loss_of,
     metrics_of,
 )
+from shape_engine.checks.losses import loss_fix
 from shape_engine.checks.outputs import (
     PROBABILITY_ACTIVATIONS,
     UNBOUNDED_ACTIVATIONS,
@@ -104,6 +107,20 @@ LOGITS_LOSS_ON_PROBABILITIES = Rule(
     "probabilities and slows learning. Drop `from_logits=True`, or the activation.",
 )
 
+REGRESSION_LOSS_ON_CLASSES = Rule(
+    "SL319", "regression-loss-on-class-labels", Severity.INFO,
+    "A regression loss (mse, mae...) scores a softmax or sigmoid classifier fed class labels.",
+    "mse and mae measure distances between numbers; on probabilities against one-hot or 0/1 "
+    "labels they still train, but their gradient vanishes where the activation saturates: "
+    "a confidently wrong output learns almost nothing, where crossentropy (which Keras "
+    "computes from the activation's input) learns fastest. Measured in TensorFlow 2.21 on "
+    "a yes/no problem with inputs in [0, 30]: a sigmoid unit with mse stays at chance (0.50 "
+    "accuracy) for three epochs, with binary_crossentropy it reaches 0.80; on inputs in [0, "
+    "1] both train alike. Reported only when the labels are known to be classes (one-hot "
+    "rows, 0/1 values): a softmax regression on proportions is correct. Use "
+    "categorical_crossentropy for a softmax, binary_crossentropy for sigmoids.",
+)
+
 ACCURACY_ON_REGRESSION = Rule(
     "SL320", "accuracy-on-regression", Severity.WARNING,
     "metrics=[\"accuracy\"] on a regression model: it counts exact class matches, not how "
@@ -131,6 +148,7 @@ def check_output_loss(report: ModelReport, document: Document) -> Iterator[Findi
             yield from _probability_loss(loss, output, document)
         elif loss.name in ELEMENTWISE:
             yield from _accuracy_on_regression(report, compile_, loss, output, document)
+            yield from _regression_on_classes(report, loss, output, document)
 
 
 def _probability_loss(loss: Loss, output: Output, document: Document) -> Iterator[Finding]:
@@ -175,7 +193,47 @@ def _related(head: Activation) -> tuple[Related, ...]:
                     f"{layer.label} applies {shown}, output {format_shape(layer.output_shape)}"),)
 
 
-# -- metrics ---------------------------------------------------------------------------------
+# -- regression losses and metrics on the wrong kind of output --------------------------------
+
+
+def _regression_on_classes(report: ModelReport, loss: Loss, output: Output,
+                           document: Document) -> Iterator[Finding]:
+    head = output.activation
+    assert head is not None
+    units = output.units
+    if head.name not in ("softmax", "sigmoid") or units is None:
+        return
+    if head.name == "softmax" and units < 2:
+        return  # SL312
+    if not _fed_only_class_labels(report, document, units):
+        return
+    wanted = CATEGORICAL if head.name == "softmax" else BINARY
+    yield REGRESSION_LOSS_ON_CLASSES.finding(
+        f"{loss.name} scores {head.layer.label}'s {head.name} output "
+        f"{format_shape(output.shape)} against class labels: its gradient vanishes where the "
+        f"{head.name} saturates; use {wanted}", at=loss.where, related=_related(head),
+        fixes=fixes(loss_fix(document, loss, wanted, safe=False)))
+
+
+def _fed_only_class_labels(report: ModelReport, document: Document, units: int) -> bool:
+    """Whether the model is given labels, all known to be classes for `units` outputs."""
+    seen = False
+    for call in report.model.trainings:
+        for feed in feeds(call, document):
+            if feed.y is None:
+                continue
+            labels = feed.y.value
+            if not (labels.one_hot and units > 1) and not (units == 1 and _zero_one(labels)):
+                return False
+            seen = True
+    return seen
+
+
+def _zero_one(labels: ArrayValue) -> bool:
+    bounds = labels.bounds
+    return (bounds is not None and bounds[0] >= 0 and bounds[1] <= 1
+            and (labels.dtype in ("int", "bool")
+                 or (labels.dtype == "float" and ("fractional", True) not in labels.extra)))
 
 
 def _accuracy_on_regression(report: ModelReport, compile_: CompileCall, loss: Loss,

@@ -15,7 +15,15 @@ from itertools import pairwise
 import pytest
 
 from shape_engine import analyze_source
-from tests.checks.support import apply, check_against_tf, dedent, describe, finding, run_tf
+from tests.checks.support import (
+    apply,
+    check_against_tf,
+    dedent,
+    describe,
+    finding,
+    run_tf,
+    verify_fix,
+)
 from tests.oracle import Oracle
 
 pytestmark = pytest.mark.tensorflow
@@ -280,3 +288,71 @@ def test_stack_overflow_style_bug_is_found_and_fixed(name: str, oracle: Oracle) 
     result = run_tf(oracle, fixed)
     assert isinstance(result.measured, dict), result.error
     assert trains(result.measured), f"the fixed program does not learn: {result.measured}"
+
+
+def test_mse_on_a_saturated_sigmoid_learns_nothing_where_crossentropy_does(
+        oracle: Oracle) -> None:
+    source = dedent("""
+        import numpy as np
+        import keras
+        from keras import layers
+
+        keras.utils.set_random_seed(1)
+        x = np.random.rand(256, 4) * 30
+        labels = (x[:, 0] > 15).astype("float32")
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(16, activation="relu"),
+                                  layers.Dense(1, activation="sigmoid")])
+        model.compile(keras.optimizers.Adam(0.01), "mse", metrics=["accuracy"])
+        history = model.fit(x, labels, epochs=3, batch_size=32, verbose=0)
+        MEASURED = {"accuracy": [float(a) for a in history.history["accuracy"]]}
+        """)
+    analysis, result = check_against_tf(source, oracle, ["SL319"], raises=False)
+    assert isinstance(result.measured, dict), result.error
+    assert max(result.measured["accuracy"]) <= 0.55, result.measured
+    fixed = apply(source, finding(analysis, "SL319").fixes[0])
+    assert '"binary_crossentropy"' in fixed and analyze_source(fixed).findings == []
+    after = run_tf(oracle, fixed)
+    assert isinstance(after.measured, dict), after.error
+    assert after.measured["accuracy"][-1] >= 0.75, after.measured
+
+
+# -- every fix, verified: the file parses, the engine is satisfied, TensorFlow runs it -------
+
+FIXES: dict[str, tuple[str, str, str]] = {
+    "from_logits_on_a_string_loss": (program(
+        "layers.Dense(3)", '"categorical_crossentropy"', "one_hot"), "SL316",
+        "from_logits=True"),
+    "softmax_on_a_linear_head": (program(
+        "layers.Dense(3)", "keras.losses.CategoricalCrossentropy()", "one_hot"), "SL316",
+        "Use softmax"),
+    "activation_layer_instead_of_relu_layer": (program(
+        "layers.Dense(3), layers.ReLU()", '"categorical_crossentropy"', "one_hot"), "SL316",
+        'Activation("softmax")'),
+    "sigmoid_on_a_tanh_unit": (program(
+        'layers.Dense(1, activation="tanh")', '"bce"', "yes_no"), "SL316", "Use sigmoid"),
+    "softmax_instead_of_sigmoids": (program(
+        'layers.Dense(3, activation="sigmoid")', '"categorical_crossentropy"', "one_hot"),
+        "SL317", "softmax"),
+    "binary_loss_for_sigmoids": (program(
+        'layers.Dense(3, activation="sigmoid")', '"categorical_crossentropy"', "one_hot"),
+        "SL317", "binary_crossentropy"),
+    "no_logits_on_a_softmax": (program(
+        'layers.Dense(3, activation="softmax")',
+        "keras.losses.CategoricalCrossentropy(from_logits=True)", "one_hot"), "SL318",
+        "from_logits=False"),
+    "crossentropy_for_a_softmax": (program(
+        'layers.Dense(3, activation="softmax")', '"mse"', "one_hot"), "SL319",
+        "categorical_crossentropy"),
+    "mae_instead_of_accuracy": (program(
+        "layers.Dense(1)", '"mse"', "np.random.rand(256) * 10"), "SL320", "mae"),
+    "remove_the_second_relu": (program(
+        'layers.Dense(8, activation="relu"), layers.Activation("relu"), '
+        'layers.Dense(3, activation="softmax")', '"categorical_crossentropy"', "one_hot"),
+        "SL502", "Remove"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXES))
+def test_fix_is_verified_in_tensorflow(name: str, oracle: Oracle) -> None:
+    source, code, title = FIXES[name]
+    verify_fix(source, code, oracle, title)

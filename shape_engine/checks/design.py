@@ -55,7 +55,7 @@ ACTIVATION_TWICE = Rule(
 
 DROPOUT_BEFORE_BATCHNORM = Rule(
     "SL511", "dropout-before-batchnorm", Severity.INFO,
-    "Dropout directly before BatchNormalization (a design smell; off by default).",
+    "Dropout directly before BatchNormalization (a design smell).",
     "Dropout scales the surviving activations during training only, so BatchNormalization "
     "learns moving statistics of a variance it never sees at inference (the 'variance "
     "shift' of Li et al., Understanding the Disharmony between Dropout and Batch "
@@ -68,7 +68,7 @@ DROPOUT_BEFORE_BATCHNORM = Rule(
 BIAS_BEFORE_BATCHNORM = Rule(
     "SL512", "bias-before-batchnorm", Severity.INFO,
     "A Dense or convolution layer with a bias feeds BatchNormalization, which cancels it (a "
-    "design smell; off by default).",
+    "design smell).",
     "BatchNormalization subtracts the batch mean of each feature, so a bias added just "
     "before it is removed again and never affects the output; BatchNormalization's own "
     "offset (center=True) takes its role (Ioffe and Szegedy, Batch Normalization, 2015, "
@@ -79,8 +79,7 @@ BIAS_BEFORE_BATCHNORM = Rule(
 
 POOLING_SHRINKS_TOO_MUCH = Rule(
     "SL513", "pooling-shrinks-too-much", Severity.INFO,
-    "One pooling layer keeps fewer than one position in 16 (a design smell; off by "
-    "default).",
+    "One pooling layer keeps fewer than one position in 16 (a design smell).",
     "Common architectures pool 2x2 (or 3x3 with stride 2) at a time, keeping a quarter of "
     "the positions per step, with convolutions between to summarise what is dropped; a "
     "single pooling with a window of 5x5 or more throws away most of the spatial detail at "
@@ -91,7 +90,7 @@ POOLING_SHRINKS_TOO_MUCH = Rule(
 
 WIDTHS_GROW = Rule(
     "SL514", "widths-grow-towards-output", Severity.INFO,
-    "Hidden Dense layers get wider towards the output (a design smell; off by default).",
+    "Hidden Dense layers get wider towards the output (a design smell).",
     "A classifier's dense head usually narrows from the features to the classes (a funnel): "
     "a hidden layer wider than the one before it cannot hold more information than its "
     "input and adds parameters and overfitting. Off by default: turn it on with "

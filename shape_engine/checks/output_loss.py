@@ -74,9 +74,11 @@ PROBABILITY_LOSS_UNBOUNDED_OUTPUT = Rule(
     "epoch, `Dense(3)` (linear) a loss jumping between 3 and 10 with accuracy at chance "
     "(0.34), where softmax reaches 0.90; a linear or relu unit with binary_crossentropy "
     "predicts values outside [0, 1] and stops learning from every sample it has pushed "
-    "past the clip. Fix: `from_logits=True` on the loss (the output then holds logits), or "
-    "the activation the loss expects: softmax over several classes, sigmoid for one unit or "
-    "independent labels.",
+    "past the clip; a linear `Dense(3)` with `SparseCategoricalCrossentropy()` predicts "
+    "values from -0.87 to 0.03 whose rows sum to between -2.0 and -0.4. The cases are in "
+    "tests/checks/test_output_loss.py. Fix: `from_logits=True` on the loss (the output "
+    "then holds logits), or the activation the loss expects: softmax over several "
+    "classes, sigmoid for one unit or independent labels.",
 )
 
 SIGMOID_CATEGORICAL_LOSS = Rule(

@@ -245,15 +245,16 @@ MEASURED = {"difference": float(np.abs(model.predict(x, verbose=0) - single).max
 
 # -- Stack Overflow-style programs: each bug on its line, a fix that makes it train ---------
 
-# name: (program, code, text of the line it is reported on, title of the fix applied)
-SO_PROGRAMS: dict[str, tuple[str, str, str, str]] = {
+# name: (program, code, text of the line it is reported on, title of the fix applied, what
+# the fixed program shows in TensorFlow)
+SO_PROGRAMS: dict[str, tuple[str, str, str, str, Measure]] = {
     # "My model's loss is nan from the first epoch" (relu on the last layer).
     "iris_like_relu_head": (DATA + """
 model = keras.Sequential()
 model.add(layers.Dense(16, input_dim=4, activation="relu"))
 model.add(layers.Dense(3, activation="relu"))
 model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-""" + FIT.format(labels="one_hot"), "SL316", "model.compile(", "Use softmax"),
+""" + FIT.format(labels="one_hot"), "SL316", "model.compile(", "Use softmax", trains),
     # "Accuracy stuck at 33%": no activation on the output, probabilities expected.
     "missing_softmax": (DATA + """
 def build(classes):
@@ -263,20 +264,39 @@ def build(classes):
     return net
 
 model = build(3)
-""" + FIT.format(labels="classes"), "SL316", 'loss="sparse', "from_logits=True"),
+""" + FIT.format(labels="classes"), "SL316", 'loss="sparse', "from_logits=True", trains),
     # "Binary classifier predicts values above 1": a linear unit with a binary loss, the
     # classifier in a nested model.
     "nested_linear_binary_head": (DATA + """
 head = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dense(1)])
 model = keras.Sequential([keras.Input((4,)), layers.Dense(16, activation="relu"), head])
 model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(), metrics=["accuracy"])
-""" + FIT.format(labels="yes_no"), "SL316", "BinaryCrossentropy()", "Use sigmoid"),
+""" + FIT.format(labels="yes_no"), "SL316", "BinaryCrossentropy()", "Use sigmoid", trains),
+    # "Why do my predicted class probabilities not sum to 1?" (sigmoid over the classes).
+    "sigmoid_over_the_classes": (DATA + """
+import tensorflow as tf
+
+model = tf.keras.models.Sequential([
+    tf.keras.layers.Dense(32, activation="relu", input_shape=(4,)),
+    tf.keras.layers.Dense(3, activation="sigmoid"),
+])
+model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(),
+              metrics=["accuracy"])
+""" + FIT.format(labels="one_hot"), "SL317", "CategoricalCrossentropy()", "softmax",
+        lambda m: trains(m) and not rows_do_not_sum_to_one(m)),
+    # "House price model: accuracy is always 0": accuracy on a regression.
+    "accuracy_of_prices": (DATA + """
+prices = x @ np.array([1.2, 0.8, 0.3, 0.55]) + 1.0
+model = keras.Sequential([keras.Input((4,)), layers.Dense(32, activation="relu"),
+                          layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+""" + FIT.format(labels="prices"), "SL320", 'metrics=["accuracy"]', "mae", loss_falls),
 }
 
 
 @pytest.mark.parametrize("name", sorted(SO_PROGRAMS))
 def test_stack_overflow_style_bug_is_found_and_fixed(name: str, oracle: Oracle) -> None:
-    source, code, line_text, title = SO_PROGRAMS[name]
+    source, code, line_text, title, fixed_shows = SO_PROGRAMS[name]
     source = dedent(source)
     analysis = analyze_source(source)
     found = finding(analysis, code)
@@ -287,7 +307,7 @@ def test_stack_overflow_style_bug_is_found_and_fixed(name: str, oracle: Oracle) 
     assert analyze_source(fixed).findings == [], describe(analyze_source(fixed))
     result = run_tf(oracle, fixed)
     assert isinstance(result.measured, dict), result.error
-    assert trains(result.measured), f"the fixed program does not learn: {result.measured}"
+    assert fixed_shows(result.measured), f"the fixed program does not learn: {result.measured}"
 
 
 def test_mse_on_a_saturated_sigmoid_learns_nothing_where_crossentropy_does(

@@ -117,14 +117,16 @@ MAX_POOLING_RATIO = 16
 def check_design(report: ModelReport, document: Document) -> Iterator[Finding]:
     if report.refused or report.model.file is not None:
         return
-    layers = report.layers
+    # Past `opaque_from` the layers may not be those recorded: only what comes before counts.
+    known = report.model.opaque_from
+    layers = report.layers if known is None else report.layers[:known]
     for index, layer in enumerate(layers):
         call = _call(layer)
         if call is None or call.file is not None:
             continue
         following = layers[index + 1] if index + 1 < len(layers) else None
-        yield from _collapse(report, index)
-        yield from _twice(report, index, document)
+        yield from _collapse(report, layers, index)
+        yield from _twice(report, layers, index, document)
         if following is not None and _kind(following) == "BatchNormalization":
             if call.kind in DROPOUT_KINDS:
                 yield DROPOUT_BEFORE_BATCHNORM.finding(
@@ -134,7 +136,8 @@ def check_design(report: ModelReport, document: Document) -> Iterator[Finding]:
             yield from _bias_before_norm(layer, following, document)
         if call.kind in POOLING_KINDS:
             yield from _pooling(layer)
-    yield from _widths(report)
+    if known is None:
+        yield from _widths(report)
 
 
 def _call(layer: LayerReport) -> LayerCall | None:
@@ -155,8 +158,8 @@ def _args(call: LayerCall) -> LayerArgs | None:
 # -- SL501 -----------------------------------------------------------------------------------
 
 
-def _collapse(report: ModelReport, index: int) -> Iterator[Finding]:
-    layers = report.layers
+def _collapse(report: ModelReport, layers: list[LayerReport], index: int
+              ) -> Iterator[Finding]:
     first = layers[index]
     kind = _kind(first)
     if kind != "Dense" and kind not in CONV_KINDS:
@@ -206,8 +209,8 @@ def _pointwise(call: LayerCall) -> bool:
 # -- SL502 -----------------------------------------------------------------------------------
 
 
-def _twice(report: ModelReport, index: int, document: Document) -> Iterator[Finding]:
-    layers = report.layers
+def _twice(report: ModelReport, layers: list[LayerReport], index: int, document: Document
+           ) -> Iterator[Finding]:
     first = activation_of(layers[index], report)
     if first is None or first.name in (None, "linear") or first.layer is not layers[index]:
         return

@@ -76,11 +76,16 @@ class Output:
 
 
 def model_output(report: ModelReport) -> Output:
-    """The model's output as the loss sees it."""
+    """The model's output as the loss sees it; no activation known when the program may
+    change the model's layers in ways the engine cannot follow."""
+    if report.model.opaque:
+        return Output(report.output_shape, None)
     return Output(report.output_shape, last_activation(report))
 
 
 def last_activation(report: ModelReport) -> Activation | None:
+    if report.model.opaque:
+        return Activation(None, None, report.layers[-1]) if report.layers else None
     for layer in reversed(report.layers):
         found = activation_of(layer, report)
         if found is not None:

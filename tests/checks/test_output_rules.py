@@ -399,3 +399,19 @@ def test_server_shows_a_rule_off_by_default_only_when_given_a_level() -> None:
     assert severity(smell, {"SL511": "information"}) == types.DiagnosticSeverity.Information
     assert severity(smell, {"SL511": "off"}) is None
     assert severity(bug, {}) == types.DiagnosticSeverity.Warning
+
+
+def test_a_model_changed_where_the_engine_cannot_follow_is_silent() -> None:
+    source = "import helpers\n" + H + """
+model = keras.Sequential([keras.Input((4,)), layers.Dense(8, activation="relu"),
+                          layers.Dense(3)])
+helpers.add_head(model)
+model.compile("adam", "categorical_crossentropy")
+"""
+    assert codes(source) == []
+    assert codes(source.replace("helpers.add_head(model)", "")) == ["SL316"]
+
+
+def test_a_loss_for_a_named_output_is_not_read() -> None:
+    source = head("layers.Dense({units})", '{"dense_1": "categorical_crossentropy"}')
+    assert codes(source) == []

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from shape_engine.checks.build_fixes import RNN_KINDS
 from shape_engine.checks.outputs import ACTIVATION_LAYERS, Activation, activation_of
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Fix, Related, Severity
@@ -214,6 +215,9 @@ def _twice(report: ModelReport, layers: list[LayerReport], index: int, document:
     first = activation_of(layers[index], report)
     if first is None or first.name in (None, "linear") or first.layer is not layers[index]:
         return
+    if first.call is not None and first.call.kind in RNN_KINDS:
+        return  # an RNN's activation is inside its cell: its output is not that activation's
+
     if index + 1 >= len(layers):
         return
     second = activation_of(layers[index + 1], report)

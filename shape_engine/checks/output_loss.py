@@ -17,6 +17,7 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from shape_engine.checks.build_fixes import RNN_KINDS
 from shape_engine.checks.loss_spec import (
     ACCURACY_NAMES,
     BINARY,
@@ -293,8 +294,8 @@ def _metric_fix(document: Document, metric: Metric, new: str) -> Fix | None:
 def activation_fix(document: Document, head: Activation, new: str) -> Fix | None:
     """Make the layer that applies `head` apply `new` instead."""
     call = head.call
-    if call is None or call.file is not None:
-        return None
+    if call is None or call.file is not None or call.kind in RNN_KINDS:
+        return None  # an RNN's activation is inside its cell, not on its output alone
     title = f"Use {new} on {head.layer.label}"
     if head.where is not None and head.where != call.range:
         edit = replace_string(document, head.where, new)

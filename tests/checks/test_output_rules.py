@@ -415,3 +415,13 @@ model.compile("adam", "categorical_crossentropy")
 def test_a_loss_for_a_named_output_is_not_read() -> None:
     source = head("layers.Dense({units})", '{"dense_1": "categorical_crossentropy"}')
     assert codes(source) == []
+
+
+def test_an_rnn_output_gets_from_logits_but_not_a_new_cell_activation() -> None:
+    source = textwrap.dedent(H + """
+model = keras.Sequential([keras.Input((5, 4)), layers.LSTM(3)])
+model.compile("adam", "categorical_crossentropy")
+""")
+    found = finding(analyze_source(source), "SL316")
+    assert [f.title for f in found.fixes] == [
+        "Use keras.losses.CategoricalCrossentropy(from_logits=True)"]

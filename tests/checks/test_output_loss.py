@@ -246,7 +246,7 @@ MEASURED = {"difference": float(np.abs(model.predict(x, verbose=0) - single).max
 # -- Stack Overflow-style programs: each bug on its line, a fix that makes it train ---------
 
 # name: (program, code, text of the line it is reported on, title of the fix applied, what
-# the fixed program shows in TensorFlow)
+# the fixed program shows in TensorFlow); the bug's own symptom is in BUGGY_SHOWS.
 SO_PROGRAMS: dict[str, tuple[str, str, str, str, Measure]] = {
     # "My model's loss is nan from the first epoch" (relu on the last layer).
     "iris_like_relu_head": (DATA + """
@@ -270,7 +270,8 @@ model = build(3)
     "nested_linear_binary_head": (DATA + """
 head = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dense(1)])
 model = keras.Sequential([keras.Input((4,)), layers.Dense(16, activation="relu"), head])
-model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(), metrics=["accuracy"])
+model.compile(optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.BinaryCrossentropy(),
+              metrics=["accuracy"])
 """ + FIT.format(labels="yes_no"), "SL316", "BinaryCrossentropy()", "Use sigmoid", trains),
     # "Why do my predicted class probabilities not sum to 1?" (sigmoid over the classes).
     "sigmoid_over_the_classes": (DATA + """
@@ -291,6 +292,28 @@ model = keras.Sequential([keras.Input((4,)), layers.Dense(32, activation="relu")
                           layers.Dense(1)])
 model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
 """ + FIT.format(labels="prices"), "SL320", 'metrics=["accuracy"]', "mae", loss_falls),
+    # "CNN on images: loss is nan" (MNIST-style, written with model.add and no activation on
+    # the classifier, from_logits forgotten).
+    "cnn_without_softmax": (DATA + """
+images = np.repeat(np.repeat(x[:, :3], 3, axis=1)[:, None, :, None], 9, axis=1)
+model = keras.Sequential()
+model.add(layers.Conv2D(8, (3, 3), activation="relu", input_shape=(9, 9, 1)))
+model.add(layers.Flatten())
+model.add(layers.Dense(3, activation="relu"))
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+""" + FIT.format(labels="one_hot").replace("model.fit(x,", "model.fit(images,").replace(
+        "model.predict(x,", "model.predict(images,"), "SL316", "model.compile(",
+        "from_logits=True", trains),
+}
+
+
+BUGGY_SHOWS: dict[str, Measure] = {
+    "iris_like_relu_head": nan_or_chance,
+    "missing_softmax": outside_unit_interval,
+    "nested_linear_binary_head": outside_unit_interval,
+    "sigmoid_over_the_classes": rows_do_not_sum_to_one,
+    "accuracy_of_prices": lambda m: m["accuracy"] == 0.0,
+    "cnn_without_softmax": nan_or_chance,
 }
 
 
@@ -298,6 +321,9 @@ model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
 def test_stack_overflow_style_bug_is_found_and_fixed(name: str, oracle: Oracle) -> None:
     source, code, line_text, title, fixed_shows = SO_PROGRAMS[name]
     source = dedent(source)
+    buggy = run_tf(oracle, source)
+    assert isinstance(buggy.measured, dict), buggy.error
+    assert BUGGY_SHOWS[name](buggy.measured), f"no symptom measured: {buggy.measured}"
     analysis = analyze_source(source)
     found = finding(analysis, code)
     assert line_text in source.splitlines()[found.range.start.line], describe(analysis)

@@ -15,19 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shape_engine.analysis import Analysis
+from shape_engine.config import ConfigCache, ConfigError, describe
 from shape_engine.findings import Finding, Fix, Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import INPUT_KINDS, LayerCall
 from shape_engine.notebook import NOTEBOOK_SUFFIX, CellFinding
 from shape_engine.notebook_analysis import analyze_file, placed_findings
-from shape_engine.selection import parse_codes
+from shape_engine.selection import Layer, Selection, parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
 
-# Folders never walked into (as ruff excludes build and dist). A virtual environment under any
-# name is found by its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
-SKIPPED_DIRS = frozenset({"venv", ".venv", "site-packages", "node_modules", "__pycache__",
-                          "build", "dist"})
+# Folders never walked into are the configuration's `exclude` (by default as ruff excludes
+# build and dist: `config.DEFAULT_EXCLUDE`). A virtual environment under any name is found by
+# its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
 
 
 class UsageError(Exception):
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from server.__main__ import serve
 
             return serve(args)
-    except UsageError as error:
+    except (UsageError, ConfigError) as error:
         print(f"shapelens: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `shapelens shapes ... | head`: the reader left, not an error
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Static shape checking for Keras models.")
     commands = parser.add_subparsers(dest="command")
     check = commands.add_parser("check", help="report shape problems")
-    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("paths", nargs="*", metavar="PATH")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--fix", action="store_true",
                        help="apply safe fixes in place and report what changed")
@@ -73,8 +73,19 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --fix or --diff, also apply fixes that may change meaning")
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them")
+    check.add_argument("--select", action="append", metavar="CODE[,CODE]",
+                       help="report only these rules (codes, prefixes like SL2, or ALL), "
+                            "instead of those the configuration selects")
+    check.add_argument("--ignore", action="append", default=[], metavar="CODE[,CODE]",
+                       help="do not report these rules")
     check.add_argument("--extend-select", action="append", default=[], metavar="CODE[,CODE]",
-                       help="also report these rules, which are off by default")
+                       help="also report these rules (one off by default needs its full code)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit with status 0 even when findings are reported")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add a `# noqa: CODE` comment for each finding reported")
+    check.add_argument("--show-settings", metavar="FILE",
+                       help="print the settings in force for FILE and exit")
     shapes = commands.add_parser("shapes", help="print a static model.summary() of every model")
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
@@ -97,20 +108,23 @@ class Target:
     error: OSError | None = None
 
 
-def python_files(paths: Sequence[str]) -> Iterator[Path]:
-    """Files as given, folders searched for *.py and *.ipynb, skipping environments and
-    hidden folders (and, silently, folders that cannot be listed)."""
+def python_files(paths: Sequence[str], configs: ConfigCache | None = None) -> Iterator[Path]:
+    """Files as given, folders searched for *.py and *.ipynb, skipping environments,
+    hidden folders and what the configuration excludes (and, silently, folders that cannot
+    be listed)."""
+    configs = configs or ConfigCache()
     for raw in paths:
         path = Path(raw)
         if path.is_file():
             yield path
         elif path.is_dir():
-            yield from (target.path for target in _walk(path) if target.error is None)
+            yield from (target.path for target in _walk(path, configs)
+                        if target.error is None)
         else:
             raise UsageError(f"{raw}: no such file or directory")
 
 
-def targets(paths: Sequence[str]) -> Iterator[Target]:
+def targets(paths: Sequence[str], configs: ConfigCache | None = None) -> Iterator[Target]:
     """What `python_files` yields, with folders that could not be listed. A path named on
     the command line that is not a readable file or folder is a usage error, raised before
     anything is yielded."""
@@ -129,21 +143,25 @@ def targets(paths: Sequence[str]) -> Iterator[Target]:
         else:
             raise UsageError(f"{raw}: no such file or directory" if not path.exists()
                              else f"{raw}: not a file or directory")
+    configs = configs or ConfigCache()
     for path in named:
         if path.is_file():
-            yield Target(path, named=True)
+            yield Target(path, named=True)  # named: checked even if excluded, as ruff does
         else:
-            yield from _walk(path)
+            yield from _walk(path, configs)
 
 
-def _walk(root: Path) -> Iterator[Target]:
+def _walk(root: Path, configs: ConfigCache) -> Iterator[Target]:
     unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
     for folder, dirs, files in os.walk(root, onerror=unlisted.append):
         yield from _unlisted(unlisted)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+        config = configs.for_path(Path(folder))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not config.excludes(Path(folder) / d)
                          and not _is_venv(Path(folder) / d))
         for name in sorted(files):
-            if name.endswith((".py", NOTEBOOK_SUFFIX)):
+            if name.endswith((".py", NOTEBOOK_SUFFIX)) and not config.excludes(
+                    Path(folder) / name):
                 yield Target(Path(folder) / name, named=False)
     yield from _unlisted(unlisted)
 
@@ -206,17 +224,35 @@ class Reader:
 
 
 def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
-                    extend_select: frozenset[str] = frozenset()
-                    ) -> list[tuple[Path, Analysis]]:
-    """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix)."""
+                    selection_for: Callable[[Path], Selection] = lambda path: frozenset(),
+                    configs: ConfigCache | None = None) -> list[tuple[Path, Analysis]]:
+    """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix).
+    `selection_for`: the rules reported in each file."""
     results = []
-    for target in targets(paths):
+    for target in targets(paths, configs):
         data = reader.read(target)
         if data is not None:
             results.append((target.path, analyze_file(
                 data, str(target.path), filesystem_resolver(target.path),
-                verify_fixes=with_fixes, extend_select=extend_select)))
+                verify_fixes=with_fixes, extend_select=selection_for(target.path))))
     return results
+
+
+class Selections:
+    """Each file's rules: its configuration's, with the command line's on top."""
+
+    def __init__(self, args: argparse.Namespace, configs: ConfigCache) -> None:
+        self.configs = configs
+        try:
+            self.layer = Layer(
+                select=tuple(parse_codes(args.select)) if args.select is not None else None,
+                ignore=tuple(parse_codes(args.ignore)),
+                extend_select=tuple(parse_codes(args.extend_select)))
+        except ValueError as error:
+            raise UsageError(f"--select/--ignore/--extend-select: {error}") from None
+
+    def __call__(self, path: Path) -> Selection:
+        return self.configs.for_path(path).selection(path).then(self.layer)
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -226,21 +262,29 @@ def _check(args: argparse.Namespace) -> int:
     if args.diff and args.format == "json":
         raise UsageError("--diff prints a unified diff: it cannot be combined with "
                          "--format json (use --format json without --diff for the fixes)")
-    try:
-        extend_select = parse_codes(args.extend_select)
-    except ValueError as error:
-        raise UsageError(f"--extend-select: {error}") from None
+    configs = ConfigCache()
+    selections = Selections(args, configs)
+    if args.show_settings is not None:
+        path = Path(args.show_settings)
+        print(describe(configs.for_path(path), path, selections.layer))
+        return 0
+    if not args.paths:
+        raise UsageError("check: no PATH given")
     reader = Reader()
-    if args.fix or args.diff:
+    if args.fix or args.diff or args.add_noqa:
+        readable = [t.path for t in targets(args.paths, configs)
+                    if reader.read(t, contents=False) is not None]
+        if args.add_noqa:
+            from shape_engine.noqa_files import add_noqa
+
+            return reader.status(add_noqa(readable, selections))
         from shape_engine.fix_files import fix_files
 
-        readable = [t.path for t in targets(args.paths)
-                    if reader.read(t, contents=False) is not None]
-        return reader.status(fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
-                                       json_format=args.format == "json",
-                                       extend_select=extend_select))
+        status = fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
+                           json_format=args.format == "json", selection_for=selections)
+        return reader.status(0 if args.exit_zero else status)
     results = analyze_targets(args.paths, reader, with_fixes=args.format == "json",
-                              extend_select=extend_select)
+                              selection_for=selections, configs=configs)
     found = any(f.severity in (Severity.ERROR, Severity.WARNING)
                 for _, analysis in results for f in analysis.findings)
     if args.format == "json":
@@ -258,7 +302,7 @@ def _check(args: argparse.Namespace) -> int:
                f"file{'s' if files != 1 else ''}" if count else
                f"No shape problems found in {files} file{'s' if files != 1 else ''}")
               + reader.summary() + ".", file=sys.stderr)
-    return reader.status(1 if found else 0)
+    return reader.status(1 if found and not args.exit_zero else 0)
 
 
 def finding_line(filename: str, finding: Finding, cell: int | None = None) -> str:

@@ -27,9 +27,11 @@ from pygls.uris import to_fs_path
 from server import actions, convert, hover, inlay, notebooks, transport
 from server.config import Settings, parse
 from server.documents import Documents, DocumentState
+from server.project import WATCHED_PATTERNS, Policy, ProjectConfigs, is_config_file
 from server.protocol import CommandRequest, ShapelensProtocol
 from server.resolve import WorkspaceResolution
 from server.worker import URGENT, Worker
+from shape_engine.config import ConfigCache
 from shape_engine.findings import Finding
 from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
 from shape_engine.rule import Rule, all_rules
@@ -50,6 +52,7 @@ class ShapelensServer(LanguageServer):
                          protocol_cls=ShapelensProtocol)
         self.commands.answers_cancellation = frozenset({CHECK_WORKSPACE})
         self.settings = Settings()
+        self.projects = ProjectConfigs(self._config_problem)
         self.init_options: object = None
         self.rules: dict[str, Rule] = {}
         self.worker = Worker()
@@ -100,12 +103,22 @@ class ShapelensServer(LanguageServer):
     # -- diagnostics -------------------------------------------------------------------------
 
     def diagnostics(self, state: DocumentState) -> list[types.Diagnostic]:
-        return self.to_diagnostics(state.findings, self.documents.lines(state), state.uri)
+        policy = self.policy(state.path)
+        return self.to_diagnostics(policy.shown(state.findings, state.text),
+                                   self.documents.lines(state), state.uri, policy)
 
-    def to_diagnostics(self, findings: list[Finding], lines: convert.Lines, uri: str
-                       ) -> list[types.Diagnostic]:
-        return convert.diagnostics(findings, lines, uri, dict(self.settings.severity),
-                                   self.other_lines)
+    def to_diagnostics(self, findings: list[Finding], lines: convert.Lines, uri: str,
+                       policy: Policy) -> list[types.Diagnostic]:
+        """`findings`: those `policy` shows (selected, not suppressed)."""
+        return convert.diagnostics(findings, lines, uri, policy.overrides(), self.other_lines)
+
+    def policy(self, path: str | None) -> Policy:
+        """The project's configuration for the file, the editor's settings on top."""
+        return self.projects.policy(path, self.settings.severity)
+
+    def _config_problem(self, message: str) -> None:
+        self.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Warning, message=f"Shapelens configuration: {message}."))
 
     def other_lines(self, path: str) -> convert.Lines | None:
         """The lines of a module a finding points into: its open text, else its file."""
@@ -318,7 +331,8 @@ async def initialized(params: types.InitializedParams) -> None:
         registrations.append(types.Registration(
             id=str(uuid.uuid4()), method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[types.FileSystemWatcher(glob_pattern="**/*.py")])))
+                watchers=[types.FileSystemWatcher(glob_pattern=pattern)
+                          for pattern in ("**/*.py", *WATCHED_PATTERNS)])))
     if SERVER.resolution is not None:
         # jedi's start-up (0.2-0.3 s) on its thread before the first analysis that resolves
         # a module needs it, but not at once: it would share the interpreter with the
@@ -570,9 +584,10 @@ async def on_code_action(params: types.CodeActionParams) -> list[types.CodeActio
         if wanted is None:
             return []
     assert wanted is not None
-    found = actions.code_actions(_findings_shown(state), lines, state.uri, state.version,
-                                 lines.from_client_range(wanted), params.context,
-                                 dict(SERVER.settings.severity), document_changes,
+    policy = SERVER.policy(state.path)
+    found = actions.code_actions(policy.shown(_findings_shown(state), state.text), lines,
+                                 state.uri, state.version, lines.from_client_range(wanted),
+                                 params.context, policy.overrides(), document_changes,
                                  SERVER.other_lines)
     return found if notebook is None else notebooks.actions_in_cells(notebook, found)
 
@@ -601,9 +616,15 @@ async def did_change_configuration(params: types.DidChangeConfigurationParams) -
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 @robust(lambda: None)
 async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+    configs = [c for c in params.changes if is_config_file(_path(c.uri))]
+    if configs:
+        SERVER.projects.changed()
+        SERVER.republish()
+    changes = [c for c in params.changes if c not in configs]
     resolution = SERVER.resolution
-    if resolution is None:
+    if resolution is None or not changes:
         return
+    params = types.DidChangeWatchedFilesParams(changes=changes)
     if any(change.type != types.FileChangeType.Changed for change in params.changes):
         resolution.files_changed()
         SERVER.documents.refresh_all()
@@ -640,7 +661,9 @@ async def check_workspace(*args: object) -> dict[str, object]:
     request = SERVER.commands.current_command()
     resolution = SERVER.resolution
     roots = [str(root) for root in resolution.roots] if resolution else []
-    files = await asyncio.to_thread(lambda: sorted({p.resolve() for p in python_files(roots)}))
+    configs = ConfigCache(lenient=True)  # an unusable one is reported as documents use it
+    files = await asyncio.to_thread(lambda: sorted({p.resolve() for p in python_files(roots,
+                                                                                   configs)}))
     progress = SERVER.work_done_progress
     token = request.params.work_done_token if request is not None else None
     if token is None and SERVER.capability("window", "work_done_progress"):
@@ -688,6 +711,7 @@ async def _check_file(path: Path) -> int:
         await SERVER.documents.settled(state, "findings")
         return len(SERVER.diagnostics(state))  # what is shown: settings may hide some
     resolution = SERVER.resolution
+    policy = SERVER.policy(str(path))
 
     def analyse() -> tuple[str, list[Finding]] | None:
         try:
@@ -698,6 +722,8 @@ async def _check_file(path: Path) -> int:
         session = resolution.session(str(path)) if resolution is not None else None
         analysis = analyze_file(data, str(path), session.resolve if session else None,
                                 verify_fixes=False, extend_select=None)
+        # Selected and suppressed in the program's text (a notebook's JSON has no comments).
+        analysis.findings = policy.shown(analysis.findings, analysis.text)
         if analysis.cells is not None:
             # A notebook not open in a notebook editor: its findings where the cells'
             # lines are in the file (an editor without notebooks shows the JSON).
@@ -711,7 +737,7 @@ async def _check_file(path: Path) -> int:
     text, findings = analysed
     lines = convert.Lines(text, SERVER.encoding())
     SERVER.pushed_elsewhere.add(uri)
-    diagnostics = SERVER.to_diagnostics(findings, lines, uri)
+    diagnostics = SERVER.to_diagnostics(findings, lines, uri, policy)
     SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
         uri=uri, diagnostics=diagnostics))
     return len(diagnostics)  # what is shown: settings may hide some

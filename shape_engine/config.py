@@ -137,11 +137,13 @@ def _has_tool_table(path: Path) -> bool:
 
 class ConfigCache:
     """Configurations by folder, read once each until `clear` (the server clears it when a
-    configuration file changes)."""
+    configuration file changes) or until the file's modification time or size changes.
+    `lenient`: a file that cannot be used gives the defaults instead of a ConfigError."""
 
-    def __init__(self) -> None:
+    def __init__(self, lenient: bool = False) -> None:
+        self.lenient = lenient
         self._by_folder: dict[Path, Path | None] = {}
-        self._loaded: dict[Path, Config | ConfigError] = {}
+        self._loaded: dict[Path, tuple[tuple[int, int] | None, Config | ConfigError]] = {}
 
     def for_path(self, path: Path) -> Config:
         """The configuration for a file or folder; the defaults when there is none. Raises
@@ -153,19 +155,32 @@ class ConfigCache:
         found = self._by_folder[folder]
         if found is None:
             return Config()
-        if found not in self._loaded:
+        stamp = _stamp(found)
+        cached = self._loaded.get(found)
+        if cached is None or cached[0] != stamp:
             try:
-                self._loaded[found] = load_config(found)
+                loaded: Config | ConfigError = load_config(found)
             except ConfigError as error:
-                self._loaded[found] = error
-        loaded = self._loaded[found]
-        if isinstance(loaded, ConfigError):
-            raise loaded
-        return loaded
+                loaded = error
+            cached = (stamp, loaded)
+            self._loaded[found] = cached
+        if isinstance(cached[1], ConfigError):
+            if self.lenient:
+                return Config()
+            raise cached[1]
+        return cached[1]
 
     def clear(self) -> None:
         self._by_folder.clear()
         self._loaded.clear()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from server.convert import Lines
 from server.memory import release_free_memory
 from server.worker import BACKGROUND, URGENT, Worker
-from shape_engine.facts import Facts, LineMap, split_lines
+from shape_engine.facts import Facts, LineMap
 from shape_engine.findings import Finding
 from shape_engine.incremental import DocumentAnalyzer, Outcome, Resolution, Session
+from shape_engine.source import split_lines
 
 logger = logging.getLogger(__name__)
 

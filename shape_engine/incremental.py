@@ -38,10 +38,9 @@ from shape_engine.facts import (
     ScopeSpan,
     extract,
     move_findings,
-    split_lines,
 )
 from shape_engine.findings import Finding, Position, Range
-from shape_engine.source import LineIndex
+from shape_engine.source import LineIndex, split_lines
 
 # A chunk that does not parse alone is merged with the next ones at most this often before
 # the whole file is parsed to find the statements (e.g. a docstring with unindented lines).
@@ -418,7 +417,17 @@ def partition(chunks: list[Chunk]) -> list[list[int]]:
     def union(a: object, b: object) -> None:
         parent[find(a)] = find(b)
 
-    reaching: dict[str, set[int]] = {}
+    # Once a chunk has joined every binding of a name that reaches it, they are one group:
+    # one of them stands for all (else a name bound and read in many chunks, `if c: x += 1`
+    # repeated, would join each chunk to every one before it, quadratic).
+    reaching: dict[str, list[int]] = {}
+    all_binders: dict[str, int] = {}  # one regular binder of each name, once all are joined
+
+    def join_all(i: int, group: list[int]) -> list[int]:
+        for j in group:
+            union(i, j)
+        return group[:1]
+
     regular = [i for i, c in enumerate(chunks) if i not in shared and not c.info.empty]
     for i in regular:
         info = chunks[i].info
@@ -426,23 +435,27 @@ def partition(chunks: list[Chunk]) -> list[list[int]]:
         for name in info.reads:
             if name in declared:
                 union(i, ("global", name))
-            elif name not in shared_names:
-                for j in reaching.get(name, ()):
-                    union(i, j)
+            elif name not in shared_names and name in reaching:
+                reaching[name] = join_all(i, reaching[name])
         for name in info.deferred:
             if name in declared:
                 union(i, ("global", name))
             elif name not in shared_names:
-                for j in binders.get(name, ()):
-                    if j not in shared:
-                        union(i, j)
+                if name not in all_binders:
+                    group = [j for j in binders.get(name, ()) if j not in shared]
+                    if not group:
+                        continue
+                    all_binders[name] = group[0]
+                    for j in group[1:]:
+                        union(group[0], j)
+                union(i, all_binders[name])
         for name in info.binds:
             if name in declared:
                 union(i, ("global", name))
             if name in info.kills:
-                reaching[name] = {i}
+                reaching[name] = [i]
             else:
-                reaching.setdefault(name, set()).add(i)
+                reaching.setdefault(name, []).append(i)
     groups: dict[object, list[int]] = {}
     for i in regular:
         groups.setdefault(find(i), []).append(i)

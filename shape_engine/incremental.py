@@ -29,7 +29,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from shape_engine.analysis import Analysis, analyze_source, distinct_findings
+from shape_engine import budget
+from shape_engine.analysis import Analysis, analyze_source, distinct_findings, partly_analysed
 from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS, STATEMENT_LISTS
 from shape_engine.facts import (
     Assignment,
@@ -136,6 +137,9 @@ class _ComponentResult:
     starts: tuple[int, ...]  # the line of each chunk, first in the component's own text
     dependencies: dict[str, object]
     epoch: int
+    # The deadline passed during its analysis (never cached): the line of its text where
+    # evaluation stopped.
+    stopped_at: int | None = None
 
     def line_map(self, doc_starts: tuple[int, ...]) -> LineMap | None:
         """Lines of the facts to document lines; None when they are the same."""
@@ -299,13 +303,29 @@ class DocumentAnalyzer:
 
     def _by_components(self, chunks: list[Chunk], text: str) -> Outcome:
         placed: list[tuple[_ComponentResult, tuple[int, ...]]] = []
-        for component in self._partition(chunks):
+        components = self._partition(chunks)
+        stopped: list[int] = []  # document lines where analysis stopped (the deadline)
+        for number, component in enumerate(components):
             members = [chunks[i] for i in component]
+            if budget.out_of_time():
+                # The first line of a chunk no component analysed (shared imports were).
+                seen = {i for done in components[:number] for i in done}
+                stopped.extend(min([chunks[i].start for i in other if i not in seen]
+                                   or [chunks[other[0]].start])
+                               for other in components[number:])
+                break
             result = self._component(members)
             if result is None:
                 return self._whole(text)
-            placed.append((result, tuple(c.start for c in members)))
+            starts = tuple(c.start for c in members)
+            placed.append((result, starts))
+            if result.stopped_at is not None:
+                line_map = result.line_map(starts)
+                line = line_map(result.stopped_at) if line_map else result.stopped_at
+                stopped.append(line if line is not None else starts[0])
         findings = [f for result, starts in placed for f in result.findings_at(starts)]
+        if stopped:
+            findings.append(_timed_out(min(stopped), text))
         findings = distinct_findings(findings)
         dependencies = frozenset(p for result, _ in placed for p in result.dependencies)
 
@@ -334,7 +354,7 @@ class DocumentAnalyzer:
         if isinstance(cached, _ComponentResult) and self._still_valid(cached):
             return cached
         result = self._run(members)
-        if result is not None:
+        if result is not None and result.stopped_at is None:
             self._components.put(key, result)
         return result
 
@@ -365,7 +385,8 @@ class DocumentAnalyzer:
         facts.scopes = []  # the document's scopes are taken from all its chunks
         dependencies = session.dependencies if session else {}
         facts.dependencies = frozenset(dependencies)
-        return _ComponentResult(facts, tuple(starts), dependencies, epoch)
+        stopped_at = (analysis.stopped_at or 0) if analysis.timed_out else None
+        return _ComponentResult(facts, tuple(starts), dependencies, epoch, stopped_at)
 
     def _whole(self, text: str, verify_fixes: bool = True) -> Outcome:
         """The whole document as one analysis (also for a file that does not parse)."""
@@ -383,9 +404,19 @@ class DocumentAnalyzer:
             info = chunk_info(text) or _EMPTY_INFO
             return extract(analysis, info.scopes, info.assignments)
 
-        outcome = Outcome(list(analysis.findings), True, dependencies, complete)
+        findings = list(analysis.findings)
+        if analysis.timed_out:
+            findings = distinct_findings([*findings, _timed_out(analysis.stopped_at, text)])
+            analysis.findings = findings  # the facts' findings too
+        outcome = Outcome(findings, True, dependencies, complete)
         outcome.verified = verify_fixes
         return outcome
+
+
+def _timed_out(line: int | None, text: str) -> Finding:
+    limits = budget.current()
+    return partly_analysed(line, LineIndex(text), "time",
+                           limits.seconds if limits is not None else None)
 
 
 def partition(chunks: list[Chunk]) -> list[list[int]]:

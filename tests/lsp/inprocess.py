@@ -77,8 +77,14 @@ class Session:
         for _ in range(3):
             await asyncio.sleep(0)
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """Close what is open and stop the server's threads: nothing of it stays alive."""
+        for uri in list(self.server.documents.states):
+            self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        await self.handled()
+        await self.idle()
         self.server.worker.close()
+        self.server.worker._thread.join(GIVE_UP_S)
         if self.server.resolution is not None:
             self.server.resolution.close()
 

@@ -114,4 +114,4 @@ async def test_the_fix_offered_after_edits_applies_to_the_editors_text(
         ast.parse(fixed)
         assert fixed == text.replace("layers.Conv2D", RESHAPE + "layers.Conv2D", 1)
     finally:
-        session.close()
+        await session.close()

@@ -64,6 +64,10 @@ class Session:
             await asyncio.sleep(0.01)
         raise AssertionError("no such message from the server")
 
+    def sent_now(self, matches: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """What the server has sent so far that `matches`."""
+        return [message for message in self.out.sent if matches(message)]
+
     async def handled(self) -> None:
         """Until the notifications sent so far have been handled (their handlers are tasks
         that do not wait for anything)."""

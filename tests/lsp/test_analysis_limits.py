@@ -73,3 +73,27 @@ async def test_an_analysis_of_an_older_version_stops(
         assert not session.sent_now(diagnostics_of(uri, 1))
     finally:
         await session.close()
+
+
+async def test_a_document_over_the_limit_is_never_analysed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = Session(fresh_server(monkeypatch))
+    uri = (tmp_path / "data.py").as_uri()
+    huge = "x = 1  # padding\n" * 150_000  # 2.4 MB, over the default 2 MB
+    try:
+        await session.call("initialize", {"processId": None, "capabilities": {}})
+        session.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": huge}})
+        published = await session.sent(diagnostics_of(uri, 1))
+        (only,) = published["params"]["diagnostics"]
+        assert only["code"] == "SL003" and only["severity"] == 3
+        assert only["message"] == ("The file is 2.4 MB, larger than the 2 MB Shapelens "
+                                   "analyses (max-file-size): it is not checked")
+        await session.idle()
+        state = session.server.documents.states[uri]
+        assert state.analyzer.components_analysed == 0
+        hover = await session.call("textDocument/hover", {
+            "textDocument": {"uri": uri}, "position": {"line": 3, "character": 1}})
+        assert hover is None
+    finally:
+        await session.close()

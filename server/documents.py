@@ -5,6 +5,11 @@ worker thread. Results come back in two steps: findings first (diagnostics go ou
 then the facts hover and inlay hints need. A result for an older version never replaces the
 diagnostics of a newer one. While a document does not parse, hover and inlay hints use the
 last version that did, on the lines the edit did not touch.
+
+Every analysis is bounded (`shape_engine.budget`): it stops at its time limit and says so
+(SL004), stops when its document changes or closes (a newer version is on its way), and
+steps aside once for urgent work that arrives meanwhile, so that one long document does not
+hold back another's diagnostics. A document over the size limit (SL003) is not analysed.
 """
 
 from __future__ import annotations

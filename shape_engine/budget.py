@@ -62,3 +62,11 @@ def out_of_time() -> bool:
     if limits.interrupt is not None:
         limits.interrupt()
     return limits.deadline is not None and time.monotonic() > limits.deadline
+
+
+def check_interrupt() -> None:
+    """Raises `Interrupted` when the caller says the analysis must stop (the deadline is
+    left to `out_of_time`): for steps that cannot stop half-way but can be skipped."""
+    limits: Limits | None = getattr(_local, "limits", None)
+    if limits is not None and limits.interrupt is not None:
+        limits.interrupt()

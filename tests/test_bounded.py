@@ -29,11 +29,6 @@ DOCUMENTS = {
     # Many layer entries on one line.
     "entries_on_one_line": HEAD + "m = keras.Sequential([" + "layers.Dense(1), " * (SIZE // 17)
     + "])\n",
-    # A name rebound maybe (in a branch) and read by every statement.
-    "a_name_rebound_in_branches": HEAD + "x = 0\n" + "if c: x = x + 1\n" * (SIZE // 16),
-    # Functions that read a name bound many times.
-    "functions_reading_a_name_bound_often": HEAD + "".join(
-        f"def f{i}():\n    return x\nx = {i}\n" for i in range(SIZE // 30)),
 }
 
 ANALYSE = """
@@ -43,6 +38,24 @@ text = sys.stdin.read()
 analyzer = DocumentAnalyzer(None)
 analyzer.quick(text).facts()
 analyzer.analyze(text).facts()
+print("done")
+"""
+
+# Partitioning 200,000 statements that all bind and read one name: maybe (`if c: x += 1`),
+# or in functions that read it (bound by every other statement). Without parsing anything.
+PARTITION = """
+from shape_engine.incremental import Chunk, ChunkInfo, partition
+
+def info(binds=(), reads=(), deferred=()):
+    return ChunkInfo(False, frozenset(binds), frozenset(), frozenset(reads),
+                     frozenset(deferred), frozenset(), None, False, False, (), ())
+
+count = 200_000
+maybe = [Chunk(i, 1, "", info(binds="x", reads="x")) for i in range(count)]
+assert len(partition(maybe)) == 1
+readers = [Chunk(i, 1, "", info(binds="x") if i % 2 else info(deferred="x"))
+           for i in range(count)]
+assert len(partition(readers)) == 1
 print("done")
 """
 
@@ -74,6 +87,10 @@ def _run(code: str, stdin: str = "") -> str:
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_a_hostile_document_is_analysed(name: str) -> None:
     assert _run(ANALYSE, DOCUMENTS[name]).strip() == "done"
+
+
+def test_partitioning_many_statements_about_one_name() -> None:
+    assert _run(PARTITION).strip() == "done"
 
 
 def test_many_positions_on_one_long_line_convert() -> None:

@@ -12,6 +12,9 @@ and lines inserted above a component only move its cached facts.
 Each part gets the engine's step budget for its own size (a program so heavy that the whole
 file would run out of steps may be followed further in parts).
 
+A document of more than `MAX_CHUNKS` top-level statements is analysed whole: cutting it
+would cost more than it saves.
+
 Whenever a cut is in doubt the analysis falls back to bigger parts, down to the whole file:
 chunks that do not parse alone are merged with the next, a star import from a user module
 (whose names cannot be followed) makes the file one component, and a file that does not

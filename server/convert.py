@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import array
 import bisect
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from lsprotocol import types
 
 from shape_engine.docs import RULES_PAGE
 from shape_engine.findings import Finding, Fix, Position, Range, Related, Severity
-from shape_engine.source import line_starts, split_lines
+from shape_engine.source import LINE_BREAK, line_starts, split_lines
 
 SOURCE = "shapelens"
 
@@ -107,6 +108,23 @@ class Lines:
     def end(self) -> Position:
         last = len(self.lines) - 1
         return Position(max(last, 0), len(self.line(last)))
+
+
+def offset_of(text: str, pos: types.Position,
+              encoding: str = types.PositionEncodingKind.Utf16) -> int:
+    """The offset in `text` of a client position, read as `Lines.from_client` reads it,
+    without cutting the whole text into lines (an edit of a long document costs the way to
+    its line, not a copy of every line)."""
+    if pos.line == 0:
+        start = 0
+    else:
+        found = next(itertools.islice(LINE_BREAK.finditer(text), pos.line - 1, None), None)
+        if found is None:
+            return len(text)  # past the last line: the end of the document
+        start = found.end()
+    after = LINE_BREAK.search(text, start)
+    line = Lines(text[start:after.start() if after else len(text)], encoding)
+    return start + line.from_client(types.Position(0, pos.character)).character
 
 
 def _utf8_units(code: int) -> int:

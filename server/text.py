@@ -3,9 +3,9 @@
 pygls' TextDocument cuts lines with `str.splitlines`, which also breaks at form feed, \\v,
 \\x1c-\\x1e, \\x85, U+2028 and U+2029: with one of these in a comment, every incremental edit
 below it landed on a wrong line of the server's copy. Here the workspace makes documents
-that apply edits through `convert.Lines`, the one place that splits lines as LSP does
-(\\n, \\r\\n, \\r) and converts the client's columns; a position past the end of its line
-or of the document is read as that end, as editors do.
+that apply edits through `convert` (`offset_of`, `Lines`), the one place that cuts lines as
+LSP does (\\n, \\r\\n, \\r) and converts the client's columns; a position past the end
+of its line or of the document is read as that end, as editors do.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
-from server.convert import Lines
+from server.convert import offset_of
 from shape_engine.source import line_starts
 
 
@@ -24,9 +24,8 @@ def apply_change(text: str, change: types.TextDocumentContentChangeEvent,
     """`text` after one content change of didChange (incremental or whole)."""
     if not isinstance(change, types.TextDocumentContentChangePartial):
         return change.text
-    lines = Lines(text, encoding)
-    start = lines.offset(lines.from_client(change.range.start))
-    end = lines.offset(lines.from_client(change.range.end))
+    start = offset_of(text, change.range.start, encoding)
+    end = offset_of(text, change.range.end, encoding)
     start, end = min(start, end), max(start, end)
     return text[:start] + change.text + text[end:]
 

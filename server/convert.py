@@ -16,7 +16,7 @@ from lsprotocol import types
 
 from shape_engine.docs import RULES_PAGE
 from shape_engine.findings import Finding, Fix, Position, Range, Related, Severity
-from shape_engine.source import LINE_BREAK, line_starts, split_lines
+from shape_engine.source import LINE_BREAK, split_lines
 
 SOURCE = "shapelens"
 
@@ -39,16 +39,14 @@ class Lines:
     """One version of a document's lines, converting columns between encodings.
 
     Lines end at \n, \r\n and \r only, as LSP and Python say (`split_lines`): every
-    position the server reads from the client or sends to it, and every edit of the text the
-    server keeps (`server.text`), goes through here.
+    position the server reads from the client or sends to it goes through here, and every
+    edit of the text the server keeps (`server.text`, through `offset_of`).
     """
 
     def __init__(self, text: str, encoding: str = types.PositionEncodingKind.Utf16) -> None:
-        self.text = text
         self.lines = split_lines(text)
         self.encoding = encoding
         self._ascii = [line.isascii() for line in self.lines]
-        self._starts: list[int] | None = None
         # Per non-ASCII line, the client column where each code point starts: built once,
         # so many positions on one long line cost a bisection each, not a walk of the line.
         self._unit_starts: dict[int, array.array[int]] = {}
@@ -85,12 +83,6 @@ class Lines:
 
     def from_client_range(self, r: types.Range) -> Range:
         return Range(self.from_client(r.start), self.from_client(r.end))
-
-    def offset(self, pos: Position) -> int:
-        """The offset in the text of a position inside it (see `from_client`)."""
-        if self._starts is None:
-            self._starts = line_starts(self.text)
-        return self._starts[pos.line] + pos.character
 
     def _columns(self, index: int) -> array.array[int]:
         columns = self._unit_starts.get(index)

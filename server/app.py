@@ -498,7 +498,9 @@ async def check_workspace(*args: object) -> dict[str, object]:
     request = SERVER.commands.current_command()
     resolution = SERVER.resolution
     roots = list(resolution.roots) if resolution else []
-    files = await asyncio.to_thread(_workspace_files, roots)
+    files, notes = await asyncio.to_thread(_workspace_files, roots)
+    for note in notes:  # in the client's log (the Shapelens output in VS Code)
+        SERVER.log_to_client(f"Check Workspace: {note}", types.MessageType.Info)
     progress = SERVER.work_done_progress
     token = request.params.work_done_token if request is not None else None
     if token is None and SERVER.capability("window", "work_done_progress"):
@@ -539,22 +541,24 @@ def _cancelled(request: CommandRequest | None, token: types.ProgressToken | None
     return future is not None and future.cancelled()
 
 
-def _workspace_files(roots: list[Path]) -> list[Target]:
+def _workspace_files(roots: list[Path]) -> tuple[list[Target], list[str]]:
     """The files Check Workspace reads, each once (by where it really is), walked as the
-    command line walks: regular files only, no link out of the workspace or in a loop
-    (skipped with a note in the log), sizes from stat."""
+    command line walks: regular files only, no link out of the workspace or in a loop,
+    sizes from stat; and a note for each file skipped."""
     found: dict[str, Target] = {}
+    notes: list[str] = []
     for root in roots:
         try:
             for target in targets([str(root)], within=roots):
-                if target.error is not None or target.skipped is not None:
-                    why = target.skipped or reason(target.error)  # type: ignore[arg-type]
-                    logger.info("Check Workspace: %s skipped: %s", target.path, why)
-                    continue
-                found.setdefault(os.path.realpath(target.path), target)
+                if target.skipped is not None:
+                    notes.append(f"{target.path} skipped: {target.skipped}")
+                elif target.error is not None:
+                    notes.append(f"{target.path} skipped: {reason(target.error)}")
+                else:
+                    found.setdefault(os.path.realpath(target.path), target)
         except UsageError as error:  # a workspace folder that is gone
-            logger.info("Check Workspace: %s", error)
-    return [found[key] for key in sorted(found)]
+            notes.append(str(error))
+    return [found[key] for key in sorted(found)], notes
 
 
 async def _check_file(target: Target) -> int:

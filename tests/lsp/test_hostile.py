@@ -37,6 +37,14 @@ async def test_check_workspace_reads_only_regular_files_inside(client: LanguageC
     assert too_large.severity == types.DiagnosticSeverity.Information
     assert too_large.message.startswith("The file is 4096 MB, larger than the 2 MB")
     assert set(client.diagnostics) == {model, huge}
+    notes = [m.message for m in client.log_messages if m.type == types.MessageType.Info]
+    for name, why in [("pipe.py", "a FIFO, not a regular file"),
+                      ("zero.py", "a symbolic link out of the folders checked (/dev/zero)"),
+                      ("loop_a.py", "a loop of symbolic links"),
+                      ("itself.py", "a loop of symbolic links"),
+                      ("leaves.py", "a symbolic link out of the folders checked")]:
+        assert any(n.startswith(f"Check Workspace: {workspace / name} skipped: {why}")
+                   for n in notes), (name, notes)
     # The server still answers (no thread left blocked on the FIFO).
     document = Document(client, workspace / "model.py").open()
     assert [d.code for d in await document.diagnostics()] == ["SL101"]

@@ -34,6 +34,12 @@ class LspTextDocument(TextDocument):
     """A pygls document whose lines and edits follow LSP's line breaks."""
 
     @property
+    def source(self) -> str:
+        """The text the client sent; "" for a document it never opened (pygls read such a
+        document from the disk, where a FIFO under its name would block the server)."""
+        return self._source or ""
+
+    @property
     def lines(self) -> Sequence[str]:
         """The lines with their breaks (as pygls has them), cut where LSP cuts them."""
         text = self.source

@@ -9,14 +9,17 @@ that did not parse. Here each of them sits in a comment above edits and a fix.
 from __future__ import annotations
 
 import ast
+import os
+import threading
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
 
-from server.text import LspTextDocument, apply_change
+from server.text import LspTextDocument, LspWorkspace, apply_change
 from tests.lsp import client_text
 from tests.lsp.client_text import NOT_LINE_BREAKS
+from tests.lsp.helpers import GIVE_UP_S
 from tests.lsp.inprocess import Session, diagnostics_of, fresh_server
 
 pytestmark = [pytest.mark.lsp]
@@ -115,3 +118,16 @@ async def test_the_fix_offered_after_edits_applies_to_the_editors_text(
         assert fixed == text.replace("layers.Conv2D", RESHAPE + "layers.Conv2D", 1)
     finally:
         await session.close()
+
+
+def test_a_document_never_opened_is_not_read_from_disk(tmp_path: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes on this platform")
+    os.mkfifo(tmp_path / "pipe.py")  # reading it would block
+    workspace = LspWorkspace(tmp_path.as_uri())
+    read: list[str] = []
+    reader = threading.Thread(target=lambda: read.append(
+        workspace.get_text_document((tmp_path / "pipe.py").as_uri()).source), daemon=True)
+    reader.start()
+    reader.join(GIVE_UP_S)  # a daemon: if it blocks, the test fails and the run goes on
+    assert read == [""]

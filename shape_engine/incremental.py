@@ -224,9 +224,6 @@ class _Generations:
 
 
 _FAILED = object()
-_EMPTY_INFO = ChunkInfo(True, frozenset(), frozenset(), frozenset(), frozenset(), frozenset(),
-                        None, False, False, (), ())
-
 
 class DocumentAnalyzer:
     """Analyses successive versions of one document, reusing what did not change.
@@ -411,8 +408,8 @@ class DocumentAnalyzer:
                            lambda: Facts(findings=findings, parsed=False))
 
         def complete() -> Facts:
-            info = chunk_info(text) or _EMPTY_INFO
-            return extract(analysis, info.scopes, info.assignments)
+            scopes, assignments = statement_facts(text)
+            return extract(analysis, scopes, assignments)
 
         findings = list(analysis.findings)
         if analysis.timed_out:
@@ -611,6 +608,21 @@ def chunk_info(text: str) -> ChunkInfo | None:
         user_star=user_star, scopes=tuple(statements.scopes),
         assignments=tuple(statements.assignments),
         calls=frozenset(_called_names(tree)) if kind == "function" else frozenset())
+
+
+def statement_facts(text: str) -> tuple[tuple[ScopeSpan, ...], tuple[Assignment, ...]]:
+    """The function spans and plain assignments of a whole document: what `chunk_info`
+    finds for hover and inlay hints, without the symbol table (a document analysed whole
+    needs no names; on a large one the symbol table took longer than the analysis)."""
+    tree = _parse(text)
+    if tree is None:
+        return (), ()
+    statements = _Statements(LineIndex(text))
+    try:
+        statements.visit(tree.body, "")
+    except RecursionError:
+        return (), ()
+    return tuple(statements.scopes), tuple(statements.assignments)
 
 
 @dataclass

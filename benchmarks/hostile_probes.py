@@ -10,7 +10,7 @@ with the hostile one), how long the hostile one takes, and the server's peak RSS
 - a run of letters before a layer entry on one line (32 KB and 1 MB): a regular expression
   was quadratic in it (16.6 s at 32 KB, more than 10 minutes at 1 MB);
 - a 1 MB line of layer entries; 1.9 MB of statements (just under the 2 MB size limit);
-- a 50 MB document (over the limit: one SL003 finding, no analysis), with RSS before
+- a 50 MB document (over the limit: one SL004 finding, no analysis), with RSS before
   opening it, with it open, and 1.5 s after closing it (the allocator's free memory is
   given back 1 s after the last close).
 

@@ -5,7 +5,7 @@
                                   (also "info", "warn", "none", "ignore")
     shapelens.debounceMs          int, 0..10000 (150): quiet time after an edit before analysis
     shapelens.maxFileSize         "2MB", "512KB" or a number of bytes ("2MB"); 0: no limit.
-                                  Larger documents get one SL003 finding and no analysis.
+                                  Larger documents get one SL004 finding and no analysis.
 
 An invalid value is reported (`Settings.problems`) and its default used; other keys are
 ignored (clients pass their own, e.g. `shapelens.trace.server`).

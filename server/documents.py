@@ -7,9 +7,9 @@ diagnostics of a newer one. While a document does not parse, hover and inlay hin
 last version that did, on the lines the edit did not touch.
 
 Every analysis is bounded (`shape_engine.budget`): it stops at its time limit and says so
-(SL004), stops when its document changes or closes (a newer version is on its way), and
+(SL005), stops when its document changes or closes (a newer version is on its way), and
 steps aside once for urgent work that arrives meanwhile, so that one long document does not
-hold back another's diagnostics. A document over the size limit (SL003) is not analysed.
+hold back another's diagnostics. A document over the size limit (SL004) is not analysed.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ HAND_OVER_S = 0.1
 WAIT_TIMEOUT_S = 30.0
 # How long after the last close the allocator's free memory goes back to the system.
 RELEASE_DELAY_S = 1.0
-# How long one analysis of a document may take before it stops and says so (SL004): the
+# How long one analysis of a document may take before it stops and says so (SL005): the
 # other documents wait for the one thread analyses run on.
 ANALYSIS_TIME_S = 5.0
 
@@ -257,7 +257,7 @@ class Documents:
 
     def _not_analysed(self, state: DocumentState, version: int | None, text: str,
                       analysis: Analysis) -> None:
-        """A document too large to analyse: its one finding (SL003), no facts."""
+        """A document too large to analyse: its one finding (SL004), no facts."""
         findings = analysis.findings
         self._findings_ready(state, version, Outcome(
             findings, True, frozenset(), lambda: Facts(findings=findings, parsed=False)))

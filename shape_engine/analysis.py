@@ -47,7 +47,7 @@ class Analysis:
 
 
 def too_large(path: str | None, size: int, limit: int) -> Analysis:
-    """A file not analysed for its size: one finding, SL003, and nothing else."""
+    """A file not analysed for its size: one finding, SL004, and nothing else."""
     message = too_large_message(size, limit)
     return Analysis("", path, [FILE_TOO_LARGE.finding(message[0].upper() + message[1:],
                                                       Range.of(0, 0, 0, 0))])
@@ -151,7 +151,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
 
 def partly_analysed(line: int | None, index: LineIndex, why: str,
                     seconds: float | None = None) -> Finding:
-    """SL004 on the line where the analysis stopped: `why` is "step" or "time"."""
+    """SL005 on the line where the analysis stopped: `why` is "step" or "time"."""
     line = min(line or 0, len(index.lines) - 1)
     at = Range.of(line, 0, line, len(index.lines[line]))
     reason = (f"its time limit ({seconds:g} s)" if why == "time" and seconds is not None

@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 def _size_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--max-file-size", type=file_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
-        help="files larger than this are not analysed (SL003); bytes, or with KB or MB "
+        help="files larger than this are not analysed (SL004); bytes, or with KB or MB "
              "(default 2MB; 0 for no limit)")
 
 

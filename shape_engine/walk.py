@@ -23,7 +23,7 @@ from typing import BinaryIO
 # name is found by its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
 SKIPPED_DIRS = frozenset({"venv", ".venv", "site-packages", "node_modules", "__pycache__",
                           "build", "dist"})
-# Files larger than this are not analysed (SL003): parsing alone takes many times a file's
+# Files larger than this are not analysed (SL004): parsing alone takes many times a file's
 # size in memory. `--max-file-size` and `shapelens.maxFileSize` change it.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 _READ_CHUNK = 1 << 20

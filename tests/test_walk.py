@@ -42,8 +42,8 @@ def test_check_reads_only_regular_files_inside_the_folder(project: Path) -> None
     assert done.returncode == 1, done.stderr  # the finding in model.py; nothing unreadable
     rows = json.loads(done.stdout)
     assert sorted((Path(r["filename"]).name, r["code"]) for r in rows) == [
-        ("huge.py", "SL003"), ("model.py", "SL101")]
-    (huge,) = [r for r in rows if r["code"] == "SL003"]
+        ("huge.py", "SL004"), ("model.py", "SL101")]
+    (huge,) = [r for r in rows if r["code"] == "SL004"]
     assert huge["severity"] == "info"
     assert huge["message"] == ("The file is 4096 MB, larger than the 2 MB Shapelens analyses "
                                "(max-file-size): it is not checked")
@@ -72,7 +72,7 @@ def test_a_device_is_skipped_even_where_links_may_lead(project: Path) -> None:
 def test_shapes_and_fix_walk_the_same_way(project: Path) -> None:
     shapes = shapelens("shapes", str(project))
     assert shapes.returncode == 0, shapes.stderr
-    assert f"{project / 'huge.py'}:1:1: SL003 " in shapes.stdout
+    assert f"{project / 'huge.py'}:1:1: SL004 " in shapes.stdout
     assert "(no models shown)" in shapes.stdout
     diff = shapelens("check", "--diff", str(project))
     assert "huge.py: not fixed: the file is 4096 MB" in diff.stderr
@@ -90,7 +90,7 @@ def test_the_size_limit_is_an_option(tmp_path: Path) -> None:
     big = tmp_path / "big.py"
     big.write_text("# padding\n" * 400 + BROKEN)  # about 4 KB
     limited = shapelens("check", "--format", "json", "--max-file-size", "2KB", str(big))
-    assert [r["code"] for r in json.loads(limited.stdout)] == ["SL003"]
+    assert [r["code"] for r in json.loads(limited.stdout)] == ["SL004"]
     assert limited.returncode == 0  # information only
     unlimited = shapelens("check", "--format", "json", "--max-file-size", "0", str(big))
     assert [r["code"] for r in json.loads(unlimited.stdout)] == ["SL101"]

@@ -21,7 +21,7 @@ UNDECODABLE_SOURCE = Rule(
 )
 
 FILE_TOO_LARGE = Rule(
-    "SL003", "file-too-large", Severity.INFO,
+    "SL004", "file-too-large", Severity.INFO,
     "The file is larger than the size Shapelens analyses (max-file-size), so it is not checked.",
     "Parsing alone takes memory many times a file's size: to stay fast and small, Shapelens "
     "reads no file larger than `max-file-size` (2 MB unless set: `--max-file-size` on the "
@@ -31,7 +31,7 @@ FILE_TOO_LARGE = Rule(
 )
 
 PARTLY_ANALYSED = Rule(
-    "SL004", "partly-analysed", Severity.INFO,
+    "SL005", "partly-analysed", Severity.INFO,
     "Shapelens stopped following the program before its end: later problems may be missed.",
     "The analysis is bounded so that no file can make it slow: a number of evaluation steps in "
     "proportion to the file's size (a loop that runs long, a value built up again and again "

@@ -199,7 +199,7 @@ for a in range(256):
 
 def test_nothing_is_said_past_the_budget() -> None:
     """Past its budget the evaluator stops: the models it saw may change later, unseen. It
-    says where it stopped (SL004, information), nothing else."""
+    says where it stopped (SL005, information), nothing else."""
     result = analyse("""
         import keras
         import numpy as np
@@ -214,7 +214,7 @@ def test_nothing_is_said_past_the_budget() -> None:
         model.fit(np.zeros((8, 4)), np.zeros((8, 10)))
     """)
     (partly,) = result.findings
-    assert partly.code == "SL004" and partly.severity.value == "info"
+    assert partly.code == "SL005" and partly.severity.value == "info"
     assert partly.range.start.line == 9  # model.add(...), the first statement not followed
     assert result.models[0].model.opaque
 
@@ -361,7 +361,7 @@ def test_no_fix_verification_past_the_budget(monkeypatch: pytest.MonkeyPatch) ->
     """)
     result, reanalyses = _reanalyses(monkeypatch, text)
     assert reanalyses == 0
-    assert [f.code for f in result.findings] == ["SL101", "SL004"]
+    assert [f.code for f in result.findings] == ["SL101", "SL005"]
     assert not result.findings[0].fixes
 
 

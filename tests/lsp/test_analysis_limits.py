@@ -1,4 +1,4 @@
-"""An analysis in the server is bounded: it stops at its time limit and says so (SL004), and
+"""An analysis in the server is bounded: it stops at its time limit and says so (SL005), and
 it stops when its document changes again. In-process, on the real handlers."""
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ async def test_an_analysis_past_its_time_says_where_it_stopped(
             "uri": uri, "languageId": "python", "version": 1, "text": LONG}})
         published = await session.sent(diagnostics_of(uri, 1))
         codes = [d["code"] for d in published["params"]["diagnostics"]]
-        assert codes[-1] == "SL004" and "SL101" not in codes[1:]  # the second model: unseen
-        (stopped,) = [d for d in published["params"]["diagnostics"] if d["code"] == "SL004"]
+        assert codes[-1] == "SL005" and "SL101" not in codes[1:]  # the second model: unseen
+        (stopped,) = [d for d in published["params"]["diagnostics"] if d["code"] == "SL005"]
         assert stopped["severity"] == 3  # information
         assert "reached its time limit (0 s)" in stopped["message"]
         assert 2 <= stopped["range"]["start"]["line"] < LONG.count("\n")
@@ -86,7 +86,7 @@ async def test_a_document_over_the_limit_is_never_analysed(
             "uri": uri, "languageId": "python", "version": 1, "text": huge}})
         published = await session.sent(diagnostics_of(uri, 1))
         (only,) = published["params"]["diagnostics"]
-        assert only["code"] == "SL003" and only["severity"] == 3
+        assert only["code"] == "SL004" and only["severity"] == 3
         assert only["message"] == ("The file is 2.4 MB, larger than the 2 MB Shapelens "
                                    "analyses (max-file-size): it is not checked")
         await session.idle()

@@ -33,7 +33,7 @@ async def test_check_workspace_reads_only_regular_files_inside(client: LanguageC
                      "diagnostics of the two regular files")
     assert [d.code for d in client.diagnostics[model]] == ["SL101"]
     (too_large,) = client.diagnostics[huge]
-    assert too_large.code == "SL003"
+    assert too_large.code == "SL004"
     assert too_large.severity == types.DiagnosticSeverity.Information
     assert too_large.message.startswith("The file is 4096 MB, larger than the 2 MB")
     assert set(client.diagnostics) == {model, huge}
@@ -57,7 +57,7 @@ async def test_a_document_over_the_limit_gets_one_finding(client: LanguageClient
     padding = "# padding\n" * 300  # 3 KB
     document = Document(client, write(workspace, "big.py", padding + BROKEN)).open()
     (only,) = await document.diagnostics()
-    assert only.code == "SL003" and only.range.start == types.Position(0, 0)
+    assert only.code == "SL004" and only.range.start == types.Position(0, 0)
     assert "larger than the 2 KB Shapelens analyses" in only.message
     assert await document.hover(document.find("Conv2D")) is None
     document.set_text(BROKEN)  # below the limit again: analysed

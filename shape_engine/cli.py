@@ -8,31 +8,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from shape_engine.analysis import Analysis
-from shape_engine.config import ConfigCache, ConfigError, describe
+from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
+from shape_engine.config import ConfigCache, ConfigError, describe, excluded_by
 from shape_engine.findings import Finding, Fix, Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import INPUT_KINDS, LayerCall
-from shape_engine.notebook import NOTEBOOK_SUFFIX, CellFinding
+from shape_engine.notebook import CellFinding
 from shape_engine.notebook_analysis import analyze_file, placed_findings
 from shape_engine.selection import Layer, Selection, parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
+from shape_engine.walk import (
+    DEFAULT_MAX_FILE_SIZE,
+    NotRegular,
+    Target,
+    TooLarge,
+    UsageError,
+    parse_size,
+    read,
+    reason,
+    targets,
+)
 
-# Folders never walked into are the configuration's `exclude` (by default as ruff excludes
-# build and dist: `config.DEFAULT_EXCLUDE`). A virtual environment under any name is found by
-# its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
-
-
-class UsageError(Exception):
-    pass
-
+__all__ = ["UsageError", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -86,9 +88,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="add a `# noqa: CODE` comment for each finding reported")
     check.add_argument("--show-settings", metavar="FILE",
                        help="print the settings in force for FILE and exit")
+    _size_option(check)
     shapes = commands.add_parser("shapes", help="print a static model.summary() of every model")
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
+    _size_option(shapes)
     serve = commands.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")
@@ -96,117 +100,62 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-# -- discovery and analysis ------------------------------------------------------------------
+def _size_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--max-file-size", type=file_size, default=FROM_CONFIG, metavar="SIZE",
+        help="files larger than this are not analysed (SL004); bytes, or with KB or MB "
+             "(default: the configuration's max-file-size, else 2MB; 0 for no limit)")
 
 
-@dataclass(frozen=True)
-class Target:
-    """A file to read, or a folder that could not be listed (`error`)."""
-
-    path: Path
-    named: bool  # named on the command line, not found by walking a folder
-    error: OSError | None = None
+# `--max-file-size` not given: each file's configuration says (`max-file-size`).
+FROM_CONFIG = -1
 
 
-def python_files(paths: Sequence[str], configs: ConfigCache | None = None) -> Iterator[Path]:
-    """Files as given, folders searched for *.py and *.ipynb, skipping environments,
-    hidden folders and what the configuration excludes (and, silently, folders that cannot
-    be listed)."""
-    configs = configs or ConfigCache()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            yield path
-        elif path.is_dir():
-            yield from (target.path for target in _walk(path, configs)
-                        if target.error is None)
-        else:
-            raise UsageError(f"{raw}: no such file or directory")
+def size_limits(args: argparse.Namespace, configs: ConfigCache) -> Callable[[Path], int | None]:
+    """The size limit of each file: the command line's, else its configuration's."""
+    given: int | None = args.max_file_size
+    if given != FROM_CONFIG:
+        return lambda path: given
+    return lambda path: configs.for_path(path).max_file_size
 
 
-def targets(paths: Sequence[str], configs: ConfigCache | None = None) -> Iterator[Target]:
-    """What `python_files` yields, with folders that could not be listed. A path named on
-    the command line that is not a readable file or folder is a usage error, raised before
-    anything is yielded."""
-    named = [Path(raw) for raw in paths]
-    for raw, path in zip(paths, named, strict=True):  # all of them, before anything is read
-        if path.is_file():
-            try:
-                path.open("rb").close()
-            except OSError as error:
-                raise UsageError(f"{raw}: {_reason(error)}") from None
-        elif path.is_dir():
-            try:
-                os.scandir(path).close()
-            except OSError as error:
-                raise UsageError(f"{raw}: {_reason(error)}") from None
-        else:
-            raise UsageError(f"{raw}: no such file or directory" if not path.exists()
-                             else f"{raw}: not a file or directory")
-    configs = configs or ConfigCache()
-    for path in named:
-        if path.is_file():
-            yield Target(path, named=True)  # named: checked even if excluded, as ruff does
-        else:
-            yield from _walk(path, configs)
-
-
-def _walk(root: Path, configs: ConfigCache) -> Iterator[Target]:
-    unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
-    for folder, dirs, files in os.walk(root, onerror=unlisted.append):
-        yield from _unlisted(unlisted)
-        config = configs.for_path(Path(folder))
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not config.excludes(Path(folder) / d)
-                         and not _is_venv(Path(folder) / d))
-        for name in sorted(files):
-            if name.endswith((".py", NOTEBOOK_SUFFIX)) and not config.excludes(
-                    Path(folder) / name):
-                yield Target(Path(folder) / name, named=False)
-    yield from _unlisted(unlisted)
-
-
-def _is_venv(folder: Path) -> bool:
+def file_size(text: str) -> int | None:
     try:
-        return (folder / "pyvenv.cfg").exists()
-    except OSError:  # a folder that cannot be searched: os.walk reports it when listing it
-        return False
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _unlisted(errors: list[OSError]) -> Iterator[Target]:
-    while errors:
-        error = errors.pop(0)
-        yield Target(Path(error.filename or "."), named=False, error=error)
-
-
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
+# -- discovery and analysis ------------------------------------------------------------------
 
 
 class Reader:
     """Reads the files of a run. A file named on the command line that cannot be read is a
     usage error; one found in a folder gets a line on stderr and the run goes on, to exit 2
-    at the end (`unreadable` counts them)."""
+    at the end (`unreadable` counts them). A file skipped (not a regular file, a link out
+    of the folder or a loop of links) gets a note on stderr and does not change the exit
+    status; a file larger than `max_size` is not read (`TooLarge`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_size: Callable[[Path], int | None] = lambda path: DEFAULT_MAX_FILE_SIZE
+                 ) -> None:
         self.unreadable = 0
+        self.max_size = max_size  # each file's limit
 
-    def read(self, target: Target, *, contents: bool = True) -> bytes | None:
-        """The file's bytes (without `contents`, b"" when it opens: --fix reads the files
-        itself); None when it cannot be read or, found in a folder, is not a regular file (a
-        FIFO or socket is skipped silently: reading it could block)."""
+    def read(self, target: Target) -> bytes | TooLarge | None:
+        """The file's bytes, `TooLarge`, or None when it cannot be read or is skipped."""
         error = target.error
+        if target.skipped is not None:
+            print(f"shapelens: {target.path}: skipped: {target.skipped}", file=sys.stderr)
+            return None
         if error is None:
             try:
-                if not target.named and not stat.S_ISREG(target.path.stat().st_mode):
-                    return None
-                if contents:
-                    return target.path.read_bytes()
-                target.path.open("rb").close()
-                return b""
+                return read(target, self.max_size(target.path))
+            except NotRegular as skipped:
+                print(f"shapelens: {skipped}: skipped", file=sys.stderr)
+                return None
             except OSError as raised:
                 error = raised
-        message = f"{target.path}: {_reason(error)}"
+        message = f"{target.path}: {reason(error)}"
         if target.named:
             raise UsageError(message)
         print(f"shapelens: {message}", file=sys.stderr)
@@ -227,11 +176,14 @@ def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
                     selection_for: Callable[[Path], Selection] = lambda path: frozenset(),
                     configs: ConfigCache | None = None) -> list[tuple[Path, Analysis]]:
     """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix).
-    `selection_for`: the rules reported in each file."""
+    `selection_for`: the rules reported in each file; `configs`: the configurations whose
+    `exclude` walks follow."""
     results = []
-    for target in targets(paths, configs):
+    for target in targets(paths, excluded=excluded_by(configs or ConfigCache())):
         data = reader.read(target)
-        if data is not None:
+        if isinstance(data, TooLarge):
+            results.append((target.path, too_large(str(target.path), data.size, data.limit)))
+        elif data is not None:
             results.append((target.path, analyze_file(
                 data, str(target.path), filesystem_resolver(target.path),
                 verify_fixes=with_fixes, extend_select=selection_for(target.path))))
@@ -270,10 +222,16 @@ def _check(args: argparse.Namespace) -> int:
         return 0
     if not args.paths:
         raise UsageError("check: no PATH given")
-    reader = Reader()
+    reader = Reader(size_limits(args, configs))
     if args.fix or args.diff or args.add_noqa:
-        readable = [t.path for t in targets(args.paths, configs)
-                    if reader.read(t, contents=False) is not None]
+        readable = []
+        for target in targets(args.paths, excluded=excluded_by(configs)):
+            data = reader.read(target)
+            if isinstance(data, TooLarge):
+                message = too_large_message(data.size, data.limit)
+                print(f"shapelens: {target.path}: not fixed: {message}", file=sys.stderr)
+            elif data is not None:
+                readable.append(target.path)
         if args.add_noqa:
             from shape_engine.noqa_files import add_noqa
 
@@ -365,15 +323,16 @@ def _cells_of(edit_cells: tuple[tuple[int | None, ...], ...], fix: int | None
 def _shapes(args: argparse.Namespace) -> int:
     """Exit status: 1 when a file does not parse (its models cannot be shown), 2 when a file
     could not be read, else 0 (shape problems are `check`'s to report)."""
-    reader = Reader()
-    results = analyze_targets(args.paths, reader, with_fixes=False)
+    configs = ConfigCache()
+    reader = Reader(size_limits(args, configs))
+    results = analyze_targets(args.paths, reader, with_fixes=False, configs=configs)
     unparsed = any(not analysis.parsed for _, analysis in results)
     if args.format == "json":
         print(json.dumps([shapes_json(str(path), analysis) for path, analysis in results],
                          indent=2))
         return reader.status(1 if unparsed else 0)
     for path, analysis in results:
-        if not analysis.parsed:
+        if not analysis.parsed or is_too_large(analysis):
             first = placed_findings(analysis)[0]
             print(f"{finding_line(str(path), first.finding, first.cell)} (no models shown)")
             print()
@@ -389,7 +348,7 @@ def shapes_json(filename: str, analysis: Analysis) -> dict[str, object]:
         "models": [model_json(m, name, placer(analysis))
                    for m, name in zip(analysis.models, model_names(analysis.models),
                                       strict=True)]}
-    if not analysis.parsed:
+    if not analysis.parsed or is_too_large(analysis):
         error = placed_findings(analysis)[0]
         entry["error"] = error.finding.message
         entry["location"] = _position(error.finding.range.start)

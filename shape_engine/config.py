@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from shape_engine.selection import LEVEL_ALIASES, LEVELS, Layer, RuleSelection, check_selectors
+from shape_engine.walk import DEFAULT_MAX_FILE_SIZE, SKIPPED_DIRS, parse_size, size_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,8 +26,7 @@ else:  # pragma: no cover - the backport has the same interface
 
 CONFIG_FILES = (".shapelens.toml", "shapelens.toml", "pyproject.toml")
 # Folders never walked into unless `exclude` says otherwise (as ruff's default exclusions).
-DEFAULT_EXCLUDE = ("venv", ".venv", "site-packages", "node_modules", "__pycache__", "build",
-                   "dist")
+DEFAULT_EXCLUDE = tuple(sorted(SKIPPED_DIRS))
 KERAS_VERSIONS = ("3", "2")
 
 
@@ -47,7 +47,7 @@ class Config:
     extend_exclude: tuple[str, ...] = ()
     severity: Mapping[str, str] = field(default_factory=dict)  # code -> level in LEVELS
     keras_version: str = "3"
-    max_file_size: int | None = None  # bytes; None: the tool's own default
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE  # bytes; None: no limit
 
     @property
     def root(self) -> Path | None:
@@ -183,6 +183,11 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return status.st_mtime_ns, status.st_size
 
 
+def excluded_by(configs: ConfigCache) -> Callable[[Path], bool]:
+    """Whether a file or folder met in a walk is excluded by the configuration above it."""
+    return lambda path: configs.for_path(path.parent).excludes(path)
+
+
 # -- reading ---------------------------------------------------------------------------------
 
 
@@ -275,28 +280,12 @@ def _keras_version(raw: object) -> str:
     return text
 
 
-_UNITS = {"": 1, "B": 1, "KB": 1000, "K": 1000, "KIB": 1024, "MB": 1000**2, "M": 1000**2,
-          "MIB": 1024**2, "GB": 1000**3, "G": 1000**3, "GIB": 1024**3}
-
-
-def parse_size(raw: object) -> int | None:
-    """A size in bytes: a number, or a string like "2MB" or "512KiB"; "none" or 0: no limit."""
-    if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
-        return raw or None
-    if isinstance(raw, str):
-        text = raw.strip().upper().replace(" ", "")
-        if text in ("NONE", "0"):
-            return None
-        number = text.rstrip("KMGIB")
-        unit = text[len(number):]
-        try:
-            value = float(number)
-        except ValueError:
-            value = -1
-        if unit in _UNITS and value > 0:
-            return int(value * _UNITS[unit])
-    raise ValueError(f"must be a size like 2000000 or \"2MB\" (\"none\": no limit), not "
-                     f"{_shown(raw)}")
+def _max_file_size(raw: object) -> int | None:
+    try:
+        return parse_size(raw)
+    except ValueError:
+        raise ValueError(f"must be a size like 2MB, 512KB or a number of bytes (0: no limit), "
+                         f"not {_shown(raw)}") from None
 
 
 def _shown(raw: object) -> str:
@@ -315,7 +304,7 @@ SCHEMA: dict[str, tuple[str, Callable[[object], object]]] = {
     "extend-exclude": ("extend_exclude", _patterns),
     "severity": ("severity", _severity),
     "keras-version": ("keras_version", _keras_version),
-    "max-file-size": ("max_file_size", parse_size),
+    "max-file-size": ("max_file_size", _max_file_size),
 }
 
 
@@ -345,8 +334,8 @@ def describe(config: Config, file: Path, on_top: Layer | None = None) -> str:
         f"extend-exclude = {_toml_list(config.extend_exclude)}",
         "severity = {" + ", ".join(f'{c} = "{v}"' for c, v in config.severity.items()) + "}",
         f'keras-version = "{config.keras_version}"',
-        "max-file-size = " + (str(config.max_file_size) if config.max_file_size is not None
-                              else "(the default)"),
+        "max-file-size = " + (f'"{size_text(config.max_file_size)}"'.replace(" ", "")
+                              if config.max_file_size is not None else "0 (no limit)"),
     ]
     if on_top is not None and on_top != Layer():
         chosen = "(unchanged)" if on_top.select is None else _toml_list(on_top.select)

@@ -19,8 +19,8 @@ from shape_engine.config import (
     ConfigError,
     find_config_file,
     load_config,
-    parse_size,
 )
+from shape_engine.walk import DEFAULT_MAX_FILE_SIZE
 
 # SL514 (off by default) on line 9, SL303 (error) on line 13, SL101 (error) on line 14.
 PROGRAM = textwrap.dedent("""\
@@ -208,18 +208,28 @@ def test_a_file_named_on_the_command_line_is_checked_even_if_excluded(
 def test_keras_version_and_max_file_size_are_read(tmp_path: Path) -> None:
     path = write(tmp_path / "shapelens.toml", 'keras-version = "2"\nmax-file-size = "5MB"\n')
     config = load_config(path)
-    assert (config.keras_version, config.max_file_size) == ("2", 5_000_000)
-    assert Config().keras_version == "3" and Config().max_file_size is None
+    assert (config.keras_version, config.max_file_size) == ("2", 5 << 20)
+    assert Config().keras_version == "3"
+    assert Config().max_file_size == DEFAULT_MAX_FILE_SIZE
     path.write_text("keras-version = 3\nmax-file-size = 1024\n")
     config = load_config(path)
     assert (config.keras_version, config.max_file_size) == ("3", 1024)
 
 
 @pytest.mark.parametrize(("raw", "size"), [
-    (1000, 1000), ("2MB", 2_000_000), ("512KiB", 524_288), ("1.5 MB", 1_500_000),
-    ("none", None), (0, None), ("300", 300)])
-def test_sizes(raw: object, size: int | None) -> None:
-    assert parse_size(raw) == size
+    (1000, 1000), ("2MB", 2 << 20), ("512KB", 512 << 10), ("1.5 MB", int(1.5 * (1 << 20))),
+    (0, None), ("300", 300)])
+def test_max_file_size_as_the_command_line_reads_it(tmp_path: Path, raw: object,
+                                                    size: int | None) -> None:
+    path = write(tmp_path / "shapelens.toml", f"max-file-size = {json.dumps(raw)}\n")
+    assert load_config(path).max_file_size == size
+
+
+def test_the_configurations_size_limit_applies_unless_the_command_line_gives_one(
+        prog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    configure(prog, "max-file-size = 100")
+    assert codes(capsys, str(prog)) == ["SL004"]
+    assert codes(capsys, "--max-file-size", "1MB", str(prog)) == DEFAULT_CODES
 
 
 # -- errors ----------------------------------------------------------------------------------

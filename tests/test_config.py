@@ -362,3 +362,13 @@ def test_show_settings_without_configuration(tmp_path: Path,
     out = capsys.readouterr().out
     assert "configuration file: (none: the defaults)" in out
     assert "select = (the rules enabled by default)" in out
+
+
+def test_the_readmes_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Configuration"):]
+    example = section[section.index("```toml\n") + 8:section.index("```\n", 10)]
+    config = load_config(write(tmp_path / "pyproject.toml", example))
+    assert config.extend_select == ("SL514",)
+    assert config.severity == {"SL401": "error", "SL502": "off", "SL511": "warning"}
+    assert config.max_file_size == 4 << 20

@@ -126,3 +126,20 @@ async def test_without_watched_files_a_changed_configuration_counts_at_the_next_
     document.replace_line(0, "import keras  # edited")
     await eventually(lambda: {d.code for d in client.diagnostics.get(document.uri, [])}
                      == {"SL105"}, "the new configuration")
+
+
+async def test_check_workspace_follows_the_configuration(client: LanguageClient,
+                                                         workspace: Path) -> None:
+    """Files the configuration excludes are not walked; the others' findings are selected
+    and suppressed as in open documents."""
+    configure(workspace, 'extend-exclude = ["generated"]\nignore = ["SL105"]\n')
+    write(workspace, "generated/g.py", BROKEN)
+    write(workspace, "app.py", BROKEN)
+    write(workspace, "quiet.py", "# shapelens: noqa\n" + BROKEN)
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="shapelens.checkWorkspace"))
+    assert result == {"files": 2, "findings": 1, "cancelled": False}
+    app = (workspace / "app.py").as_uri()
+    await eventually(lambda: app in client.diagnostics, "diagnostics of a closed file")
+    assert [d.code for d in client.diagnostics[app]] == ["SL101"]
+    assert (workspace / "generated" / "g.py").as_uri() not in client.diagnostics

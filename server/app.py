@@ -598,17 +598,19 @@ async def on_code_action(params: types.CodeActionParams) -> list[types.CodeActio
         if wanted is None:
             return []
     assert wanted is not None
-    policy = SERVER.policy(state.path)
-    found = actions.code_actions(policy.shown(_findings_shown(state), state.text), lines,
-                                 state.uri, state.version, lines.from_client_range(wanted),
-                                 params.context, policy.overrides(), document_changes,
+    found = actions.code_actions(_findings_shown(state), lines, state.uri, state.version,
+                                 lines.from_client_range(wanted), params.context,
+                                 SERVER.policy(state.path).overrides(), document_changes,
                                  SERVER.other_lines)
     return found if notebook is None else notebooks.actions_in_cells(notebook, found)
 
 
 def _findings_shown(state: DocumentState) -> list[Finding]:
-    """Findings of the current version only: older ones would sit at the wrong places."""
-    return state.findings if state.findings_version == state.version else []
+    """Those the project's configuration and the editor's settings show, not suppressed by a
+    comment (so a hover says nothing of a finding hidden), of the current version only."""
+    if state.findings_version != state.version:
+        return []
+    return SERVER.policy(state.path).shown(state.findings, state.text)
 
 
 # -- workspace -------------------------------------------------------------------------------

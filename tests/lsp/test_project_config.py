@@ -143,3 +143,18 @@ async def test_check_workspace_follows_the_configuration(client: LanguageClient,
     await eventually(lambda: app in client.diagnostics, "diagnostics of a closed file")
     assert [d.code for d in client.diagnostics[app]] == ["SL101"]
     assert (workspace / "generated" / "g.py").as_uri() not in client.diagnostics
+
+
+async def test_a_hover_says_nothing_of_a_suppressed_finding(client: LanguageClient,
+                                                            workspace: Path) -> None:
+    def hover_text(found: types.Hover | None) -> str:
+        assert found is not None and isinstance(found.contents, types.MarkupContent)
+        return found.contents.value
+
+    plain = Document(client, write(workspace, "plain.py", BROKEN)).open()
+    await plain.diagnostics()
+    assert "SL101" in hover_text(await plain.hover(plain.find("Conv2D(32")))
+    text = BROKEN.replace("layers.Conv2D(32, 3)])", "layers.Conv2D(32, 3)])  # noqa: SL101")
+    quiet = Document(client, write(workspace, "quiet.py", text)).open()
+    await quiet.diagnostics()
+    assert "SL101" not in hover_text(await quiet.hover(quiet.find("Conv2D(32")))

@@ -158,3 +158,17 @@ async def test_a_hover_says_nothing_of_a_suppressed_finding(client: LanguageClie
     quiet = Document(client, write(workspace, "quiet.py", text)).open()
     await quiet.diagnostics()
     assert "SL101" not in hover_text(await quiet.hover(quiet.find("Conv2D(32")))
+
+
+async def test_the_projects_size_limit_applies_unless_the_editor_sets_one(
+        client: LanguageClient, workspace: Path) -> None:
+    configure(workspace, "max-file-size = 100\n")
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    assert list(severities(await document.diagnostics())) == ["SL004"]
+
+
+@pytest.mark.init_options({"shapelens": {"maxFileSize": "1MB"}})
+async def test_the_editors_size_limit_wins(client: LanguageClient, workspace: Path) -> None:
+    configure(workspace, "max-file-size = 100\n")
+    document = Document(client, write(workspace, "broken.py", BROKEN)).open()
+    assert set(severities(await document.diagnostics())) == {"SL101", "SL105"}

@@ -18,6 +18,7 @@ from shape_engine import presenters
 from shape_engine.analysis import Analysis
 from shape_engine.evaluate import ModuleResolver
 from shape_engine.findings import Position, Severity
+from shape_engine.gitignore import IgnoreRules
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import INPUT_KINDS, LayerCall
@@ -181,14 +182,36 @@ def targets(paths: Sequence[str]) -> Iterator[Target]:
 
 def _walk(root: Path) -> Iterator[Target]:
     unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
+    # The .gitignore rules in force in each folder to walk. None: none apply, under a folder
+    # named on the command line that is ignored itself (it is checked, with all it holds).
+    # A folder not in it is outside any repository known yet: it looks for one of its own.
+    ignore: dict[str, IgnoreRules | None] = {}
     for folder, dirs, files in os.walk(root, onerror=unlisted.append):
         yield from _unlisted(unlisted)
+        if folder in ignore:
+            rules = ignore.pop(folder)
+            inherited = True
+        else:
+            rules = IgnoreRules.for_folder(Path(folder))
+            inherited = rules is not None
+            if rules is not None and folder == str(root) and rules.ignores(root, True):
+                rules = None
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and not _is_venv(Path(folder) / d))
+                         and not _is_venv(Path(folder) / d)
+                         and not _ignored(rules, Path(folder) / d, True))
+        if inherited:
+            for d in dirs:
+                sub = Path(folder) / d
+                ignore[str(sub)] = rules.entering(sub) if rules is not None else None
         for name in sorted(files):
-            if name.endswith((".py", NOTEBOOK_SUFFIX)):
+            if (name.endswith((".py", NOTEBOOK_SUFFIX))
+                    and not _ignored(rules, Path(folder) / name, False)):
                 yield Target(Path(folder) / name, named=False)
     yield from _unlisted(unlisted)
+
+
+def _ignored(rules: IgnoreRules | None, path: Path, is_dir: bool) -> bool:
+    return rules is not None and rules.ignores(path, is_dir)
 
 
 def _is_venv(folder: Path) -> bool:

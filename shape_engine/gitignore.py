@@ -18,6 +18,8 @@ IGNORE_FILE = ".gitignore"
 
 @dataclass(frozen=True)
 class _Rules:
+    """The patterns of one ignore file."""
+
     base: Path  # the folder the patterns are relative to
     spec: GitIgnoreSpec
 

@@ -29,7 +29,6 @@ from shape_engine.presenters.json_format import finding_json, fix_json, position
 from shape_engine.presenters.report import FileResult
 from shape_engine.selection import parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
-from shape_engine.version import version
 
 # Folders never walked into (as ruff excludes build and dist). A virtual environment under any
 # name is found by its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
@@ -37,8 +36,7 @@ SKIPPED_DIRS = frozenset({"venv", ".venv", "site-packages", "node_modules", "__p
                           "build", "dist"})
 
 
-# The output formats (`presenters.FORMATS`), listed here so that `--help` does not import them.
-OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "gitlab", "sarif", "junit")
+OUTPUT_FORMATS = tuple(presenters.FORMATS)
 # `--format`, the older option: `text` is today's `concise`.
 FORMAT_ALIASES = {"text": "concise", "json": "json"}
 STDIN = "-"
@@ -57,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
     if args.version and args.command is None:
+        from shape_engine.version import version
+
         print(f"shapelens {version()}")
         return 0
     try:
@@ -72,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             except ValueError as error:
                 raise UsageError(str(error)) from None
         if args.command == "version":
+            from shape_engine.version import version
+
             print(f"shapelens {version()}")
             return 0
         if args.command == "serve":
@@ -340,7 +342,7 @@ def _check(args: argparse.Namespace) -> int:
 
         statistics.present(results, sys.stdout, as_json=fmt == "json")
     else:
-        presenters.FORMATS[fmt](results, sys.stdout)
+        presenters.presenter(fmt)(results, sys.stdout)
     if fmt in presenters.HUMAN_FORMATS:
         count = sum(len(result.findings) for result in results)
         files = len(results)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:  # pathspec is imported when a .gitignore is read: it takes ~30 ms
+    from pathspec import GitIgnoreSpec
 
 IGNORE_FILE = ".gitignore"
 
@@ -78,4 +80,8 @@ def _read(path: Path, base: Path) -> _Rules | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:  # none here, or unreadable: no rules from it
         return None
-    return _Rules(base, GitIgnoreSpec.from_lines(lines)) if lines else None
+    if not lines:
+        return None
+    from pathspec import GitIgnoreSpec
+
+    return _Rules(base, GitIgnoreSpec.from_lines(lines))

@@ -141,7 +141,7 @@ def test_full_colour_only_on_a_terminal_and_never_with_no_color(
         monkeypatch.delenv("FORCE_COLOR", raising=False)
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        presenters.FORMATS["full"]([result], stream)
+        presenters.presenter("full")([result], stream)
         text = stream.getvalue()
         assert ("\x1b[" in text) is coloured, env
         if coloured:  # the same text once the escapes are gone
@@ -149,7 +149,7 @@ def test_full_colour_only_on_a_terminal_and_never_with_no_color(
 
             plain = io.StringIO()
             monkeypatch.delenv("FORCE_COLOR", raising=False)
-            presenters.FORMATS["full"]([result], plain)
+            presenters.presenter("full")([result], plain)
             assert re.sub(r"\x1b\[[0-9;]*m", "", text) == plain.getvalue()
 
 

@@ -16,7 +16,6 @@ from shape_engine.findings import Fix, Severity
 from shape_engine.notebook import CellFinding
 from shape_engine.presenters.report import FileResult, display_path, where
 from shape_engine.rule import Rule, rule_for
-from shape_engine.version import version
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -27,6 +26,8 @@ def present(results: Sequence[FileResult], out: TextIO) -> None:
 
 
 def sarif_log(results: Sequence[FileResult]) -> dict[str, object]:
+    from shape_engine.version import version  # importlib.metadata: only when asked
+
     codes = sorted({placed.finding.code for result in results for placed in result.findings})
     index = {code: i for i, code in enumerate(codes)}
     return {

@@ -396,3 +396,25 @@ def _rule_name(code: str) -> str:
     rule = rule_for(code)
     assert rule is not None
     return rule.name
+
+
+def test_files_that_cannot_be_read_as_python_or_notebooks_in_every_format(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """SL001 and SL003 are at a place in the file itself: each format points there."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "syn.py").write_text("x = (\n")
+    (tmp_path / "bad.ipynb").write_text('{"cells": [')
+    _, out, _ = run(capsys, "syn.py", "bad.ipynb")
+    assert out.split("\n\n")[:2] == [
+        "syn.py:1:5: SL001 error: Syntax error: '(' was never closed\n  |\n1 | x = (\n"
+        "  |     ^ SL001\n2 |\n  |",
+        "bad.ipynb:1:12: SL003 error: The notebook is not valid JSON: Expecting value\n"
+        '  |\n1 | {"cells": [\n  |            ^ SL003\n  |']
+    log = json.loads(run(capsys, "--output-format", "sarif", "syn.py", "bad.ipynb")[1])
+    jsonschema.Draft7Validator(sarif_schema()).validate(log)
+    assert [r["locations"][0]["physicalLocation"]["region"]["startColumn"]
+            for r in log["runs"][0]["results"]] == [5, 12]
+    github = run(capsys, "--output-format", "github", "syn.py", "bad.ipynb")[1].splitlines()
+    assert [line.split("::")[1].split(",")[1:3] for line in github] == [
+        ["file=syn.py", "line=1"], ["file=bad.ipynb", "line=1"]]

@@ -143,3 +143,15 @@ def test_rule_usage_errors(args: list[str], message: str,
     assert main(args) == 2
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", message + "\n")
+
+
+def test_stdin_past_the_size_limit_is_not_analysed(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    feed(monkeypatch, BROKEN)
+    assert main(["check", "--output-format", "json", "--max-file-size", "100", "-"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["code"] for row in rows] == ["SL004"]
+    assert "larger than the 100 bytes" in rows[0]["message"]
+    feed(monkeypatch, BROKEN)
+    assert main(["check", "--output-format", "json", "--max-file-size", "0", "-"]) == 1
+    assert [row["code"] for row in json.loads(capsys.readouterr().out)] == ["SL101"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shape_engine.cli import main, python_files
+from shape_engine.cli import main
+from shape_engine.walk import python_files
 
 BROKEN = (Path(__file__).resolve().parents[1] / "examples" / "dense_into_conv.py").read_text()
 
@@ -41,7 +42,7 @@ def make(root: Path, layout: dict[str, str], repository: bool = True) -> None:
 
 
 def walked(root: Path) -> set[str]:
-    return {path.relative_to(root).as_posix() for path in python_files([str(root)])}
+    return {target.path.relative_to(root).as_posix() for target in python_files([str(root)])}
 
 
 def git_lists(root: Path) -> set[str]:

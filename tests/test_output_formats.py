@@ -418,3 +418,21 @@ def test_files_that_cannot_be_read_as_python_or_notebooks_in_every_format(
     github = run(capsys, "--output-format", "github", "syn.py", "bad.ipynb")[1].splitlines()
     assert [line.split("::")[1].split(",")[1:3] for line in github] == [
         ["file=syn.py", "line=1"], ["file=bad.ipynb", "line=1"]]
+
+
+def test_full_cuts_a_long_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    arguments = "".join(f"        {name}=None,\n" for name in "abcdefgh")
+    (tmp_path / "m.py").write_text(
+        "import keras\nfrom keras import layers\nmodel = keras.Sequential([\n"
+        "    layers.Dense(128, input_shape=(784,)),\n"
+        f"    layers.Conv2D(\n        32,\n        3,\n{arguments}    ),\n])\n")
+    _, out, _ = run(capsys, "m.py")
+    lines = out.split("\n\n")[0].splitlines()
+    assert lines[0].startswith("m.py:5:5: SL101 ")
+    rows = [line.split("|")[0].strip() for line in lines[1:]]
+    # One line of context, the first six lines of the range, then `...`.
+    assert rows[:14] == ["", "4", "5", "", "6", "", "7", "", "8", "", "9", "", "10", ""]
+    assert lines[14].endswith("^ SL101")
+    assert lines[15:] == ["   : ...", "   |", "   = help: " + lines[-1].split("= help: ")[1]]

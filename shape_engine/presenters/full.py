@@ -55,37 +55,34 @@ def render(result: FileResult, placed: CellFinding, colour: bool = False) -> str
               + f" {paint(finding.code, _SEVERITY_COLOUR[finding.severity])}{marker} "
               + f"{paint(finding.severity.value, _SEVERITY_COLOUR[finding.severity])}: "
               + finding.message)
-    lines = [header, *_snippet(result, placed, paint)]
+    snippet, width = _snippet(result, placed, paint)
+    lines = [header, *snippet]
     fix = finding.fix
     if fix is not None:
-        gutter = " " * (len(str(_last_row(result, placed))) + 1)
+        gutter = " " * (width + 1)
         note = ("" if fix.applicability is Applicability.SAFE
                 else " (unsafe: applied with --fix --unsafe-fixes)")
         lines.append(f"{gutter}{paint('= help', _CYAN)}: {fix.title}{note}")
     return "\n".join(lines)
 
 
-def _last_row(result: FileResult, placed: CellFinding) -> int:
-    rng = placed.finding.range
-    end = min(rng.end.line, rng.start.line + MAX_RANGE_LINES - 1)
-    return min(end + _CONTEXT, len(result.source_lines(placed)) - 1) + 1
-
-
 def _snippet(result: FileResult, placed: CellFinding, paint: Callable[[str, str], str]
-             ) -> list[str]:
+             ) -> tuple[list[str], int]:
     """The range's lines with one line of context either side, each line of the range
-    underlined with `^` under the part of it in the range."""
+    underlined with `^` under the part of it in the range; and the width of the line
+    numbers."""
     source = result.source_lines(placed)
     rng = placed.finding.range
     first, last = rng.start.line, rng.end.line
     if not 0 <= first < len(source):
-        return []
+        return [], 1
     last = min(max(last, first), len(source) - 1)
     if rng.end.line > rng.start.line and rng.end.character == 0 and last > first:
         last -= 1  # a range ending at the start of a line does not cover that line
     shown_last = min(last, first + MAX_RANGE_LINES - 1)
     top = max(first - _CONTEXT, 0)
-    bottom = min(shown_last + _CONTEXT, len(source) - 1)
+    # A range cut short ends with `...`: no context after it, it would be inside the range.
+    bottom = min(shown_last + _CONTEXT, len(source) - 1) if shown_last == last else shown_last
     width = len(str(bottom + 1))
     blank = " " * width + " " + paint("|", _CYAN)
     out = [blank]
@@ -103,7 +100,7 @@ def _snippet(result: FileResult, placed: CellFinding, paint: Callable[[str, str]
         if row == shown_last and shown_last < last:
             out.append(" " * width + " " + paint(":", _CYAN) + " ...")
     out.append(blank)
-    return out
+    return out, width
 
 
 def _indent(text: str) -> int:

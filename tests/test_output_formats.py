@@ -436,3 +436,13 @@ def test_full_cuts_a_long_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert rows[:14] == ["", "4", "5", "", "6", "", "7", "", "8", "", "9", "", "10", ""]
     assert lines[14].endswith("^ SL101")
     assert lines[15:] == ["   : ...", "   |", "   = help: " + lines[-1].split("= help: ")[1]]
+
+
+def test_full_shows_no_source_of_a_file_too_large_to_read(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--max-file-size", "100", "training_mistakes.py")
+    assert status == 0  # SL004 is information
+    size = (project / "training_mistakes.py").stat().st_size
+    assert out.splitlines() == [
+        f"training_mistakes.py:1:1: SL004 info: The file is {size} bytes, larger than the 100 "
+        "bytes Shapelens analyses (max-file-size): it is not checked", ""]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from shape_engine.analysis import Analysis
+from shape_engine.analysis import Analysis, is_too_large
 from shape_engine.findings import Applicability, Finding
 from shape_engine.notebook import CellFinding
 from shape_engine.notebook_analysis import placed_findings
@@ -36,7 +36,10 @@ class FileResult:
         return self.analysis.cells is not None
 
     def source_lines(self, placed: CellFinding) -> list[str]:
-        """The lines the finding's rows count in: its cell's, or the file's."""
+        """The lines the finding's rows count in: its cell's, or the file's (none for a file
+        too large to be read)."""
+        if is_too_large(self.analysis):
+            return []
         cells = self.analysis.cells
         if placed.cell is not None and cells is not None:
             return _LINE_BREAK.split(cells.sources.get(placed.cell, ""))

@@ -3,6 +3,7 @@ errors, `--show-settings`, and the command line's selection on top."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -310,10 +311,10 @@ def test_command_line_codes_are_checked(prog: Path, capsys: pytest.CaptureFixtur
 
 
 def test_exit_zero(prog: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(prog)]) == 1
-    assert main(["check", "--exit-zero", str(prog)]) == 0
+    assert main(["check", "--output-format", "concise", str(prog)]) == 1
+    assert main(["check", "--output-format", "concise", "--exit-zero", str(prog)]) == 0
     out = capsys.readouterr().out
-    assert out.count("SL101") == 2  # the findings are still reported
+    assert out.count(" SL101 ") == 2  # the findings are still reported
     assert main(["check", "--exit-zero", str(prog.parent / "missing.py")]) == 2
 
 
@@ -372,3 +373,14 @@ def test_the_readmes_example_is_a_valid_configuration(tmp_path: Path) -> None:
     assert config.extend_select == ("SL514",)
     assert config.severity == {"SL401": "error", "SL502": "off", "SL511": "warning"}
     assert config.max_file_size == 4 << 20
+
+
+def test_stdin_is_checked_with_the_configuration_of_the_file_it_stands_for(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "proj" / "shapelens.toml", 'ignore = ["SL303"]\n')
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(PROGRAM.encode())))
+    found = rows(capsys, "-", "--stdin-filename", str(tmp_path / "proj" / "train.py"))[1]
+    assert [r["code"] for r in found] == ["SL101"]
+    assert main(["check", "-", "--add-noqa"]) == 2
+    assert "--add-noqa changes files: it does not read stdin" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from shape_engine import presenters
 from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
-from shape_engine.config import ConfigCache, ConfigError, describe, excluded_by
+from shape_engine.config import ConfigCache, ConfigError, excluded_by
 from shape_engine.evaluate import ModuleResolver
 from shape_engine.findings import Position, Severity
 from shape_engine.imports import filesystem_resolver
@@ -284,6 +284,8 @@ def _check(args: argparse.Namespace) -> int:
     configs = ConfigCache()
     selections = Selections(args, configs)
     if args.show_settings is not None:
+        from shape_engine.show_settings import describe
+
         path = Path(args.show_settings)
         print(describe(configs.for_path(path), path, selections.layer))
         return 0

@@ -172,3 +172,12 @@ async def test_the_editors_size_limit_wins(client: LanguageClient, workspace: Pa
     configure(workspace, "max-file-size = 100\n")
     document = Document(client, write(workspace, "broken.py", BROKEN)).open()
     assert set(severities(await document.diagnostics())) == {"SL101", "SL105"}
+
+
+async def test_an_invalid_editor_size_limit_leaves_the_projects() -> None:
+    from server.config import parse
+
+    assert parse({"shapelens": {"maxFileSize": "1MB"}}).max_file_size_given
+    assert parse({"shapelens": {"maxFileSize": 0}}).max_file_size_given  # 0: no limit
+    assert not parse({"shapelens": {"maxFileSize": "huge"}}).max_file_size_given
+    assert not parse({"shapelens": {}}).max_file_size_given

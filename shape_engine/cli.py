@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shape_engine import keras_version
 from shape_engine.analysis import Analysis
 from shape_engine.findings import Finding, Fix, Position, Severity
 from shape_engine.imports import filesystem_resolver
@@ -42,9 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if exit_.code not in (0, None) else 0
     try:
         if args.command == "check":
-            return _check(args)
+            with keras_version.using(args.keras_version):
+                return _check(args)
         if args.command == "shapes":
-            return _shapes(args)
+            with keras_version.using(args.keras_version):
+                return _shapes(args)
         if args.command == "serve":
             from server.__main__ import serve
 
@@ -78,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     shapes = commands.add_parser("shapes", help="print a static model.summary() of every model")
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
+    for command in (check, shapes):
+        command.add_argument("--keras-version", choices=keras_version.CHOICES,
+                             default=keras_version.DEFAULT,
+                             help="follow Keras 3 (default) or tf.keras 2 where they differ")
     serve = commands.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")

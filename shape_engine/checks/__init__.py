@@ -22,6 +22,7 @@ MODEL_CHECKS: list[ModelCheck] = [
     arguments.check_ignored_arguments,
     legacy_arguments.check_legacy_keywords,
     legacy_arguments.check_keras1_kernels,
+    legacy_arguments.check_optimizer_keywords,
 ]
 
 __all__ = ["MODEL_CHECKS", "arguments", "build", "design", "legacy_arguments", "losses",

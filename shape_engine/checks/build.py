@@ -50,7 +50,8 @@ INVALID_ARGUMENT = Rule(
     "2.21): init (kernel_initializer), output_dim (units), nb_filter (filters), border_mode "
     "(padding), subsample (strides), nb_row/nb_col (kernel_size), filter_length, pool_length, "
     "stride, dim_ordering (data_format), W_/b_regularizer and W_/b_constraint, bias "
-    "(use_bias), inner_init, inner_activation, dropout_W/dropout_U, Dropout(p=) (rate); the "
+    "(use_bias), inner_init, inner_activation, dropout_W/dropout_U, Dropout(p=) (rate), and "
+    "an optimizer's lr (learning_rate) given to compile(), which tf.keras 2 still took; the "
     "fix writes the modern keyword. With keras-version \"2\", tf.keras 2 takes "
     "batch_input_shape, input_shape next to input_dim, pooling padding in capitals and "
     "AveragePooling without a pool_size, which Keras 3 refuses.",

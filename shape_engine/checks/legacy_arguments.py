@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from shape_engine.checks.build import INVALID_ARGUMENT
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Position, Range, Severity
-from shape_engine.fixes import TextMap
+from shape_engine.fixes import TextMap, node_at
 from shape_engine.ir import LayerCall
 from shape_engine.keras_legacy import DIM_ORDERINGS, KERNEL_PAIR, LegacyKeyword, legacy_keywords
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import RULES
 from shape_engine.rule import Rule
 from shape_engine.shapes import format_shape
-from shape_engine.values import constant
+from shape_engine.values import Instance, constant
 
 if TYPE_CHECKING:
     from shape_engine.interpret import ModelReport
@@ -66,6 +66,42 @@ def check_keras1_kernels(report: ModelReport, document: Document) -> Iterator[Fi
             at=Range(first.start, second.end),
             fixes=(Fix(f"Write the {rows}x{cols} kernel as one tuple: {kernel}",
                        (Edit(Range(first.start, second.end), kernel),)),))
+
+
+# Optimizer keywords Keras 3 refuses ("Argument(s) not recognized") and tf.keras 2 still takes
+# with a deprecation warning.
+OPTIMIZER_RENAMES = {"lr": "learning_rate"}
+
+
+def check_optimizer_keywords(report: ModelReport, document: Document) -> Iterator[Finding]:
+    """`keras.optimizers.Adam(lr=0.01)` given to compile(): refused by Keras 3."""
+    if is_keras_2():
+        return
+    for compiled in report.model.compiles:
+        if compiled.file is not None:
+            continue
+        optimizer = compiled.kwargs.get("optimizer", compiled.args[0] if compiled.args else None)
+        if not (isinstance(optimizer, Instance) and optimizer.at is not None
+                and optimizer.name.startswith("keras.optimizers.")):
+            continue
+        call = node_at(document, optimizer.at)
+        if not isinstance(call, ast.Call):
+            continue  # made in another file
+        written = {k.arg: k for k in call.keywords if k.arg}
+        class_name = optimizer.name[len("keras.optimizers."):-2]
+        for old, modern in OPTIMIZER_RENAMES.items():
+            if old not in written:
+                continue
+            at = document.index.range_of(written[old])
+            name = Range(at.start, Position(at.start.line, at.start.character + len(old)))
+            rename = () if modern in written or any(
+                isinstance(a, ast.Starred) for a in call.args) or any(
+                k.arg is None for k in call.keywords) else (
+                Fix(f"Rename {old}= to {modern}=", (Edit(name, modern),)),)
+            yield INVALID_ARGUMENT.finding(
+                f"{class_name}({old}=...) is refused by Keras 3 (\"Argument(s) not recognized\"); "
+                f"use {modern} (tf.keras 2 took {old} with a deprecation warning)",
+                at=at, fixes=rename)
 
 
 def legacy_keyword_refusal(layer: LayerCall) -> Finding | None:

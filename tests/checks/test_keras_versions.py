@@ -156,6 +156,39 @@ def test_modern_keywords_of_the_same_names_stay_silent(oracle: Oracle) -> None:
     check_against_tf(source, oracle, [], raises=False)
 
 
+OPTIMIZERS = {
+    "attribute": HEADER + dedent("""
+        model = keras.Sequential([keras.Input((6,)), layers.Dense(1)])
+        optimizer = keras.optimizers.Adam(lr=0.01)
+        model.compile(optimizer=optimizer, loss="mse")
+        """),
+    "imported_class_inline": HEADER + dedent("""
+        from tensorflow.keras.optimizers import SGD
+        model = keras.Sequential([keras.Input((6,)), layers.Dense(1)])
+        model.compile(SGD(lr=0.1, momentum=0.9), "mse")
+        """),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizer_lr_is_refused_by_keras3_only(name: str, oracle: Oracle,
+                                               oracle_keras2: Oracle) -> None:
+    source = OPTIMIZERS[name]
+    analysis, _ = check_against_tf(source, oracle, ["SL105"], raises=True)
+    assert "use learning_rate" in finding(analysis, "SL105").message
+    fixed = verify_fix(source, "SL105", oracle)
+    assert "lr=" not in fixed and "learning_rate=" in fixed
+    with keras_version.using("2"):
+        check_against_tf(source, oracle_keras2, [], raises=False)
+
+
+def test_optimizer_learning_rate_stays_silent(oracle: Oracle) -> None:
+    check_against_tf(HEADER + dedent("""
+        model = keras.Sequential([keras.Input((6,)), layers.Dense(1)])
+        model.compile(keras.optimizers.Adam(learning_rate=0.01), "mse")
+        """), oracle, [], raises=False)
+
+
 CONV1 = HEADER + dedent("""
     model = keras.Sequential([
         keras.Input((28, 28, 1)),

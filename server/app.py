@@ -31,6 +31,7 @@ from server.protocol import CommandRequest, ShapelensProtocol
 from server.resolve import WorkspaceResolution
 from server.worker import URGENT, Worker
 from shape_engine.findings import Finding
+from shape_engine.keras_version import using
 from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
 from shape_engine.rule import Rule, all_rules
 
@@ -56,7 +57,8 @@ class ShapelensServer(LanguageServer):
         self.resolution: WorkspaceResolution | None = None
         self.documents = Documents(self.worker, None, self.encoding,
                                    lambda: self.settings.debounce_ms,
-                                   self._findings_ready, self._facts_ready)
+                                   self._findings_ready, self._facts_ready,
+                                   lambda: self.settings.keras_version)
         self.session = uuid.uuid4().hex[:8]  # result ids from another process never match
         # Result ids count across documents, so a document closed and opened again never
         # repeats one its earlier self gave (the client may still hold it).
@@ -212,7 +214,11 @@ class ShapelensServer(LanguageServer):
 
     def apply_settings(self, raw: object) -> None:
         settings = parse(raw, frozenset(self.rules))
+        changed_version = settings.keras_version != self.settings.keras_version
         self.settings = settings
+        if changed_version:
+            logger.info("following Keras %s", settings.keras_version)
+            self.documents.restart_all()
         if settings.problems and settings.problems != self._shown_problems:
             self.window_show_message(types.ShowMessageParams(
                 type=types.MessageType.Warning,
@@ -688,6 +694,7 @@ async def _check_file(path: Path) -> int:
         await SERVER.documents.settled(state, "findings")
         return len(SERVER.diagnostics(state))  # what is shown: settings may hide some
     resolution = SERVER.resolution
+    keras_version = SERVER.settings.keras_version
 
     def analyse() -> tuple[str, list[Finding]] | None:
         try:
@@ -696,8 +703,9 @@ async def _check_file(path: Path) -> int:
             return None
         # The bytes as the interpreter reads them (BOM, coding cookie), as the CLI does.
         session = resolution.session(str(path)) if resolution is not None else None
-        analysis = analyze_file(data, str(path), session.resolve if session else None,
-                                verify_fixes=False, extend_select=None)
+        with using(keras_version):
+            analysis = analyze_file(data, str(path), session.resolve if session else None,
+                                    verify_fixes=False, extend_select=None)
         if analysis.cells is not None:
             # A notebook not open in a notebook editor: its findings where the cells'
             # lines are in the file (an editor without notebooks shows the JSON).

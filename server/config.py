@@ -5,6 +5,8 @@
                                   (also "info", "warn", "none", "ignore"); a level for a
                                   code that is off by default (a design smell) turns it on
     shapelens.debounceMs          int, 0..10000 (150): quiet time after an edit before analysis
+    shapelens.kerasVersion        "3" (default) or "2": follow Keras 3 or tf.keras 2 where
+                                  their verdicts differ (`shape_engine.keras_version`)
 
 An invalid value is reported (`Settings.problems`) and its default used; other keys are
 ignored (clients pass their own, e.g. `shapelens.trace.server`).
@@ -14,6 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from shape_engine import keras_version
+from shape_engine.keras_version import KerasVersion
 
 SEVERITY_LEVELS = ("error", "warning", "information", "hint", "off")
 # Other spellings clients accept (the VS Code extension's, for one).
@@ -28,6 +33,7 @@ class Settings:
     inlay_hints: bool = True
     severity: Mapping[str, str] = field(default_factory=dict)
     debounce_ms: int = 150
+    keras_version: KerasVersion = keras_version.DEFAULT
     problems: tuple[str, ...] = ()
 
 
@@ -47,6 +53,7 @@ def parse(raw: object, known_codes: frozenset[str] | None = None) -> Settings:
         inlay_hints=_inlay_hints(section, problems),
         severity=_severity(section, problems, known_codes),
         debounce_ms=_debounce(section, problems),
+        keras_version=_keras_version(section, problems),
         problems=tuple(problems),
     )
 
@@ -110,6 +117,18 @@ def _debounce(section: Mapping[str, object], problems: list[str]) -> int:
                         f"{MAX_DEBOUNCE_MS}, not {value!r}; using {Settings.debounce_ms}")
         return Settings.debounce_ms
     return int(value)
+
+
+def _keras_version(section: Mapping[str, object], problems: list[str]) -> KerasVersion:
+    value = _lookup(section, "kerasVersion")
+    if value is None:
+        return keras_version.DEFAULT
+    try:
+        return keras_version.parse(value)
+    except ValueError:
+        problems.append(f'shapelens.kerasVersion must be "3" or "2", not {value!r}; using '
+                        f'"{keras_version.DEFAULT}"')
+        return keras_version.DEFAULT
 
 
 def _kind(value: object) -> str:

@@ -26,6 +26,7 @@ from server.worker import BACKGROUND, URGENT, Worker
 from shape_engine.facts import Facts, LineMap, split_lines
 from shape_engine.findings import Finding
 from shape_engine.incremental import DocumentAnalyzer, Outcome, Resolution, Session
+from shape_engine.keras_version import DEFAULT, KerasVersion, using
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +116,11 @@ class Documents:
     def __init__(self, worker: Worker, resolution: Resolution | None,
                  encoding: Callable[[], str], debounce_ms: Callable[[], int],
                  on_findings: Callable[[DocumentState], None],
-                 on_facts: Callable[[DocumentState, bool], None]) -> None:
+                 on_facts: Callable[[DocumentState, bool], None],
+                 keras_version: Callable[[], KerasVersion] = lambda: DEFAULT) -> None:
         self.worker = worker
+        # The Keras whose verdicts the analyses follow (the shapelens.kerasVersion setting).
+        self.keras_version = keras_version
         self.resolution = resolution
         self.encoding = encoding
         self.debounce_ms = debounce_ms
@@ -200,6 +204,14 @@ class Documents:
         for state in self.states.values():
             self.schedule(state, 0)
 
+    def restart_all(self) -> None:
+        """Analyse every open document again from nothing: what the analyses cached was
+        worked out under other settings (another Keras version)."""
+        for state in self.states.values():
+            state.analyzer = DocumentAnalyzer(state.path, state.resolution)
+            state.has_findings = False  # a pull waits for the new ones
+            self.schedule(state, 0)
+
     def refresh_dependents(self, path: str) -> bool:
         """Analyse again the open documents that import the module at `path`."""
         path = _normal(path) or path
@@ -237,44 +249,46 @@ class Documents:
         """On the worker thread: findings and facts from one quick whole-file analysis;
         verified fixes (and the caches for the next edits) come from the full analysis, in
         the background."""
-        if state.closed or state.version != version:
-            return
-        try:
-            outcome = state.analyzer.quick(text)
-        except Exception:
-            logger.exception("analysis of %s failed", state.uri)
-            outcome = _failed()
-        self._hand_over(self._findings_ready, state, version, outcome)
-        try:
-            facts = outcome.facts()
-        except Exception:
-            logger.exception("analysis of %s failed", state.uri)
-            facts = Facts(parsed=False)
-        self._call_soon(self._facts_ready, state, version, text, facts, True)
-        self.worker.submit(lambda: self._analyse(state, version, text),
-                           BACKGROUND).add_done_callback(_log_failure)
+        with using(self.keras_version()):
+            if state.closed or state.version != version:
+                return
+            try:
+                outcome = state.analyzer.quick(text)
+            except Exception:
+                logger.exception("analysis of %s failed", state.uri)
+                outcome = _failed()
+            self._hand_over(self._findings_ready, state, version, outcome)
+            try:
+                facts = outcome.facts()
+            except Exception:
+                logger.exception("analysis of %s failed", state.uri)
+                facts = Facts(parsed=False)
+            self._call_soon(self._facts_ready, state, version, text, facts, True)
+            self.worker.submit(lambda: self._analyse(state, version, text),
+                               BACKGROUND).add_done_callback(_log_failure)
 
     def _analyse(self, state: DocumentState, version: int | None, text: str) -> None:
         """On the worker thread."""
-        if state.closed or state.version != version:
-            return  # a newer version is on its way
-        started = time.perf_counter()
-        work = state.analyzer.components_analysed
-        try:
-            outcome = state.analyzer.analyze(text)
-            logger.info("%s version %s: findings in %.1f ms (%d parts analysed)", state.uri,
-                        version, (time.perf_counter() - started) * 1000,
-                        state.analyzer.components_analysed - work)
-        except Exception:
-            logger.exception("analysis of %s failed", state.uri)
-            outcome = _failed()
-        self._hand_over(self._findings_ready, state, version, outcome)
-        try:
-            facts = outcome.facts()
-        except Exception:
-            logger.exception("analysis of %s failed", state.uri)
-            facts = Facts(parsed=False)
-        self._call_soon(self._facts_ready, state, version, text, facts)
+        with using(self.keras_version()):
+            if state.closed or state.version != version:
+                return  # a newer version is on its way
+            started = time.perf_counter()
+            work = state.analyzer.components_analysed
+            try:
+                outcome = state.analyzer.analyze(text)
+                logger.info("%s version %s: findings in %.1f ms (%d parts analysed)",
+                            state.uri, version, (time.perf_counter() - started) * 1000,
+                            state.analyzer.components_analysed - work)
+            except Exception:
+                logger.exception("analysis of %s failed", state.uri)
+                outcome = _failed()
+            self._hand_over(self._findings_ready, state, version, outcome)
+            try:
+                facts = outcome.facts()
+            except Exception:
+                logger.exception("analysis of %s failed", state.uri)
+                facts = Facts(parsed=False)
+            self._call_soon(self._facts_ready, state, version, text, facts)
 
     def _hand_over(self, callback: Callable[..., None], *args: object) -> None:
         """Run `callback` on the loop and wait (briefly) until it has: the diagnostics go

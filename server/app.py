@@ -27,11 +27,13 @@ from pygls.uris import to_fs_path
 from server import actions, convert, hover, inlay, notebooks, transport
 from server.config import Settings, parse
 from server.documents import Documents, DocumentState
+from server.environment import InstalledKeras, installed_keras
 from server.protocol import CommandRequest, ShapelensProtocol
 from server.resolve import WorkspaceResolution
 from server.worker import URGENT, Worker
 from shape_engine.findings import Finding
-from shape_engine.keras_version import using
+from shape_engine.keras_version import DEFAULT as DEFAULT_KERAS
+from shape_engine.keras_version import KerasVersion, using
 from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
 from shape_engine.rule import Rule, all_rules
 
@@ -58,7 +60,7 @@ class ShapelensServer(LanguageServer):
         self.documents = Documents(self.worker, None, self.encoding,
                                    lambda: self.settings.debounce_ms,
                                    self._findings_ready, self._facts_ready,
-                                   lambda: self.settings.keras_version)
+                                   self.keras_version)
         self.session = uuid.uuid4().hex[:8]  # result ids from another process never match
         # Result ids count across documents, so a document closed and opened again never
         # repeats one its earlier self gave (the client may still hold it).
@@ -67,6 +69,9 @@ class ShapelensServer(LanguageServer):
         self._shown_problems: tuple[str, ...] = ()
         self._refresh_pending = False
         self._inlay_refresh_pending = False
+        # The Keras installed in the workspace's virtual environment, when the setting is not
+        # given (read from package metadata at initialize).
+        self.installed_keras: InstalledKeras | None = None
 
     @property
     def commands(self) -> ShapelensProtocol:
@@ -212,12 +217,20 @@ class ShapelensServer(LanguageServer):
 
     # -- settings ----------------------------------------------------------------------------
 
+    def keras_version(self) -> KerasVersion:
+        """The Keras whose verdicts the analyses follow: the setting, else the installed one."""
+        if self.settings.keras_version is not None:
+            return self.settings.keras_version
+        if self.installed_keras is not None:
+            return self.installed_keras.keras_version
+        return DEFAULT_KERAS
+
     def apply_settings(self, raw: object) -> None:
         settings = parse(raw, frozenset(self.rules))
-        changed_version = settings.keras_version != self.settings.keras_version
+        before = self.keras_version()
         self.settings = settings
-        if changed_version:
-            logger.info("following Keras %s", settings.keras_version)
+        if self.keras_version() != before:
+            logger.info("following Keras %s (shapelens.kerasVersion)", self.keras_version())
             self.documents.restart_all()
         if settings.problems and settings.problems != self._shown_problems:
             self.window_show_message(types.ShowMessageParams(
@@ -309,6 +322,12 @@ async def initialize(params: types.InitializeParams) -> None:
         roots = [Path(root)]
     SERVER.resolution = WorkspaceResolution(roots, SERVER.documents.open_text)
     SERVER.documents.resolution = SERVER.resolution
+    SERVER.installed_keras = installed_keras(roots)
+    if SERVER.installed_keras is not None:
+        found = SERVER.installed_keras
+        logger.info("%s installed in %s: Keras %s verdicts%s", found.why, found.site_packages,
+                    found.keras_version, "" if SERVER.settings.keras_version is None else
+                    f", but shapelens.kerasVersion says {SERVER.settings.keras_version}")
 
 
 @SERVER.feature(types.INITIALIZED)
@@ -694,7 +713,7 @@ async def _check_file(path: Path) -> int:
         await SERVER.documents.settled(state, "findings")
         return len(SERVER.diagnostics(state))  # what is shown: settings may hide some
     resolution = SERVER.resolution
-    keras_version = SERVER.settings.keras_version
+    keras_version = SERVER.keras_version()
 
     def analyse() -> tuple[str, list[Finding]] | None:
         try:

@@ -5,8 +5,9 @@
                                   (also "info", "warn", "none", "ignore"); a level for a
                                   code that is off by default (a design smell) turns it on
     shapelens.debounceMs          int, 0..10000 (150): quiet time after an edit before analysis
-    shapelens.kerasVersion        "3" (default) or "2": follow Keras 3 or tf.keras 2 where
-                                  their verdicts differ (`shape_engine.keras_version`)
+    shapelens.kerasVersion        "3" or "2": follow Keras 3 or tf.keras 2 where their verdicts
+                                  differ (`shape_engine.keras_version`); not set: the Keras
+                                  of the workspace's virtual environment, else "3"
 
 An invalid value is reported (`Settings.problems`) and its default used; other keys are
 ignored (clients pass their own, e.g. `shapelens.trace.server`).
@@ -33,7 +34,8 @@ class Settings:
     inlay_hints: bool = True
     severity: Mapping[str, str] = field(default_factory=dict)
     debounce_ms: int = 150
-    keras_version: KerasVersion = keras_version.DEFAULT
+    # None: not set (the server then follows the Keras installed in the workspace, if any).
+    keras_version: KerasVersion | None = None
     problems: tuple[str, ...] = ()
 
 
@@ -119,10 +121,10 @@ def _debounce(section: Mapping[str, object], problems: list[str]) -> int:
     return int(value)
 
 
-def _keras_version(section: Mapping[str, object], problems: list[str]) -> KerasVersion:
+def _keras_version(section: Mapping[str, object], problems: list[str]) -> KerasVersion | None:
     value = _lookup(section, "kerasVersion")
     if value is None:
-        return keras_version.DEFAULT
+        return None
     try:
         return keras_version.parse(value)
     except ValueError:

@@ -4,6 +4,7 @@
 export type NotificationLevel = 'off' | 'onError' | 'onWarning' | 'always';
 export type TraceLevel = 'off' | 'messages' | 'verbose';
 export type SeverityLevel = 'error' | 'warning' | 'information' | 'hint' | 'off';
+export type KerasVersion = '3' | '2';
 
 export interface Settings {
   interpreter: string[];
@@ -14,6 +15,8 @@ export interface Settings {
   inlayHintsEnabled: boolean;
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
+  /** Not set: the server follows the Keras installed in the workspace's environment. */
+  kerasVersion: KerasVersion | undefined;
 }
 
 /** What the server receives in initializationOptions and workspace/didChangeConfiguration. */
@@ -22,6 +25,7 @@ export interface ServerSettings {
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
   showNotifications: NotificationLevel;
+  kerasVersion?: KerasVersion;
 }
 
 /** Reads one key below `shapelens.`; mirrors `WorkspaceConfiguration.get`. */
@@ -33,6 +37,7 @@ const MAX_DEBOUNCE_MS = 10_000;
 const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['off', 'onError', 'onWarning', 'always'];
 const TRACE_LEVELS: readonly TraceLevel[] = ['off', 'messages', 'verbose'];
 const SEVERITY_LEVELS: readonly SeverityLevel[] = ['error', 'warning', 'information', 'hint', 'off'];
+const KERAS_VERSIONS: readonly KerasVersion[] = ['3', '2'];
 // Accepted spellings in shapelens.severity besides the canonical ones.
 const SEVERITY_ALIASES: Record<string, SeverityLevel> = {
   info: 'information',
@@ -51,6 +56,7 @@ export function readSettings(get: ConfigGetter): Settings {
     inlayHintsEnabled: typeof get('inlayHints.enabled') === 'boolean' ? (get('inlayHints.enabled') as boolean) : true,
     severity: severityMap(get('severity')),
     debounceMs: debounce(get('debounceMs')),
+    kerasVersion: KERAS_VERSIONS.includes(get('kerasVersion') as KerasVersion) ? (get('kerasVersion') as KerasVersion) : undefined,
   };
 }
 
@@ -60,6 +66,7 @@ export function serverSettings(settings: Settings): ServerSettings {
     severity: { ...settings.severity },
     debounceMs: settings.debounceMs,
     showNotifications: settings.showNotifications,
+    ...(settings.kerasVersion === undefined ? {} : { kerasVersion: settings.kerasVersion }),
   };
 }
 

@@ -19,6 +19,7 @@ describe('readSettings', () => {
       inlayHintsEnabled: true,
       severity: {},
       debounceMs: DEFAULT_DEBOUNCE_MS,
+      kerasVersion: undefined,
     });
   });
 
@@ -33,6 +34,7 @@ describe('readSettings', () => {
         'inlayHints.enabled': false,
         severity: { SL101: 'warning', sl203: 'Info' },
         debounceMs: 750,
+        kerasVersion: '2',
       }),
     );
     assert.deepEqual(settings.interpreter, ['/venv/bin/python', '-X', 'utf8']);
@@ -43,6 +45,16 @@ describe('readSettings', () => {
     assert.equal(settings.inlayHintsEnabled, false);
     assert.deepEqual(settings.severity, { SL101: 'warning', SL203: 'information' });
     assert.equal(settings.debounceMs, 750);
+    assert.equal(settings.kerasVersion, '2');
+    assert.equal(serverSettings(settings).kerasVersion, '2');
+  });
+
+  it('leaves kerasVersion out unless it is "3" or "2"', () => {
+    for (const value of [undefined, '1', 3, '']) {
+      const settings = readSettings(getter({ kerasVersion: value }));
+      assert.equal(settings.kerasVersion, undefined);
+      assert.ok(!('kerasVersion' in serverSettings(settings)));
+    }
   });
 
   it('accepts a plain string where a list is expected', () => {

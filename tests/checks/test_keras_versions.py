@@ -290,3 +290,64 @@ def test_parse_accepts(written: object, parsed: str) -> None:
 def test_parse_refuses_with_one_line(written: object) -> None:
     with pytest.raises(ValueError, match='keras-version must be "3" or "2"'):
         keras_version.parse(written)
+
+
+MSE_ONE_LABEL_PER_SAMPLE = HEADER + dedent("""
+    import numpy as np
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(10)])
+    model.compile("adam", "mse")
+    model.fit(np.random.rand(64, 4), np.random.rand(64), epochs=1, verbose=0)
+    """)
+
+
+def test_mse_labels_of_one_value_per_sample(oracle: Oracle, oracle_keras2: Oracle) -> None:
+    """Keras 3 cannot broadcast (64,) labels against a 10-unit output (batches of 32);
+    tf.keras 2 gives the labels a last axis of 1 first and trains on the broadcast, silently
+    comparing each label with all ten outputs."""
+    check_against_tf(MSE_ONE_LABEL_PER_SAMPLE, oracle, ["SL303"], raises=True)
+    with keras_version.using("2"):
+        analysis, _ = check_against_tf(MSE_ONE_LABEL_PER_SAMPLE, oracle_keras2, ["SL315"],
+                                       raises=False)
+    assert "broadcasts them" in finding(analysis, "SL315").message
+
+
+# Data whose axes differ from the declared input's, the last one aside.
+OTHER_AXES = {
+    "rnn_other_timesteps": HEADER + dedent("""
+        import numpy as np
+        model = keras.Sequential([keras.Input((10, 3)), layers.LSTM(4), layers.Dense(1)])
+        model.compile("adam", "mse")
+        model.fit(np.random.rand(8, 12, 3), np.random.rand(8), epochs=1, verbose=0)
+        """),
+    "embedding_other_length": HEADER + dedent("""
+        import numpy as np
+        model = keras.Sequential([keras.Input((20,)), layers.Embedding(50, 4),
+                                  layers.GlobalAveragePooling1D(), layers.Dense(1)])
+        model.compile("adam", "mse")
+        model.predict(np.zeros((3, 25)), verbose=0)
+        """),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_AXES))
+def test_tf_keras2_checks_every_declared_axis(name: str, oracle: Oracle,
+                                              oracle_keras2: Oracle) -> None:
+    source = OTHER_AXES[name]
+    check_against_tf(source, oracle, [], raises=False)  # Keras 3: rank and last axis only
+    with keras_version.using("2"):
+        analysis, _ = check_against_tf(source, oracle_keras2, ["SL201"], raises=True)
+    assert "tf.keras 2 checks every declared axis" in finding(analysis, "SL201").message
+
+
+def test_tf_keras2_takes_data_of_the_declared_axes_or_unknown_ones(
+        oracle_keras2: Oracle) -> None:
+    with keras_version.using("2"):
+        check_against_tf(HEADER + dedent("""
+            import numpy as np
+            model = keras.Sequential([keras.Input((None, 3)), layers.LSTM(4), layers.Dense(1)])
+            model.compile("adam", "mse")
+            model.fit(np.random.rand(8, 12, 3), np.random.rand(8, 1), epochs=1, verbose=0)
+            fixed = keras.Sequential([keras.Input((12, 3)), layers.LSTM(4), layers.Dense(1)])
+            fixed.compile("adam", "mse")
+            fixed.fit(np.random.rand(8, 12, 3), np.random.rand(8, 1), epochs=1, verbose=0)
+            """), oracle_keras2, [], raises=False)

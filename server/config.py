@@ -8,6 +8,8 @@
     shapelens.kerasVersion        "3" or "2": follow Keras 3 or tf.keras 2 where their verdicts
                                   differ (`shape_engine.keras_version`); not set: the Keras
                                   of the workspace's virtual environment, else "3"
+    shapelens.maxFileSize         "2MB", "512KB" or a number of bytes ("2MB"); 0: no limit.
+                                  Larger documents get one SL004 finding and no analysis.
 
 An invalid value is reported (`Settings.problems`) and its default used; other keys are
 ignored (clients pass their own, e.g. `shapelens.trace.server`).
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 
 from shape_engine import keras_version
 from shape_engine.keras_version import KerasVersion
+from shape_engine.walk import DEFAULT_MAX_FILE_SIZE, parse_size, size_text
 
 SEVERITY_LEVELS = ("error", "warning", "information", "hint", "off")
 # Other spellings clients accept (the VS Code extension's, for one).
@@ -36,6 +39,7 @@ class Settings:
     debounce_ms: int = 150
     # None: not set (the server then follows the Keras installed in the workspace, if any).
     keras_version: KerasVersion | None = None
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
     problems: tuple[str, ...] = ()
 
 
@@ -56,6 +60,7 @@ def parse(raw: object, known_codes: frozenset[str] | None = None) -> Settings:
         severity=_severity(section, problems, known_codes),
         debounce_ms=_debounce(section, problems),
         keras_version=_keras_version(section, problems),
+        max_file_size=_max_file_size(section, problems),
         problems=tuple(problems),
     )
 
@@ -131,6 +136,17 @@ def _keras_version(section: Mapping[str, object], problems: list[str]) -> KerasV
         problems.append(f'shapelens.kerasVersion must be "3" or "2", not {value!r}; using '
                         f'"{keras_version.DEFAULT}"')
         return keras_version.DEFAULT
+
+
+def _max_file_size(section: Mapping[str, object], problems: list[str]) -> int | None:
+    value = _lookup(section, "maxFileSize")
+    if value is None:
+        return Settings.max_file_size
+    try:
+        return parse_size(value)
+    except ValueError as error:
+        problems.append(f"shapelens.maxFileSize: {error}; using {size_text(DEFAULT_MAX_FILE_SIZE)}")
+        return Settings.max_file_size
 
 
 def _kind(value: object) -> str:

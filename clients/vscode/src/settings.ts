@@ -15,6 +15,7 @@ export interface Settings {
   inlayHintsEnabled: boolean;
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
+  maxFileSize: string | number;
   /** Not set: the server follows the Keras installed in the workspace's environment. */
   kerasVersion: KerasVersion | undefined;
 }
@@ -24,6 +25,7 @@ export interface ServerSettings {
   inlayHints: { enabled: boolean };
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
+  maxFileSize: string | number;
   showNotifications: NotificationLevel;
   kerasVersion?: KerasVersion;
 }
@@ -32,6 +34,7 @@ export interface ServerSettings {
 export type ConfigGetter = (key: string) => unknown;
 
 export const DEFAULT_DEBOUNCE_MS = 150;
+export const DEFAULT_MAX_FILE_SIZE = '2MB';
 const MAX_DEBOUNCE_MS = 10_000;
 
 const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['off', 'onError', 'onWarning', 'always'];
@@ -56,6 +59,7 @@ export function readSettings(get: ConfigGetter): Settings {
     inlayHintsEnabled: typeof get('inlayHints.enabled') === 'boolean' ? (get('inlayHints.enabled') as boolean) : true,
     severity: severityMap(get('severity')),
     debounceMs: debounce(get('debounceMs')),
+    maxFileSize: maxFileSize(get('maxFileSize')),
     kerasVersion: KERAS_VERSIONS.includes(get('kerasVersion') as KerasVersion) ? (get('kerasVersion') as KerasVersion) : undefined,
   };
 }
@@ -65,6 +69,7 @@ export function serverSettings(settings: Settings): ServerSettings {
     inlayHints: { enabled: settings.inlayHintsEnabled },
     severity: { ...settings.severity },
     debounceMs: settings.debounceMs,
+    maxFileSize: settings.maxFileSize,
     showNotifications: settings.showNotifications,
     ...(settings.kerasVersion === undefined ? {} : { kerasVersion: settings.kerasVersion }),
   };
@@ -135,6 +140,15 @@ function debounce(value: unknown): number {
     return DEFAULT_DEBOUNCE_MS;
   }
   return Math.min(MAX_DEBOUNCE_MS, Math.max(0, Math.round(value)));
+}
+
+/** A size as the user wrote it ("2MB", "512KB", a number of bytes): the server reads it and
+ * says when it cannot; anything else is the default. */
+function maxFileSize(value: unknown): string | number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
+    return value;
+  }
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : DEFAULT_MAX_FILE_SIZE;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

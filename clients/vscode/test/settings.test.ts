@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { DEFAULT_DEBOUNCE_MS, needsRestart, readSettings, serverSettings, severityFor, shouldNotify } from '../src/settings';
+import { DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_FILE_SIZE, needsRestart, readSettings, serverSettings, severityFor, shouldNotify } from '../src/settings';
 
 function getter(values: Record<string, unknown>): (key: string) => unknown {
   return (key) => values[key];
@@ -19,6 +19,7 @@ describe('readSettings', () => {
       inlayHintsEnabled: true,
       severity: {},
       debounceMs: DEFAULT_DEBOUNCE_MS,
+      maxFileSize: DEFAULT_MAX_FILE_SIZE,
       kerasVersion: undefined,
     });
   });
@@ -34,6 +35,7 @@ describe('readSettings', () => {
         'inlayHints.enabled': false,
         severity: { SL101: 'warning', sl203: 'Info' },
         debounceMs: 750,
+        maxFileSize: ' 5MB ',
         kerasVersion: '2',
       }),
     );
@@ -45,6 +47,8 @@ describe('readSettings', () => {
     assert.equal(settings.inlayHintsEnabled, false);
     assert.deepEqual(settings.severity, { SL101: 'warning', SL203: 'information' });
     assert.equal(settings.debounceMs, 750);
+    assert.equal(settings.maxFileSize, '5MB');
+    assert.equal(readSettings(getter({ maxFileSize: 0 })).maxFileSize, 0);
     assert.equal(settings.kerasVersion, '2');
     assert.equal(serverSettings(settings).kerasVersion, '2');
   });
@@ -71,6 +75,7 @@ describe('readSettings', () => {
         'inlayHints.enabled': 'yes',
         severity: { SL101: 'fatal', SL102: 4, '': 'error' },
         debounceMs: 'fast',
+        maxFileSize: -1,
       }),
     );
     assert.deepEqual(settings.interpreter, ['/bin/python3']);
@@ -79,6 +84,7 @@ describe('readSettings', () => {
     assert.equal(settings.inlayHintsEnabled, true);
     assert.deepEqual(settings.severity, {});
     assert.equal(settings.debounceMs, DEFAULT_DEBOUNCE_MS);
+    assert.equal(settings.maxFileSize, DEFAULT_MAX_FILE_SIZE);
   });
 
   it('clamps the debounce delay', () => {
@@ -100,6 +106,7 @@ describe('serverSettings', () => {
       inlayHints: { enabled: false },
       severity: { SL102: 'hint' },
       debounceMs: 50,
+      maxFileSize: DEFAULT_MAX_FILE_SIZE,
       showNotifications: 'onError',
     });
   });

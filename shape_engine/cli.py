@@ -126,8 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     shapes.add_argument("--format", choices=("text", "json"), default="text")
     _size_option(shapes)
     for command in (check, shapes):
+        # No default here: unset, the configuration's keras-version (else Keras 3) applies.
         command.add_argument("--keras-version", choices=keras_version.CHOICES,
-                             default=keras_version.DEFAULT,
                              help="follow Keras 3 (default) or tf.keras 2 where they differ")
     serve = commands.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")

@@ -353,6 +353,12 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             list_why = output.multiple_outputs_why if output and output.multiple_outputs else None
             list_shapes = output.outputs if output and output.multiple_outputs else None
             shape = output.shape if output else None
+            if list_why is not None and is_keras_2():
+                # tf.keras 2 refuses it as it is added, wherever it is (Keras 3 passes it on).
+                _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
+                    f"{label} {list_why}: tf.keras 2 refuses a layer with several outputs "
+                    "in a Sequential model; use the functional API", at=entry.range,
+                    file=report.model.file))
         else:
             report.layers.append(LayerReport(entry, label, shape, None, None))
             shape = None

@@ -76,7 +76,9 @@ MULTIPLE_OUTPUTS = Rule(
     "A layer that returns several tensors (return_state=True) feeds the next layer.",
     "With return_state=True a recurrent layer returns [output, state...], and so does "
     "Bidirectional with merge_mode=None. The next layer of a Sequential takes one tensor, "
-    "not a list (a merge layer aside, when the tensors in the list can be merged).",
+    "not a list (a merge layer aside, when the tensors in the list can be merged). With "
+    "keras-version \"2\": tf.keras 2 refuses such a layer as soon as it is added, even "
+    "last or before a Dropout (Keras 3 builds those).",
 )
 
 INCOMPATIBLE_DIM = Rule(

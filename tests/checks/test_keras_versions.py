@@ -351,3 +351,27 @@ def test_tf_keras2_takes_data_of_the_declared_axes_or_unknown_ones(
             fixed.compile("adam", "mse")
             fixed.fit(np.random.rand(8, 12, 3), np.random.rand(8, 1), epochs=1, verbose=0)
             """), oracle_keras2, [], raises=False)
+
+
+SEVERAL_OUTPUTS = {
+    "return_state_last": HEADER + dedent("""
+        model = keras.Sequential([keras.Input((5, 3)), layers.LSTM(4, return_state=True)])
+        """),
+    "return_state_through_dropout": HEADER + dedent("""
+        model = keras.Sequential([keras.Input((5, 3)), layers.GRU(4, return_state=True),
+                                  layers.Dropout(0.1)])
+        """),
+    "bidirectional_merge_none_last": HEADER + dedent("""
+        model = keras.Sequential([keras.Input((5, 3)),
+                                  layers.Bidirectional(layers.LSTM(4), merge_mode=None)])
+        """),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEVERAL_OUTPUTS))
+def test_a_layer_with_several_outputs(name: str, oracle: Oracle, oracle_keras2: Oracle) -> None:
+    """Keras 3 builds it (nothing takes the list); tf.keras 2 refuses the layer itself."""
+    source = SEVERAL_OUTPUTS[name]
+    check_against_tf(source, oracle, [], raises=False)
+    with keras_version.using("2"):
+        check_against_tf(source, oracle_keras2, ["SL108"], raises=True)

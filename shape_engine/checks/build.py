@@ -53,7 +53,8 @@ INVALID_ARGUMENT = Rule(
     "(use_bias), inner_init, inner_activation, dropout_W/dropout_U, Dropout(p=) (rate), and "
     "an optimizer's lr (learning_rate) given to compile(), which tf.keras 2 still took; the "
     "fix writes the modern keyword. With keras-version \"2\", tf.keras 2 takes "
-    "batch_input_shape, input_shape next to input_dim, pooling padding in capitals and "
+    "batch_input_shape, input_shape next to input_dim, Input(5) for Input((5,)), pooling "
+    "padding in capitals and "
     "AveragePooling without a pool_size, which Keras 3 refuses.",
 )
 

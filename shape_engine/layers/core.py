@@ -78,6 +78,8 @@ def _input_batch_shape(args: LayerArgs, *, layer_class: bool) -> Shape:
             raise _refuse_input(args, f"does not take the argument `{unexpected[0]}`{hint}",
                                 unexpected[0])
     shape = args.raw(shape_name, None)
+    if is_keras_2() and isinstance(shape, int) and not isinstance(shape, bool):
+        shape = (shape,)  # tf.keras 2's InputLayer takes Input(5) as Input((5,))
     batch_shape = args.raw(batch_name, None)
     batch_size = args.raw("batch_size", None)
     if shape is not None and batch_shape is not None:

@@ -245,6 +245,9 @@ DIFFERENCES = {
     "average_pooling_without_pool_size": (HEADER + dedent("""
         model = keras.Sequential([keras.Input((8, 8, 1)), layers.AveragePooling2D()])
         """), ["SL105"], True),
+    "input_shape_as_an_int": (HEADER + dedent("""
+        model = keras.Sequential([keras.Input(5), layers.Dense(2)])
+        """), ["SL105"], True),
     "pooling_padding_in_capitals": (HEADER + dedent("""
         model = keras.Sequential([keras.Input((9, 9, 1)), layers.MaxPooling2D(padding="SAME")])
         """), ["SL105"], True),

@@ -6,6 +6,8 @@ other."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from shape_engine import analyze_source, keras_version
@@ -378,3 +380,16 @@ def test_a_layer_with_several_outputs(name: str, oracle: Oracle, oracle_keras2: 
     check_against_tf(source, oracle, [], raises=False)
     with keras_version.using("2"):
         check_against_tf(source, oracle_keras2, ["SL108"], raises=True)
+
+
+def test_a_keras1_program_fixed_by_the_cli_runs(tmp_path: Path, oracle: Oracle) -> None:
+    from shape_engine.cli import main
+    from tests.test_cli_fix import KERAS1
+
+    path = tmp_path / "keras1.py"
+    path.write_text(KERAS1)
+    assert oracle.run(KERAS1).raised
+    assert main(["check", "--fix", str(path)]) == 0
+    result = oracle.run(path.read_text())
+    assert not result.raised, result.error
+    assert result.models["model"].layers[0].output_shape == (None, 28, 28, 32)

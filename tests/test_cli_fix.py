@@ -364,7 +364,7 @@ def test_fix_modernises_keras1_code(tmp_path: Path, capsys: pytest.CaptureFixtur
     path.write_text(KERAS1)
     assert main(["check", "--fix", str(path)]) == 0
     fixed = path.read_text()
-    assert "layers.Convolution2D(32, (3, 3), padding=\"same\", " \
+    assert "layers.Conv2D(32, (3, 3), padding=\"same\", " \
            "kernel_initializer=\"he_normal\")" in fixed
     assert "layers.Dropout(rate=0.5)" in fixed
     assert "layers.Dense(units=10, activation=\"softmax\")" in fixed

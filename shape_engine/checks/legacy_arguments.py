@@ -40,7 +40,7 @@ KERAS1_KERNEL = Rule(
     "Conv2D(32, (3, 3)).",
 )
 # The Keras 1 class names whose third positional argument was the kernel's second size.
-KERAS1_CONV_NAMES = frozenset({"Convolution2D", "SeparableConvolution2D"})
+KERAS1_CONV_NAMES = {"Convolution2D": "Conv2D", "SeparableConvolution2D": "SeparableConv2D"}
 
 
 def check_keras1_kernels(report: ModelReport, document: Document) -> Iterator[Finding]:
@@ -59,13 +59,29 @@ def check_keras1_kernels(report: ModelReport, document: Document) -> Iterator[Fi
         kernel = f"({text.slice(first)}, {text.slice(second)})"
         output = outputs.get(id(entry))
         shown = f": it outputs {format_shape(output)}" if output is not None else ""
+        edits = [*_modern_class_name(call, document), Edit(Range(first.start, second.end),
+                                                          kernel)]
+        title = (f"Write {KERAS1_CONV_NAMES[call.written_name]}("
+                 f"{text.slice(call.arg_ranges[0])}, {kernel})" if len(edits) > 1 else
+                 f"Write the {rows}x{cols} kernel as one tuple: {kernel}")
         yield KERAS1_KERNEL.finding(
             f"{call.written_name}({text.slice(call.arg_ranges[0])}, {rows}, {cols}) is Keras 1's "
             f"{rows}x{cols} kernel, but tf.keras 2 and Keras 3 read it as kernel_size={rows} with "
             f"strides={cols}{shown}",
-            at=Range(first.start, second.end),
-            fixes=(Fix(f"Write the {rows}x{cols} kernel as one tuple: {kernel}",
-                       (Edit(Range(first.start, second.end), kernel),)),))
+            at=Range(first.start, second.end), fixes=(Fix(title, tuple(edits)),))
+
+
+def _modern_class_name(call: LayerCall, document: Document) -> list[Edit]:
+    """`layers.Convolution2D` written `layers.Conv2D`: the same class under its Keras 2 name,
+    in the same module. A name imported on its own stays (its import would change too)."""
+    func = call.node.func
+    if not isinstance(func, ast.Attribute):
+        return []
+    end = document.index.range_of(func).end
+    start = Position(end.line, end.character - len(func.attr))
+    if start.character < 0 or TextMap(document.text).slice(Range(start, end)) != func.attr:
+        return []
+    return [Edit(Range(start, end), KERAS1_CONV_NAMES[call.written_name])]
 
 
 # Optimizer keywords Keras 3 refuses ("Argument(s) not recognized") and tf.keras 2 still takes

@@ -208,7 +208,7 @@ def test_keras1_kernel_is_read_as_strides(version: KerasVersion, judge: Oracle) 
         assert warning.severity is Severity.WARNING
         assert "(None, 9, 9, 32)" in warning.message
         fixed = verify_fix(CONV1, "SL402", judge)
-    assert "layers.Convolution2D(32, (3, 3), activation=\"relu\")" in fixed
+    assert "layers.Conv2D(32, (3, 3), activation=\"relu\")" in fixed
     assert judge.run(fixed).models["model"].output_shape == (None, 26, 26, 32)
 
 
@@ -393,3 +393,16 @@ def test_a_keras1_program_fixed_by_the_cli_runs(tmp_path: Path, oracle: Oracle) 
     result = oracle.run(path.read_text())
     assert not result.raised, result.error
     assert result.models["model"].layers[0].output_shape == (None, 28, 28, 32)
+
+
+def test_keras1_kernel_of_a_class_imported_by_name_keeps_its_name(oracle: Oracle) -> None:
+    source = dedent("""
+        from tensorflow import keras
+        from tensorflow.keras.layers import Convolution2D
+        model = keras.Sequential([keras.Input((28, 28, 1)), Convolution2D(8, 5, 5)])
+        """)
+    analysis, _ = check_against_tf(source, oracle, ["SL402"], raises=False)
+    assert finding(analysis, "SL402").fix.title == "Write the 5x5 kernel as one tuple: (5, 5)"
+    fixed = verify_fix(source, "SL402", oracle)
+    assert "Convolution2D(8, (5, 5))" in fixed
+    assert oracle.run(fixed).models["model"].output_shape == (None, 24, 24, 8)

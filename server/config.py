@@ -40,6 +40,7 @@ class Settings:
     # None: not set (the server then follows the Keras installed in the workspace, if any).
     keras_version: KerasVersion | None = None
     max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
+    max_file_size_given: bool = False  # else the project's configuration says
     problems: tuple[str, ...] = ()
 
 
@@ -61,6 +62,7 @@ def parse(raw: object, known_codes: frozenset[str] | None = None) -> Settings:
         debounce_ms=_debounce(section, problems),
         keras_version=_keras_version(section, problems),
         max_file_size=_max_file_size(section, problems),
+        max_file_size_given=_size_given(section),
         problems=tuple(problems),
     )
 
@@ -136,6 +138,15 @@ def _keras_version(section: Mapping[str, object], problems: list[str]) -> KerasV
         problems.append(f'shapelens.kerasVersion must be "3" or "2", not {value!r}; using '
                         f'"{keras_version.DEFAULT}"')
         return keras_version.DEFAULT
+
+
+def _size_given(section: Mapping[str, object]) -> bool:
+    """A valid `maxFileSize` given (one that is not valid leaves the project's in force)."""
+    value = _lookup(section, "maxFileSize")
+    try:
+        return value is not None and (parse_size(value) or 0) >= 0
+    except ValueError:
+        return False
 
 
 def _max_file_size(section: Mapping[str, object], problems: list[str]) -> int | None:

@@ -378,3 +378,17 @@ def test_an_unknown_keras_version_is_a_usage_error(tmp_path: Path,
     path.write_text(LEGACY_EMBEDDING)
     assert main(["check", "--keras-version", "1", str(path)]) == 2
     assert "--keras-version" in capsys.readouterr().err
+
+
+def test_keras_version_from_the_configuration(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`keras-version = "2"` in [tool.shapelens] applies to the files below it; the command
+    line's --keras-version wins."""
+    (tmp_path / "pyproject.toml").write_text('[tool.shapelens]\nkeras-version = "2"\n')
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY_EMBEDDING)
+    assert main(["check", str(path)]) == 0
+    assert main(["check", "--keras-version", "3", str(path)]) == 1
+    assert "SL401" in capsys.readouterr().out
+    assert main(["shapes", "--format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["models"][0]["output_shape"] == [None, 1]

@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
-from shape_engine.checks import arguments, design, legacy_arguments, losses, output_loss, training
+from shape_engine.checks import (
+    arguments,
+    design,
+    legacy_arguments,
+    losses,
+    noqa,
+    output_loss,
+    training,
+)
 
 if TYPE_CHECKING:
     from shape_engine.analysis import ModelCheck
@@ -26,4 +34,4 @@ MODEL_CHECKS: list[ModelCheck] = [
 ]
 
 __all__ = ["MODEL_CHECKS", "arguments", "build", "design", "legacy_arguments", "losses",
-           "output_loss", "source", "training"]
+           "noqa", "output_loss", "source", "training"]

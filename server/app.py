@@ -27,6 +27,7 @@ from pygls.uris import to_fs_path
 from server import actions, convert, hover, inlay, notebooks, transport
 from server.config import Settings, parse
 from server.documents import ANALYSIS_TIME_S, Documents, DocumentState
+from server.environment import InstalledKeras, installed_keras
 from server.project import WATCHED_PATTERNS, Policy, ProjectConfigs, is_config_file
 from server.protocol import CommandRequest, ShapelensProtocol
 from server.resolve import WorkspaceResolution
@@ -35,6 +36,8 @@ from shape_engine import budget
 from shape_engine.analysis import partly_analysed, too_large
 from shape_engine.config import ConfigCache, excluded_by
 from shape_engine.findings import Finding
+from shape_engine.keras_version import DEFAULT as DEFAULT_KERAS
+from shape_engine.keras_version import KerasVersion, using
 from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
 from shape_engine.rule import Rule, all_rules
 from shape_engine.source import LineIndex
@@ -64,7 +67,7 @@ class ShapelensServer(LanguageServer):
         self.documents = Documents(self.worker, None, self.encoding,
                                    lambda: self.settings.debounce_ms,
                                    self._findings_ready, self._facts_ready,
-                                   self.max_file_size)
+                                   self.max_file_size, self.keras_version)
         self.session = uuid.uuid4().hex[:8]  # result ids from another process never match
         # Result ids count across documents, so a document closed and opened again never
         # repeats one its earlier self gave (the client may still hold it).
@@ -73,6 +76,9 @@ class ShapelensServer(LanguageServer):
         self._shown_problems: tuple[str, ...] = ()
         self._refresh_pending = False
         self._inlay_refresh_pending = False
+        # The Keras installed in the workspace's virtual environment, when the setting is not
+        # given (read from package metadata at initialize).
+        self.installed_keras: InstalledKeras | None = None
 
     @property
     def commands(self) -> ShapelensProtocol:
@@ -234,11 +240,23 @@ class ShapelensServer(LanguageServer):
 
     # -- settings ----------------------------------------------------------------------------
 
+    def keras_version(self) -> KerasVersion:
+        """The Keras whose verdicts the analyses follow: the setting, else the installed one."""
+        if self.settings.keras_version is not None:
+            return self.settings.keras_version
+        if self.installed_keras is not None:
+            return self.installed_keras.keras_version
+        return DEFAULT_KERAS
+
     def apply_settings(self, raw: object) -> None:
         settings = parse(raw, frozenset(self.rules))
         limit_changed = settings.max_file_size != self.settings.max_file_size
+        before = self.keras_version()
         self.settings = settings
-        if limit_changed:  # documents may cross it either way
+        if self.keras_version() != before:
+            logger.info("following Keras %s (shapelens.kerasVersion)", self.keras_version())
+            self.documents.restart_all()
+        elif limit_changed:  # documents may cross it either way
             self.documents.refresh_all()
         if settings.problems and settings.problems != self._shown_problems:
             self.window_show_message(types.ShowMessageParams(
@@ -330,6 +348,12 @@ async def initialize(params: types.InitializeParams) -> None:
         roots = [Path(root)]
     SERVER.resolution = WorkspaceResolution(roots, SERVER.documents.open_text)
     SERVER.documents.resolution = SERVER.resolution
+    SERVER.installed_keras = installed_keras(roots)
+    if SERVER.installed_keras is not None:
+        found = SERVER.installed_keras
+        logger.info("%s installed in %s: Keras %s verdicts%s", found.why, found.site_packages,
+                    found.keras_version, "" if SERVER.settings.keras_version is None else
+                    f", but shapelens.kerasVersion says {SERVER.settings.keras_version}")
 
 
 @SERVER.feature(types.INITIALIZED)
@@ -749,6 +773,7 @@ async def _check_file(target: Target) -> int:
         await SERVER.documents.settled(state, "findings")
         return len(SERVER.diagnostics(state))  # what is shown: settings may hide some
     resolution = SERVER.resolution
+    keras_version = SERVER.keras_version()
     policy = SERVER.policy(str(path))
     limit = SERVER.max_file_size(str(path))
 
@@ -762,7 +787,7 @@ async def _check_file(target: Target) -> int:
             return "", too_large(str(path), data.size, data.limit).findings
         # The bytes as the interpreter reads them (BOM, coding cookie), as the CLI does.
         session = resolution.session(str(path)) if resolution is not None else None
-        with budget.limited(ANALYSIS_TIME_S) as limits:
+        with budget.limited(ANALYSIS_TIME_S) as limits, using(keras_version):
             analysis = analyze_file(data, str(path), session.resolve if session else None,
                                     verify_fixes=False, extend_select=None)
         if analysis.timed_out:

@@ -24,6 +24,7 @@ from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
+from shape_engine.keras_version import KerasVersion, using
 from shape_engine.selection import RuleSelection, Selection, is_enabled, selected
 from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.suppression import read_directives, unused_findings
@@ -75,14 +76,15 @@ def is_too_large(analysis: Analysis) -> bool:
 def analyze_bytes(data: bytes, path: str | None = None,
                   resolver: ModuleResolver | None = None, *,
                   verify_fixes: bool = True,
-                  extend_select: Selection | None = frozenset()) -> Analysis:
+                  extend_select: Selection | None = frozenset(),
+                  keras_version: KerasVersion | None = None) -> Analysis:
     decoded = decode(data)
     if decoded.refused is not None:  # Python would not read it: neither is it analysed
         return Analysis(decoded.text, path, [SYNTAX_ERROR.finding(
             f"Syntax error: {decoded.refused}", decoded.at or Range.of(0, 0, 0, 0))],
             parsed=False)
     analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes,
-                              extend_select=extend_select)
+                              extend_select=extend_select, keras_version=keras_version)
     if decoded.note is None:
         return analysis
     if not analysis.parsed:
@@ -110,12 +112,14 @@ def _on_replaced_bytes(finding: Finding, decoded: Decoded) -> Finding:
 def analyze_source(text: str, path: str | None = None,
                    resolver: ModuleResolver | None = None, *,
                    verify_fixes: bool = True,
-                   extend_select: Selection | None = frozenset()) -> Analysis:
+                   extend_select: Selection | None = frozenset(),
+                   keras_version: KerasVersion | None = None) -> Analysis:
     """`verify_fixes`: re-analyse the text with each fix applied and offer only the fixes
     that really fix (see `fixes.keep_working_fixes`). The findings are those of the rules
     enabled by default and of `extend_select`; None: every rule (the editor shows those its
-    severity settings turn on)."""
-    with _collector_paused():
+    severity settings turn on). `keras_version`: the Keras whose verdicts to follow (None:
+    the one in effect, Keras 3 unless a caller chose; see `keras_version`)."""
+    with _collector_paused(), using(keras_version):
         return _analyze_source(text, path, resolver, verify_fixes, extend_select)
 
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from shape_engine import presenters
+from shape_engine import keras_version, presenters
 from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
 from shape_engine.config import ConfigCache, ConfigError, excluded_by
 from shape_engine.evaluate import ModuleResolver
@@ -59,9 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if args.command == "check":
-            return _check(args)
+            with keras_version.using(args.keras_version):
+                return _check(args)
         if args.command == "shapes":
-            return _shapes(args)
+            with keras_version.using(args.keras_version):
+                return _shapes(args)
         if args.command == "rule":
             from shape_engine.rule_page import print_rule
 
@@ -135,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
     _size_option(shapes)
+    for command in (check, shapes):
+        # No default here: unset, the configuration's keras-version (else Keras 3) applies.
+        command.add_argument("--keras-version", choices=keras_version.CHOICES,
+                             help="follow Keras 3 (default) or tf.keras 2 where they differ")
     serve = commands.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")
@@ -214,12 +220,24 @@ class Reader:
                 else "")
 
 
+def keras_versions(args: argparse.Namespace, configs: ConfigCache
+                   ) -> Callable[[Path], keras_version.KerasVersion | None]:
+    """The Keras each file's verdicts follow: --keras-version (in effect for the whole run:
+    None here), else the file's configuration's `keras-version`."""
+    if args.keras_version is not None:
+        return lambda path: None
+    return lambda path: keras_version.parse(configs.for_path(path).keras_version)
+
+
 def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
                     selection_for: Callable[[Path], Selection] = lambda path: frozenset(),
-                    configs: ConfigCache | None = None) -> list[tuple[Path, Analysis]]:
+                    configs: ConfigCache | None = None,
+                    version_for: Callable[[Path], keras_version.KerasVersion | None] = (
+                        lambda path: None)) -> list[tuple[Path, Analysis]]:
     """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix).
     `selection_for`: the rules reported in each file; `configs`: the configurations whose
-    `exclude` walks follow."""
+    `exclude` walks follow; `version_for`: the Keras each file follows (None: the one in
+    effect)."""
     results = []
     for target in targets(paths, excluded=excluded_by(configs or ConfigCache())):
         data = reader.read(target)
@@ -228,7 +246,8 @@ def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
         elif data is not None:
             results.append((target.path, analyze_file(
                 data, str(target.path), filesystem_resolver(target.path),
-                verify_fixes=with_fixes, extend_select=selection_for(target.path))))
+                verify_fixes=with_fixes, extend_select=selection_for(target.path),
+                keras_version=version_for(target.path))))
     return results
 
 
@@ -299,23 +318,29 @@ def _check(args: argparse.Namespace) -> int:
                 print(f"shapelens: {target.path}: not fixed: {message}", file=sys.stderr)
             elif data is not None:
                 readable.append(target.path)
+        # One Keras for the run: that of the first file's configuration.
+        version = keras_versions(args, configs)(readable[0]) if readable else None
         if args.add_noqa:
             from shape_engine.noqa_files import add_noqa
 
-            return reader.status(add_noqa(readable, selections))
+            with keras_version.using(version):
+                return reader.status(add_noqa(readable, selections))
         from shape_engine.fix_files import fix_files
 
-        status = fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
-                           json_format=fmt == "json", selection_for=selections)
+        with keras_version.using(version):
+            status = fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
+                               json_format=fmt == "json", selection_for=selections)
         return reader.status(0 if args.exit_zero else status)
     with_fixes = fmt in presenters.FIX_FORMATS or args.statistics
     if from_stdin:
         # Its configuration is that of the file it stands for (else the working folder's).
         as_path = Path(args.stdin_filename or "stdin.py")
-        results = [_analyze_stdin(args.stdin_filename, with_fixes, selections(as_path),
-                                  size_limits(args, configs)(as_path))]
+        with keras_version.using(keras_versions(args, configs)(as_path)):
+            results = [_analyze_stdin(args.stdin_filename, with_fixes, selections(as_path),
+                                      size_limits(args, configs)(as_path))]
     else:
-        results = list(_analyze(paths, reader, with_fixes, selections))
+        results = list(_analyze(paths, reader, with_fixes, selections,
+                                keras_versions(args, configs)))
     found = any(placed.finding.severity in (Severity.ERROR, Severity.WARNING)
                 for result in results for placed in result.findings)
     if args.statistics:
@@ -335,15 +360,18 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _analyze(paths: Sequence[str], reader: Reader, with_fixes: bool,
-             selections: Selections) -> Iterator[FileResult]:
+             selections: Selections,
+             version_for: Callable[[Path], keras_version.KerasVersion | None]
+             ) -> Iterator[FileResult]:
     for target in targets(paths, excluded=excluded_by(selections.configs)):
         data = reader.read(target)
         if isinstance(data, TooLarge):
             yield FileResult(str(target.path), too_large(str(target.path), data.size,
                                                          data.limit))
         elif data is not None:
-            yield _result(str(target.path), data, filesystem_resolver(target.path),
-                          with_fixes, selections(target.path))
+            with keras_version.using(version_for(target.path)):
+                yield _result(str(target.path), data, filesystem_resolver(target.path),
+                              with_fixes, selections(target.path))
 
 
 def _analyze_stdin(filename: str | None, with_fixes: bool, extend_select: Selection,
@@ -377,7 +405,8 @@ def _shapes(args: argparse.Namespace) -> int:
     could not be read, else 0 (shape problems are `check`'s to report)."""
     configs = ConfigCache()
     reader = Reader(size_limits(args, configs))
-    results = analyze_targets(args.paths, reader, with_fixes=False, configs=configs)
+    results = analyze_targets(args.paths, reader, with_fixes=False, configs=configs,
+                              version_for=keras_versions(args, configs))
     unparsed = any(not analysis.parsed for _, analysis in results)
     if args.format == "json":
         print(json.dumps([shapes_json(str(path), analysis) for path, analysis in results],

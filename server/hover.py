@@ -75,11 +75,13 @@ def layer_markdown(layer: LayerFact, findings: Sequence[Finding], rules: dict[st
 
 
 def finding_markdown(finding: Finding, rules: dict[str, Rule]) -> str:
+    """The rule behind a finding: its code, name and explanation. Not the finding's message,
+    which editors already show next to the hover (VS Code's problem hover, Neovim's virtual
+    text) and which the hover would only repeat."""
     rule = rules.get(finding.code)
-    text = f"**{finding.code}** {_escape(finding.message)}"
-    if rule is not None:
-        text += f"\n\n{_escape(rule.explanation)}"
-    return text
+    if rule is None:
+        return f"**{finding.code}**"
+    return f"**{finding.code}** {_escape(rule.name)}: {_escape(rule.explanation)}"
 
 
 def summary_markdown(model: ModelFact, variable: str | None = None) -> str:

@@ -57,9 +57,10 @@ async def test_hover_on_a_refused_layer_explains_the_finding(client: LanguageCli
                                                              workspace: Path) -> None:
     document = Document(client, write(workspace, "mnist.py", MNIST)).open()
     text = markdown(await document.hover(document.find("Conv2D(32, 3)])", offset=2)))
-    assert "**SL101**" in text
-    assert "Conv2D expects a 4-D input" in text
+    assert "**SL101** incompatible-input-rank:" in text
     assert "Insert a Reshape" in text  # the rule's explanation
+    # Not the diagnostic's own message: the editor shows it next to the hover already.
+    assert "Conv2D expects" not in text
 
 
 async def test_hover_on_a_model_shows_a_static_summary(client: LanguageClient,
@@ -122,7 +123,8 @@ async def test_hover_on_data_with_a_finding_explains_it(client: LanguageClient,
     assert [d.code for d in await document.diagnostics()] == ["SL201"]
     text = markdown(await document.hover(document.find("x, y)")))
     assert "shape `(64, 32, 32, 1)`" in text
-    assert "**SL201** fit: x has shape (64, 32, 32, 1)" in text
+    assert "**SL201** " in text
+    assert "fit: x has shape" not in text  # the diagnostic's message, shown beside the hover
 
 
 async def test_no_hover_where_there_is_nothing_to_say(client: LanguageClient,

@@ -114,7 +114,7 @@ function freePort() {
   });
 }
 
-function prepare(workDir, expected) {
+function prepare(workDir, expected, venvPython) {
   const dirs = {
     userData: path.join(workDir, 'user-data'),
     extensions: path.join(workDir, 'extensions'),
@@ -128,6 +128,9 @@ function prepare(workDir, expected) {
   }
   fs.writeFileSync(path.join(dirs.workspace, UNOPENED), expected.broken.text);
   dirs.settings = {
+    // The fresh venv's Python, which has no Shapelens: code-server's extension host takes PATH
+    // from the login shell, so a PATH lookup would find the machine's python3 first.
+    'shapelens.interpreter': [venvPython],
     'editor.inlayHints.enabled': 'on',
     'editor.lightbulb.enabled': 'on',
     'editor.hover.delay': 150,
@@ -205,8 +208,7 @@ async function startCodeServer(dirs, port, venvPython) {
       '--extensions-dir', dirs.extensions,
       dirs.workspace,
     ],
-    // The fresh venv's python3 is the first on PATH: the extension finds it, and it has no
-    // Shapelens; nor does PYTHONPATH lead to one.
+    // The fresh venv first on PATH (for the terminal), and no PYTHONPATH leading to a checkout.
     { stdio: ['ignore', logFile, logFile], env: { ...withoutPythonPath(process.env), PATH: `${path.dirname(venvPython)}${path.delimiter}${process.env.PATH}` } },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -337,12 +339,13 @@ async function languageStatus(page) {
   try {
     await hover.waitFor({ state: 'visible', timeout: 5_000 });
     return await hover.evaluate((element) => {
-      const labels = [...element.querySelectorAll('.label')].filter((label) => label.textContent.includes('Shapelens'));
-      if (labels.length === 0) {
+      // One `.element` per item: `.left` holds its text (codicons as spans) and detail.
+      const item = [...element.querySelectorAll('.element')].find((candidate) => candidate.querySelector('.left')?.textContent.includes('Shapelens'));
+      if (item === undefined) {
         return { text: element.textContent, icons: [], html: element.outerHTML.slice(0, 2000) };
       }
-      const item = labels[0].parentElement.parentElement ?? labels[0];
-      return { text: item.textContent.replace(/\s+/g, ' ').trim(), icons: [...labels[0].querySelectorAll('.codicon')].map((icon) => icon.className) };
+      const left = item.querySelector('.left');
+      return { text: left.textContent.replace(/\s+/g, ' ').trim(), icons: [...left.querySelectorAll('.codicon')].map((icon) => icon.className) };
     });
   } finally {
     await page.mouse.move(box.x - 300, box.y - 300);
@@ -778,8 +781,7 @@ async function checkBundled(page, dirs, interpreter) {
   check(!hasShapelens(interpreter, dirs.extensions), `the fresh venv ${interpreter} has Shapelens`);
   const libs = path.join(installedExtension(dirs), 'bundled', 'libs');
   check(fs.existsSync(path.join(libs, 'shape_engine', '__init__.py')), `the installed extension has no ${libs}/shape_engine`);
-  // The extension looks for python3 on PATH first: the venv's.
-  const wanted = `Interpreter ${path.join(path.dirname(interpreter), 'python3')} (Python`;
+  const wanted = `Interpreter ${interpreter} (Python`;
   await runCommand(page, 'Shapelens: Show Output');
   const output = page.locator('.panel .output-view, .panel [id="workbench.panel.output"]').first();
   await output.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
@@ -868,10 +870,10 @@ async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   const expected = expectations();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelens-vscode-e2e-'));
-  const dirs = prepare(workDir, expected);
   const venvReady = createVenv(workDir);
-  installExtension(dirs);
   const venvPython = await venvReady;
+  const dirs = prepare(workDir, expected, venvPython);
+  installExtension(dirs);
   const port = await freePort();
   const { child, url } = await startCodeServer(dirs, port, venvPython);
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_FLAGS, headless: true });

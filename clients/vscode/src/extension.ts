@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
+  DocumentDiagnosticRequest,
   ExecuteCommandRequest,
   InlayHintRequest,
   LanguageClient,
@@ -20,6 +21,7 @@ import {
   RevealOutputChannelOn,
   type ServerOptions,
   State,
+  type vsdiag,
   WorkDoneProgress,
 } from 'vscode-languageclient/node';
 
@@ -209,6 +211,7 @@ class ServerController implements vscode.Disposable {
       .sendNotification(DidChangeConfigurationNotification.type, { settings: { shapelens: serverSettings(this.settings) } })
       .catch((error: unknown) => this.output.error(`Could not send the settings: ${String(error)}`));
     this.remapDiagnostics();
+    this.refreshPulledDiagnostics();
     this.refreshInlayHints();
   }
 
@@ -453,6 +456,14 @@ class ServerController implements vscode.Disposable {
         this.serverDiagnostics.set(uri.toString(), diagnostics);
         next(uri, this.shown(uri, diagnostics));
       },
+      // The server's diagnostics are pulled (textDocument/diagnostic): an ignored file gets none.
+      provideDiagnostics: (document, previousResultId, token, next) => {
+        const uri = document instanceof vscode.Uri ? document : document.uri;
+        if (this.ignored(uri)) {
+          return { kind: 'full' as vsdiag.DocumentDiagnosticReportKind.full, items: [] };
+        }
+        return next(document, previousResultId, token);
+      },
       provideHover: (document, position, token, next) => {
         return this.ignored(document.uri) ? undefined : next(document, position, token);
       },
@@ -521,6 +532,16 @@ class ServerController implements vscode.Disposable {
     for (const [uri, diagnostics] of this.serverDiagnostics) {
       const parsed = vscode.Uri.parse(uri);
       collection.set(parsed, this.shown(parsed, diagnostics));
+    }
+  }
+
+  /** Pulls the open documents' diagnostics again (after a shapelens.ignorePatterns change). */
+  private refreshPulledDiagnostics(): void {
+    const feature = this.client?.getFeature(DocumentDiagnosticRequest.method);
+    const document = vscode.workspace.textDocuments.find((candidate) => feature?.getProvider(candidate) !== undefined);
+    // One provider serves every document: firing its change event re-pulls them all.
+    if (document !== undefined) {
+      feature?.getProvider(document)?.onDidChangeDiagnosticsEmitter.fire();
     }
   }
 

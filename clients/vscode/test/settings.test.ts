@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { DEFAULT_DEBOUNCE_MS, isIgnored, needsRestart, readSettings, serverSettings, severityFor, shouldNotify } from '../src/settings';
+import { DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_FILE_SIZE, isIgnored, needsRestart, readSettings, serverSettings, severityFor, shouldNotify } from '../src/settings';
 
 function getter(values: Record<string, unknown>): (key: string) => unknown {
   return (key) => values[key];
@@ -24,6 +24,7 @@ describe('readSettings', () => {
       ignorePatterns: [],
       severity: {},
       debounceMs: DEFAULT_DEBOUNCE_MS,
+      maxFileSize: DEFAULT_MAX_FILE_SIZE,
     });
   });
 
@@ -43,6 +44,7 @@ describe('readSettings', () => {
         ignorePatterns: ['**/vendor/**'],
         severity: { SL101: 'warning', sl203: 'Info' },
         debounceMs: 750,
+        maxFileSize: ' 5MB ',
       }),
     );
     assert.equal(settings.enable, false);
@@ -58,6 +60,8 @@ describe('readSettings', () => {
     assert.equal(settings.inlayHintsEnabled, false);
     assert.deepEqual(settings.severity, { SL101: 'warning', SL203: 'information' });
     assert.equal(settings.debounceMs, 750);
+    assert.equal(settings.maxFileSize, '5MB');
+    assert.equal(readSettings(getter({ maxFileSize: 0 })).maxFileSize, 0);
   });
 
   it('accepts a plain string where a list is expected', () => {
@@ -75,6 +79,7 @@ describe('readSettings', () => {
         importStrategy: 'fromSomewhere',
         severity: { SL101: 'fatal', SL102: 4, '': 'error' },
         debounceMs: 'fast',
+        maxFileSize: -1,
       }),
     );
     assert.deepEqual(settings.interpreter, ['/bin/python3']);
@@ -84,6 +89,7 @@ describe('readSettings', () => {
     assert.equal(settings.importStrategy, 'useBundled');
     assert.deepEqual(settings.severity, {});
     assert.equal(settings.debounceMs, DEFAULT_DEBOUNCE_MS);
+    assert.equal(settings.maxFileSize, DEFAULT_MAX_FILE_SIZE);
   });
 
   it('clamps the debounce delay', () => {
@@ -105,6 +111,7 @@ describe('serverSettings', () => {
       inlayHints: { enabled: false, layerShapes: true, dataShapes: true },
       severity: { SL102: 'hint' },
       debounceMs: 50,
+      maxFileSize: DEFAULT_MAX_FILE_SIZE,
       showNotifications: 'onError',
     });
   });

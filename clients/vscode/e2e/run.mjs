@@ -849,9 +849,10 @@ async function checkInstall(page, dirs, interpreter, expected) {
   await runCommand(page, 'Shapelens: Show Output');
   const output = page.locator('.panel .output-view, .panel [id="workbench.panel.output"]').first();
   await output.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill(wanted);
-  // From the venv's site-packages now, not from the extension's bundled libraries.
+  // From the venv's site-packages now, not from the extension's bundled libraries: the filter
+  // keeps that line alone (the earlier ones name the bundled folder).
   const venv = path.dirname(path.dirname(interpreter));
+  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill(`from ${venv}/`);
   const reported = new RegExp(`${escapeRegExp(wanted)} [\\d.]+\\), shapelens ${escapeRegExp(version)} from ${escapeRegExp(venv)}/`);
   const line = await waitFor(`the Shapelens output to report shapelens ${version} in ${interpreter}`, async () => {
     // Long lines wrap in the output view: join the rendered rows again.

@@ -37,6 +37,7 @@ class Settings:
     severity: Mapping[str, str] = field(default_factory=dict)
     debounce_ms: int = 150
     max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
+    max_file_size_given: bool = False  # else the project's configuration says
     problems: tuple[str, ...] = ()
 
 
@@ -59,6 +60,7 @@ def parse(raw: object, known_codes: frozenset[str] | None = None) -> Settings:
         severity=_severity(section, problems, known_codes),
         debounce_ms=_debounce(section, problems),
         max_file_size=_max_file_size(section, problems),
+        max_file_size_given=_size_given(section),
         problems=tuple(problems),
     )
 
@@ -122,6 +124,15 @@ def _debounce(section: Mapping[str, object], problems: list[str]) -> int:
                         f"{MAX_DEBOUNCE_MS}, not {value!r}; using {Settings.debounce_ms}")
         return Settings.debounce_ms
     return int(value)
+
+
+def _size_given(section: Mapping[str, object]) -> bool:
+    """A valid `maxFileSize` given (one that is not valid leaves the project's in force)."""
+    value = _lookup(section, "maxFileSize")
+    try:
+        return value is not None and (parse_size(value) or 0) >= 0
+    except ValueError:
+        return False
 
 
 def _max_file_size(section: Mapping[str, object], problems: list[str]) -> int | None:

@@ -138,7 +138,8 @@ class Documents:
                  encoding: Callable[[], str], debounce_ms: Callable[[], int],
                  on_findings: Callable[[DocumentState], None],
                  on_facts: Callable[[DocumentState, bool], None],
-                 max_file_size: Callable[[], int | None] = lambda: DEFAULT_MAX_FILE_SIZE
+                 max_file_size: Callable[[str | None], int | None] = (
+                     lambda path: DEFAULT_MAX_FILE_SIZE)
                  ) -> None:
         self.worker = worker
         self.max_file_size = max_file_size
@@ -254,7 +255,7 @@ class Documents:
             return
         version, text = state.version, state.text
         _ = self.loop  # results come back to this thread's loop
-        limit = self.max_file_size()
+        limit = self.max_file_size(state.path)  # the editor's, else the project's
         size = _size_over(text, limit)
         if size is not None and limit is not None:
             self._not_analysed(state, version, text, too_large(state.path, size, limit))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
-from shape_engine.checks import arguments, design, losses, output_loss, training
+from shape_engine.checks import arguments, design, losses, noqa, output_loss, training
 
 if TYPE_CHECKING:
     from shape_engine.analysis import ModelCheck
@@ -22,5 +22,5 @@ MODEL_CHECKS: list[ModelCheck] = [
     arguments.check_ignored_arguments,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "losses", "output_loss", "source",
-           "training"]
+__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "losses", "noqa", "output_loss",
+           "source", "training"]

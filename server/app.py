@@ -596,8 +596,11 @@ async def on_inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
         if wanted is None:
             return []
     assert wanted is not None
+    settings = SERVER.settings
     hints = inlay.inlay_hints(SERVER.documents.view(state), lines,
-                              lines.from_client_range(wanted))
+                              lines.from_client_range(wanted),
+                              layer_shapes=settings.inlay_layer_shapes,
+                              data_shapes=settings.inlay_data_shapes)
     if notebook is None:
         return hints
     return notebooks.hints_in_cell(notebook, params.text_document.uri, hints)

@@ -1,6 +1,8 @@
 """Settings under `shapelens.*`, from initializationOptions or workspace/configuration.
 
     shapelens.inlayHints.enabled  bool (true)
+    shapelens.inlayHints.layerShapes  bool (true): layers' output shapes
+    shapelens.inlayHints.dataShapes   bool (true): data's shapes
     shapelens.severity            {"SL101": "error" | "warning" | "information" | "hint" | "off"}
                                   (also "info", "warn", "none", "ignore"); a level for a
                                   code that is off by default (a design smell) turns it on
@@ -35,6 +37,8 @@ class Settings:
     """The `shapelens.*` settings in effect; `problems` says what was wrong with those given."""
 
     inlay_hints: bool = True
+    inlay_layer_shapes: bool = True
+    inlay_data_shapes: bool = True
     severity: Mapping[str, str] = field(default_factory=dict)
     debounce_ms: int = 150
     # None: not set (the server then follows the Keras installed in the workspace, if any).
@@ -57,7 +61,9 @@ def parse(raw: object, known_codes: frozenset[str] | None = None) -> Settings:
         return Settings(problems=(f"shapelens must be an object, not {_kind(section)}",))
     problems: list[str] = []
     return Settings(
-        inlay_hints=_inlay_hints(section, problems),
+        inlay_hints=_switch(section, "inlayHints.enabled", problems),
+        inlay_layer_shapes=_switch(section, "inlayHints.layerShapes", problems),
+        inlay_data_shapes=_switch(section, "inlayHints.dataShapes", problems),
         severity=_severity(section, problems, known_codes),
         debounce_ms=_debounce(section, problems),
         keras_version=_keras_version(section, problems),
@@ -79,14 +85,14 @@ def _lookup(section: Mapping[str, object], dotted: str) -> object:
     return value
 
 
-def _inlay_hints(section: Mapping[str, object], problems: list[str]) -> bool:
-    value = _lookup(section, "inlayHints.enabled")
+def _switch(section: Mapping[str, object], key: str, problems: list[str]) -> bool:
+    """A boolean setting that is on by default."""
+    value = _lookup(section, key)
     if value is None:
         return True
     if isinstance(value, bool):
         return value
-    problems.append(f"shapelens.inlayHints.enabled must be true or false, not {value!r}; "
-                    "using true")
+    problems.append(f"shapelens.{key} must be true or false, not {value!r}; using true")
     return True
 
 

@@ -75,25 +75,32 @@ def layer_markdown(layer: LayerFact, findings: Sequence[Finding], rules: dict[st
 
 
 def finding_markdown(finding: Finding, rules: dict[str, Rule]) -> str:
+    """The rule behind a finding: its code, name and explanation. Not the finding's message,
+    which editors already show next to the hover (VS Code's problem hover, Neovim's virtual
+    text) and which the hover would only repeat."""
     rule = rules.get(finding.code)
-    text = f"**{finding.code}** {_escape(finding.message)}"
-    if rule is not None:
-        text += f"\n\n{_escape(rule.explanation)}"
-    return text
+    if rule is None:
+        return f"**{finding.code}**"
+    return f"**{finding.code}** {_escape(rule.name)}: {_escape(rule.explanation)}"
 
 
 def summary_markdown(model: ModelFact, variable: str | None = None) -> str:
-    """A static `model.summary()`: one row per layer, with the total."""
+    """A static `model.summary()`: one row per layer, with the total, in a text block with
+    aligned columns as Keras prints it, which reads the same in VS Code's hover, in Neovim's
+    float (which shows a Markdown table as its raw pipes) and as plain text."""
     title = f'**Model "{_escape(model.name)}"**'
     if variable and variable != model.name:
         title += f" (`{variable}`)"
-    lines = [f"{title}: static `model.summary()`", "",
-             "| Layer | Output Shape | Param # |", "|:--|:--|--:|"]
+    rows = [("Layer", "Output Shape", "Param #")]
     for label, shape, params in model.rows:
-        count = "?" if params is None else f"{params:,}"
-        lines.append(f"| {_cell(label)} | `{format_shape(shape)}` | {count} |")
+        rows.append((label.replace("`", "'"), format_shape(shape),
+                     "?" if params is None else f"{params:,}"))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    table = [f"{label:<{widths[0]}}  {shape:<{widths[1]}}  {count:>{widths[2]}}".rstrip()
+             for label, shape, count in rows]
     total = "?" if model.total_params is None else f"{model.total_params:,}"
-    lines += ["", f"**Total params: {total}**"]
+    lines = [f"{title}: static `model.summary()`", "", "```text", *table, "```", "",
+             f"**Total params: {total}**"]
     if model.input_shape is None and model.rows:
         lines.append("\nThe input shape is not known statically.")
     if model.refused:
@@ -121,10 +128,6 @@ def _code(label: str) -> str:
     return "`" + label.replace("`", "'") + "`"
 
 
-def _cell(label: str) -> str:
-    return _code(label).replace("|", "\\|")
-
-
 def _escape(text: str) -> str:
     for char in "\\*_[]<>|":
         text = text.replace(char, "\\" + char)
@@ -133,8 +136,9 @@ def _escape(text: str) -> str:
 
 def _plain(markdown: str) -> str:
     """Plain text for clients that cannot render Markdown."""
-    text = markdown.replace("**", "").replace("`", "").replace("  \n", "\n")
-    text = text.replace("\n---\n", "\n").replace("|:--|:--|--:|\n", "")
+    text = "\n".join(line for line in markdown.split("\n") if not line.startswith("```"))
+    text = text.replace("**", "").replace("`", "").replace("  \n", "\n")
+    text = text.replace("\n---\n", "\n")
     for char in "\\*_[]<>|":
         text = text.replace("\\" + char, char)
     return text

@@ -1,4 +1,9 @@
-"""Inlay hints: `-> (None, 26, 26, 32)` after each layer, and after data assignments."""
+"""Inlay hints: `-> (None, 26, 26, 32)` after each layer, and after data assignments.
+
+Layer shapes and data shapes can be switched off separately. A data assignment whose value
+spells its shape out, `np.zeros((32, 10))` or `np.random.rand(32, 10)`, gets no hint: it would
+only repeat the line.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +18,20 @@ from shape_engine.shapes import MaybeShape, format_shape
 _CLOSERS = ",)] \t"
 
 
-def inlay_hints(facts: Facts, lines: Lines, wanted: Range) -> list[types.InlayHint]:
+def inlay_hints(facts: Facts, lines: Lines, wanted: Range, layer_shapes: bool = True,
+                data_shapes: bool = True) -> list[types.InlayHint]:
     found: dict[Position, list[tuple[MaybeShape, str]]] = {}
-    for layer in facts.layers:
+    for layer in facts.layers if layer_shapes else ():
         if layer.output_shape is None or not _within(layer.entry.end, wanted):
             continue
         tooltip = layer.label if layer.params is None else (
             f"{layer.label}: {layer.params:,} parameter{'s' if layer.params != 1 else ''}")
         found.setdefault(_after(layer.entry.end, lines), []).append((layer.output_shape,
                                                                       tooltip))
-    for data in facts.data:
+    for data in facts.data if data_shapes else ():
         if data.shape is None or data.hint_at is None or not _within(data.hint_at, wanted):
+            continue
+        if _spelled_out(data.shape, _source(lines, data.at.start.line, data.hint_at.line)):
             continue
         found.setdefault(data.hint_at, []).append((data.shape, f"{data.name}: data"))
     hints = []
@@ -48,6 +56,21 @@ def _after(end: Position, lines: Lines) -> Position:
     while at > end.character and line[at - 1] in " \t":
         at -= 1
     return Position(end.line, at)
+
+
+def _source(lines: Lines, first: int, last: int) -> str:
+    return "".join(lines.line(index) for index in range(first, last + 1))
+
+
+def _spelled_out(shape: MaybeShape, source: str) -> bool:
+    """Whether the assignment's text holds the shape as a tuple or as call arguments:
+    `(32, 10)`, `(32,)` or `(32)` (from `np.zeros((32, 10))`, `rand(32, 10)`, `ones(32)`)."""
+    if shape is None or any(not isinstance(dim, int) for dim in shape):
+        return False
+    compact = "".join(source.split())
+    dims = ",".join(str(dim) for dim in shape)
+    spellings = {f"({dims})", f"({dims},)"}
+    return any(spelling in compact for spelling in spellings)
 
 
 def _within(pos: Position, wanted: Range) -> bool:

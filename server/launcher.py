@@ -8,7 +8,12 @@ drops the current folder (`''` under `-c`) from `sys.path` itself, before it imp
 that is not built in (`sys` is). The `shapelens` console script needs none of this: its
 `sys.path[0]` is its own folder.
 
-clients/vscode/src/interpreter.ts holds the same text (tests/test_launcher.py checks it).
+`BUNDLED_LAUNCHER` is the same for the VS Code extension's default, `useBundled`: the folder
+given as its first argument (the extension's bundled/libs, Shapelens and its pure-Python
+dependencies) goes first on `sys.path`, before the interpreter's site-packages, so the server
+runs with the libraries it was packaged with whatever the interpreter has installed.
+
+clients/vscode/src/interpreter.ts holds the same texts (tests/test_launcher.py checks them).
 """
 
 from __future__ import annotations
@@ -17,8 +22,14 @@ import sys
 
 LAUNCHER = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
             "from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))")
+BUNDLED_LAUNCHER = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
+                    "sys.path.insert(0, sys.argv.pop(1)); "
+                    "from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))")
 
 
-def server_command(python: str = sys.executable) -> list[str]:
-    """The command line that runs the language server on stdio with `python`."""
+def server_command(python: str = sys.executable, libs: str | None = None) -> list[str]:
+    """The command line that runs the language server on stdio with `python`, from the
+    libraries in the folder `libs` when given."""
+    if libs is not None:
+        return [python, "-c", BUNDLED_LAUNCHER, libs]
     return [python, "-c", LAUNCHER]

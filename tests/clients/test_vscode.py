@@ -1,5 +1,6 @@
-"""The VS Code extension: lint, unit tests, packaging (the .vsix carries the wheel of the Python
-package, which is not on the package index), and an end-to-end run of the packaged .vsix in a
+"""The VS Code extension: lint, unit tests, packaging (the .vsix carries Shapelens and its
+pure-Python dependencies in bundled/libs, and the wheel of the Python package, which is not on
+the package index), and an end-to-end run of the packaged .vsix in a
 real VS Code (code-server 4.100 / Code 1.100, driven in headless Chromium).
 
 The end-to-end driver is clients/vscode/e2e/run.mjs; its screenshots and logs go to
@@ -76,10 +77,34 @@ def check_vsix_bundles_the_wheel(vsix: Path) -> None:
     assert "shapelens = shape_engine.cli:main" in entry_points, entry_points
 
 
+# What the server imports, all pure Python: the .vsix carries them so the user installs nothing.
+BUNDLED_PACKAGES = ("shape_engine/__init__.py", "server/__main__.py", "pygls/__init__.py",
+                    "lsprotocol/__init__.py", "jedi/__init__.py", "parso/__init__.py",
+                    "attrs/__init__.py", "cattrs/__init__.py", "typing_extensions.py",
+                    # cattrs needs it before Python 3.11, whatever Python packaged the .vsix
+                    "exceptiongroup/__init__.py")
+
+
+def check_vsix_bundles_the_libraries(vsix: Path) -> None:
+    """bundled/libs holds Shapelens and its dependencies, with no compiled file."""
+    prefix = "extension/bundled/libs/"
+    with zipfile.ZipFile(vsix) as package:
+        names = [n[len(prefix):] for n in package.namelist() if n.startswith(prefix)]
+    for module in BUNDLED_PACKAGES:
+        assert module in names, f"{vsix} has no bundled/libs/{module}"
+    assert f"shapelens-{project_version()}.dist-info/METADATA" in names
+    compiled = [n for n in names if n.endswith((".so", ".pyd", ".pyc", ".dll", ".dylib"))]
+    assert not compiled, compiled
+    # Console scripts would name the packager's Python.
+    assert not [n for n in names if n.startswith("bin/")]
+
+
 def test_vscode_end_to_end() -> None:
-    """Packages the extension, then runs e2e/run.mjs: besides the editor features, it checks that
-    the install command offered for a fresh venv installs the bundled wheel, and that the server
-    then runs from that venv (needs the package index for pygls, lsprotocol and jedi)."""
+    """Packages the extension (bundling the libraries from the package index), then runs
+    e2e/run.mjs: the server runs from the bundled libraries with a fresh venv's Python that has
+    no Shapelens; besides the editor features, it checks that with importStrategy
+    fromEnvironment the install command offered for that venv installs the bundled wheel, and
+    that the server then runs from the venv (needs the package index)."""
     require_node_modules()
     # The wheel is built with the interpreter under test.
     packaged = run(["npm", "run", "package"], VSCODE, timeout=300,
@@ -87,6 +112,7 @@ def test_vscode_end_to_end() -> None:
     assert packaged.returncode == 0, output(packaged)
     vsix = VSCODE / "shapelens.vsix"
     check_vsix_bundles_the_wheel(vsix)
+    check_vsix_bundles_the_libraries(vsix)
     if not code_server().exists():
         missing(f"code-server is not installed at {code_server()}")
     if not os.path.exists(os.environ.get("SHAPELENS_E2E_CHROMIUM", "/usr/bin/chromium")):

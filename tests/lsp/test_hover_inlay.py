@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,10 @@ async def test_hover_on_a_refused_layer_explains_the_finding(client: LanguageCli
                                                              workspace: Path) -> None:
     document = Document(client, write(workspace, "mnist.py", MNIST)).open()
     text = markdown(await document.hover(document.find("Conv2D(32, 3)])", offset=2)))
-    assert "**SL101**" in text
-    assert "Conv2D expects a 4-D input" in text
+    assert "**SL101** incompatible-input-rank:" in text
     assert "Insert a Reshape" in text  # the rule's explanation
+    # Not the diagnostic's own message: the editor shows it next to the hover already.
+    assert "Conv2D expects" not in text
 
 
 async def test_hover_on_a_model_shows_a_static_summary(client: LanguageClient,
@@ -69,9 +71,16 @@ async def test_hover_on_a_model_shows_a_static_summary(client: LanguageClient,
                   document.find("Sequential([", offset=2)):
         text = markdown(await document.hover(where))
         assert 'Model "model"' in text
-        assert "| Layer | Output Shape | Param # |" in text
-        assert "| `Conv2D(32, 3, activation=\"relu\")` | `(None, 26, 26, 32)` | 320 |" in text
-        assert "| `Dense(10, activation=\"softmax\")` | `(None, 10)` | 54,090 |" in text
+        # Columns aligned in a text block, as Keras prints them: no Markdown table, which
+        # Neovim's float shows as raw pipes.
+        table = text.split("```text\n")[1].split("\n```")[0].split("\n")
+        assert table[0].split() == ["Layer", "Output", "Shape", "Param", "#"]
+        conv = 'Conv2D(32, 3, activation="relu")'
+        row = next(line for line in table if line.startswith(conv))
+        assert re.split(r"\s{2,}", row) == [conv, "(None, 26, 26, 32)", "320"]
+        assert re.split(r"\s{2,}", table[-1]) == ['Dense(10, activation="softmax")', "(None, 10)",
+                                                  "54,090"]
+        assert {len(line) for line in table} == {len(table[0])}  # the counts right-aligned
         assert "**Total params: 54,410**" in text
 
 
@@ -91,7 +100,8 @@ async def test_hover_follows_names_into_and_out_of_functions(client: LanguageCli
         net.fit(x, y)
     """)).open()
     inside = markdown(await document.hover(document.find("model.compile")))
-    assert 'Model "model"' in inside and "| `Dense(units)` | `(None, 8)` | 40 |" in inside
+    assert 'Model "model"' in inside
+    assert re.search(r"\nDense\(units\) +\(None, 8\) +40\n", inside), inside
     outside = markdown(await document.hover(document.find("net = build")))
     assert '**Model "model"** (`net`)' in outside and "**Total params: 40**" in outside
 
@@ -122,7 +132,8 @@ async def test_hover_on_data_with_a_finding_explains_it(client: LanguageClient,
     assert [d.code for d in await document.diagnostics()] == ["SL201"]
     text = markdown(await document.hover(document.find("x, y)")))
     assert "shape `(64, 32, 32, 1)`" in text
-    assert "**SL201** fit: x has shape (64, 32, 32, 1)" in text
+    assert "**SL201** " in text
+    assert "fit: x has shape" not in text  # the diagnostic's message, shown beside the hover
 
 
 async def test_no_hover_where_there_is_nothing_to_say(client: LanguageClient,
@@ -143,7 +154,8 @@ async def test_inlay_hints_show_each_layers_output(client: LanguageClient,
     flatten = document.find("layers.Flatten").line
     assert hints[(flatten, len(lines[flatten]))] == "-> (None, 5408)"
     x_train = document.find("x_train = ").line
-    assert hints[(x_train, len(lines[x_train]))] == "-> (100, 28, 28, 1)"
+    # np.random.rand(100, 28, 28, 1) spells its shape out: a hint would repeat it.
+    assert (x_train, len(lines[x_train])) not in hints
     dense = document.find("layers.Dense(128")
     end_of_dense = lines[dense.line].find("layers.Conv2D") - 1  # after its comma
     assert hints[(dense.line, end_of_dense)] == "-> (None, 128)"
@@ -162,6 +174,34 @@ async def test_inlay_hints_can_be_turned_off(client: LanguageClient, workspace: 
     document = Document(client, write(workspace, "mnist.py", MNIST)).open()
     await document.diagnostics()
     assert await document.inlay_hints() == []
+
+
+@pytest.mark.init_options({"shapelens": {"inlayHints": {"layerShapes": False}}})
+async def test_layer_shapes_can_be_turned_off_alone(client: LanguageClient,
+                                                    workspace: Path) -> None:
+    document = Document(client, write(workspace, "data.py", """
+        import numpy as np
+        x = np.random.rand(100, 784)
+        z = x.reshape(-1, 28, 28)
+        model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten()])
+    """)).open()
+    await document.diagnostics()
+    assert [h.label for h in await document.inlay_hints()] == ["-> (100, 28, 28)"]
+
+
+@pytest.mark.init_options({"shapelens": {"inlayHints": {"dataShapes": False}}})
+async def test_data_shapes_can_be_turned_off_alone(client: LanguageClient,
+                                                   workspace: Path) -> None:
+    document = Document(client, write(workspace, "data.py", """
+        import numpy as np
+        import keras
+        x = np.random.rand(100, 784)
+        z = x.reshape(-1, 28, 28)
+        model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten()])
+    """)).open()
+    await document.diagnostics()
+    labels = [h.label for h in await document.inlay_hints()]
+    assert labels == ["-> (None, 28, 28)", "-> (None, 784)"]
 
 
 async def test_inlay_hints_can_be_turned_off_and_on_while_running(client: LanguageClient,

@@ -142,7 +142,13 @@ end
 
 local function check_hover(bufnr, layer)
   vim.api.nvim_win_set_cursor(0, { layer.hover_at.line + 1, layer.hover_at.character })
-  vim.lsp.buf.hover()
+  -- K, as a user presses it: before Neovim 0.10 it runs 'keywordprg' (pydoc) unless mapped, so
+  -- the module maps it in the buffer to the LSP hover; from 0.10 Neovim maps it itself.
+  if vim.version().major == 0 and vim.version().minor < 10 then
+    local mapping = vim.fn.maparg('K', 'n', false, true)
+    check(mapping.buffer == 1, 'K is not mapped in the buffer: ' .. vim.inspect(mapping))
+  end
+  vim.cmd('normal K')
   local text
   wait_for('a hover window showing ' .. layer.output_shape, function()
     for _, win in ipairs(floating_windows()) do
@@ -155,6 +161,42 @@ local function check_hover(bufnr, layer)
     return false
   end)
   log('hover over ' .. layer.kind .. ': ' .. text:gsub('%s+', ' '))
+  for _, win in ipairs(floating_windows()) do
+    vim.api.nvim_win_close(win, true)
+  end
+  check(vim.api.nvim_get_current_buf() == bufnr, 'the hover took the focus')
+end
+
+-- The static model.summary() on hover reads as Keras prints it in the float: aligned columns,
+-- no Markdown table pipes or fences.
+local function check_summary_hover(bufnr, layers)
+  local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  local row, col
+  for index, line in ipairs(lines) do
+    col = line:find('Sequential%(')
+    if col then
+      row = index
+      break
+    end
+  end
+  check(row ~= nil, 'no Sequential( in the buffer')
+  vim.api.nvim_win_set_cursor(0, { row, col })
+  vim.cmd('normal K')
+  local text
+  wait_for('a hover window with the model summary', function()
+    for _, win in ipairs(floating_windows()) do
+      text = table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false), '\n')
+      if text:find('Output Shape', 1, true) then
+        return true
+      end
+    end
+    return false
+  end)
+  log('model summary hover:\n' .. text)
+  check(not text:find('|', 1, true) and not text:find('```', 1, true), 'the summary shows Markdown syntax:\n' .. text)
+  local last = layers[#layers]
+  check(text:find(last.output_shape, 1, true) ~= nil, 'the summary lacks ' .. last.output_shape)
+  check(text:find('Layer%s+Output Shape%s+Param #') ~= nil, 'the summary has no aligned header:\n' .. text)
   for _, win in ipairs(floating_windows()) do
     vim.api.nvim_win_close(win, true)
   end
@@ -316,6 +358,7 @@ local function main()
 
   local good = open(workspace, expected.good.file)
   check_inlay_hints(good, expected.good.layers)
+  check_summary_hover(good, expected.good.layers)
   vim.wait(500, function() return false end)
   check_diagnostics(good, expected.good.diagnostics, 'in ' .. expected.good.file)
 

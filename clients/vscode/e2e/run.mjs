@@ -1,12 +1,15 @@
 // End-to-end test of the packaged extension in a real VS Code (code-server, driven in Chromium).
 //
-// Installs shapelens.vsix into a fresh code-server, opens a workspace holding a broken and a
-// correct Keras file (and a third, never opened), and checks through the UI: the Problems count
-// and diagnostic text, a hover with a layer's shape, inlay shapes rendered inline, a quick fix
-// from the light-bulb menu, settings changes, the commands (Check Workspace reports the
-// unopened file's findings), and, for a fresh virtual environment without Shapelens, that the
-// install command the notification offers really installs the bundled wheel and the server then
-// starts from that environment.
+// Installs shapelens.vsix into a fresh code-server whose only Python on PATH is a fresh virtual
+// environment without Shapelens (and without PYTHONPATH): the server runs from the Shapelens
+// bundled in the .vsix (shapelens.importStrategy useBundled, the default). It opens a workspace
+// holding a broken and a correct Keras file (and a third, never opened), and checks through the
+// UI: the language status item, the Problems count and diagnostic text, a hover with a layer's
+// shape, inlay shapes rendered inline, a quick fix from the light-bulb menu, settings changes
+// (severity, inlay hints, shapelens.ignorePatterns, shapelens.enable), the commands (Check
+// Workspace reports the unopened file's findings), and, with importStrategy fromEnvironment,
+// that the install command the notification offers really installs the bundled wheel into the
+// environment and the server then starts from there.
 // What the UI must show comes from the engine (tests/clients/expectations.py). Exits non-zero
 // on the first failure; screenshots and logs go to the artifacts folder.
 //
@@ -14,8 +17,8 @@
 // diagnostic in its cell (squiggle and Problems entry), a hover and inlay shapes in a cell, and
 // a quick fix applied in the cell of the finding and saved.
 //
-// Environment: SHAPELENS_E2E_CODE_SERVER (code-server binary), SHAPELENS_E2E_PYTHON (interpreter
-// with shapelens installed), SHAPELENS_E2E_VSIX, SHAPELENS_E2E_ARTIFACTS, SHAPELENS_E2E_CHROMIUM;
+// Environment: SHAPELENS_E2E_CODE_SERVER (code-server binary), SHAPELENS_E2E_PYTHON (a Python
+// that computes the expectations with this checkout's engine and makes the fresh venv), SHAPELENS_E2E_VSIX, SHAPELENS_E2E_ARTIFACTS, SHAPELENS_E2E_CHROMIUM;
 // SHAPELENS_E2E_ONLY=notebook runs the notebook checks alone (for debugging them).
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -111,7 +114,7 @@ function freePort() {
   });
 }
 
-function prepare(workDir, expected) {
+function prepare(workDir, expected, venvPython) {
   const dirs = {
     userData: path.join(workDir, 'user-data'),
     extensions: path.join(workDir, 'extensions'),
@@ -125,7 +128,9 @@ function prepare(workDir, expected) {
   }
   fs.writeFileSync(path.join(dirs.workspace, UNOPENED), expected.broken.text);
   dirs.settings = {
-    'shapelens.interpreter': [python],
+    // The fresh venv's Python, which has no Shapelens: code-server's extension host takes PATH
+    // from the login shell, so a PATH lookup would find the machine's python3 first.
+    'shapelens.interpreter': [venvPython],
     'editor.inlayHints.enabled': 'on',
     'editor.lightbulb.enabled': 'on',
     'editor.hover.delay': 150,
@@ -188,7 +193,7 @@ function installExtension(dirs) {
   log(`installed ${path.basename(vsix)}: ${result.stdout.trim().split('\n').pop()}`);
 }
 
-async function startCodeServer(dirs, port) {
+async function startCodeServer(dirs, port, venvPython) {
   const logFile = fs.openSync(path.join(artifacts, 'code-server.log'), 'w');
   const child = spawn(
     codeServer,
@@ -203,7 +208,8 @@ async function startCodeServer(dirs, port) {
       '--extensions-dir', dirs.extensions,
       dirs.workspace,
     ],
-    { stdio: ['ignore', logFile, logFile], env: { ...process.env, PATH: process.env.PATH } },
+    // The fresh venv first on PATH (for the terminal), and no PYTHONPATH leading to a checkout.
+    { stdio: ['ignore', logFile, logFile], env: { ...withoutPythonPath(process.env), PATH: `${path.dirname(venvPython)}${path.delimiter}${process.env.PATH}` } },
   );
   const url = `http://127.0.0.1:${port}`;
   await waitFor('code-server to answer', async () => {
@@ -213,6 +219,13 @@ async function startCodeServer(dirs, port) {
   });
   log(`code-server ${port} is up`);
   return { child, url };
+}
+
+function withoutPythonPath(env) {
+  const copy = { ...env };
+  delete copy.PYTHONPATH;
+  delete copy.PYTHONHOME;
+  return copy;
 }
 
 // -- UI helpers --------------------------------------------------------------------------------
@@ -313,11 +326,45 @@ async function clickNotificationButton(page, hasText, button) {
   log(`clicked "${button}" on the notification "${hasText}"`);
 }
 
-/** Waits until the Shapelens status bar item shows `icon` (check = running, warning = not installed). */
+/**
+ * The Shapelens item of the language status (the `{}` entry of the status bar, shown for a
+ * Python file): its label's codicons and text, read from the hover the entry opens.
+ */
+async function languageStatus(page) {
+  const entry = page.locator('.statusbar-item[id="status.languageStatus"]').first();
+  await entry.waitFor({ state: 'visible', timeout: 5_000 });
+  const box = await entry.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
+  const hover = page.locator('.hover-language-status').first();
+  try {
+    await hover.waitFor({ state: 'visible', timeout: 5_000 });
+    return await hover.evaluate((element) => {
+      // One `.element` per item: `.left` holds its text (codicons as spans) and detail.
+      const item = [...element.querySelectorAll('.element')].find((candidate) => candidate.querySelector('.left')?.textContent.includes('Shapelens'));
+      if (item === undefined) {
+        return { text: element.textContent, icons: [], html: element.outerHTML.slice(0, 2000) };
+      }
+      const left = item.querySelector('.left');
+      return { text: left.textContent.replace(/\s+/g, ' ').trim(), icons: [...left.querySelectorAll('.codicon')].map((icon) => icon.className) };
+    });
+  } finally {
+    await page.mouse.move(box.x - 300, box.y - 300);
+  }
+}
+
+/** Waits until the Shapelens language status shows `icon` (check = running, warning = not installed). */
 async function waitForStatus(page, icon) {
-  const item = page.locator('.statusbar-item', { hasText: 'Shapelens' }).first();
-  await waitFor(`the Shapelens status bar item to show $(${icon})`, async () => (await item.locator(`.codicon-${icon}`).count()) > 0);
-  log(`status bar: ${await item.getAttribute('aria-label')}`);
+  let last;
+  try {
+    await waitFor(`the Shapelens language status to show $(${icon})`, async () => {
+      last = await languageStatus(page);
+      return last.icons.some((name) => name.includes(`codicon-${icon}`));
+    });
+  } catch (error) {
+    throw new Failure(`${error.message}; the language status last read: ${JSON.stringify(last)}`);
+  }
+  log(`language status: ${last.text}`);
+  return last;
 }
 
 async function waitForCounts(page, want, why) {
@@ -457,6 +504,23 @@ async function checkSettingsChange(page, dirs, expected) {
   await waitForCounts(page, before, 'with the default settings again');
   await waitFor(`the inlay shape ${layer.output_shape} to come back`, async () => (await renderedLine(page, layer.line))?.includes(layer.output_shape));
   log('settings changes took effect and were undone');
+}
+
+/** shapelens.ignorePatterns hides a file's findings; shapelens.enable false stops the server. */
+async function checkEnableAndIgnore(page, dirs, expected) {
+  const all = countBySeverity([...expected.broken.diagnostics, ...expected.good.diagnostics]);
+  await editSettings(page, dirs, { 'shapelens.ignorePatterns': [expected.broken.file] });
+  await waitForCounts(page, countBySeverity(expected.good.diagnostics), `with ${expected.broken.file} in shapelens.ignorePatterns`);
+  await editSettings(page, dirs, {});
+  await waitForCounts(page, all, 'with no ignore patterns again');
+  await editSettings(page, dirs, { 'shapelens.enable': false });
+  await waitForStatus(page, 'circle-slash');
+  await waitForCounts(page, { errors: 0, warnings: 0 }, 'with shapelens.enable false');
+  await screenshot(page, '2b-disabled');
+  await editSettings(page, dirs, {});
+  await waitForStatus(page, 'check');
+  await waitForCounts(page, all, 'with Shapelens enabled again');
+  log('shapelens.ignorePatterns and shapelens.enable took effect and were undone');
 }
 
 /** Shapelens: Show Output and Shapelens: Restart Server from the command palette. */
@@ -691,32 +755,68 @@ function createVenv(workDir) {
   });
 }
 
-/**
- * An interpreter without Shapelens: the notification gives the exact command, which installs the
- * wheel bundled in the extension; run from the notification's "Install in Terminal" button, it
- * really installs Shapelens, and after "Restart Server" the server runs from that environment.
- */
-async function checkInstall(page, dirs, venvReady, expected) {
-  const interpreter = await venvReady;
-  const probe = spawnSync(interpreter, ['-c', 'import importlib.util as u; print(u.find_spec("server") is None and u.find_spec("shape_engine") is None)'], {
-    cwd: dirs.extensions,
+/** Whether `interpreter` (run outside the checkout, without PYTHONPATH) can import Shapelens. */
+function hasShapelens(interpreter, cwd) {
+  const probe = spawnSync(interpreter, ['-c', 'import importlib.util as u; print(u.find_spec("server") is not None or u.find_spec("shape_engine") is not None)'], {
+    cwd,
     encoding: 'utf8',
+    env: withoutPythonPath(process.env),
   });
-  check(probe.stdout.trim() === 'True', `the fresh venv ${interpreter} already has Shapelens: ${probe.stdout}${probe.stderr}`);
+  check(probe.status === 0, `${interpreter} does not run: ${probe.stderr}`);
+  return probe.stdout.trim() === 'True';
+}
+
+/** The folder the .vsix was installed into. */
+function installedExtension(dirs) {
   const installed = fs.readdirSync(dirs.extensions).find((name) => name.startsWith('shapelens.shapelens-'));
   check(installed !== undefined, `no Shapelens extension in ${dirs.extensions}`);
-  const bundled = path.join(dirs.extensions, installed, 'bundled');
+  return path.join(dirs.extensions, installed);
+}
+
+/**
+ * The server runs from the Shapelens bundled in the extension, with the venv's Python that has
+ * none: the output names the interpreter and the bundled folder Shapelens comes from.
+ */
+async function checkBundled(page, dirs, interpreter) {
+  check(!hasShapelens(interpreter, dirs.extensions), `the fresh venv ${interpreter} has Shapelens`);
+  const libs = path.join(installedExtension(dirs), 'bundled', 'libs');
+  check(fs.existsSync(path.join(libs, 'shape_engine', '__init__.py')), `the installed extension has no ${libs}/shape_engine`);
+  const wanted = `Interpreter ${interpreter} (Python`;
+  await runCommand(page, 'Shapelens: Show Output');
+  const output = page.locator('.panel .output-view, .panel [id="workbench.panel.output"]').first();
+  await output.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill('(bundled)');
+  const reported = new RegExp(`${escapeRegExp(wanted)} [\\d.]+\\), shapelens [\\d.]+ from ${escapeRegExp(libs)} \\(bundled\\)`);
+  const line = await waitFor(`the Shapelens output to report the bundled Shapelens in ${libs} run by ${interpreter}`, async () => {
+    const content = (await output.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
+    return reported.exec(content)?.[0] ?? false;
+  });
+  log(`output: ${line}`);
+  await screenshot(page, '0-bundled-server');
+  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill('');
+  await runCommand(page, 'View: Toggle Panel Visibility');
+}
+
+/**
+ * shapelens.importStrategy fromEnvironment with the venv without Shapelens: the notification
+ * gives the exact command, which installs the wheel bundled in the extension; run from the
+ * notification's "Install in Terminal" button, it really installs Shapelens, and after
+ * "Restart Server" the server runs from that environment.
+ */
+async function checkInstall(page, dirs, interpreter, expected) {
+  check(!hasShapelens(interpreter, dirs.extensions), `the fresh venv ${interpreter} already has Shapelens`);
+  const bundled = path.join(installedExtension(dirs), 'bundled');
   const wheels = fs.existsSync(bundled) ? fs.readdirSync(bundled).filter((name) => name.endsWith('.whl')) : [];
   check(wheels.length === 1 && /^shapelens-[\d.]+-py3-none-any\.whl$/.test(wheels[0]), `the installed extension should bundle one Shapelens wheel, not ${JSON.stringify(wheels)}`);
   const quote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg}'`);
   const command = [interpreter, '-m', 'pip', 'install', path.join(bundled, wheels[0])].map(quote).join(' ');
 
-  await editSettings(page, dirs, { 'shapelens.interpreter': [interpreter] });
+  await editSettings(page, dirs, { 'shapelens.importStrategy': 'fromEnvironment', 'shapelens.interpreter': [interpreter] });
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Shapelens is not installed' }).first();
   await toast.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   const text = (await toast.innerText()).replace(/\s+/g, ' ');
   check(text.includes(command), `the notification does not give the install command ${command}: ${text}`);
-  for (const button of ['Install in Terminal', 'Copy Command']) {
+  for (const button of ['Install in Terminal', 'Copy Command', 'Use Bundled']) {
     check((await toast.locator('.monaco-button', { hasText: button }).count()) > 0, `the notification has no "${button}" button: ${text}`);
   }
   await waitForStatus(page, 'warning');
@@ -732,10 +832,11 @@ async function checkInstall(page, dirs, venvReady, expected) {
     const loaded = spawnSync(interpreter, ['-c', 'import server.app, importlib.metadata as m; print(m.version("shapelens"))'], {
       cwd: dirs.extensions,
       encoding: 'utf8',
+      env: withoutPythonPath(process.env),
     });
     return loaded.status === 0 && loaded.stdout.trim();
   }, 180_000);
-  const help = spawnSync(interpreter, ['-c', SERVER_LAUNCHER, '--help'], { cwd: dirs.extensions, encoding: 'utf8' });
+  const help = spawnSync(interpreter, ['-c', SERVER_LAUNCHER, '--help'], { cwd: dirs.extensions, encoding: 'utf8', env: withoutPythonPath(process.env) });
   check(help.status === 0 && help.stdout.includes('usage'), `\`${interpreter} -c SERVER_LAUNCHER --help\` fails after the install: ${help.stdout}${help.stderr}`);
   log(`the offered command installed Shapelens in ${((Date.now() - installStarted) / 1000).toFixed(1)}s`);
   await screenshot(page, '9-installed-in-terminal');
@@ -748,8 +849,11 @@ async function checkInstall(page, dirs, venvReady, expected) {
   await runCommand(page, 'Shapelens: Show Output');
   const output = page.locator('.panel .output-view, .panel [id="workbench.panel.output"]').first();
   await output.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill(wanted);
-  const reported = new RegExp(`${escapeRegExp(wanted)} [\\d.]+\\), shapelens ${escapeRegExp(version)}`);
+  // From the venv's site-packages now, not from the extension's bundled libraries: the filter
+  // keeps that line alone (the earlier ones name the bundled folder).
+  const venv = path.dirname(path.dirname(interpreter));
+  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill(`from ${venv}/`);
+  const reported = new RegExp(`${escapeRegExp(wanted)} [\\d.]+\\), shapelens ${escapeRegExp(version)} from ${escapeRegExp(venv)}/`);
   const line = await waitFor(`the Shapelens output to report shapelens ${version} in ${interpreter}`, async () => {
     // Long lines wrap in the output view: join the rendered rows again.
     const content = (await output.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
@@ -767,12 +871,12 @@ async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   const expected = expectations();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelens-vscode-e2e-'));
-  const dirs = prepare(workDir, expected);
   const venvReady = createVenv(workDir);
-  venvReady.catch(() => undefined); // awaited (and its failure reported) by checkInstall
+  const venvPython = await venvReady;
+  const dirs = prepare(workDir, expected, venvPython);
   installExtension(dirs);
   const port = await freePort();
-  const { child, url } = await startCodeServer(dirs, port);
+  const { child, url } = await startCodeServer(dirs, port, venvPython);
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_FLAGS, headless: true });
   let page;
   let failed = false;
@@ -795,8 +899,10 @@ async function main() {
     await openFile(page, expected.good.file);
     await openFile(page, expected.broken.file);
     await waitForStatus(page, 'check');
+    await checkBundled(page, dirs, venvPython);
     await checkProblems(page, expected);
     await checkSettingsChange(page, dirs, expected);
+    await checkEnableAndIgnore(page, dirs, expected);
     await openFile(page, expected.good.file);
     await checkInlayHints(page, expected.good.layers);
     await checkHover(page, expected.good.layers.find((layer) => layer.kind !== 'Input') ?? expected.good.layers[0]);
@@ -805,7 +911,7 @@ async function main() {
     await checkWorkspaceCommand(page, expected, dirs.workspace);
     await checkCommands(page, expected);
     await checkNotebook(page, expected, dirs.workspace);
-    await checkInstall(page, dirs, venvReady, expected);
+    await checkInstall(page, dirs, venvPython, expected);
     log('PASS');
   } catch (error) {
     failed = true;

@@ -1,7 +1,9 @@
-// Builds the wheel of the Shapelens Python package into bundled/, which the .vsix ships:
-// Shapelens is not on the package index, so when the chosen interpreter lacks it the extension
-// offers `<python> -m pip install <extension>/bundled/shapelens-<version>-py3-none-any.whl`
-// (pip then takes its dependencies, pygls, lsprotocol and jedi, from the index).
+// Builds what the .vsix ships in bundled/: the wheel of the Shapelens Python package, and
+// bundled/libs, Shapelens with its pure-Python dependencies (pygls, lsprotocol, jedi, parso,
+// attrs, cattrs...) installed from the package index by scripts/bundle_libs.py. The extension
+// runs the server from bundled/libs by default (shapelens.importStrategy `useBundled`); the
+// wheel is what it offers to install into an interpreter for `fromEnvironment`
+// (`<python> -m pip install <extension>/bundled/shapelens-<version>-py3-none-any.whl`).
 //
 // Run by `npm run package` (vscode:prepublish). The package is copied to a temporary folder
 // first, so that no build/ or egg-info folder lands in the checkout and no stale build
@@ -66,3 +68,9 @@ if (built.length !== 1 || built[0] !== wheel) {
   fail(`expected bundled/ to hold only ${wheel}, found: ${built.join(', ') || 'nothing'}`);
 }
 console.log(`build-wheel: bundled/${wheel} (${fs.statSync(path.join(bundled, wheel)).size} bytes)`);
+const libs = spawnSync(python, [path.join(extensionRoot, 'scripts', 'bundle_libs.py'), path.join(bundled, wheel), path.join(bundled, 'libs')], {
+  stdio: 'inherit',
+});
+if (libs.error !== undefined || libs.status !== 0) {
+  fail(`bundling the libraries into bundled/libs failed (${libs.error?.message ?? `exit code ${libs.status}`})`);
+}

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
+  DocumentDiagnosticRequest,
   ExecuteCommandRequest,
   InlayHintRequest,
   LanguageClient,
@@ -20,11 +21,13 @@ import {
   RevealOutputChannelOn,
   type ServerOptions,
   State,
+  type vsdiag,
   WorkDoneProgress,
 } from 'vscode-languageclient/node';
 
 import {
   BUNDLED_DIR,
+  BUNDLED_LIBS,
   bundledWheel,
   chooseInterpreter,
   commandLine,
@@ -38,9 +41,11 @@ import {
   type ServerCommand,
   serverCommand,
   type VariableContext,
+  venvInstallCommand,
+  venvPython,
 } from './interpreter';
 import { activeInterpreter, onActiveInterpreterChange } from './pythonExtension';
-import { needsRestart, readSettings, serverSettings, type Settings, severityFor, type SeverityLevel, shouldNotify } from './settings';
+import { isIgnored, needsRestart, readSettings, serverSettings, type Settings, severityFor, type SeverityLevel, shouldNotify } from './settings';
 import { type ServerState, statusView } from './status';
 import { CHECK_WORKSPACE_COMMAND, checkWorkspaceParams, describeWorkspaceCheck, ProgressSteps, workspaceCheckOutcome } from './workspaceCheck';
 
@@ -64,9 +69,11 @@ let controller: ServerController | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
-  const status = vscode.window.createStatusBarItem('shapelens.status', vscode.StatusBarAlignment.Right, 100);
+  // In the `{}` entry of the status bar when a Python file or notebook is shown, as Microsoft's
+  // Python tool extensions do, rather than an item that is always there.
+  const status = vscode.languages.createLanguageStatusItem('shapelens.status', DOCUMENT_SELECTOR);
   status.name = CLIENT_NAME;
-  status.command = 'shapelens.showOutput';
+  status.command = { title: 'Show Output', command: 'shapelens.showOutput' };
   const server = new ServerController(context, output, status);
   controller = server;
   context.subscriptions.push(
@@ -102,7 +109,7 @@ class ServerController implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.LogOutputChannel,
-    private readonly status: vscode.StatusBarItem,
+    private readonly status: vscode.LanguageStatusItem,
   ) {
     this.settings = this.readSettings();
   }
@@ -204,6 +211,7 @@ class ServerController implements vscode.Disposable {
       .sendNotification(DidChangeConfigurationNotification.type, { settings: { shapelens: serverSettings(this.settings) } })
       .catch((error: unknown) => this.output.error(`Could not send the settings: ${String(error)}`));
     this.remapDiagnostics();
+    this.refreshPulledDiagnostics();
     this.refreshInlayHints();
   }
 
@@ -234,6 +242,12 @@ class ServerController implements vscode.Disposable {
 
   private async startClient(): Promise<void> {
     this.settings = this.readSettings();
+    if (!this.settings.enable) {
+      this.command = undefined;
+      this.output.info('Shapelens is disabled by the shapelens.enable setting');
+      this.setState('disabled');
+      return;
+    }
     this.setState('starting');
     const command = await this.resolveCommand();
     this.command = command;
@@ -241,7 +255,7 @@ class ServerController implements vscode.Disposable {
       return;
     }
     this.output.info(`Server command (from ${describeOrigin(command)}): ${commandLine(command)}`);
-    if (command.interpreter !== undefined && !(await this.interpreterIsReady(command.interpreter))) {
+    if (command.interpreter !== undefined && !(await this.interpreterIsReady(command.interpreter, command.bundledLibs))) {
       return;
     }
     const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, this.serverOptions(command), this.clientOptions());
@@ -290,7 +304,7 @@ class ServerController implements vscode.Disposable {
         variables,
       );
     }
-    const command = serverCommand(settings, interpreter, variables);
+    const command = serverCommand(settings, interpreter, variables, this.bundledLibs());
     if (command === undefined) {
       const message = 'Shapelens: no Python interpreter found. Set "shapelens.interpreter" or install python3.';
       this.output.error(message);
@@ -304,10 +318,28 @@ class ServerController implements vscode.Disposable {
     return command;
   }
 
+  /**
+   * The extension's bundled/libs (Shapelens and its pure-Python dependencies, put there by
+   * `npm run package`) when shapelens.importStrategy is useBundled; undefined for
+   * fromEnvironment, or for an extension run from its sources, which has none.
+   */
+  private bundledLibs(): string | undefined {
+    if (this.settings.importStrategy !== 'useBundled') {
+      return undefined;
+    }
+    const libs = path.join(this.context.extensionPath, BUNDLED_DIR, BUNDLED_LIBS);
+    if (!fs.existsSync(libs)) {
+      this.output.warn(`No bundled Shapelens in ${libs} (an extension run from its sources?): using the interpreter's`);
+      return undefined;
+    }
+    return libs;
+  }
+
   /** Runs a probe in the interpreter; explains and offers the install command when it cannot serve. */
-  private async interpreterIsReady(interpreter: Interpreter): Promise<boolean> {
+  private async interpreterIsReady(interpreter: Interpreter, bundledLibs: string | undefined): Promise<boolean> {
     const [executable, ...rest] = interpreter.argv;
-    const { stdout, error } = await run(executable, [...rest, '-c', PROBE_SCRIPT], this.context.extensionPath);
+    const probeArgs = [...rest, '-c', PROBE_SCRIPT, ...(bundledLibs === undefined ? [] : [bundledLibs])];
+    const { stdout, error } = await run(executable, probeArgs, this.context.extensionPath);
     const probe = parseProbe(stdout);
     if (probe === undefined) {
       const detail = error ? String(error) : 'no answer';
@@ -316,36 +348,36 @@ class ServerController implements vscode.Disposable {
       this.notify('error', `Shapelens: could not run the Python interpreter ${executable}. Set "shapelens.interpreter" to a working Python.`);
       return false;
     }
-    this.output.info(`Interpreter ${probe.executable} (Python ${probe.python.join('.')}), shapelens ${probe.shapelens ?? 'not installed'}`);
+    const from = probe.location === null ? '' : ` from ${probe.location}${bundledLibs === undefined ? '' : ' (bundled)'}`;
+    this.output.info(`Interpreter ${probe.executable} (Python ${probe.python.join('.')}), shapelens ${probe.shapelens ?? 'not installed'}${from}`);
     const problem = probeProblem(probe);
     if (problem === undefined) {
       return true;
     }
     if (problem.kind === 'old-python') {
-      const message = `Shapelens needs Python 3.10 or newer, but ${executable} is Python ${problem.version}. Set "shapelens.interpreter" to a newer Python.`;
+      const message = `Shapelens needs Python 3.10 or newer, but ${executable} is Python ${problem.version}. Set "shapelens.interpreter" to a newer Python (any Python 3.10+ runs the bundled Shapelens).`;
       this.output.error(message);
       this.setState('error', message);
       this.notify('error', message);
       return false;
     }
-    const source = this.installSource();
-    if (source === undefined) {
-      const install = installCommand(interpreter, process.platform, '/path/to/shapelens-checkout');
-      const message = `Shapelens is not installed in ${executable}, and this copy of the extension carries no Shapelens wheel. Install it from a checkout of Shapelens with: ${install}`;
+    if (bundledLibs !== undefined) {
+      const message = `The Shapelens bundled with the extension cannot be imported from ${bundledLibs}: reinstall the extension.`;
       this.output.error(message);
-      this.setState('missing', message);
-      void this.notify('error', message, 'Choose Interpreter').then((choice) => {
-        if (choice === 'Choose Interpreter') {
-          void vscode.commands.executeCommand('workbench.action.openSettings', 'shapelens.interpreter');
-        }
-      }, () => undefined);
+      this.setState('error', message);
+      this.notify('error', message);
       return false;
     }
-    const install = installCommand(interpreter, process.platform, source);
-    const message = `Shapelens is not installed in ${executable}. Install it with: ${install}`;
+    const source = this.installSource() ?? '/path/to/shapelens-checkout';
+    // pip refuses to install into an externally managed Python (PEP 668, e.g. Debian's
+    // python3): offer a virtual environment made with it instead, which then runs the server.
+    const venv = probe.externallyManaged ? path.join(this.context.globalStorageUri.fsPath, 'venv') : undefined;
+    const install = venv === undefined ? installCommand(interpreter, process.platform, source) : venvInstallCommand(interpreter, process.platform, source, venv);
+    const where = venv === undefined ? `Install it with: ${install}` : `${executable} is externally managed (PEP 668): install it in a virtual environment with: ${install}`;
+    const message = `Shapelens is not installed in ${executable} (shapelens.importStrategy is fromEnvironment). ${where}`;
     this.output.error(message);
     this.setState('missing', message);
-    void this.offerInstall(message, install);
+    void this.offerInstall(message, install, venv === undefined ? undefined : venvPython(venv, process.platform));
     return false;
   }
 
@@ -370,9 +402,15 @@ class ServerController implements vscode.Disposable {
     return isCheckout ? checkout : undefined;
   }
 
-  private async offerInstall(message: string, install: string): Promise<void> {
-    const choice = await this.notify('error', message, 'Install in Terminal', 'Copy Command', 'Choose Interpreter');
-    if (choice === 'Install in Terminal') {
+  /** `venvInterpreter`: the Python of the virtual environment the command makes, if it makes one. */
+  private async offerInstall(message: string, install: string, venvInterpreter: string | undefined): Promise<void> {
+    const choice = await this.notify('error', message, 'Install in Terminal', 'Copy Command', 'Use Bundled', 'Choose Interpreter');
+    if (choice === 'Use Bundled') {
+      await vscode.workspace.getConfiguration('shapelens').update('importStrategy', 'useBundled', vscode.ConfigurationTarget.Global);
+    } else if (choice === 'Install in Terminal') {
+      if (venvInterpreter !== undefined) {
+        fs.mkdirSync(path.dirname(path.dirname(venvInterpreter)), { recursive: true });
+      }
       // In the extension's folder: `python -m pip` run in the workspace would find a `pip`
       // package of the workspace first.
       const terminal = vscode.window.createTerminal({ name: 'Shapelens install', cwd: this.context.extensionPath });
@@ -380,7 +418,12 @@ class ServerController implements vscode.Disposable {
       terminal.sendText(install);
       const restart = await vscode.window.showInformationMessage('Restart the Shapelens server once the install has finished.', 'Restart Server');
       if (restart === 'Restart Server') {
-        await this.restart('the install finished');
+        if (venvInterpreter !== undefined) {
+          // The new environment runs the server from now on (a settings change restarts it).
+          await vscode.workspace.getConfiguration('shapelens').update('interpreter', [venvInterpreter], vscode.ConfigurationTarget.Global);
+        } else {
+          await this.restart('the install finished');
+        }
       }
     } else if (choice === 'Copy Command') {
       await vscode.env.clipboard.writeText(install);
@@ -411,20 +454,38 @@ class ServerController implements vscode.Disposable {
     return {
       handleDiagnostics: (uri, diagnostics, next) => {
         this.serverDiagnostics.set(uri.toString(), diagnostics);
-        next(uri, this.applySeverity(uri, diagnostics));
+        next(uri, this.shown(uri, diagnostics));
+      },
+      // The server's diagnostics are pulled (textDocument/diagnostic): an ignored file gets none.
+      provideDiagnostics: (document, previousResultId, token, next) => {
+        const uri = document instanceof vscode.Uri ? document : document.uri;
+        if (this.ignored(uri)) {
+          return { kind: 'full' as vsdiag.DocumentDiagnosticReportKind.full, items: [] };
+        }
+        return next(document, previousResultId, token);
+      },
+      provideHover: (document, position, token, next) => {
+        return this.ignored(document.uri) ? undefined : next(document, position, token);
       },
       // VS Code asks for these on its own, also while a restart stops the old client; a
       // stopping client would answer with an error in the output, so it answers nothing.
       provideInlayHints: (document, range, token, next) => {
-        if (!this.inlayHintsEnabled(document.uri) || !this.isServing()) {
+        if (!this.inlayHintsEnabled(document.uri) || !this.isServing() || this.ignored(document.uri)) {
           return [];
         }
         return next(document, range, token);
       },
       provideCodeActions: (document, range, context, token, next) => {
-        return this.isServing() ? next(document, range, context, token) : [];
+        return this.isServing() && !this.ignored(document.uri) ? next(document, range, context, token) : [];
       },
     };
+  }
+
+  /** Files matching shapelens.ignorePatterns get no diagnostics, hover, inlay hints or fixes. */
+  private ignored(uri: vscode.Uri): boolean {
+    const patterns = this.settings.ignorePatterns;
+    // A notebook cell's URI carries the notebook's path.
+    return patterns.length > 0 && (uri.scheme === 'file' || uri.scheme === 'vscode-notebook-cell') && isIgnored(uri.fsPath, patterns);
   }
 
   private isServing(): boolean {
@@ -433,6 +494,11 @@ class ServerController implements vscode.Disposable {
 
   private inlayHintsEnabled(uri: vscode.Uri): boolean {
     return vscode.workspace.getConfiguration('shapelens', uri).get<boolean>('inlayHints.enabled', true);
+  }
+
+  /** What the Problems view shows: nothing for an ignored file, else the severities mapped. */
+  private shown(uri: vscode.Uri, diagnostics: vscode.Diagnostic[]): vscode.Diagnostic[] {
+    return this.ignored(uri) ? [] : this.applySeverity(uri, diagnostics);
   }
 
   /** shapelens.severity applied on the client too, so it works whatever the server does with it. */
@@ -465,7 +531,17 @@ class ServerController implements vscode.Disposable {
     }
     for (const [uri, diagnostics] of this.serverDiagnostics) {
       const parsed = vscode.Uri.parse(uri);
-      collection.set(parsed, this.applySeverity(parsed, diagnostics));
+      collection.set(parsed, this.shown(parsed, diagnostics));
+    }
+  }
+
+  /** Pulls the open documents' diagnostics again (after a shapelens.ignorePatterns change). */
+  private refreshPulledDiagnostics(): void {
+    const feature = this.client?.getFeature(DocumentDiagnosticRequest.method);
+    const document = vscode.workspace.textDocuments.find((candidate) => feature?.getProvider(candidate) !== undefined);
+    // One provider serves every document: firing its change event re-pulls them all.
+    if (document !== undefined) {
+      feature?.getProvider(document)?.onDidChangeDiagnosticsEmitter.fire();
     }
   }
 
@@ -480,9 +556,10 @@ class ServerController implements vscode.Disposable {
     const description = detail ?? (this.command ? `${commandLine(this.command)}\n(from ${describeOrigin(this.command)})` : undefined);
     const view = statusView(state, description);
     this.status.text = view.text;
-    this.status.tooltip = view.tooltip;
-    this.status.backgroundColor = view.alarming ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    this.status.show();
+    this.status.detail = view.detail;
+    this.status.busy = view.busy;
+    this.status.severity =
+      view.severity === 'error' ? vscode.LanguageStatusSeverity.Error : view.severity === 'warning' ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
   }
 
   private notify(kind: 'error' | 'warning' | 'info', message: string, ...actions: string[]): Thenable<string | undefined> {

@@ -20,6 +20,8 @@ export interface ServerCommand {
   origin: 'shapelens.path' | InterpreterSource;
   /** The interpreter when the server runs as `<python> -c SERVER_LAUNCHER`; undefined for shapelens.path. */
   interpreter?: Interpreter;
+  /** The extension's bundled/libs when the server runs from there (importStrategy useBundled). */
+  bundledLibs?: string;
 }
 
 export interface VariableContext {
@@ -37,6 +39,15 @@ export const SERVER_MODULE = 'server';
  * PYTHONPATH and user site-packages). The same text as server/launcher.py (a Python test checks).
  */
 export const SERVER_LAUNCHER = "import sys; sys.path[:] = [p for p in sys.path if p]; from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))";
+/**
+ * The launcher for `shapelens.importStrategy` `useBundled`: `<python> -c BUNDLED_LAUNCHER <libs> <args>`
+ * puts `<libs>` (the extension's bundled/libs: Shapelens and its pure-Python dependencies) first
+ * on sys.path, after dropping the current folder as SERVER_LAUNCHER does. The same text as
+ * server/launcher.py's BUNDLED_LAUNCHER.
+ */
+export const BUNDLED_LAUNCHER = "import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, sys.argv.pop(1)); from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))";
+/** The folder of bundled/ that holds Shapelens and its dependencies, installed at package time. */
+export const BUNDLED_LIBS = 'libs';
 /** The Python distribution, as pip and importlib.metadata name it. */
 export const PACKAGE_NAME = 'shapelens';
 export const MIN_PYTHON: readonly [number, number] = [3, 10];
@@ -85,8 +96,17 @@ export function chooseInterpreter(
   return undefined;
 }
 
-/** `<shapelens.path...> serve <args>` when shapelens.path is set, else `<python> -c SERVER_LAUNCHER <args>`. */
-export function serverCommand(settings: Settings, interpreter: Interpreter | undefined, context: VariableContext): ServerCommand | undefined {
+/**
+ * `<shapelens.path...> serve <args>` when shapelens.path is set; else, given the bundled
+ * libraries' folder (importStrategy useBundled), `<python> -c BUNDLED_LAUNCHER <libs> <args>`;
+ * else `<python> -c SERVER_LAUNCHER <args>`.
+ */
+export function serverCommand(
+  settings: Settings,
+  interpreter: Interpreter | undefined,
+  context: VariableContext,
+  bundledLibs: string | undefined = undefined,
+): ServerCommand | undefined {
   const extraArgs = settings.args.map((arg) => substitute(arg, context));
   if (settings.path.length > 0) {
     const [command, ...rest] = settings.path.map((part) => substitute(part, context));
@@ -96,6 +116,9 @@ export function serverCommand(settings: Settings, interpreter: Interpreter | und
     return undefined;
   }
   const [command, ...rest] = interpreter.argv;
+  if (bundledLibs !== undefined) {
+    return { command, args: [...rest, '-c', BUNDLED_LAUNCHER, bundledLibs, ...extraArgs], origin: interpreter.source, interpreter, bundledLibs };
+  }
   return { command, args: [...rest, '-c', SERVER_LAUNCHER, ...extraArgs], origin: interpreter.source, interpreter };
 }
 
@@ -133,6 +156,21 @@ function compareVersions(a: readonly number[], b: readonly number[]): number {
  */
 export function installCommand(interpreter: Interpreter, platform: NodeJS.Platform, source: string): string {
   return [...interpreter.argv, '-m', 'pip', 'install', source].map((arg) => shellQuote(arg, platform)).join(' ');
+}
+
+/** The Python of a virtual environment made in `folder`. */
+export function venvPython(folder: string, platform: NodeJS.Platform): string {
+  return platform === 'win32' ? path.win32.join(folder, 'Scripts', 'python.exe') : path.posix.join(folder, 'bin', 'python');
+}
+
+/**
+ * For an interpreter pip refuses to install into (PEP 668, e.g. Debian's python3): a command
+ * that makes a virtual environment in `folder` with it and installs Shapelens there. The
+ * extension then runs the server with that environment's Python.
+ */
+export function venvInstallCommand(interpreter: Interpreter, platform: NodeJS.Platform, source: string, folder: string): string {
+  const make = [...interpreter.argv, '-m', 'venv', folder].map((arg) => shellQuote(arg, platform)).join(' ');
+  return `${make} && ${installCommand({ argv: [venvPython(folder, platform)], source: 'setting' }, platform, source)}`;
 }
 
 export function shellQuote(arg: string, platform: NodeJS.Platform): string {
@@ -175,7 +213,12 @@ export function findOnPath(
 export const PROBE_SCRIPT = [
   'import sys',
   'sys.path[:] = [p for p in sys.path if p]  # not the current folder, as SERVER_LAUNCHER',
+  '# The bundled libraries first, as BUNDLED_LAUNCHER: their Shapelens is the one found.',
+  'libs = sys.argv[1] if len(sys.argv) > 1 else None',
+  'if libs:',
+  '    sys.path.insert(0, libs)',
   'import json, importlib.util',
+  'import os, sysconfig',
   'try:',
   '    from importlib.metadata import version, PackageNotFoundError',
   '    try:',
@@ -190,7 +233,11 @@ export const PROBE_SCRIPT = [
   '    except Exception:',
   '        return False',
   `ok = has("shape_engine") and has(${JSON.stringify(SERVER_MODULE)})`,
-  'print(json.dumps({"python": list(sys.version_info[:3]), "executable": sys.executable, "shapelens": v, "importable": ok}))',
+  'spec = importlib.util.find_spec("shape_engine") if ok else None',
+  'origin = os.path.dirname(os.path.dirname(spec.origin)) if spec is not None and spec.origin else None',
+  '# PEP 668: pip refuses to install into this interpreter outside a virtual environment.',
+  'managed = sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))',
+  'print(json.dumps({"python": list(sys.version_info[:3]), "executable": sys.executable, "shapelens": v, "importable": ok, "location": origin, "externallyManaged": managed}))',
 ].join('\n');
 
 export interface ProbeResult {
@@ -198,6 +245,10 @@ export interface ProbeResult {
   executable: string;
   shapelens: string | null;
   importable: boolean;
+  /** The folder Shapelens is imported from (site-packages, a checkout or the bundled libs). */
+  location: string | null;
+  /** Whether pip refuses to install into this interpreter (PEP 668). */
+  externallyManaged: boolean;
 }
 
 export function parseProbe(stdout: string): ProbeResult | undefined {
@@ -212,6 +263,8 @@ export function parseProbe(stdout: string): ProbeResult | undefined {
       executable: typeof data.executable === 'string' ? data.executable : '',
       shapelens: typeof data.shapelens === 'string' ? data.shapelens : null,
       importable: data.importable,
+      location: typeof data.location === 'string' ? data.location : null,
+      externallyManaged: data.externallyManaged === true,
     };
   } catch {
     return undefined;
@@ -234,7 +287,9 @@ export function probeProblem(probe: ProbeResult): ProbeProblem | undefined {
 
 /** The command line as the output and the status tooltip show it: the launcher by what it runs. */
 export function commandLine(command: ServerCommand): string {
-  return [command.command, ...command.args.map((arg) => (arg === SERVER_LAUNCHER ? '<launcher of `shapelens serve`>' : arg))].join(' ');
+  const shown = (arg: string): string =>
+    arg === SERVER_LAUNCHER ? '<launcher of `shapelens serve`>' : arg === BUNDLED_LAUNCHER ? '<launcher of the bundled `shapelens serve`>' : arg;
+  return [command.command, ...command.args.map(shown)].join(' ');
 }
 
 export function describeOrigin(command: ServerCommand): string {

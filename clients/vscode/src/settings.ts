@@ -5,14 +5,22 @@ export type NotificationLevel = 'off' | 'onError' | 'onWarning' | 'always';
 export type TraceLevel = 'off' | 'messages' | 'verbose';
 export type SeverityLevel = 'error' | 'warning' | 'information' | 'hint' | 'off';
 export type KerasVersion = '3' | '2';
+/** useBundled: the Shapelens the extension carries (bundled/libs); fromEnvironment: the interpreter's. */
+export type ImportStrategy = 'useBundled' | 'fromEnvironment';
 
 export interface Settings {
+  enable: boolean;
+  importStrategy: ImportStrategy;
   interpreter: string[];
   path: string[];
   args: string[];
   showNotifications: NotificationLevel;
   traceServer: TraceLevel;
   inlayHintsEnabled: boolean;
+  inlayHintsLayerShapes: boolean;
+  inlayHintsDataShapes: boolean;
+  /** Glob patterns of files Shapelens leaves alone, e.g. `vendor/*.py` (see isIgnored). */
+  ignorePatterns: string[];
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
   maxFileSize: string | number;
@@ -22,7 +30,7 @@ export interface Settings {
 
 /** What the server receives in initializationOptions and workspace/didChangeConfiguration. */
 export interface ServerSettings {
-  inlayHints: { enabled: boolean };
+  inlayHints: { enabled: boolean; layerShapes: boolean; dataShapes: boolean };
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
   maxFileSize: string | number;
@@ -39,6 +47,7 @@ const MAX_DEBOUNCE_MS = 10_000;
 
 const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['off', 'onError', 'onWarning', 'always'];
 const TRACE_LEVELS: readonly TraceLevel[] = ['off', 'messages', 'verbose'];
+const IMPORT_STRATEGIES: readonly ImportStrategy[] = ['useBundled', 'fromEnvironment'];
 const SEVERITY_LEVELS: readonly SeverityLevel[] = ['error', 'warning', 'information', 'hint', 'off'];
 const KERAS_VERSIONS: readonly KerasVersion[] = ['3', '2'];
 // Accepted spellings in shapelens.severity besides the canonical ones.
@@ -51,12 +60,17 @@ const SEVERITY_ALIASES: Record<string, SeverityLevel> = {
 
 export function readSettings(get: ConfigGetter): Settings {
   return {
+    enable: flag(get('enable'), true),
+    importStrategy: oneOf(get('importStrategy'), IMPORT_STRATEGIES, 'useBundled'),
     interpreter: stringList(get('interpreter')),
     path: stringList(get('path')),
     args: stringList(get('args')),
     showNotifications: oneOf(get('showNotifications'), NOTIFICATION_LEVELS, 'onError'),
     traceServer: oneOf(get('trace.server'), TRACE_LEVELS, 'off'),
-    inlayHintsEnabled: typeof get('inlayHints.enabled') === 'boolean' ? (get('inlayHints.enabled') as boolean) : true,
+    inlayHintsEnabled: flag(get('inlayHints.enabled'), true),
+    inlayHintsLayerShapes: flag(get('inlayHints.layerShapes'), true),
+    inlayHintsDataShapes: flag(get('inlayHints.dataShapes'), true),
+    ignorePatterns: stringList(get('ignorePatterns')),
     severity: severityMap(get('severity')),
     debounceMs: debounce(get('debounceMs')),
     maxFileSize: maxFileSize(get('maxFileSize')),
@@ -66,7 +80,7 @@ export function readSettings(get: ConfigGetter): Settings {
 
 export function serverSettings(settings: Settings): ServerSettings {
   return {
-    inlayHints: { enabled: settings.inlayHintsEnabled },
+    inlayHints: { enabled: settings.inlayHintsEnabled, layerShapes: settings.inlayHintsLayerShapes, dataShapes: settings.inlayHintsDataShapes },
     severity: { ...settings.severity },
     debounceMs: settings.debounceMs,
     maxFileSize: settings.maxFileSize,
@@ -78,6 +92,8 @@ export function serverSettings(settings: Settings): ServerSettings {
 /** Settings that change how the server process is started need a restart; the others are sent. */
 export function needsRestart(before: Settings, after: Settings): boolean {
   return (
+    before.enable !== after.enable ||
+    before.importStrategy !== after.importStrategy ||
     !sameList(before.interpreter, after.interpreter) ||
     !sameList(before.path, after.path) ||
     !sameList(before.args, after.args)
@@ -101,6 +117,34 @@ export function shouldNotify(level: NotificationLevel, kind: 'error' | 'warning'
     case 'always':
       return true;
   }
+}
+
+/**
+ * Whether a file matches one of shapelens.ignorePatterns. As vscode-mypy and vscode-flake8 match
+ * theirs (Python's PurePath.match): a pattern matches the path's last segments, an absolute
+ * pattern the whole path; `*` and `?` stay within a segment, `**` spans any number of them.
+ */
+export function isIgnored(filePath: string, patterns: readonly string[]): boolean {
+  const file = '/' + filePath.replace(/\\/g, '/').split('/').filter((part) => part !== '').join('/');
+  return patterns.some((pattern) => {
+    const parts = pattern.replace(/\\/g, '/').split('/').filter((part) => part !== '');
+    if (parts.length === 0) {
+      return false;
+    }
+    const body = parts
+      .map((part, index) => (part === '**' ? (index === parts.length - 1 ? '.*' : '(?:[^/]+/)*') : segmentRegex(part) + (index < parts.length - 1 ? '/' : '')))
+      .join('');
+    return new RegExp(`${pattern.startsWith('/') ? '^/' : '/'}${body}$`).test(file);
+  });
+}
+
+/** One path segment of a glob: `*` is any run of characters but `/`, `?` one of them. */
+function segmentRegex(part: string): string {
+  return part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+}
+
+function flag(value: unknown, fallback: boolean): boolean {
+  return typeof value === 'boolean' ? value : fallback;
 }
 
 function stringList(value: unknown): string[] {

@@ -1,30 +1,33 @@
-// What the status bar item shows for each server state. Pure logic, unit-tested.
+// What the language status item (the `{}` entry of the status bar, for Python files and
+// notebooks) shows for each server state. Pure logic, unit-tested.
 
-export type ServerState = 'starting' | 'running' | 'stopped' | 'error' | 'missing';
+export type ServerState = 'starting' | 'running' | 'stopped' | 'disabled' | 'error' | 'missing';
 
 export interface StatusView {
+  /** The item's text, with its codicon. */
   text: string;
-  tooltip: string;
-  /** Whether the item gets the error background. */
-  alarming: boolean;
+  /** What the server runs with, or what went wrong. */
+  detail: string;
+  /** Warnings and errors show on the `{}` entry itself, so a failure is seen without hovering. */
+  severity: 'information' | 'warning' | 'error';
+  /** A spinner while the server starts. */
+  busy: boolean;
 }
 
 export function statusView(state: ServerState, detail: string | undefined): StatusView {
-  const suffix = detail ? `\n${detail}` : '';
+  const more = detail ?? '';
   switch (state) {
     case 'starting':
-      return { text: '$(loading~spin) Shapelens', tooltip: `Shapelens: starting the server${suffix}`, alarming: false };
+      return { text: '$(loading~spin) Shapelens', detail: more || 'starting the server', severity: 'information', busy: true };
     case 'running':
-      return { text: '$(check) Shapelens', tooltip: `Shapelens: running${suffix}\nClick to show the output`, alarming: false };
+      return { text: '$(check) Shapelens', detail: more || 'running', severity: 'information', busy: false };
     case 'stopped':
-      return { text: '$(circle-slash) Shapelens', tooltip: `Shapelens: stopped${suffix}\nClick to show the output`, alarming: false };
+      return { text: '$(circle-slash) Shapelens', detail: more || 'stopped', severity: 'information', busy: false };
+    case 'disabled':
+      return { text: '$(circle-slash) Shapelens', detail: 'disabled by shapelens.enable', severity: 'information', busy: false };
     case 'missing':
-      return {
-        text: '$(warning) Shapelens',
-        tooltip: `Shapelens: the server is not installed${suffix}\nClick to show the output`,
-        alarming: true,
-      };
+      return { text: '$(warning) Shapelens', detail: more ? `not installed: ${more}` : 'not installed', severity: 'warning', busy: false };
     case 'error':
-      return { text: '$(error) Shapelens', tooltip: `Shapelens: the server failed${suffix}\nClick to show the output`, alarming: true };
+      return { text: '$(error) Shapelens', detail: more ? `failed: ${more}` : 'failed', severity: 'error', busy: false };
   }
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
@@ -10,6 +11,8 @@ import {
   commandLine,
   findOnPath,
   installCommand,
+  BUNDLED_LAUNCHER,
+  venvInstallCommand,
   parseProbe,
   PROBE_SCRIPT,
   SERVER_LAUNCHER,
@@ -77,6 +80,12 @@ describe('serverCommand', () => {
       origin: 'path',
     });
   });
+  it('runs `python -c BUNDLED_LAUNCHER <libs>` from the bundled libraries (importStrategy useBundled)', () => {
+    const command = serverCommand(readSettings(() => undefined), { argv: ['/usr/bin/python3'], source: 'path' }, context, '/ext/bundled/libs');
+    assert.deepEqual(command?.args, ['-c', BUNDLED_LAUNCHER, '/ext/bundled/libs']);
+    assert.equal(command?.bundledLibs, '/ext/bundled/libs');
+    assert.equal(command && commandLine(command), '/usr/bin/python3 -c <launcher of the bundled `shapelens serve`> /ext/bundled/libs');
+  });
   it('shows the launcher by what it runs', () => {
     const command = serverCommand(readSettings(() => undefined), { argv: ['/usr/bin/python3'], source: 'path' }, context);
     assert.equal(command && commandLine(command), '/usr/bin/python3 -c <launcher of `shapelens serve`>');
@@ -109,6 +118,16 @@ describe('installCommand', () => {
     assert.equal(
       installCommand({ argv: ['C:\\Program Files\\Python311\\python.exe'], source: 'setting' }, 'win32', 'C:\\ext\\shapelens-0.1.0-py3-none-any.whl'),
       '"C:\\Program Files\\Python311\\python.exe" -m pip install C:\\ext\\shapelens-0.1.0-py3-none-any.whl',
+    );
+  });
+  it('makes a virtual environment first for an externally managed Python (PEP 668)', () => {
+    assert.equal(
+      venvInstallCommand({ argv: ['/usr/bin/python3'], source: 'path' }, 'linux', wheel, '/home/ada/.shapelens venv'),
+      `/usr/bin/python3 -m venv '/home/ada/.shapelens venv' && '/home/ada/.shapelens venv/bin/python' -m pip install ${wheel}`,
+    );
+    assert.equal(
+      venvInstallCommand({ argv: ['py', '-3.12'], source: 'path' }, 'win32', 'C:\\w.whl', 'C:\\sl'),
+      'py -3.12 -m venv C:\\sl && C:\\sl\\Scripts\\python.exe -m pip install C:\\w.whl',
     );
   });
   it('quotes single quotes for a POSIX shell', () => {
@@ -148,7 +167,7 @@ describe('findOnPath', () => {
 describe('probe', () => {
   it('parses the last line the probe prints', () => {
     const probe = parseProbe('noise\n{"python": [3, 11, 2], "executable": "/usr/bin/python3", "shapelens": "0.1.0", "importable": true}\n');
-    assert.deepEqual(probe, { python: [3, 11, 2], executable: '/usr/bin/python3', shapelens: '0.1.0', importable: true });
+    assert.deepEqual(probe, { python: [3, 11, 2], executable: '/usr/bin/python3', shapelens: '0.1.0', importable: true, location: null, externallyManaged: false });
     assert.equal(probeProblem(probe), undefined);
   });
   it('reports a missing package', () => {
@@ -161,6 +180,9 @@ describe('probe', () => {
   });
   it('gives undefined for output that is not a probe answer', () => {
     assert.equal(parseProbe(''), undefined);
+    const bundled = parseProbe('{"python": [3, 12, 0], "executable": "/usr/bin/python3", "shapelens": "0.1.0", "importable": true, "location": "/ext/bundled/libs", "externallyManaged": true}');
+    assert.equal(bundled?.location, '/ext/bundled/libs');
+    assert.equal(bundled?.externallyManaged, true);
     assert.equal(parseProbe('Traceback (most recent call last):'), undefined);
     assert.equal(parseProbe('{"python": "3"}'), undefined);
   });
@@ -174,5 +196,22 @@ describe('PROBE_SCRIPT', () => {
     assert.ok(probe, `unexpected probe output: ${stdout}`);
     assert.ok(probe.python[0] >= 3);
     assert.equal(typeof probe.importable, 'boolean');
+  });
+  it('finds the Shapelens of the bundled libraries folder first', { skip: python === undefined ? 'no python3 on PATH' : false }, () => {
+    const libs = mkdtempSync(path.join(tmpdir(), 'shapelens-libs-'));
+    try {
+      for (const pkg of ['shape_engine', 'server']) {
+        mkdirSync(path.join(libs, pkg));
+        writeFileSync(path.join(libs, pkg, '__init__.py'), '');
+      }
+      mkdirSync(path.join(libs, 'shapelens-9.9.dist-info'));
+      writeFileSync(path.join(libs, 'shapelens-9.9.dist-info', 'METADATA'), 'Metadata-Version: 2.1\nName: shapelens\nVersion: 9.9\n');
+      const probe = parseProbe(execFileSync(python!, ['-c', PROBE_SCRIPT, libs], { cwd: tmpdir(), encoding: 'utf8' }));
+      assert.equal(probe?.importable, true);
+      assert.equal(probe?.shapelens, '9.9');
+      assert.equal(probe?.location, libs);
+    } finally {
+      rmSync(libs, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_FILE_SIZE, needsRestart, readSettings, serverSettings, severityFor, shouldNotify } from '../src/settings';
+import { DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_FILE_SIZE, isIgnored, needsRestart, readSettings, serverSettings, severityFor, shouldNotify } from '../src/settings';
 
 function getter(values: Record<string, unknown>): (key: string) => unknown {
   return (key) => values[key];
@@ -11,12 +11,17 @@ describe('readSettings', () => {
   it('gives the documented defaults when nothing is set', () => {
     const settings = readSettings(getter({}));
     assert.deepEqual(settings, {
+      enable: true,
+      importStrategy: 'useBundled',
       interpreter: [],
       path: [],
       args: [],
       showNotifications: 'onError',
       traceServer: 'off',
       inlayHintsEnabled: true,
+      inlayHintsLayerShapes: true,
+      inlayHintsDataShapes: true,
+      ignorePatterns: [],
       severity: {},
       debounceMs: DEFAULT_DEBOUNCE_MS,
       maxFileSize: DEFAULT_MAX_FILE_SIZE,
@@ -33,12 +38,22 @@ describe('readSettings', () => {
         showNotifications: 'always',
         'trace.server': 'verbose',
         'inlayHints.enabled': false,
+        'inlayHints.layerShapes': false,
+        'inlayHints.dataShapes': false,
+        enable: false,
+        importStrategy: 'fromEnvironment',
+        ignorePatterns: ['**/vendor/**'],
         severity: { SL101: 'warning', sl203: 'Info' },
         debounceMs: 750,
         maxFileSize: ' 5MB ',
         kerasVersion: '2',
       }),
     );
+    assert.equal(settings.enable, false);
+    assert.equal(settings.importStrategy, 'fromEnvironment');
+    assert.equal(settings.inlayHintsLayerShapes, false);
+    assert.equal(settings.inlayHintsDataShapes, false);
+    assert.deepEqual(settings.ignorePatterns, ['**/vendor/**']);
     assert.deepEqual(settings.interpreter, ['/venv/bin/python', '-X', 'utf8']);
     assert.deepEqual(settings.path, ['/usr/local/bin/shapelens']);
     assert.deepEqual(settings.args, ['--log-file', '/tmp/log']);
@@ -73,6 +88,7 @@ describe('readSettings', () => {
         showNotifications: 'sometimes',
         'trace.server': 3,
         'inlayHints.enabled': 'yes',
+        importStrategy: 'fromSomewhere',
         severity: { SL101: 'fatal', SL102: 4, '': 'error' },
         debounceMs: 'fast',
         maxFileSize: -1,
@@ -82,6 +98,7 @@ describe('readSettings', () => {
     assert.equal(settings.showNotifications, 'onError');
     assert.equal(settings.traceServer, 'off');
     assert.equal(settings.inlayHintsEnabled, true);
+    assert.equal(settings.importStrategy, 'useBundled');
     assert.deepEqual(settings.severity, {});
     assert.equal(settings.debounceMs, DEFAULT_DEBOUNCE_MS);
     assert.equal(settings.maxFileSize, DEFAULT_MAX_FILE_SIZE);
@@ -103,7 +120,7 @@ describe('serverSettings', () => {
   it('maps the settings the server uses and leaves out how it is started', () => {
     const settings = readSettings(getter({ interpreter: ['/p'], 'inlayHints.enabled': false, severity: { SL102: 'hint' }, debounceMs: 50 }));
     assert.deepEqual(serverSettings(settings), {
-      inlayHints: { enabled: false },
+      inlayHints: { enabled: false, layerShapes: true, dataShapes: true },
       severity: { SL102: 'hint' },
       debounceMs: 50,
       maxFileSize: DEFAULT_MAX_FILE_SIZE,
@@ -118,9 +135,12 @@ describe('needsRestart', () => {
     assert.equal(needsRestart(base, { ...base, interpreter: ['/other/python'] }), true);
     assert.equal(needsRestart(base, { ...base, path: ['/bin/shapelens'] }), true);
     assert.equal(needsRestart(base, { ...base, args: ['--log-file', 'x'] }), true);
+    assert.equal(needsRestart(base, { ...base, importStrategy: 'fromEnvironment' }), true);
+    assert.equal(needsRestart(base, { ...base, enable: false }), true);
   });
   it('only reconfigures for the other settings', () => {
     assert.equal(needsRestart(base, { ...base, inlayHintsEnabled: false }), false);
+    assert.equal(needsRestart(base, { ...base, inlayHintsDataShapes: false, ignorePatterns: ['x.py'] }), false);
     assert.equal(needsRestart(base, { ...base, severity: { SL101: 'off' } }), false);
     assert.equal(needsRestart(base, { ...base, debounceMs: 10 }), false);
     assert.equal(needsRestart(base, { ...base, traceServer: 'verbose' }), false);
@@ -152,5 +172,28 @@ describe('shouldNotify', () => {
         [true, true, true],
       ],
     );
+  });
+});
+
+describe('isIgnored', () => {
+  it('matches the last segments of the path, as PurePath.match does', () => {
+    assert.equal(isIgnored('/w/project/vendor/lib/model.py', ['**/vendor/**']), true);
+    assert.equal(isIgnored('/w/project/src/model.py', ['**/vendor/**']), false);
+    assert.equal(isIgnored('/w/project/src/test_model.py', ['test_*.py']), true);
+    assert.equal(isIgnored('/w/project/src/model.py', ['test_*.py']), false);
+    assert.equal(isIgnored('/w/project/src/model.py', ['src/*.py']), true);
+    assert.equal(isIgnored('/w/project/mysrc/model.py', ['src/*.py']), false);
+    assert.equal(isIgnored('/w/project/src/deep/model.py', ['src/*.py']), false);
+    assert.equal(isIgnored('/w/project/src/deep/model.py', ['src/**/*.py']), true);
+  });
+  it('anchors an absolute pattern at the root, and takes Windows separators', () => {
+    assert.equal(isIgnored('/w/project/model.py', ['/w/**/*.py']), true);
+    assert.equal(isIgnored('/x/w/project/model.py', ['/w/**/*.py']), false);
+    assert.equal(isIgnored('C:\\w\\gen\\model.py', ['gen/*.py']), true);
+  });
+  it('treats regex characters literally and ignores empty patterns', () => {
+    assert.equal(isIgnored('/w/a+b.py', ['a+b.py']), true);
+    assert.equal(isIgnored('/w/aab.py', ['a+b.py']), false);
+    assert.equal(isIgnored('/w/a.py', ['', '/']), false);
   });
 });

@@ -6,7 +6,8 @@
 --   require('shapelens').setup({ cmd = { '/path/to/venv/bin/shapelens', 'serve' } })
 --
 -- Options (all optional): cmd, filetypes, root_markers, settings (sent to the server as
--- `shapelens.*`), inlay_hints (default true), on_attach(client, bufnr).
+-- `shapelens.*`), inlay_hints (default true), hover_key (default 'K'; false leaves K alone),
+-- on_attach(client, bufnr).
 --
 -- :ShapelensCheckWorkspace (or require('shapelens').check_workspace()) checks every Python file
 -- of the workspace; files that are not open get their diagnostics too.
@@ -29,6 +30,7 @@ M.defaults = {
     },
   },
   inlay_hints = true,
+  hover_key = 'K',
 }
 
 local options = vim.deepcopy(M.defaults)
@@ -49,6 +51,21 @@ function M.enable_inlay_hints(client, bufnr)
     vim.lsp.inlay_hint.enable(true, { bufnr = bufnr })
   else
     require('shapelens.inlay').attach(client, bufnr)
+  end
+end
+
+--- Before Neovim 0.10, `K` runs 'keywordprg' (pydoc for Python) unless mapped: map it to the
+--- LSP hover in the buffer, as Neovim 0.10 does itself, unless K is mapped already.
+function M.map_hover(bufnr)
+  local key = options.hover_key
+  if not key or has(10) then
+    return
+  end
+  local mapped = vim.api.nvim_buf_call(bufnr, function()
+    return vim.fn.maparg(key, 'n') ~= ''
+  end)
+  if not mapped then
+    vim.keymap.set('n', key, vim.lsp.buf.hover, { buffer = bufnr, desc = 'Shapelens: hover (vim.lsp.buf.hover)' })
   end
 end
 
@@ -113,6 +130,7 @@ end
 
 local function on_attach(client, bufnr)
   M.enable_inlay_hints(client, bufnr)
+  M.map_hover(bufnr)
   if options.on_attach then
     options.on_attach(client, bufnr)
   end

@@ -363,7 +363,7 @@ class GraphBuilder:
         last = scope.tensors[-1][0]
         outputs = [last]
         for var, _ in scope.tensors[:-1]:
-            if var not in scope.consumed and var not in scope.inputs and self.d.chance(0.3):
+            if var not in scope.consumed and var not in scope.inputs and self.d.chance(0.6):
                 outputs.append(var)
         for var, dims in list(scope.tensors):
             if var in scope.inputs and var not in scope.consumed and var != last:

@@ -9,17 +9,28 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from shape_engine.checks.build_fixes import with_build_fixes
-from shape_engine.checks.source import SYNTAX_ERROR, UNDECODABLE_SOURCE
+from shape_engine.checks.source import (
+    FILE_TOO_LARGE,
+    PARTLY_ANALYSED,
+    SYNTAX_ERROR,
+    UNDECODABLE_SOURCE,
+)
 from shape_engine.context import Document
 from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
+from shape_engine.selection import selected
 from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.values import ArrayValue
 from shape_engine.verify import FindingId, finding_id, keep_working_fixes
+from shape_engine.walk import size_text
+
+if TYPE_CHECKING:
+    from shape_engine.notebook import CellMap
 
 ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
 
@@ -36,17 +47,40 @@ class Analysis:
     parsed: bool = True
     steps: int = 0  # evaluation steps spent (fix verification weighs re-analyses by them)
     exhausted: bool = False  # the steps ran out: code after that point was not followed
+    # For a notebook, its code cells as the program analysed: the findings' ranges are in
+    # the program, `cells` places them in cells.
+    cells: CellMap | None = None
+    timed_out: bool = False  # the deadline its caller set passed (see `budget`)
+    stopped_at: int | None = None  # the line where evaluation stopped, when it did
+
+
+def too_large(path: str | None, size: int, limit: int) -> Analysis:
+    """A file not analysed for its size: one finding, SL004, and nothing else."""
+    message = too_large_message(size, limit)
+    return Analysis("", path, [FILE_TOO_LARGE.finding(message[0].upper() + message[1:],
+                                                      Range.of(0, 0, 0, 0))])
+
+
+def too_large_message(size: int, limit: int) -> str:
+    return (f"the file is {size_text(size)}, larger than the {size_text(limit)} Shapelens "
+            "analyses (max-file-size): it is not checked")
+
+
+def is_too_large(analysis: Analysis) -> bool:
+    return [f.code for f in analysis.findings] == [FILE_TOO_LARGE.code]
 
 
 def analyze_bytes(data: bytes, path: str | None = None,
                   resolver: ModuleResolver | None = None, *,
-                  verify_fixes: bool = True) -> Analysis:
+                  verify_fixes: bool = True,
+                  extend_select: frozenset[str] | None = frozenset()) -> Analysis:
     decoded = decode(data)
     if decoded.refused is not None:  # Python would not read it: neither is it analysed
         return Analysis(decoded.text, path, [SYNTAX_ERROR.finding(
             f"Syntax error: {decoded.refused}", decoded.at or Range.of(0, 0, 0, 0))],
             parsed=False)
-    analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes)
+    analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes,
+                              extend_select=extend_select)
     if decoded.note is None:
         return analysis
     if not analysis.parsed:
@@ -73,11 +107,14 @@ def _on_replaced_bytes(finding: Finding, decoded: Decoded) -> Finding:
 
 def analyze_source(text: str, path: str | None = None,
                    resolver: ModuleResolver | None = None, *,
-                   verify_fixes: bool = True) -> Analysis:
+                   verify_fixes: bool = True,
+                   extend_select: frozenset[str] | None = frozenset()) -> Analysis:
     """`verify_fixes`: re-analyse the text with each fix applied and offer only the fixes
-    that really fix (see `fixes.keep_working_fixes`)."""
+    that really fix (see `fixes.keep_working_fixes`). The findings are those of the rules
+    enabled by default and of `extend_select`; None: every rule (the editor shows those its
+    severity settings turn on)."""
     with _collector_paused():
-        return _analyze_source(text, path, resolver, verify_fixes)
+        return _analyze_source(text, path, resolver, verify_fixes, extend_select)
 
 
 @contextmanager
@@ -94,7 +131,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None,
-                    verify_fixes: bool) -> Analysis:
+                    verify_fixes: bool, extend_select: frozenset[str] | None) -> Analysis:
     index = LineIndex(text)
     tree = _parse(text, index)
     if isinstance(tree, Finding):
@@ -117,12 +154,31 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     local_reports = _distinct(r for r in reports if r.model.file is None)
     # Findings inside imported modules are reported by those modules' own analyses.
     local_findings = distinct_findings([f for f in findings if f.file is None])
+    if extend_select is not None:
+        local_findings = selected(local_findings, extend_select)
     if verify_fixes:
         local_findings = keep_working_fixes(
             local_findings, document, path, resolver, origins, [r.model for r in reports],
             spent=program.steps, allowance=program.budget)
+    if program.exhausted and not program.timed_out:
+        # Out of steps, the same on every run: said here (a deadline is its caller's to say).
+        local_findings.append(partly_analysed(program.stopped_at, index, "step"))
     return Analysis(text, path, local_findings, local_reports, program.data,
-                    steps=program.steps, exhausted=program.exhausted)
+                    steps=program.steps, exhausted=program.exhausted,
+                    timed_out=program.timed_out, stopped_at=program.stopped_at)
+
+
+def partly_analysed(line: int | None, index: LineIndex, why: str,
+                    seconds: float | None = None) -> Finding:
+    """SL005 on the line where the analysis stopped: `why` is "step" or "time"."""
+    line = min(line or 0, len(index.lines) - 1)
+    at = Range.of(line, 0, line, len(index.lines[line]))
+    reason = (f"its time limit ({seconds:g} s)" if why == "time" and seconds is not None
+              else "its time limit" if why == "time"
+              else "its budget of evaluation steps for a file of this size")
+    return PARTLY_ANALYSED.finding(
+        f"Shapelens stopped following the program here: the analysis reached {reason}. "
+        "Problems from here on are not reported.", at)
 
 
 def _parse(text: str, index: LineIndex) -> ast.Module | Finding:

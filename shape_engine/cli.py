@@ -8,28 +8,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import stat
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from shape_engine.analysis import Analysis, analyze_bytes
+from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
 from shape_engine.findings import Finding, Fix, Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import INPUT_KINDS, LayerCall
+from shape_engine.notebook import CellFinding
+from shape_engine.notebook_analysis import analyze_file, placed_findings
+from shape_engine.selection import parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
+from shape_engine.walk import (
+    DEFAULT_MAX_FILE_SIZE,
+    NotRegular,
+    Target,
+    TooLarge,
+    UsageError,
+    parse_size,
+    read,
+    reason,
+    targets,
+)
 
-# Folders never walked into (as ruff excludes build and dist). A virtual environment under any
-# name is found by its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
-SKIPPED_DIRS = frozenset({"venv", ".venv", "site-packages", "node_modules", "__pycache__",
-                          "build", "dist"})
-
-
-class UsageError(Exception):
-    pass
-
+__all__ = ["UsageError", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -70,9 +74,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --fix or --diff, also apply fixes that may change meaning")
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them")
+    check.add_argument("--extend-select", action="append", default=[], metavar="CODE[,CODE]",
+                       help="also report these rules, which are off by default")
+    _size_option(check)
     shapes = commands.add_parser("shapes", help="print a static model.summary() of every model")
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
+    _size_option(shapes)
     serve = commands.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")
@@ -80,110 +88,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-# -- discovery and analysis ------------------------------------------------------------------
+def _size_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--max-file-size", type=file_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
+        help="files larger than this are not analysed (SL004); bytes, or with KB or MB "
+             "(default 2MB; 0 for no limit)")
 
 
-@dataclass(frozen=True)
-class Target:
-    """A file to read, or a folder that could not be listed (`error`)."""
-
-    path: Path
-    named: bool  # named on the command line, not found by walking a folder
-    error: OSError | None = None
-
-
-def python_files(paths: Sequence[str]) -> Iterator[Path]:
-    """Files as given, folders searched for *.py, skipping environments and hidden folders
-    (and, silently, folders that cannot be listed)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            yield path
-        elif path.is_dir():
-            yield from (target.path for target in _walk(path) if target.error is None)
-        else:
-            raise UsageError(f"{raw}: no such file or directory")
-
-
-def targets(paths: Sequence[str]) -> Iterator[Target]:
-    """What `python_files` yields, with folders that could not be listed. A path named on
-    the command line that is not a readable file or folder is a usage error, raised before
-    anything is yielded."""
-    named = [Path(raw) for raw in paths]
-    for raw, path in zip(paths, named, strict=True):  # all of them, before anything is read
-        if path.is_file():
-            try:
-                path.open("rb").close()
-            except OSError as error:
-                raise UsageError(f"{raw}: {_reason(error)}") from None
-        elif path.is_dir():
-            try:
-                os.scandir(path).close()
-            except OSError as error:
-                raise UsageError(f"{raw}: {_reason(error)}") from None
-        else:
-            raise UsageError(f"{raw}: no such file or directory" if not path.exists()
-                             else f"{raw}: not a file or directory")
-    for path in named:
-        if path.is_file():
-            yield Target(path, named=True)
-        else:
-            yield from _walk(path)
-
-
-def _walk(root: Path) -> Iterator[Target]:
-    unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
-    for folder, dirs, files in os.walk(root, onerror=unlisted.append):
-        yield from _unlisted(unlisted)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and not _is_venv(Path(folder) / d))
-        for name in sorted(files):
-            if name.endswith(".py"):
-                yield Target(Path(folder) / name, named=False)
-    yield from _unlisted(unlisted)
-
-
-def _is_venv(folder: Path) -> bool:
+def file_size(text: str) -> int | None:
     try:
-        return (folder / "pyvenv.cfg").exists()
-    except OSError:  # a folder that cannot be searched: os.walk reports it when listing it
-        return False
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _unlisted(errors: list[OSError]) -> Iterator[Target]:
-    while errors:
-        error = errors.pop(0)
-        yield Target(Path(error.filename or "."), named=False, error=error)
-
-
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
+# -- discovery and analysis ------------------------------------------------------------------
 
 
 class Reader:
     """Reads the files of a run. A file named on the command line that cannot be read is a
     usage error; one found in a folder gets a line on stderr and the run goes on, to exit 2
-    at the end (`unreadable` counts them)."""
+    at the end (`unreadable` counts them). A file skipped (not a regular file, a link out
+    of the folder or a loop of links) gets a note on stderr and does not change the exit
+    status; a file larger than `max_size` is not read (`TooLarge`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_size: int | None = DEFAULT_MAX_FILE_SIZE) -> None:
         self.unreadable = 0
+        self.max_size = max_size
 
-    def read(self, target: Target, *, contents: bool = True) -> bytes | None:
-        """The file's bytes (without `contents`, b"" when it opens: --fix reads the files
-        itself); None when it cannot be read or, found in a folder, is not a regular file (a
-        FIFO or socket is skipped silently: reading it could block)."""
+    def read(self, target: Target) -> bytes | TooLarge | None:
+        """The file's bytes, `TooLarge`, or None when it cannot be read or is skipped."""
         error = target.error
+        if target.skipped is not None:
+            print(f"shapelens: {target.path}: skipped: {target.skipped}", file=sys.stderr)
+            return None
         if error is None:
             try:
-                if not target.named and not stat.S_ISREG(target.path.stat().st_mode):
-                    return None
-                if contents:
-                    return target.path.read_bytes()
-                target.path.open("rb").close()
-                return b""
+                return read(target, self.max_size)
+            except NotRegular as skipped:
+                print(f"shapelens: {skipped}: skipped", file=sys.stderr)
+                return None
             except OSError as raised:
                 error = raised
-        message = f"{target.path}: {_reason(error)}"
+        message = f"{target.path}: {reason(error)}"
         if target.named:
             raise UsageError(message)
         print(f"shapelens: {message}", file=sys.stderr)
@@ -200,16 +147,19 @@ class Reader:
                 else "")
 
 
-def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool
+def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
+                    extend_select: frozenset[str] = frozenset()
                     ) -> list[tuple[Path, Analysis]]:
     """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix)."""
     results = []
     for target in targets(paths):
         data = reader.read(target)
-        if data is not None:
-            results.append((target.path, analyze_bytes(
+        if isinstance(data, TooLarge):
+            results.append((target.path, too_large(str(target.path), data.size, data.limit)))
+        elif data is not None:
+            results.append((target.path, analyze_file(
                 data, str(target.path), filesystem_resolver(target.path),
-                verify_fixes=with_fixes)))
+                verify_fixes=with_fixes, extend_select=extend_select)))
     return results
 
 
@@ -220,26 +170,38 @@ def _check(args: argparse.Namespace) -> int:
     if args.diff and args.format == "json":
         raise UsageError("--diff prints a unified diff: it cannot be combined with "
                          "--format json (use --format json without --diff for the fixes)")
-    reader = Reader()
+    try:
+        extend_select = parse_codes(args.extend_select)
+    except ValueError as error:
+        raise UsageError(f"--extend-select: {error}") from None
+    reader = Reader(args.max_file_size)
     if args.fix or args.diff:
         from shape_engine.fix_files import fix_files
 
-        readable = [t.path for t in targets(args.paths)
-                    if reader.read(t, contents=False) is not None]
+        readable = []
+        for target in targets(args.paths):
+            data = reader.read(target)
+            if isinstance(data, TooLarge):
+                message = too_large_message(data.size, data.limit)
+                print(f"shapelens: {target.path}: not fixed: {message}", file=sys.stderr)
+            elif data is not None:
+                readable.append(target.path)
         return reader.status(fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
-                                       json_format=args.format == "json"))
-    results = analyze_targets(args.paths, reader, with_fixes=args.format == "json")
+                                       json_format=args.format == "json",
+                                       extend_select=extend_select))
+    results = analyze_targets(args.paths, reader, with_fixes=args.format == "json",
+                              extend_select=extend_select)
     found = any(f.severity in (Severity.ERROR, Severity.WARNING)
                 for _, analysis in results for f in analysis.findings)
     if args.format == "json":
-        rows = [finding_json(str(path), f) for path, analysis in results
-                for f in analysis.findings]
+        rows = [finding_json(str(path), placed.finding, placed) for path, analysis in results
+                for placed in placed_findings(analysis)]
         print(json.dumps(rows, indent=2))
     else:
         count = 0
         for path, analysis in results:
-            for finding in analysis.findings:
-                print(finding_line(str(path), finding))
+            for placed in placed_findings(analysis):
+                print(finding_line(str(path), placed.finding, placed.cell))
                 count += 1
         files = len(results)
         print((f"Found {count} finding{'s' if count != 1 else ''} in {files} "
@@ -249,35 +211,58 @@ def _check(args: argparse.Namespace) -> int:
     return reader.status(1 if found else 0)
 
 
-def finding_line(filename: str, finding: Finding) -> str:
+def finding_line(filename: str, finding: Finding, cell: int | None = None) -> str:
+    """`path:row:col: CODE message`; in a notebook `path:cell N:row:col: ...` (as ruff)."""
     start = finding.range.start
-    return f"{filename}:{start.line + 1}:{start.character + 1}: {finding.code} {finding.message}"
+    return (f"{filename}:{_cell_prefix(cell)}{start.line + 1}:{start.character + 1}: "
+            f"{finding.code} {finding.message}")
+
+
+def _cell_prefix(cell: int | None) -> str:
+    return "" if cell is None else f"cell {cell}:"
 
 
 def _position(pos: Position) -> dict[str, int]:
     return {"row": pos.line + 1, "column": pos.character + 1}
 
 
-def fix_json(fix: Fix) -> dict[str, object]:
-    return {
-        "message": fix.title,
-        "applicability": fix.applicability.value,
-        "edits": [{"content": e.content, "location": _position(e.range.start),
-                   "end_location": _position(e.range.end)} for e in fix.edits],
-    }
+def fix_json(fix: Fix, cells: tuple[int | None, ...] = ()) -> dict[str, object]:
+    """`cells`: in a notebook, the cell of each edit (each edit then names it)."""
+    edits: list[dict[str, object]] = []
+    for index, e in enumerate(fix.edits):
+        edit: dict[str, object] = {"content": e.content, "location": _position(e.range.start),
+                                   "end_location": _position(e.range.end)}
+        if index < len(cells) and cells[index] is not None:
+            edit["cell"] = cells[index]
+        edits.append(edit)
+    return {"message": fix.title, "applicability": fix.applicability.value, "edits": edits}
 
 
-def finding_json(filename: str, finding: Finding) -> dict[str, object]:
-    return {
+def finding_json(filename: str, finding: Finding, placed: CellFinding | None = None
+                 ) -> dict[str, object]:
+    """`placed`: the finding placed in a notebook's cell (`finding` is its `finding`); the
+    row then has a `cell` (1-based among all the notebook's cells, as ruff counts) and the
+    locations are within that cell."""
+    edit_cells = placed.edit_cells if placed is not None else ()
+    row: dict[str, object] = {
         "filename": filename,
         "code": finding.code,
         "severity": finding.severity.value,
         "message": finding.message,
         "location": _position(finding.range.start),
         "end_location": _position(finding.range.end),
-        "fix": fix_json(finding.fix) if finding.fix else None,
-        "fixes": [fix_json(f) for f in finding.fixes],
+        "fix": (fix_json(finding.fix, _cells_of(edit_cells, finding.preferred_fix))
+                if finding.fix else None),
+        "fixes": [fix_json(f, _cells_of(edit_cells, i)) for i, f in enumerate(finding.fixes)],
     }
+    if placed is not None and placed.cell is not None:
+        row["cell"] = placed.cell
+    return row
+
+
+def _cells_of(edit_cells: tuple[tuple[int | None, ...], ...], fix: int | None
+              ) -> tuple[int | None, ...]:
+    return edit_cells[fix] if fix is not None and fix < len(edit_cells) else ()
 
 
 # -- shapes ----------------------------------------------------------------------------------
@@ -286,7 +271,7 @@ def finding_json(filename: str, finding: Finding) -> dict[str, object]:
 def _shapes(args: argparse.Namespace) -> int:
     """Exit status: 1 when a file does not parse (its models cannot be shown), 2 when a file
     could not be read, else 0 (shape problems are `check`'s to report)."""
-    reader = Reader()
+    reader = Reader(args.max_file_size)
     results = analyze_targets(args.paths, reader, with_fixes=False)
     unparsed = any(not analysis.parsed for _, analysis in results)
     if args.format == "json":
@@ -294,11 +279,12 @@ def _shapes(args: argparse.Namespace) -> int:
                          indent=2))
         return reader.status(1 if unparsed else 0)
     for path, analysis in results:
-        if not analysis.parsed:
-            print(f"{finding_line(str(path), analysis.findings[0])} (no models shown)")
+        if not analysis.parsed or is_too_large(analysis):
+            first = placed_findings(analysis)[0]
+            print(f"{finding_line(str(path), first.finding, first.cell)} (no models shown)")
             print()
         for report, name in zip(analysis.models, model_names(analysis.models), strict=True):
-            print(summary_table(report, str(path), name))
+            print(summary_table(report, str(path), name, placer(analysis)))
             print()
     return reader.status(1 if unparsed else 0)
 
@@ -306,14 +292,43 @@ def _shapes(args: argparse.Namespace) -> int:
 def shapes_json(filename: str, analysis: Analysis) -> dict[str, object]:
     entry: dict[str, object] = {
         "filename": filename,
-        "models": [model_json(m, name)
+        "models": [model_json(m, name, placer(analysis))
                    for m, name in zip(analysis.models, model_names(analysis.models),
                                       strict=True)]}
-    if not analysis.parsed:
-        error = analysis.findings[0]
-        entry["error"] = error.message
-        entry["location"] = _position(error.range.start)
+    if not analysis.parsed or is_too_large(analysis):
+        error = placed_findings(analysis)[0]
+        entry["error"] = error.finding.message
+        entry["location"] = _position(error.finding.range.start)
+        if error.cell is not None:
+            entry["cell"] = error.cell
     return entry
+
+
+# Where a position of the analysed text is: its cell in a notebook (None in a file) and the
+# position there.
+Placer = Callable[[Position], tuple[int | None, Position]]
+
+
+def placer(analysis: Analysis) -> Placer:
+    cells = analysis.cells
+    if cells is None:
+        return lambda pos: (None, pos)
+
+    def place(pos: Position) -> tuple[int | None, Position]:
+        found = cells.to_cell(pos)
+        return found if found is not None else (None, pos)
+
+    return place
+
+
+def _located(place: Placer, pos: Position, column: bool = False) -> dict[str, object]:
+    """The JSON `row` (and `column`) of a position, with its `cell` in a notebook."""
+    cell, where = place(pos)
+    row: dict[str, object] = {} if cell is None else {"cell": cell}
+    row["row"] = where.line + 1
+    if column:
+        row["column"] = where.character + 1
+    return row
 
 
 def model_names(reports: Sequence[ModelReport]) -> list[str]:
@@ -337,26 +352,29 @@ def _shape_json(shape: MaybeShape) -> list[int | None] | None:
     return None if shape is None else list(shape)
 
 
-def model_json(report: ModelReport, name: str | None = None) -> dict[str, object]:
-    """`name`: the name to show (default: `model_names` of this model alone)."""
+def model_json(report: ModelReport, name: str | None = None,
+               place: Placer = lambda pos: (None, pos)) -> dict[str, object]:
+    """`name`: the name to show (default: `model_names` of this model alone). `place`: in a
+    notebook, the rows are within their cells, which each entry names."""
     model = report.model
     return {
         "name": name if name is not None else model_names([report])[0],
-        "row": model.range.start.line + 1,
+        **_located(place, model.range.start),
         "input_shape": _shape_json(report.input_shape),
         "output_shape": _shape_json(report.output_shape),
         "total_params": report.total_params,
-        "layers": [{"layer": layer.label, "row": layer.range.start.line + 1,
-                    "column": layer.range.start.character + 1,
+        "layers": [{"layer": layer.label, **_located(place, layer.range.start, column=True),
                     "input_shape": _shape_json(layer.input_shape),
                     "output_shape": _shape_json(layer.output_shape),
                     "params": layer.params} for layer in report.layers],
     }
 
 
-def summary_table(report: ModelReport, filename: str, name: str | None = None) -> str:
+def summary_table(report: ModelReport, filename: str, name: str | None = None,
+                  place: Placer = lambda pos: (None, pos)) -> str:
     """A text table like Keras' model.summary(), which lists the layers after the InputLayer.
     `name`: the name to show (default: `model_names` of this model alone)."""
+    cell, start = place(report.model.range.start)
     layers = report.layers
     if layers and _is_input(layers[0]):
         layers = layers[1:]
@@ -366,7 +384,7 @@ def summary_table(report: ModelReport, filename: str, name: str | None = None) -
     widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in range(3)]
     rule = "-" * (sum(widths) + 6)
     shown = name if name is not None else model_names([report])[0]
-    lines = [f'Model: "{shown}" ({filename}:{report.model.range.start.line + 1})',
+    lines = [f'Model: "{shown}" ({filename}:{_cell_prefix(cell)}{start.line + 1})',
              rule, _row(headers, widths), rule.replace("-", "=")]
     lines += [_row(r, widths) for r in rows]
     total = report.total_params

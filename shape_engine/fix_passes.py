@@ -19,8 +19,8 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shape_engine.findings import Applicability, Finding, Fix
-from shape_engine.fixes import TextMap, apply_edits
+from shape_engine.findings import Finding, Fix
+from shape_engine.fixes import TextMap, applicable_fix, apply_edits
 
 if TYPE_CHECKING:
     from shape_engine.evaluate import ModuleResolver
@@ -38,22 +38,24 @@ class Fixed:
 
 
 def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None = None,
-            unsafe: bool = False) -> Fixed:
-    """Apply every fix the applicability allows, in passes of fixes that do not overlap."""
+            unsafe: bool = False, extend_select: frozenset[str] = frozenset()) -> Fixed:
+    """Apply every fix the applicability allows, in passes of fixes that do not overlap.
+    Only the findings of rules enabled by default or in `extend_select` are fixed and
+    reported."""
     from shape_engine.analysis import analyze_source
 
     applied: list[tuple[Finding, Fix]] = []
-    analysis = analyze_source(text, path, resolver)
+    analysis = analyze_source(text, path, resolver, extend_select=extend_select)
     for _ in range(MAX_FIX_PASSES):
         chosen = _disjoint(text, _applicable(analysis.findings, unsafe))
         if not chosen:
             break
         fixed = apply_edits(text, [edit for _, fix_ in chosen for edit in fix_.edits])
-        after = analyze_source(fixed, path, resolver)
+        after = analyze_source(fixed, path, resolver, extend_select=extend_select)
         if not after.parsed and len(chosen) > 1:
             chosen = chosen[:1]  # together they break the file: one at a time
             fixed = apply_edits(text, chosen[0][1].edits)
-            after = analyze_source(fixed, path, resolver)
+            after = analyze_source(fixed, path, resolver, extend_select=extend_select)
         if not after.parsed:
             break  # never leave a file that does not parse
         applied += chosen
@@ -63,17 +65,8 @@ def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None 
 
 def _applicable(findings: list[Finding], unsafe: bool) -> list[tuple[Finding, Fix]]:
     """Each finding's fix to apply: its preferred one, else the first alternative allowed."""
-    choices = []
-    for finding in findings:
-        if finding.file is not None:
-            continue
-        ordered = ([finding.fix] if finding.fix else []) + [
-            f for f in finding.fixes if f is not finding.fix]
-        for candidate in ordered:
-            if unsafe or candidate.applicability is Applicability.SAFE:
-                choices.append((finding, candidate))
-                break
-    return choices
+    chosen = ((finding, applicable_fix(finding, unsafe)) for finding in findings)
+    return [(finding, fix_) for finding, fix_ in chosen if fix_ is not None]
 
 
 def _disjoint(text: str, choices: list[tuple[Finding, Fix]]) -> list[tuple[Finding, Fix]]:

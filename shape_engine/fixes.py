@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import ast
 import functools
-import re
 import weakref
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from shape_engine.context import Document
-from shape_engine.findings import Applicability, Edit, Fix, Position, Range
+from shape_engine.findings import Applicability, Edit, Finding, Fix, Position, Range
 from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.source import LINE_BREAK
 from shape_engine.values import canonical
 
 DECLARED_INPUT_KEYWORDS = ("input_shape", "input_dim", "batch_input_shape")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 # -- text ----------------------------------------------------------------------------------------
@@ -63,7 +62,7 @@ class TextMap:
 def _line_starts(text: str) -> tuple[int, ...]:
     # Cached: checks map a few ranges of the same text for every finding, and a long file
     # has many findings.
-    return (0, *(m.end() for m in _LINE_BREAK.finditer(text)))
+    return (0, *(m.end() for m in LINE_BREAK.finditer(text)))
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -203,7 +202,7 @@ def statement_of(document: Document, call_range: Range) -> ast.Expr | None:
 
 def newline(document: Document) -> str:
     """The file's own line break, for inserted lines."""
-    found = _LINE_BREAK.search(document.text)
+    found = LINE_BREAK.search(document.text)
     return found.group(0) if found else "\n"
 
 
@@ -679,12 +678,46 @@ def fixes(*candidates: Fix | None) -> tuple[Fix, ...]:
     return tuple(result)
 
 
+# -- choosing fixes to apply ---------------------------------------------------------------------
+
+# A notebook's fixes are applied one per analysis; every fix removes a finding, so this bound is
+# only a guard.
+MAX_FIX_ROUNDS = 64
+
+
+def applicable_fix(finding: Finding, unsafe: bool,
+                   usable: Callable[[Fix], bool] = lambda fix: True) -> Fix | None:
+    """The finding's fix to apply: its preferred one, else the first alternative that the
+    applicability allows and `usable` accepts; None for a finding in another file."""
+    if finding.file is not None:
+        return None
+    ordered = ([finding.fix] if finding.fix else []) + [
+        f for f in finding.fixes if f is not finding.fix]
+    for candidate in ordered:
+        if (unsafe or candidate.applicability is Applicability.SAFE) and usable(candidate):
+            return candidate
+    return None
+
+
+def first_applicable(findings: list[Finding], unsafe: bool,
+                     usable: Callable[[Fix], bool] = lambda fix: True
+                     ) -> tuple[Finding, Fix] | None:
+    """The first finding with a fix to apply (`applicable_fix`), and that fix."""
+    for finding in findings:
+        candidate = applicable_fix(finding, unsafe, usable)
+        if candidate is not None:
+            return finding, candidate
+    return None
+
+
 __all__ = [
     "Imports",
     "TextMap",
+    "applicable_fix",
     "apply_edits",
     "constant_definition",
     "extend_tuple",
+    "first_applicable",
     "fix",
     "fixes",
     "insert",

@@ -160,7 +160,7 @@ def test_tensorflow_side_describes_every_call(oracle: Oracle) -> None:
 def _result(error_line: int | None, tensors: dict[str, OracleTensor],
             total: int | None = None) -> OracleResult:
     return OracleResult("ValueError: no" if error_line else None, error_line, error_line, {},
-                        tensors, {} if error_line else {"model": total})
+                        tensors=tensors, graph_params={} if error_line else {"model": total})
 
 
 def _view(errors: list[tuple[str, int]], rows: dict[int, tuple[object, object]],

@@ -47,6 +47,8 @@ class OracleResult:
     error_line: int | None  # deepest line of the program in the traceback
     error_line_top: int | None  # the module-level statement that raised
     models: dict[str, OracleModel]
+    # What the program put in its global MEASURED (losses, accuracies...), as JSON.
+    measured: object = None
     # Only when asked for (`run(..., tensors=[...])`): the named variables, and the
     # functional models' parameter counts by variable.
     tensors: dict[str, OracleTensor] = field(default_factory=dict)
@@ -158,7 +160,7 @@ class Oracle:
         graph_params = {name: m["total_params"]
                         for name, m in reply.get("graph_models", {}).items()}
         return OracleResult(reply["error"], reply["error_line"], reply["error_line_top"], models,
-                            tensors, graph_params)
+                            reply.get("measured"), tensors, graph_params)
 
     def close(self) -> None:
         if self._process is not None:

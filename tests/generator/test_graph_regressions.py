@@ -223,8 +223,8 @@ model = keras.Model(inputs, x1)
 """, 4),
 }
 
-# Disagreements the generator found with the engine of branch `graph` (deep_graphs, seeds 1
-# and 2, 2026-12-07), as minimal programs:
+# Disagreements the generator found with the engine of branch `graph` (deep_graphs, seeds 1,
+# 2 and 3, 2026-12-07), as minimal programs:
 # name -> (program, the line Keras refuses it at or None, kind of disagreement, what is wrong).
 FOUND: dict[str, tuple[str, int | None, str, str]] = {
     "padding_refused_at_the_call_of_a_layer_defined_apart": ("""\
@@ -297,6 +297,40 @@ x2 = shared0(input_0)
 model = keras.Model([input_0, input_1], [x2, x1])
 """, None, "false-alarm", "an LSTM built on 4 features called on 15: Keras builds the model "
             "(RNNs check no input spec; it would fail when run); the engine reports SL109"),
+    "shared_prelu_on_another_last_dim": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(5, 8, 5, 8, 2))
+x1 = layers.Dense(29)(inputs)
+shared0 = layers.PReLU()
+x2 = shared0(x1)
+x3 = shared0(inputs)
+model = keras.Model(inputs, [x3, x2])
+""", None, "false-alarm", "a PReLU built on a last axis of 29 called on 2: Keras builds the "
+            "model (no input spec); the engine reports SL109"),
+    "nested_sequential_declaring_another_input": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(1,))
+block0 = keras.Sequential([
+    keras.Input(shape=(2,)),
+])
+x1 = block0(inputs)
+model = keras.Model(inputs, x1)
+""", 7, "missed-error", "a Sequential holding only Input((2,)) called on (None, 1): Keras "
+         "refuses the call (already configured for (None, 2)); the engine says nothing"),
+    "nested_model_whose_output_lost_the_batch_dim": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 1))
+inner_input0 = keras.Input(shape=(None, 1))
+x1 = layers.CenterCrop(3, 1)(inner_input0)
+encoder0 = keras.Model(inner_input0, x1)
+x2 = encoder0(inputs)
+model = keras.Model(inputs, x2)
+""", None, "wrong-shape", "CenterCrop on a rank-3 tensor crops it as one unbatched image: "
+            "(3, 1, 1), as the engine says for x1; called as a nested model the engine gives "
+            "(None, 1, 1) where Keras gives (3, 1, 1)"),
 }
 
 

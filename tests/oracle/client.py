@@ -7,7 +7,8 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -31,6 +32,16 @@ class OracleModel:
 
 
 @dataclass(frozen=True)
+class OracleTensor:
+    """A symbolic tensor a program left in a variable, and the layer that made it."""
+
+    shape: tuple[int | None, ...] | None  # None: not a single tensor
+    layer_class: str | None
+    layer: int | None  # the same number for every call of one (shared) layer
+    params: int | None
+
+
+@dataclass(frozen=True)
 class OracleResult:
     error: str | None
     error_line: int | None  # deepest line of the program in the traceback
@@ -38,6 +49,10 @@ class OracleResult:
     models: dict[str, OracleModel]
     # What the program put in its global MEASURED (losses, accuracies...), as JSON.
     measured: object = None
+    # Only when asked for (`run(..., tensors=[...])`): the named variables, and the
+    # functional models' parameter counts by variable.
+    tensors: dict[str, OracleTensor] = field(default_factory=dict)
+    graph_params: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def raised(self) -> bool:
@@ -46,6 +61,13 @@ class OracleResult:
 
 def _tuple(shape: list[int | None] | None) -> tuple[int | None, ...] | None:
     return None if shape is None else tuple(shape)
+
+
+def _request(source: str, tensors: Sequence[str] | None) -> str:
+    request: dict[str, object] = {"source": source}
+    if tensors is not None:
+        request["tensors"] = list(tensors)
+    return json.dumps(request) + "\n"
 
 
 class Oracle:
@@ -61,13 +83,63 @@ class Oracle:
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                 env=env, cwd=str(ROOT))
 
-    def run(self, source: str) -> OracleResult:
+    def _running(self) -> subprocess.Popen[str]:
         if self._process is None or self._process.poll() is not None:
             self._process = self._start()
-        process = self._process
-        assert process.stdin and process.stdout
-        process.stdin.write(json.dumps({"source": source}) + "\n")
+        return self._process
+
+    def run(self, source: str, tensors: Sequence[str] | None = None) -> OracleResult:
+        """Run one program; `tensors`: variables to describe after it ran."""
+        process = self._running()
+        assert process.stdin
+        process.stdin.write(_request(source, tensors))
         process.stdin.flush()
+        return self._reply()
+
+    def run_many(self, programs: Sequence[tuple[str, Sequence[str] | None]],
+                 meanwhile: Callable[[], None] | None = None
+                 ) -> list[OracleResult | TimeoutError]:
+        """Run a batch of (source, tensors) in one go: the worker starts on the next program
+        without waiting for us, and `meanwhile` runs here while TensorFlow works."""
+        process = self._running()
+        stdin = process.stdin
+        assert stdin
+        requests = "".join(_request(source, tensors) for source, tensors in programs)
+
+        def write() -> None:
+            try:
+                stdin.write(requests)
+                stdin.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                pass  # the worker was restarted after a hang: those programs rerun one by one
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        if meanwhile is not None:
+            meanwhile()
+        results: list[OracleResult | TimeoutError] = []
+        for index in range(len(programs)):
+            try:
+                results.append(self._reply())
+            except TimeoutError as error:
+                results.append(error)
+                writer.join()
+                results += [self._run_or_timeout(s, t) for s, t in programs[index + 1:]]
+                break
+        writer.join()
+        return results
+
+    def _run_or_timeout(self, source: str, tensors: Sequence[str] | None
+                        ) -> OracleResult | TimeoutError:
+        try:
+            return self.run(source, tensors)
+        except TimeoutError as error:
+            return error
+
+    def _reply(self) -> OracleResult:
+        process = self._process
+        if process is None or process.stdout is None:
+            raise TimeoutError("the TensorFlow worker is gone")
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(process.stdout.readline()),  # type: ignore[union-attr]
                                   daemon=True)
@@ -85,8 +157,12 @@ class Oracle:
                                          layer["params"]) for layer in m["layers"]))
             for name, m in reply["models"].items()
         }
+        tensors = {name: OracleTensor(_tuple(t["shape"]), t["class"], t["layer"], t["params"])
+                   for name, t in reply.get("tensors", {}).items()}
+        graph_params = {name: m["total_params"]
+                        for name, m in reply.get("graph_models", {}).items()}
         return OracleResult(reply["error"], reply["error_line"], reply["error_line_top"], models,
-                            reply.get("measured"))
+                            reply.get("measured"), tensors, graph_params)
 
     def close(self) -> None:
         if self._process is not None:

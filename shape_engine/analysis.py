@@ -17,6 +17,8 @@ from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
+from shape_engine.keras.report import graph_report
+from shape_engine.keras.tensors import Node
 from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.values import ArrayValue
 from shape_engine.verify import FindingId, finding_id, keep_working_fixes
@@ -36,6 +38,8 @@ class Analysis:
     parsed: bool = True
     steps: int = 0  # evaluation steps spent (fix verification weighs re-analyses by them)
     exhausted: bool = False  # the steps ran out: code after that point was not followed
+    # Every call on symbolic tensors the program made (Input, layer and model calls).
+    graph_nodes: list[Node] = field(default_factory=list)
 
 
 def analyze_bytes(data: bytes, path: str | None = None,
@@ -105,9 +109,12 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     program.module_scope.vars.clear()
     document = Document(text, index, tree, path)
     reports = _interpret_models(program.models)
-    findings: list[Finding] = []
+    # Keras' refusals of layer calls on symbolic tensors, at the call (no model needed).
+    findings: list[Finding] = list(program.graph.findings)
     origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
+        if report.model.graph is not None:
+            continue  # functional: its refusals are the graph's; data checks not yet
         produced = with_build_fixes(report, document)
         for check in model_checks():
             produced.extend(check(report, document))
@@ -122,7 +129,8 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
             local_findings, document, path, resolver, origins, [r.model for r in reports],
             spent=program.steps, allowance=program.budget)
     return Analysis(text, path, local_findings, local_reports, program.data,
-                    steps=program.steps, exhausted=program.exhausted)
+                    steps=program.steps, exhausted=program.exhausted,
+                    graph_nodes=[n for n in program.graph.nodes if n.file is None])
 
 
 def _parse(text: str, index: LineIndex) -> ast.Module | Finding:
@@ -166,7 +174,9 @@ def _clamped(index: LineIndex, lineno: int | None, offset: int | None) -> Positi
 
 
 def _interpret_models(models: list[ModelIR]) -> list[ModelReport]:
-    reports = [interpret(model, _first_data_shape(model)) for model in models]
+    reports = [graph_report(model) if model.graph is not None else
+               interpret(model, _first_data_shape(model), outer_input=model.called_on)
+               for model in models]
     # A model with no input of its own, used as a layer of another, is built by that use;
     # given a list of tensors, it is marked built with its layers left unbuilt, as that
     # nested run found them.

@@ -350,21 +350,41 @@ def model_json(report: ModelReport, name: str | None = None) -> dict[str, object
                     "column": layer.range.start.character + 1,
                     "input_shape": _shape_json(layer.input_shape),
                     "output_shape": _shape_json(layer.output_shape),
-                    "params": layer.params} for layer in report.layers],
+                    "params": layer.params, "inputs": list(_consumed(report, i))}
+                   for i, layer in enumerate(report.layers)],
     }
+
+
+def _consumed(report: ModelReport, row: int) -> tuple[int, ...]:
+    """The rows (indices into `layers`) whose output this row takes: the graph's edges in a
+    functional model, the row before in a Sequential one."""
+    inputs = report.layers[row].inputs
+    if inputs is not None:
+        return inputs
+    return () if row == 0 else (row - 1,)
 
 
 def summary_table(report: ModelReport, filename: str, name: str | None = None) -> str:
     """A text table like Keras' model.summary(), which lists the layers after the InputLayer.
     `name`: the name to show (default: `model_names` of this model alone)."""
-    layers = report.layers
-    if layers and _is_input(layers[0]):
-        layers = layers[1:]
-    rows = [(layer.label, format_shape(layer.output_shape),
-             "?" if layer.params is None else f"{layer.params:,}") for layer in layers]
-    headers = ("Layer", "Output Shape", "Param #")
-    widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in range(3)]
-    rule = "-" * (sum(widths) + 6)
+    if report.model.graph is not None:
+        # Keras' functional summary: every row, Input ones too, with what each is fed.
+        rows: list[tuple[str, ...]] = [
+            (layer.label, format_shape(layer.output_shape),
+             "?" if layer.params is None else f"{layer.params:,}",
+             ", ".join(_called_on(report.layers[i]) for i in layer.inputs or ()) or "-")
+            for layer in report.layers]
+        headers: tuple[str, ...] = ("Layer", "Output Shape", "Param #", "Connected to")
+    else:
+        layers = report.layers
+        if layers and _is_input(layers[0]):
+            layers = layers[1:]
+        rows = [(layer.label, format_shape(layer.output_shape),
+                 "?" if layer.params is None else f"{layer.params:,}") for layer in layers]
+        headers = ("Layer", "Output Shape", "Param #")
+    widths = [max([len(headers[i]), *(len(r[i]) for r in rows)])
+              for i in range(len(headers))]
+    rule = "-" * (sum(widths) + 3 * (len(widths) - 1))
     shown = name if name is not None else model_names([report])[0]
     lines = [f'Model: "{shown}" ({filename}:{report.model.range.start.line + 1})',
              rule, _row(headers, widths), rule.replace("-", "=")]
@@ -376,10 +396,15 @@ def summary_table(report: ModelReport, filename: str, name: str | None = None) -
     return "\n".join(lines)
 
 
+def _called_on(layer: LayerReport) -> str:
+    return f"{layer.label} (line {layer.range.start.line + 1})"
+
+
 def _is_input(layer: LayerReport) -> bool:
     call = layer.entry.layer
     return isinstance(call, LayerCall) and call.kind in INPUT_KINDS
 
 
 def _row(cells: Sequence[str], widths: list[int]) -> str:
-    return "   ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+    return "   ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)
+                      ).rstrip()

@@ -31,10 +31,15 @@ from shape_engine.ir import (
     Snapshot,
     TrainingCall,
 )
+from shape_engine.keras.calls import Given, Graph
+from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
     IMAGE_DATA_FORMAT,
+    MODEL_NAMES,
     SEQUENTIAL_NAMES,
     SET_IMAGE_DATA_FORMAT,
+    STATIC_SHAPE_FUNCTIONS,
+    TENSOR_INPUT_NAMES,
     TF_KERAS_LEGACY_LAYERS,
     layer_class_name,
     layer_kind,
@@ -90,6 +95,8 @@ INERT_CALLEES = frozenset(
     {"print", "len", "str", "repr", "isinstance", "type", "id", "hash", "keras.utils.plot_model",
      "keras.utils.model_to_dot", "keras.models.save_model", "keras.saving.save_model"}
 )
+# Arguments of a layer's call that change what it gives back.
+CALL_OPTIONS = frozenset({"return_attention_scores"})
 # List methods that change the list in place.
 LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse",
                           "sort"})
@@ -176,6 +183,8 @@ class Program:
 
     models: list[ModelIR] = field(default_factory=list)
     data: list[DataBinding] = field(default_factory=list)
+    # The symbolic tensors the program made, the layer calls between them, Keras' refusals.
+    graph: Graph = field(default_factory=Graph)
     module_scope: Scope = field(default_factory=Scope)
     exhausted: bool = False  # the step budget ran out; later code was not evaluated
     steps: int = 0  # evaluation steps spent (see BASE_STEPS)
@@ -937,6 +946,8 @@ class Evaluator:
             return arrays.attribute(receiver, attr)
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return BoundMethod(receiver, attr)
+        if isinstance(receiver, TensorValue):
+            return _tensor_attribute(receiver, attr)
         return UNKNOWN
 
     def _subscript(self, node: ast.Subscript) -> Value:
@@ -1042,7 +1053,13 @@ class Evaluator:
         if isinstance(callee, FunctionValue):
             self._called_functions.add(callee.node)
             return self._call_function(callee, args, kwargs)
+        if isinstance(callee, LayerValue):
+            return self._call_layer_object(callee.call, node, args, kwargs)
         if isinstance(callee, ModelValue):
+            given = self._given(node, args, kwargs, ())
+            if given is not None and not self.program.graph.full:
+                return self._graph_result(
+                    self.program.graph.call_model(callee.model, given, self._range(node)))
             self._record_training(callee.model, "__call__", node, args, kwargs)
             return UNKNOWN
         # An unknown callable may change any model or list handed to it.
@@ -1054,10 +1071,17 @@ class Evaluator:
         name = callee.name
         if name in SEQUENTIAL_NAMES:
             return self._new_sequential(node, args, kwargs)
+        if name in MODEL_NAMES:
+            return self._new_functional(node, args, kwargs)
         class_name = layer_class_name(name)
         if class_name is not None:
-            return LayerValue(self._layer_call(class_name, callee, node, args, kwargs,
-                                               has_unpacking))
+            call = self._layer_call(class_name, callee, node, args, kwargs, has_unpacking)
+            if name in TENSOR_INPUT_NAMES:
+                return self.program.graph.make_input(call)
+            return LayerValue(call)
+        if name in STATIC_SHAPE_FUNCTIONS and len(args) == 1 and isinstance(args[0],
+                                                                            TensorValue):
+            return _tensor_attribute(args[0], "shape")
         if name in SET_IMAGE_DATA_FORMAT:
             value = args[0] if args else kwargs.get("data_format", UNKNOWN)
             try:
@@ -1150,17 +1174,125 @@ class Evaluator:
 
     def _entry_range(self, item: Value, written: ast.expr) -> Range:
         """Where a layer is placed in a model: the expression written there."""
+        if isinstance(item, TensorValue) and item.node.input_call is not None:
+            item = LayerValue(item.node.input_call)
         if isinstance(item, LayerValue) and item.call.node is written:
             return item.call.range  # the layer's own call, whose range is made already
         return self._range(written)
 
     def _add_entry(self, model: ModelIR, item: Value, at: Range) -> None:
-        if isinstance(item, LayerValue):
+        if isinstance(item, TensorValue) and item.node.input_call is not None:
+            model.entries.append(LayerEntry(item.node.input_call, at))  # keras.Input(...)
+        elif isinstance(item, LayerValue):
             model.entries.append(LayerEntry(item.call, at))
         elif isinstance(item, ModelValue):
             model.entries.append(LayerEntry(item.model, at))
         else:
             model.entries.append(LayerEntry(None, at))
+
+    # -- the functional API ------------------------------------------------------------------
+
+    def _call_layer_object(self, layer: LayerCall, node: ast.Call, args: list[Value],
+                           kwargs: dict[str, Value]) -> Value:
+        """`layer(x)`, `layer([a, b])`, `attention(query, value, key=k)`."""
+        from shape_engine.layers import MULTI_INPUT_RULES
+
+        rule = MULTI_INPUT_RULES.get(layer.kind or "")
+        keywords = rule.tensor_keywords if rule is not None else ()
+        given = self._given(node, args, kwargs, keywords,
+                            several=rule is not None and not rule.takes_list)
+        if given is None or self.program.graph.full:
+            return UNKNOWN  # called on data, or on what is not known
+        self._steps += LAYER_STEPS
+        if rule is not None and not rule.takes_list and given.as_list:
+            return UNKNOWN
+        given.options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
+        return self._graph_result(self.program.graph.call_layer(layer, given,
+                                                                self._range(node)))
+
+    def _graph_result(self, made: TensorValue | list[TensorValue]) -> Value:
+        return self._new_list(tuple(made)) if isinstance(made, list) else made
+
+    def _given(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value],
+               keywords: tuple[str, ...], several: bool = False) -> Given | None:
+        """The tensors a call receives, None when it is not called on tensors."""
+        first = args[0] if args else kwargs.get("inputs")
+        written: ast.expr | None = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg == "inputs"), None)
+        named = {k.arg: k.value for k in node.keywords if k.arg}
+        tensor_kwargs = {k: v for k, v in kwargs.items()
+                         if k in keywords and isinstance(v, TensorValue)}
+        if isinstance(first, TensorValue):
+            positional = [first]
+            names = [_name_of(written)]
+            if several:
+                for value, arg in zip(args[1:], node.args[1:], strict=False):
+                    if not isinstance(value, TensorValue):
+                        return None
+                    positional.append(value)
+                    names.append(_name_of(arg))
+            names += [_name_of(named.get(k)) for k in tensor_kwargs]
+            return Given(tuple(positional), False, tensor_kwargs, tuple(names))
+        if isinstance(first, Seq) and first.items and all(
+                isinstance(item, TensorValue) for item in first.items):
+            elements = (written.elts if isinstance(written, ast.List | ast.Tuple)
+                        and len(written.elts) == len(first.items) else [None] * len(first.items))
+            names = [_name_of(e) for e in elements]
+            names += [_name_of(named.get(k)) for k in tensor_kwargs]
+            return Given(tuple(i for i in first.items if isinstance(i, TensorValue)), True,
+                         tensor_kwargs, tuple(names))
+        if first is None and tensor_kwargs:
+            return Given((), False, tensor_kwargs,
+                         tuple(_name_of(named.get(k)) for k in tensor_kwargs))
+        return None
+
+    def _new_functional(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]
+                        ) -> Value:
+        """`keras.Model(inputs, outputs, name=...)`; anything else (a subclass's
+        `super().__init__()`, inputs not known) is not followed."""
+        inputs = self._tensors_given(node, args, kwargs, "inputs", 0)
+        outputs = self._tensors_given(node, args, kwargs, "outputs", 1)
+        if inputs is None or outputs is None or self.program.graph.full:
+            return UNKNOWN
+        (input_tensors, input_keys), (output_tensors, output_keys) = inputs, outputs
+        if not all(t.node.is_input for t in input_tensors):
+            return UNKNOWN  # intermediate tensors as inputs: not modelled
+        self._steps += MODEL_STEPS
+        at = self._range(node)
+        model = ModelIR(name="", range=at, callee_range=self._range(node.func), file=self.file)
+        name = kwargs.get("name")
+        if isinstance(name, Const) and isinstance(name.value, str):
+            model.name = name.value
+        if not self.program.graph.make_model(model, input_tensors, output_tensors, at):
+            return UNKNOWN
+        assert model.graph is not None
+        model.graph.input_keys, model.graph.output_keys = input_keys, output_keys
+        output_value = kwargs.get("outputs", args[1] if len(args) > 1 else None)
+        model.graph.single_output = isinstance(output_value, TensorValue)
+        self.program.models.append(model)
+        return ModelValue(model)
+
+    def _tensors_given(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value],
+                       keyword: str, position: int
+                       ) -> tuple[tuple[TensorValue, ...], tuple[str, ...] | None] | None:
+        """The tensors of `inputs`/`outputs`: one, a list or tuple, or a dict literal of
+        names (its keys)."""
+        value = kwargs.get(keyword, args[position] if len(args) > position else None)
+        written = next((k.value for k in node.keywords if k.arg == keyword),
+                       node.args[position] if len(node.args) > position else None)
+        if isinstance(value, TensorValue):
+            return (value,), None
+        if isinstance(value, Seq) and value.items and all(
+                isinstance(i, TensorValue) for i in value.items):
+            return tuple(i for i in value.items if isinstance(i, TensorValue)), None
+        if isinstance(written, ast.Dict) and all(
+                isinstance(k, ast.Constant) and isinstance(k.value, str) for k in written.keys):
+            items = [self.scope.lookup(v.id) if isinstance(v, ast.Name) else UNKNOWN
+                     for v in written.values]
+            if items and all(isinstance(i, TensorValue) for i in items):
+                keys = tuple(str(k.value) for k in written.keys if isinstance(k, ast.Constant))
+                return tuple(i for i in items if isinstance(i, TensorValue)), keys
+        return None
 
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
@@ -1392,6 +1524,20 @@ _EXPRESSIONS: dict[type, Callable[[Evaluator, Any], Value]] = {
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def _tensor_attribute(tensor: TensorValue, attr: str) -> Value:
+    """`x.shape` (a tuple, None for dims Keras does not know), `x.dtype`."""
+    if attr == "shape" and tensor.shape is not None:
+        return Seq(tuple(Const(d) for d in tensor.shape))
+    if attr == "dtype" and tensor.dtype is not None:
+        return Const(tensor.dtype)
+    return UNKNOWN
+
+
+def _name_of(node: ast.expr | None) -> str | None:
+    """The variable a tensor argument is written as, for messages."""
+    return node.id if isinstance(node, ast.Name) else None
+
 
 def _truth(value: Value) -> bool | None:
     try:

@@ -1,0 +1,242 @@
+"""Functional programs against real TensorFlow: verdict, where Keras raises, and every layer
+call's output shapes and parameters (see oracle.py)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tests.graph.oracle import GraphOracle, assert_graph_agrees
+
+pytestmark = pytest.mark.tensorflow
+
+HEAD = "import keras\nfrom keras import layers\n"
+
+# Correct programs: Keras builds them, the engine must be silent and agree on every shape.
+CORRECT = {
+    "resnet_block": """
+        inputs = keras.Input(shape=(32, 32, 16))
+        x = layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
+        x = layers.BatchNormalization()(x)
+        x = layers.Conv2D(16, 3, padding="same")(x)
+        x = layers.Add()([x, inputs])
+        outputs = layers.Activation("relu")(x)
+        model = keras.Model(inputs, outputs)
+        """,
+    "resnet_projection_shortcut": """
+        inputs = keras.Input(shape=(32, 32, 16))
+        x = layers.Conv2D(32, 3, strides=2, padding="same")(inputs)
+        shortcut = layers.Conv2D(32, 1, strides=2)(inputs)
+        x = layers.add([x, shortcut])
+        model = keras.Model(inputs=inputs, outputs=x, name="block")
+        """,
+    "unet_skip": """
+        inputs = keras.Input((64, 64, 3))
+        c1 = layers.Conv2D(8, 3, padding="same")(inputs)
+        p1 = layers.MaxPooling2D()(c1)
+        c2 = layers.Conv2D(16, 3, padding="same")(p1)
+        u1 = layers.UpSampling2D()(c2)
+        m = layers.Concatenate()([u1, c1])
+        out = layers.Conv2D(1, 1, activation="sigmoid")(m)
+        model = keras.Model(inputs, out)
+        """,
+    "multi_input": """
+        image = keras.Input(shape=(16,), name="image")
+        meta = keras.Input(shape=(4,), name="meta")
+        a = layers.Dense(8)(image)
+        b = layers.Dense(8)(meta)
+        merged = layers.concatenate([a, b])
+        score = layers.Dense(1, name="score")(merged)
+        kind = layers.Dense(3, activation="softmax", name="kind")(merged)
+        model = keras.Model(inputs=[image, meta], outputs=[score, kind])
+        """,
+    "attention_block": """
+        inputs = keras.Input(shape=(10, 32))
+        attended = layers.MultiHeadAttention(num_heads=2, key_dim=16)(inputs, inputs)
+        x = layers.Add()([inputs, attended])
+        x = layers.LayerNormalization()(x)
+        pooled = layers.GlobalAveragePooling1D()(x)
+        model = keras.Model(inputs, layers.Dense(2)(pooled))
+        """,
+    "mha_key_scores_output_shape": """
+        q = keras.Input(shape=(5, 8))
+        v = keras.Input(shape=(7, 6))
+        k = keras.Input(shape=(7, 4))
+        out, scores = layers.MultiHeadAttention(3, 4, value_dim=5, output_shape=9)(
+            q, v, key=k, return_attention_scores=True)
+        model = keras.Model([q, v, k], [out, scores])
+        """,
+    "dot_attention": """
+        q = keras.Input(shape=(5, 8))
+        v = keras.Input(shape=(7, 8))
+        a = layers.Attention()([q, v])
+        b = layers.AdditiveAttention()([q, v])
+        model = keras.Model([q, v], [a, b])
+        """,
+    "data_augmentation_sequential": """
+        data_augmentation = keras.Sequential([layers.RandomFlip("horizontal"),
+                                              layers.RandomRotation(0.1)])
+        inputs = keras.Input(shape=(32, 32, 3))
+        x = data_augmentation(inputs)
+        x = layers.Rescaling(1.0 / 255)(x)
+        x = layers.Conv2D(8, 3)(x)
+        model = keras.Model(inputs, layers.GlobalMaxPooling2D()(x))
+        """,
+    "sequential_without_input_in_functional": """
+        head = keras.Sequential([layers.Dense(16, activation="relu"), layers.Dense(4)])
+        inputs = keras.Input(shape=(10,))
+        model = keras.Model(inputs, head(inputs))
+        """,
+    "functional_in_functional": """
+        i = keras.Input((8,))
+        inner = keras.Model(i, layers.Dense(4)(i), name="inner")
+        outer_in = keras.Input((8,))
+        x = inner(outer_in)
+        model = keras.Model(outer_in, layers.Dense(2)(x))
+        """,
+    "functional_in_sequential": """
+        i = keras.Input((8,))
+        inner = keras.Model(i, layers.Dense(4)(i))
+        model = keras.Sequential([keras.Input((8,)), inner, layers.Dense(2)])
+        """,
+    "shared_layer_same_width": """
+        a = keras.Input((6,))
+        b = keras.Input((6,))
+        shared = layers.Dense(3)
+        model = keras.Model([a, b], layers.Average()([shared(a), shared(b)]))
+        """,
+    "broadcasting_merges": """
+        a = keras.Input((1,))
+        b = keras.Input((32,))
+        c = keras.Input((4, 32))
+        s = layers.Add()([a, b])
+        d = layers.Subtract()([b, a])
+        m = layers.Multiply()([b, c])
+        mx = layers.Maximum()([a, b, s])
+        mn = layers.Minimum()([d, b])
+        av = layers.Average()([m, c])
+        model = keras.Model([a, b, c], [s, d, m, mx, mn, av])
+        """,
+    "concatenate_axis": """
+        a = keras.Input((4, 8))
+        b = keras.Input((6, 8))
+        c = layers.Concatenate(axis=1)([a, b])
+        model = keras.Model([a, b], c)
+        """,
+    "dot_axes": """
+        a = keras.Input((8,))
+        b = keras.Input((8,))
+        c = keras.Input((3, 8))
+        d = keras.Input((5, 8))
+        ab = layers.Dot(axes=1)([a, b])
+        cd = layers.Dot(axes=(2, 2))([c, d])
+        model = keras.Model([a, b, c, d], [ab, cd])
+        """,
+    "shape_arithmetic": """
+        inputs = keras.Input((4, 5, 6))
+        _, h, w, c = inputs.shape
+        x = layers.Reshape((h * w, c))(inputs)
+        x = layers.Dense(x.shape[-1] * 2)(x)
+        y = layers.Dense(keras.ops.shape(x)[1])(x)
+        model = keras.Model(inputs, y)
+        """,
+    "return_state": """
+        inputs = keras.Input((7, 3))
+        seq, h, c = layers.LSTM(8, return_state=True, return_sequences=True)(inputs)
+        merged = layers.Concatenate()([h, c])
+        model = keras.Model(inputs, [layers.Dense(2)(merged), seq])
+        """,
+}
+
+# Broken programs: Keras raises at the call the engine must point at.
+BROKEN = {
+    "conv1d_after_dense": ("""
+        inputs = keras.Input(shape=(28, 28, 1))
+        x = layers.Conv2D(32, 3, activation="relu")(inputs)
+        x = layers.Dense(64)(x)
+        x = layers.Conv1D(8, 3)(x)
+        model = keras.Model(inputs, layers.Dense(10)(x))
+        """, "SL101"),
+    "add_mismatch": ("""
+        inputs = keras.Input(shape=(32, 32, 3))
+        x = layers.Conv2D(16, 3, padding="same")(inputs)
+        y = layers.Conv2D(32, 3, padding="same")(x)
+        z = layers.Add()([x, y])
+        """, "SL110"),
+    "concatenate_mismatch": ("""
+        a = keras.Input((4, 8))
+        b = keras.Input((6, 8))
+        c = layers.Concatenate()([a, b])
+        """, "SL110"),
+    "dot_mismatch": ("""
+        a = keras.Input((8,))
+        b = keras.Input((7,))
+        c = layers.Dot(axes=1)([a, b])
+        """, "SL110"),
+    "subtract_three": ("""
+        a = keras.Input((8,))
+        c = layers.Subtract()([a, a, a])
+        """, "SL110"),
+    "shared_layer_other_width": ("""
+        a = keras.Input((32,))
+        b = keras.Input((64,))
+        shared = layers.Dense(3)
+        x = shared(a)
+        y = shared(b)
+        """, "SL109"),
+    "disconnected": ("""
+        a = keras.Input((8,))
+        b = keras.Input((8,))
+        out = layers.Add()([a, b])
+        model = keras.Model(a, out)
+        """, "SL111"),
+    "dense_on_list": ("""
+        a = keras.Input((8,))
+        b = keras.Input((8,))
+        out = layers.Dense(2)([a, b])
+        """, "SL112"),
+    "dense_on_list_of_one": ("""
+        inputs = keras.Input((3,))
+        model = keras.Model(inputs, layers.Dense(2)([inputs]))
+        """, "SL112"),
+    "add_on_one_tensor": ("""
+        a = keras.Input((8,))
+        out = layers.Add()(a)
+        """, "SL112"),
+    "sequential_refuses_tensor": ("""
+        head = keras.Sequential([layers.Conv1D(4, 3)])
+        inputs = keras.Input(shape=(8, 8, 3))
+        x = head(inputs)
+        """, "SL101"),
+    "functional_wrong_input": ("""
+        i = keras.Input((8, 3))
+        inner = keras.Model(i, layers.Dense(4)(i))
+        j = keras.Input((9, 3))
+        x = inner(j)
+        """, "SL109"),
+    "mha_key_value_mismatch": ("""
+        q = keras.Input(shape=(5, 8))
+        v = keras.Input(shape=(7, 8))
+        k = keras.Input(shape=(6, 8))
+        out = layers.MultiHeadAttention(2, 4)(q, v, key=k)
+        """, "SL110"),
+    "dense_unknown_width": ("""
+        inputs = keras.Input((None,))
+        x = layers.Dense(4)(inputs)
+        """, "SL102"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_correct_program_is_silent(name: str, graph_oracle: GraphOracle) -> None:
+    analysis, _ = assert_graph_agrees(HEAD + textwrap.dedent(CORRECT[name]), graph_oracle,
+                                      expect_raises=False)
+    assert [f for f in analysis.findings if f.code.startswith("SL1")] == []
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_program_is_refused_at_the_call(name: str, graph_oracle: GraphOracle) -> None:
+    source, code = BROKEN[name]
+    assert_graph_agrees(HEAD + textwrap.dedent(source), graph_oracle, expect_error=code,
+                        expect_raises=True)

@@ -2,8 +2,9 @@
 
 Diagnostics are pushed (textDocument/publishDiagnostics) to clients that cannot pull them,
 and pulled (textDocument/diagnostic) by clients that can; never both, so nothing shows twice.
-Every handler catches its own errors: it logs them (errors reach the client's log once,
-through `_ClientLogHandler`) and answers empty.
+A notebook's cells are the exception: their diagnostics are always pushed (clients do not pull
+for cells) and a pull for a cell is answered empty. Every handler catches its own errors: it
+logs them (errors reach the client's log once, through `_ClientLogHandler`) and answers empty.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from server import actions, convert, hover, inlay, transport
+from server import actions, convert, hover, inlay, notebooks, transport
 from server.config import Settings, parse
 from server.documents import Documents, DocumentState
 from server.protocol import CommandRequest, ShapelensProtocol
 from server.resolve import WorkspaceResolution
 from server.worker import URGENT, Worker
-from shape_engine.analysis import analyze_bytes
 from shape_engine.findings import Finding
+from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
 from shape_engine.rule import Rule, all_rules
 
 logger = logging.getLogger("server")
@@ -45,6 +46,7 @@ class ShapelensServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("shapelens", VERSION,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=notebooks.SYNC_OPTIONS,
                          protocol_cls=ShapelensProtocol)
         self.commands.answers_cancellation = frozenset({CHECK_WORKSPACE})
         self.settings = Settings()
@@ -119,12 +121,34 @@ class ShapelensServer(LanguageServer):
         on its way and publishes when it ends (with the settings then current)."""
         if not state.has_findings or state.findings_version != state.version:
             return
+        if state.notebook is not None:
+            self._publish_cells(state, state.notebook, if_changed)
+            return
         pushed = (state.version, self.diagnostics(state))
         if if_changed and pushed == state.pushed:
             return
         state.pushed = pushed
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=state.uri, diagnostics=pushed[1], version=state.version))
+
+    def _publish_cells(self, state: DocumentState, notebook: notebooks.NotebookCells,
+                       if_changed: bool) -> None:
+        """A notebook's diagnostics go to its cells, an empty list to each clean cell (and
+        to cells that left the notebook since the last time). They are pushed to every
+        client: vscode-languageclient (9) pulls only for documents it opened with
+        textDocument/didOpen, never for notebook cells."""
+        by_cell = notebooks.diagnostics_by_cell(notebook, self.diagnostics(state))
+        versions = {cell.uri: cell.version for cell in notebook.cells}
+        before = state.pushed if isinstance(state.pushed, dict) else {}
+        for uri in before:
+            by_cell.setdefault(uri, [])
+        for uri, items in by_cell.items():
+            if if_changed and before.get(uri) == (versions.get(uri), items):
+                continue  # as the client has it, for the cell's version
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=items, version=versions.get(uri)))
+        state.pushed = {uri: (versions[uri], items) for uri, items in by_cell.items()
+                        if uri in versions}
 
     def report(self, state: DocumentState) -> tuple[str, list[types.Diagnostic]]:
         """The pull report of the current findings, with an id that changes with them."""
@@ -135,7 +159,7 @@ class ShapelensServer(LanguageServer):
         return f"{self.session}-{state.report_id}", items
 
     def _findings_ready(self, state: DocumentState) -> None:
-        if not self.pulls_diagnostics:
+        if not self.pulls_diagnostics or state.notebook is not None:
             # The full analysis after a quick one: often the same.
             self.publish(state, if_changed=True)
             return
@@ -178,8 +202,8 @@ class ShapelensServer(LanguageServer):
     def republish(self) -> None:
         if self.pulls_diagnostics:
             self._request_refresh()
-        else:
-            for state in self.documents.states.values():
+        for state in self.documents.states.values():
+            if not self.pulls_diagnostics or state.notebook is not None:
                 self.publish(state)
         if self.capability("workspace", "inlay_hint", "refresh_support"):
             self._request_inlay_refresh()
@@ -374,6 +398,85 @@ async def did_close(params: types.DidCloseTextDocumentParams) -> None:
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
+# -- notebooks -------------------------------------------------------------------------------
+
+
+def _notebook_cells(notebook_uri: str) -> notebooks.NotebookCells | None:
+    """The open notebook's cells now (pygls keeps them up to date before our handlers)."""
+    notebook = SERVER.workspace.get_notebook_document(notebook_uri=notebook_uri)
+    if notebook is None or notebook.notebook_type != notebooks.NOTEBOOK_TYPE:
+        return None
+
+    def text_of(uri: str) -> tuple[str, int | None, str]:
+        document = SERVER.workspace.get_text_document(uri)
+        return document.source, document.version, document.language_id or ""
+
+    return notebooks.cells_of(notebook, text_of)
+
+
+@SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+@robust(lambda: None)
+async def did_open_notebook(params: types.DidOpenNotebookDocumentParams) -> None:
+    uri = params.notebook_document.uri
+    if uri in SERVER.pushed_elsewhere:
+        # A workspace check put findings on the file's JSON lines; now they go to the cells.
+        SERVER.pushed_elsewhere.discard(uri)
+        SERVER.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    cells = _notebook_cells(uri)
+    if cells is None:
+        return
+    SERVER.documents.open(uri, params.notebook_document.version, cells.program.text,
+                          _path(uri), cells)
+
+
+@SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+@robust(lambda: None)
+async def did_change_notebook(params: types.DidChangeNotebookDocumentParams) -> None:
+    uri = params.notebook_document.uri
+    cells = _notebook_cells(uri)
+    if cells is None:
+        return
+    SERVER.documents.change(uri, params.notebook_document.version, cells.program.text, cells)
+
+
+@SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+@robust(lambda: None)
+async def did_save_notebook(params: types.DidSaveNotebookDocumentParams) -> None:
+    state = _state(params.notebook_document.uri)
+    if state is None:
+        return
+    if state.timer is not None:
+        SERVER.documents.save(state.uri)
+    else:
+        SERVER.publish(state)
+
+
+@SERVER.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+@robust(lambda: None)
+async def did_close_notebook(params: types.DidCloseNotebookDocumentParams) -> None:
+    state = _state(params.notebook_document.uri)
+    SERVER.documents.close(params.notebook_document.uri)
+    if state is None:
+        return
+    published = state.pushed if isinstance(state.pushed, dict) else {}
+    for uri in {*published, *(cell.uri for cell in params.cell_text_documents)}:
+        SERVER.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def _target(uri: str) -> tuple[DocumentState, notebooks.NotebookCells | None] | None:
+    """The document a request is about: an open file, or the notebook a cell belongs to."""
+    state = _state(uri)
+    if state is not None:
+        return (state, None) if state.notebook is None else None
+    notebook = SERVER.workspace.get_notebook_document(cell_uri=uri)
+    state = _state(notebook.uri) if notebook is not None else None
+    if state is None or state.notebook is None:
+        return None
+    return state, state.notebook
+
+
 # -- features --------------------------------------------------------------------------------
 
 
@@ -386,8 +489,13 @@ def _empty_report() -> types.RelatedFullDocumentDiagnosticReport:
 @robust(_empty_report)
 async def pull_diagnostics(params: types.DocumentDiagnosticParams
                            ) -> types.DocumentDiagnosticReport:
-    state = _state(params.text_document.uri)
-    if state is None:
+    target = _target(params.text_document.uri)
+    if target is None:
+        return _empty_report()
+    state = target[0]
+    if state.notebook is not None:
+        # A cell's diagnostics are pushed (see `_publish_cells`): pulled too, they would
+        # show twice.
         return _empty_report()
     await SERVER.documents.settled(state, "findings")
     result_id, items = SERVER.report(state)
@@ -400,43 +508,73 @@ async def pull_diagnostics(params: types.DocumentDiagnosticParams
 @SERVER.feature(types.TEXT_DOCUMENT_HOVER)
 @robust(lambda: None)
 async def on_hover(params: types.HoverParams) -> types.Hover | None:
-    state = _state(params.text_document.uri)
-    if state is None:
+    target = _target(params.text_document.uri)
+    if target is None:
         return None
+    state = target[0]
     await SERVER.documents.settled(state)
     lines = SERVER.documents.lines(state)
     findings = _findings_shown(state)
-    return hover.hover(SERVER.documents.view(state), findings, lines.from_client(params.position),
-                       lines, SERVER.rules, SERVER.markdown)
+    notebook = state.notebook
+    position: types.Position | None = params.position
+    if notebook is not None:
+        position = notebooks.position_to_program(notebook, params.text_document.uri,
+                                                 params.position)
+        if position is None:
+            return None
+    assert position is not None
+    found = hover.hover(SERVER.documents.view(state), findings, lines.from_client(position),
+                        lines, SERVER.rules, SERVER.markdown)
+    return found if notebook is None else notebooks.hover_to_cell(notebook, found)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
 @robust(list)
 async def on_inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
-    state = _state(params.text_document.uri)
-    if state is None or not SERVER.settings.inlay_hints:
+    target = _target(params.text_document.uri)
+    if target is None or not SERVER.settings.inlay_hints:
         return []
+    state = target[0]
     await SERVER.documents.settled(state)
     lines = SERVER.documents.lines(state)
-    return inlay.inlay_hints(SERVER.documents.view(state), lines,
-                             lines.from_client_range(params.range))
+    notebook = state.notebook
+    wanted: types.Range | None = params.range
+    if notebook is not None:
+        wanted = notebooks.to_program(notebook, params.text_document.uri, params.range)
+        if wanted is None:
+            return []
+    assert wanted is not None
+    hints = inlay.inlay_hints(SERVER.documents.view(state), lines,
+                              lines.from_client_range(wanted))
+    if notebook is None:
+        return hints
+    return notebooks.hints_in_cell(notebook, params.text_document.uri, hints)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_CODE_ACTION,
                 types.CodeActionOptions(code_action_kinds=actions.KINDS))
 @robust(list)
 async def on_code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
-    state = _state(params.text_document.uri)
-    if state is None:
+    target = _target(params.text_document.uri)
+    if target is None:
         return []
+    state = target[0]
     await SERVER.documents.settled(state, "fixes")
     lines = SERVER.documents.lines(state)
     document_changes = bool(SERVER.capability("workspace", "workspace_edit",
                                               "document_changes"))
-    return actions.code_actions(_findings_shown(state), lines, state.uri, state.version,
-                                lines.from_client_range(params.range), params.context,
-                                dict(SERVER.settings.severity), document_changes,
-                                SERVER.other_lines)
+    notebook = state.notebook
+    wanted: types.Range | None = params.range
+    if notebook is not None:
+        wanted = notebooks.to_program(notebook, params.text_document.uri, params.range)
+        if wanted is None:
+            return []
+    assert wanted is not None
+    found = actions.code_actions(_findings_shown(state), lines, state.uri, state.version,
+                                 lines.from_client_range(wanted), params.context,
+                                 dict(SERVER.settings.severity), document_changes,
+                                 SERVER.other_lines)
+    return found if notebook is None else notebooks.actions_in_cells(notebook, found)
 
 
 def _findings_shown(state: DocumentState) -> list[Finding]:
@@ -493,7 +631,7 @@ async def did_change_workspace_folders(params: types.DidChangeWorkspaceFoldersPa
 @SERVER.command(CHECK_WORKSPACE)
 @robust(lambda: None)
 async def check_workspace(*args: object) -> dict[str, object]:
-    """Check every Python file of the workspace, reporting progress: on the client's
+    """Check every Python file and notebook of the workspace, reporting progress: on the client's
     `workDoneToken` when it sends one, else on a progress the server creates. It stops at
     the next file when the request is cancelled ($/cancelRequest) or its progress is
     (window/workDoneProgress/cancel), and answers with what it checked until then."""
@@ -558,8 +696,13 @@ async def _check_file(path: Path) -> int:
             return None
         # The bytes as the interpreter reads them (BOM, coding cookie), as the CLI does.
         session = resolution.session(str(path)) if resolution is not None else None
-        analysis = analyze_bytes(data, str(path), session.resolve if session else None,
-                                 verify_fixes=False)
+        analysis = analyze_file(data, str(path), session.resolve if session else None,
+                                verify_fixes=False)
+        if analysis.cells is not None:
+            # A notebook not open in a notebook editor: its findings where the cells'
+            # lines are in the file (an editor without notebooks shows the JSON).
+            text = notebook_text(data)
+            return (text, in_notebook_file(analysis, text)) if isinstance(text, str) else None
         return analysis.text, analysis.findings
 
     analysed = await asyncio.wrap_future(SERVER.worker.submit(analyse, URGENT))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from server.convert import Lines
 from server.memory import release_free_memory
+from server.notebooks import NotebookCells
 from server.worker import BACKGROUND, URGENT, Worker
 from shape_engine.facts import Facts, LineMap, split_lines
 from shape_engine.findings import Finding
@@ -77,6 +78,8 @@ class DocumentState:
     report_id: int | None = None  # from the server's counter
     pulled_version: int | None = None
     pushed: object | None = None  # what was last published (push clients)
+    # An open notebook: its cells, the program `text` is made of (None for a file).
+    notebook: NotebookCells | None = None
 
     def notify(self) -> None:
         self.progress.set()
@@ -126,7 +129,9 @@ class Documents:
 
     # -- what the editor does ----------------------------------------------------------------
 
-    def open(self, uri: str, version: int | None, text: str, path: str | None) -> DocumentState:
+    def open(self, uri: str, version: int | None, text: str, path: str | None,
+             notebook: NotebookCells | None = None) -> DocumentState:
+        """`notebook`: the document is that notebook's program (`text`)."""
         old = self.states.get(uri)
         if old is not None:
             self._forget(old)
@@ -134,18 +139,21 @@ class Documents:
         resolution = (DocumentResolution(self.resolution) if self.resolution is not None
                       else None)
         state = DocumentState(uri, path, version, text, DocumentAnalyzer(path, resolution),
-                              resolution=resolution)
+                              resolution=resolution, notebook=notebook)
         self.states[uri] = state
         if path is not None:
             self._by_path[path] = state
         self._analyse_now(state, first=True)
         return state
 
-    def change(self, uri: str, version: int | None, text: str) -> None:
+    def change(self, uri: str, version: int | None, text: str,
+               notebook: NotebookCells | None = None) -> None:
         state = self.states.get(uri)
         if state is None:
             return
         state.version, state.text = version, text
+        if notebook is not None:
+            state.notebook = notebook
         self.schedule(state, self.debounce_ms() / 1000)
         if state.path is not None:
             self.refresh_dependents(state.path)

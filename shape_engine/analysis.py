@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.source import SYNTAX_ERROR, UNDECODABLE_SOURCE
@@ -22,6 +23,9 @@ from shape_engine.keras.tensors import Node
 from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.values import ArrayValue
 from shape_engine.verify import FindingId, finding_id, keep_working_fixes
+
+if TYPE_CHECKING:
+    from shape_engine.notebook import CellMap
 
 ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
 
@@ -40,6 +44,9 @@ class Analysis:
     exhausted: bool = False  # the steps ran out: code after that point was not followed
     # Every call on symbolic tensors the program made (Input, layer and model calls).
     graph_nodes: list[Node] = field(default_factory=list)
+    # For a notebook, its code cells as the program analysed: the findings' ranges are in
+    # the program, `cells` places them in cells.
+    cells: CellMap | None = None
 
 
 def analyze_bytes(data: bytes, path: str | None = None,

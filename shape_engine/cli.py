@@ -10,15 +10,17 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shape_engine.analysis import Analysis, analyze_bytes
+from shape_engine.analysis import Analysis
 from shape_engine.findings import Finding, Fix, Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import INPUT_KINDS, LayerCall
+from shape_engine.notebook import NOTEBOOK_SUFFIX, CellFinding
+from shape_engine.notebook_analysis import analyze_file, placed_findings
 from shape_engine.shapes import MaybeShape, format_shape
 
 # Folders never walked into (as ruff excludes build and dist). A virtual environment under any
@@ -93,8 +95,8 @@ class Target:
 
 
 def python_files(paths: Sequence[str]) -> Iterator[Path]:
-    """Files as given, folders searched for *.py, skipping environments and hidden folders
-    (and, silently, folders that cannot be listed)."""
+    """Files as given, folders searched for *.py and *.ipynb, skipping environments and
+    hidden folders (and, silently, folders that cannot be listed)."""
     for raw in paths:
         path = Path(raw)
         if path.is_file():
@@ -138,7 +140,7 @@ def _walk(root: Path) -> Iterator[Target]:
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
                          and not _is_venv(Path(folder) / d))
         for name in sorted(files):
-            if name.endswith(".py"):
+            if name.endswith((".py", NOTEBOOK_SUFFIX)):
                 yield Target(Path(folder) / name, named=False)
     yield from _unlisted(unlisted)
 
@@ -207,7 +209,7 @@ def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool
     for target in targets(paths):
         data = reader.read(target)
         if data is not None:
-            results.append((target.path, analyze_bytes(
+            results.append((target.path, analyze_file(
                 data, str(target.path), filesystem_resolver(target.path),
                 verify_fixes=with_fixes)))
     return results
@@ -232,14 +234,14 @@ def _check(args: argparse.Namespace) -> int:
     found = any(f.severity in (Severity.ERROR, Severity.WARNING)
                 for _, analysis in results for f in analysis.findings)
     if args.format == "json":
-        rows = [finding_json(str(path), f) for path, analysis in results
-                for f in analysis.findings]
+        rows = [finding_json(str(path), placed.finding, placed) for path, analysis in results
+                for placed in placed_findings(analysis)]
         print(json.dumps(rows, indent=2))
     else:
         count = 0
         for path, analysis in results:
-            for finding in analysis.findings:
-                print(finding_line(str(path), finding))
+            for placed in placed_findings(analysis):
+                print(finding_line(str(path), placed.finding, placed.cell))
                 count += 1
         files = len(results)
         print((f"Found {count} finding{'s' if count != 1 else ''} in {files} "
@@ -249,35 +251,58 @@ def _check(args: argparse.Namespace) -> int:
     return reader.status(1 if found else 0)
 
 
-def finding_line(filename: str, finding: Finding) -> str:
+def finding_line(filename: str, finding: Finding, cell: int | None = None) -> str:
+    """`path:row:col: CODE message`; in a notebook `path:cell N:row:col: ...` (as ruff)."""
     start = finding.range.start
-    return f"{filename}:{start.line + 1}:{start.character + 1}: {finding.code} {finding.message}"
+    return (f"{filename}:{_cell_prefix(cell)}{start.line + 1}:{start.character + 1}: "
+            f"{finding.code} {finding.message}")
+
+
+def _cell_prefix(cell: int | None) -> str:
+    return "" if cell is None else f"cell {cell}:"
 
 
 def _position(pos: Position) -> dict[str, int]:
     return {"row": pos.line + 1, "column": pos.character + 1}
 
 
-def fix_json(fix: Fix) -> dict[str, object]:
-    return {
-        "message": fix.title,
-        "applicability": fix.applicability.value,
-        "edits": [{"content": e.content, "location": _position(e.range.start),
-                   "end_location": _position(e.range.end)} for e in fix.edits],
-    }
+def fix_json(fix: Fix, cells: tuple[int | None, ...] = ()) -> dict[str, object]:
+    """`cells`: in a notebook, the cell of each edit (each edit then names it)."""
+    edits: list[dict[str, object]] = []
+    for index, e in enumerate(fix.edits):
+        edit: dict[str, object] = {"content": e.content, "location": _position(e.range.start),
+                                   "end_location": _position(e.range.end)}
+        if index < len(cells) and cells[index] is not None:
+            edit["cell"] = cells[index]
+        edits.append(edit)
+    return {"message": fix.title, "applicability": fix.applicability.value, "edits": edits}
 
 
-def finding_json(filename: str, finding: Finding) -> dict[str, object]:
-    return {
+def finding_json(filename: str, finding: Finding, placed: CellFinding | None = None
+                 ) -> dict[str, object]:
+    """`placed`: the finding placed in a notebook's cell (`finding` is its `finding`); the
+    row then has a `cell` (1-based among all the notebook's cells, as ruff counts) and the
+    locations are within that cell."""
+    edit_cells = placed.edit_cells if placed is not None else ()
+    row: dict[str, object] = {
         "filename": filename,
         "code": finding.code,
         "severity": finding.severity.value,
         "message": finding.message,
         "location": _position(finding.range.start),
         "end_location": _position(finding.range.end),
-        "fix": fix_json(finding.fix) if finding.fix else None,
-        "fixes": [fix_json(f) for f in finding.fixes],
+        "fix": (fix_json(finding.fix, _cells_of(edit_cells, finding.preferred_fix))
+                if finding.fix else None),
+        "fixes": [fix_json(f, _cells_of(edit_cells, i)) for i, f in enumerate(finding.fixes)],
     }
+    if placed is not None and placed.cell is not None:
+        row["cell"] = placed.cell
+    return row
+
+
+def _cells_of(edit_cells: tuple[tuple[int | None, ...], ...], fix: int | None
+              ) -> tuple[int | None, ...]:
+    return edit_cells[fix] if fix is not None and fix < len(edit_cells) else ()
 
 
 # -- shapes ----------------------------------------------------------------------------------
@@ -295,10 +320,11 @@ def _shapes(args: argparse.Namespace) -> int:
         return reader.status(1 if unparsed else 0)
     for path, analysis in results:
         if not analysis.parsed:
-            print(f"{finding_line(str(path), analysis.findings[0])} (no models shown)")
+            first = placed_findings(analysis)[0]
+            print(f"{finding_line(str(path), first.finding, first.cell)} (no models shown)")
             print()
         for report, name in zip(analysis.models, model_names(analysis.models), strict=True):
-            print(summary_table(report, str(path), name))
+            print(summary_table(report, str(path), name, placer(analysis)))
             print()
     return reader.status(1 if unparsed else 0)
 
@@ -306,14 +332,43 @@ def _shapes(args: argparse.Namespace) -> int:
 def shapes_json(filename: str, analysis: Analysis) -> dict[str, object]:
     entry: dict[str, object] = {
         "filename": filename,
-        "models": [model_json(m, name)
+        "models": [model_json(m, name, placer(analysis))
                    for m, name in zip(analysis.models, model_names(analysis.models),
                                       strict=True)]}
     if not analysis.parsed:
-        error = analysis.findings[0]
-        entry["error"] = error.message
-        entry["location"] = _position(error.range.start)
+        error = placed_findings(analysis)[0]
+        entry["error"] = error.finding.message
+        entry["location"] = _position(error.finding.range.start)
+        if error.cell is not None:
+            entry["cell"] = error.cell
     return entry
+
+
+# Where a position of the analysed text is: its cell in a notebook (None in a file) and the
+# position there.
+Placer = Callable[[Position], tuple[int | None, Position]]
+
+
+def placer(analysis: Analysis) -> Placer:
+    cells = analysis.cells
+    if cells is None:
+        return lambda pos: (None, pos)
+
+    def place(pos: Position) -> tuple[int | None, Position]:
+        found = cells.to_cell(pos)
+        return found if found is not None else (None, pos)
+
+    return place
+
+
+def _located(place: Placer, pos: Position, column: bool = False) -> dict[str, object]:
+    """The JSON `row` (and `column`) of a position, with its `cell` in a notebook."""
+    cell, where = place(pos)
+    row: dict[str, object] = {} if cell is None else {"cell": cell}
+    row["row"] = where.line + 1
+    if column:
+        row["column"] = where.character + 1
+    return row
 
 
 def model_names(reports: Sequence[ModelReport]) -> list[str]:
@@ -337,17 +392,18 @@ def _shape_json(shape: MaybeShape) -> list[int | None] | None:
     return None if shape is None else list(shape)
 
 
-def model_json(report: ModelReport, name: str | None = None) -> dict[str, object]:
-    """`name`: the name to show (default: `model_names` of this model alone)."""
+def model_json(report: ModelReport, name: str | None = None,
+               place: Placer = lambda pos: (None, pos)) -> dict[str, object]:
+    """`name`: the name to show (default: `model_names` of this model alone). `place`: in a
+    notebook, the rows are within their cells, which each entry names."""
     model = report.model
     return {
         "name": name if name is not None else model_names([report])[0],
-        "row": model.range.start.line + 1,
+        **_located(place, model.range.start),
         "input_shape": _shape_json(report.input_shape),
         "output_shape": _shape_json(report.output_shape),
         "total_params": report.total_params,
-        "layers": [{"layer": layer.label, "row": layer.range.start.line + 1,
-                    "column": layer.range.start.character + 1,
+        "layers": [{"layer": layer.label, **_located(place, layer.range.start, column=True),
                     "input_shape": _shape_json(layer.input_shape),
                     "output_shape": _shape_json(layer.output_shape),
                     "params": layer.params, "inputs": list(_consumed(report, i))}
@@ -364,15 +420,18 @@ def _consumed(report: ModelReport, row: int) -> tuple[int, ...]:
     return () if row == 0 else (row - 1,)
 
 
-def summary_table(report: ModelReport, filename: str, name: str | None = None) -> str:
-    """A text table like Keras' model.summary(), which lists the layers after the InputLayer.
+def summary_table(report: ModelReport, filename: str, name: str | None = None,
+                  place: Placer = lambda pos: (None, pos)) -> str:
+    """A text table like Keras' model.summary(), which lists the layers after the InputLayer
+    (a functional model: every row, with Keras' "Connected to" column).
     `name`: the name to show (default: `model_names` of this model alone)."""
+    cell, start = place(report.model.range.start)
     if report.model.graph is not None:
         # Keras' functional summary: every row, Input ones too, with what each is fed.
         rows: list[tuple[str, ...]] = [
             (layer.label, format_shape(layer.output_shape),
              "?" if layer.params is None else f"{layer.params:,}",
-             ", ".join(_called_on(report.layers[i]) for i in layer.inputs or ()) or "-")
+             ", ".join(_called_on(report.layers[i], place) for i in layer.inputs or ()) or "-")
             for layer in report.layers]
         headers: tuple[str, ...] = ("Layer", "Output Shape", "Param #", "Connected to")
     else:
@@ -386,7 +445,7 @@ def summary_table(report: ModelReport, filename: str, name: str | None = None) -
               for i in range(len(headers))]
     rule = "-" * (sum(widths) + 3 * (len(widths) - 1))
     shown = name if name is not None else model_names([report])[0]
-    lines = [f'Model: "{shown}" ({filename}:{report.model.range.start.line + 1})',
+    lines = [f'Model: "{shown}" ({filename}:{_cell_prefix(cell)}{start.line + 1})',
              rule, _row(headers, widths), rule.replace("-", "=")]
     lines += [_row(r, widths) for r in rows]
     total = report.total_params
@@ -396,8 +455,10 @@ def summary_table(report: ModelReport, filename: str, name: str | None = None) -
     return "\n".join(lines)
 
 
-def _called_on(layer: LayerReport) -> str:
-    return f"{layer.label} (line {layer.range.start.line + 1})"
+def _called_on(layer: LayerReport, place: Placer) -> str:
+    cell, at = place(layer.range.start)
+    where = f"line {at.line + 1}" if cell is None else f"cell {cell}, line {at.line + 1}"
+    return f"{layer.label} ({where})"
 
 
 def _is_input(layer: LayerReport) -> bool:

@@ -19,8 +19,8 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shape_engine.findings import Applicability, Finding, Fix
-from shape_engine.fixes import TextMap, apply_edits
+from shape_engine.findings import Finding, Fix
+from shape_engine.fixes import TextMap, applicable_fix, apply_edits
 
 if TYPE_CHECKING:
     from shape_engine.evaluate import ModuleResolver
@@ -63,17 +63,8 @@ def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None 
 
 def _applicable(findings: list[Finding], unsafe: bool) -> list[tuple[Finding, Fix]]:
     """Each finding's fix to apply: its preferred one, else the first alternative allowed."""
-    choices = []
-    for finding in findings:
-        if finding.file is not None:
-            continue
-        ordered = ([finding.fix] if finding.fix else []) + [
-            f for f in finding.fixes if f is not finding.fix]
-        for candidate in ordered:
-            if unsafe or candidate.applicability is Applicability.SAFE:
-                choices.append((finding, candidate))
-                break
-    return choices
+    chosen = ((finding, applicable_fix(finding, unsafe)) for finding in findings)
+    return [(finding, fix_) for finding, fix_ in chosen if fix_ is not None]
 
 
 def _disjoint(text: str, choices: list[tuple[Finding, Fix]]) -> list[tuple[Finding, Fix]]:

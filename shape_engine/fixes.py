@@ -18,11 +18,11 @@ import functools
 import re
 import weakref
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from shape_engine.context import Document
-from shape_engine.findings import Applicability, Edit, Fix, Position, Range
+from shape_engine.findings import Applicability, Edit, Finding, Fix, Position, Range
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.values import canonical
 
@@ -679,12 +679,46 @@ def fixes(*candidates: Fix | None) -> tuple[Fix, ...]:
     return tuple(result)
 
 
+# -- choosing fixes to apply ---------------------------------------------------------------------
+
+# A notebook's fixes are applied one per analysis; every fix removes a finding, so this bound is
+# only a guard.
+MAX_FIX_ROUNDS = 64
+
+
+def applicable_fix(finding: Finding, unsafe: bool,
+                   usable: Callable[[Fix], bool] = lambda fix: True) -> Fix | None:
+    """The finding's fix to apply: its preferred one, else the first alternative that the
+    applicability allows and `usable` accepts; None for a finding in another file."""
+    if finding.file is not None:
+        return None
+    ordered = ([finding.fix] if finding.fix else []) + [
+        f for f in finding.fixes if f is not finding.fix]
+    for candidate in ordered:
+        if (unsafe or candidate.applicability is Applicability.SAFE) and usable(candidate):
+            return candidate
+    return None
+
+
+def first_applicable(findings: list[Finding], unsafe: bool,
+                     usable: Callable[[Fix], bool] = lambda fix: True
+                     ) -> tuple[Finding, Fix] | None:
+    """The first finding with a fix to apply (`applicable_fix`), and that fix."""
+    for finding in findings:
+        candidate = applicable_fix(finding, unsafe, usable)
+        if candidate is not None:
+            return finding, candidate
+    return None
+
+
 __all__ = [
     "Imports",
     "TextMap",
+    "applicable_fix",
     "apply_edits",
     "constant_definition",
     "extend_tuple",
+    "first_applicable",
     "fix",
     "fixes",
     "insert",

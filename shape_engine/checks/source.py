@@ -19,3 +19,12 @@ UNDECODABLE_SOURCE = Rule(
     "Python would refuse to import the file. Shapelens replaces the undecodable bytes and goes "
     "on, so positions near them may be off.",
 )
+
+UNREADABLE_NOTEBOOK = Rule(
+    "SL003", "unreadable-notebook", Severity.ERROR,
+    "The notebook is not valid JSON, or not in nbformat 4, so nothing else is checked.",
+    "Shapelens reads a `.ipynb` file's code cells as one program (nbformat 4, the format "
+    "Jupyter has written since 2015). A notebook it cannot read gets this finding alone, at "
+    "the place in the JSON where reading stopped; an older notebook can be upgraded with "
+    "`jupyter nbconvert --to notebook --inplace`.",
+)

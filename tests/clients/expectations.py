@@ -15,11 +15,14 @@ from typing import Any
 
 from shape_engine.analysis import analyze_source
 from shape_engine.findings import Edit, Finding, Position
+from shape_engine.notebook import CellMap, read_notebook
+from shape_engine.notebook_analysis import analyze_cells, analyze_notebook, placed_findings
 from shape_engine.shapes import format_shape
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = "broken_model.py"
 GOOD = "good_model.py"
+NOTEBOOK = "training.ipynb"
 
 
 def _position(pos: Position) -> dict[str, int]:
@@ -87,6 +90,43 @@ def _broken(text: str) -> dict[str, Any]:
     return {"diagnostics": [_diagnostic(f) for f in analysis.findings], "fix": fix}
 
 
+def _notebook(path: Path) -> dict[str, Any]:
+    """The notebook fixture: its findings with their cells (0-based `cell`, as the notebook
+    editor's rows count them), each layer's shape with its cell, and the preferred fix of the
+    first fixable finding with the cell's source after it."""
+    data = path.read_bytes()
+    notebook = read_notebook(data.decode())
+    assert not isinstance(notebook, Finding)
+    analysis = analyze_notebook(data)
+    cells = analysis.cells
+    assert cells is not None
+    sources = {cell.number: cell.source for cell in notebook.cells}
+    placed = placed_findings(analysis)
+    fix = None
+    fixable = next((p for p in placed if p.finding.fix is not None), None)
+    if fixable is not None and fixable.finding.fix is not None and fixable.cell is not None:
+        chosen = fixable.finding.fix
+        fixed = apply_edits(sources[fixable.cell], chosen.edits)
+        after = analyze_cells(CellMap([(number, fixed if number == fixable.cell else source)
+                                       for number, source in notebook.code_cells()]))
+        fix = {"cell": fixable.cell - 1, "title": chosen.title, "source": fixed,
+               "diagnostics_after": [_diagnostic(f) for f in after.findings]}
+    layers = []
+    for report in analysis.models:
+        for layer in report.layers:
+            found = cells.to_cell(layer.range.start)
+            if found is None or layer.output_shape is None:
+                continue
+            number, start = found
+            kind = layer.label.split("(", 1)[0]
+            layers.append({"cell": number - 1, "kind": kind, "line": start.line,
+                           "output_shape": format_shape(layer.output_shape)})
+    return {"file": path.name, "cells": len(notebook.cells),
+            "diagnostics": [{**_diagnostic(p.finding), "cell": (p.cell or 1) - 1}
+                            for p in placed],
+            "layers": layers, "fix": fix}
+
+
 def expectations(fixtures: Path = FIXTURES) -> dict[str, Any]:
     broken_text = (fixtures / BROKEN).read_text()
     good_text = (fixtures / GOOD).read_text()
@@ -97,6 +137,7 @@ def expectations(fixtures: Path = FIXTURES) -> dict[str, Any]:
         "good": {"file": GOOD, "text": good_text,
                  "diagnostics": [_diagnostic(f) for f in good_findings],
                  "layers": _layers(good_text)},
+        "notebook": _notebook(fixtures / NOTEBOOK),
     }
 
 

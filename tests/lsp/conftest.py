@@ -5,7 +5,7 @@
 - "neovim": Neovim 0.7's capabilities (the Neovim shipped by Debian): diagnostics are pushed,
   no workspace/configuration, no inlay hints, no documentChanges in edits.
 - "vscode": VS Code's capabilities plus what current VS Code adds (pull diagnostics with
-  refresh, inlay hints with refresh): diagnostics are pulled.
+  refresh, inlay hints with refresh, notebook document sync): diagnostics are pulled.
 
 Each test gets its own workspace folder (`workspace`); `@pytest.mark.init_options({...})`
 sets the initializationOptions, `@pytest.mark.configuration({...})` what the client answers
@@ -62,6 +62,9 @@ def capabilities(profile: str) -> types.ClientCapabilities:
     caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(
         refresh_support=True)
     caps.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
+    caps.notebook_document = types.NotebookDocumentClientCapabilities(
+        synchronization=types.NotebookDocumentSyncClientCapabilities(
+            dynamic_registration=True, execution_summary_support=True))
     return caps
 
 

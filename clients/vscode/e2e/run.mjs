@@ -10,8 +10,13 @@
 // What the UI must show comes from the engine (tests/clients/expectations.py). Exits non-zero
 // on the first failure; screenshots and logs go to the artifacts folder.
 //
+// A notebook (.ipynb) is then opened in the built-in notebook editor, without a kernel: the
+// diagnostic in its cell (squiggle and Problems entry), a hover and inlay shapes in a cell, and
+// a quick fix applied in the cell of the finding and saved.
+//
 // Environment: SHAPELENS_E2E_CODE_SERVER (code-server binary), SHAPELENS_E2E_PYTHON (interpreter
-// with shapelens installed), SHAPELENS_E2E_VSIX, SHAPELENS_E2E_ARTIFACTS, SHAPELENS_E2E_CHROMIUM.
+// with shapelens installed), SHAPELENS_E2E_VSIX, SHAPELENS_E2E_ARTIFACTS, SHAPELENS_E2E_CHROMIUM;
+// SHAPELENS_E2E_ONLY=notebook runs the notebook checks alone (for debugging them).
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -509,6 +514,164 @@ async function checkWorkspaceCommand(page, expected, workspace) {
   await screenshot(page, '6b-check-workspace');
 }
 
+// -- notebooks ---------------------------------------------------------------------------------
+
+/** The row of cell `index` (0-based among all cells) in the active notebook editor. */
+function notebookCell(page, index) {
+  // The notebook editor renders its cells in an overlay above the editor group.
+  return page.locator(`.notebookOverlay .cell-list-container .monaco-list-row[data-index="${index}"]`).first();
+}
+
+/** The text of a code cell as rendered, inlay hints included. */
+async function renderedCell(page, index) {
+  const text = await notebookCell(page, index).locator('.view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ');
+}
+
+/** The box of the first occurrence of `text` in a code cell's rendered lines (a token may hold more). */
+async function cellTextBox(page, index, text) {
+  return notebookCell(page, index)
+    .locator('.view-lines')
+    .first()
+    .evaluate((element, needle) => {
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.textContent.indexOf(needle);
+        if (at >= 0) {
+          const range = document.createRange();
+          range.setStart(node, at);
+          range.setEnd(node, at + needle.length);
+          const { x, y, width, height } = range.getBoundingClientRect();
+          return { x, y, width, height };
+        }
+      }
+      return null;
+    }, text);
+}
+
+/**
+ * A notebook in the built-in notebook editor (no kernel): the diagnostic in its cell (squiggle and
+ * Problems entry), a hover and inlay shapes in the model's cell, and a quick fix applied in the
+ * cell of the finding, saved to the .ipynb.
+ */
+async function checkNotebook(page, expected, workspace) {
+  const notebook = expected.notebook;
+  check(notebook.diagnostics.length > 0 && notebook.fix !== null, 'the notebook fixture has no fixable finding');
+  const before = await problemsCounts(page);
+  const file = path.join(workspace, notebook.file);
+  fs.copyFileSync(path.join(fixtures, notebook.file), file);
+  // Tall enough for the notebook's cells to render together (the list renders what it shows).
+  await page.setViewportSize({ width: 1280, height: 1100 });
+  // Opened from the Explorer: Quick Open's file index may not list a file this new yet.
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: notebook.file }).first();
+  await row.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await row.dblclick();
+  await page.locator('.tabs-container .tab.active', { hasText: notebook.file }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.locator('.notebookOverlay .cell-list-container').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  log(`opened ${notebook.file} in the notebook editor`);
+  await waitFor(`the notebook's ${notebook.cells} cells`, async () => (await page.locator('.notebookOverlay .cell-list-container .monaco-list-row').count()) >= notebook.cells);
+
+  // The diagnostic: a squiggle in its cell and no other, and its entry in the Problems panel.
+  const diagnostic = notebook.diagnostics[0];
+  const squiggle = `.squiggly-${diagnostic.severity}`;
+  await waitFor(`a ${diagnostic.severity} squiggle in cell ${diagnostic.cell + 1}`, async () => (await notebookCell(page, diagnostic.cell).locator(squiggle).count()) > 0);
+  const codeCells = [...new Set([...notebook.layers.map((layer) => layer.cell), diagnostic.cell])];
+  for (const cell of codeCells.filter((index) => index !== diagnostic.cell)) {
+    check((await notebookCell(page, cell).locator('[class*="squiggly-"]').count()) === 0, `cell ${cell + 1} has a squiggle`);
+  }
+  const counts = await waitForCounts(page, { errors: before.errors + countBySeverity(notebook.diagnostics).errors, warnings: before.warnings + countBySeverity(notebook.diagnostics).warnings }, 'with the notebook open');
+  log(`status bar problems with the notebook: ${counts.label}`);
+  await screenshot(page, '11-notebook-squiggle');
+  await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+  const panel = page.locator('.markers-panel');
+  await panel.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const where = `[Ln ${diagnostic.range.start.line + 1}, Col ${diagnostic.range.start.character + 1}]`;
+  const rows = await waitFor(`the Problems panel to list the notebook's finding`, async () => {
+    const texts = await panel.locator('.monaco-list-row').allInnerTexts();
+    const text = texts.join('\n').replace(/\s+/g, ' ');
+    return text.includes(diagnostic.message.replace(/\s+/g, ' ')) && text.includes(where) ? texts : false;
+  });
+  const entry = rows.find((row) => row.replace(/\s+/g, ' ').includes(diagnostic.message.replace(/\s+/g, ' ')));
+  check(entry.includes(diagnostic.code), `the Problems entry does not show ${diagnostic.code}: ${entry}`);
+  const header = rows.find((row) => row.includes(notebook.file));
+  check(header !== undefined, `the Problems panel does not name ${notebook.file}:\n${rows.join('\n')}`);
+  log(`Problems panel: ${header.replace(/\s+/g, ' ')} / ${entry.replace(/\s+/g, ' ').slice(0, 120)}`);
+  await screenshot(page, '12-notebook-problems');
+  await runCommand(page, 'View: Toggle Panel Visibility');
+
+  // Inlay shapes after each layer of the model's cell.
+  const modelCell = notebook.layers.find((layer) => layer.kind !== 'Input').cell;
+  const layers = notebook.layers.filter((layer) => layer.cell === modelCell && layer.kind !== 'Input');
+  const rendered = await waitFor(`the inlay shapes in cell ${modelCell + 1}`, async () => {
+    const text = await renderedCell(page, modelCell);
+    return layers.every((layer) => text.includes(layer.output_shape)) ? text : false;
+  });
+  log(`cell ${modelCell + 1} with its inlay shapes:\n${rendered}`);
+  const hints = await notebookCell(page, modelCell).locator('.view-lines [class*="dyn-rule"], .view-lines [class*="inlay"]').allInnerTexts();
+  check(hints.some((hint) => hint.replace(/\u00a0/g, ' ').includes(layers[0].output_shape)), `no inlay hint element in cell ${modelCell + 1} shows ${layers[0].output_shape}: ${JSON.stringify(hints)}`);
+  await screenshot(page, '13-notebook-inlay-hints');
+
+  // A hover over the first layer of the model's cell.
+  const layer = layers[0];
+  const box = await cellTextBox(page, modelCell, layer.kind);
+  check(box !== null, `no ${layer.kind} token in cell ${modelCell + 1}`);
+  await page.mouse.move(box.x + 40, box.y - 150);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
+  const hover = page.locator('.monaco-hover:not(.hidden) .hover-contents, .monaco-hover:not(.hidden) .monaco-hover-content').first();
+  const hoverText = await waitFor(`a hover in cell ${modelCell + 1} showing ${layer.output_shape}`, async () => {
+    if (!(await hover.isVisible())) {
+      await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height / 2);
+      return false;
+    }
+    const contents = await hover.innerText();
+    return contents.includes(layer.output_shape) ? contents : false;
+  });
+  log(`hover in cell ${modelCell + 1}: ${hoverText.replace(/\s+/g, ' ').slice(0, 200)}`);
+  await page.waitForTimeout(400);
+  await screenshot(page, '14-notebook-hover');
+  await page.mouse.move(box.x, box.y + 400);
+  await page.keyboard.press('Escape');
+
+  // The quick fix, from the light bulb of the finding's cell.
+  const fix = notebook.fix;
+  const start = diagnostic.range.start;
+  const source = fs.readFileSync(path.join(fixtures, notebook.file), 'utf8');
+  const wrong = JSON.parse(source).cells[fix.cell].source.join('').split('\n')[start.line].slice(start.character, diagnostic.range.end.character);
+  const target = await cellTextBox(page, fix.cell, wrong);
+  check(target !== null, `no ${wrong} in cell ${fix.cell + 1}`);
+  await page.mouse.click(target.x + target.width / 2, target.y + target.height / 2);
+  await page.keyboard.press('Control+.');
+  const menu = page.locator('.action-widget');
+  await menu.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const item = menu.locator('.monaco-list-row.action', { hasText: fix.title }).first();
+  await waitFor(`the quick fix "${fix.title}" in cell ${fix.cell + 1}`, async () => item.isVisible().catch(() => false));
+  const itemBox = await item.boundingBox();
+  check(itemBox !== null, 'the quick fix item has no box');
+  await page.mouse.move(itemBox.x + itemBox.width / 2, itemBox.y + itemBox.height / 2, { steps: 4 });
+  await screenshot(page, '15-notebook-quick-fix-menu');
+  await item.click();
+  await menu.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  await waitFor(`cell ${fix.cell + 1} to read the fixed source`, async () => (await renderedCell(page, fix.cell)).includes(fix.source.split('\n')[start.line].trim()));
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+S');
+  const saved = await waitFor('the fixed notebook to be saved', () => {
+    const text = fs.readFileSync(file, 'utf8');
+    return text !== source ? JSON.parse(text) : false;
+  });
+  const cells = saved.cells.map((cell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source));
+  const original = JSON.parse(source).cells.map((cell) => cell.source.join(''));
+  check(cells[fix.cell] === fix.source, `the fixed cell reads:\n${cells[fix.cell]}\nnot:\n${fix.source}`);
+  for (const [index, text] of original.entries()) {
+    check(index === fix.cell || cells[index] === text, `cell ${index + 1} changed: ${cells[index]}`);
+  }
+  log(`quick fix "${fix.title}" applied in cell ${fix.cell + 1} and saved`);
+  await waitFor(`the squiggle in cell ${fix.cell + 1} to go`, async () => (await notebookCell(page, fix.cell).locator('[class*="squiggly-"]').count()) === 0);
+  await waitForCounts(page, { errors: before.errors + countBySeverity(fix.diagnostics_after).errors, warnings: before.warnings + countBySeverity(fix.diagnostics_after).warnings }, 'after the fix in the notebook');
+  await screenshot(page, '16-notebook-after-quick-fix');
+  await page.keyboard.press('Control+W');
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
 /** A fresh virtual environment (with pip, without Shapelens), made while the other checks run. */
 function createVenv(workDir) {
   const venv = path.join(workDir, 'venv without shapelens');
@@ -621,6 +784,14 @@ async function main() {
     await page.locator('.monaco-workbench').waitFor({ timeout: STEP_TIMEOUT_MS * 2 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: expected.broken.file }).waitFor({ timeout: STEP_TIMEOUT_MS });
     log('workbench loaded');
+    if (process.env.SHAPELENS_E2E_ONLY === 'notebook') {
+      // For debugging the notebook checks alone.
+      await openFile(page, expected.good.file);
+      await waitForStatus(page, 'check');
+      await checkNotebook(page, expected, dirs.workspace);
+      log('PASS (notebook checks only)');
+      return;
+    }
     await openFile(page, expected.good.file);
     await openFile(page, expected.broken.file);
     await waitForStatus(page, 'check');
@@ -633,6 +804,7 @@ async function main() {
     await checkQuickFix(page, expected, dirs.workspace);
     await checkWorkspaceCommand(page, expected, dirs.workspace);
     await checkCommands(page, expected);
+    await checkNotebook(page, expected, dirs.workspace);
     await checkInstall(page, dirs, venvReady, expected);
     log('PASS');
   } catch (error) {

@@ -50,9 +50,14 @@ const PROBE_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 const RESTART_DELAY_MS = 250;
 const STATUS_MESSAGE_MS = 10_000;
+// Python files, and the Python cells of notebooks (as Microsoft's Python tool extensions select
+// them): the server advertises notebook document sync for `jupyter-notebook` notebooks, so the
+// client syncs those cells as notebooks, and hover, inlay hints and code actions reach them too.
 const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: 'python' },
   { scheme: 'untitled', language: 'python' },
+  { scheme: 'vscode-notebook', language: 'python' },
+  { scheme: 'vscode-notebook-cell', language: 'python' },
 ];
 
 let controller: ServerController | undefined;

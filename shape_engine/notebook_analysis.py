@@ -1,0 +1,133 @@
+"""Analysing a notebook: its program through the pipeline, its fixes applied cell by cell."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from dataclasses import dataclass
+
+from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
+from shape_engine.checks.source import UNREADABLE_NOTEBOOK
+from shape_engine.evaluate import ModuleResolver
+from shape_engine.findings import Edit, Finding, Fix, Position, Range
+from shape_engine.fixes import MAX_FIX_ROUNDS, apply_edits, first_applicable
+from shape_engine.notebook import CellFinding, CellMap, Notebook, is_notebook, read_notebook
+from shape_engine.notebook_json import source_line_spans
+
+
+def notebook_text(data: bytes) -> str | Finding:
+    """The notebook file's text (JSON is UTF-8), or why it has none."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return UNREADABLE_NOTEBOOK.finding(
+            f"The notebook is not valid UTF-8 (byte 0x{error.object[error.start]:02x} at "
+            f"offset {error.start})", Range.of(0, 0, 0, 0))
+
+
+def analyze_notebook(data: bytes, path: str | None = None,
+                     resolver: ModuleResolver | None = None, *,
+                     verify_fixes: bool = True) -> Analysis:
+    """The analysis of the notebook's program; its `cells` place the findings in cells. A
+    notebook that cannot be read gets one finding (SL003) at a place in the file."""
+    text = notebook_text(data)
+    notebook = read_notebook(text) if isinstance(text, str) else text
+    if isinstance(notebook, Finding):
+        return Analysis(text if isinstance(text, str) else "", path, [notebook],
+                        parsed=False)
+    return analyze_cells(CellMap(notebook.code_cells()), path, resolver,
+                         verify_fixes=verify_fixes)
+
+
+def analyze_cells(cells: CellMap, path: str | None = None,
+                  resolver: ModuleResolver | None = None, *,
+                  verify_fixes: bool = True) -> Analysis:
+    analysis = analyze_source(cells.text, path, resolver, verify_fixes=verify_fixes)
+    analysis.cells = cells
+    return analysis
+
+
+@dataclass
+class FixedNotebook:
+    """The cells' sources after the fixes, with what was applied and what remains."""
+
+    sources: dict[int, str]  # by cell number, the changed cells only
+    applied: list[tuple[Finding, Fix]]
+    remaining: Analysis
+
+
+def fix_notebook(notebook: Notebook, path: str | None = None,
+                 resolver: ModuleResolver | None = None, unsafe: bool = False
+                 ) -> FixedNotebook:
+    """Apply fixes one at a time, each on a fresh analysis of the program (as `fix_all`
+    does for a file), each edit to the cell it falls in. Fixes that no cell can take (an
+    edit on a line of IPython syntax) are left."""
+    sources = dict(notebook.code_cells())
+    original = dict(sources)
+    cells = CellMap(list(sources.items()))
+    analysis = analyze_cells(cells, path, resolver)
+    applied: list[tuple[Finding, Fix]] = []
+    for _ in range(MAX_FIX_ROUNDS):
+        choice = first_applicable(analysis.findings, unsafe, cells.places)
+        if choice is None:
+            break
+        placed = cells.cell_fix(choice[1]) or ()
+        by_cell: dict[int, list[Edit]] = {}
+        for key, edit in placed:
+            by_cell.setdefault(key, []).append(edit)
+        for key, edits in by_cell.items():
+            sources[key] = apply_edits(sources[key], edits)
+        applied.append(choice)
+        cells = CellMap(list(sources.items()))
+        analysis = analyze_cells(cells, path, resolver)
+    changed = {key: text for key, text in sources.items() if text != original[key]}
+    return FixedNotebook(changed, applied, analysis)
+
+
+def analyze_file(data: bytes, path: str | None = None,
+                 resolver: ModuleResolver | None = None, *,
+                 verify_fixes: bool = True) -> Analysis:
+    """A file's analysis: a notebook's (`.ipynb`) program, else the file read as Python."""
+    if is_notebook(path):
+        return analyze_notebook(data, path, resolver, verify_fixes=verify_fixes)
+    return analyze_bytes(data, path, resolver, verify_fixes=verify_fixes)
+
+
+def placed_findings(analysis: Analysis) -> list[CellFinding]:
+    """The findings, each in its cell for a notebook; else in no cell, as they are (so is the
+    one finding of a notebook that could not be read: it is at a place in the file)."""
+    cells = analysis.cells
+    if cells is None:
+        return [CellFinding(None, f, tuple(None for _ in f.related),
+                            tuple(tuple(None for _ in fix.edits) for fix in f.fixes))
+                for f in analysis.findings]
+    return [p for f in analysis.findings if (p := cells.cell_finding(f)) is not None]
+
+
+def in_notebook_file(analysis: Analysis, text: str) -> list[Finding]:
+    """A notebook's findings placed in its file's JSON text: each on the string of its
+    cell's line (the column within a line is not kept: escapes shift it), its message
+    naming the cell and line. Findings with no place in the file are left out."""
+    spans = source_line_spans(text)
+    starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+
+    def position(offset: int) -> Position:
+        line = bisect.bisect_right(starts, offset) - 1
+        return Position(line, offset - starts[line])
+
+    result = []
+    for placed in placed_findings(analysis):
+        finding, cell = placed.finding, placed.cell
+        if cell is None:
+            result.append(finding)  # the one finding of a notebook that cannot be read
+            continue
+        lines = spans[cell - 1] if cell - 1 < len(spans) else []
+        if not lines:
+            continue
+        start, end = lines[min(finding.range.start.line, len(lines) - 1)]
+        where = f"cell {cell}, line {finding.range.start.line + 1}"
+        result.append(dataclasses.replace(
+            finding, message=f"{where}: {finding.message}",
+            range=Range(position(start), position(end)), related=(), fixes=(),
+            preferred_fix=None))
+    return result

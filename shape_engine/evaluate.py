@@ -31,6 +31,7 @@ from shape_engine.ir import (
     Snapshot,
     TrainingCall,
 )
+from shape_engine.keras import ops
 from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
@@ -45,6 +46,7 @@ from shape_engine.keras_names import (
     layer_kind,
     star_exports,
 )
+from shape_engine.shapes import MaybeShape, Shape
 from shape_engine.source import LineIndex
 from shape_engine.values import (
     UNKNOWN,
@@ -95,6 +97,10 @@ INERT_CALLEES = frozenset(
     {"print", "len", "str", "repr", "isinstance", "type", "id", "hash", "keras.utils.plot_model",
      "keras.utils.model_to_dot", "keras.models.save_model", "keras.saving.save_model"}
 )
+# Python operators between symbolic tensors, which keras.ops broadcasts.
+TENSOR_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+KERAS_OPS = "keras.ops."
 # Arguments of a layer's call that change what it gives back.
 CALL_OPTIONS = frozenset({"return_attention_scores"})
 # List methods that change the list in place.
@@ -852,7 +858,14 @@ class Evaluator:
         return self._attribute(self._eval(node.value, charge=False), node.attr)
 
     def _binary(self, node: ast.BinOp) -> Value:
-        return self._binop(node.op, self._eval(node.left), self._eval(node.right))
+        left, right = self._eval(node.left), self._eval(node.right)
+        if (isinstance(left, TensorValue) or isinstance(right, TensorValue)) and type(
+                node.op) in TENSOR_OPERATORS:
+            return self.program.graph.op(
+                TENSOR_OPERATORS[type(node.op)], self._range(node), [left, right],
+                lambda shapes: ops.broadcast(_known_shape(shapes[0]), _known_shape(shapes[1])),
+                self.file)
+        return self._binop(node.op, left, right)
 
     def _unary(self, node: ast.UnaryOp) -> Value:
         return self._unaryop(node.op, self._eval(node.operand))
@@ -952,6 +965,8 @@ class Evaluator:
 
     def _subscript(self, node: ast.Subscript) -> Value:
         receiver = self._eval(node.value)
+        if isinstance(receiver, TensorValue):
+            return self._tensor_subscript(receiver, node)
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
@@ -974,6 +989,50 @@ class Evaluator:
         if isinstance(receiver, ModelValue):
             return UNKNOWN
         return UNKNOWN
+
+    def _tensor_subscript(self, tensor: TensorValue, node: ast.Subscript) -> Value:
+        """`x[:, 0]`, `x[..., :3]`, `x[:, None]` on a symbolic tensor."""
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        index: list[object] = []
+        modelled = True
+        for part in parts:
+            if isinstance(part, ast.Slice):
+                bounds = [self._eval(b) if b is not None else Const(None)
+                          for b in (part.lower, part.upper, part.step)]
+                try:
+                    lower, upper, step = (_optional_int(to_python(b)) for b in bounds)
+                except (NotConstant, TypeError, ValueError):
+                    modelled = False
+                    break
+                index.append(slice(lower, upper, step))
+                continue
+            if isinstance(part, ast.Constant) and part.value is Ellipsis:
+                index.append(Ellipsis)
+                continue
+            value = self._eval(part)
+            python = value.value if isinstance(value, Const) else UNKNOWN
+            if python is None or python is Ellipsis or (
+                    isinstance(python, int) and not isinstance(python, bool)):
+                index.append(python)
+            else:
+                modelled = False
+                break
+        chosen = index if modelled else None
+        return self.program.graph.op(
+            "slicing", self._range(node), [tensor],
+            lambda shapes: ops.subscript(_known_shape(shapes[0]), chosen)
+            if chosen is not None else _not_modelled(), self.file)
+
+    def _tensor_op(self, name: str, node: ast.Call, args: list[Value],
+                   kwargs: dict[str, Value]) -> Value | None:
+        """`keras.ops.<name>(...)` on symbolic tensors; None when it is not such a call."""
+        rule, count = ops.OPS[name]
+        operands = ops.op_inputs(args, kwargs, count)
+        if operands is None or not any(isinstance(v, TensorValue) for v in operands):
+            return None
+        return self.program.graph.op(
+            f"keras.ops.{name}", self._range(node), operands,
+            lambda shapes: rule(args, kwargs, shapes), self.file)
 
     def _binop(self, op: ast.operator, left: Value, right: Value) -> Value:
         if isinstance(left, Const) and isinstance(right, Const):  # the commonest case, first
@@ -1079,6 +1138,10 @@ class Evaluator:
             if name in TENSOR_INPUT_NAMES:
                 return self.program.graph.make_input(call)
             return LayerValue(call)
+        if name.startswith(KERAS_OPS) and name[len(KERAS_OPS):] in ops.OPS:
+            made = self._tensor_op(name[len(KERAS_OPS):], node, args, kwargs)
+            if made is not None:
+                return made
         if name in STATIC_SHAPE_FUNCTIONS and len(args) == 1 and isinstance(args[0],
                                                                             TensorValue):
             return _tensor_attribute(args[0], "shape")
@@ -1532,6 +1595,16 @@ def _tensor_attribute(tensor: TensorValue, attr: str) -> Value:
     if attr == "dtype" and tensor.dtype is not None:
         return Const(tensor.dtype)
     return UNKNOWN
+
+
+def _known_shape(shape: MaybeShape) -> Shape:
+    if shape is None:
+        raise ops.NotModelled
+    return shape
+
+
+def _not_modelled() -> Shape:
+    raise ops.NotModelled
 
 
 def _name_of(node: ast.expr | None) -> str | None:

@@ -103,3 +103,12 @@ WRONG_INPUT_COUNT = Rule(
     "branches) must be merged first (Concatenate, Add) or indexed. Merge layers take a list "
     "of at least two tensors: `layers.Add()([a, b])`, not `layers.Add()(a)`.",
 )
+
+INVALID_TENSOR_OP = Rule(
+    "SL113", "invalid-tensor-op", Severity.ERROR,
+    "An operation on symbolic tensors is refused for their shapes.",
+    "Arithmetic between tensors broadcasts as NumPy does (sizes that differ must include a "
+    "1); keras.ops.concatenate needs equal sizes off its axis, reshape the same number of "
+    "elements, squeeze an axis of size 1, matmul matching inner sizes. Keras checks these "
+    "when the op is applied to the symbolic tensors of a functional model.",
+)

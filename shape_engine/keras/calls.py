@@ -8,22 +8,25 @@ makes a tensor of unknown shape, silent downstream.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from shape_engine.checks.build import (
     DISCONNECTED_GRAPH,
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
+    INVALID_TENSOR_OP,
     WRONG_INPUT_COUNT,
 )
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.interpret import _argument_refusal, _built_input_fits, _compute, interpret
 from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR
+from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable
 from shape_engine.shapes import MaybeShape, Shape, format_shape
-from shape_engine.values import Value
+from shape_engine.values import Const, Value
 
 # How many nodes one program's graph may hold before further calls are taken as unknown.
 MAX_NODES = 20_000
@@ -191,6 +194,29 @@ class Graph:
             for t in given.tensors() if t.node.range != at)
         return refusal.rule.finding(message, at, related=related, file=layer.file)
 
+    # -- ops on tensors ----------------------------------------------------------------------
+
+    def op(self, label: str, at: Range, operands: list[Value],
+           compute: Callable[[list[MaybeShape]], Shape], file: str | None) -> TensorValue:
+        """`x + y`, `x[:, 0]`, `keras.ops.concatenate([a, b])`: a node that is no layer."""
+        tensors = tuple(v for v in operands if isinstance(v, TensorValue))
+        node = Node(label, at, tensors, file=file, is_op=True)
+        self.nodes.append(node)
+        shape: MaybeShape = None
+        try:
+            shape = compute([_operand_shape(v) for v in operands])
+        except OpRefusal as refusal:
+            node.refused = True
+            self._refuse(INVALID_TENSOR_OP.finding(
+                f"{label}: {refusal}; "
+                + ", ".join(f"{t.node.label} (line {t.node.line}) gives "
+                            f"{format_shape(t.shape)}" for t in tensors), at=at, file=file))
+        except (NotModelled, ArithmeticError, ValueError, TypeError, IndexError):
+            shape = None
+        tensor = TensorValue(shape, node)
+        node.outputs = (tensor,)
+        return tensor
+
     # -- model(x) ----------------------------------------------------------------------------
 
     def call_model(self, model: ModelIR, given: Given, at: Range
@@ -345,6 +371,16 @@ def _functional_input_fits(declared: Shape, received: Shape) -> bool:
         abs(len(declared) - len(received)) <= 1)
 
 
+def _operand_shape(value: Value) -> MaybeShape:
+    """A tensor's shape; a number is a scalar, shape (); anything else is not known."""
+    if isinstance(value, TensorValue):
+        return value.shape
+    if isinstance(value, Const) and isinstance(value.value, int | float) and not isinstance(
+            value.value, bool):
+        return ()
+    raise NotModelled
+
+
 def _argument_at(call: LayerCall, refusal: Refusal) -> Range:
     if refusal.argument is None:
         return call.range
@@ -355,8 +391,6 @@ def _argument_at(call: LayerCall, refusal: Refusal) -> Range:
 
 
 def _constant_str(value: object) -> str | None:
-    from shape_engine.values import Const
-
     if isinstance(value, Const) and isinstance(value.value, str):
         return value.value
     return None

@@ -12,11 +12,14 @@ def graph_report(model: ModelIR) -> ModelReport:
     has a row per call, its parameters counted once in the total."""
     graph = model.graph
     assert graph is not None
-    rows: dict[int, int] = {}  # node id -> row
+    rows: dict[int, tuple[int, ...]] = {}  # node id -> the rows its outputs come from
     layers: list[LayerReport] = []
     for node in graph.nodes:
-        rows[id(node)] = len(layers)
-        inputs = tuple(rows[id(t.node)] for t in node.inputs if id(t.node) in rows)
+        inputs = tuple(dict.fromkeys(row for t in node.inputs for row in rows.get(id(t.node), ())))
+        if node.is_op:
+            rows[id(node)] = inputs  # an op is no row: what it takes is passed on
+            continue
+        rows[id(node)] = (len(layers),)
         first = node.inputs[0].shape if node.inputs else None
         output = node.outputs[0].shape if len(node.outputs) == 1 else None
         layers.append(LayerReport(LayerEntry(_entry_layer(node), node.range), node.label,

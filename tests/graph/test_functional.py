@@ -147,6 +147,43 @@ CORRECT = {
         merged = layers.Concatenate()([h, c])
         model = keras.Model(inputs, [layers.Dense(2)(merged), seq])
         """,
+    # Ops: each result goes through layers.Identity, whose call Keras records.
+    "ops_arithmetic_broadcasting": """
+        a = keras.Input((4, 1))
+        b = keras.Input((3,))
+        s = layers.Identity()(a + b)
+        d = layers.Identity()(a * 2.0 - b / 3)
+        model = keras.Model([a, b], [s, d])
+        """,
+    "ops_shape_functions": """
+        a = keras.Input((4, 6))
+        b = keras.Input((2, 6))
+        c = layers.Identity()(keras.ops.concatenate([a, b], axis=1))
+        r = layers.Identity()(keras.ops.reshape(a, (-1, 24)))
+        e = layers.Identity()(keras.ops.expand_dims(a, -1))
+        q = layers.Identity()(keras.ops.squeeze(keras.ops.expand_dims(a, 1), axis=1))
+        t = layers.Identity()(keras.ops.transpose(a, (0, 2, 1)))
+        m = layers.Identity()(keras.ops.matmul(a, keras.ops.transpose(b, (0, 2, 1))))
+        model = keras.Model([a, b], [c, r, e, q, t, m])
+        """,
+    "ops_slicing": """
+        x = keras.Input((5, 8))
+        first = layers.Identity()(x[:, 0])
+        head = layers.Identity()(x[:, 1:3])
+        last = layers.Identity()(x[..., -1])
+        more = layers.Identity()(x[:, None])
+        model = keras.Model(x, [first, head, last, more])
+        """,
+    "ops_reshape_unknown_batch_not_checked": """
+        a = keras.Input((4, 6))
+        c = layers.Identity()(keras.ops.reshape(a, (2, 5, 5)))
+        model = keras.Model(a, c)
+        """,
+    "ops_feed_layers": """
+        x = keras.Input((5, 8))
+        y = layers.Dense(4)(x[:, 0] + 1.0)
+        model = keras.Model(x, y)
+        """,
 }
 
 # Broken programs: Keras raises at the call the engine must point at.
@@ -221,6 +258,29 @@ BROKEN = {
         k = keras.Input(shape=(6, 8))
         out = layers.MultiHeadAttention(2, 4)(q, v, key=k)
         """, "SL110"),
+    "op_broadcast_mismatch": ("""
+        a = keras.Input((4,))
+        b = keras.Input((3,))
+        c = a + b
+        """, "SL113"),
+    "op_concatenate_mismatch": ("""
+        a = keras.Input((4, 6))
+        b = keras.Input((2, 5))
+        c = keras.ops.concatenate([a, b], axis=1)
+        """, "SL113"),
+    "op_squeeze_not_one": ("""
+        a = keras.Input((4, 6))
+        c = keras.ops.squeeze(a, axis=1)
+        """, "SL113"),
+    "op_matmul_mismatch": ("""
+        a = keras.Input((4, 6))
+        b = keras.Input((5, 3))
+        c = keras.ops.matmul(a, b)
+        """, "SL113"),
+    "op_index_out_of_range": ("""
+        a = keras.Input((4, 6))
+        c = a[:, 4]
+        """, "SL113"),
     "dense_unknown_width": ("""
         inputs = keras.Input((None,))
         x = layers.Dense(4)(inputs)

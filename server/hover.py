@@ -107,6 +107,12 @@ def summary_markdown(model: ModelFact, variable: str | None = None) -> str:
 def data_markdown(data: DataFact, variable: str | None = None) -> str:
     name = variable or data.name
     shape = "unknown shape" if data.shape is None else f"shape `{format_shape(data.shape)}`"
+    if data.made_by is not None:
+        text = (f"**{_escape(name)}**: symbolic tensor of {shape}, made by "
+                f"{_code(data.made_by)}")
+        if data.params is not None:
+            text += f" ({data.params:,} parameter{'s' if data.params != 1 else ''})"
+        return text
     text = f"**{_escape(name)}**: data of {shape}"
     if data.dtype is not None:
         text += f", dtype `{data.dtype}`"

@@ -25,7 +25,8 @@ def inlay_hints(facts: Facts, lines: Lines, wanted: Range) -> list[types.InlayHi
     for data in facts.data:
         if data.shape is None or data.hint_at is None or not _within(data.hint_at, wanted):
             continue
-        found.setdefault(data.hint_at, []).append((data.shape, f"{data.name}: data"))
+        kind = "data" if data.made_by is None else f"tensor from {data.made_by}"
+        found.setdefault(data.hint_at, []).append((data.shape, f"{data.name}: {kind}"))
     hints = []
     for at, shapes in sorted(found.items()):
         distinct = list(dict.fromkeys(format_shape(shape) for shape, _ in shapes))

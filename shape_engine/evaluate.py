@@ -176,11 +176,11 @@ class Scope:
 
 @dataclass
 class DataBinding:
-    """A name bound to data, kept for hover and inlay hints."""
+    """A name bound to data or to a symbolic tensor, kept for hover and inlay hints."""
 
     name: str
     range: Range  # the assignment target
-    value: ArrayValue
+    value: ArrayValue | TensorValue
 
 
 @dataclass
@@ -468,7 +468,7 @@ class Evaluator:
             if isinstance(value, ModelValue) and not value.model.variable:
                 value.model.variable = target.id
                 value.model.name = value.model.name or target.id
-            if isinstance(value, ArrayValue) and self.file is None:
+            if isinstance(value, ArrayValue | TensorValue) and self.file is None:
                 self.program.data.append(
                     DataBinding(target.id, self.index.range_of(target), value))
         elif isinstance(target, ast.Tuple | ast.List):

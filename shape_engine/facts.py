@@ -17,6 +17,7 @@ from shape_engine.evaluate import DataBinding
 from shape_engine.findings import Edit, Finding, Fix, Position, Range, Related
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import BuildCall, CompileCall, LayerCall, ModelIR, TrainingCall
+from shape_engine.keras.tensors import Node, TensorValue
 from shape_engine.shapes import MaybeShape
 from shape_engine.values import ArrayValue
 
@@ -72,6 +73,10 @@ class DataFact:
     shape: MaybeShape
     dtype: str | None
     hint_at: Position | None = None  # the end of its assignment, for an inlay hint
+    # A symbolic tensor: the call that made it ("Dense(64) (line 7)"), and that layer's
+    # parameters.
+    made_by: str | None = None
+    params: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,13 +275,23 @@ def extract(analysis: Analysis, scopes: Sequence[ScopeSpan],
     for report in analysis.models:
         model = _model_fact(report)
         facts.models.append(model)
-        facts.layers.extend(_layer_fact(layer) for layer in report.layers)
+        if report.model.graph is None:  # a functional model's calls are the graph's, below
+            facts.layers.extend(_layer_fact(layer) for layer in report.layers)
         _model_bindings(report.model, model, lines, scopes, assigned_value, facts)
         for training in report.model.trainings:
             _training_data(training, lines, scopes, facts)
+    facts.layers.extend(_node_fact(node) for node in analysis.graph_nodes if not node.is_op)
     for binding in analysis.data:
         _data_binding(binding, scopes, assigned_at, facts)
     return facts
+
+
+def _node_fact(node: Node) -> LayerFact:
+    """A call on symbolic tensors: hover on it, and its output after it."""
+    first = node.inputs[0].shape if node.inputs else None
+    output = node.outputs[0].shape if len(node.outputs) == 1 else None
+    return LayerFact(node.label, node.range, node.range, first, output,
+                     0 if node.is_input else node.params)
 
 
 def _model_fact(report: ModelReport) -> ModelFact:
@@ -340,8 +355,13 @@ def _data_binding(binding: DataBinding, scopes: Sequence[ScopeSpan],
                   assigned_at: dict[Position, Assignment], facts: Facts) -> None:
     assignment = assigned_at.get(binding.range.start)
     hint_at = assignment.end if assignment is not None else binding.range.end
-    data = DataFact(binding.name, binding.range, binding.value.shape, binding.value.dtype,
-                    hint_at)
+    value = binding.value
+    made_by = params = None
+    if isinstance(value, TensorValue):
+        made_by = f"{value.node.label} (line {value.node.line})"
+        params = None if value.node.is_op or value.node.is_input else value.node.params
+    data = DataFact(binding.name, binding.range, value.shape, value.dtype, hint_at, made_by,
+                    params)
     facts.data.append(data)
     facts.bindings.append(Binding(scope_at(scopes, binding.range.start.line), binding.name,
                                   binding.range.start, data))

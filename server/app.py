@@ -686,7 +686,7 @@ async def _check_file(path: Path) -> int:
     state = _state(uri)
     if state is not None:
         await SERVER.documents.settled(state, "findings")
-        return len(state.findings)
+        return len(SERVER.diagnostics(state))  # what is shown: settings may hide some
     resolution = SERVER.resolution
 
     def analyse() -> tuple[str, list[Finding]] | None:
@@ -697,7 +697,7 @@ async def _check_file(path: Path) -> int:
         # The bytes as the interpreter reads them (BOM, coding cookie), as the CLI does.
         session = resolution.session(str(path)) if resolution is not None else None
         analysis = analyze_file(data, str(path), session.resolve if session else None,
-                                verify_fixes=False)
+                                verify_fixes=False, extend_select=None)
         if analysis.cells is not None:
             # A notebook not open in a notebook editor: its findings where the cells'
             # lines are in the file (an editor without notebooks shows the JSON).
@@ -711,9 +711,10 @@ async def _check_file(path: Path) -> int:
     text, findings = analysed
     lines = convert.Lines(text, SERVER.encoding())
     SERVER.pushed_elsewhere.add(uri)
+    diagnostics = SERVER.to_diagnostics(findings, lines, uri)
     SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-        uri=uri, diagnostics=SERVER.to_diagnostics(findings, lines, uri)))
-    return len(findings)
+        uri=uri, diagnostics=diagnostics))
+    return len(diagnostics)  # what is shown: settings may hide some
 
 
 # -- running ---------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
     shapelens.inlayHints.enabled  bool (true)
     shapelens.severity            {"SL101": "error" | "warning" | "information" | "hint" | "off"}
-                                  (also "info", "warn", "none", "ignore")
+                                  (also "info", "warn", "none", "ignore"); a level for a
+                                  code that is off by default (a design smell) turns it on
     shapelens.debounceMs          int, 0..10000 (150): quiet time after an edit before analysis
 
 An invalid value is reported (`Settings.problems`) and its default used; other keys are

@@ -14,6 +14,7 @@ from lsprotocol import types
 from shape_engine.docs import RULES_PAGE
 from shape_engine.facts import split_lines
 from shape_engine.findings import Finding, Fix, Position, Range, Related, Severity
+from shape_engine.selection import is_enabled
 
 SOURCE = "shapelens"
 
@@ -86,9 +87,10 @@ def _units(text: str, encoding: str) -> int:
 
 
 def severity(finding: Finding, overrides: dict[str, str]) -> types.DiagnosticSeverity | None:
-    """The severity to show, None when the user turned the code off."""
+    """The severity to show, None when the user turned the code off, or did not turn on a
+    code that is off by default (a design smell) by giving it a level."""
     chosen = overrides.get(finding.code)
-    if chosen == "off":
+    if chosen == "off" or (chosen is None and not is_enabled(finding.code)):
         return None
     if chosen is not None:
         return _SEVERITIES[chosen]

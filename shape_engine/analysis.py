@@ -20,6 +20,7 @@ from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
 from shape_engine.keras.report import graph_report
 from shape_engine.keras.tensors import Node
+from shape_engine.selection import selected
 from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.values import ArrayValue
 from shape_engine.verify import FindingId, finding_id, keep_working_fixes
@@ -51,13 +52,15 @@ class Analysis:
 
 def analyze_bytes(data: bytes, path: str | None = None,
                   resolver: ModuleResolver | None = None, *,
-                  verify_fixes: bool = True) -> Analysis:
+                  verify_fixes: bool = True,
+                  extend_select: frozenset[str] | None = frozenset()) -> Analysis:
     decoded = decode(data)
     if decoded.refused is not None:  # Python would not read it: neither is it analysed
         return Analysis(decoded.text, path, [SYNTAX_ERROR.finding(
             f"Syntax error: {decoded.refused}", decoded.at or Range.of(0, 0, 0, 0))],
             parsed=False)
-    analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes)
+    analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes,
+                              extend_select=extend_select)
     if decoded.note is None:
         return analysis
     if not analysis.parsed:
@@ -84,11 +87,14 @@ def _on_replaced_bytes(finding: Finding, decoded: Decoded) -> Finding:
 
 def analyze_source(text: str, path: str | None = None,
                    resolver: ModuleResolver | None = None, *,
-                   verify_fixes: bool = True) -> Analysis:
+                   verify_fixes: bool = True,
+                   extend_select: frozenset[str] | None = frozenset()) -> Analysis:
     """`verify_fixes`: re-analyse the text with each fix applied and offer only the fixes
-    that really fix (see `fixes.keep_working_fixes`)."""
+    that really fix (see `fixes.keep_working_fixes`). The findings are those of the rules
+    enabled by default and of `extend_select`; None: every rule (the editor shows those its
+    severity settings turn on)."""
     with _collector_paused():
-        return _analyze_source(text, path, resolver, verify_fixes)
+        return _analyze_source(text, path, resolver, verify_fixes, extend_select)
 
 
 @contextmanager
@@ -105,7 +111,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None,
-                    verify_fixes: bool) -> Analysis:
+                    verify_fixes: bool, extend_select: frozenset[str] | None) -> Analysis:
     index = LineIndex(text)
     tree = _parse(text, index)
     if isinstance(tree, Finding):
@@ -131,6 +137,8 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     local_reports = _distinct(r for r in reports if r.model.file is None)
     # Findings inside imported modules are reported by those modules' own analyses.
     local_findings = distinct_findings([f for f in findings if f.file is None])
+    if extend_select is not None:
+        local_findings = selected(local_findings, extend_select)
     if verify_fixes:
         local_findings = keep_working_fixes(
             local_findings, document, path, resolver, origins, [r.model for r in reports],

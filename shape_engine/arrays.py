@@ -27,6 +27,7 @@ from shape_engine.values import (
     ArrayValue,
     BoundMethod,
     Const,
+    Instance,
     ModuleRef,
     NotConstant,
     Seq,
@@ -1205,7 +1206,8 @@ def _instance_call(name: str) -> Handler | None:
                                               or last == "LabelEncoder"):
         return lambda args, kwargs, at: ModuleRef(name + "()")
     if module == "keras.losses" and last[:1].isupper():
-        return lambda args, kwargs, at: ModuleRef(name + "()")
+        return lambda args, kwargs, at: Instance(name + "()", args=tuple(args),
+                                                 kwargs=tuple(kwargs.items()))
     receiver, _, method_name = name.rpartition(".")
     if receiver.endswith("()"):
         klass = receiver[:-2].rsplit(".", 1)[-1]

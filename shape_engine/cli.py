@@ -21,6 +21,7 @@ from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import INPUT_KINDS, LayerCall
 from shape_engine.notebook import NOTEBOOK_SUFFIX, CellFinding
 from shape_engine.notebook_analysis import analyze_file, placed_findings
+from shape_engine.selection import parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
 
 # Folders never walked into (as ruff excludes build and dist). A virtual environment under any
@@ -72,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --fix or --diff, also apply fixes that may change meaning")
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them")
+    check.add_argument("--extend-select", action="append", default=[], metavar="CODE[,CODE]",
+                       help="also report these rules, which are off by default")
     shapes = commands.add_parser("shapes", help="print a static model.summary() of every model")
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
@@ -202,7 +205,8 @@ class Reader:
                 else "")
 
 
-def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool
+def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
+                    extend_select: frozenset[str] = frozenset()
                     ) -> list[tuple[Path, Analysis]]:
     """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix)."""
     results = []
@@ -211,7 +215,7 @@ def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool
         if data is not None:
             results.append((target.path, analyze_file(
                 data, str(target.path), filesystem_resolver(target.path),
-                verify_fixes=with_fixes)))
+                verify_fixes=with_fixes, extend_select=extend_select)))
     return results
 
 
@@ -222,6 +226,10 @@ def _check(args: argparse.Namespace) -> int:
     if args.diff and args.format == "json":
         raise UsageError("--diff prints a unified diff: it cannot be combined with "
                          "--format json (use --format json without --diff for the fixes)")
+    try:
+        extend_select = parse_codes(args.extend_select)
+    except ValueError as error:
+        raise UsageError(f"--extend-select: {error}") from None
     reader = Reader()
     if args.fix or args.diff:
         from shape_engine.fix_files import fix_files
@@ -229,8 +237,10 @@ def _check(args: argparse.Namespace) -> int:
         readable = [t.path for t in targets(args.paths)
                     if reader.read(t, contents=False) is not None]
         return reader.status(fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
-                                       json_format=args.format == "json"))
-    results = analyze_targets(args.paths, reader, with_fixes=args.format == "json")
+                                       json_format=args.format == "json",
+                                       extend_select=extend_select))
+    results = analyze_targets(args.paths, reader, with_fixes=args.format == "json",
+                              extend_select=extend_select)
     found = any(f.severity in (Severity.ERROR, Severity.WARNING)
                 for _, analysis in results for f in analysis.findings)
     if args.format == "json":

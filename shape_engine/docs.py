@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shape_engine.rule import all_rules
+from shape_engine.rule import Rule, all_rules
 
 RULES_PAGE = Path(__file__).resolve().with_name("rules.md")
 
@@ -18,7 +18,7 @@ RULES_PAGE = Path(__file__).resolve().with_name("rules.md")
 def readme_table() -> str:
     lines = ["| Code | Name | Severity | What it means |", "|---|---|---|---|"]
     for rule in all_rules():
-        lines.append(f"| {rule.code} | `{rule.name}` | {rule.severity.value} | {rule.summary} |")
+        lines.append(f"| {rule.code} | `{rule.name}` | {_severity(rule)} | {rule.summary} |")
     return "\n".join(lines)
 
 
@@ -28,9 +28,13 @@ def rules_page() -> str:
              "`python -m shape_engine.docs --full > shape_engine/rules.md`; do not edit by "
              "hand.", ""]
     for rule in all_rules():
-        parts += [f"## {rule.code}", "", f"**{rule.name}** ({rule.severity.value})", "",
+        parts += [f"## {rule.code}", "", f"**{rule.name}** ({_severity(rule)})", "",
                   rule.summary, "", rule.explanation, ""]
     return "\n".join(parts)
+
+
+def _severity(rule: Rule) -> str:
+    return rule.severity.value + ("" if rule.default_enabled else ", off by default")
 
 
 if __name__ == "__main__":

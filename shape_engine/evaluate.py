@@ -1164,6 +1164,8 @@ class Evaluator:
             return built
         if name in INERT_CALLEES:
             return UNKNOWN
+        if has_unpacking and name.startswith("keras.losses."):
+            return UNKNOWN  # its arguments (from_logits...) are not known
         result = arrays.call(name, args, kwargs, self._range(node))
         if result is not None:
             return result

@@ -25,7 +25,8 @@ from shape_engine.notebook_json import replace_sources
 from shape_engine.source import decode
 
 
-def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool) -> int:
+def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool,
+              extend_select: frozenset[str] = frozenset()) -> int:
     """Fix (or, without `write`, diff) every file; the exit status of `shapelens check`."""
     fixed_count = 0
     changed_files = 0
@@ -39,9 +40,9 @@ def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool) -
 
             raise UsageError(f"{path}: {error.strerror or error}") from None
         if is_notebook(str(path)):
-            outcome = _fix_notebook(path, data, write, unsafe)
+            outcome = _fix_notebook(path, data, write, unsafe, extend_select)
         else:
-            outcome = _fix_file(path, data, write, unsafe)
+            outcome = _fix_file(path, data, write, unsafe, extend_select)
         remaining_rows += [(path, placed) for placed in outcome.remaining]
         if not outcome.applied:
             continue
@@ -64,13 +65,15 @@ class _Outcome:
     diffs: list[str]
 
 
-def _fix_file(path: Path, data: bytes, write: bool, unsafe: bool) -> _Outcome:
+def _fix_file(path: Path, data: bytes, write: bool, unsafe: bool,
+              extend_select: frozenset[str]) -> _Outcome:
     decoded = decode(data)
     if decoded.note is not None:
         # Python refuses the file, or bytes of it were replaced: it is not rewritten.
-        refused = analyze_bytes(data, str(path), filesystem_resolver(path)).findings
+        refused = analyze_bytes(data, str(path), filesystem_resolver(path),
+                                extend_select=extend_select).findings
         return _Outcome([], [CellFinding(None, f, ()) for f in refused], [])
-    result = fix_all(decoded.text, str(path), filesystem_resolver(path), unsafe)
+    result = fix_all(decoded.text, str(path), filesystem_resolver(path), unsafe, extend_select)
     applied = result.applied
     remaining = [CellFinding(None, f, ()) for f in result.remaining]
     diffs = []
@@ -82,7 +85,8 @@ def _fix_file(path: Path, data: bytes, write: bool, unsafe: bool) -> _Outcome:
     return _Outcome(applied, remaining, diffs)
 
 
-def _fix_notebook(path: Path, data: bytes, write: bool, unsafe: bool) -> _Outcome:
+def _fix_notebook(path: Path, data: bytes, write: bool, unsafe: bool,
+                  extend_select: frozenset[str]) -> _Outcome:
     """Fix the notebook's program cell by cell; write back only the changed cells' sources
     (or diff them, cell by cell)."""
     text = notebook_text(data)
@@ -90,7 +94,7 @@ def _fix_notebook(path: Path, data: bytes, write: bool, unsafe: bool) -> _Outcom
     if isinstance(notebook, Finding) or not isinstance(text, str):
         unreadable = notebook if isinstance(notebook, Finding) else None
         return _Outcome([], [CellFinding(None, unreadable, ())] if unreadable else [], [])
-    result = fix_notebook(notebook, str(path), filesystem_resolver(path), unsafe)
+    result = fix_notebook(notebook, str(path), filesystem_resolver(path), unsafe, extend_select)
     remaining = placed_findings(result.remaining)
     if not result.applied:
         return _Outcome([], remaining, [])

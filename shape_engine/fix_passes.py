@@ -38,22 +38,24 @@ class Fixed:
 
 
 def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None = None,
-            unsafe: bool = False) -> Fixed:
-    """Apply every fix the applicability allows, in passes of fixes that do not overlap."""
+            unsafe: bool = False, extend_select: frozenset[str] = frozenset()) -> Fixed:
+    """Apply every fix the applicability allows, in passes of fixes that do not overlap.
+    Only the findings of rules enabled by default or in `extend_select` are fixed and
+    reported."""
     from shape_engine.analysis import analyze_source
 
     applied: list[tuple[Finding, Fix]] = []
-    analysis = analyze_source(text, path, resolver)
+    analysis = analyze_source(text, path, resolver, extend_select=extend_select)
     for _ in range(MAX_FIX_PASSES):
         chosen = _disjoint(text, _applicable(analysis.findings, unsafe))
         if not chosen:
             break
         fixed = apply_edits(text, [edit for _, fix_ in chosen for edit in fix_.edits])
-        after = analyze_source(fixed, path, resolver)
+        after = analyze_source(fixed, path, resolver, extend_select=extend_select)
         if not after.parsed and len(chosen) > 1:
             chosen = chosen[:1]  # together they break the file: one at a time
             fixed = apply_edits(text, chosen[0][1].edits)
-            after = analyze_source(fixed, path, resolver)
+            after = analyze_source(fixed, path, resolver, extend_select=extend_select)
         if not after.parsed:
             break  # never leave a file that does not parse
         applied += chosen

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 import symtable
 import warnings
@@ -227,10 +228,11 @@ class DocumentAnalyzer:
     """
 
     def __init__(self, path: str | None, resolution: Resolution | None = None,
-                 analyze: Callable[..., Analysis] = analyze_source) -> None:
+                 analyze: Callable[..., Analysis] | None = None) -> None:
         self.path = path
         self.resolution = resolution
-        self._analyze = analyze
+        # Every rule, those off by default too: the editor shows what its settings turn on.
+        self._analyze = analyze or functools.partial(analyze_source, extend_select=None)
         self._infos = _Generations()
         self._components = _Generations()
         self.components_analysed = 0  # for tests and benchmarks: how much work an edit cost

@@ -27,7 +27,8 @@ def notebook_text(data: bytes) -> str | Finding:
 
 def analyze_notebook(data: bytes, path: str | None = None,
                      resolver: ModuleResolver | None = None, *,
-                     verify_fixes: bool = True) -> Analysis:
+                     verify_fixes: bool = True,
+                     extend_select: frozenset[str] | None = frozenset()) -> Analysis:
     """The analysis of the notebook's program; its `cells` place the findings in cells. A
     notebook that cannot be read gets one finding (SL003) at a place in the file."""
     text = notebook_text(data)
@@ -36,13 +37,16 @@ def analyze_notebook(data: bytes, path: str | None = None,
         return Analysis(text if isinstance(text, str) else "", path, [notebook],
                         parsed=False)
     return analyze_cells(CellMap(notebook.code_cells()), path, resolver,
-                         verify_fixes=verify_fixes)
+                         verify_fixes=verify_fixes, extend_select=extend_select)
 
 
 def analyze_cells(cells: CellMap, path: str | None = None,
                   resolver: ModuleResolver | None = None, *,
-                  verify_fixes: bool = True) -> Analysis:
-    analysis = analyze_source(cells.text, path, resolver, verify_fixes=verify_fixes)
+                  verify_fixes: bool = True,
+                  extend_select: frozenset[str] | None = frozenset()) -> Analysis:
+    """`extend_select` as for `analyze_source`."""
+    analysis = analyze_source(cells.text, path, resolver, verify_fixes=verify_fixes,
+                              extend_select=extend_select)
     analysis.cells = cells
     return analysis
 
@@ -57,15 +61,15 @@ class FixedNotebook:
 
 
 def fix_notebook(notebook: Notebook, path: str | None = None,
-                 resolver: ModuleResolver | None = None, unsafe: bool = False
-                 ) -> FixedNotebook:
+                 resolver: ModuleResolver | None = None, unsafe: bool = False,
+                 extend_select: frozenset[str] = frozenset()) -> FixedNotebook:
     """Apply fixes one at a time, each on a fresh analysis of the program (as `fix_all`
     does for a file), each edit to the cell it falls in. Fixes that no cell can take (an
     edit on a line of IPython syntax) are left."""
     sources = dict(notebook.code_cells())
     original = dict(sources)
     cells = CellMap(list(sources.items()))
-    analysis = analyze_cells(cells, path, resolver)
+    analysis = analyze_cells(cells, path, resolver, extend_select=extend_select)
     applied: list[tuple[Finding, Fix]] = []
     for _ in range(MAX_FIX_ROUNDS):
         choice = first_applicable(analysis.findings, unsafe, cells.places)
@@ -79,18 +83,22 @@ def fix_notebook(notebook: Notebook, path: str | None = None,
             sources[key] = apply_edits(sources[key], edits)
         applied.append(choice)
         cells = CellMap(list(sources.items()))
-        analysis = analyze_cells(cells, path, resolver)
+        analysis = analyze_cells(cells, path, resolver, extend_select=extend_select)
     changed = {key: text for key, text in sources.items() if text != original[key]}
     return FixedNotebook(changed, applied, analysis)
 
 
 def analyze_file(data: bytes, path: str | None = None,
                  resolver: ModuleResolver | None = None, *,
-                 verify_fixes: bool = True) -> Analysis:
-    """A file's analysis: a notebook's (`.ipynb`) program, else the file read as Python."""
+                 verify_fixes: bool = True,
+                 extend_select: frozenset[str] | None = frozenset()) -> Analysis:
+    """A file's analysis: a notebook's (`.ipynb`) program, else the file read as Python.
+    `extend_select` as for `analyze_source`."""
     if is_notebook(path):
-        return analyze_notebook(data, path, resolver, verify_fixes=verify_fixes)
-    return analyze_bytes(data, path, resolver, verify_fixes=verify_fixes)
+        return analyze_notebook(data, path, resolver, verify_fixes=verify_fixes,
+                                extend_select=extend_select)
+    return analyze_bytes(data, path, resolver, verify_fixes=verify_fixes,
+                         extend_select=extend_select)
 
 
 def placed_findings(analysis: Analysis) -> list[CellFinding]:

@@ -1,7 +1,9 @@
 """A rule: one stable code with its severity, a one-line summary and the why, like ruff's.
 
 Check modules declare their rules with `Rule(...)`; `all_rules()` lists them for the docs
-table and the server's code descriptions.
+table and the server's code descriptions. A rule that states an opinion rather than a bug is
+off by default (`default_enabled=False`): the engine still produces its findings, and the
+presenters show them only when selected (`selection`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class Rule:
     severity: Severity
     summary: str
     explanation: str
+    # Shown unless selected? Opinions (design smells) are not.
+    default_enabled: bool = True
 
     def __post_init__(self) -> None:
         if self.code in _REGISTRY:
@@ -42,6 +46,13 @@ class Rule:
             preferred_fix = 0
         return Finding(self.code, self.severity, message, at, related, fixes, preferred_fix,
                        file)
+
+
+def rule_for(code: str) -> Rule | None:
+    """The rule with this code, once the check families are registered."""
+    import shape_engine.checks  # noqa: F401
+
+    return _REGISTRY.get(code)
 
 
 def all_rules() -> list[Rule]:

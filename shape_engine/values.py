@@ -101,6 +101,24 @@ def module_ref(written: str, via_tf: bool | None = False) -> ModuleRef:
 
 
 @dataclass(frozen=True)
+class Instance(ModuleRef):
+    """An object of a class the checks read (`keras.losses.CategoricalCrossentropy(...)`),
+    named like its class with "()" appended, with the arguments it was made with."""
+
+    args: tuple[Value, ...] = field(default=(), compare=False)
+    kwargs: tuple[tuple[str, Value], ...] = field(default=(), compare=False)
+
+    def argument(self, name: str, position: int | None = None) -> Value | None:
+        """The value given for `name`, None when not given."""
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        if position is not None and position < len(self.args):
+            return self.args[position]
+        return None
+
+
+@dataclass(frozen=True)
 class BoundMethod(Value):
     """`receiver.name`, not called yet."""
 

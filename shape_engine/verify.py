@@ -26,9 +26,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from shape_engine.context import Document
-from shape_engine.findings import Edit, Finding, Fix, Range
+from shape_engine.findings import Edit, Finding, Fix, Range, Severity
 from shape_engine.fixes import apply_edits
 from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.rule import rule_for
 
 if TYPE_CHECKING:
     from shape_engine.evaluate import ModuleResolver
@@ -345,13 +346,20 @@ def _fixes(finding: Finding, before: Counter[Key], after: Counter[Key]) -> bool:
         return False
     build = finding.code.startswith(BUILD_CODES_PREFIX)
     for (code, message), count in after.items():
-        if count <= before[(code, message)]:
+        if count <= before[(code, message)] or _informational(code):
             continue
         # Fixing a build error lets the model build, which shows what the refusal hid: the
         # data and loss checks. A new build error, though, is the fix's own.
         if not build or code.startswith(BUILD_CODES_PREFIX):
             return False
     return True
+
+
+def _informational(code: str) -> bool:
+    """An information finding is not a problem a fix may not bring: when a fix edits a layer
+    it names, its message changes."""
+    rule = rule_for(code)
+    return rule is not None and rule.severity is Severity.INFO
 
 
 def _with_fixes(finding: Finding, kept: list[Fix]) -> Finding:

@@ -204,7 +204,8 @@ def generated(models: int = 40, lines: int = 2000, seed: int = 0) -> str:
 
 def whole(text: str) -> Facts:
     info = chunk_info(text)
-    return extract(analyze_source(text), info.scopes if info else (),
+    # The editor analyses every rule, those off by default too (its settings pick the shown).
+    return extract(analyze_source(text, extend_select=None), info.scopes if info else (),
                    info.assignments if info else ())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
-from shape_engine.checks import arguments, losses, training
+from shape_engine.checks import arguments, design, losses, output_loss, training
 
 if TYPE_CHECKING:
     from shape_engine.analysis import ModelCheck
@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 MODEL_CHECKS: list[ModelCheck] = [
     training.check_training,
     losses.check_losses,
+    output_loss.check_output_loss,
+    design.check_design,
     arguments.check_ignored_arguments,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "losses", "source", "training"]
+__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "losses", "output_loss", "source",
+           "training"]

@@ -14,10 +14,21 @@ from __future__ import annotations
 import math
 from ast import Call, Name
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shape_engine.checks.build_fixes import RANK_KEEPING_KINDS, RNN_KINDS
+from shape_engine.checks.loss_spec import (
+    BINARY,
+    BINARY_LOSSES,
+    CATEGORICAL,
+    ELEMENTWISE,
+    LOSS_CLASSES,
+    SPARSE,
+    Loss,
+    loss_for,
+    loss_of,
+)
+from shape_engine.checks.outputs import Activation, activation_of, model_output
 from shape_engine.checks.training import Feed, feeds
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
@@ -34,15 +45,15 @@ from shape_engine.fixes import (
     set_keyword,
     wrap,
 )
-from shape_engine.ir import CompileCall, LayerCall, TrainingCall
+from shape_engine.ir import LayerCall
 from shape_engine.layers import RULES
 from shape_engine.layers.base import LayerArgs, Unknowable
 from shape_engine.rule import Rule
 from shape_engine.shapes import Shape, dims_compatible, format_shape, product
-from shape_engine.values import ArrayValue, Const, ModuleRef, Value
+from shape_engine.values import ArrayValue, ModuleRef
 
 if TYPE_CHECKING:
-    from shape_engine.interpret import LayerReport, ModelReport
+    from shape_engine.interpret import ModelReport
 
 INTEGER_LABELS_CATEGORICAL = Rule(
     "SL301", "integer-labels-categorical-loss", Severity.ERROR,
@@ -127,143 +138,8 @@ REGRESSION_BROADCAST = Rule(
     "either way the loss is wrong. Give labels the output's shape.",
 )
 
-CATEGORICAL = "categorical_crossentropy"
-SPARSE = "sparse_categorical_crossentropy"
-BINARY = "binary_crossentropy"
-ELEMENTWISE = frozenset({"mean_squared_error", "mean_absolute_error",
-                         "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
-                         "huber", "log_cosh"})
-_LOSS_NAMES: dict[str, str] = {
-    "categorical_crossentropy": CATEGORICAL, "CategoricalCrossentropy": CATEGORICAL,
-    "sparse_categorical_crossentropy": SPARSE, "SparseCategoricalCrossentropy": SPARSE,
-    "binary_crossentropy": BINARY, "BinaryCrossentropy": BINARY,
-    "mse": "mean_squared_error", "mean_squared_error": "mean_squared_error",
-    "MeanSquaredError": "mean_squared_error",
-    "mae": "mean_absolute_error", "mean_absolute_error": "mean_absolute_error",
-    "MeanAbsoluteError": "mean_absolute_error",
-    "mape": "mean_absolute_percentage_error",
-    "mean_absolute_percentage_error": "mean_absolute_percentage_error",
-    "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
-    "msle": "mean_squared_logarithmic_error",
-    "mean_squared_logarithmic_error": "mean_squared_logarithmic_error",
-    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
-    "huber": "huber", "Huber": "huber",
-    "log_cosh": "log_cosh", "logcosh": "log_cosh", "LogCosh": "log_cosh",
-}
-# Layers with an `activation` argument that defaults to linear.
-ACTIVATED_KINDS = frozenset(
-    {"Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
-     "Conv3DTranspose", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D",
-     "DepthwiseConv2D"})
 # A batch size that divides nothing of interest, to see whether shapes broadcast regardless.
 _UNLIKELY_BATCH = 7919
-
-
-# -- the loss and the head ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Loss:
-    """The loss a `compile` call names, and where."""
-
-    name: str  # canonical, e.g. "categorical_crossentropy"
-    value: Value
-    where: Range
-    local: bool  # written in the document being analysed (so it can be edited)
-
-
-def loss_of(compile_: CompileCall) -> Loss | None:
-    if "loss" in compile_.kwargs:
-        value, where = compile_.kwargs["loss"], compile_.kwarg_value_ranges.get("loss")
-    elif len(compile_.args) > 1 and len(compile_.arg_ranges) > 1:
-        value, where = compile_.args[1], compile_.arg_ranges[1]
-    else:
-        return None
-    name = _loss_name(value)
-    if name is None or where is None:
-        return None
-    return Loss(name, value, where, compile_.file is None)
-
-
-def _loss_name(value: Value) -> str | None:
-    if isinstance(value, Const) and isinstance(value.value, str):
-        return _LOSS_NAMES.get(value.value) or _LOSS_NAMES.get(value.value.lower())
-    if isinstance(value, ModuleRef) and value.name.startswith("keras.losses."):
-        last = value.name.rsplit(".", 1)[-1]
-        return _LOSS_NAMES.get(last.removesuffix("()"))
-    return None
-
-
-def loss_for(report: ModelReport, call: TrainingCall) -> Loss | None:
-    """The loss in force at `call`: the last compile() before it in this file."""
-    model = report.model
-    local = [c for c in model.compiles if c.file is None and c.range.start < call.range.start]
-    if local:
-        return loss_of(local[-1])
-    losses = {loss.name: loss for c in model.compiles if (loss := loss_of(c)) is not None}
-    if call.compiled_before and len(losses) == 1 and len(model.compiles) == len(
-            [c for c in model.compiles if loss_of(c) is not None]):
-        return next(iter(losses.values()))
-    return None
-
-
-@dataclass(frozen=True)
-class Activation:
-    """The activation a model's last layer applies (what the loss sees)."""
-
-    name: str | None  # None: not known
-    where: Range | None  # the argument naming it, when there is one
-    layer: LayerReport
-
-
-def activation_of(layer: LayerReport) -> Activation | None:
-    """The activation a layer applies last; None when the layer applies none (Dropout...)."""
-    call = layer.entry.layer
-    if not isinstance(call, LayerCall) or call.kind is None:
-        return Activation(None, None, layer)
-    if call.kind == "Softmax":
-        axis = call.kwargs.get("axis", call.args[0] if call.args else Const(-1))
-        if not (isinstance(axis, Const) and axis.value in (-1, None)):
-            return Activation(None, None, layer)  # softmax over another axis
-        return Activation("softmax", call.range, layer)
-    if call.kind in ("Activation", *ACTIVATED_KINDS):
-        params = RULES[call.kind].params if call.kind in RULES else ()
-        position = params.index("activation") if "activation" in params else None
-        value, where = _argument(call, "activation", position)
-        if value is None:
-            return Activation("linear" if call.kind != "Activation" else None, None, layer)
-        return Activation(_activation_name(value), where, layer)
-    if call.kind in RANK_KEEPING_KINDS:
-        return None
-    return Activation(None, None, layer)
-
-
-def _argument(call: LayerCall, name: str, position: int | None
-              ) -> tuple[Value | None, Range | None]:
-    if name in call.kwargs:
-        return call.kwargs[name], call.kwarg_value_ranges.get(name)
-    if position is not None and position < len(call.args) and not call.has_unpacking:
-        return call.args[position], call.arg_ranges[position]
-    return None, None
-
-
-def _activation_name(value: Value) -> str | None:
-    if isinstance(value, Const):
-        if value.value is None:
-            return "linear"
-        return value.value.lower() if isinstance(value.value, str) else None
-    if isinstance(value, ModuleRef) and value.name.startswith(
-            ("keras.activations.", "tensorflow.nn.", "tensorflow.math.")):
-        return value.name.rsplit(".", 1)[-1].lower()
-    return None
-
-
-def head_activation(report: ModelReport) -> Activation | None:
-    for layer in reversed(report.layers):
-        found = activation_of(layer)
-        if found is not None:
-            return found
-    return None
 
 
 # -- checks --------------------------------------------------------------------------------------
@@ -292,8 +168,8 @@ def check_losses(report: ModelReport, document: Document) -> Iterator[Finding]:
 
 def _softmax_on_one_unit(report: ModelReport, document: Document) -> Iterator[Finding]:
     for layer in report.layers:
-        found = activation_of(layer)
-        if found is None or found.name != "softmax":
+        found = activation_of(layer, report)
+        if found is None or found.name != "softmax" or found.layer is not layer:
             continue
         call = layer.entry.layer
         assert isinstance(call, LayerCall)
@@ -327,7 +203,7 @@ def _loss_against_head(report: ModelReport, loss: Loss, document: Document
     output = report.output_shape
     assert output is not None
     units = output[-1]
-    head = head_activation(report)
+    head = model_output(report).activation
     if loss.name == CATEGORICAL and units == 1:
         sigmoid = head is not None and head.name == "sigmoid"
         yield CATEGORICAL_ONE_UNIT.finding(
@@ -336,10 +212,10 @@ def _loss_against_head(report: ModelReport, loss: Loss, document: Document
             at=loss.where, related=_head_related(report),
             fixes=fixes(loss_fix(document, loss, BINARY, safe=sigmoid)))
     # Over two units, binary crossentropy on a softmax is categorical crossentropy doubled.
-    if loss.name == BINARY and units is not None and units > 2 and head is not None and (
-            head.name == "softmax"):
+    if loss.name in BINARY_LOSSES and units is not None and units > 2 and head is not None and (
+            head.name == "softmax") and loss.from_logits is False:
         yield BINARY_LOSS_SOFTMAX.finding(
-            f"binary_crossentropy on a softmax over {units} units {format_shape(output)}: the "
+            f"{loss.name} on a softmax over {units} units {format_shape(output)}: the "
             "units compete under softmax but the loss scores each one alone; use "
             "categorical_crossentropy (or sparse_categorical_crossentropy for integer labels)",
             at=loss.where, related=_head_related(report),
@@ -551,10 +427,6 @@ def rename_tail(document: Document, where: Range, old: str, new: str) -> Edit | 
     return Edit(Range.of(where.end.line, start, where.end.line, where.end.character), new)
 
 
-_CLASSES = {CATEGORICAL: "CategoricalCrossentropy", SPARSE: "SparseCategoricalCrossentropy",
-            BINARY: "BinaryCrossentropy"}
-
-
 def loss_fix(document: Document, loss: Loss, new: str, safe: bool) -> Fix | None:
     if not loss.local:
         return None
@@ -572,9 +444,9 @@ def loss_fix(document: Document, loss: Loss, new: str, safe: bool) -> Fix | None
         old_class = loss.value.name[:-2].rsplit(".", 1)[-1]
         if isinstance(node, Call) and not node.args and not node.keywords:
             return fix(title, [Edit(loss.where, f'"{new}"')], safe=safe)
-        if isinstance(node, Call) and new in _CLASSES:
+        if isinstance(node, Call) and new in LOSS_CLASSES:
             func = document.index.range_of(node.func)
-            tail = rename_tail(document, func, old_class, _CLASSES[new])
+            tail = rename_tail(document, func, old_class, LOSS_CLASSES[new])
             return fix(title, [tail] if tail and tail.range.start != func.start else None,
                        safe=safe)
         return None

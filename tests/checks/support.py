@@ -76,7 +76,7 @@ def run_tf(oracle: Oracle, source: str, datasets: bool = False) -> OracleResult:
     def shift(line: int | None) -> int | None:
         return None if line is None else line - offset
     return OracleResult(result.error, shift(result.error_line), shift(result.error_line_top),
-                        result.models)
+                        result.models, result.measured)
 
 
 def codes(analysis: Analysis) -> list[str]:

@@ -124,3 +124,21 @@ async def test_a_debounce_changed_at_runtime_is_used(client: LanguageClient,
     else:
         waiting.cancel()  # version 2 is never analysed: version 3 came first
     assert list(severities(await document.diagnostics())) == ["SL101"]
+
+
+SMELLY = """
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, 3),
+                              layers.BatchNormalization(), layers.Dropout(0.2),
+                              layers.BatchNormalization()])
+"""
+
+
+@pytest.mark.init_options({"shapelens": {"severity": {"SL511": "information"}}})
+async def test_a_level_turns_on_a_rule_that_is_off_by_default(client: LanguageClient,
+                                                              workspace: Path) -> None:
+    document = Document(client, write(workspace, "smelly.py", SMELLY)).open()
+    assert severities(await document.diagnostics()) == {
+        "SL511": types.DiagnosticSeverity.Information}  # SL512 stays off

@@ -36,6 +36,8 @@ class OracleResult:
     error_line: int | None  # deepest line of the program in the traceback
     error_line_top: int | None  # the module-level statement that raised
     models: dict[str, OracleModel]
+    # What the program put in its global MEASURED (losses, accuracies...), as JSON.
+    measured: object = None
 
     @property
     def raised(self) -> bool:
@@ -81,7 +83,8 @@ class Oracle:
                                          layer["params"]) for layer in m["layers"]))
             for name, m in reply["models"].items()
         }
-        return OracleResult(reply["error"], reply["error_line"], reply["error_line_top"], models)
+        return OracleResult(reply["error"], reply["error_line"], reply["error_line_top"], models,
+                            reply.get("measured"))
 
     def close(self) -> None:
         if self._process is not None:

@@ -18,7 +18,7 @@ from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
-from shape_engine.keras.report import graph_report
+from shape_engine.keras.report import chain_model, graph_report
 from shape_engine.keras.tensors import Node
 from shape_engine.selection import selected
 from shape_engine.source import Decoded, LineIndex, decode
@@ -127,7 +127,8 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
         if report.model.graph is not None:
-            continue  # functional: its refusals are the graph's; data checks not yet
+            findings.extend(_functional_checks(report.model, document))
+            continue
         produced = with_build_fixes(report, document)
         for check in model_checks():
             produced.extend(check(report, document))
@@ -146,6 +147,20 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     return Analysis(text, path, local_findings, local_reports, program.data,
                     steps=program.steps, exhausted=program.exhausted,
                     graph_nodes=[n for n in program.graph.nodes if n.file is None])
+
+
+def _functional_checks(model: ModelIR, document: Document) -> list[Finding]:
+    """The data, label and loss checks of a functional model that is a plain chain, run on
+    it as the Sequential model it is (its refusals are the graph's, reported already). Their
+    fixes edit a Sequential's layer list: left out here."""
+    chain = chain_model(model)
+    if chain is None:
+        return []
+    report = interpret(chain, _first_data_shape(chain))
+    if report.refused:
+        return []
+    return [dataclasses.replace(finding, fixes=(), preferred_fix=None)
+            for check in model_checks() for finding in check(report, document)]
 
 
 def _parse(text: str, index: LineIndex) -> ast.Module | Finding:

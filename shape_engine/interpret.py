@@ -82,6 +82,8 @@ class ModelReport:
     list_input: bool = False
     # A functional model: the shape of each of its outputs.
     graph_outputs: tuple[MaybeShape, ...] | None = None
+    # And the row (index into `layers`) of the layer call that gives each, None for an op.
+    graph_output_rows: tuple[int | None, ...] | None = None
 
     @property
     def output_shape(self) -> MaybeShape:

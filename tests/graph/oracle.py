@@ -13,8 +13,9 @@ from pathlib import Path
 
 from shape_engine import analyze_source
 from shape_engine.analysis import Analysis
+from shape_engine.findings import Severity
 from shape_engine.keras.tensors import Node
-from tests.compare import build_errors, statement_span
+from tests.compare import statement_span
 
 WORKER = Path(__file__).with_name("worker.py")
 ROOT = WORKER.parents[2]
@@ -82,18 +83,21 @@ class GraphOracle:
 
 
 def assert_graph_agrees(source: str, oracle: GraphOracle, *, expect_error: str | None = None,
-                        expect_raises: bool | None = None, all_known: bool = True
-                        ) -> tuple[Analysis, GraphResult]:
+                        expect_raises: bool | None = None, all_known: bool = True,
+                        codes_prefix: str = "SL1") -> tuple[Analysis, GraphResult]:
     """The engine and Keras agree on whether the program raises and where, and on the output
     shapes and parameter count of every layer or model call on symbolic tensors.
 
     `all_known`: every call the engine modelled must have a known output (the hand-written
     cases are all modelled); else an unknown output is silent and not compared.
+    `codes_prefix`: the errors compared with Keras' verdict (build refusals by default; "SL"
+    for programs that also fit).
     """
     source = textwrap.dedent(source)
     analysis = analyze_source(source)
     result = oracle.run(source)
-    errors = build_errors(analysis)
+    errors = [f"{f.code} {f.message} @{f.range.start.line + 1}" for f in analysis.findings
+              if f.code.startswith(codes_prefix) and f.severity is Severity.ERROR]
     context = (f"\n--- program ---\n{source}\n--- keras ---\n{result.error}"
                f"\n--- engine ---\n{errors}")
     if expect_raises is not None:

@@ -36,6 +36,7 @@ from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
     IMAGE_DATA_FORMAT,
+    MERGE_FUNCTIONS,
     MODEL_NAMES,
     SEQUENTIAL_NAMES,
     SET_IMAGE_DATA_FORMAT,
@@ -1138,6 +1139,11 @@ class Evaluator:
             if name in TENSOR_INPUT_NAMES:
                 return self.program.graph.make_input(call)
             return LayerValue(call)
+        if name in MERGE_FUNCTIONS and args:
+            made = self._merge_function(MERGE_FUNCTIONS[name], callee, node, args, kwargs,
+                                        has_unpacking)
+            if made is not None:
+                return made
         if name.startswith(KERAS_OPS) and name[len(KERAS_OPS):] in ops.OPS:
             made = self._tensor_op(name[len(KERAS_OPS):], node, args, kwargs)
             if made is not None:
@@ -1272,6 +1278,18 @@ class Evaluator:
         if rule is not None and not rule.takes_list and given.as_list:
             return UNKNOWN
         given.options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
+        return self._graph_result(self.program.graph.call_layer(layer, given,
+                                                                self._range(node)))
+
+    def _merge_function(self, kind: str, callee: ModuleRef, node: ast.Call, args: list[Value],
+                        kwargs: dict[str, Value], has_unpacking: bool) -> Value | None:
+        """`layers.concatenate([a, b], axis=1)`: makes the layer and calls it on the list."""
+        given = self._given(node, args[:1], {}, ())
+        if given is None or self.program.graph.full:
+            return None
+        layer = self._layer_call(kind, callee, node, args[1:], kwargs, has_unpacking)
+        layer.kind, layer.has_unpacking = kind, has_unpacking  # the list is not an argument
+        self._steps += LAYER_STEPS
         return self._graph_result(self.program.graph.call_layer(layer, given,
                                                                 self._range(node)))
 

@@ -19,6 +19,9 @@ MODEL_NAMES = frozenset(
 STATIC_SHAPE_FUNCTIONS = frozenset(
     {"keras.ops.shape", "keras.src.ops.shape", "keras.backend.int_shape",
      "keras.src.backend.int_shape"})
+# The function forms of merge layers (`layers.add([a, b])`): the layer each makes and calls.
+MERGE_FUNCTIONS = {f"keras.layers.{name.lower()}": name for name in (
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot")}
 # The calls that make a symbolic tensor from nothing (InputLayer is a layer object).
 TENSOR_INPUT_NAMES = frozenset({"keras.Input", "keras.layers.Input"})
 INPUT_NAMES = frozenset({"keras.Input", "keras.layers.Input", "keras.layers.InputLayer",

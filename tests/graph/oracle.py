@@ -142,3 +142,8 @@ def _compare_calls(nodes: list[Node], result: GraphResult, all_known: bool,
             assert node.params == call.params, (
                 f"{node.label} (line {node.line}): engine {node.params} params != keras "
                 f"{call.params}" + context)
+    if all_known and result.error is None:
+        # A call Keras made on a line where the engine made others: one the engine missed.
+        lines = {node.line for node in nodes if not node.is_input}
+        missed = [c for line, calls in theirs.items() if line in lines for c in calls]
+        assert not missed, f"calls the engine did not model: {missed}" + context

@@ -7,7 +7,9 @@ import textwrap
 
 import pytest
 
+from tests.compare import assert_agrees
 from tests.graph.oracle import GraphOracle, assert_graph_agrees
+from tests.oracle import Oracle
 
 pytestmark = pytest.mark.tensorflow
 
@@ -300,3 +302,11 @@ def test_broken_program_is_refused_at_the_call(name: str, graph_oracle: GraphOra
     source, code = BROKEN[name]
     assert_graph_agrees(HEAD + textwrap.dedent(source), graph_oracle, expect_error=code,
                         expect_raises=True)
+
+
+@pytest.mark.parametrize("name", ["functional_in_sequential"])
+def test_sequential_holding_a_functional_model_agrees_layer_by_layer(name: str,
+                                                                     oracle: Oracle) -> None:
+    """The Sequential's own rows (the functional model is one of them) against model.layers."""
+    assert_agrees(HEAD + textwrap.dedent(CORRECT[name]), oracle, expect_raises=False)
+

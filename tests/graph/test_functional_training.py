@@ -45,6 +45,35 @@ CASES = {
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(np.random.rand(16, 8, 8, 4), np.random.randint(0, 3, 16), verbose=0)
         """, None),
+    "multi_input_output_lists": ("""
+        image = keras.Input((16,), name="image")
+        meta = keras.Input((4,), name="meta")
+        merged = layers.concatenate([layers.Dense(8)(image), layers.Dense(8)(meta)])
+        score = layers.Dense(1, name="score")(merged)
+        kind = layers.Dense(3, activation="softmax", name="kind")(merged)
+        model = keras.Model([image, meta], [score, kind])
+        model.compile(optimizer="adam", loss=["mse", "sparse_categorical_crossentropy"])
+        model.fit([np.random.rand(8, 16), np.random.rand(8, 4)],
+                  [np.random.rand(8, 1), np.random.randint(0, 3, 8)], verbose=0)
+        model.predict([np.random.rand(2, 16), np.random.rand(2, 4)], verbose=0)
+        """, None),
+    "multi_input_output_dicts": ("""
+        image = keras.Input((16,), name="image")
+        meta = keras.Input((4,), name="meta")
+        merged = layers.concatenate([layers.Dense(8)(image), layers.Dense(8)(meta)])
+        score = layers.Dense(1, name="score")(merged)
+        kind = layers.Dense(3, activation="softmax", name="kind")(merged)
+        model = keras.Model({"image": image, "meta": meta}, {"score": score, "kind": kind})
+        model.compile(optimizer="adam",
+                      loss={"score": "mse", "kind": "sparse_categorical_crossentropy"},
+                      metrics={"kind": ["accuracy"]})
+        model.fit({"image": np.random.rand(8, 16), "meta": np.random.rand(8, 4)},
+                  {"score": np.random.rand(8, 1), "kind": np.random.randint(0, 3, 8)},
+                  verbose=0)
+        model.evaluate({"image": np.random.rand(8, 16), "meta": np.random.rand(8, 4)},
+                       {"score": np.random.rand(8, 1), "kind": np.random.randint(0, 3, 8)},
+                       verbose=0)
+        """, None),
 }
 
 

@@ -26,13 +26,17 @@ from pygls.uris import to_fs_path
 
 from server import actions, convert, hover, inlay, notebooks, transport
 from server.config import Settings, parse
-from server.documents import Documents, DocumentState
+from server.documents import ANALYSIS_TIME_S, Documents, DocumentState
 from server.protocol import CommandRequest, ShapelensProtocol
 from server.resolve import WorkspaceResolution
 from server.worker import URGENT, Worker
+from shape_engine import budget
+from shape_engine.analysis import partly_analysed, too_large
 from shape_engine.findings import Finding
 from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
 from shape_engine.rule import Rule, all_rules
+from shape_engine.source import LineIndex
+from shape_engine.walk import Target, TooLarge, UsageError, read, reason, targets
 
 logger = logging.getLogger("server")
 
@@ -56,7 +60,8 @@ class ShapelensServer(LanguageServer):
         self.resolution: WorkspaceResolution | None = None
         self.documents = Documents(self.worker, None, self.encoding,
                                    lambda: self.settings.debounce_ms,
-                                   self._findings_ready, self._facts_ready)
+                                   self._findings_ready, self._facts_ready,
+                                   lambda: self.settings.max_file_size)
         self.session = uuid.uuid4().hex[:8]  # result ids from another process never match
         # Result ids count across documents, so a document closed and opened again never
         # repeats one its earlier self gave (the client may still hold it).
@@ -212,7 +217,10 @@ class ShapelensServer(LanguageServer):
 
     def apply_settings(self, raw: object) -> None:
         settings = parse(raw, frozenset(self.rules))
+        limit_changed = settings.max_file_size != self.settings.max_file_size
         self.settings = settings
+        if limit_changed:  # documents may cross it either way
+            self.documents.refresh_all()
         if settings.problems and settings.problems != self._shown_problems:
             self.window_show_message(types.ShowMessageParams(
                 type=types.MessageType.Warning,
@@ -635,12 +643,12 @@ async def check_workspace(*args: object) -> dict[str, object]:
     `workDoneToken` when it sends one, else on a progress the server creates. It stops at
     the next file when the request is cancelled ($/cancelRequest) or its progress is
     (window/workDoneProgress/cancel), and answers with what it checked until then."""
-    from shape_engine.cli import python_files
-
     request = SERVER.commands.current_command()
     resolution = SERVER.resolution
-    roots = [str(root) for root in resolution.roots] if resolution else []
-    files = await asyncio.to_thread(lambda: sorted({p.resolve() for p in python_files(roots)}))
+    roots = list(resolution.roots) if resolution else []
+    files, notes = await asyncio.to_thread(_workspace_files, roots)
+    for note in notes:  # in the client's log (the Shapelens output in VS Code)
+        SERVER.log_to_client(f"Check Workspace: {note}", types.MessageType.Info)
     progress = SERVER.work_done_progress
     token = request.params.work_done_token if request is not None else None
     if token is None and SERVER.capability("window", "work_done_progress"):
@@ -653,15 +661,15 @@ async def check_workspace(*args: object) -> dict[str, object]:
     found = checked = 0
     cancelled = False
     try:
-        for index, path in enumerate(files):
+        for index, target in enumerate(files):
             cancelled = _cancelled(request, token)
             if cancelled:
                 break
-            found += await _check_file(path)
+            found += await _check_file(target)
             checked += 1
             if token is not None:
                 progress.report(token, types.WorkDoneProgressReport(
-                    message=f"{index + 1}/{len(files)} {path.name}",
+                    message=f"{index + 1}/{len(files)} {target.path.name}",
                     percentage=(index + 1) * 100 // max(len(files), 1)))
     finally:
         if token is not None:
@@ -681,23 +689,52 @@ def _cancelled(request: CommandRequest | None, token: types.ProgressToken | None
     return future is not None and future.cancelled()
 
 
-async def _check_file(path: Path) -> int:
+def _workspace_files(roots: list[Path]) -> tuple[list[Target], list[str]]:
+    """The files Check Workspace reads, each once (by where it really is), walked as the
+    command line walks: regular files only, no link out of the workspace or in a loop,
+    sizes from stat; and a note for each file skipped."""
+    found: dict[str, Target] = {}
+    notes: list[str] = []
+    for root in roots:
+        try:
+            for target in targets([str(root)], within=roots):
+                if target.skipped is not None:
+                    notes.append(f"{target.path} skipped: {target.skipped}")
+                elif target.error is not None:
+                    notes.append(f"{target.path} skipped: {reason(target.error)}")
+                else:
+                    found.setdefault(os.path.realpath(target.path), target)
+        except UsageError as error:  # a workspace folder that is gone
+            notes.append(str(error))
+    return [found[key] for key in sorted(found)], notes
+
+
+async def _check_file(target: Target) -> int:
+    path = Path(os.path.realpath(target.path))
     uri = path.as_uri()
     state = _state(uri)
     if state is not None:
         await SERVER.documents.settled(state, "findings")
         return len(SERVER.diagnostics(state))  # what is shown: settings may hide some
     resolution = SERVER.resolution
+    limit = SERVER.settings.max_file_size
 
     def analyse() -> tuple[str, list[Finding]] | None:
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = read(target, limit)
+        except OSError as error:  # gone, unreadable, or no longer a regular file
+            logger.info("Check Workspace: %s skipped: %s", target.path, reason(error))
             return None
+        if isinstance(data, TooLarge):
+            return "", too_large(str(path), data.size, data.limit).findings
         # The bytes as the interpreter reads them (BOM, coding cookie), as the CLI does.
         session = resolution.session(str(path)) if resolution is not None else None
-        analysis = analyze_file(data, str(path), session.resolve if session else None,
-                                verify_fixes=False, extend_select=None)
+        with budget.limited(ANALYSIS_TIME_S) as limits:
+            analysis = analyze_file(data, str(path), session.resolve if session else None,
+                                    verify_fixes=False, extend_select=None)
+        if analysis.timed_out:
+            analysis.findings = [*analysis.findings, partly_analysed(
+                analysis.stopped_at, LineIndex(analysis.text), "time", limits.seconds)]
         if analysis.cells is not None:
             # A notebook not open in a notebook editor: its findings where the cells'
             # lines are in the file (an editor without notebooks shows the JSON).
@@ -754,8 +791,6 @@ def _configure_logging(log_file: str | None) -> None:
 
 def tcp_address(text: str) -> tuple[str, int]:
     """`HOST:PORT`, `[IPv6]:PORT` or `:PORT` (127.0.0.1) as (host, port)."""
-    from shape_engine.cli import UsageError
-
     host, _, port = text.rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]

@@ -5,6 +5,8 @@
                                   (also "info", "warn", "none", "ignore"); a level for a
                                   code that is off by default (a design smell) turns it on
     shapelens.debounceMs          int, 0..10000 (150): quiet time after an edit before analysis
+    shapelens.maxFileSize         "2MB", "512KB" or a number of bytes ("2MB"); 0: no limit.
+                                  Larger documents get one SL004 finding and no analysis.
 
 An invalid value is reported (`Settings.problems`) and its default used; other keys are
 ignored (clients pass their own, e.g. `shapelens.trace.server`).
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from shape_engine.walk import DEFAULT_MAX_FILE_SIZE, parse_size, size_text
 
 SEVERITY_LEVELS = ("error", "warning", "information", "hint", "off")
 # Other spellings clients accept (the VS Code extension's, for one).
@@ -28,6 +32,7 @@ class Settings:
     inlay_hints: bool = True
     severity: Mapping[str, str] = field(default_factory=dict)
     debounce_ms: int = 150
+    max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
     problems: tuple[str, ...] = ()
 
 
@@ -47,6 +52,7 @@ def parse(raw: object, known_codes: frozenset[str] | None = None) -> Settings:
         inlay_hints=_inlay_hints(section, problems),
         severity=_severity(section, problems, known_codes),
         debounce_ms=_debounce(section, problems),
+        max_file_size=_max_file_size(section, problems),
         problems=tuple(problems),
     )
 
@@ -110,6 +116,17 @@ def _debounce(section: Mapping[str, object], problems: list[str]) -> int:
                         f"{MAX_DEBOUNCE_MS}, not {value!r}; using {Settings.debounce_ms}")
         return Settings.debounce_ms
     return int(value)
+
+
+def _max_file_size(section: Mapping[str, object], problems: list[str]) -> int | None:
+    value = _lookup(section, "maxFileSize")
+    if value is None:
+        return Settings.max_file_size
+    try:
+        return parse_size(value)
+    except ValueError as error:
+        problems.append(f"shapelens.maxFileSize: {error}; using {size_text(DEFAULT_MAX_FILE_SIZE)}")
+        return Settings.max_file_size
 
 
 def _kind(value: object) -> str:

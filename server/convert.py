@@ -6,15 +6,18 @@ encoding (UTF-16 unless the client offers UTF-8 or UTF-32).
 
 from __future__ import annotations
 
+import array
+import bisect
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from lsprotocol import types
 
 from shape_engine.docs import RULES_PAGE
-from shape_engine.facts import split_lines
 from shape_engine.findings import Finding, Fix, Position, Range, Related, Severity
 from shape_engine.selection import is_enabled
+from shape_engine.source import LINE_BREAK, split_lines
 
 SOURCE = "shapelens"
 
@@ -34,12 +37,20 @@ def rule_href(code: str) -> str:
 
 
 class Lines:
-    """One version of a document's lines, converting columns between encodings."""
+    """One version of a document's lines, converting columns between encodings.
+
+    Lines end at \n, \r\n and \r only, as LSP and Python say (`split_lines`): every
+    position the server reads from the client or sends to it goes through here, and every
+    edit of the text the server keeps (`server.text`, through `offset_of`).
+    """
 
     def __init__(self, text: str, encoding: str = types.PositionEncodingKind.Utf16) -> None:
         self.lines = split_lines(text)
         self.encoding = encoding
         self._ascii = [line.isascii() for line in self.lines]
+        # Per non-ASCII line, the client column where each code point starts: built once,
+        # so many positions on one long line cost a bisection each, not a walk of the line.
+        self._unit_starts: dict[int, array.array[int]] = {}
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -53,37 +64,68 @@ class Lines:
         if (pos.line < len(self._ascii) and self._ascii[pos.line]) or \
                 self.encoding == types.PositionEncodingKind.Utf32:
             return types.Position(pos.line, character)
-        return types.Position(pos.line, _units(line[:character], self.encoding))
+        return types.Position(pos.line, self._columns(pos.line)[character])
 
     def to_client_range(self, r: Range) -> types.Range:
         return types.Range(self.to_client(r.start), self.to_client(r.end))
 
     def from_client(self, pos: types.Position) -> Position:
+        """A client position in code points. Past the end of its line, the end of the line;
+        past the last line, the end of the document (as editors read such positions)."""
+        if pos.line >= len(self.lines):
+            return self.end()
         line = self.line(pos.line)
         if (pos.line < len(self._ascii) and self._ascii[pos.line]) or \
                 self.encoding == types.PositionEncodingKind.Utf32:
             return Position(pos.line, min(pos.character, len(line)))
-        units = 0
-        for index, char in enumerate(line):
-            if units >= pos.character:
-                return Position(pos.line, index)
-            units += _units(char, self.encoding)
-        return Position(pos.line, len(line))
+        # The first code point that starts at or after the client's column.
+        index = bisect.bisect_left(self._columns(pos.line), pos.character)
+        return Position(pos.line, min(index, len(line)))
 
     def from_client_range(self, r: types.Range) -> Range:
         return Range(self.from_client(r.start), self.from_client(r.end))
+
+    def _columns(self, index: int) -> array.array[int]:
+        columns = self._unit_starts.get(index)
+        if columns is None:
+            columns = array.array("q", [0])
+            total = 0
+            units = _utf8_units if self.encoding == types.PositionEncodingKind.Utf8 else (
+                _utf16_units)
+            for char in self.lines[index]:
+                total += units(ord(char))
+                columns.append(total)
+            self._unit_starts[index] = columns
+        return columns
 
     def end(self) -> Position:
         last = len(self.lines) - 1
         return Position(max(last, 0), len(self.line(last)))
 
 
-def _units(text: str, encoding: str) -> int:
-    if encoding == types.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8"))
-    if encoding == types.PositionEncodingKind.Utf32:
-        return len(text)
-    return len(text.encode("utf-16-le")) // 2
+def offset_of(text: str, pos: types.Position,
+              encoding: str = types.PositionEncodingKind.Utf16) -> int:
+    """The offset in `text` of a client position, read as `Lines.from_client` reads it,
+    without cutting the whole text into lines (an edit of a long document costs the way to
+    its line, not a copy of every line)."""
+    if pos.line == 0:
+        start = 0
+    else:
+        found = next(itertools.islice(LINE_BREAK.finditer(text), pos.line - 1, None), None)
+        if found is None:
+            return len(text)  # past the last line: the end of the document
+        start = found.end()
+    after = LINE_BREAK.search(text, start)
+    line = Lines(text[start:after.start() if after else len(text)], encoding)
+    return start + line.from_client(types.Position(0, pos.character)).character
+
+
+def _utf8_units(code: int) -> int:
+    return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+
+
+def _utf16_units(code: int) -> int:
+    return 2 if code > 0xFFFF else 1
 
 
 def severity(finding: Finding, overrides: dict[str, str]) -> types.DiagnosticSeverity | None:

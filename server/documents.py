@@ -5,11 +5,17 @@ worker thread. Results come back in two steps: findings first (diagnostics go ou
 then the facts hover and inlay hints need. A result for an older version never replaces the
 diagnostics of a newer one. While a document does not parse, hover and inlay hints use the
 last version that did, on the lines the edit did not touch.
+
+Every analysis is bounded (`shape_engine.budget`): it stops at its time limit and says so
+(SL005), stops when its document changes or closes (a newer version is on its way), and
+steps aside once for urgent work that arrives meanwhile, so that one long document does not
+hold back another's diagnostics. A document over the size limit (SL004) is not analysed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import logging
 import os
@@ -23,9 +29,13 @@ from server.convert import Lines
 from server.memory import release_free_memory
 from server.notebooks import NotebookCells
 from server.worker import BACKGROUND, URGENT, Worker
-from shape_engine.facts import Facts, LineMap, split_lines
+from shape_engine import budget
+from shape_engine.analysis import Analysis, too_large
+from shape_engine.facts import Facts, LineMap
 from shape_engine.findings import Finding
 from shape_engine.incremental import DocumentAnalyzer, Outcome, Resolution, Session
+from shape_engine.source import split_lines
+from shape_engine.walk import DEFAULT_MAX_FILE_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +47,18 @@ HAND_OVER_S = 0.1
 WAIT_TIMEOUT_S = 30.0
 # How long after the last close the allocator's free memory goes back to the system.
 RELEASE_DELAY_S = 1.0
+# How long one analysis of a document may take before it stops and says so (SL005): the
+# other documents wait for the one thread analyses run on.
+ANALYSIS_TIME_S = 5.0
+
+
+class Superseded(budget.Interrupted):
+    """The document changed or closed: its analysis of the older version stops."""
+
+
+class Preempted(budget.Interrupted):
+    """Urgent work waits (another document's first look, an edit): this analysis steps
+    aside and runs again after it."""
 
 
 @dataclass
@@ -115,8 +137,11 @@ class Documents:
     def __init__(self, worker: Worker, resolution: Resolution | None,
                  encoding: Callable[[], str], debounce_ms: Callable[[], int],
                  on_findings: Callable[[DocumentState], None],
-                 on_facts: Callable[[DocumentState, bool], None]) -> None:
+                 on_facts: Callable[[DocumentState, bool], None],
+                 max_file_size: Callable[[], int | None] = lambda: DEFAULT_MAX_FILE_SIZE
+                 ) -> None:
         self.worker = worker
+        self.max_file_size = max_file_size
         self.resolution = resolution
         self.encoding = encoding
         self.debounce_ms = debounce_ms
@@ -229,18 +254,38 @@ class Documents:
             return
         version, text = state.version, state.text
         _ = self.loop  # results come back to this thread's loop
+        limit = self.max_file_size()
+        size = _size_over(text, limit)
+        if size is not None and limit is not None:
+            self._not_analysed(state, version, text, too_large(state.path, size, limit))
+            return
         job = (lambda: self._first(state, version, text)) if first else (
             lambda: self._analyse(state, version, text))
         self.worker.submit(job, URGENT).add_done_callback(_log_failure)
 
-    def _first(self, state: DocumentState, version: int | None, text: str) -> None:
+    def _not_analysed(self, state: DocumentState, version: int | None, text: str,
+                      analysis: Analysis) -> None:
+        """A document too large to analyse: its one finding (SL004), no facts."""
+        findings = analysis.findings
+        self._findings_ready(state, version, Outcome(
+            findings, True, frozenset(), lambda: Facts(findings=findings, parsed=False)))
+        self._facts_ready(state, version, text, Facts(findings=findings, parsed=False))
+
+    def _first(self, state: DocumentState, version: int | None, text: str,
+               may_step_aside: bool = True) -> None:
         """On the worker thread: findings and facts from one quick whole-file analysis;
         verified fixes (and the caches for the next edits) come from the full analysis, in
         the background."""
         if state.closed or state.version != version:
             return
         try:
-            outcome = state.analyzer.quick(text)
+            with self._limits(state, version, may_step_aside):
+                outcome = state.analyzer.quick(text)
+        except Superseded:
+            return
+        except Preempted:
+            self._again(lambda: self._first(state, version, text, False), URGENT)
+            return
         except Exception:
             logger.exception("analysis of %s failed", state.uri)
             outcome = _failed()
@@ -251,20 +296,27 @@ class Documents:
             logger.exception("analysis of %s failed", state.uri)
             facts = Facts(parsed=False)
         self._call_soon(self._facts_ready, state, version, text, facts, True)
-        self.worker.submit(lambda: self._analyse(state, version, text),
+        self.worker.submit(lambda: self._analyse(state, version, text, priority=BACKGROUND),
                            BACKGROUND).add_done_callback(_log_failure)
 
-    def _analyse(self, state: DocumentState, version: int | None, text: str) -> None:
+    def _analyse(self, state: DocumentState, version: int | None, text: str,
+                 may_step_aside: bool = True, priority: int = URGENT) -> None:
         """On the worker thread."""
         if state.closed or state.version != version:
             return  # a newer version is on its way
         started = time.perf_counter()
         work = state.analyzer.components_analysed
         try:
-            outcome = state.analyzer.analyze(text)
+            with self._limits(state, version, may_step_aside):
+                outcome = state.analyzer.analyze(text)
             logger.info("%s version %s: findings in %.1f ms (%d parts analysed)", state.uri,
                         version, (time.perf_counter() - started) * 1000,
                         state.analyzer.components_analysed - work)
+        except Superseded:
+            return
+        except Preempted:
+            self._again(lambda: self._analyse(state, version, text, False, priority), priority)
+            return
         except Exception:
             logger.exception("analysis of %s failed", state.uri)
             outcome = _failed()
@@ -275,6 +327,22 @@ class Documents:
             logger.exception("analysis of %s failed", state.uri)
             facts = Facts(parsed=False)
         self._call_soon(self._facts_ready, state, version, text, facts)
+
+    def _limits(self, state: DocumentState, version: int | None, may_step_aside: bool
+                ) -> contextlib.AbstractContextManager[budget.Limits]:
+        """The limits of one analysis of `version`: its time, stopping when the document
+        changes or closes, and once (so that it ends some time) stepping aside for urgent
+        work that arrives meanwhile: another document does not wait behind a long one."""
+        def interrupt() -> None:
+            if state.closed or state.version != version:
+                raise Superseded
+            if may_step_aside and self.worker.urgent_waiting():
+                raise Preempted
+
+        return budget.limited(ANALYSIS_TIME_S, interrupt)
+
+    def _again(self, job: Callable[[], None], priority: int) -> None:
+        self.worker.submit(job, priority).add_done_callback(_log_failure)
 
     def _hand_over(self, callback: Callable[..., None], *args: object) -> None:
         """Run `callback` on the loop and wait (briefly) until it has: the diagnostics go
@@ -390,6 +458,17 @@ class Documents:
         if state.path is not None and self._by_path.get(state.path) is state:
             del self._by_path[state.path]
         state.notify()
+
+
+def _size_over(text: str, limit: int | None) -> int | None:
+    """The size of `text` in UTF-8 when it is over `limit`, else None (without encoding
+    it when its length alone tells)."""
+    if limit is None or len(text) * 4 <= limit:
+        return None
+    if len(text) > limit:
+        return len(text)  # at least
+    size = len(text.encode("utf-8", "surrogatepass"))
+    return size if size > limit else None
 
 
 def _failed() -> Outcome:

@@ -7,6 +7,8 @@
 - Cancellation: on $/cancelRequest pygls answers RequestCancelled at once and leaves an async
   handler running to its end. The commands in `answers_cancellation` are told instead
   (`CommandRequest.cancelled`): they stop and answer themselves, with what they did so far.
+- Text: documents keep the editor's text exactly (`server.text`), pygls' own documents do
+  not (they cut lines with `str.splitlines`).
 - They can be given a `workDoneToken`: the server says so (`workDoneProgress` in its
   executeCommandProvider).
 - Messages as JSON-RPC says (pygls drops them silently or pops up an "Error in server" to
@@ -38,6 +40,8 @@ from pygls.exceptions import JsonRpcException
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import MsgId
 from pygls.protocol.language_server import lsp_method
+
+from server.text import LspWorkspace
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +87,9 @@ class ShapelensProtocol(LanguageServerProtocol):
     def lsp_initialize(self, params: types.InitializeParams
                        ) -> Generator[Any, Any, types.InitializeResult]:
         result: types.InitializeResult = yield from super().lsp_initialize(params)
+        # Documents whose lines break where LSP says (see server.text); no document is open
+        # before initialize has been answered.
+        self._workspace = LspWorkspace.like(self.workspace)
         commands = result.capabilities.execute_command_provider
         if commands is not None:
             commands.work_done_progress = True

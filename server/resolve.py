@@ -33,6 +33,7 @@ from shape_engine.evaluate import MODULE_ROOTS
 from shape_engine.imports import MAX_MODULE_BYTES
 from shape_engine.incremental import Resolution, Session
 from shape_engine.source import decode
+from shape_engine.walk import Target, TooLarge, read
 
 logger = logging.getLogger(__name__)
 
@@ -126,10 +127,12 @@ class WorkspaceResolution(Resolution):
             return opened[1], ("open", opened[0], len(opened[1]))
         try:
             status = os.stat(path)
-            if status.st_size > MAX_MODULE_BYTES:
-                return None
-            data = Path(path).read_bytes()
+            # A regular file only, opened without blocking (a FIFO named like a module
+            # would block the analysis for good), read up to the size limit.
+            data = read(Target(Path(path), named=False, size=status.st_size), MAX_MODULE_BYTES)
         except OSError:
+            return None
+        if isinstance(data, TooLarge):
             return None
         # As the interpreter reads it: BOM, coding cookie, else UTF-8.
         return decode(data).text, ("disk", status.st_mtime_ns, status.st_size)

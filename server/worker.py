@@ -2,7 +2,9 @@
 
 Analyses are CPU-bound Python: running two at once on other threads would only slice the GIL.
 One thread keeps the event loop free for requests answered from the cache, and a priority
-queue lets the analysis a user waits for overtake background preparation.
+queue lets the analysis a user waits for overtake background preparation. A running analysis
+can see that urgent work is waiting (`urgent_waiting`) and step aside for it (see
+`server.documents`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Worker:
         self._queue: queue.PriorityQueue[tuple[int, int, Callable[[], None] | None]] = (
             queue.PriorityQueue())
         self._order = itertools.count()
+        self._urgent = 0  # urgent jobs queued, not yet started
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -42,17 +46,27 @@ class Worker:
             except BaseException as error:  # handed to whoever waits on the future
                 future.set_exception(error)
 
+        if priority <= URGENT:
+            with self._lock:
+                self._urgent += 1
         self._queue.put((priority, next(self._order), job))
         return future
+
+    def urgent_waiting(self) -> bool:
+        """Whether an urgent job waits for the one running now (from any thread)."""
+        return self._urgent > 0
 
     def close(self) -> None:
         self._queue.put((-1, next(self._order), None))
 
     def _run(self) -> None:
         while True:
-            _, _, job = self._queue.get()
+            priority, _, job = self._queue.get()
             if job is None:
                 return
+            if priority <= URGENT:
+                with self._lock:
+                    self._urgent -= 1
             try:
                 job()
             except Exception:  # pragma: no cover - job() catches everything itself

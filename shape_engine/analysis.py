@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from shape_engine.checks.build_fixes import with_build_fixes
-from shape_engine.checks.source import SYNTAX_ERROR, UNDECODABLE_SOURCE
+from shape_engine.checks.source import (
+    FILE_TOO_LARGE,
+    PARTLY_ANALYSED,
+    SYNTAX_ERROR,
+    UNDECODABLE_SOURCE,
+)
 from shape_engine.context import Document
 from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
@@ -24,6 +29,7 @@ from shape_engine.selection import selected
 from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.values import ArrayValue
 from shape_engine.verify import FindingId, finding_id, keep_working_fixes
+from shape_engine.walk import size_text
 
 if TYPE_CHECKING:
     from shape_engine.notebook import CellMap
@@ -48,6 +54,24 @@ class Analysis:
     # For a notebook, its code cells as the program analysed: the findings' ranges are in
     # the program, `cells` places them in cells.
     cells: CellMap | None = None
+    timed_out: bool = False  # the deadline its caller set passed (see `budget`)
+    stopped_at: int | None = None  # the line where evaluation stopped, when it did
+
+
+def too_large(path: str | None, size: int, limit: int) -> Analysis:
+    """A file not analysed for its size: one finding, SL004, and nothing else."""
+    message = too_large_message(size, limit)
+    return Analysis("", path, [FILE_TOO_LARGE.finding(message[0].upper() + message[1:],
+                                                      Range.of(0, 0, 0, 0))])
+
+
+def too_large_message(size: int, limit: int) -> str:
+    return (f"the file is {size_text(size)}, larger than the {size_text(limit)} Shapelens "
+            "analyses (max-file-size): it is not checked")
+
+
+def is_too_large(analysis: Analysis) -> bool:
+    return [f.code for f in analysis.findings] == [FILE_TOO_LARGE.code]
 
 
 def analyze_bytes(data: bytes, path: str | None = None,
@@ -144,8 +168,12 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
         local_findings = keep_working_fixes(
             local_findings, document, path, resolver, origins, [r.model for r in reports],
             spent=program.steps, allowance=program.budget)
+    if program.exhausted and not program.timed_out:
+        # Out of steps, the same on every run: said here (a deadline is its caller's to say).
+        local_findings.append(partly_analysed(program.stopped_at, index, "step"))
     return Analysis(text, path, local_findings, local_reports, program.data,
                     steps=program.steps, exhausted=program.exhausted,
+                    timed_out=program.timed_out, stopped_at=program.stopped_at,
                     graph_nodes=[n for n in program.graph.nodes if n.file is None])
 
 
@@ -161,6 +189,19 @@ def _functional_checks(model: ModelIR, document: Document) -> list[Finding]:
         return []
     return [dataclasses.replace(finding, fixes=(), preferred_fix=None)
             for check in model_checks() for finding in check(report, document)]
+
+
+def partly_analysed(line: int | None, index: LineIndex, why: str,
+                    seconds: float | None = None) -> Finding:
+    """SL005 on the line where the analysis stopped: `why` is "step" or "time"."""
+    line = min(line or 0, len(index.lines) - 1)
+    at = Range.of(line, 0, line, len(index.lines[line]))
+    reason = (f"its time limit ({seconds:g} s)" if why == "time" and seconds is not None
+              else "its time limit" if why == "time"
+              else "its budget of evaluation steps for a file of this size")
+    return PARTLY_ANALYSED.finding(
+        f"Shapelens stopped following the program here: the analysis reached {reason}. "
+        "Problems from here on are not reported.", at)
 
 
 def _parse(text: str, index: LineIndex) -> ast.Module | Finding:

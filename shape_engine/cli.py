@@ -8,31 +8,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from shape_engine.analysis import Analysis
+from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
 from shape_engine.findings import Finding, Fix, Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import INPUT_KINDS, LayerCall
-from shape_engine.notebook import NOTEBOOK_SUFFIX, CellFinding
+from shape_engine.notebook import CellFinding
 from shape_engine.notebook_analysis import analyze_file, placed_findings
 from shape_engine.selection import parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
+from shape_engine.walk import (
+    DEFAULT_MAX_FILE_SIZE,
+    NotRegular,
+    Target,
+    TooLarge,
+    UsageError,
+    parse_size,
+    read,
+    reason,
+    targets,
+)
 
-# Folders never walked into (as ruff excludes build and dist). A virtual environment under any
-# name is found by its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
-SKIPPED_DIRS = frozenset({"venv", ".venv", "site-packages", "node_modules", "__pycache__",
-                          "build", "dist"})
-
-
-class UsageError(Exception):
-    pass
-
+__all__ = ["UsageError", "main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -75,9 +76,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="print the fixes as a unified diff instead of writing them")
     check.add_argument("--extend-select", action="append", default=[], metavar="CODE[,CODE]",
                        help="also report these rules, which are off by default")
+    _size_option(check)
     shapes = commands.add_parser("shapes", help="print a static model.summary() of every model")
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
+    _size_option(shapes)
     serve = commands.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")
@@ -85,110 +88,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-# -- discovery and analysis ------------------------------------------------------------------
+def _size_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--max-file-size", type=file_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
+        help="files larger than this are not analysed (SL004); bytes, or with KB or MB "
+             "(default 2MB; 0 for no limit)")
 
 
-@dataclass(frozen=True)
-class Target:
-    """A file to read, or a folder that could not be listed (`error`)."""
-
-    path: Path
-    named: bool  # named on the command line, not found by walking a folder
-    error: OSError | None = None
-
-
-def python_files(paths: Sequence[str]) -> Iterator[Path]:
-    """Files as given, folders searched for *.py and *.ipynb, skipping environments and
-    hidden folders (and, silently, folders that cannot be listed)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            yield path
-        elif path.is_dir():
-            yield from (target.path for target in _walk(path) if target.error is None)
-        else:
-            raise UsageError(f"{raw}: no such file or directory")
-
-
-def targets(paths: Sequence[str]) -> Iterator[Target]:
-    """What `python_files` yields, with folders that could not be listed. A path named on
-    the command line that is not a readable file or folder is a usage error, raised before
-    anything is yielded."""
-    named = [Path(raw) for raw in paths]
-    for raw, path in zip(paths, named, strict=True):  # all of them, before anything is read
-        if path.is_file():
-            try:
-                path.open("rb").close()
-            except OSError as error:
-                raise UsageError(f"{raw}: {_reason(error)}") from None
-        elif path.is_dir():
-            try:
-                os.scandir(path).close()
-            except OSError as error:
-                raise UsageError(f"{raw}: {_reason(error)}") from None
-        else:
-            raise UsageError(f"{raw}: no such file or directory" if not path.exists()
-                             else f"{raw}: not a file or directory")
-    for path in named:
-        if path.is_file():
-            yield Target(path, named=True)
-        else:
-            yield from _walk(path)
-
-
-def _walk(root: Path) -> Iterator[Target]:
-    unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
-    for folder, dirs, files in os.walk(root, onerror=unlisted.append):
-        yield from _unlisted(unlisted)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and not _is_venv(Path(folder) / d))
-        for name in sorted(files):
-            if name.endswith((".py", NOTEBOOK_SUFFIX)):
-                yield Target(Path(folder) / name, named=False)
-    yield from _unlisted(unlisted)
-
-
-def _is_venv(folder: Path) -> bool:
+def file_size(text: str) -> int | None:
     try:
-        return (folder / "pyvenv.cfg").exists()
-    except OSError:  # a folder that cannot be searched: os.walk reports it when listing it
-        return False
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _unlisted(errors: list[OSError]) -> Iterator[Target]:
-    while errors:
-        error = errors.pop(0)
-        yield Target(Path(error.filename or "."), named=False, error=error)
-
-
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
+# -- discovery and analysis ------------------------------------------------------------------
 
 
 class Reader:
     """Reads the files of a run. A file named on the command line that cannot be read is a
     usage error; one found in a folder gets a line on stderr and the run goes on, to exit 2
-    at the end (`unreadable` counts them)."""
+    at the end (`unreadable` counts them). A file skipped (not a regular file, a link out
+    of the folder or a loop of links) gets a note on stderr and does not change the exit
+    status; a file larger than `max_size` is not read (`TooLarge`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_size: int | None = DEFAULT_MAX_FILE_SIZE) -> None:
         self.unreadable = 0
+        self.max_size = max_size
 
-    def read(self, target: Target, *, contents: bool = True) -> bytes | None:
-        """The file's bytes (without `contents`, b"" when it opens: --fix reads the files
-        itself); None when it cannot be read or, found in a folder, is not a regular file (a
-        FIFO or socket is skipped silently: reading it could block)."""
+    def read(self, target: Target) -> bytes | TooLarge | None:
+        """The file's bytes, `TooLarge`, or None when it cannot be read or is skipped."""
         error = target.error
+        if target.skipped is not None:
+            print(f"shapelens: {target.path}: skipped: {target.skipped}", file=sys.stderr)
+            return None
         if error is None:
             try:
-                if not target.named and not stat.S_ISREG(target.path.stat().st_mode):
-                    return None
-                if contents:
-                    return target.path.read_bytes()
-                target.path.open("rb").close()
-                return b""
+                return read(target, self.max_size)
+            except NotRegular as skipped:
+                print(f"shapelens: {skipped}: skipped", file=sys.stderr)
+                return None
             except OSError as raised:
                 error = raised
-        message = f"{target.path}: {_reason(error)}"
+        message = f"{target.path}: {reason(error)}"
         if target.named:
             raise UsageError(message)
         print(f"shapelens: {message}", file=sys.stderr)
@@ -212,7 +154,9 @@ def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
     results = []
     for target in targets(paths):
         data = reader.read(target)
-        if data is not None:
+        if isinstance(data, TooLarge):
+            results.append((target.path, too_large(str(target.path), data.size, data.limit)))
+        elif data is not None:
             results.append((target.path, analyze_file(
                 data, str(target.path), filesystem_resolver(target.path),
                 verify_fixes=with_fixes, extend_select=extend_select)))
@@ -230,12 +174,18 @@ def _check(args: argparse.Namespace) -> int:
         extend_select = parse_codes(args.extend_select)
     except ValueError as error:
         raise UsageError(f"--extend-select: {error}") from None
-    reader = Reader()
+    reader = Reader(args.max_file_size)
     if args.fix or args.diff:
         from shape_engine.fix_files import fix_files
 
-        readable = [t.path for t in targets(args.paths)
-                    if reader.read(t, contents=False) is not None]
+        readable = []
+        for target in targets(args.paths):
+            data = reader.read(target)
+            if isinstance(data, TooLarge):
+                message = too_large_message(data.size, data.limit)
+                print(f"shapelens: {target.path}: not fixed: {message}", file=sys.stderr)
+            elif data is not None:
+                readable.append(target.path)
         return reader.status(fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
                                        json_format=args.format == "json",
                                        extend_select=extend_select))
@@ -321,7 +271,7 @@ def _cells_of(edit_cells: tuple[tuple[int | None, ...], ...], fix: int | None
 def _shapes(args: argparse.Namespace) -> int:
     """Exit status: 1 when a file does not parse (its models cannot be shown), 2 when a file
     could not be read, else 0 (shape problems are `check`'s to report)."""
-    reader = Reader()
+    reader = Reader(args.max_file_size)
     results = analyze_targets(args.paths, reader, with_fixes=False)
     unparsed = any(not analysis.parsed for _, analysis in results)
     if args.format == "json":
@@ -329,7 +279,7 @@ def _shapes(args: argparse.Namespace) -> int:
                          indent=2))
         return reader.status(1 if unparsed else 0)
     for path, analysis in results:
-        if not analysis.parsed:
+        if not analysis.parsed or is_too_large(analysis):
             first = placed_findings(analysis)[0]
             print(f"{finding_line(str(path), first.finding, first.cell)} (no models shown)")
             print()
@@ -345,7 +295,7 @@ def shapes_json(filename: str, analysis: Analysis) -> dict[str, object]:
         "models": [model_json(m, name, placer(analysis))
                    for m, name in zip(analysis.models, model_names(analysis.models),
                                       strict=True)]}
-    if not analysis.parsed:
+    if not analysis.parsed or is_too_large(analysis):
         error = placed_findings(analysis)[0]
         entry["error"] = error.finding.message
         entry["location"] = _position(error.finding.range.start)

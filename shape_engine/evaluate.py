@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from shape_engine import arrays
+from shape_engine import arrays, budget
 from shape_engine.findings import Range
 from shape_engine.ir import (
     BuildCall,
@@ -83,6 +83,8 @@ STEPS_PER_CHARACTER = 1
 LAYER_STEPS = 10
 MODEL_STEPS = 20
 TRAINING_STEPS = 100
+# How often (in steps) evaluation looks at the clock and asks whether to stop (`budget`).
+CHECK_EVERY = 2_048
 
 TRAINING_METHODS = frozenset(
     {"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
@@ -194,6 +196,8 @@ class Program:
     graph: Graph = field(default_factory=Graph)
     module_scope: Scope = field(default_factory=Scope)
     exhausted: bool = False  # the step budget ran out; later code was not evaluated
+    timed_out: bool = False  # the caller's deadline passed (see `budget`): so did evaluation
+    stopped_at: int | None = None  # the line of the statement where evaluation stopped
     steps: int = 0  # evaluation steps spent (see BASE_STEPS)
     budget: int = 0  # the steps it could spend (more than `steps` when exhausted)
 
@@ -218,6 +222,9 @@ class Evaluator:
         self._expr_depth = 0
         self._steps = 0
         self._budget = BASE_STEPS + STEPS_PER_CHARACTER * sum(len(line) for line in index.lines)
+        # The next step count at which `_over_budget` looks: the budget, or the next time
+        # to look at the clock, whichever comes first (-1 once stopped).
+        self._check_at = min(self._budget, CHECK_EVERY)
         self._called_functions: set[ast.AST] = set()
         self._jumps: dict[ast.AST, bool] = {}  # loops with break/continue, by loop node
         self._bound_names: dict[ast.stmt, frozenset[str] | None] = {}  # by statement
@@ -265,13 +272,21 @@ class Evaluator:
     def _exec_body(self, body: list[ast.stmt]) -> None:
         for stmt in body:
             self._steps += 1
-            if self._steps > self._budget and self._over_budget():
+            if self._steps > self._check_at and self._over_budget():
+                if self.program.stopped_at is None:
+                    self.program.stopped_at = stmt.lineno - 1
                 return
             _STATEMENTS.get(type(stmt), Evaluator._other_statement)(self, stmt)
 
     def _over_budget(self) -> bool:
-        if self._steps <= self._budget:
+        if self._steps <= self._check_at:
             return False
+        if self._check_at >= 0 and self._steps <= self._budget:
+            if not budget.out_of_time():  # may raise budget.Interrupted
+                self._check_at = min(self._budget, self._steps + CHECK_EVERY)
+                return False
+            self.program.timed_out = True
+        self._check_at = -1
         if not self.program.exhausted:
             self.program.exhausted = True
             # What the rest of the program does to the models is not known.
@@ -791,6 +806,7 @@ class Evaluator:
         # The module's allowance joins the budget both share.
         self._budget += sub._budget - BASE_STEPS
         sub._steps, sub._budget = self._steps, self._budget
+        sub._check_at = min(self._budget, self._steps + CHECK_EVERY)
         # Keras' settings and the values changed in place are the process's, shared.
         sub._forward, sub._image_data_format = self._forward, self._image_data_format
         sub._regions_made = self._regions_made
@@ -809,7 +825,7 @@ class Evaluator:
             return UNKNOWN
         self._steps += 1
         if self._expr_depth > MAX_EXPRESSION_DEPTH or (
-                self._steps > self._budget and self._over_budget()):
+                self._steps > self._check_at and self._over_budget()):
             return UNKNOWN
         if isinstance(node, ast.Name):  # the commonest node, and a leaf: no depth to track
             value = self.scope.lookup(node.id)

@@ -8,6 +8,7 @@ columns. Facts can be moved to other lines (`Facts.moved`) when the text above t
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -19,6 +20,7 @@ from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import BuildCall, CompileCall, LayerCall, ModelIR, TrainingCall
 from shape_engine.keras.tensors import Node, TensorValue
 from shape_engine.shapes import MaybeShape
+from shape_engine.source import split_lines
 from shape_engine.values import ArrayValue
 
 T = TypeVar("T")
@@ -26,16 +28,12 @@ T = TypeVar("T")
 # when that line is gone).
 LineMap = Callable[[int], "int | None"]
 
-_RECEIVER_BEFORE_METHOD = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*\.\s*$")
-_RECEIVER_BEFORE_ADD = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*\.\s*add\s*\(\s*$")
+# What comes between a receiver and the position given (see `_receiver`), backwards.
+_BEFORE_METHOD = (".",)
+_BEFORE_ADD = (".", "add", "(")
+_IDENTIFIER_CHARACTERS = frozenset(string.ascii_letters + string.digits + "_")
 _RECEIVER_CALL = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*\.\s*(compile|build)\s*\(")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*$")
-# Python ends lines at \n, \r\n and \r only, as the engine and LSP do (not at \f like splitlines).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE_BREAK.split(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +318,7 @@ def _model_bindings(ir: ModelIR, model: ModelFact, lines: list[str],
     if assignment is not None:
         bind(assignment.name, assignment.target.start)
     for training in ir.trainings:
-        name = _receiver(lines, training.method_range.start, _RECEIVER_BEFORE_METHOD)
+        name = _receiver(lines, training.method_range.start, _BEFORE_METHOD)
         if name:
             bind(name, training.range.start)
     calls: list[CompileCall | BuildCall] = [*ir.compiles, *ir.builds]
@@ -330,7 +328,7 @@ def _model_bindings(ir: ModelIR, model: ModelFact, lines: list[str],
         if match:
             bind(match.group(1), call.range.start)
     for entry in ir.entries:
-        name = _receiver(lines, entry.range.start, _RECEIVER_BEFORE_ADD)
+        name = _receiver(lines, entry.range.start, _BEFORE_ADD)
         if name:
             bind(name, entry.range.start)
 
@@ -367,9 +365,31 @@ def _data_binding(binding: DataBinding, scopes: Sequence[ScopeSpan],
                                   binding.range.start, data))
 
 
-def _receiver(lines: list[str], before: Position, pattern: re.Pattern[str]) -> str | None:
-    match = pattern.search(_line(lines, before.line)[:before.character])
-    return match.group(1) if match else None
+def _receiver(lines: list[str], before: Position, tokens: tuple[str, ...]) -> str | None:
+    """The name right before `tokens` (spaces between them allowed) that end at `before`:
+    `m` in `m.fit` or `m . add(`. Read backwards from `before`, so it costs the length of
+    what it reads, not of the line (a regular expression searching the line before a layer
+    was quadratic in a long run of letters there, and read the line once per layer)."""
+    line = _line(lines, before.line)
+    at = min(before.character, len(line))
+    for token in reversed(tokens):
+        at = _spaces_before(line, at)
+        if at < len(token) or not line.startswith(token, at - len(token)):
+            return None
+        at -= len(token)
+    end = _spaces_before(line, at)
+    start = end
+    while start > 0 and line[start - 1] in _IDENTIFIER_CHARACTERS:
+        start -= 1
+    while start < end and line[start].isdigit():  # a name starts with a letter or _
+        start += 1
+    return line[start:end] or None
+
+
+def _spaces_before(line: str, at: int) -> int:
+    while at > 0 and line[at - 1].isspace():
+        at -= 1
+    return at
 
 
 def _line(lines: list[str], line: int) -> str:

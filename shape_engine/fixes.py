@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import re
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -24,10 +23,10 @@ from dataclasses import dataclass
 from shape_engine.context import Document
 from shape_engine.findings import Applicability, Edit, Finding, Fix, Position, Range
 from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.source import LINE_BREAK
 from shape_engine.values import canonical
 
 DECLARED_INPUT_KEYWORDS = ("input_shape", "input_dim", "batch_input_shape")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 # -- text ----------------------------------------------------------------------------------------
@@ -63,7 +62,7 @@ class TextMap:
 def _line_starts(text: str) -> tuple[int, ...]:
     # Cached: checks map a few ranges of the same text for every finding, and a long file
     # has many findings.
-    return (0, *(m.end() for m in _LINE_BREAK.finditer(text)))
+    return (0, *(m.end() for m in LINE_BREAK.finditer(text)))
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -203,7 +202,7 @@ def statement_of(document: Document, call_range: Range) -> ast.Expr | None:
 
 def newline(document: Document) -> str:
     """The file's own line break, for inserted lines."""
-    found = _LINE_BREAK.search(document.text)
+    found = LINE_BREAK.search(document.text)
     return found.group(0) if found else "\n"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shape_engine.evaluate import ModuleResolver
+from shape_engine.walk import Target, TooLarge, read
 
 MAX_MODULE_BYTES = 2_000_000
 
@@ -29,12 +30,14 @@ def filesystem_resolver(importer: Path, root: Path | None = None) -> ModuleResol
         parts = module.split(".") if module else []
         for base in candidates_bases:
             for candidate in _candidates(base, parts):
-                if candidate.is_file() and candidate.stat().st_size <= MAX_MODULE_BYTES:
-                    try:
-                        text = candidate.read_text(encoding="utf-8", errors="replace")
+                if candidate.is_file():
+                    try:  # a regular file only, without blocking, up to the size limit
+                        data = read(Target(candidate, named=False), MAX_MODULE_BYTES)
                     except OSError:
                         continue
-                    return str(candidate), text
+                    if isinstance(data, TooLarge):
+                        continue
+                    return str(candidate), data.decode("utf-8", errors="replace")
         return None
 
     return resolve

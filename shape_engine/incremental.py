@@ -12,6 +12,9 @@ and lines inserted above a component only move its cached facts.
 Each part gets the engine's step budget for its own size (a program so heavy that the whole
 file would run out of steps may be followed further in parts).
 
+A document of more than `MAX_CHUNKS` top-level statements is analysed whole: cutting it
+would cost more than it saves.
+
 Whenever a cut is in doubt the analysis falls back to bigger parts, down to the whole file:
 chunks that do not parse alone are merged with the next, a star import from a user module
 (whose names cannot be followed) makes the file one component, and a file that does not
@@ -30,7 +33,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from shape_engine.analysis import Analysis, analyze_source, distinct_findings
+from shape_engine import budget
+from shape_engine.analysis import Analysis, analyze_source, distinct_findings, partly_analysed
 from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS, STATEMENT_LISTS
 from shape_engine.facts import (
     Assignment,
@@ -39,14 +43,17 @@ from shape_engine.facts import (
     ScopeSpan,
     extract,
     move_findings,
-    split_lines,
 )
 from shape_engine.findings import Finding, Position, Range
-from shape_engine.source import LineIndex
+from shape_engine.source import LineIndex, split_lines
 
 # A chunk that does not parse alone is merged with the next ones at most this often before
 # the whole file is parsed to find the statements (e.g. a docstring with unindented lines).
 MAX_MERGES = 16
+# A document of more top-level statements than this is analysed whole at every version:
+# cutting it costs a parse and a symbol table per statement, more than the analysis saves
+# (a file of 300,000 assignments took 20 s to cut).
+MAX_CHUNKS = 5_000
 
 _CONTINUATION = re.compile(r"(else|elif|except|finally)\b")
 # Expressions a constant definition may not contain: they could create or change objects.
@@ -138,6 +145,9 @@ class _ComponentResult:
     starts: tuple[int, ...]  # the line of each chunk, first in the component's own text
     dependencies: dict[str, object]
     epoch: int
+    # The deadline passed during its analysis (never cached): the line of its text where
+    # evaluation stopped.
+    stopped_at: int | None = None
 
     def line_map(self, doc_starts: tuple[int, ...]) -> LineMap | None:
         """Lines of the facts to document lines; None when they are the same."""
@@ -215,9 +225,6 @@ class _Generations:
 
 
 _FAILED = object()
-_EMPTY_INFO = ChunkInfo(True, frozenset(), frozenset(), frozenset(), frozenset(), frozenset(),
-                        None, False, False, (), ())
-
 
 class DocumentAnalyzer:
     """Analyses successive versions of one document, reusing what did not change.
@@ -257,16 +264,18 @@ class DocumentAnalyzer:
     # -- chunks ------------------------------------------------------------------------------
 
     def chunks(self, text: str) -> list[Chunk] | None:
-        """The document's chunks, or None when it does not parse."""
+        """The document's chunks, or None when it does not parse (or has too many)."""
         lines = split_lines(text)
         if lines and lines[-1] == "":
             lines.pop()
         spans = _spans(_heuristic_starts(lines), len(lines))
+        if len(spans) > MAX_CHUNKS:
+            return None
         chunks = self._parse_spans(lines, spans)
         if chunks is not None:
             return chunks
         starts = _statement_starts(text)
-        if starts is None:
+        if starts is None or len(starts) > MAX_CHUNKS:
             return None
         return self._parse_spans(lines, _spans(starts, len(lines)))
 
@@ -275,6 +284,7 @@ class DocumentAnalyzer:
         chunks = []
         i = 0
         while i < len(spans):
+            budget.check_interrupt()
             start, end = spans[i]
             text = _text(lines, start, end)
             info = self._info(text)
@@ -302,13 +312,29 @@ class DocumentAnalyzer:
 
     def _by_components(self, chunks: list[Chunk], text: str) -> Outcome:
         placed: list[tuple[_ComponentResult, tuple[int, ...]]] = []
-        for component in self._partition(chunks):
+        components = self._partition(chunks)
+        stopped: list[int] = []  # document lines where analysis stopped (the deadline)
+        for number, component in enumerate(components):
             members = [chunks[i] for i in component]
+            if budget.out_of_time():
+                # The first line of a chunk no component analysed (shared imports were).
+                seen = {i for done in components[:number] for i in done}
+                stopped.extend(min([chunks[i].start for i in other if i not in seen]
+                                   or [chunks[other[0]].start])
+                               for other in components[number:])
+                break
             result = self._component(members)
             if result is None:
                 return self._whole(text)
-            placed.append((result, tuple(c.start for c in members)))
+            starts = tuple(c.start for c in members)
+            placed.append((result, starts))
+            if result.stopped_at is not None:
+                line_map = result.line_map(starts)
+                line = line_map(result.stopped_at) if line_map else result.stopped_at
+                stopped.append(line if line is not None else starts[0])
         findings = [f for result, starts in placed for f in result.findings_at(starts)]
+        if stopped:
+            findings.append(_timed_out(min(stopped), text))
         findings = distinct_findings(findings)
         dependencies = frozenset(p for result, _ in placed for p in result.dependencies)
 
@@ -337,7 +363,7 @@ class DocumentAnalyzer:
         if isinstance(cached, _ComponentResult) and self._still_valid(cached):
             return cached
         result = self._run(members)
-        if result is not None:
+        if result is not None and result.stopped_at is None:
             self._components.put(key, result)
         return result
 
@@ -368,7 +394,8 @@ class DocumentAnalyzer:
         facts.scopes = []  # the document's scopes are taken from all its chunks
         dependencies = session.dependencies if session else {}
         facts.dependencies = frozenset(dependencies)
-        return _ComponentResult(facts, tuple(starts), dependencies, epoch)
+        stopped_at = (analysis.stopped_at or 0) if analysis.timed_out else None
+        return _ComponentResult(facts, tuple(starts), dependencies, epoch, stopped_at)
 
     def _whole(self, text: str, verify_fixes: bool = True) -> Outcome:
         """The whole document as one analysis (also for a file that does not parse)."""
@@ -383,12 +410,22 @@ class DocumentAnalyzer:
                            lambda: Facts(findings=findings, parsed=False))
 
         def complete() -> Facts:
-            info = chunk_info(text) or _EMPTY_INFO
-            return extract(analysis, info.scopes, info.assignments)
+            scopes, assignments = statement_facts(text)
+            return extract(analysis, scopes, assignments)
 
-        outcome = Outcome(list(analysis.findings), True, dependencies, complete)
+        findings = list(analysis.findings)
+        if analysis.timed_out:
+            findings = distinct_findings([*findings, _timed_out(analysis.stopped_at, text)])
+            analysis.findings = findings  # the facts' findings too
+        outcome = Outcome(findings, True, dependencies, complete)
         outcome.verified = verify_fixes
         return outcome
+
+
+def _timed_out(line: int | None, text: str) -> Finding:
+    limits = budget.current()
+    return partly_analysed(line, LineIndex(text), "time",
+                           limits.seconds if limits is not None else None)
 
 
 def partition(chunks: list[Chunk]) -> list[list[int]]:
@@ -420,7 +457,17 @@ def partition(chunks: list[Chunk]) -> list[list[int]]:
     def union(a: object, b: object) -> None:
         parent[find(a)] = find(b)
 
-    reaching: dict[str, set[int]] = {}
+    # Once a chunk has joined every binding of a name that reaches it, they are one group:
+    # one of them stands for all (else a name bound and read in many chunks, `if c: x += 1`
+    # repeated, would join each chunk to every one before it, quadratic).
+    reaching: dict[str, list[int]] = {}
+    all_binders: dict[str, int] = {}  # one regular binder of each name, once all are joined
+
+    def join_all(i: int, group: list[int]) -> list[int]:
+        for j in group:
+            union(i, j)
+        return group[:1]
+
     regular = [i for i, c in enumerate(chunks) if i not in shared and not c.info.empty]
     for i in regular:
         info = chunks[i].info
@@ -428,23 +475,27 @@ def partition(chunks: list[Chunk]) -> list[list[int]]:
         for name in info.reads:
             if name in declared:
                 union(i, ("global", name))
-            elif name not in shared_names:
-                for j in reaching.get(name, ()):
-                    union(i, j)
+            elif name not in shared_names and name in reaching:
+                reaching[name] = join_all(i, reaching[name])
         for name in info.deferred:
             if name in declared:
                 union(i, ("global", name))
             elif name not in shared_names:
-                for j in binders.get(name, ()):
-                    if j not in shared:
-                        union(i, j)
+                if name not in all_binders:
+                    group = [j for j in binders.get(name, ()) if j not in shared]
+                    if not group:
+                        continue
+                    all_binders[name] = group[0]
+                    for j in group[1:]:
+                        union(group[0], j)
+                union(i, all_binders[name])
         for name in info.binds:
             if name in declared:
                 union(i, ("global", name))
             if name in info.kills:
-                reaching[name] = {i}
+                reaching[name] = [i]
             else:
-                reaching.setdefault(name, set()).add(i)
+                reaching.setdefault(name, []).append(i)
     groups: dict[object, list[int]] = {}
     for i in regular:
         groups.setdefault(find(i), []).append(i)
@@ -559,6 +610,21 @@ def chunk_info(text: str) -> ChunkInfo | None:
         user_star=user_star, scopes=tuple(statements.scopes),
         assignments=tuple(statements.assignments),
         calls=frozenset(_called_names(tree)) if kind == "function" else frozenset())
+
+
+def statement_facts(text: str) -> tuple[tuple[ScopeSpan, ...], tuple[Assignment, ...]]:
+    """The function spans and plain assignments of a whole document: what `chunk_info`
+    finds for hover and inlay hints, without the symbol table (a document analysed whole
+    needs no names; on a large one the symbol table took longer than the analysis)."""
+    tree = _parse(text)
+    if tree is None:
+        return (), ()
+    statements = _Statements(LineIndex(text))
+    try:
+        statements.visit(tree.body, "")
+    except RecursionError:
+        return (), ()
+    return tuple(statements.scopes), tuple(statements.assignments)
 
 
 @dataclass

@@ -13,10 +13,22 @@ from dataclasses import dataclass, field
 
 from shape_engine.findings import Position, Range
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Python and LSP end lines at \n, \r\n and \r only; str.splitlines also breaks at \f, \v,
+# \x1c-\x1e, \x85, U+2028 and U+2029, which would put every position after one on a wrong line.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 # A line after which Python still looks for a cookie on the next one (tokenize's blank_re).
 _BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` without their breaks (one more than there are breaks)."""
+    return LINE_BREAK.split(text)
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset in `text` where each line (as `split_lines` cuts them) starts."""
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
 
 @dataclass(frozen=True)
@@ -132,7 +144,7 @@ def _replaced_positions(data: bytes, text: str, spans: list[tuple[int, int]]
     """Where in `text` each replaced span's U+FFFD is."""
     if not spans:
         return {}
-    line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+    starts = line_starts(text)
     result: dict[Position, bytes] = {}
     view = memoryview(data)
     offset = 0  # the code point offset in `text` of the byte `done`
@@ -140,8 +152,8 @@ def _replaced_positions(data: bytes, text: str, spans: list[tuple[int, int]]
     for start, end in spans:
         # Between two replaced spans the bytes are valid UTF-8: one code point per lead byte.
         offset += len(str(view[done:start], "utf-8"))
-        line = bisect.bisect_right(line_starts, offset) - 1
-        result[Position(line, offset - line_starts[line])] = data[start:end]
+        line = bisect.bisect_right(starts, offset) - 1
+        result[Position(line, offset - starts[line])] = data[start:end]
         offset += 1
         done = end
     return result
@@ -153,7 +165,7 @@ def _span_range(data: bytes, text: str, span: tuple[int, int]) -> Range:
     start = _text_position(data[: span[0]].decode("utf-8", errors="replace"))
     end = _text_position(data[: span[1]].decode("utf-8", errors="replace"))
     if end <= start:
-        lines = _LINE_BREAK.split(text)
+        lines = split_lines(text)
         length = len(lines[start.line]) if start.line < len(lines) else 0
         end = Position(start.line, min(start.character + 1, length))
         end = max(end, start)
@@ -162,7 +174,7 @@ def _span_range(data: bytes, text: str, span: tuple[int, int]) -> Range:
 
 def _text_position(prefix: str) -> Position:
     """The position just after `prefix`."""
-    breaks = list(_LINE_BREAK.finditer(prefix))
+    breaks = list(LINE_BREAK.finditer(prefix))
     if not breaks:
         return Position(0, len(prefix))
     return Position(len(breaks), len(prefix) - breaks[-1].end())
@@ -172,8 +184,7 @@ class LineIndex:
     """Converts ast's (1-based line, UTF-8 byte column) pairs to code point positions."""
 
     def __init__(self, text: str) -> None:
-        # Python ends lines at \n, \r\n and \r only (str.splitlines also splits at \f and more).
-        self.lines = _LINE_BREAK.split(text)
+        self.lines = split_lines(text)
         self._ascii = [line.isascii() for line in self.lines]
         # Per non-ASCII line, the UTF-8 offset where each code point starts: built once, so a
         # long line with many nodes costs a bisection per position, not a re-encoding.

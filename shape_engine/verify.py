@@ -30,6 +30,7 @@ from shape_engine.findings import Edit, Finding, Fix, Range, Severity
 from shape_engine.fixes import apply_edits
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.rule import rule_for
+from shape_engine.source import LINE_BREAK
 
 if TYPE_CHECKING:
     from shape_engine.evaluate import ModuleResolver
@@ -48,7 +49,6 @@ BUILD_CODES_PREFIX = "SL1"
 Key = tuple[str, str]
 # How `analysis` names a finding of its own analysis, to say which models produced it.
 FindingId = tuple[str, Range, str]
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _EXTENDED_IMPORT = re.compile(r", [A-Za-z_]\w*( as [A-Za-z_]\w*)?")
 _WHOLE_FILE = -1  # a footprint that is not one model's: judged alone, on the whole file
 
@@ -314,7 +314,7 @@ def _line_map(edits: Sequence[Edit]) -> Callable[[int], int]:
     shift = 0
     for edit in sorted(edits, key=lambda e: (e.range.start, e.range.end)):
         old_first, old_last = edit.range.start.line, edit.range.end.line
-        added = len(_LINE_BREAK.findall(edit.content))
+        added = len(LINE_BREAK.findall(edit.content))
         new_first = old_first + shift
         spans.append((new_first, new_first + added, old_first, old_last))
         shift += added - (old_last - old_first)

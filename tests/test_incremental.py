@@ -290,3 +290,19 @@ def test_separate_models_are_separate_components() -> None:
          "for units in [1, 2]:"],
         [*shared, "other = keras.Sequential([keras.Input((WIDTH,))])", "for units in [3]:"],
     ]
+
+
+def test_a_document_of_too_many_statements_is_analysed_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cutting costs a parse per statement: past MAX_CHUNKS the document is one part."""
+    from shape_engine import incremental
+
+    text = ("import keras\nA = 4\nB = 2\n"
+            "m = keras.Sequential([keras.Input((A,)), keras.layers.Conv2D(B, 3)])\n")
+    analyzer = DocumentAnalyzer(None)
+    assert analyzer.chunks(text) is not None
+    monkeypatch.setattr(incremental, "MAX_CHUNKS", 3)
+    assert analyzer.chunks(text) is None
+    outcome = analyzer.analyze(text)
+    assert [f.code for f in outcome.findings] == ["SL101"]
+    assert outcome.findings == analyze_source(text).findings

@@ -28,3 +28,23 @@ UNREADABLE_NOTEBOOK = Rule(
     "the place in the JSON where reading stopped; an older notebook can be upgraded with "
     "`jupyter nbconvert --to notebook --inplace`.",
 )
+
+FILE_TOO_LARGE = Rule(
+    "SL004", "file-too-large", Severity.INFO,
+    "The file is larger than the size Shapelens analyses (max-file-size), so it is not checked.",
+    "Parsing alone takes memory many times a file's size: to stay fast and small, Shapelens "
+    "reads no file larger than `max-file-size` (2 MB unless set: `--max-file-size` on the "
+    "command line, `shapelens.maxFileSize` in the editor). Such a file gets this one finding "
+    "and nothing else: no shapes, no hover, no fixes. Generated code and data written as "
+    "Python are the usual cases; raise the limit to check them anyway.",
+)
+
+PARTLY_ANALYSED = Rule(
+    "SL005", "partly-analysed", Severity.INFO,
+    "Shapelens stopped following the program before its end: later problems may be missed.",
+    "The analysis is bounded so that no file can make it slow: a number of evaluation steps in "
+    "proportion to the file's size (a loop that runs long, a value built up again and again "
+    "spend them), and in the editor a time limit as well. The finding sits on the statement "
+    "where the analysis stopped; what the program does from there on is unknown, so findings "
+    "after it are missing, never wrong. In the editor, the next edit tries again.",
+)

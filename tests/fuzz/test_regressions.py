@@ -198,7 +198,8 @@ for a in range(256):
 
 
 def test_nothing_is_said_past_the_budget() -> None:
-    """Past its budget the evaluator stops: the models it saw may change later, unseen."""
+    """Past its budget the evaluator stops: the models it saw may change later, unseen. It
+    says where it stopped (SL005, information), nothing else."""
     result = analyse("""
         import keras
         import numpy as np
@@ -212,7 +213,9 @@ def test_nothing_is_said_past_the_budget() -> None:
         model.add(keras.layers.Dense(10))
         model.fit(np.zeros((8, 4)), np.zeros((8, 10)))
     """)
-    assert result.findings == []
+    (partly,) = result.findings
+    assert partly.code == "SL005" and partly.severity.value == "info"
+    assert partly.range.start.line == 9  # model.add(...), the first statement not followed
     assert result.models[0].model.opaque
 
 
@@ -358,7 +361,8 @@ def test_no_fix_verification_past_the_budget(monkeypatch: pytest.MonkeyPatch) ->
     """)
     result, reanalyses = _reanalyses(monkeypatch, text)
     assert reanalyses == 0
-    assert [f.code for f in result.findings] == ["SL101"] and not result.findings[0].fixes
+    assert [f.code for f in result.findings] == ["SL101", "SL005"]
+    assert not result.findings[0].fixes
 
 
 # -- training calls --------------------------------------------------------------------------------

@@ -142,3 +142,17 @@ async def test_a_level_turns_on_a_rule_that_is_off_by_default(client: LanguageCl
     document = Document(client, write(workspace, "smelly.py", SMELLY)).open()
     assert severities(await document.diagnostics()) == {
         "SL511": types.DiagnosticSeverity.Information}  # SL512 stays off
+
+
+async def test_max_file_size_setting() -> None:
+    from server.config import parse
+    from shape_engine.walk import DEFAULT_MAX_FILE_SIZE
+
+    assert parse({"shapelens": {"maxFileSize": "5MB"}}).max_file_size == 5 << 20
+    assert parse({"shapelens": {"maxFileSize": 4096}}).max_file_size == 4096
+    assert parse({"shapelens": {"maxFileSize": 0}}).max_file_size is None  # no limit
+    assert parse({}).max_file_size == DEFAULT_MAX_FILE_SIZE
+    wrong = parse({"shapelens": {"maxFileSize": "huge"}})
+    assert wrong.max_file_size == DEFAULT_MAX_FILE_SIZE
+    assert wrong.problems == ("shapelens.maxFileSize: not a size: 'huge' (like 2MB, 512KB or "
+                              "a number of bytes); using 2 MB",)

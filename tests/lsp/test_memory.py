@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -22,66 +21,15 @@ from lsprotocol import types
 
 from server import app
 from server.documents import DocumentState
-from server.worker import BACKGROUND
 from shape_engine.incremental import DocumentAnalyzer
-from tests.lsp.helpers import GIVE_UP_S, realistic_text
+from tests.lsp.helpers import realistic_text
+from tests.lsp.inprocess import Session
 
 pytestmark = [pytest.mark.lsp, pytest.mark.asyncio]
 
 DOCUMENTS = 12
 CYCLES = 3
 PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
-
-
-class _Recorder:
-    """pygls' writer: keeps what the server sends."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def write(self, data: bytes) -> None:
-        self.sent.append(json.loads(data))
-
-    def close(self) -> None:
-        return None
-
-
-class _Session:
-    def __init__(self, server: app.ShapelensServer) -> None:
-        self.server = server
-        self.out = _Recorder()
-        server.protocol.set_writer(self.out, include_headers=False)
-        self.ids = 0
-
-    def send(self, message: dict[str, Any]) -> None:
-        protocol = self.server.protocol
-        protocol.handle_message(protocol.structure_message({"jsonrpc": "2.0", **message}))
-
-    def notify(self, method: str, params: object) -> None:
-        self.send({"method": method, "params": params})
-
-    async def call(self, method: str, params: object) -> Any:
-        self.ids += 1
-        number = self.ids
-        self.send({"id": number, "method": method, "params": params})
-        answer = await self.sent(lambda m: m.get("id") == number and "method" not in m)
-        return answer.get("result")
-
-    async def sent(self, matches: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        deadline = asyncio.get_running_loop().time() + GIVE_UP_S
-        while asyncio.get_running_loop().time() < deadline:
-            for message in self.out.sent:
-                if matches(message):
-                    return message
-            await asyncio.sleep(0.01)
-        raise AssertionError("no such message from the server")
-
-    async def idle(self) -> None:
-        """Until the worker has run every job queued so far and the loop every callback
-        those jobs scheduled (they come before the answer to this one)."""
-        await asyncio.wrap_future(self.server.worker.submit(lambda: None, BACKGROUND))
-        for _ in range(3):
-            await asyncio.sleep(0)
 
 
 def _diagnostics_of(uri: str) -> Callable[[dict[str, Any]], bool]:
@@ -104,7 +52,7 @@ async def test_closed_documents_leave_nothing_behind(tmp_path: Path,
                             (types.TEXT_DOCUMENT_DID_CLOSE, app.did_close),
                             (types.TEXT_DOCUMENT_HOVER, app.on_hover)):
         server.feature(method)(handler)
-    session = _Session(server)
+    session = Session(server)
     await session.call("initialize", {"processId": None, "rootUri": tmp_path.as_uri(),
                                       "capabilities": {}})
     texts = {(tmp_path / f"script_{seed}.py").as_uri(): realistic_text(2, 60, seed=seed)

@@ -14,6 +14,7 @@ export interface Settings {
   inlayHintsEnabled: boolean;
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
+  maxFileSize: string | number;
 }
 
 /** What the server receives in initializationOptions and workspace/didChangeConfiguration. */
@@ -21,6 +22,7 @@ export interface ServerSettings {
   inlayHints: { enabled: boolean };
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
+  maxFileSize: string | number;
   showNotifications: NotificationLevel;
 }
 
@@ -28,6 +30,7 @@ export interface ServerSettings {
 export type ConfigGetter = (key: string) => unknown;
 
 export const DEFAULT_DEBOUNCE_MS = 150;
+export const DEFAULT_MAX_FILE_SIZE = '2MB';
 const MAX_DEBOUNCE_MS = 10_000;
 
 const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['off', 'onError', 'onWarning', 'always'];
@@ -51,6 +54,7 @@ export function readSettings(get: ConfigGetter): Settings {
     inlayHintsEnabled: typeof get('inlayHints.enabled') === 'boolean' ? (get('inlayHints.enabled') as boolean) : true,
     severity: severityMap(get('severity')),
     debounceMs: debounce(get('debounceMs')),
+    maxFileSize: maxFileSize(get('maxFileSize')),
   };
 }
 
@@ -59,6 +63,7 @@ export function serverSettings(settings: Settings): ServerSettings {
     inlayHints: { enabled: settings.inlayHintsEnabled },
     severity: { ...settings.severity },
     debounceMs: settings.debounceMs,
+    maxFileSize: settings.maxFileSize,
     showNotifications: settings.showNotifications,
   };
 }
@@ -128,6 +133,15 @@ function debounce(value: unknown): number {
     return DEFAULT_DEBOUNCE_MS;
   }
   return Math.min(MAX_DEBOUNCE_MS, Math.max(0, Math.round(value)));
+}
+
+/** A size as the user wrote it ("2MB", "512KB", a number of bytes): the server reads it and
+ * says when it cannot; anything else is the default. */
+function maxFileSize(value: unknown): string | number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
+    return value;
+  }
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : DEFAULT_MAX_FILE_SIZE;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

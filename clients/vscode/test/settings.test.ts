@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { DEFAULT_DEBOUNCE_MS, needsRestart, readSettings, serverSettings, severityFor, shouldNotify } from '../src/settings';
+import { DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_FILE_SIZE, needsRestart, readSettings, serverSettings, severityFor, shouldNotify } from '../src/settings';
 
 function getter(values: Record<string, unknown>): (key: string) => unknown {
   return (key) => values[key];
@@ -19,6 +19,7 @@ describe('readSettings', () => {
       inlayHintsEnabled: true,
       severity: {},
       debounceMs: DEFAULT_DEBOUNCE_MS,
+      maxFileSize: DEFAULT_MAX_FILE_SIZE,
     });
   });
 
@@ -33,6 +34,7 @@ describe('readSettings', () => {
         'inlayHints.enabled': false,
         severity: { SL101: 'warning', sl203: 'Info' },
         debounceMs: 750,
+        maxFileSize: ' 5MB ',
       }),
     );
     assert.deepEqual(settings.interpreter, ['/venv/bin/python', '-X', 'utf8']);
@@ -43,6 +45,8 @@ describe('readSettings', () => {
     assert.equal(settings.inlayHintsEnabled, false);
     assert.deepEqual(settings.severity, { SL101: 'warning', SL203: 'information' });
     assert.equal(settings.debounceMs, 750);
+    assert.equal(settings.maxFileSize, '5MB');
+    assert.equal(readSettings(getter({ maxFileSize: 0 })).maxFileSize, 0);
   });
 
   it('accepts a plain string where a list is expected', () => {
@@ -59,6 +63,7 @@ describe('readSettings', () => {
         'inlayHints.enabled': 'yes',
         severity: { SL101: 'fatal', SL102: 4, '': 'error' },
         debounceMs: 'fast',
+        maxFileSize: -1,
       }),
     );
     assert.deepEqual(settings.interpreter, ['/bin/python3']);
@@ -67,6 +72,7 @@ describe('readSettings', () => {
     assert.equal(settings.inlayHintsEnabled, true);
     assert.deepEqual(settings.severity, {});
     assert.equal(settings.debounceMs, DEFAULT_DEBOUNCE_MS);
+    assert.equal(settings.maxFileSize, DEFAULT_MAX_FILE_SIZE);
   });
 
   it('clamps the debounce delay', () => {
@@ -88,6 +94,7 @@ describe('serverSettings', () => {
       inlayHints: { enabled: false },
       severity: { SL102: 'hint' },
       debounceMs: 50,
+      maxFileSize: DEFAULT_MAX_FILE_SIZE,
       showNotifications: 'onError',
     });
   });

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from shape_engine.checks.build_fixes import with_build_fixes
+from shape_engine.checks.graph_fixes import with_graph_fixes
 from shape_engine.checks.source import (
     FILE_TOO_LARGE,
     PARTLY_ANALYSED,
@@ -147,7 +148,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     document = Document(text, index, tree, path)
     reports = _interpret_models(program.models)
     # Keras' refusals of layer calls on symbolic tensors, at the call (no model needed).
-    findings: list[Finding] = list(program.graph.findings)
+    findings: list[Finding] = with_graph_fixes(program.graph, document)
     origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
         if report.model.graph is not None:

@@ -1331,7 +1331,7 @@ class Evaluator:
                     positional.append(value)
                     names.append(_name_of(arg))
             names += [_name_of(named.get(k)) for k in tensor_kwargs]
-            return Given(tuple(positional), False, tensor_kwargs, tuple(names))
+            return Given(tuple(positional), False, tensor_kwargs, tuple(names), call=node)
         if isinstance(first, Seq) and first.items and all(
                 isinstance(item, TensorValue) for item in first.items):
             elements = (written.elts if isinstance(written, ast.List | ast.Tuple)
@@ -1339,7 +1339,7 @@ class Evaluator:
             names = [_name_of(e) for e in elements]
             names += [_name_of(named.get(k)) for k in tensor_kwargs]
             return Given(tuple(i for i in first.items if isinstance(i, TensorValue)), True,
-                         tensor_kwargs, tuple(names))
+                         tensor_kwargs, tuple(names), call=node)
         if first is None and tensor_kwargs:
             return Given((), False, tensor_kwargs,
                          tuple(_name_of(named.get(k)) for k in tensor_kwargs))

@@ -8,6 +8,7 @@ makes a tensor of unknown shape, silent downstream.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -46,6 +47,9 @@ class Graph:
 
     nodes: list[Node] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # Merge layers refused for their inputs' shapes, with the finding and what they got:
+    # what the checks' fixes start from.
+    unmerged: list[tuple[Finding, Node, Given]] = field(default_factory=list)
     _built: dict[int, _Built] = field(default_factory=dict)
     _inputs: dict[int, TensorValue] = field(default_factory=dict)
 
@@ -148,7 +152,10 @@ class Graph:
                                 tuple(s for s in shapes if s is not None),
                                 {k: s for k, s in keywords.items() if s is not None})
         except Refusal as refusal:
-            self._refuse(self._input_finding(refusal, layer, node, given, None))
+            finding = self._input_finding(refusal, layer, node, given, None)
+            self._refuse(finding)
+            if takes_list:
+                self.unmerged.append((finding, node, given))
             return None
         except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
             return LayerOutput(None, None)
@@ -344,6 +351,8 @@ class Given:
     names: tuple[str | None, ...] = ()
     # Call arguments that change what comes out (return_attention_scores=True).
     options: dict[str, Value] = field(default_factory=dict)
+    # The call as written (`layers.Add()([x, y])`), for fixes that edit its arguments.
+    call: ast.Call | None = None
 
     def tensors(self) -> tuple[TensorValue, ...]:
         return (*self.positional, *self.keywords.values())

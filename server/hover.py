@@ -87,11 +87,20 @@ def summary_markdown(model: ModelFact, variable: str | None = None) -> str:
     title = f'**Model "{_escape(model.name)}"**'
     if variable and variable != model.name:
         title += f" (`{variable}`)"
-    lines = [f"{title}: static `model.summary()`", "",
-             "| Layer | Output Shape | Param # |", "|:--|:--|--:|"]
-    for label, shape, params in model.rows:
-        count = "?" if params is None else f"{params:,}"
-        lines.append(f"| {_cell(label)} | `{format_shape(shape)}` | {count} |")
+    if model.connected is not None:
+        # A functional model: Keras' summary has a "Connected to" column.
+        lines = [f"{title}: static `model.summary()`", "",
+                 "| Layer | Output Shape | Param # | Connected to |", "|:--|:--|--:|:--|"]
+        for (label, shape, params), inputs in zip(model.rows, model.connected, strict=True):
+            count = "?" if params is None else f"{params:,}"
+            lines.append(f"| {_cell(label)} | `{format_shape(shape)}` | {count} | "
+                         f"{_escape(inputs) or '-'} |")
+    else:
+        lines = [f"{title}: static `model.summary()`", "",
+                 "| Layer | Output Shape | Param # |", "|:--|:--|--:|"]
+        for label, shape, params in model.rows:
+            count = "?" if params is None else f"{params:,}"
+            lines.append(f"| {_cell(label)} | `{format_shape(shape)}` | {count} |")
     total = "?" if model.total_params is None else f"{model.total_params:,}"
     lines += ["", f"**Total params: {total}**"]
     if model.input_shape is None and model.rows:

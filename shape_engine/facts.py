@@ -60,6 +60,9 @@ class ModelFact:
     total_params: int | None
     refused: bool
     opaque: bool
+    # A functional model: for each row, the rows it takes ("Dense(8) (line 5)"), as Keras'
+    # summary's "Connected to" column; None for a Sequential model.
+    connected: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,8 +298,12 @@ def _node_fact(node: Node) -> LayerFact:
 def _model_fact(report: ModelReport) -> ModelFact:
     model = report.model
     rows = tuple((layer.label, layer.output_shape, layer.params) for layer in report.layers)
-    return ModelFact(model.name or "sequential", model.range, model.callee_range, rows,
-                     report.input_shape, report.total_params, report.refused, model.opaque)
+    connected = None if model.graph is None else tuple(
+        ", ".join(f"{report.layers[i].label} (line {report.layers[i].range.start.line + 1})"
+                  for i in layer.inputs or ()) for layer in report.layers)
+    return ModelFact(model.name or ("model" if model.graph is not None else "sequential"),
+                     model.range, model.callee_range, rows, report.input_shape,
+                     report.total_params, report.refused, model.opaque, connected)
 
 
 def _layer_fact(layer: LayerReport) -> LayerFact:

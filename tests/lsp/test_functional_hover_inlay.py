@@ -48,6 +48,9 @@ async def test_hover_on_a_functional_model_shows_its_summary(client: LanguageCli
     document = Document(client, write(workspace, "functional.py", FUNCTIONAL)).open()
     text = markdown(await document.hover(document.find("keras.Model(", offset=7)))
     assert 'Model "resnetish"' in text
+    assert "| Connected to |" in text
+    assert "Conv2D(32, 3, padding=\"same\") (line 7), Conv2D(32, 3, activation=\"relu\") (line 5)" \
+        in text.replace("\\", "")
     assert "Total params: 225,898" in text
 
 

@@ -336,14 +336,15 @@ def model_names(reports: Sequence[ModelReport]) -> list[str]:
     gives a Sequential without one, numbered in the order the file creates them (a nested
     model before the one holding it): "sequential", "sequential_1", ... Keras counts every
     unnamed Sequential the process creates, those bound to variables too, so the real suffix
-    may be higher."""
+    may be higher. A functional model without either is "functional", "functional_1", ..."""
     names = []
-    unnamed = 0
+    unnamed = {"sequential": 0, "functional": 0}
     for report in reports:
         name = report.model.name
         if not name:
-            name = "sequential" if unnamed == 0 else f"sequential_{unnamed}"
-            unnamed += 1
+            base = "functional" if report.model.graph is not None else "sequential"
+            name = base if unnamed[base] == 0 else f"{base}_{unnamed[base]}"
+            unnamed[base] += 1
         names.append(name)
     return names
 

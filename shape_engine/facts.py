@@ -301,7 +301,7 @@ def _model_fact(report: ModelReport) -> ModelFact:
     connected = None if model.graph is None else tuple(
         ", ".join(f"{report.layers[i].label} (line {report.layers[i].range.start.line + 1})"
                   for i in layer.inputs or ()) for layer in report.layers)
-    return ModelFact(model.name or ("model" if model.graph is not None else "sequential"),
+    return ModelFact(model.name or ("functional" if model.graph is not None else "sequential"),
                      model.range, model.callee_range, rows, report.input_shape,
                      report.total_params, report.refused, model.opaque, connected)
 

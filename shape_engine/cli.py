@@ -1,4 +1,4 @@
-"""The `shapelens` command line: `check`, `shapes` and `serve`.
+"""The `shapelens` command line: `check`, `shapes`, `rule`, `version` and `serve`.
 
 Presents the engine's results; never imports TensorFlow, numpy or the user's modules.
 """
@@ -9,16 +9,20 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from shape_engine import presenters
 from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
-from shape_engine.findings import Finding, Fix, Position, Severity
+from shape_engine.evaluate import ModuleResolver
+from shape_engine.findings import Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import INPUT_KINDS, LayerCall
-from shape_engine.notebook import CellFinding
 from shape_engine.notebook_analysis import analyze_file, placed_findings
+from shape_engine.presenters.concise import cell_prefix, finding_line
+from shape_engine.presenters.json_format import finding_json, fix_json, position_json
+from shape_engine.presenters.report import FileResult
 from shape_engine.selection import parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
 from shape_engine.walk import (
@@ -33,7 +37,13 @@ from shape_engine.walk import (
     targets,
 )
 
-__all__ = ["UsageError", "main"]
+OUTPUT_FORMATS = tuple(presenters.FORMATS)
+# `--format`, the older option: `text` is today's `concise`.
+FORMAT_ALIASES = {"text": "concise", "json": "json"}
+STDIN = "-"
+
+__all__ = ["UsageError", "finding_json", "finding_line", "fix_json", "main"]
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -41,11 +51,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
+    if args.version and args.command is None:
+        from shape_engine.version import version
+
+        print(f"shapelens {version()}")
+        return 0
     try:
         if args.command == "check":
             return _check(args)
         if args.command == "shapes":
             return _shapes(args)
+        if args.command == "rule":
+            from shape_engine.rule_page import print_rule
+
+            try:
+                return print_rule(args.code, args.all)
+            except ValueError as error:
+                raise UsageError(str(error)) from None
+        if args.command == "version":
+            from shape_engine.version import version
+
+            print(f"shapelens {version()}")
+            return 0
         if args.command == "serve":
             from server.__main__ import serve
 
@@ -64,10 +91,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shapelens",
                                      description="Static shape checking for Keras models.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command")
     check = commands.add_parser("check", help="report shape problems")
-    check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files and folders to check (default: the current folder); "
+                            "`-` reads the source from stdin")
+    check.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None,
+                       help="how findings are shown (default: full)")
+    check.add_argument("--format", choices=tuple(FORMAT_ALIASES), default=None,
+                       help="the older spelling: text is --output-format concise, json is json")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="with `-`, the name the source from stdin is checked and "
+                            "reported under")
+    check.add_argument("--statistics", action="store_true",
+                       help="print how many findings of each rule instead of the findings")
     check.add_argument("--fix", action="store_true",
                        help="apply safe fixes in place and report what changed")
     check.add_argument("--unsafe-fixes", action="store_true",
@@ -77,6 +115,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--extend-select", action="append", default=[], metavar="CODE[,CODE]",
                        help="also report these rules, which are off by default")
     _size_option(check)
+    rule = commands.add_parser("rule", help="explain a rule")
+    rule.add_argument("code", nargs="?", metavar="CODE", help="a code (SL201) or name")
+    rule.add_argument("--all", action="store_true", help="every rule's page")
+    commands.add_parser("version", help="print the version")
     shapes = commands.add_parser("shapes", help="print a static model.summary() of every model")
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
@@ -166,10 +208,33 @@ def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
 # -- check -----------------------------------------------------------------------------------
 
 
+def output_format(args: argparse.Namespace) -> str:
+    """`--output-format`, or what the older `--format` names; both must agree."""
+    alias = FORMAT_ALIASES[args.format] if args.format else None
+    if args.output_format and alias and alias != args.output_format:
+        raise UsageError(f"--format {args.format} and --output-format {args.output_format} "
+                         "disagree: give one of them")
+    return str(args.output_format or alias or "full")
+
+
 def _check(args: argparse.Namespace) -> int:
-    if args.diff and args.format == "json":
+    fmt = output_format(args)
+    paths: list[str] = args.paths or ["."]
+    from_stdin = STDIN in paths
+    if from_stdin and len(paths) > 1:
+        raise UsageError("`-` (stdin) cannot be combined with other paths")
+    if args.stdin_filename and not from_stdin:
+        raise UsageError("--stdin-filename names the source read from `-`: give `-` as the "
+                         "path")
+    if (args.fix or args.diff) and from_stdin:
+        raise UsageError("--fix and --diff change files: they do not read stdin")
+    if args.diff and fmt == "json":
         raise UsageError("--diff prints a unified diff: it cannot be combined with "
-                         "--format json (use --format json without --diff for the fixes)")
+                         "--output-format json (--format json): use it without --diff for the "
+                         "fixes")
+    if (args.fix or args.diff) and fmt not in ("full", "concise", "json"):
+        raise UsageError(f"--fix reports the findings it leaves as full, concise or json: "
+                         f"run `shapelens check --output-format {fmt}` after it")
     try:
         extend_select = parse_codes(args.extend_select)
     except ValueError as error:
@@ -179,7 +244,7 @@ def _check(args: argparse.Namespace) -> int:
         from shape_engine.fix_files import fix_files
 
         readable = []
-        for target in targets(args.paths):
+        for target in targets(paths):
             data = reader.read(target)
             if isinstance(data, TooLarge):
                 message = too_large_message(data.size, data.limit)
@@ -187,22 +252,24 @@ def _check(args: argparse.Namespace) -> int:
             elif data is not None:
                 readable.append(target.path)
         return reader.status(fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
-                                       json_format=args.format == "json",
+                                       json_format=fmt == "json",
                                        extend_select=extend_select))
-    results = analyze_targets(args.paths, reader, with_fixes=args.format == "json",
-                              extend_select=extend_select)
-    found = any(f.severity in (Severity.ERROR, Severity.WARNING)
-                for _, analysis in results for f in analysis.findings)
-    if args.format == "json":
-        rows = [finding_json(str(path), placed.finding, placed) for path, analysis in results
-                for placed in placed_findings(analysis)]
-        print(json.dumps(rows, indent=2))
+    with_fixes = fmt in presenters.FIX_FORMATS or args.statistics
+    if from_stdin:
+        results = [_analyze_stdin(args.stdin_filename, with_fixes, extend_select,
+                                  args.max_file_size)]
     else:
-        count = 0
-        for path, analysis in results:
-            for placed in placed_findings(analysis):
-                print(finding_line(str(path), placed.finding, placed.cell))
-                count += 1
+        results = list(_analyze(paths, reader, with_fixes, extend_select))
+    found = any(placed.finding.severity in (Severity.ERROR, Severity.WARNING)
+                for result in results for placed in result.findings)
+    if args.statistics:
+        from shape_engine.presenters import statistics
+
+        statistics.present(results, sys.stdout, as_json=fmt == "json")
+    else:
+        presenters.presenter(fmt)(results, sys.stdout)
+    if fmt in presenters.HUMAN_FORMATS:
+        count = sum(len(result.findings) for result in results)
         files = len(results)
         print((f"Found {count} finding{'s' if count != 1 else ''} in {files} "
                f"file{'s' if files != 1 else ''}" if count else
@@ -211,58 +278,39 @@ def _check(args: argparse.Namespace) -> int:
     return reader.status(1 if found else 0)
 
 
-def finding_line(filename: str, finding: Finding, cell: int | None = None) -> str:
-    """`path:row:col: CODE message`; in a notebook `path:cell N:row:col: ...` (as ruff)."""
-    start = finding.range.start
-    return (f"{filename}:{_cell_prefix(cell)}{start.line + 1}:{start.character + 1}: "
-            f"{finding.code} {finding.message}")
+def _analyze(paths: Sequence[str], reader: Reader, with_fixes: bool,
+             extend_select: frozenset[str]) -> Iterator[FileResult]:
+    for target in targets(paths):
+        data = reader.read(target)
+        if isinstance(data, TooLarge):
+            yield FileResult(str(target.path), too_large(str(target.path), data.size,
+                                                         data.limit))
+        elif data is not None:
+            yield _result(str(target.path), data, filesystem_resolver(target.path),
+                          with_fixes, extend_select)
 
 
-def _cell_prefix(cell: int | None) -> str:
-    return "" if cell is None else f"cell {cell}:"
+def _analyze_stdin(filename: str | None, with_fixes: bool, extend_select: frozenset[str],
+                   max_size: int | None) -> FileResult:
+    """The source on stdin, analysed as if it were the file `filename` (its suffix says
+    whether it is a notebook; its folder is where its imports are found). Past `max_size`
+    it is not read further, nor analysed (SL004)."""
+    name = filename or STDIN
+    data = sys.stdin.buffer.read() if max_size is None else sys.stdin.buffer.read(max_size + 1)
+    if max_size is not None and len(data) > max_size:
+        return FileResult(name, too_large(name, len(data), max_size))
+    resolver = filesystem_resolver(Path(filename)) if filename else None
+    return _result(name, data, resolver, with_fixes, extend_select)
 
 
-def _position(pos: Position) -> dict[str, int]:
-    return {"row": pos.line + 1, "column": pos.character + 1}
-
-
-def fix_json(fix: Fix, cells: tuple[int | None, ...] = ()) -> dict[str, object]:
-    """`cells`: in a notebook, the cell of each edit (each edit then names it)."""
-    edits: list[dict[str, object]] = []
-    for index, e in enumerate(fix.edits):
-        edit: dict[str, object] = {"content": e.content, "location": _position(e.range.start),
-                                   "end_location": _position(e.range.end)}
-        if index < len(cells) and cells[index] is not None:
-            edit["cell"] = cells[index]
-        edits.append(edit)
-    return {"message": fix.title, "applicability": fix.applicability.value, "edits": edits}
-
-
-def finding_json(filename: str, finding: Finding, placed: CellFinding | None = None
-                 ) -> dict[str, object]:
-    """`placed`: the finding placed in a notebook's cell (`finding` is its `finding`); the
-    row then has a `cell` (1-based among all the notebook's cells, as ruff counts) and the
-    locations are within that cell."""
-    edit_cells = placed.edit_cells if placed is not None else ()
-    row: dict[str, object] = {
-        "filename": filename,
-        "code": finding.code,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "location": _position(finding.range.start),
-        "end_location": _position(finding.range.end),
-        "fix": (fix_json(finding.fix, _cells_of(edit_cells, finding.preferred_fix))
-                if finding.fix else None),
-        "fixes": [fix_json(f, _cells_of(edit_cells, i)) for i, f in enumerate(finding.fixes)],
-    }
-    if placed is not None and placed.cell is not None:
-        row["cell"] = placed.cell
-    return row
-
-
-def _cells_of(edit_cells: tuple[tuple[int | None, ...], ...], fix: int | None
-              ) -> tuple[int | None, ...]:
-    return edit_cells[fix] if fix is not None and fix < len(edit_cells) else ()
+def _result(name: str, data: bytes, resolver: ModuleResolver | None, with_fixes: bool,
+            extend_select: frozenset[str]) -> FileResult:
+    """A file's analysis, with its text for a notebook (formats that point into the file
+    place a notebook's findings on its JSON's lines)."""
+    analysis = analyze_file(data, name, resolver, verify_fixes=with_fixes,
+                            extend_select=extend_select)
+    raw = data.decode("utf-8", "replace") if analysis.cells is not None else ""
+    return FileResult(name, analysis, raw)
 
 
 # -- shapes ----------------------------------------------------------------------------------
@@ -298,7 +346,7 @@ def shapes_json(filename: str, analysis: Analysis) -> dict[str, object]:
     if not analysis.parsed or is_too_large(analysis):
         error = placed_findings(analysis)[0]
         entry["error"] = error.finding.message
-        entry["location"] = _position(error.finding.range.start)
+        entry["location"] = position_json(error.finding.range.start)
         if error.cell is not None:
             entry["cell"] = error.cell
     return entry
@@ -406,7 +454,7 @@ def summary_table(report: ModelReport, filename: str, name: str | None = None,
               for i in range(len(headers))]
     rule = "-" * (sum(widths) + 3 * (len(widths) - 1))
     shown = name if name is not None else model_names([report])[0]
-    lines = [f'Model: "{shown}" ({filename}:{_cell_prefix(cell)}{start.line + 1})',
+    lines = [f'Model: "{shown}" ({filename}:{cell_prefix(cell)}{start.line + 1})',
              rule, _row(headers, widths), rule.replace("-", "=")]
     lines += [_row(r, widths) for r in rows]
     total = report.total_params

@@ -28,9 +28,14 @@ def rules_page() -> str:
              "`python -m shape_engine.docs --full > shape_engine/rules.md`; do not edit by "
              "hand.", ""]
     for rule in all_rules():
-        parts += [f"## {rule.code}", "", f"**{rule.name}** ({_severity(rule)})", "",
-                  rule.summary, "", rule.explanation, ""]
+        parts += [rule_page(rule), ""]
     return "\n".join(parts)
+
+
+def rule_page(rule: Rule) -> str:
+    """One rule's section of the rules page (`shapelens rule CODE` prints it)."""
+    return "\n".join([f"## {rule.code}", "", f"**{rule.name}** ({_severity(rule)})", "",
+                      rule.summary, "", rule.explanation])
 
 
 def _severity(rule: Rule) -> str:

@@ -22,6 +22,8 @@ from shape_engine.imports import filesystem_resolver
 from shape_engine.notebook import CellFinding, is_notebook, read_notebook
 from shape_engine.notebook_analysis import fix_notebook, notebook_text, placed_findings
 from shape_engine.notebook_json import replace_sources
+from shape_engine.presenters.concise import finding_line
+from shape_engine.presenters.json_format import finding_json
 from shape_engine.source import decode
 
 
@@ -139,8 +141,6 @@ def diff_name(path: Path) -> str:
 
 def _report(findings: list[tuple[Path, CellFinding]], diffs: list[str], fixed: int, files: int,
             write: bool, json_format: bool) -> int:
-    from shape_engine.cli import finding_json, finding_line
-
     if not write:
         sys.stdout.write("".join(diffs))
     elif json_format:

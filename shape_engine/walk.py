@@ -6,7 +6,8 @@ Only regular files are read: a FIFO named `x.py` would block the reader forever 
 without blocking, then checked again, in case it was swapped meanwhile). A symbolic link found
 in a folder is followed only to a file inside the folders walked; a link out of them, and a
 link loop, are skipped with a note. The size limit is applied before reading (from `stat`),
-and reading stops past it whatever `stat` said.
+and reading stops past it whatever `stat` said. Inside a git repository, what `.gitignore`
+ignores is not walked into (`gitignore`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from shape_engine.gitignore import IgnoreRules
 
 # Folders never walked into (as ruff excludes build and dist). A virtual environment under any
 # name is found by its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
@@ -157,15 +160,37 @@ def _open(path: Path) -> BinaryIO:
 
 def _walk(root: Path, roots: list[Path]) -> Iterator[Target]:
     unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
+    # The .gitignore rules in force in each folder to walk. None: none apply, under a folder
+    # named on the command line that is ignored itself (it is checked, with all it holds).
+    # A folder not in it is outside any repository known yet: it looks for one of its own.
+    ignore: dict[str, IgnoreRules | None] = {}
     # os.walk does not follow links to folders: no folder is walked twice, no loop.
     for folder, dirs, files in os.walk(root, onerror=unlisted.append):
         yield from _unlisted(unlisted)
+        if folder in ignore:
+            rules = ignore.pop(folder)
+            inherited = True
+        else:
+            rules = IgnoreRules.for_folder(Path(folder))
+            inherited = rules is not None
+            if rules is not None and folder == str(root) and rules.ignores(root, True):
+                rules = None
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and not _is_venv(Path(folder) / d))
+                         and not _is_venv(Path(folder) / d)
+                         and not _ignored(rules, Path(folder) / d, True))
+        if inherited:
+            for d in dirs:
+                sub = Path(folder) / d
+                ignore[str(sub)] = rules.entering(sub) if rules is not None else None
         for name in sorted(files):
-            if name.endswith((".py", ".ipynb")):  # Python files and notebooks
+            if (name.endswith((".py", ".ipynb"))  # Python files and notebooks
+                    and not _ignored(rules, Path(folder) / name, False)):
                 yield _examine(Path(folder) / name, roots)
     yield from _unlisted(unlisted)
+
+
+def _ignored(rules: IgnoreRules | None, path: Path, is_dir: bool) -> bool:
+    return rules is not None and rules.ignores(path, is_dir)
 
 
 def _examine(path: Path, roots: list[Path]) -> Target:

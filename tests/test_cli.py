@@ -44,7 +44,7 @@ def project(tmp_path: Path) -> Path:
 
 def test_text_output_one_line_per_finding(project: Path, capsys: pytest.CaptureFixture[str]
                                           ) -> None:
-    status = main(["check", str(project)])
+    status = main(["check", "--output-format", "concise", str(project)])
     out = capsys.readouterr().out.splitlines()
     assert status == 1
     assert len(out) == 2
@@ -71,13 +71,13 @@ def test_json_output_fields(project: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_clean_file_exits_zero(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(project / "clean.py")]) == 0
+    assert main(["check", "--output-format", "concise", str(project / "clean.py")]) == 0
     assert capsys.readouterr().out == ""
 
 
 def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                        ) -> None:
-    assert main(["check", str(tmp_path / "nope.py")]) == 2
+    assert main(["check", "--output-format", "concise", str(tmp_path / "nope.py")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file or directory" in err
 
@@ -92,7 +92,7 @@ def test_unreadable_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
     folder = tmp_path / "dir.py"
     folder.mkdir()  # a folder with a .py name, passed inside a folder walk, is not a file
     (tmp_path / "ok.py").write_text(CLEAN)
-    assert main(["check", str(tmp_path)]) == 0
+    assert main(["check", "--output-format", "concise", str(tmp_path)]) == 0
 
 
 def test_shapes_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,14 +129,14 @@ def test_shapes_text_table(project: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_syntax_error_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "bad.py").write_text("import keras\nmodel = keras.Sequential([\n")
-    assert main(["check", str(tmp_path / "bad.py")]) == 1
+    assert main(["check", "--output-format", "concise", str(tmp_path / "bad.py")]) == 1
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "SL001" in out
 
 
 def test_non_utf8_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "latin.py").write_bytes(b"# caf\xe9\n" + BROKEN.encode())
-    assert main(["check", str(tmp_path / "latin.py")]) == 1
+    assert main(["check", "--output-format", "concise", str(tmp_path / "latin.py")]) == 1
     lines = capsys.readouterr().out.splitlines()
     codes = [line.split(": ", 1)[1].split()[0] for line in lines]
     assert codes == ["SL002", "SL101"]
@@ -176,7 +176,7 @@ def tree_with_broken_link(tmp_path: Path) -> Path:
 
 def test_an_unreadable_file_in_a_folder_does_not_stop_the_run(
         tree_with_broken_link: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(tree_with_broken_link)]) == 2
+    assert main(["check", "--output-format", "concise", str(tree_with_broken_link)]) == 2
     captured = capsys.readouterr()
     assert [Path(line.split(":")[0]).name for line in captured.out.splitlines()] == [
         "a_broken.py"]
@@ -225,7 +225,7 @@ def test_a_fifo_in_a_folder_is_skipped_not_read(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     os.mkfifo(tmp_path / "pipe.py")  # reading it would block forever
     (tmp_path / "m.py").write_text(BROKEN)
-    assert main(["check", str(tmp_path)]) == 1
+    assert main(["check", "--output-format", "concise", str(tmp_path)]) == 1
     assert "Found 1 finding in 1 file." in capsys.readouterr().err
 
 
@@ -239,7 +239,7 @@ def test_an_unlistable_folder_is_reported_and_skipped(tmp_path: Path,
     (locked / "x.py").write_text(BROKEN)
     locked.chmod(0)
     try:
-        assert main(["check", str(tmp_path)]) == 2
+        assert main(["check", "--output-format", "concise", str(tmp_path)]) == 2
     finally:
         locked.chmod(0o755)
     captured = capsys.readouterr()
@@ -261,7 +261,7 @@ def test_a_folder_named_env_is_checked(tmp_path: Path, capsys: pytest.CaptureFix
     for skipped in ("build", "dist"):
         (tmp_path / skipped).mkdir()
         (tmp_path / skipped / "ignored.py").write_text(BROKEN)
-    assert main(["check", str(tmp_path)]) == 1
+    assert main(["check", "--output-format", "concise", str(tmp_path)]) == 1
     (line,) = capsys.readouterr().out.splitlines()
     assert Path(line.split(":")[0]) == tmp_path / "env" / "model.py"
 

@@ -52,7 +52,7 @@ def write(path: Path, indent: int = 1, ensure_ascii: bool = False, crlf: bool = 
 def test_check_names_the_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "train.ipynb"
     write(path)
-    assert main(["check", str(path)]) == 1
+    assert main(["check", "--output-format", "concise", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [
         f"{path}:cell 7:2:39: SL311 " + out[0].split(" SL311 ", 1)[1],
@@ -80,7 +80,7 @@ def test_folder_walks_include_notebooks(tmp_path: Path,
     (tmp_path / "b.py").write_text("x = 1\n")
     (tmp_path / ".ipynb_checkpoints").mkdir()
     write(tmp_path / ".ipynb_checkpoints" / "a-checkpoint.ipynb")
-    main(["check", str(tmp_path)])
+    main(["check", "--output-format", "concise", str(tmp_path)])
     captured = capsys.readouterr()
     assert captured.out.count("a.ipynb:cell 7:") == 2
     assert "checkpoint" not in captured.out
@@ -96,7 +96,7 @@ def test_unreadable_notebook_gets_one_finding(tmp_path: Path, text: str, where: 
                                               capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "old.ipynb"
     path.write_text(text)
-    assert main(["check", str(path)]) == 1
+    assert main(["check", "--output-format", "concise", str(path)]) == 1
     assert capsys.readouterr().out.startswith(f"{path}{where}")
     assert main(["shapes", str(path)]) == 1
     assert "(no models shown)" in capsys.readouterr().out
@@ -145,7 +145,7 @@ def test_fix_rewrites_only_the_changed_cells(tmp_path: Path, style: dict[str, ob
         for line in changed)
     assert len(after.splitlines()) == len(before.splitlines()) + 1
     assert after.endswith("\r\n" if style.get("crlf") else "}\n")
-    assert main(["check", str(path)]) == 0
+    assert main(["check", "--output-format", "concise", str(path)]) == 0
 
 
 def test_fix_keeps_a_string_source_a_string(tmp_path: Path) -> None:
@@ -220,7 +220,7 @@ def test_malformed_notebooks_get_one_finding(tmp_path: Path, text: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.ipynb"
     path.write_text(text)
-    assert main(["check", str(path)]) == 1
+    assert main(["check", "--output-format", "concise", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1 and " SL003 " in out[0]
     assert main(["check", "--fix", str(path)]) == 1

@@ -65,6 +65,6 @@ def test_a_functional_refusal_is_reported_by_check(tmp_path: Path,
         x = layers.Conv1D(8, 3)(x)
         model = keras.Model(inputs, layers.Dense(10)(x))
     """))
-    assert main(["check", str(tmp_path / "m.py")]) == 1
+    assert main(["check", "--output-format", "concise", str(tmp_path / "m.py")]) == 1
     assert ("6:5: SL101 Conv1D expects a 3-D input (batch, steps, channels) but x from "
             "Dense(64) (line 5) is (None, 26, 26, 64)") in capsys.readouterr().out

@@ -412,12 +412,20 @@ def model_json(report: ModelReport, name: str | None = None,
         "input_shape": _shape_json(report.input_shape),
         "output_shape": _shape_json(report.output_shape),
         "total_params": report.total_params,
+        "outputs": _output_rows(report),
         "layers": [{"layer": layer.label, **_located(place, layer.range.start, column=True),
                     "input_shape": _shape_json(layer.input_shape),
                     "output_shape": _shape_json(layer.output_shape),
                     "params": layer.params, "inputs": list(_consumed(report, i))}
                    for i, layer in enumerate(report.layers)],
     }
+
+
+def _output_rows(report: ModelReport) -> list[int | None]:
+    """The rows giving the model's outputs (null: an op's result); a Sequential's last."""
+    if report.graph_output_rows is not None:
+        return list(report.graph_output_rows)
+    return [len(report.layers) - 1] if report.layers else []
 
 
 def _consumed(report: ModelReport, row: int) -> tuple[int, ...]:

@@ -41,6 +41,7 @@ def test_json_rows_are_layer_calls_naming_their_inputs(tmp_path: Path,
         ("Dense(1)", [None, 1], 7, [4]),
     ]
     assert model["total_params"] == 28  # the shared layer's weights once
+    assert model["outputs"] == [5]
     assert model["output_shape"] == [None, 1]
 
 

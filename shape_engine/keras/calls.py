@@ -166,8 +166,9 @@ class Graph:
         if built is None:
             self._built[id(layer)] = _Built(node, output.params)
             return output
+        rule = RULES.get(layer.kind or "")
         if built.params is not None and output.params is not None and (
-                built.params != output.params):
+                built.params != output.params) and rule is not None and rule.pins_built_axes:
             first = built.node.inputs[0].shape if built.node.inputs else None
             now = node.inputs[0].shape if node.inputs else None
             self._refuse(INCOMPATIBLE_DIM.finding(
@@ -179,7 +180,9 @@ class Graph:
                                  f"{format_shape(first)}", layer.file),),
                 file=layer.file))
             return None
-        return output  # the same weights: counted once per layer (see `_graph_params`)
+        # The same weights, counted once per layer (`GraphModel.params`); a layer whose
+        # spec pins nothing computes its output anew and keeps the weights it has.
+        return replace(output, params=built.params)
 
     def _input_finding(self, refusal: Refusal, layer: LayerCall, node: Node, given: Given,
                        shape: MaybeShape) -> Finding:

@@ -302,6 +302,11 @@ class LayerRule:
     # The output without the input spec's checks, for layers whose build and
     # compute_output_shape take any rank: what TimeDistributed, which skips that spec, gets.
     without_input_spec: Rule_ | None = None
+    # Once built, its input spec pins the axes its weights are sized by (Dense's last,
+    # a convolution's channels): a later call of the same layer object on other sizes there
+    # is refused. Layers without (LSTM, LayerNormalization, ...) accept it when called and
+    # fail only when data flows (Keras 3.15).
+    pins_built_axes: bool = False
 
 
 RULES: dict[str, LayerRule] = {}
@@ -311,13 +316,13 @@ ALIASES: dict[str, str] = {}
 def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
                needs_input: bool = True,
                check_args: Callable[[LayerArgs], object] | None = None,
-               without_input_spec: Rule_ | None = None
+               without_input_spec: Rule_ | None = None, pins_built_axes: bool = False
                ) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
         if kind in RULES:
             raise ValueError(f"layer rule {kind} registered twice")
         RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args,
-                                without_input_spec)
+                                without_input_spec, pins_built_axes)
         for name in (kind, *aliases):
             ALIASES[name] = kind
         return compute

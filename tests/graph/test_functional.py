@@ -108,6 +108,15 @@ CORRECT = {
         shared = layers.Dense(3)
         model = keras.Model([a, b], layers.Average()([shared(a), shared(b)]))
         """,
+    "shared_layers_without_pinned_axes_other_width": """
+        a = keras.Input((5, 8))
+        b = keras.Input((5, 6))
+        rnn = layers.LSTM(4)
+        norm = layers.LayerNormalization()
+        attention = layers.MultiHeadAttention(2, 4)
+        model = keras.Model([a, b], [rnn(a), rnn(b), norm(a), norm(b), attention(a, a),
+                                     attention(b, b)])
+        """,
     "broadcasting_merges": """
         a = keras.Input((1,))
         b = keras.Input((32,))
@@ -258,6 +267,20 @@ BROKEN = {
         shared = layers.Dense(3)
         x = shared(a)
         y = shared(b)
+        """, "SL109"),
+    "shared_conv_other_channels": ("""
+        a = keras.Input((10, 10, 8))
+        b = keras.Input((10, 10, 6))
+        conv = layers.Conv2D(4, 3)
+        x = conv(a)
+        y = conv(b)
+        """, "SL109"),
+    "shared_batchnorm_other_channels": ("""
+        a = keras.Input((10, 8))
+        b = keras.Input((10, 6))
+        norm = layers.BatchNormalization()
+        x = norm(a)
+        y = norm(b)
         """, "SL109"),
     "disconnected": ("""
         a = keras.Input((8,))

@@ -378,9 +378,9 @@ class Given:
 
 def _functional_input_fits(declared: Shape, received: Shape) -> bool:
     """A functional model called on a tensor (Keras 3.15): a trailing size-1 axis dropped
-    from either side, then every axis both have compared, the batch axis aside."""
-    return _built_input_fits(declared, received) and (
-        abs(len(declared) - len(received)) <= 1)
+    from either side, then the axes both have compared, the batch axis aside; a rank of its
+    own is accepted there (observed: (8, 3) takes (8, 3, 2) and (8,))."""
+    return _built_input_fits(declared, received)
 
 
 def _operand_shape(value: Value) -> MaybeShape:

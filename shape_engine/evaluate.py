@@ -1381,9 +1381,9 @@ class Evaluator:
                        node.args[position] if len(node.args) > position else None)
         if isinstance(value, TensorValue):
             return (value,), None
-        if isinstance(value, Seq) and value.items and all(
-                isinstance(i, TensorValue) for i in value.items):
-            return tuple(i for i in value.items if isinstance(i, TensorValue)), None
+        flat = _flat_tensors(value) if isinstance(value, Seq) else None
+        if flat:
+            return flat, None
         if isinstance(written, ast.Dict) and all(
                 isinstance(k, ast.Constant) and isinstance(k.value, str) for k in written.keys):
             items = [self.scope.lookup(v.id) if isinstance(v, ast.Name) else UNKNOWN
@@ -1631,6 +1631,23 @@ def _tensor_attribute(tensor: TensorValue, attr: str) -> Value:
     if attr == "dtype" and tensor.dtype is not None:
         return Const(tensor.dtype)
     return UNKNOWN
+
+
+def _flat_tensors(value: Seq, depth: int = 0) -> tuple[TensorValue, ...] | None:
+    """The tensors of a list, nested lists flattened (`[[out, h, c], inputs]`: Keras takes
+    any nest of tensors); None when it holds anything else."""
+    found: list[TensorValue] = []
+    for item in value.items:
+        if isinstance(item, TensorValue):
+            found.append(item)
+        elif isinstance(item, Seq) and depth < 8:
+            inner = _flat_tensors(item, depth + 1)
+            if inner is None:
+                return None
+            found.extend(inner)
+        else:
+            return None
+    return tuple(found)
 
 
 def _known_shape(shape: MaybeShape) -> Shape:

@@ -120,11 +120,12 @@ class Graph:
                 file=layer.file))
             return None
         tensor = given.positional[0]
+        # What the constructor refuses, Keras raises where the layer is made.
+        refused = _argument_refusal(layer, LayerEntry(layer, node.range), "its input")
+        if refused is not None:
+            self._refuse(refused)
+            return None
         if tensor.shape is None:
-            refusal = _argument_refusal(layer, LayerEntry(layer, node.range), "its input")
-            if refusal is not None:
-                self._refuse(refusal)
-                return None
             return LayerOutput(None, None)
         try:
             return _compute(layer, tensor.shape)
@@ -199,6 +200,11 @@ class Graph:
             if len(given.tensors()) > 1:
                 message += f"; {given.origins()}"
             at = _argument_at(layer, refusal) if refusal.argument else node.range
+            if not (node.range.start <= at.start and at.end <= node.range.end):
+                # A layer made apart: Keras refuses the argument when the layer is built,
+                # at this call.
+                message += f" ({layer.label}, line {layer.range.start.line + 1})"
+                at = node.range
         related = tuple(
             Related(t.node.range, f"{t.node.label} makes {format_shape(t.shape)}", t.node.file)
             for t in given.tensors() if t.node.range != at)

@@ -159,6 +159,13 @@ def _dot(call: LayerCall, shapes: list[Shape]) -> Shape:
 def _merge(args: LayerArgs, tensors: tuple[Shape, ...], keywords: dict[str, Shape]
            ) -> LayerOutput:
     """A merge layer called on a list of tensors (the functional API)."""
+    if args.call.kind == "Concatenate" and tensors and not args.call.has_unpacking:
+        axis = args.integer("axis", -1)
+        rank = len(tensors[0])
+        if not -rank <= axis < rank:  # Keras: an IndexError when the layer is built
+            raise Refusal(UNMERGEABLE_INPUTS,
+                          f"Concatenate(axis={axis}) is out of range for tensors of rank "
+                          f"{rank}: {_shapes(list(tensors))}")
     try:
         return merge_list(args.call, tensors)
     except Refusal as refusal:

@@ -117,6 +117,12 @@ CORRECT = {
         model = keras.Model([a, b], [rnn(a), rnn(b), norm(a), norm(b), attention(a, a),
                                      attention(b, b)])
         """,
+    "outputs_nesting_a_return_state_list": """
+        inputs = keras.Input(shape=(17, 12))
+        x1 = layers.Cropping1D()(inputs)
+        x2 = layers.LSTM(14, return_state=True)(x1)
+        model = keras.Model(inputs, [x2, inputs])
+        """,
     "broadcasting_merges": """
         a = keras.Input((1,))
         b = keras.Input((32,))
@@ -293,6 +299,15 @@ BROKEN = {
         x = norm(a)
         y = norm(b)
         """, "SL109"),
+    "padding_refused_at_the_call_of_a_layer_made_apart": ("""
+        inputs = keras.Input(shape=(30, 6))
+        pool = layers.MaxPooling1D((8,), padding="SAME")
+        x1 = pool(inputs)
+        """, "SL105"),
+    "concatenate_axis_beyond_the_rank": ("""
+        inputs = keras.Input(shape=(32,))
+        x1 = layers.Concatenate(axis=2)([inputs, inputs])
+        """, "SL110"),
     "disconnected": ("""
         a = keras.Input((8,))
         b = keras.Input((8,))

@@ -301,9 +301,12 @@ class Graph:
         batch = tensors[0].shape[0] if tensors[0].shape else None
         same_inputs = all(tuple(t.shape or ())[1:] == tuple(i.shape or ())[1:]
                           for t, i in zip(tensors, graph.inputs, strict=True))
-        outs = tuple(TensorValue((batch, *o.shape[1:]) if o.shape is not None and same_inputs
-                                 else None, node, index=i)
-                     for i, o in enumerate(graph.outputs))
+        if same_inputs:
+            shapes = [(batch, *o.shape[1:]) if o.shape is not None else None
+                      for o in graph.outputs]
+        else:
+            shapes = _replay(graph, [t.shape for t in tensors])
+        outs = tuple(TensorValue(shape, node, index=i) for i, shape in enumerate(shapes))
         node.outputs = outs
         return outs[0] if graph.single_output else list(outs)
 
@@ -380,6 +383,37 @@ class Given:
     def describe_all(self) -> str:
         return ", ".join(f"{self.describe(i)} {format_shape(t.shape)}"
                          for i, t in enumerate(self.tensors()))
+
+
+def _replay(graph: GraphModel, inputs: list[MaybeShape]) -> list[MaybeShape]:
+    """A functional model called on tensors of other shapes runs its graph on them (Keras
+    3.15): each layer's rule again, on what reaches it. Ops, nested models, attention and
+    whatever Keras would refuse there give unknown shapes."""
+    known: dict[int, MaybeShape] = {id(i): s for i, s in zip(graph.inputs, inputs, strict=True)}
+    for node in graph.nodes:
+        if node.is_input:
+            continue
+        given = [known.get(id(t)) for t in node.inputs]
+        outputs: tuple[MaybeShape, ...] | None = None
+        layer = node.layer
+        if None not in given and isinstance(layer, LayerCall) and not node.is_op:
+            try:
+                multi = MULTI_INPUT_RULES.get(layer.kind or "")
+                if multi is not None and multi.takes_list:
+                    result = multi.compute(LayerArgs(layer, multi.params),
+                                           tuple(s for s in given if s is not None), {})
+                elif multi is None and len(given) == 1 and given[0] is not None and (
+                        layer.kind in RULES):
+                    result = _compute(layer, given[0])
+                else:
+                    result = LayerOutput(None, None)
+                outputs = result.outputs if result.multiple_outputs else (result.shape,)
+            except (Refusal, Unknowable, ArithmeticError, ValueError, TypeError, IndexError,
+                    KeyError):
+                outputs = None
+        for i, tensor in enumerate(node.outputs):
+            known[id(tensor)] = outputs[i] if outputs is not None and i < len(outputs) else None
+    return [known.get(id(o)) for o in graph.outputs]
 
 
 def _functional_input_fits(declared: Shape, received: Shape) -> bool:

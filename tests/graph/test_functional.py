@@ -102,6 +102,13 @@ CORRECT = {
         inner = keras.Model(i, layers.Dense(4)(i))
         model = keras.Sequential([keras.Input((8,)), inner, layers.Dense(2)])
         """,
+    "functional_called_on_unknown_dims_runs_its_graph": """
+        inputs = keras.Input(shape=(None, 13))
+        x1 = layers.Dot(axes=-1)([inputs, inputs])
+        inner_input = keras.Input(shape=(2, 2))
+        encoder = keras.Model(inner_input, layers.Concatenate()([inner_input, inner_input]))
+        model = keras.Model(inputs, encoder(x1))
+        """,
     "shared_layer_same_width": """
         a = keras.Input((6,))
         b = keras.Input((6,))
@@ -236,16 +243,21 @@ text_model = keras.Model(text_in, layers.Dense(1, activation="sigmoid")(pooled))
         y = layers.Dense(4)(x[:, 0] + 1.0)
         model = keras.Model(x, y)
         """,
-}
-
-# Correct programs whose outputs the engine leaves unknown: silent, and the rest agrees.
-PARTLY_KNOWN = {
     "functional_called_on_other_ranks": """
         i = keras.Input((8, 3))
         inner = keras.Model(i, layers.Dense(4)(i))
         x = inner(keras.Input((8, 3, 1, 1)))
         y = inner(keras.Input((8, 3, 2)))
         z = inner(keras.Input((8,)))
+        """,
+}
+
+# Correct programs whose outputs the engine leaves unknown: silent, and the rest agrees.
+PARTLY_KNOWN = {
+    "functional_called_on_its_input_through_an_op": """
+        i = keras.Input((8,))
+        inner = keras.Model(i, layers.Dense(4)(i * 2.0))
+        x = inner(keras.Input((8, 1)))
         """,
 }
 

@@ -27,12 +27,17 @@ from pygls.uris import to_fs_path
 from server import actions, convert, hover, inlay, notebooks, transport
 from server.config import Settings, parse
 from server.documents import ANALYSIS_TIME_S, Documents, DocumentState
+from server.environment import InstalledKeras, installed_keras
+from server.project import WATCHED_PATTERNS, Policy, ProjectConfigs, is_config_file
 from server.protocol import CommandRequest, ShapelensProtocol
 from server.resolve import WorkspaceResolution
 from server.worker import URGENT, Worker
 from shape_engine import budget
 from shape_engine.analysis import partly_analysed, too_large
+from shape_engine.config import ConfigCache, excluded_by
 from shape_engine.findings import Finding
+from shape_engine.keras_version import DEFAULT as DEFAULT_KERAS
+from shape_engine.keras_version import KerasVersion, using
 from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
 from shape_engine.rule import Rule, all_rules
 from shape_engine.source import LineIndex
@@ -54,6 +59,7 @@ class ShapelensServer(LanguageServer):
                          protocol_cls=ShapelensProtocol)
         self.commands.answers_cancellation = frozenset({CHECK_WORKSPACE})
         self.settings = Settings()
+        self.projects = ProjectConfigs(self._config_problem)
         self.init_options: object = None
         self.rules: dict[str, Rule] = {}
         self.worker = Worker()
@@ -61,7 +67,7 @@ class ShapelensServer(LanguageServer):
         self.documents = Documents(self.worker, None, self.encoding,
                                    lambda: self.settings.debounce_ms,
                                    self._findings_ready, self._facts_ready,
-                                   lambda: self.settings.max_file_size)
+                                   self.max_file_size, self.keras_version)
         self.session = uuid.uuid4().hex[:8]  # result ids from another process never match
         # Result ids count across documents, so a document closed and opened again never
         # repeats one its earlier self gave (the client may still hold it).
@@ -70,6 +76,9 @@ class ShapelensServer(LanguageServer):
         self._shown_problems: tuple[str, ...] = ()
         self._refresh_pending = False
         self._inlay_refresh_pending = False
+        # The Keras installed in the workspace's virtual environment, when the setting is not
+        # given (read from package metadata at initialize).
+        self.installed_keras: InstalledKeras | None = None
 
     @property
     def commands(self) -> ShapelensProtocol:
@@ -105,12 +114,28 @@ class ShapelensServer(LanguageServer):
     # -- diagnostics -------------------------------------------------------------------------
 
     def diagnostics(self, state: DocumentState) -> list[types.Diagnostic]:
-        return self.to_diagnostics(state.findings, self.documents.lines(state), state.uri)
+        policy = self.policy(state.path)
+        return self.to_diagnostics(policy.shown(state.findings, state.text),
+                                   self.documents.lines(state), state.uri, policy)
 
-    def to_diagnostics(self, findings: list[Finding], lines: convert.Lines, uri: str
-                       ) -> list[types.Diagnostic]:
-        return convert.diagnostics(findings, lines, uri, dict(self.settings.severity),
-                                   self.other_lines)
+    def to_diagnostics(self, findings: list[Finding], lines: convert.Lines, uri: str,
+                       policy: Policy) -> list[types.Diagnostic]:
+        """`findings`: those `policy` shows (selected, not suppressed)."""
+        return convert.diagnostics(findings, lines, uri, policy.overrides(), self.other_lines)
+
+    def max_file_size(self, path: str | None) -> int | None:
+        """The size limit for the file: the editor's setting if given, else the project's."""
+        if self.settings.max_file_size_given:
+            return self.settings.max_file_size
+        return self.projects.config(path).max_file_size
+
+    def policy(self, path: str | None) -> Policy:
+        """The project's configuration for the file, the editor's settings on top."""
+        return self.projects.policy(path, self.settings.severity)
+
+    def _config_problem(self, message: str) -> None:
+        self.window_show_message(types.ShowMessageParams(
+            type=types.MessageType.Warning, message=f"Shapelens configuration: {message}."))
 
     def other_lines(self, path: str) -> convert.Lines | None:
         """The lines of a module a finding points into: its open text, else its file."""
@@ -215,11 +240,23 @@ class ShapelensServer(LanguageServer):
 
     # -- settings ----------------------------------------------------------------------------
 
+    def keras_version(self) -> KerasVersion:
+        """The Keras whose verdicts the analyses follow: the setting, else the installed one."""
+        if self.settings.keras_version is not None:
+            return self.settings.keras_version
+        if self.installed_keras is not None:
+            return self.installed_keras.keras_version
+        return DEFAULT_KERAS
+
     def apply_settings(self, raw: object) -> None:
         settings = parse(raw, frozenset(self.rules))
         limit_changed = settings.max_file_size != self.settings.max_file_size
+        before = self.keras_version()
         self.settings = settings
-        if limit_changed:  # documents may cross it either way
+        if self.keras_version() != before:
+            logger.info("following Keras %s (shapelens.kerasVersion)", self.keras_version())
+            self.documents.restart_all()
+        elif limit_changed:  # documents may cross it either way
             self.documents.refresh_all()
         if settings.problems and settings.problems != self._shown_problems:
             self.window_show_message(types.ShowMessageParams(
@@ -311,6 +348,12 @@ async def initialize(params: types.InitializeParams) -> None:
         roots = [Path(root)]
     SERVER.resolution = WorkspaceResolution(roots, SERVER.documents.open_text)
     SERVER.documents.resolution = SERVER.resolution
+    SERVER.installed_keras = installed_keras(roots)
+    if SERVER.installed_keras is not None:
+        found = SERVER.installed_keras
+        logger.info("%s installed in %s: Keras %s verdicts%s", found.why, found.site_packages,
+                    found.keras_version, "" if SERVER.settings.keras_version is None else
+                    f", but shapelens.kerasVersion says {SERVER.settings.keras_version}")
 
 
 @SERVER.feature(types.INITIALIZED)
@@ -326,7 +369,8 @@ async def initialized(params: types.InitializedParams) -> None:
         registrations.append(types.Registration(
             id=str(uuid.uuid4()), method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[types.FileSystemWatcher(glob_pattern="**/*.py")])))
+                watchers=[types.FileSystemWatcher(glob_pattern=pattern)
+                          for pattern in ("**/*.py", *WATCHED_PATTERNS)])))
     if SERVER.resolution is not None:
         # jedi's start-up (0.2-0.3 s) on its thread before the first analysis that resolves
         # a module needs it, but not at once: it would share the interpreter with the
@@ -580,14 +624,17 @@ async def on_code_action(params: types.CodeActionParams) -> list[types.CodeActio
     assert wanted is not None
     found = actions.code_actions(_findings_shown(state), lines, state.uri, state.version,
                                  lines.from_client_range(wanted), params.context,
-                                 dict(SERVER.settings.severity), document_changes,
+                                 SERVER.policy(state.path).overrides(), document_changes,
                                  SERVER.other_lines)
     return found if notebook is None else notebooks.actions_in_cells(notebook, found)
 
 
 def _findings_shown(state: DocumentState) -> list[Finding]:
-    """Findings of the current version only: older ones would sit at the wrong places."""
-    return state.findings if state.findings_version == state.version else []
+    """Those the project's configuration and the editor's settings show, not suppressed by a
+    comment (so a hover says nothing of a finding hidden), of the current version only."""
+    if state.findings_version != state.version:
+        return []
+    return SERVER.policy(state.path).shown(state.findings, state.text)
 
 
 # -- workspace -------------------------------------------------------------------------------
@@ -609,9 +656,16 @@ async def did_change_configuration(params: types.DidChangeConfigurationParams) -
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 @robust(lambda: None)
 async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) -> None:
+    configs = [c for c in params.changes if is_config_file(_path(c.uri))]
+    if configs:
+        SERVER.projects.changed()
+        SERVER.documents.refresh_all()  # the size limit may have changed too
+        SERVER.republish()
+    changes = [c for c in params.changes if c not in configs]
     resolution = SERVER.resolution
-    if resolution is None:
+    if resolution is None or not changes:
         return
+    params = types.DidChangeWatchedFilesParams(changes=changes)
     if any(change.type != types.FileChangeType.Changed for change in params.changes):
         resolution.files_changed()
         SERVER.documents.refresh_all()
@@ -695,9 +749,11 @@ def _workspace_files(roots: list[Path]) -> tuple[list[Target], list[str]]:
     sizes from stat; and a note for each file skipped."""
     found: dict[str, Target] = {}
     notes: list[str] = []
+    # The configurations' `exclude`; an unusable one is reported as documents use it.
+    excluded = excluded_by(ConfigCache(lenient=True))
     for root in roots:
         try:
-            for target in targets([str(root)], within=roots):
+            for target in targets([str(root)], within=roots, excluded=excluded):
                 if target.skipped is not None:
                     notes.append(f"{target.path} skipped: {target.skipped}")
                 elif target.error is not None:
@@ -717,7 +773,9 @@ async def _check_file(target: Target) -> int:
         await SERVER.documents.settled(state, "findings")
         return len(SERVER.diagnostics(state))  # what is shown: settings may hide some
     resolution = SERVER.resolution
-    limit = SERVER.settings.max_file_size
+    keras_version = SERVER.keras_version()
+    policy = SERVER.policy(str(path))
+    limit = SERVER.max_file_size(str(path))
 
     def analyse() -> tuple[str, list[Finding]] | None:
         try:
@@ -729,12 +787,14 @@ async def _check_file(target: Target) -> int:
             return "", too_large(str(path), data.size, data.limit).findings
         # The bytes as the interpreter reads them (BOM, coding cookie), as the CLI does.
         session = resolution.session(str(path)) if resolution is not None else None
-        with budget.limited(ANALYSIS_TIME_S) as limits:
+        with budget.limited(ANALYSIS_TIME_S) as limits, using(keras_version):
             analysis = analyze_file(data, str(path), session.resolve if session else None,
                                     verify_fixes=False, extend_select=None)
         if analysis.timed_out:
             analysis.findings = [*analysis.findings, partly_analysed(
                 analysis.stopped_at, LineIndex(analysis.text), "time", limits.seconds)]
+        # Selected and suppressed in the program's text (a notebook's JSON has no comments).
+        analysis.findings = policy.shown(analysis.findings, analysis.text)
         if analysis.cells is not None:
             # A notebook not open in a notebook editor: its findings where the cells'
             # lines are in the file (an editor without notebooks shows the JSON).
@@ -748,7 +808,7 @@ async def _check_file(target: Target) -> int:
     text, findings = analysed
     lines = convert.Lines(text, SERVER.encoding())
     SERVER.pushed_elsewhere.add(uri)
-    diagnostics = SERVER.to_diagnostics(findings, lines, uri)
+    diagnostics = SERVER.to_diagnostics(findings, lines, uri, policy)
     SERVER.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
         uri=uri, diagnostics=diagnostics))
     return len(diagnostics)  # what is shown: settings may hide some

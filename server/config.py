@@ -5,6 +5,9 @@
                                   (also "info", "warn", "none", "ignore"); a level for a
                                   code that is off by default (a design smell) turns it on
     shapelens.debounceMs          int, 0..10000 (150): quiet time after an edit before analysis
+    shapelens.kerasVersion        "3" or "2": follow Keras 3 or tf.keras 2 where their verdicts
+                                  differ (`shape_engine.keras_version`); not set: the Keras
+                                  of the workspace's virtual environment, else "3"
     shapelens.maxFileSize         "2MB", "512KB" or a number of bytes ("2MB"); 0: no limit.
                                   Larger documents get one SL004 finding and no analysis.
 
@@ -17,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from shape_engine import keras_version
+from shape_engine.keras_version import KerasVersion
 from shape_engine.walk import DEFAULT_MAX_FILE_SIZE, parse_size, size_text
 
 SEVERITY_LEVELS = ("error", "warning", "information", "hint", "off")
@@ -32,7 +37,10 @@ class Settings:
     inlay_hints: bool = True
     severity: Mapping[str, str] = field(default_factory=dict)
     debounce_ms: int = 150
+    # None: not set (the server then follows the Keras installed in the workspace, if any).
+    keras_version: KerasVersion | None = None
     max_file_size: int | None = DEFAULT_MAX_FILE_SIZE
+    max_file_size_given: bool = False  # else the project's configuration says
     problems: tuple[str, ...] = ()
 
 
@@ -52,7 +60,9 @@ def parse(raw: object, known_codes: frozenset[str] | None = None) -> Settings:
         inlay_hints=_inlay_hints(section, problems),
         severity=_severity(section, problems, known_codes),
         debounce_ms=_debounce(section, problems),
+        keras_version=_keras_version(section, problems),
         max_file_size=_max_file_size(section, problems),
+        max_file_size_given=_size_given(section),
         problems=tuple(problems),
     )
 
@@ -116,6 +126,27 @@ def _debounce(section: Mapping[str, object], problems: list[str]) -> int:
                         f"{MAX_DEBOUNCE_MS}, not {value!r}; using {Settings.debounce_ms}")
         return Settings.debounce_ms
     return int(value)
+
+
+def _keras_version(section: Mapping[str, object], problems: list[str]) -> KerasVersion | None:
+    value = _lookup(section, "kerasVersion")
+    if value is None:
+        return None
+    try:
+        return keras_version.parse(value)
+    except ValueError:
+        problems.append(f'shapelens.kerasVersion must be "3" or "2", not {value!r}; using '
+                        f'"{keras_version.DEFAULT}"')
+        return keras_version.DEFAULT
+
+
+def _size_given(section: Mapping[str, object]) -> bool:
+    """A valid `maxFileSize` given (one that is not valid leaves the project's in force)."""
+    value = _lookup(section, "maxFileSize")
+    try:
+        return value is not None and (parse_size(value) or 0) >= 0
+    except ValueError:
+        return False
 
 
 def _max_file_size(section: Mapping[str, object], problems: list[str]) -> int | None:

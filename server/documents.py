@@ -34,6 +34,7 @@ from shape_engine.analysis import Analysis, too_large
 from shape_engine.facts import Facts, LineMap
 from shape_engine.findings import Finding
 from shape_engine.incremental import DocumentAnalyzer, Outcome, Resolution, Session
+from shape_engine.keras_version import DEFAULT, KerasVersion, using
 from shape_engine.source import split_lines
 from shape_engine.walk import DEFAULT_MAX_FILE_SIZE
 
@@ -138,10 +139,13 @@ class Documents:
                  encoding: Callable[[], str], debounce_ms: Callable[[], int],
                  on_findings: Callable[[DocumentState], None],
                  on_facts: Callable[[DocumentState, bool], None],
-                 max_file_size: Callable[[], int | None] = lambda: DEFAULT_MAX_FILE_SIZE
-                 ) -> None:
+                 max_file_size: Callable[[str | None], int | None] = (
+                     lambda path: DEFAULT_MAX_FILE_SIZE),
+                 keras_version: Callable[[], KerasVersion] = lambda: DEFAULT) -> None:
         self.worker = worker
         self.max_file_size = max_file_size
+        # The Keras whose verdicts the analyses follow (the shapelens.kerasVersion setting).
+        self.keras_version = keras_version
         self.resolution = resolution
         self.encoding = encoding
         self.debounce_ms = debounce_ms
@@ -225,6 +229,14 @@ class Documents:
         for state in self.states.values():
             self.schedule(state, 0)
 
+    def restart_all(self) -> None:
+        """Analyse every open document again from nothing: what the analyses cached was
+        worked out under other settings (another Keras version)."""
+        for state in self.states.values():
+            state.analyzer = DocumentAnalyzer(state.path, state.resolution)
+            state.has_findings = False  # a pull waits for the new ones
+            self.schedule(state, 0)
+
     def refresh_dependents(self, path: str) -> bool:
         """Analyse again the open documents that import the module at `path`."""
         path = _normal(path) or path
@@ -254,7 +266,7 @@ class Documents:
             return
         version, text = state.version, state.text
         _ = self.loop  # results come back to this thread's loop
-        limit = self.max_file_size()
+        limit = self.max_file_size(state.path)  # the editor's, else the project's
         size = _size_over(text, limit)
         if size is not None and limit is not None:
             self._not_analysed(state, version, text, too_large(state.path, size, limit))
@@ -279,7 +291,7 @@ class Documents:
         if state.closed or state.version != version:
             return
         try:
-            with self._limits(state, version, may_step_aside):
+            with self._limits(state, version, may_step_aside), using(self.keras_version()):
                 outcome = state.analyzer.quick(text)
         except Superseded:
             return
@@ -307,7 +319,7 @@ class Documents:
         started = time.perf_counter()
         work = state.analyzer.components_analysed
         try:
-            with self._limits(state, version, may_step_aside):
+            with self._limits(state, version, may_step_aside), using(self.keras_version()):
                 outcome = state.analyzer.analyze(text)
             logger.info("%s version %s: findings in %.1f ms (%d parts analysed)", state.uri,
                         version, (time.perf_counter() - started) * 1000,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.graph_fixes import with_graph_fixes
+from shape_engine.checks.noqa import UNUSED_NOQA
 from shape_engine.checks.source import (
     FILE_TOO_LARGE,
     PARTLY_ANALYSED,
@@ -26,8 +27,10 @@ from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
 from shape_engine.keras.report import chain_model, graph_report
 from shape_engine.keras.tensors import Node
-from shape_engine.selection import selected
+from shape_engine.keras_version import KerasVersion, using
+from shape_engine.selection import RuleSelection, Selection, is_enabled, selected
 from shape_engine.source import Decoded, LineIndex, decode
+from shape_engine.suppression import read_directives, unused_findings
 from shape_engine.values import ArrayValue
 from shape_engine.verify import FindingId, finding_id, keep_working_fixes
 from shape_engine.walk import size_text
@@ -78,14 +81,15 @@ def is_too_large(analysis: Analysis) -> bool:
 def analyze_bytes(data: bytes, path: str | None = None,
                   resolver: ModuleResolver | None = None, *,
                   verify_fixes: bool = True,
-                  extend_select: frozenset[str] | None = frozenset()) -> Analysis:
+                  extend_select: Selection | None = frozenset(),
+                  keras_version: KerasVersion | None = None) -> Analysis:
     decoded = decode(data)
     if decoded.refused is not None:  # Python would not read it: neither is it analysed
         return Analysis(decoded.text, path, [SYNTAX_ERROR.finding(
             f"Syntax error: {decoded.refused}", decoded.at or Range.of(0, 0, 0, 0))],
             parsed=False)
     analysis = analyze_source(decoded.text, path, resolver, verify_fixes=verify_fixes,
-                              extend_select=extend_select)
+                              extend_select=extend_select, keras_version=keras_version)
     if decoded.note is None:
         return analysis
     if not analysis.parsed:
@@ -113,12 +117,14 @@ def _on_replaced_bytes(finding: Finding, decoded: Decoded) -> Finding:
 def analyze_source(text: str, path: str | None = None,
                    resolver: ModuleResolver | None = None, *,
                    verify_fixes: bool = True,
-                   extend_select: frozenset[str] | None = frozenset()) -> Analysis:
+                   extend_select: Selection | None = frozenset(),
+                   keras_version: KerasVersion | None = None) -> Analysis:
     """`verify_fixes`: re-analyse the text with each fix applied and offer only the fixes
     that really fix (see `fixes.keep_working_fixes`). The findings are those of the rules
     enabled by default and of `extend_select`; None: every rule (the editor shows those its
-    severity settings turn on)."""
-    with _collector_paused():
+    severity settings turn on). `keras_version`: the Keras whose verdicts to follow (None:
+    the one in effect, Keras 3 unless a caller chose; see `keras_version`)."""
+    with _collector_paused(), using(keras_version):
         return _analyze_source(text, path, resolver, verify_fixes, extend_select)
 
 
@@ -136,7 +142,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None,
-                    verify_fixes: bool, extend_select: frozenset[str] | None) -> Analysis:
+                    verify_fixes: bool, extend_select: Selection | None) -> Analysis:
     index = LineIndex(text)
     tree = _parse(text, index)
     if isinstance(tree, Finding):
@@ -163,12 +169,20 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     local_reports = _distinct(r for r in reports if r.model.file is None)
     # Findings inside imported modules are reported by those modules' own analyses.
     local_findings = distinct_findings([f for f in findings if f.file is None])
-    if extend_select is not None:
+    directives = None
+    if extend_select is not None:  # None: the editor, which filters itself (`policy`)
         local_findings = selected(local_findings, extend_select)
+        if isinstance(extend_select, RuleSelection):
+            local_findings = extend_select.leveled(local_findings)
+        directives = read_directives(text)
+        local_findings = directives.suppress(local_findings)
     if verify_fixes:
         local_findings = keep_working_fixes(
             local_findings, document, path, resolver, origins, [r.model for r in reports],
             spent=program.steps, allowance=program.budget)
+    if directives is not None and extend_select is not None and is_enabled(
+            UNUSED_NOQA.code, extend_select):
+        local_findings += unused_findings(directives, text)  # their fixes need no verifying
     if program.exhausted and not program.timed_out:
         # Out of steps, the same on every run: said here (a deadline is its caller's to say).
         local_findings.append(partly_analysed(program.stopped_at, index, "step"))

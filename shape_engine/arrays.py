@@ -1208,6 +1208,9 @@ def _instance_call(name: str) -> Handler | None:
     if module == "keras.losses" and last[:1].isupper():
         return lambda args, kwargs, at: Instance(name + "()", args=tuple(args),
                                                  kwargs=tuple(kwargs.items()))
+    if module == "keras.optimizers" and last[:1].isupper():  # for Keras 1's lr=
+        return lambda args, kwargs, at: Instance(name + "()", args=tuple(args),
+                                                 kwargs=tuple(kwargs.items()), at=at)
     receiver, _, method_name = name.rpartition(".")
     if receiver.endswith("()"):
         klass = receiver[:-2].rsplit(".", 1)[-1]

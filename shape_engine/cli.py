@@ -12,8 +12,9 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from shape_engine import presenters
+from shape_engine import keras_version, presenters
 from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
+from shape_engine.config import ConfigCache, ConfigError, excluded_by
 from shape_engine.evaluate import ModuleResolver
 from shape_engine.findings import Position, Severity
 from shape_engine.imports import filesystem_resolver
@@ -23,7 +24,7 @@ from shape_engine.notebook_analysis import analyze_file, placed_findings
 from shape_engine.presenters.concise import cell_prefix, finding_line
 from shape_engine.presenters.json_format import finding_json, fix_json, position_json
 from shape_engine.presenters.report import FileResult
-from shape_engine.selection import parse_codes
+from shape_engine.selection import Layer, Selection, parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
 from shape_engine.walk import (
     DEFAULT_MAX_FILE_SIZE,
@@ -58,9 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         if args.command == "check":
-            return _check(args)
+            with keras_version.using(args.keras_version):
+                return _check(args)
         if args.command == "shapes":
-            return _shapes(args)
+            with keras_version.using(args.keras_version):
+                return _shapes(args)
         if args.command == "rule":
             from shape_engine.rule_page import print_rule
 
@@ -77,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from server.__main__ import serve
 
             return serve(args)
-    except UsageError as error:
+    except (UsageError, ConfigError) as error:
         print(f"shapelens: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `shapelens shapes ... | head`: the reader left, not an error
@@ -112,8 +115,19 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --fix or --diff, also apply fixes that may change meaning")
     check.add_argument("--diff", action="store_true",
                        help="print the fixes as a unified diff instead of writing them")
+    check.add_argument("--select", action="append", metavar="CODE[,CODE]",
+                       help="report only these rules (codes, prefixes like SL2, or ALL), "
+                            "instead of those the configuration selects")
+    check.add_argument("--ignore", action="append", default=[], metavar="CODE[,CODE]",
+                       help="do not report these rules")
     check.add_argument("--extend-select", action="append", default=[], metavar="CODE[,CODE]",
-                       help="also report these rules, which are off by default")
+                       help="also report these rules (one off by default needs its full code)")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit with status 0 even when findings are reported")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add a `# noqa: CODE` comment for each finding reported")
+    check.add_argument("--show-settings", metavar="FILE",
+                       help="print the settings in force for FILE and exit")
     _size_option(check)
     rule = commands.add_parser("rule", help="explain a rule")
     rule.add_argument("code", nargs="?", metavar="CODE", help="a code (SL201) or name")
@@ -123,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
     shapes.add_argument("paths", nargs="+", metavar="PATH")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
     _size_option(shapes)
+    for command in (check, shapes):
+        # No default here: unset, the configuration's keras-version (else Keras 3) applies.
+        command.add_argument("--keras-version", choices=keras_version.CHOICES,
+                             help="follow Keras 3 (default) or tf.keras 2 where they differ")
     serve = commands.add_parser("serve", help="run the language server")
     serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead")
@@ -132,9 +150,21 @@ def _parser() -> argparse.ArgumentParser:
 
 def _size_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "--max-file-size", type=file_size, default=DEFAULT_MAX_FILE_SIZE, metavar="SIZE",
+        "--max-file-size", type=file_size, default=FROM_CONFIG, metavar="SIZE",
         help="files larger than this are not analysed (SL004); bytes, or with KB or MB "
-             "(default 2MB; 0 for no limit)")
+             "(default: the configuration's max-file-size, else 2MB; 0 for no limit)")
+
+
+# `--max-file-size` not given: each file's configuration says (`max-file-size`).
+FROM_CONFIG = -1
+
+
+def size_limits(args: argparse.Namespace, configs: ConfigCache) -> Callable[[Path], int | None]:
+    """The size limit of each file: the command line's, else its configuration's."""
+    given: int | None = args.max_file_size
+    if given != FROM_CONFIG:
+        return lambda path: given
+    return lambda path: configs.for_path(path).max_file_size
 
 
 def file_size(text: str) -> int | None:
@@ -154,9 +184,10 @@ class Reader:
     of the folder or a loop of links) gets a note on stderr and does not change the exit
     status; a file larger than `max_size` is not read (`TooLarge`)."""
 
-    def __init__(self, max_size: int | None = DEFAULT_MAX_FILE_SIZE) -> None:
+    def __init__(self, max_size: Callable[[Path], int | None] = lambda path: DEFAULT_MAX_FILE_SIZE
+                 ) -> None:
         self.unreadable = 0
-        self.max_size = max_size
+        self.max_size = max_size  # each file's limit
 
     def read(self, target: Target) -> bytes | TooLarge | None:
         """The file's bytes, `TooLarge`, or None when it cannot be read or is skipped."""
@@ -166,7 +197,7 @@ class Reader:
             return None
         if error is None:
             try:
-                return read(target, self.max_size)
+                return read(target, self.max_size(target.path))
             except NotRegular as skipped:
                 print(f"shapelens: {skipped}: skipped", file=sys.stderr)
                 return None
@@ -189,20 +220,52 @@ class Reader:
                 else "")
 
 
+def keras_versions(args: argparse.Namespace, configs: ConfigCache
+                   ) -> Callable[[Path], keras_version.KerasVersion | None]:
+    """The Keras each file's verdicts follow: --keras-version (in effect for the whole run:
+    None here), else the file's configuration's `keras-version`."""
+    if args.keras_version is not None:
+        return lambda path: None
+    return lambda path: keras_version.parse(configs.for_path(path).keras_version)
+
+
 def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,
-                    extend_select: frozenset[str] = frozenset()
-                    ) -> list[tuple[Path, Analysis]]:
-    """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix)."""
+                    selection_for: Callable[[Path], Selection] = lambda path: frozenset(),
+                    configs: ConfigCache | None = None,
+                    version_for: Callable[[Path], keras_version.KerasVersion | None] = (
+                        lambda path: None)) -> list[tuple[Path, Analysis]]:
+    """`with_fixes`: the fixes will be shown, so verify them (it re-analyses per fix).
+    `selection_for`: the rules reported in each file; `configs`: the configurations whose
+    `exclude` walks follow; `version_for`: the Keras each file follows (None: the one in
+    effect)."""
     results = []
-    for target in targets(paths):
+    for target in targets(paths, excluded=excluded_by(configs or ConfigCache())):
         data = reader.read(target)
         if isinstance(data, TooLarge):
             results.append((target.path, too_large(str(target.path), data.size, data.limit)))
         elif data is not None:
             results.append((target.path, analyze_file(
                 data, str(target.path), filesystem_resolver(target.path),
-                verify_fixes=with_fixes, extend_select=extend_select)))
+                verify_fixes=with_fixes, extend_select=selection_for(target.path),
+                keras_version=version_for(target.path))))
     return results
+
+
+class Selections:
+    """Each file's rules: its configuration's, with the command line's on top."""
+
+    def __init__(self, args: argparse.Namespace, configs: ConfigCache) -> None:
+        self.configs = configs
+        try:
+            self.layer = Layer(
+                select=tuple(parse_codes(args.select)) if args.select is not None else None,
+                ignore=tuple(parse_codes(args.ignore)),
+                extend_select=tuple(parse_codes(args.extend_select)))
+        except ValueError as error:
+            raise UsageError(f"--select/--ignore/--extend-select: {error}") from None
+
+    def __call__(self, path: Path) -> Selection:
+        return self.configs.for_path(path).selection(path).then(self.layer)
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -228,6 +291,8 @@ def _check(args: argparse.Namespace) -> int:
                          "path")
     if (args.fix or args.diff) and from_stdin:
         raise UsageError("--fix and --diff change files: they do not read stdin")
+    if args.add_noqa and from_stdin:
+        raise UsageError("--add-noqa changes files: it does not read stdin")
     if args.diff and fmt == "json":
         raise UsageError("--diff prints a unified diff: it cannot be combined with "
                          "--output-format json (--format json): use it without --diff for the "
@@ -235,31 +300,47 @@ def _check(args: argparse.Namespace) -> int:
     if (args.fix or args.diff) and fmt not in ("full", "concise", "json"):
         raise UsageError(f"--fix reports the findings it leaves as full, concise or json: "
                          f"run `shapelens check --output-format {fmt}` after it")
-    try:
-        extend_select = parse_codes(args.extend_select)
-    except ValueError as error:
-        raise UsageError(f"--extend-select: {error}") from None
-    reader = Reader(args.max_file_size)
-    if args.fix or args.diff:
-        from shape_engine.fix_files import fix_files
+    configs = ConfigCache()
+    selections = Selections(args, configs)
+    if args.show_settings is not None:
+        from shape_engine.show_settings import describe
 
+        path = Path(args.show_settings)
+        print(describe(configs.for_path(path), path, selections.layer))
+        return 0
+    reader = Reader(size_limits(args, configs))
+    if args.fix or args.diff or args.add_noqa:
         readable = []
-        for target in targets(paths):
+        for target in targets(paths, excluded=excluded_by(configs)):
             data = reader.read(target)
             if isinstance(data, TooLarge):
                 message = too_large_message(data.size, data.limit)
                 print(f"shapelens: {target.path}: not fixed: {message}", file=sys.stderr)
             elif data is not None:
                 readable.append(target.path)
-        return reader.status(fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
-                                       json_format=fmt == "json",
-                                       extend_select=extend_select))
+        # One Keras for the run: that of the first file's configuration.
+        version = keras_versions(args, configs)(readable[0]) if readable else None
+        if args.add_noqa:
+            from shape_engine.noqa_files import add_noqa
+
+            with keras_version.using(version):
+                return reader.status(add_noqa(readable, selections))
+        from shape_engine.fix_files import fix_files
+
+        with keras_version.using(version):
+            status = fix_files(readable, write=not args.diff, unsafe=args.unsafe_fixes,
+                               json_format=fmt == "json", selection_for=selections)
+        return reader.status(0 if args.exit_zero else status)
     with_fixes = fmt in presenters.FIX_FORMATS or args.statistics
     if from_stdin:
-        results = [_analyze_stdin(args.stdin_filename, with_fixes, extend_select,
-                                  args.max_file_size)]
+        # Its configuration is that of the file it stands for (else the working folder's).
+        as_path = Path(args.stdin_filename or "stdin.py")
+        with keras_version.using(keras_versions(args, configs)(as_path)):
+            results = [_analyze_stdin(args.stdin_filename, with_fixes, selections(as_path),
+                                      size_limits(args, configs)(as_path))]
     else:
-        results = list(_analyze(paths, reader, with_fixes, extend_select))
+        results = list(_analyze(paths, reader, with_fixes, selections,
+                                keras_versions(args, configs)))
     found = any(placed.finding.severity in (Severity.ERROR, Severity.WARNING)
                 for result in results for placed in result.findings)
     if args.statistics:
@@ -275,22 +356,25 @@ def _check(args: argparse.Namespace) -> int:
                f"file{'s' if files != 1 else ''}" if count else
                f"No shape problems found in {files} file{'s' if files != 1 else ''}")
               + reader.summary() + ".", file=sys.stderr)
-    return reader.status(1 if found else 0)
+    return reader.status(1 if found and not args.exit_zero else 0)
 
 
 def _analyze(paths: Sequence[str], reader: Reader, with_fixes: bool,
-             extend_select: frozenset[str]) -> Iterator[FileResult]:
-    for target in targets(paths):
+             selections: Selections,
+             version_for: Callable[[Path], keras_version.KerasVersion | None]
+             ) -> Iterator[FileResult]:
+    for target in targets(paths, excluded=excluded_by(selections.configs)):
         data = reader.read(target)
         if isinstance(data, TooLarge):
             yield FileResult(str(target.path), too_large(str(target.path), data.size,
                                                          data.limit))
         elif data is not None:
-            yield _result(str(target.path), data, filesystem_resolver(target.path),
-                          with_fixes, extend_select)
+            with keras_version.using(version_for(target.path)):
+                yield _result(str(target.path), data, filesystem_resolver(target.path),
+                              with_fixes, selections(target.path))
 
 
-def _analyze_stdin(filename: str | None, with_fixes: bool, extend_select: frozenset[str],
+def _analyze_stdin(filename: str | None, with_fixes: bool, extend_select: Selection,
                    max_size: int | None) -> FileResult:
     """The source on stdin, analysed as if it were the file `filename` (its suffix says
     whether it is a notebook; its folder is where its imports are found). Past `max_size`
@@ -304,7 +388,7 @@ def _analyze_stdin(filename: str | None, with_fixes: bool, extend_select: frozen
 
 
 def _result(name: str, data: bytes, resolver: ModuleResolver | None, with_fixes: bool,
-            extend_select: frozenset[str]) -> FileResult:
+            extend_select: Selection) -> FileResult:
     """A file's analysis, with its text for a notebook (formats that point into the file
     place a notebook's findings on its JSON's lines)."""
     analysis = analyze_file(data, name, resolver, verify_fixes=with_fixes,
@@ -319,8 +403,10 @@ def _result(name: str, data: bytes, resolver: ModuleResolver | None, with_fixes:
 def _shapes(args: argparse.Namespace) -> int:
     """Exit status: 1 when a file does not parse (its models cannot be shown), 2 when a file
     could not be read, else 0 (shape problems are `check`'s to report)."""
-    reader = Reader(args.max_file_size)
-    results = analyze_targets(args.paths, reader, with_fixes=False)
+    configs = ConfigCache()
+    reader = Reader(size_limits(args, configs))
+    results = analyze_targets(args.paths, reader, with_fixes=False, configs=configs,
+                              version_for=keras_versions(args, configs))
     unparsed = any(not analysis.parsed for _, analysis in results)
     if args.format == "json":
         print(json.dumps([shapes_json(str(path), analysis) for path, analysis in results],

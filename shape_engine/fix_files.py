@@ -12,6 +12,7 @@ import codecs
 import difflib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +25,14 @@ from shape_engine.notebook_analysis import fix_notebook, notebook_text, placed_f
 from shape_engine.notebook_json import replace_sources
 from shape_engine.presenters.concise import finding_line
 from shape_engine.presenters.json_format import finding_json
+from shape_engine.selection import Selection
 from shape_engine.source import decode
 
 
 def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool,
-              extend_select: frozenset[str] = frozenset()) -> int:
-    """Fix (or, without `write`, diff) every file; the exit status of `shapelens check`."""
+              selection_for: Callable[[Path], Selection] = lambda path: frozenset()) -> int:
+    """Fix (or, without `write`, diff) every file; the exit status of `shapelens check`.
+    `selection_for`: the rules reported (and fixed) in each file."""
     fixed_count = 0
     changed_files = 0
     remaining_rows: list[tuple[Path, CellFinding]] = []
@@ -42,9 +45,9 @@ def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool,
 
             raise UsageError(f"{path}: {error.strerror or error}") from None
         if is_notebook(str(path)):
-            outcome = _fix_notebook(path, data, write, unsafe, extend_select)
+            outcome = _fix_notebook(path, data, write, unsafe, selection_for(path))
         else:
-            outcome = _fix_file(path, data, write, unsafe, extend_select)
+            outcome = _fix_file(path, data, write, unsafe, selection_for(path))
         remaining_rows += [(path, placed) for placed in outcome.remaining]
         if not outcome.applied:
             continue
@@ -68,7 +71,7 @@ class _Outcome:
 
 
 def _fix_file(path: Path, data: bytes, write: bool, unsafe: bool,
-              extend_select: frozenset[str]) -> _Outcome:
+              extend_select: Selection) -> _Outcome:
     decoded = decode(data)
     if decoded.note is not None:
         # Python refuses the file, or bytes of it were replaced: it is not rewritten.
@@ -81,14 +84,14 @@ def _fix_file(path: Path, data: bytes, write: bool, unsafe: bool,
     diffs = []
     if applied:
         if write:
-            path.write_bytes(_encode(result.text, data, decoded.encoding))
+            path.write_bytes(encode_like(result.text, data, decoded.encoding))
         else:
             diffs.append(_diff(decoded.text, result.text, diff_name(path)))
     return _Outcome(applied, remaining, diffs)
 
 
 def _fix_notebook(path: Path, data: bytes, write: bool, unsafe: bool,
-                  extend_select: frozenset[str]) -> _Outcome:
+                  extend_select: Selection) -> _Outcome:
     """Fix the notebook's program cell by cell; write back only the changed cells' sources
     (or diff them, cell by cell)."""
     text = notebook_text(data)
@@ -160,7 +163,7 @@ def _report(findings: list[tuple[Path, CellFinding]], diffs: list[str], fixed: i
     return 1 if problems else 0
 
 
-def _encode(text: str, original: bytes, encoding: str) -> bytes:
+def encode_like(text: str, original: bytes, encoding: str) -> bytes:
     """Encode as the file was: its byte order mark and the encoding it was read in."""
     bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
     try:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from shape_engine.findings import Finding, Fix
 from shape_engine.fixes import TextMap, applicable_fix, apply_edits
+from shape_engine.selection import Selection
 
 if TYPE_CHECKING:
     from shape_engine.evaluate import ModuleResolver
@@ -38,7 +39,7 @@ class Fixed:
 
 
 def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None = None,
-            unsafe: bool = False, extend_select: frozenset[str] = frozenset()) -> Fixed:
+            unsafe: bool = False, extend_select: Selection = frozenset()) -> Fixed:
     """Apply every fix the applicability allows, in passes of fixes that do not overlap.
     Only the findings of rules enabled by default or in `extend_select` are fixed and
     reported."""

@@ -12,8 +12,10 @@ from shape_engine.checks.build import (
     MULTIPLE_OUTPUTS,
     SECOND_INPUT,
 )
+from shape_engine.checks.legacy_arguments import legacy_keyword_refusal
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR, Snapshot
+from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import LIST_RULES, Refusal, Shapes, Unknowable
 from shape_engine.layers.core import declared_input_shape
@@ -364,6 +366,12 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             list_why = output.multiple_outputs_why if output and output.multiple_outputs else None
             list_shapes = output.outputs if output and output.multiple_outputs else None
             shape = output.shape if output else None
+            if list_why is not None and is_keras_2():
+                # tf.keras 2 refuses it as it is added, wherever it is (Keras 3 passes it on).
+                _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
+                    f"{label} {list_why}: tf.keras 2 refuses a layer with several outputs "
+                    "in a Sequential model; use the functional API", at=entry.range,
+                    file=report.model.file))
         else:
             report.layers.append(LayerReport(entry, label, shape, None, None))
             shape = None
@@ -530,8 +538,12 @@ def _list_refusal(source: _ListSource, report: ModelReport, entry: LayerEntry,
 
 
 def _constructor_refusal(layer: LayerCall) -> Finding | None:
-    """Arguments Keras 3 refuses when the layer object is created, wherever it is used."""
-    if "batch_input_shape" in layer.kwargs and layer.kind != "InputLayer":
+    """Arguments Keras refuses when the layer object is created, wherever it is used."""
+    legacy = legacy_keyword_refusal(layer)
+    if legacy is not None:
+        return legacy
+    if ("batch_input_shape" in layer.kwargs and layer.kind != "InputLayer"
+            and not is_keras_2()):  # tf.keras 2 takes it as the model's input
         return INVALID_ARGUMENT.finding(
             f"{layer.written_name} does not accept batch_input_shape in Keras 3; declare the "
             "input first with keras.Input(batch_shape=...)",

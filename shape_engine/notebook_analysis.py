@@ -11,8 +11,10 @@ from shape_engine.checks.source import UNREADABLE_NOTEBOOK
 from shape_engine.evaluate import ModuleResolver
 from shape_engine.findings import Edit, Finding, Fix, Position, Range
 from shape_engine.fixes import MAX_FIX_ROUNDS, apply_edits, first_applicable
+from shape_engine.keras_version import KerasVersion, using
 from shape_engine.notebook import CellFinding, CellMap, Notebook, is_notebook, read_notebook
 from shape_engine.notebook_json import source_line_spans
+from shape_engine.selection import Selection
 
 
 def notebook_text(data: bytes) -> str | Finding:
@@ -28,7 +30,7 @@ def notebook_text(data: bytes) -> str | Finding:
 def analyze_notebook(data: bytes, path: str | None = None,
                      resolver: ModuleResolver | None = None, *,
                      verify_fixes: bool = True,
-                     extend_select: frozenset[str] | None = frozenset()) -> Analysis:
+                     extend_select: Selection | None = frozenset()) -> Analysis:
     """The analysis of the notebook's program; its `cells` place the findings in cells. A
     notebook that cannot be read gets one finding (SL003) at a place in the file."""
     text = notebook_text(data)
@@ -43,7 +45,7 @@ def analyze_notebook(data: bytes, path: str | None = None,
 def analyze_cells(cells: CellMap, path: str | None = None,
                   resolver: ModuleResolver | None = None, *,
                   verify_fixes: bool = True,
-                  extend_select: frozenset[str] | None = frozenset()) -> Analysis:
+                  extend_select: Selection | None = frozenset()) -> Analysis:
     """`extend_select` as for `analyze_source`."""
     analysis = analyze_source(cells.text, path, resolver, verify_fixes=verify_fixes,
                               extend_select=extend_select)
@@ -62,7 +64,7 @@ class FixedNotebook:
 
 def fix_notebook(notebook: Notebook, path: str | None = None,
                  resolver: ModuleResolver | None = None, unsafe: bool = False,
-                 extend_select: frozenset[str] = frozenset()) -> FixedNotebook:
+                 extend_select: Selection = frozenset()) -> FixedNotebook:
     """Apply fixes one at a time, each on a fresh analysis of the program (as `fix_all`
     does for a file), each edit to the cell it falls in. Fixes that no cell can take (an
     edit on a line of IPython syntax) are left."""
@@ -91,14 +93,16 @@ def fix_notebook(notebook: Notebook, path: str | None = None,
 def analyze_file(data: bytes, path: str | None = None,
                  resolver: ModuleResolver | None = None, *,
                  verify_fixes: bool = True,
-                 extend_select: frozenset[str] | None = frozenset()) -> Analysis:
+                 extend_select: Selection | None = frozenset(),
+                 keras_version: KerasVersion | None = None) -> Analysis:
     """A file's analysis: a notebook's (`.ipynb`) program, else the file read as Python.
-    `extend_select` as for `analyze_source`."""
-    if is_notebook(path):
-        return analyze_notebook(data, path, resolver, verify_fixes=verify_fixes,
-                                extend_select=extend_select)
-    return analyze_bytes(data, path, resolver, verify_fixes=verify_fixes,
-                         extend_select=extend_select)
+    `extend_select` and `keras_version` as for `analyze_source`."""
+    with using(keras_version):
+        if is_notebook(path):
+            return analyze_notebook(data, path, resolver, verify_fixes=verify_fixes,
+                                    extend_select=extend_select)
+        return analyze_bytes(data, path, resolver, verify_fixes=verify_fixes,
+                             extend_select=extend_select)
 
 
 def placed_findings(analysis: Analysis) -> list[CellFinding]:

@@ -107,6 +107,8 @@ class Instance(ModuleRef):
 
     args: tuple[Value, ...] = field(default=(), compare=False)
     kwargs: tuple[tuple[str, Value], ...] = field(default=(), compare=False)
+    # Where the object was made (the constructor call), when a check points at its arguments.
+    at: Range | None = field(default=None, compare=False)
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         """The value given for `name`, None when not given."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -30,6 +30,8 @@ SKIPPED_DIRS = frozenset({"venv", ".venv", "site-packages", "node_modules", "__p
 # size in memory. `--max-file-size` and `shapelens.maxFileSize` change it.
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 _READ_CHUNK = 1 << 20
+# Whether a file or folder met in a walk is passed over.
+Excluded = Callable[[Path], bool]
 
 
 class UsageError(Exception):
@@ -56,11 +58,13 @@ class TooLarge:
     limit: int
 
 
-def targets(paths: Sequence[str], within: Sequence[Path] | None = None) -> Iterator[Target]:
+def targets(paths: Sequence[str], within: Sequence[Path] | None = None,
+            excluded: Excluded | None = None) -> Iterator[Target]:
     """Files as given, folders searched for *.py and *.ipynb, skipping environments and hidden
     folders. A path named that is not a readable file or folder is a usage error, raised before
     anything is yielded. `within`: the folders links may lead into (else each folder walked
-    is its own)."""
+    is its own). `excluded`: the files and folders a walk passes over (the configuration's
+    `exclude`; by default SKIPPED_DIRS); a file named is read even so, as ruff does."""
     named = [Path(raw) for raw in paths]
     for raw, path in zip(paths, named, strict=True):  # all of them, before anything is read
         if path.is_file():
@@ -82,13 +86,13 @@ def targets(paths: Sequence[str], within: Sequence[Path] | None = None) -> Itera
         else:
             roots = [Path(os.path.realpath(root)) for root in within] if within else [
                 Path(os.path.realpath(path))]
-            yield from _walk(path, roots)
+            yield from _walk(path, roots, excluded or _skipped_dir)
 
 
-def python_files(paths: Sequence[str], within: Sequence[Path] | None = None
-                 ) -> Iterator[Target]:
+def python_files(paths: Sequence[str], within: Sequence[Path] | None = None,
+                 excluded: Excluded | None = None) -> Iterator[Target]:
     """The files of `targets` that may be read (skipped ones and errors left out)."""
-    for target in targets(paths, within):
+    for target in targets(paths, within, excluded):
         if target.error is None and target.skipped is None:
             yield target
 
@@ -158,7 +162,11 @@ def _open(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def _walk(root: Path, roots: list[Path]) -> Iterator[Target]:
+def _skipped_dir(path: Path) -> bool:
+    return path.name in SKIPPED_DIRS
+
+
+def _walk(root: Path, roots: list[Path], excluded: Excluded) -> Iterator[Target]:
     unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
     # The .gitignore rules in force in each folder to walk. None: none apply, under a folder
     # named on the command line that is ignored itself (it is checked, with all it holds).
@@ -175,8 +183,8 @@ def _walk(root: Path, roots: list[Path]) -> Iterator[Target]:
             inherited = rules is not None
             if rules is not None and folder == str(root) and rules.ignores(root, True):
                 rules = None
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and not _is_venv(Path(folder) / d)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not excluded(Path(folder) / d) and not _is_venv(Path(folder) / d)
                          and not _ignored(rules, Path(folder) / d, True))
         if inherited:
             for d in dirs:
@@ -184,6 +192,7 @@ def _walk(root: Path, roots: list[Path]) -> Iterator[Target]:
                 ignore[str(sub)] = rules.entering(sub) if rules is not None else None
         for name in sorted(files):
             if (name.endswith((".py", ".ipynb"))  # Python files and notebooks
+                    and not excluded(Path(folder) / name)
                     and not _ignored(rules, Path(folder) / name, False)):
                 yield _examine(Path(folder) / name, roots)
     yield from _unlisted(unlisted)

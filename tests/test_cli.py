@@ -346,3 +346,50 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
     errors = process.stderr.read().decode()
     assert process.wait(timeout=60) == 1
     assert errors == ""
+
+
+LEGACY_EMBEDDING = textwrap.dedent("""\
+    from tensorflow import keras
+    from tensorflow.keras import layers
+    model = keras.Sequential([layers.Embedding(100, 8, input_length=5), layers.Flatten(),
+                              layers.Dense(1)])
+    """)
+
+
+def test_keras_version_2_on_the_command_line(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """tf.keras 2 builds this model (tests/checks/test_keras_versions.py asks it); Keras 3
+    ignores input_length. `shapes` follows the same version."""
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY_EMBEDDING)
+    assert main(["check", str(path)]) == 1
+    assert "SL401" in capsys.readouterr().out
+    assert main(["check", "--keras-version", "2", str(path)]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["shapes", "--keras-version", "2", "--format", "json", str(path)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown[0]["models"][0]["output_shape"] == [None, 1]
+    assert main(["shapes", "--format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["models"][0]["output_shape"] is None
+
+
+def test_an_unknown_keras_version_is_a_usage_error(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY_EMBEDDING)
+    assert main(["check", "--keras-version", "1", str(path)]) == 2
+    assert "--keras-version" in capsys.readouterr().err
+
+
+def test_keras_version_from_the_configuration(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`keras-version = "2"` in [tool.shapelens] applies to the files below it; the command
+    line's --keras-version wins."""
+    (tmp_path / "pyproject.toml").write_text('[tool.shapelens]\nkeras-version = "2"\n')
+    path = tmp_path / "legacy.py"
+    path.write_text(LEGACY_EMBEDDING)
+    assert main(["check", str(path)]) == 0
+    assert main(["check", "--keras-version", "3", str(path)]) == 1
+    assert "SL401" in capsys.readouterr().out
+    assert main(["shapes", "--format", "json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["models"][0]["output_shape"] == [None, 1]

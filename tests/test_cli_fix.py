@@ -340,3 +340,34 @@ def test_a_cookie_after_code_does_not_set_the_encoding_of_the_fixed_file(
     main(["check", "--fix", str(path)])
     assert path.read_bytes().decode("utf-8") == source.replace(
         'loss="categorical_crossentropy"', 'loss="binary_crossentropy"')
+
+
+KERAS1 = textwrap.dedent("""\
+    from tensorflow import keras
+    from tensorflow.keras import layers
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Convolution2D(32, 3, 3, border_mode="same", init="he_normal"),
+        layers.Flatten(),
+        layers.Dropout(p=0.5),
+        layers.Dense(output_dim=10, activation="softmax"),
+    ])
+    model.compile(keras.optimizers.Adam(lr=0.001), "categorical_crossentropy")
+    """)
+
+
+def test_fix_modernises_keras1_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                    ) -> None:
+    """Every Keras 1 spelling in one run (tests/checks/test_keras_versions.py checks each
+    one, and its fix, in TensorFlow)."""
+    path = tmp_path / "keras1.py"
+    path.write_text(KERAS1)
+    assert main(["check", "--fix", str(path)]) == 0
+    fixed = path.read_text()
+    assert "layers.Conv2D(32, (3, 3), padding=\"same\", " \
+           "kernel_initializer=\"he_normal\")" in fixed
+    assert "layers.Dropout(rate=0.5)" in fixed
+    assert "layers.Dense(units=10, activation=\"softmax\")" in fixed
+    assert "keras.optimizers.Adam(learning_rate=0.001)" in fixed
+    assert analyze_source(fixed).findings == []
+    capsys.readouterr()

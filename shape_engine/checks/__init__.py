@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
-from shape_engine.checks import arguments, design, losses, output_loss, training
+from shape_engine.checks import (
+    arguments,
+    design,
+    legacy_arguments,
+    losses,
+    noqa,
+    output_loss,
+    training,
+)
 
 if TYPE_CHECKING:
     from shape_engine.analysis import ModelCheck
@@ -20,7 +28,10 @@ MODEL_CHECKS: list[ModelCheck] = [
     output_loss.check_output_loss,
     design.check_design,
     arguments.check_ignored_arguments,
+    legacy_arguments.check_legacy_keywords,
+    legacy_arguments.check_keras1_kernels,
+    legacy_arguments.check_optimizer_keywords,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "losses", "output_loss", "source",
-           "training"]
+__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "legacy_arguments", "losses",
+           "noqa", "output_loss", "source", "training"]

@@ -17,6 +17,7 @@ from shape_engine.fixes import (
     shape_literal,
 )
 from shape_engine.ir import INPUT_KINDS, LayerCall
+from shape_engine.keras_version import is_keras_2
 from shape_engine.rule import Rule
 from shape_engine.values import constant
 
@@ -30,13 +31,15 @@ EMBEDDING_INPUT_LENGTH = Rule(
     "Keras 3 accepts input_length only to warn that it is deprecated: it no longer gives the "
     "model an input shape. The model stays unbuilt until it sees data, so model.summary() "
     "shows no shapes and count_params() raises. Declare the input with "
-    "keras.Input(shape=(length,)) as the first layer.",
+    "keras.Input(shape=(length,)) as the first layer. With keras-version \"2\" the rule does "
+    "not apply: tf.keras 2's Embedding gives the model the input shape (input_length,), or "
+    "(None,) without one.",
 )
 
 
 def check_ignored_arguments(report: ModelReport, document: Document) -> Iterator[Finding]:
     model = report.model
-    if model.file is not None:
+    if model.file is not None or is_keras_2():  # tf.keras 2 takes it as the model's input
         return
     for index, entry in enumerate(model.entries):
         call = entry.layer

@@ -45,7 +45,17 @@ INVALID_ARGUMENT = Rule(
     "Keras rejects an argument or a combination of arguments of this layer.",
     "Examples: padding='causal' outside Conv1D, strides > 1 together with dilation_rate > 1, "
     "filters or input channels not divisible by groups, a Dropout rate outside [0, 1], an "
-    "unknown padding mode (padding names are case-sensitive).",
+    "unknown padding mode (padding names are case-sensitive), batch_input_shape on a layer. "
+    "Keras 1's keywords too, refused by tf.keras 2 and Keras 3 alike (observed on TensorFlow "
+    "2.21): init (kernel_initializer), output_dim (units), nb_filter (filters), border_mode "
+    "(padding), subsample (strides), nb_row/nb_col (kernel_size), filter_length, pool_length, "
+    "stride, dim_ordering (data_format), W_/b_regularizer and W_/b_constraint, bias "
+    "(use_bias), inner_init, inner_activation, dropout_W/dropout_U, Dropout(p=) (rate), and "
+    "an optimizer's lr (learning_rate) given to compile(), which tf.keras 2 still took; the "
+    "fix writes the modern keyword. With keras-version \"2\", tf.keras 2 takes "
+    "batch_input_shape, input_shape next to input_dim, Input(5) for Input((5,)), pooling "
+    "padding in capitals and "
+    "AveragePooling without a pool_size, which Keras 3 refuses.",
 )
 
 SECOND_INPUT = Rule(
@@ -67,7 +77,9 @@ MULTIPLE_OUTPUTS = Rule(
     "A layer that returns several tensors (return_state=True) feeds the next layer.",
     "With return_state=True a recurrent layer returns [output, state...], and so does "
     "Bidirectional with merge_mode=None. The next layer of a Sequential takes one tensor, "
-    "not a list (a merge layer aside, when the tensors in the list can be merged).",
+    "not a list (a merge layer aside, when the tensors in the list can be merged). With "
+    "keras-version \"2\": tf.keras 2 refuses such a layer as soon as it is added, even "
+    "last or before a Dropout (Keras 3 builds those).",
 )
 
 INCOMPATIBLE_DIM = Rule(

@@ -46,6 +46,7 @@ from shape_engine.fixes import (
     wrap,
 )
 from shape_engine.ir import LayerCall
+from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import RULES
 from shape_engine.layers.base import LayerArgs, Unknowable
 from shape_engine.rule import Rule
@@ -135,7 +136,9 @@ REGRESSION_BROADCAST = Rule(
     "mse, mae and the other elementwise losses subtract labels from predictions with "
     "broadcasting: labels (samples,) against an output (samples, units) compare every label "
     "with every prediction of the batch. Keras raises or not depending on the batch size; "
-    "either way the loss is wrong. Give labels the output's shape.",
+    "either way the loss is wrong. Give labels the output's shape. With keras-version "
+    "\"2\": tf.keras 2 first gives labels (samples,) a last axis of 1, so against "
+    "(samples, units) it never raises and each label is compared with every unit.",
 )
 
 # A batch size that divides nothing of interest, to see whether shapes broadcast regardless.
@@ -377,6 +380,8 @@ def _broadcast(report: ModelReport, feed: Feed, loss: Loss, labels: Shape, outpu
                document: Document) -> Finding:
     assert feed.y is not None and report.output_shape is not None
     y = feed.y.shape
+    if is_keras_2() and len(labels) == len(output) - 1:
+        labels = (*labels, 1)  # tf.keras 2's losses give the labels a last axis of 1 first
     sizes = feed.batch_sizes()
     known = sizes is not None
     candidates = sorted(sizes) if sizes else sorted(

@@ -21,6 +21,7 @@ from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
 from shape_engine.fixes import Imports, fix, fixes, node_at, shape_literal, wrap
 from shape_engine.ir import INPUT_KINDS, LayerCall, ModelIR, TrainingCall
+from shape_engine.keras_version import is_keras_2
 from shape_engine.rule import Rule
 from shape_engine.shapes import Shape, dims_compatible, format_shape, product
 from shape_engine.values import ArrayValue, Seq, Value, constant
@@ -36,7 +37,8 @@ INPUT_MISMATCH = Rule(
     "trailing axis of size 1 by itself, then each layer checks the axes it was built for: a "
     "Dense layer built for 100 features refuses 200. An RNN needs 3-D data (samples, "
     "timesteps, features); Dense layers after a Flatten need the same number of elements "
-    "per sample as the model was built with.",
+    "per sample as the model was built with. With keras-version \"2\", tf.keras 2 also "
+    "checks every axis of a declared input: Input((10, 3)) refuses data of (N, 12, 3).",
 )
 
 MISSING_BATCH_AXIS = Rule(
@@ -243,6 +245,9 @@ def _input(report: ModelReport, feed: Feed, document: Document) -> Iterator[Find
         return
     if problem is not None:
         yield _feature_mismatch(report, feed, problem, document)
+    elif (is_keras_2() and report.input_origin == "declared"
+          and not _compatible(adjusted[1:], expected[1:])):
+        yield _declared_axes_mismatch(report, feed, adjusted, document)
 
 
 def adjust_rank(x: Shape, expected: Shape) -> Shape | Literal[False] | None:
@@ -359,6 +364,21 @@ def _feature_mismatch(report: ModelReport, feed: Feed, problem: LayerProblem,
                Related(problem.layer.range, f"{label} is added here", layer_file))
     return INPUT_MISMATCH.finding(f"{head}: {detail}", at=feed.x.where,
                                   related=related)
+
+
+def _declared_axes_mismatch(report: ModelReport, feed: Feed, x: Shape, document: Document
+                            ) -> Finding:
+    """tf.keras 2 checks every axis of a declared input at fit/predict, where Keras 3
+    checks only the rank and what the layers were built for."""
+    assert feed.x is not None and report.input_shape is not None
+    expected = report.input_shape
+    axes = [str(axis) for axis in range(1, len(expected))
+            if not dims_compatible(x[axis], expected[axis])]
+    return INPUT_MISMATCH.finding(
+        f"{feed.method}: x has shape {format_shape(feed.x.shape)} but the model's input is "
+        f"declared as {format_shape(expected)}: tf.keras 2 checks every declared axis "
+        f"(axis {', '.join(axes)} differs)", at=feed.x.where,
+        related=_origins(report, feed, document))
 
 
 def _rank_mismatch(report: ModelReport, feed: Feed, document: Document) -> Finding:

@@ -10,6 +10,7 @@ import math
 
 from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.ir import LayerCall
+from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.activations import check_activation
 from shape_engine.layers.base import (
     RULES,
@@ -77,6 +78,8 @@ def _input_batch_shape(args: LayerArgs, *, layer_class: bool) -> Shape:
             raise _refuse_input(args, f"does not take the argument `{unexpected[0]}`{hint}",
                                 unexpected[0])
     shape = args.raw(shape_name, None)
+    if is_keras_2() and isinstance(shape, int) and not isinstance(shape, bool):
+        shape = (shape,)  # tf.keras 2's InputLayer takes Input(5) as Input((5,))
     batch_shape = args.raw(batch_name, None)
     batch_size = args.raw("batch_size", None)
     if shape is not None and batch_shape is not None:
@@ -117,6 +120,12 @@ def declared_input_shape(call: LayerCall) -> Shape | None:
     # Embedding's own `input_dim` is its vocabulary size, not an input declaration.
     own = RULES[call.kind].params if call.kind in RULES else ()
     input_dim = args.raw("input_dim", None) if "input_dim" not in own else None
+    if is_keras_2() and "input_shape" not in call.kwargs and call.kind == "Embedding":
+        # tf.keras 2's Embedding declares (input_length,), or (None,) without one.
+        length = args.raw("input_length", None)
+        return (None, *standard_shape(args, "input_length", (length,)))
+    if is_keras_2() and "input_shape" in call.kwargs:
+        input_dim = None  # tf.keras 2 takes input_shape over input_dim
     if input_dim is not None:
         if "input_shape" in call.kwargs:
             raise _refuse_input(args, "takes `input_dim` or `input_shape`, not both: Keras 3 "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shape_engine.checks.build import INVALID_ARGUMENT, MULTIPLE_OUTPUTS
+from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -37,6 +38,8 @@ def _pool_padding(args: LayerArgs) -> str:
     value = args.raw("padding", "valid")
     if value in ("valid", "same"):
         return str(value)
+    if is_keras_2() and isinstance(value, str) and value.lower() in ("valid", "same"):
+        return value.lower()  # tf.keras 2 lowercases it
     hint = ""
     if isinstance(value, str) and value.lower() in ("valid", "same"):
         hint = f" (pooling padding names are case-sensitive: use '{value.lower()}')"
@@ -56,6 +59,8 @@ class PoolArguments:
 
 def pooling_arguments(args: LayerArgs, rank: int, pool_default: object) -> PoolArguments:
     """BasePooling's constructor checks (padding is only read at build)."""
+    if pool_default is _NO_DEFAULT and is_keras_2():
+        pool_default = 2  # tf.keras 2's AveragePooling has one
     if pool_default is _NO_DEFAULT:
         require(args, "pool_size")
     pool_value = args.raw("pool_size", None if pool_default is _NO_DEFAULT else pool_default)

@@ -144,6 +144,48 @@ async def test_a_level_turns_on_a_rule_that_is_off_by_default(client: LanguageCl
         "SL511": types.DiagnosticSeverity.Information}  # SL512 stays off
 
 
+LEGACY_EMBEDDING = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Embedding(100, 8, input_length=5), layers.Flatten(),
+                              layers.Dense(1)])
+"""
+
+
+@pytest.mark.init_options({"shapelens": {"kerasVersion": "2"}})
+async def test_keras_version_2_follows_tf_keras_2(client: LanguageClient,
+                                                  workspace: Path) -> None:
+    """tf.keras 2 takes input_length as the input (tests/checks/test_keras_versions.py
+    checks it in tf.keras 2): no SL401."""
+    document = Document(client, write(workspace, "legacy.py", LEGACY_EMBEDDING)).open()
+    assert severities(await document.diagnostics()) == {}
+
+
+async def test_a_keras_version_changed_at_runtime_is_followed(client: LanguageClient,
+                                                              workspace: Path) -> None:
+    document = Document(client, write(workspace, "legacy.py", LEGACY_EMBEDDING)).open()
+    assert list(severities(await document.diagnostics())) == ["SL401"]
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"shapelens": {"kerasVersion": "2"}}))
+    if pulls(client):
+        await eventually(lambda: client.diagnostic_refresh_count, "a refresh request")
+        assert severities(await document.diagnostics()) == {}
+    else:
+        await eventually(lambda: severities(client.diagnostics[document.uri]) == {},
+                         "republished diagnostics")
+
+
+@pytest.mark.init_options({"shapelens": {"kerasVersion": "1"}})
+async def test_an_invalid_keras_version_is_reported_and_3_used(client: LanguageClient,
+                                                               workspace: Path) -> None:
+    message = await eventually(lambda: [m for m in client.messages
+                                        if "Shapelens settings" in m.message], "a message")
+    assert "shapelens.kerasVersion" in message[0].message
+    document = Document(client, write(workspace, "legacy.py", LEGACY_EMBEDDING)).open()
+    assert list(severities(await document.diagnostics())) == ["SL401"]
+
+
 async def test_max_file_size_setting() -> None:
     from server.config import parse
     from shape_engine.walk import DEFAULT_MAX_FILE_SIZE

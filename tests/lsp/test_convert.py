@@ -42,7 +42,7 @@ def test_related_columns_in_another_file_count_utf16_units(tmp_path: Path, data:
     try:
         (diagnostic,) = server.to_diagnostics(
             [finding_pointing_into(module, line, start, start + 6)], Lines("x = 1\n"),
-            (tmp_path / "main.py").as_uri())
+            (tmp_path / "main.py").as_uri(), server.policy(str(tmp_path / "main.py")))
     finally:
         server.resolution.close()
     assert diagnostic.related_information is not None

@@ -49,12 +49,14 @@ def _tuple(shape: list[int | None] | None) -> tuple[int | None, ...] | None:
 
 
 class Oracle:
-    def __init__(self, timeout: float = 120.0) -> None:
+    def __init__(self, timeout: float = 120.0, keras_version: str = "3") -> None:
+        """`keras_version` "2": the programs run in tf.keras 2 (the tf-keras package)."""
         self.timeout = timeout
+        self.keras_version = keras_version
         self._process: subprocess.Popen[str] | None = None
 
     def _start(self) -> subprocess.Popen[str]:
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        env = dict(os.environ, PYTHONPATH=str(ROOT), SHAPELENS_ORACLE_KERAS=self.keras_version)
         return subprocess.Popen([sys.executable, str(WORKER)], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                 env=env, cwd=str(ROOT))

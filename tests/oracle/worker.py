@@ -24,9 +24,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
-import keras
+# SHAPELENS_ORACLE_KERAS=2: the programs run in tf.keras 2 (the tf-keras package), which
+# `tensorflow.keras` then names; else in Keras 3.
+if os.environ.get("SHAPELENS_ORACLE_KERAS") == "2":
+    os.environ["TF_USE_LEGACY_KERAS"] = "1"
+
+import importlib
+
 import numpy as np
 import tensorflow as tf
+
+keras = importlib.import_module(
+    "tf_keras" if os.environ.get("TF_USE_LEGACY_KERAS") == "1" else "keras")
 
 tf.get_logger().setLevel("ERROR")
 warnings.simplefilter("ignore")
@@ -93,7 +102,7 @@ def run(source: str) -> dict[str, object]:
         if isinstance(value, keras.Sequential):
             models[name] = _model_summary(value)
     # A program may change Keras' global settings: the next one starts from the defaults.
-    keras.config.set_image_data_format("channels_last")
+    keras.backend.set_image_data_format("channels_last")
     return {"error": error, "error_line": error_line, "error_line_top": error_line_top,
             "models": models, "measured": _measured(namespace.get("MEASURED"))}
 

@@ -4,6 +4,7 @@
 export type NotificationLevel = 'off' | 'onError' | 'onWarning' | 'always';
 export type TraceLevel = 'off' | 'messages' | 'verbose';
 export type SeverityLevel = 'error' | 'warning' | 'information' | 'hint' | 'off';
+export type KerasVersion = '3' | '2';
 
 export interface Settings {
   interpreter: string[];
@@ -15,6 +16,8 @@ export interface Settings {
   severity: Record<string, SeverityLevel>;
   debounceMs: number;
   maxFileSize: string | number;
+  /** Not set: the server follows the Keras installed in the workspace's environment. */
+  kerasVersion: KerasVersion | undefined;
 }
 
 /** What the server receives in initializationOptions and workspace/didChangeConfiguration. */
@@ -24,6 +27,7 @@ export interface ServerSettings {
   debounceMs: number;
   maxFileSize: string | number;
   showNotifications: NotificationLevel;
+  kerasVersion?: KerasVersion;
 }
 
 /** Reads one key below `shapelens.`; mirrors `WorkspaceConfiguration.get`. */
@@ -36,6 +40,7 @@ const MAX_DEBOUNCE_MS = 10_000;
 const NOTIFICATION_LEVELS: readonly NotificationLevel[] = ['off', 'onError', 'onWarning', 'always'];
 const TRACE_LEVELS: readonly TraceLevel[] = ['off', 'messages', 'verbose'];
 const SEVERITY_LEVELS: readonly SeverityLevel[] = ['error', 'warning', 'information', 'hint', 'off'];
+const KERAS_VERSIONS: readonly KerasVersion[] = ['3', '2'];
 // Accepted spellings in shapelens.severity besides the canonical ones.
 const SEVERITY_ALIASES: Record<string, SeverityLevel> = {
   info: 'information',
@@ -55,6 +60,7 @@ export function readSettings(get: ConfigGetter): Settings {
     severity: severityMap(get('severity')),
     debounceMs: debounce(get('debounceMs')),
     maxFileSize: maxFileSize(get('maxFileSize')),
+    kerasVersion: KERAS_VERSIONS.includes(get('kerasVersion') as KerasVersion) ? (get('kerasVersion') as KerasVersion) : undefined,
   };
 }
 
@@ -65,6 +71,7 @@ export function serverSettings(settings: Settings): ServerSettings {
     debounceMs: settings.debounceMs,
     maxFileSize: settings.maxFileSize,
     showNotifications: settings.showNotifications,
+    ...(settings.kerasVersion === undefined ? {} : { kerasVersion: settings.kerasVersion }),
   };
 }
 

@@ -20,6 +20,7 @@ describe('readSettings', () => {
       severity: {},
       debounceMs: DEFAULT_DEBOUNCE_MS,
       maxFileSize: DEFAULT_MAX_FILE_SIZE,
+      kerasVersion: undefined,
     });
   });
 
@@ -35,6 +36,7 @@ describe('readSettings', () => {
         severity: { SL101: 'warning', sl203: 'Info' },
         debounceMs: 750,
         maxFileSize: ' 5MB ',
+        kerasVersion: '2',
       }),
     );
     assert.deepEqual(settings.interpreter, ['/venv/bin/python', '-X', 'utf8']);
@@ -47,6 +49,16 @@ describe('readSettings', () => {
     assert.equal(settings.debounceMs, 750);
     assert.equal(settings.maxFileSize, '5MB');
     assert.equal(readSettings(getter({ maxFileSize: 0 })).maxFileSize, 0);
+    assert.equal(settings.kerasVersion, '2');
+    assert.equal(serverSettings(settings).kerasVersion, '2');
+  });
+
+  it('leaves kerasVersion out unless it is "3" or "2"', () => {
+    for (const value of [undefined, '1', 3, '']) {
+      const settings = readSettings(getter({ kerasVersion: value }));
+      assert.equal(settings.kerasVersion, undefined);
+      assert.ok(!('kerasVersion' in serverSettings(settings)));
+    }
   });
 
   it('accepts a plain string where a list is expected', () => {

@@ -84,6 +84,14 @@ def finding_markdown(finding: Finding, rules: dict[str, Rule]) -> str:
     return f"**{finding.code}** {_escape(rule.name)}: {_escape(rule.explanation)}"
 
 
+def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """The rows as lines of left-aligned columns, the parameter count (third) right-aligned."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return ["  ".join(cell.rjust(width) if column == 2 else cell.ljust(width)
+                      for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+                      ).rstrip() for row in rows]
+
+
 def summary_markdown(model: ModelFact, variable: str | None = None) -> str:
     """A static `model.summary()`: one row per layer, with the total, in a text block with
     aligned columns as Keras prints it, which reads the same in VS Code's hover, in Neovim's
@@ -91,13 +99,16 @@ def summary_markdown(model: ModelFact, variable: str | None = None) -> str:
     title = f'**Model "{_escape(model.name)}"**'
     if variable and variable != model.name:
         title += f" (`{variable}`)"
-    rows = [("Layer", "Output Shape", "Param #")]
-    for label, shape, params in model.rows:
-        rows.append((label.replace("`", "'"), format_shape(shape),
-                     "?" if params is None else f"{params:,}"))
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    table = [f"{label:<{widths[0]}}  {shape:<{widths[1]}}  {count:>{widths[2]}}".rstrip()
-             for label, shape, count in rows]
+    headers: tuple[str, ...] = ("Layer", "Output Shape", "Param #")
+    rows: list[tuple[str, ...]] = [
+        (label.replace("`", "'"), format_shape(shape), "?" if params is None else f"{params:,}")
+        for label, shape, params in model.rows]
+    if model.connected is not None:
+        # A functional model: Keras' summary has a "Connected to" column.
+        headers += ("Connected to",)
+        rows = [(*row, inputs.replace("`", "'") or "-")
+                for row, inputs in zip(rows, model.connected, strict=True)]
+    table = _aligned([headers, *rows])
     total = "?" if model.total_params is None else f"{model.total_params:,}"
     lines = [f"{title}: static `model.summary()`", "", "```text", *table, "```", "",
              f"**Total params: {total}**"]
@@ -114,6 +125,12 @@ def summary_markdown(model: ModelFact, variable: str | None = None) -> str:
 def data_markdown(data: DataFact, variable: str | None = None) -> str:
     name = variable or data.name
     shape = "unknown shape" if data.shape is None else f"shape `{format_shape(data.shape)}`"
+    if data.made_by is not None:
+        text = (f"**{_escape(name)}**: symbolic tensor of {shape}, made by "
+                f"{_code(data.made_by)}")
+        if data.params is not None:
+            text += f" ({data.params:,} parameter{'s' if data.params != 1 else ''})"
+        return text
     text = f"**{_escape(name)}**: data of {shape}"
     if data.dtype is not None:
         text += f", dtype `{data.dtype}`"

@@ -28,12 +28,19 @@ def inlay_hints(facts: Facts, lines: Lines, wanted: Range, layer_shapes: bool = 
             f"{layer.label}: {layer.params:,} parameter{'s' if layer.params != 1 else ''}")
         found.setdefault(_after(layer.entry.end, lines), []).append((layer.output_shape,
                                                                       tooltip))
-    for data in facts.data if data_shapes else ():
+    for data in facts.data:
         if data.shape is None or data.hint_at is None or not _within(data.hint_at, wanted):
             continue
-        if _spelled_out(data.shape, _source(lines, data.at.start.line, data.hint_at.line)):
-            continue
-        found.setdefault(data.hint_at, []).append((data.shape, f"{data.name}: data"))
+        if data.made_by is None:  # an array: a data shape
+            if not data_shapes or _spelled_out(
+                    data.shape, _source(lines, data.at.start.line, data.hint_at.line)):
+                continue
+            kind = "data"
+        else:  # a symbolic tensor: a layer call's output
+            if not layer_shapes:
+                continue
+            kind = f"tensor from {data.made_by}"
+        found.setdefault(data.hint_at, []).append((data.shape, f"{data.name}: {kind}"))
     hints = []
     for at, shapes in sorted(found.items()):
         distinct = list(dict.fromkeys(format_shape(shape) for shape, _ in shapes))

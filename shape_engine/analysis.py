@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from shape_engine.checks.build_fixes import with_build_fixes
+from shape_engine.checks.graph_fixes import with_graph_fixes
 from shape_engine.checks.noqa import UNUSED_NOQA
 from shape_engine.checks.source import (
     FILE_TOO_LARGE,
@@ -24,6 +25,8 @@ from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
+from shape_engine.keras.report import chain_model, graph_report
+from shape_engine.keras.tensors import Node
 from shape_engine.keras_version import KerasVersion, using
 from shape_engine.selection import RuleSelection, Selection, is_enabled, selected
 from shape_engine.source import Decoded, LineIndex, decode
@@ -50,6 +53,8 @@ class Analysis:
     parsed: bool = True
     steps: int = 0  # evaluation steps spent (fix verification weighs re-analyses by them)
     exhausted: bool = False  # the steps ran out: code after that point was not followed
+    # Every call on symbolic tensors the program made (Input, layer and model calls).
+    graph_nodes: list[Node] = field(default_factory=list)
     # For a notebook, its code cells as the program analysed: the findings' ranges are in
     # the program, `cells` places them in cells.
     cells: CellMap | None = None
@@ -148,9 +153,13 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     program.module_scope.vars.clear()
     document = Document(text, index, tree, path)
     reports = _interpret_models(program.models)
-    findings: list[Finding] = []
+    # Keras' refusals of layer calls on symbolic tensors, at the call (no model needed).
+    findings: list[Finding] = with_graph_fixes(program.graph, document)
     origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
+        if report.model.graph is not None:
+            findings.extend(_functional_checks(report.model, document))
+            continue
         produced = with_build_fixes(report, document)
         for check in model_checks():
             produced.extend(check(report, document))
@@ -179,7 +188,22 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
         local_findings.append(partly_analysed(program.stopped_at, index, "step"))
     return Analysis(text, path, local_findings, local_reports, program.data,
                     steps=program.steps, exhausted=program.exhausted,
-                    timed_out=program.timed_out, stopped_at=program.stopped_at)
+                    timed_out=program.timed_out, stopped_at=program.stopped_at,
+                    graph_nodes=[n for n in program.graph.nodes if n.file is None])
+
+
+def _functional_checks(model: ModelIR, document: Document) -> list[Finding]:
+    """The data, label and loss checks of a functional model that is a plain chain, run on
+    it as the Sequential model it is (its refusals are the graph's, reported already). Their
+    fixes edit a Sequential's layer list: left out here."""
+    chain = chain_model(model)
+    if chain is None:
+        return []
+    report = interpret(chain, _first_data_shape(chain))
+    if report.refused:
+        return []
+    return [dataclasses.replace(finding, fixes=(), preferred_fix=None)
+            for check in model_checks() for finding in check(report, document)]
 
 
 def partly_analysed(line: int | None, index: LineIndex, why: str,
@@ -236,7 +260,9 @@ def _clamped(index: LineIndex, lineno: int | None, offset: int | None) -> Positi
 
 
 def _interpret_models(models: list[ModelIR]) -> list[ModelReport]:
-    reports = [interpret(model, _first_data_shape(model)) for model in models]
+    reports = [graph_report(model) if model.graph is not None else
+               interpret(model, _first_data_shape(model), outer_input=model.called_on)
+               for model in models]
     # A model with no input of its own, used as a layer of another, is built by that use;
     # given a list of tensors, it is marked built with its layers left unbuilt, as that
     # nested run found them.

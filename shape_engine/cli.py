@@ -470,14 +470,15 @@ def model_names(reports: Sequence[ModelReport]) -> list[str]:
     gives a Sequential without one, numbered in the order the file creates them (a nested
     model before the one holding it): "sequential", "sequential_1", ... Keras counts every
     unnamed Sequential the process creates, those bound to variables too, so the real suffix
-    may be higher."""
+    may be higher. A functional model without either is "functional", "functional_1", ..."""
     names = []
-    unnamed = 0
+    unnamed = {"sequential": 0, "functional": 0}
     for report in reports:
         name = report.model.name
         if not name:
-            name = "sequential" if unnamed == 0 else f"sequential_{unnamed}"
-            unnamed += 1
+            base = "functional" if report.model.graph is not None else "sequential"
+            name = base if unnamed[base] == 0 else f"{base}_{unnamed[base]}"
+            unnamed[base] += 1
         names.append(name)
     return names
 
@@ -497,26 +498,55 @@ def model_json(report: ModelReport, name: str | None = None,
         "input_shape": _shape_json(report.input_shape),
         "output_shape": _shape_json(report.output_shape),
         "total_params": report.total_params,
+        "outputs": _output_rows(report),
         "layers": [{"layer": layer.label, **_located(place, layer.range.start, column=True),
                     "input_shape": _shape_json(layer.input_shape),
                     "output_shape": _shape_json(layer.output_shape),
-                    "params": layer.params} for layer in report.layers],
+                    "params": layer.params, "inputs": list(_consumed(report, i))}
+                   for i, layer in enumerate(report.layers)],
     }
+
+
+def _output_rows(report: ModelReport) -> list[int | None]:
+    """The rows giving the model's outputs (null: an op's result); a Sequential's last."""
+    if report.graph_output_rows is not None:
+        return list(report.graph_output_rows)
+    return [len(report.layers) - 1] if report.layers else []
+
+
+def _consumed(report: ModelReport, row: int) -> tuple[int, ...]:
+    """The rows (indices into `layers`) whose output this row takes: the graph's edges in a
+    functional model, the row before in a Sequential one."""
+    inputs = report.layers[row].inputs
+    if inputs is not None:
+        return inputs
+    return () if row == 0 else (row - 1,)
 
 
 def summary_table(report: ModelReport, filename: str, name: str | None = None,
                   place: Placer = lambda pos: (None, pos)) -> str:
-    """A text table like Keras' model.summary(), which lists the layers after the InputLayer.
+    """A text table like Keras' model.summary(), which lists the layers after the InputLayer
+    (a functional model: every row, with Keras' "Connected to" column).
     `name`: the name to show (default: `model_names` of this model alone)."""
     cell, start = place(report.model.range.start)
-    layers = report.layers
-    if layers and _is_input(layers[0]):
-        layers = layers[1:]
-    rows = [(layer.label, format_shape(layer.output_shape),
-             "?" if layer.params is None else f"{layer.params:,}") for layer in layers]
-    headers = ("Layer", "Output Shape", "Param #")
-    widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in range(3)]
-    rule = "-" * (sum(widths) + 6)
+    if report.model.graph is not None:
+        # Keras' functional summary: every row, Input ones too, with what each is fed.
+        rows: list[tuple[str, ...]] = [
+            (layer.label, format_shape(layer.output_shape),
+             "?" if layer.params is None else f"{layer.params:,}",
+             ", ".join(_called_on(report.layers[i], place) for i in layer.inputs or ()) or "-")
+            for layer in report.layers]
+        headers: tuple[str, ...] = ("Layer", "Output Shape", "Param #", "Connected to")
+    else:
+        layers = report.layers
+        if layers and _is_input(layers[0]):
+            layers = layers[1:]
+        rows = [(layer.label, format_shape(layer.output_shape),
+                 "?" if layer.params is None else f"{layer.params:,}") for layer in layers]
+        headers = ("Layer", "Output Shape", "Param #")
+    widths = [max([len(headers[i]), *(len(r[i]) for r in rows)])
+              for i in range(len(headers))]
+    rule = "-" * (sum(widths) + 3 * (len(widths) - 1))
     shown = name if name is not None else model_names([report])[0]
     lines = [f'Model: "{shown}" ({filename}:{cell_prefix(cell)}{start.line + 1})',
              rule, _row(headers, widths), rule.replace("-", "=")]
@@ -528,10 +558,17 @@ def summary_table(report: ModelReport, filename: str, name: str | None = None,
     return "\n".join(lines)
 
 
+def _called_on(layer: LayerReport, place: Placer) -> str:
+    cell, at = place(layer.range.start)
+    where = f"line {at.line + 1}" if cell is None else f"cell {cell}, line {at.line + 1}"
+    return f"{layer.label} ({where})"
+
+
 def _is_input(layer: LayerReport) -> bool:
     call = layer.entry.layer
     return isinstance(call, LayerCall) and call.kind in INPUT_KINDS
 
 
 def _row(cells: Sequence[str], widths: list[int]) -> str:
-    return "   ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+    return "   ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)
+                      ).rstrip()

@@ -31,15 +31,23 @@ from shape_engine.ir import (
     Snapshot,
     TrainingCall,
 )
+from shape_engine.keras import ops
+from shape_engine.keras.calls import Given, Graph
+from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
     IMAGE_DATA_FORMAT,
+    MERGE_FUNCTIONS,
+    MODEL_NAMES,
     SEQUENTIAL_NAMES,
     SET_IMAGE_DATA_FORMAT,
+    STATIC_SHAPE_FUNCTIONS,
+    TENSOR_INPUT_NAMES,
     TF_KERAS_LEGACY_LAYERS,
     layer_class_name,
     layer_kind,
     star_exports,
 )
+from shape_engine.shapes import MaybeShape, Shape
 from shape_engine.source import LineIndex
 from shape_engine.values import (
     UNKNOWN,
@@ -92,6 +100,12 @@ INERT_CALLEES = frozenset(
     {"print", "len", "str", "repr", "isinstance", "type", "id", "hash", "keras.utils.plot_model",
      "keras.utils.model_to_dot", "keras.models.save_model", "keras.saving.save_model"}
 )
+# Python operators between symbolic tensors, which keras.ops broadcasts.
+TENSOR_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+KERAS_OPS = "keras.ops."
+# Arguments of a layer's call that change what it gives back.
+CALL_OPTIONS = frozenset({"return_attention_scores"})
 # List methods that change the list in place.
 LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse",
                           "sort"})
@@ -165,11 +179,11 @@ class Scope:
 
 @dataclass
 class DataBinding:
-    """A name bound to data, kept for hover and inlay hints."""
+    """A name bound to data or to a symbolic tensor, kept for hover and inlay hints."""
 
     name: str
     range: Range  # the assignment target
-    value: ArrayValue
+    value: ArrayValue | TensorValue
 
 
 @dataclass
@@ -178,6 +192,8 @@ class Program:
 
     models: list[ModelIR] = field(default_factory=list)
     data: list[DataBinding] = field(default_factory=list)
+    # The symbolic tensors the program made, the layer calls between them, Keras' refusals.
+    graph: Graph = field(default_factory=Graph)
     module_scope: Scope = field(default_factory=Scope)
     exhausted: bool = False  # the step budget ran out; later code was not evaluated
     timed_out: bool = False  # the caller's deadline passed (see `budget`): so did evaluation
@@ -468,7 +484,7 @@ class Evaluator:
             if isinstance(value, ModelValue) and not value.model.variable:
                 value.model.variable = target.id
                 value.model.name = value.model.name or target.id
-            if isinstance(value, ArrayValue) and self.file is None:
+            if isinstance(value, ArrayValue | TensorValue) and self.file is None:
                 self.program.data.append(
                     DataBinding(target.id, self.index.range_of(target), value))
         elif isinstance(target, ast.Tuple | ast.List):
@@ -859,7 +875,14 @@ class Evaluator:
         return self._attribute(self._eval(node.value, charge=False), node.attr)
 
     def _binary(self, node: ast.BinOp) -> Value:
-        return self._binop(node.op, self._eval(node.left), self._eval(node.right))
+        left, right = self._eval(node.left), self._eval(node.right)
+        if (isinstance(left, TensorValue) or isinstance(right, TensorValue)) and type(
+                node.op) in TENSOR_OPERATORS:
+            return self.program.graph.op(
+                TENSOR_OPERATORS[type(node.op)], self._range(node), [left, right],
+                lambda shapes: ops.broadcast(_known_shape(shapes[0]), _known_shape(shapes[1])),
+                self.file)
+        return self._binop(node.op, left, right)
 
     def _unary(self, node: ast.UnaryOp) -> Value:
         return self._unaryop(node.op, self._eval(node.operand))
@@ -953,10 +976,14 @@ class Evaluator:
             return arrays.attribute(receiver, attr)
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return BoundMethod(receiver, attr)
+        if isinstance(receiver, TensorValue):
+            return _tensor_attribute(receiver, attr)
         return UNKNOWN
 
     def _subscript(self, node: ast.Subscript) -> Value:
         receiver = self._eval(node.value)
+        if isinstance(receiver, TensorValue):
+            return self._tensor_subscript(receiver, node)
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
@@ -979,6 +1006,50 @@ class Evaluator:
         if isinstance(receiver, ModelValue):
             return UNKNOWN
         return UNKNOWN
+
+    def _tensor_subscript(self, tensor: TensorValue, node: ast.Subscript) -> Value:
+        """`x[:, 0]`, `x[..., :3]`, `x[:, None]` on a symbolic tensor."""
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        index: list[object] = []
+        modelled = True
+        for part in parts:
+            if isinstance(part, ast.Slice):
+                bounds = [self._eval(b) if b is not None else Const(None)
+                          for b in (part.lower, part.upper, part.step)]
+                try:
+                    lower, upper, step = (_optional_int(to_python(b)) for b in bounds)
+                except (NotConstant, TypeError, ValueError):
+                    modelled = False
+                    break
+                index.append(slice(lower, upper, step))
+                continue
+            if isinstance(part, ast.Constant) and part.value is Ellipsis:
+                index.append(Ellipsis)
+                continue
+            value = self._eval(part)
+            python = value.value if isinstance(value, Const) else UNKNOWN
+            if python is None or python is Ellipsis or (
+                    isinstance(python, int) and not isinstance(python, bool)):
+                index.append(python)
+            else:
+                modelled = False
+                break
+        chosen = index if modelled else None
+        return self.program.graph.op(
+            "slicing", self._range(node), [tensor],
+            lambda shapes: ops.subscript(_known_shape(shapes[0]), chosen)
+            if chosen is not None else _not_modelled(), self.file)
+
+    def _tensor_op(self, name: str, node: ast.Call, args: list[Value],
+                   kwargs: dict[str, Value]) -> Value | None:
+        """`keras.ops.<name>(...)` on symbolic tensors; None when it is not such a call."""
+        rule, count = ops.OPS[name]
+        operands = ops.op_inputs(args, kwargs, count)
+        if operands is None or not any(isinstance(v, TensorValue) for v in operands):
+            return None
+        return self.program.graph.op(
+            f"keras.ops.{name}", self._range(node), operands,
+            lambda shapes: rule(args, kwargs, shapes), self.file)
 
     def _binop(self, op: ast.operator, left: Value, right: Value) -> Value:
         if isinstance(left, Const) and isinstance(right, Const):  # the commonest case, first
@@ -1058,7 +1129,13 @@ class Evaluator:
         if isinstance(callee, FunctionValue):
             self._called_functions.add(callee.node)
             return self._call_function(callee, args, kwargs)
+        if isinstance(callee, LayerValue):
+            return self._call_layer_object(callee.call, node, args, kwargs)
         if isinstance(callee, ModelValue):
+            given = self._given(node, args, kwargs, ())
+            if given is not None and not self.program.graph.full:
+                return self._graph_result(
+                    self.program.graph.call_model(callee.model, given, self._range(node)))
             self._record_training(callee.model, "__call__", node, args, kwargs)
             return UNKNOWN
         # An unknown callable may change any model or list handed to it.
@@ -1070,10 +1147,26 @@ class Evaluator:
         name = callee.name
         if name in SEQUENTIAL_NAMES:
             return self._new_sequential(node, args, kwargs)
+        if name in MODEL_NAMES:
+            return self._new_functional(node, args, kwargs)
         class_name = layer_class_name(name)
         if class_name is not None:
-            return LayerValue(self._layer_call(class_name, callee, node, args, kwargs,
-                                               has_unpacking))
+            call = self._layer_call(class_name, callee, node, args, kwargs, has_unpacking)
+            if name in TENSOR_INPUT_NAMES:
+                return self.program.graph.make_input(call)
+            return LayerValue(call)
+        if name in MERGE_FUNCTIONS and args:
+            made = self._merge_function(MERGE_FUNCTIONS[name], callee, node, args, kwargs,
+                                        has_unpacking)
+            if made is not None:
+                return made
+        if name.startswith(KERAS_OPS) and name[len(KERAS_OPS):] in ops.OPS:
+            made = self._tensor_op(name[len(KERAS_OPS):], node, args, kwargs)
+            if made is not None:
+                return made
+        if name in STATIC_SHAPE_FUNCTIONS and len(args) == 1 and isinstance(args[0],
+                                                                            TensorValue):
+            return _tensor_attribute(args[0], "shape")
         if name in SET_IMAGE_DATA_FORMAT:
             value = args[0] if args else kwargs.get("data_format", UNKNOWN)
             try:
@@ -1168,17 +1261,137 @@ class Evaluator:
 
     def _entry_range(self, item: Value, written: ast.expr) -> Range:
         """Where a layer is placed in a model: the expression written there."""
+        if isinstance(item, TensorValue) and item.node.input_call is not None:
+            item = LayerValue(item.node.input_call)
         if isinstance(item, LayerValue) and item.call.node is written:
             return item.call.range  # the layer's own call, whose range is made already
         return self._range(written)
 
     def _add_entry(self, model: ModelIR, item: Value, at: Range) -> None:
-        if isinstance(item, LayerValue):
+        if isinstance(item, TensorValue) and item.node.input_call is not None:
+            model.entries.append(LayerEntry(item.node.input_call, at))  # keras.Input(...)
+        elif isinstance(item, LayerValue):
             model.entries.append(LayerEntry(item.call, at))
         elif isinstance(item, ModelValue):
             model.entries.append(LayerEntry(item.model, at))
         else:
             model.entries.append(LayerEntry(None, at))
+
+    # -- the functional API ------------------------------------------------------------------
+
+    def _call_layer_object(self, layer: LayerCall, node: ast.Call, args: list[Value],
+                           kwargs: dict[str, Value]) -> Value:
+        """`layer(x)`, `layer([a, b])`, `attention(query, value, key=k)`."""
+        from shape_engine.layers import MULTI_INPUT_RULES
+
+        rule = MULTI_INPUT_RULES.get(layer.kind or "")
+        keywords = rule.tensor_keywords if rule is not None else ()
+        given = self._given(node, args, kwargs, keywords,
+                            several=rule is not None and not rule.takes_list)
+        if given is None or self.program.graph.full:
+            return UNKNOWN  # called on data, or on what is not known
+        self._steps += LAYER_STEPS
+        if rule is not None and not rule.takes_list and given.as_list:
+            return UNKNOWN
+        given.options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
+        return self._graph_result(self.program.graph.call_layer(layer, given,
+                                                                self._range(node)))
+
+    def _merge_function(self, kind: str, callee: ModuleRef, node: ast.Call, args: list[Value],
+                        kwargs: dict[str, Value], has_unpacking: bool) -> Value | None:
+        """`layers.concatenate([a, b], axis=1)`: makes the layer and calls it on the list."""
+        given = self._given(node, args[:1], {}, ())
+        if given is None or self.program.graph.full:
+            return None
+        layer = self._layer_call(kind, callee, node, args[1:], kwargs, has_unpacking)
+        layer.kind, layer.has_unpacking = kind, has_unpacking  # the list is not an argument
+        self._steps += LAYER_STEPS
+        return self._graph_result(self.program.graph.call_layer(layer, given,
+                                                                self._range(node)))
+
+    def _graph_result(self, made: TensorValue | list[TensorValue]) -> Value:
+        return self._new_list(tuple(made)) if isinstance(made, list) else made
+
+    def _given(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value],
+               keywords: tuple[str, ...], several: bool = False) -> Given | None:
+        """The tensors a call receives, None when it is not called on tensors."""
+        first = args[0] if args else kwargs.get("inputs")
+        written: ast.expr | None = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg == "inputs"), None)
+        named = {k.arg: k.value for k in node.keywords if k.arg}
+        tensor_kwargs = {k: v for k, v in kwargs.items()
+                         if k in keywords and isinstance(v, TensorValue)}
+        if isinstance(first, TensorValue):
+            positional = [first]
+            names = [_name_of(written)]
+            if several:
+                for value, arg in zip(args[1:], node.args[1:], strict=False):
+                    if not isinstance(value, TensorValue):
+                        return None
+                    positional.append(value)
+                    names.append(_name_of(arg))
+            names += [_name_of(named.get(k)) for k in tensor_kwargs]
+            return Given(tuple(positional), False, tensor_kwargs, tuple(names), call=node)
+        if isinstance(first, Seq) and first.items and all(
+                isinstance(item, TensorValue) for item in first.items):
+            elements = (written.elts if isinstance(written, ast.List | ast.Tuple)
+                        and len(written.elts) == len(first.items) else [None] * len(first.items))
+            names = [_name_of(e) for e in elements]
+            names += [_name_of(named.get(k)) for k in tensor_kwargs]
+            return Given(tuple(i for i in first.items if isinstance(i, TensorValue)), True,
+                         tensor_kwargs, tuple(names), call=node)
+        if first is None and tensor_kwargs:
+            return Given((), False, tensor_kwargs,
+                         tuple(_name_of(named.get(k)) for k in tensor_kwargs))
+        return None
+
+    def _new_functional(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value]
+                        ) -> Value:
+        """`keras.Model(inputs, outputs, name=...)`; anything else (a subclass's
+        `super().__init__()`, inputs not known) is not followed."""
+        inputs = self._tensors_given(node, args, kwargs, "inputs", 0)
+        outputs = self._tensors_given(node, args, kwargs, "outputs", 1)
+        if inputs is None or outputs is None or self.program.graph.full:
+            return UNKNOWN
+        (input_tensors, input_keys), (output_tensors, output_keys) = inputs, outputs
+        if not all(t.node.is_input for t in input_tensors):
+            return UNKNOWN  # intermediate tensors as inputs: not modelled
+        self._steps += MODEL_STEPS
+        at = self._range(node)
+        model = ModelIR(name="", range=at, callee_range=self._range(node.func), file=self.file)
+        name = kwargs.get("name")
+        if isinstance(name, Const) and isinstance(name.value, str):
+            model.name = name.value
+        if not self.program.graph.make_model(model, input_tensors, output_tensors, at):
+            return UNKNOWN
+        assert model.graph is not None
+        model.graph.input_keys, model.graph.output_keys = input_keys, output_keys
+        output_value = kwargs.get("outputs", args[1] if len(args) > 1 else None)
+        model.graph.single_output = isinstance(output_value, TensorValue)
+        self.program.models.append(model)
+        return ModelValue(model)
+
+    def _tensors_given(self, node: ast.Call, args: list[Value], kwargs: dict[str, Value],
+                       keyword: str, position: int
+                       ) -> tuple[tuple[TensorValue, ...], tuple[str, ...] | None] | None:
+        """The tensors of `inputs`/`outputs`: one, a list or tuple, or a dict literal of
+        names (its keys)."""
+        value = kwargs.get(keyword, args[position] if len(args) > position else None)
+        written = next((k.value for k in node.keywords if k.arg == keyword),
+                       node.args[position] if len(node.args) > position else None)
+        if isinstance(value, TensorValue):
+            return (value,), None
+        flat = _flat_tensors(value) if isinstance(value, Seq) else None
+        if flat:
+            return flat, None
+        if isinstance(written, ast.Dict) and all(
+                isinstance(k, ast.Constant) and isinstance(k.value, str) for k in written.keys):
+            items = [self.scope.lookup(v.id) if isinstance(v, ast.Name) else UNKNOWN
+                     for v in written.values]
+            if items and all(isinstance(i, TensorValue) for i in items):
+                keys = tuple(str(k.value) for k in written.keys if isinstance(k, ast.Constant))
+                return tuple(i for i in items if isinstance(i, TensorValue)), keys
+        return None
 
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
@@ -1410,6 +1623,47 @@ _EXPRESSIONS: dict[type, Callable[[Evaluator, Any], Value]] = {
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+def _tensor_attribute(tensor: TensorValue, attr: str) -> Value:
+    """`x.shape` (a tuple, None for dims Keras does not know), `x.dtype`."""
+    if attr == "shape" and tensor.shape is not None:
+        return Seq(tuple(Const(d) for d in tensor.shape))
+    if attr == "dtype" and tensor.dtype is not None:
+        return Const(tensor.dtype)
+    return UNKNOWN
+
+
+def _flat_tensors(value: Seq, depth: int = 0) -> tuple[TensorValue, ...] | None:
+    """The tensors of a list, nested lists flattened (`[[out, h, c], inputs]`: Keras takes
+    any nest of tensors); None when it holds anything else."""
+    found: list[TensorValue] = []
+    for item in value.items:
+        if isinstance(item, TensorValue):
+            found.append(item)
+        elif isinstance(item, Seq) and depth < 8:
+            inner = _flat_tensors(item, depth + 1)
+            if inner is None:
+                return None
+            found.extend(inner)
+        else:
+            return None
+    return tuple(found)
+
+
+def _known_shape(shape: MaybeShape) -> Shape:
+    if shape is None:
+        raise ops.NotModelled
+    return shape
+
+
+def _not_modelled() -> Shape:
+    raise ops.NotModelled
+
+
+def _name_of(node: ast.expr | None) -> str | None:
+    """The variable a tensor argument is written as, for messages."""
+    return node.id if isinstance(node, ast.Name) else None
+
 
 def _truth(value: Value) -> bool | None:
     try:

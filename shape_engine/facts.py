@@ -18,6 +18,7 @@ from shape_engine.evaluate import DataBinding
 from shape_engine.findings import Edit, Finding, Fix, Position, Range, Related
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import BuildCall, CompileCall, LayerCall, ModelIR, TrainingCall
+from shape_engine.keras.tensors import Node, TensorValue
 from shape_engine.shapes import MaybeShape
 from shape_engine.source import split_lines
 from shape_engine.values import ArrayValue
@@ -59,6 +60,9 @@ class ModelFact:
     total_params: int | None
     refused: bool
     opaque: bool
+    # A functional model: for each row, the rows it takes ("Dense(8) (line 5)"), as Keras'
+    # summary's "Connected to" column; None for a Sequential model.
+    connected: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,10 @@ class DataFact:
     shape: MaybeShape
     dtype: str | None
     hint_at: Position | None = None  # the end of its assignment, for an inlay hint
+    # A symbolic tensor: the call that made it ("Dense(64) (line 7)"), and that layer's
+    # parameters.
+    made_by: str | None = None
+    params: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,20 +276,34 @@ def extract(analysis: Analysis, scopes: Sequence[ScopeSpan],
     for report in analysis.models:
         model = _model_fact(report)
         facts.models.append(model)
-        facts.layers.extend(_layer_fact(layer) for layer in report.layers)
+        if report.model.graph is None:  # a functional model's calls are the graph's, below
+            facts.layers.extend(_layer_fact(layer) for layer in report.layers)
         _model_bindings(report.model, model, lines, scopes, assigned_value, facts)
         for training in report.model.trainings:
             _training_data(training, lines, scopes, facts)
+    facts.layers.extend(_node_fact(node) for node in analysis.graph_nodes if not node.is_op)
     for binding in analysis.data:
         _data_binding(binding, scopes, assigned_at, facts)
     return facts
 
 
+def _node_fact(node: Node) -> LayerFact:
+    """A call on symbolic tensors: hover on it, and its output after it."""
+    first = node.inputs[0].shape if node.inputs else None
+    output = node.outputs[0].shape if len(node.outputs) == 1 else None
+    return LayerFact(node.label, node.range, node.range, first, output,
+                     0 if node.is_input else node.params)
+
+
 def _model_fact(report: ModelReport) -> ModelFact:
     model = report.model
     rows = tuple((layer.label, layer.output_shape, layer.params) for layer in report.layers)
-    return ModelFact(model.name or "sequential", model.range, model.callee_range, rows,
-                     report.input_shape, report.total_params, report.refused, model.opaque)
+    connected = None if model.graph is None else tuple(
+        ", ".join(f"{report.layers[i].label} (line {report.layers[i].range.start.line + 1})"
+                  for i in layer.inputs or ()) for layer in report.layers)
+    return ModelFact(model.name or ("functional" if model.graph is not None else "sequential"),
+                     model.range, model.callee_range, rows, report.input_shape,
+                     report.total_params, report.refused, model.opaque, connected)
 
 
 def _layer_fact(layer: LayerReport) -> LayerFact:
@@ -338,8 +360,13 @@ def _data_binding(binding: DataBinding, scopes: Sequence[ScopeSpan],
                   assigned_at: dict[Position, Assignment], facts: Facts) -> None:
     assignment = assigned_at.get(binding.range.start)
     hint_at = assignment.end if assignment is not None else binding.range.end
-    data = DataFact(binding.name, binding.range, binding.value.shape, binding.value.dtype,
-                    hint_at)
+    value = binding.value
+    made_by = params = None
+    if isinstance(value, TensorValue):
+        made_by = f"{value.node.label} (line {value.node.line})"
+        params = None if value.node.is_op or value.node.is_input else value.node.params
+    data = DataFact(binding.name, binding.range, value.shape, value.dtype, hint_at, made_by,
+                    params)
     facts.data.append(data)
     facts.bindings.append(Binding(scope_at(scopes, binding.range.start.line), binding.name,
                                   binding.range.start, data))

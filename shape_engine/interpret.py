@@ -53,6 +53,8 @@ class LayerReport:
     input_shape: MaybeShape
     output_shape: MaybeShape
     params: int | None
+    # In a functional model: the rows (indices into the model's layers) this call consumed.
+    inputs: tuple[int, ...] | None = None
 
     @property
     def range(self) -> Range:
@@ -80,11 +82,17 @@ class ModelReport:
     # A nested model with no input of its own given a list of tensors: Keras ran its layers
     # on the list without building them (see `_list_through_nested`).
     list_input: bool = False
+    # A functional model: the shape of each of its outputs.
+    graph_outputs: tuple[MaybeShape, ...] | None = None
+    # And the row (index into `layers`) of the layer call that gives each, None for an op.
+    graph_output_rows: tuple[int | None, ...] | None = None
 
     @property
     def output_shape(self) -> MaybeShape:
         if self.refused:
             return None
+        if self.graph_outputs is not None:
+            return self.graph_outputs[0] if len(self.graph_outputs) == 1 else None
         if not self.layers:
             return self.input_shape
         return self.layers[-1].output_shape
@@ -93,6 +101,8 @@ class ModelReport:
     def total_params(self) -> int | None:
         if self.refused or self.model.opaque:
             return None
+        if self.model.graph is not None:
+            return self.model.graph.params
         if self.list_input:
             # Run on a list without building a layer: no weights, when all of it is known.
             return 0 if self.output_list_why is not None else None
@@ -316,7 +326,10 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             _refuse(report, entry, refusal)
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
-        if isinstance(layer, ModelIR):
+        if isinstance(layer, ModelIR) and layer.graph is not None:
+            shape = _functional_layer(layer, entry, label, shape, report)
+            list_why, list_shapes = None, None
+        elif isinstance(layer, ModelIR):
             mismatch = _own_input_mismatch(layer, shape, label, previous, entry)
             if mismatch is not None:
                 _refuse(report, entry, mismatch)
@@ -370,6 +383,28 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.model.entries):
         return None
     return shape
+
+
+def _functional_layer(model: ModelIR, entry: LayerEntry, label: str, shape: MaybeShape,
+                      report: ModelReport) -> MaybeShape:
+    """A functional model as a layer of a Sequential one: its output, for one input and one
+    output given the tensor it was built for (batch aside); anything else is not known."""
+    graph = model.graph
+    assert graph is not None
+    output: MaybeShape = None
+    if (len(graph.inputs) == 1 and len(graph.outputs) == 1 and shape is not None
+            and graph.inputs[0].shape is not None and graph.outputs[0].shape is not None):
+        declared = graph.inputs[0].shape
+        if len(declared) == len(shape) and not _built_input_fits(declared, shape):
+            _refuse(report, entry, INCOMPATIBLE_DIM.finding(
+                f"{label} was built for inputs of shape {format_shape(declared)}, but it "
+                f"receives {format_shape(shape)}", at=entry.range, file=report.model.file))
+            report.layers.append(LayerReport(entry, label, shape, None, None))
+            return None
+        if tuple(declared[1:]) == tuple(shape[1:]):
+            output = (shape[0], *graph.outputs[0].shape[1:])
+    report.layers.append(LayerReport(entry, label, shape, output, graph.params))
+    return output
 
 
 def _takes_one_tensor(layer: LayerCall | ModelIR | None) -> bool:
@@ -617,6 +652,9 @@ def _own_input(model: ModelIR, depth: int = 0) -> tuple[MaybeShape, bool] | None
 
     None when it declares none. A model holding only its Input stays unbuilt.
     """
+    if model.graph is not None:
+        inputs = model.graph.inputs
+        return (inputs[0].shape, True) if len(inputs) == 1 else None
     if not model.entries or model.opaque_from == 0 or depth >= MAX_NESTING:
         return None
     first = model.entries[0].layer

@@ -5,10 +5,15 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from shape_engine.findings import Range
+from shape_engine.shapes import MaybeShape
 from shape_engine.source import LineIndex
 from shape_engine.values import Value
+
+if TYPE_CHECKING:
+    from shape_engine.keras.tensors import GraphModel
 
 # The layers that declare a Sequential model's input.
 INPUT_KINDS = frozenset({"Input", "InputLayer"})
@@ -125,7 +130,8 @@ class Snapshot:
 
 @dataclass(eq=False)
 class ModelIR:
-    """A Sequential model, from its construction through every later mutation."""
+    """A Sequential model, from its construction through every later mutation; or a
+    functional model (`keras.Model(inputs, outputs)`), whose `graph` is then set."""
 
     name: str  # its `name=`, else the variable it was first bound to
     range: Range  # the Sequential(...) call
@@ -145,6 +151,11 @@ class ModelIR:
     # model that has an input at every `add` and `pop`, so each of them was built: a layer
     # added and popped again must still fit.
     superseded: list[Snapshot] = field(default_factory=list)
+    # A functional model: its inputs, outputs and the layer calls between them.
+    graph: GraphModel | None = None
+    # A Sequential with no input of its own called on a symbolic tensor: it is built on the
+    # tensor's shape (batch first), as Keras builds it at that call.
+    called_on: MaybeShape = None
 
     @property
     def opaque(self) -> bool:

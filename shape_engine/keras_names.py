@@ -10,6 +10,20 @@ SEQUENTIAL_NAMES = frozenset(
     {"keras.Sequential", "keras.models.Sequential", "keras.engine.sequential.Sequential",
      "keras.src.models.sequential.Sequential", "keras.models.sequential.Sequential"}
 )
+# `keras.Model(inputs, outputs)`: a functional model (a subclass is not followed).
+MODEL_NAMES = frozenset(
+    {"keras.Model", "keras.models.Model", "keras.src.models.model.Model",
+     "keras.src.models.functional.Functional", "keras.engine.training.Model",
+     "keras.engine.functional.Functional"})
+# The functions that give a symbolic tensor's static shape, as a tuple with None.
+STATIC_SHAPE_FUNCTIONS = frozenset(
+    {"keras.ops.shape", "keras.src.ops.shape", "keras.backend.int_shape",
+     "keras.src.backend.int_shape"})
+# The function forms of merge layers (`layers.add([a, b])`): the layer each makes and calls.
+MERGE_FUNCTIONS = {f"keras.layers.{name.lower()}": name for name in (
+    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot")}
+# The calls that make a symbolic tensor from nothing (InputLayer is a layer object).
+TENSOR_INPUT_NAMES = frozenset({"keras.Input", "keras.layers.Input"})
 INPUT_NAMES = frozenset({"keras.Input", "keras.layers.Input", "keras.layers.InputLayer",
                          "keras.InputLayer"})
 # `keras.config.set_image_data_format` and its other spellings (tf.keras.backend's too).

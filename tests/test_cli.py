@@ -106,7 +106,8 @@ def test_shapes_json(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [layer["output_shape"] for layer in model["layers"]] == [[None, 4], [None, 2]]
     assert model["layers"][1] == {"layer": "Dense(2)", "row": 2, "column": 46,
                                   "input_shape": [None, 4], "output_shape": [None, 2],
-                                  "params": 10}
+                                  "params": 10, "inputs": [0]}
+    assert model["layers"][0]["inputs"] == []
 
 
 def test_shapes_json_unknown_shape_is_null(tmp_path: Path, capsys: pytest.CaptureFixture[str]

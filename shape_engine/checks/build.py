@@ -89,3 +89,38 @@ INCOMPATIBLE_DIM = Rule(
     "declared input, for example: Keras compares the axes it declared, a last axis of size 1 "
     "aside). A different size on that axis is refused.",
 )
+
+UNMERGEABLE_INPUTS = Rule(
+    "SL110", "unmergeable-inputs", Severity.ERROR,
+    "A merge layer receives tensors whose shapes it cannot combine.",
+    "Add, Subtract, Multiply, Average, Maximum and Minimum broadcast their inputs (batch axis "
+    "aside): two sizes that differ must include a 1. Concatenate needs the same shape on "
+    "every axis but its own `axis`, Dot the same size on the two axes it multiplies. Project "
+    "one branch first (a 1x1 Conv2D or a Dense to the other's channels), or concatenate "
+    "along the axis where the sizes differ.",
+)
+
+DISCONNECTED_GRAPH = Rule(
+    "SL111", "disconnected-graph", Severity.ERROR,
+    "A functional model's outputs are not computed from the inputs it is given.",
+    "keras.Model(inputs, outputs) follows the outputs back to Input tensors; every Input "
+    "found on the way must be among `inputs`, or Keras refuses the model (\"Output ... is "
+    "not connected to inputs\"). Pass every Input the outputs depend on.",
+)
+
+WRONG_INPUT_COUNT = Rule(
+    "SL112", "wrong-number-of-inputs", Severity.ERROR,
+    "A layer is called on a list of tensors it cannot take, or a merge layer on one tensor.",
+    "Most layers take one tensor: a list (the outputs of return_state=True, a list of "
+    "branches) must be merged first (Concatenate, Add) or indexed. Merge layers take a list "
+    "of at least two tensors: `layers.Add()([a, b])`, not `layers.Add()(a)`.",
+)
+
+INVALID_TENSOR_OP = Rule(
+    "SL113", "invalid-tensor-op", Severity.ERROR,
+    "An operation on symbolic tensors is refused for their shapes.",
+    "Arithmetic between tensors broadcasts as NumPy does (sizes that differ must include a "
+    "1); keras.ops.concatenate needs equal sizes off its axis, reshape the same number of "
+    "elements, squeeze an axis of size 1, matmul matching inner sizes. Keras checks these "
+    "when the op is applied to the symbolic tensors of a functional model.",
+)

@@ -80,7 +80,30 @@ def model_output(report: ModelReport) -> Output:
     change the model's layers in ways the engine cannot follow."""
     if report.model.opaque:
         return Output(report.output_shape, None)
+    if report.graph_output_rows is not None:
+        return functional_outputs(report)[0] if len(report.graph_output_rows) == 1 else (
+            Output(None, None))
     return Output(report.output_shape, last_activation(report))
+
+
+def functional_outputs(report: ModelReport) -> list[Output]:
+    """Each output of a functional model: its shape and the activation of the layer call
+    that gives it, looking back through calls that keep values (Dropout...)."""
+    assert report.graph_output_rows is not None and report.graph_outputs is not None
+    outputs = []
+    for row, shape in zip(report.graph_output_rows, report.graph_outputs, strict=True):
+        activation: Activation | None = None
+        while row is not None:
+            layer = report.layers[row]
+            activation = activation_of(layer, report)
+            if activation is not None:
+                break
+            consumed = layer.inputs or ()
+            row = consumed[0] if len(consumed) == 1 else None
+            if row is None:
+                activation = Activation(None, None, layer)
+        outputs.append(Output(shape, activation))
+    return outputs
 
 
 def last_activation(report: ModelReport) -> Activation | None:

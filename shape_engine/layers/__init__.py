@@ -6,8 +6,10 @@ Importing this package registers every rule in `RULES` (kind -> rule) and every 
 
 from shape_engine.layers import (  # noqa: F401  (imported for their registrations)
     activations,
+    attention,
     convolutional,
     core,
+    merging,
     normalization,
     pooling,
     preprocessing,
@@ -15,7 +17,14 @@ from shape_engine.layers import (  # noqa: F401  (imported for their registratio
     regularization,
     reshaping,
 )
-from shape_engine.layers.base import ALIASES, RULES, LayerArgs, LayerOutput, LayerRule
+from shape_engine.layers.base import (
+    ALIASES,
+    MULTI_INPUT_RULES,
+    RULES,
+    LayerArgs,
+    LayerOutput,
+    LayerRule,
+)
 
 # Layers that take a list of tensors: they cannot be a step of a Sequential.
 MULTI_INPUT_LAYERS = frozenset(
@@ -23,4 +32,5 @@ MULTI_INPUT_LAYERS = frozenset(
      "Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention"}
 )
 
-__all__ = ["ALIASES", "MULTI_INPUT_LAYERS", "RULES", "LayerArgs", "LayerOutput", "LayerRule"]
+__all__ = ["ALIASES", "MULTI_INPUT_LAYERS", "MULTI_INPUT_RULES", "RULES", "LayerArgs",
+           "LayerOutput", "LayerRule"]

@@ -302,6 +302,11 @@ class LayerRule:
     # The output without the input spec's checks, for layers whose build and
     # compute_output_shape take any rank: what TimeDistributed, which skips that spec, gets.
     without_input_spec: Rule_ | None = None
+    # Once built, its input spec pins the axes its weights are sized by (Dense's last,
+    # a convolution's channels): a later call of the same layer object on other sizes there
+    # is refused. Layers without (LSTM, LayerNormalization, ...) accept it when called and
+    # fail only when data flows (Keras 3.15).
+    pins_built_axes: bool = False
 
 
 RULES: dict[str, LayerRule] = {}
@@ -311,13 +316,13 @@ ALIASES: dict[str, str] = {}
 def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
                needs_input: bool = True,
                check_args: Callable[[LayerArgs], object] | None = None,
-               without_input_spec: Rule_ | None = None
+               without_input_spec: Rule_ | None = None, pins_built_axes: bool = False
                ) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
         if kind in RULES:
             raise ValueError(f"layer rule {kind} registered twice")
         RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args,
-                                without_input_spec)
+                                without_input_spec, pins_built_axes)
         for name in (kind, *aliases):
             ALIASES[name] = kind
         return compute
@@ -364,3 +369,39 @@ def list_rule(*kinds: str, stays_unbuilt: bool = False
 def same_list(args: LayerArgs, shapes: Shapes) -> Shapes:
     """`compute_output_shape` returning its input as it is: the list comes out unchanged."""
     return shapes
+
+
+# What a layer taking several tensors makes of them: the shapes of its positional tensors
+# (`Add()([a, b])`'s list, `MultiHeadAttention()(query, value)`) and of its keyword tensors
+# (`key=`), batch first. Returns the output (several with `multiple_outputs`), raises Refusal
+# where Keras refuses the call and Unknowable where it is not modelled.
+MultiCompute_ = Callable[[LayerArgs, tuple[Shape, ...], dict[str, Shape]], LayerOutput]
+
+
+@dataclass(frozen=True)
+class MultiInputRule:
+    """A layer called on several tensors: merge and attention layers."""
+
+    kind: str
+    params: tuple[str, ...]
+    compute: MultiCompute_
+    # Keyword arguments of `call` that are tensors (MultiHeadAttention's `key`).
+    tensor_keywords: tuple[str, ...] = ()
+    # Takes its tensors as one list (`Add()([a, b])`) rather than as separate arguments.
+    takes_list: bool = True
+
+
+MULTI_INPUT_RULES: dict[str, MultiInputRule] = {}
+
+
+def multi_input_rule(kind: str, *, params: tuple[str, ...] = (),
+                     tensor_keywords: tuple[str, ...] = (), takes_list: bool = True
+                     ) -> Callable[[MultiCompute_], MultiCompute_]:
+    def register(compute: MultiCompute_) -> MultiCompute_:
+        if kind in MULTI_INPUT_RULES:
+            raise ValueError(f"multi-input rule {kind} registered twice")
+        MULTI_INPUT_RULES[kind] = MultiInputRule(kind, params, compute, tensor_keywords,
+                                                 takes_list)
+        return compute
+    return register
+

@@ -408,7 +408,7 @@ def _register(kind: str, rank: int, params: tuple[str, ...], aliases: tuple[str,
               compute: Callable[[LayerArgs, Shape, int], LayerOutput],
               arguments: Callable[[LayerArgs, int], ConvArguments]) -> None:
     layer_rule(kind, params=params, aliases=aliases,
-               check_args=lambda args: arguments(args, rank))(
+               check_args=lambda args: arguments(args, rank), pins_built_axes=True)(
         lambda args, x: compute(args, x, rank))
 
 

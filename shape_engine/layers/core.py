@@ -166,7 +166,8 @@ def _dense_args(args: LayerArgs) -> int:
 @layer_rule("Dense", params=("units", "activation", "use_bias", "kernel_initializer",
                              "bias_initializer", "kernel_regularizer", "bias_regularizer",
                              "activity_regularizer", "kernel_constraint", "bias_constraint",
-                             "lora_rank", "lora_alpha"), check_args=_dense_args)
+                             "lora_rank", "lora_alpha"), check_args=_dense_args,
+            pins_built_axes=True)
 def dense(args: LayerArgs, x: Shape) -> LayerOutput:
     units = _dense_args(args)
     if len(x) < 2:

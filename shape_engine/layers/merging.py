@@ -11,9 +11,15 @@ takes the output from the latter, without tracing `call`.
 
 from __future__ import annotations
 
-from shape_engine.checks.build import MULTIPLE_OUTPUTS
+from shape_engine.checks.build import MULTIPLE_OUTPUTS, UNMERGEABLE_INPUTS
 from shape_engine.ir import LayerCall
-from shape_engine.layers.base import LayerArgs, LayerOutput, Refusal, Unknowable
+from shape_engine.layers.base import (
+    LayerArgs,
+    LayerOutput,
+    Refusal,
+    Unknowable,
+    multi_input_rule,
+)
 from shape_engine.shapes import Dim, MaybeShape, Shape, format_shape
 
 ELEMENTWISE = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
@@ -36,6 +42,8 @@ def merge_list(call: LayerCall, shapes: tuple[MaybeShape, ...] | None) -> LayerO
             return LayerOutput(_elementwise(call, known), params)
         if call.kind == "Concatenate":
             return LayerOutput(_concatenate(call, known), params)
+        if call.kind == "Dot":
+            return LayerOutput(_dot(call, known), params)
     except Unknowable:
         pass
     return LayerOutput(None, params)
@@ -113,3 +121,58 @@ def _concatenate(call: LayerCall, shapes: list[Shape]) -> Shape:
             break
         output[axis] = first + other
     return tuple(output)
+
+
+def _dot(call: LayerCall, shapes: list[Shape]) -> Shape:
+    """`Dot.build` (exactly two tensors, equal sizes on the axes multiplied) and
+    `compute_output_shape`: both shapes without those axes, the second without its batch."""
+    args = LayerArgs(call, ("axes", "normalize"))
+    if call.has_unpacking:
+        raise Unknowable("arguments")
+    if len(shapes) != 2:
+        raise Refusal(MULTIPLE_OUTPUTS, f"Dot takes exactly 2 tensors, but it receives "
+                                        f"{len(shapes)}: {_shapes(shapes)}")
+    first, second = shapes
+    axes = args.raw("axes")
+    if isinstance(axes, int) and not isinstance(axes, bool):
+        pair = ((axes % len(first), axes % len(second)) if axes < 0 else (axes, axes))
+    elif isinstance(axes, tuple | list) and len(axes) == 2 and all(
+            isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        pair = (axes[0] % len(first), axes[1] % len(second))
+    else:
+        raise Unknowable("axes")
+    if not (0 < pair[0] < len(first) and 0 < pair[1] < len(second)):
+        raise Unknowable("axes")
+    a, b = first[pair[0]], second[pair[1]]
+    if a is not None and b is not None and a != b:
+        raise Refusal(MULTIPLE_OUTPUTS,
+                      f"Dot(axes={axes!r}) multiplies axis {pair[0]} of {format_shape(first)} "
+                      f"with axis {pair[1]} of {format_shape(second)}, but their sizes differ "
+                      f"({a} != {b})")
+    output = [d for i, d in enumerate(first) if i != pair[0]]
+    output += [d for i, d in enumerate(second) if i not in (0, pair[1])]
+    if len(output) == 1:
+        output.append(1)
+    return tuple(output)
+
+
+def _merge(args: LayerArgs, tensors: tuple[Shape, ...], keywords: dict[str, Shape]
+           ) -> LayerOutput:
+    """A merge layer called on a list of tensors (the functional API)."""
+    if args.call.kind == "Concatenate" and tensors and not args.call.has_unpacking:
+        axis = args.integer("axis", -1)
+        rank = len(tensors[0])
+        if not -rank <= axis < rank:  # Keras: an IndexError when the layer is built
+            raise Refusal(UNMERGEABLE_INPUTS,
+                          f"Concatenate(axis={axis}) is out of range for tensors of rank "
+                          f"{rank}: {_shapes(list(tensors))}")
+    try:
+        return merge_list(args.call, tensors)
+    except Refusal as refusal:
+        raise Refusal(UNMERGEABLE_INPUTS, refusal.message) from None
+
+
+for _kind in (*ELEMENTWISE, "Concatenate", "Dot"):
+    multi_input_rule(_kind, params=("axes", "normalize") if _kind == "Dot" else
+                     ("axis",) if _kind == "Concatenate" else ())(_merge)
+

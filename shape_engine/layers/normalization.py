@@ -73,7 +73,7 @@ def _batch_norm_axis(args: LayerArgs) -> int:
     "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
     "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
     "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm", "renorm_clipping",
-    "renorm_momentum", "synchronized"), check_args=_batch_norm_axis)
+    "renorm_momentum", "synchronized"), check_args=_batch_norm_axis, pins_built_axes=True)
 def batch_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     axis = _batch_norm_axis(args)
     channels = _defined(x, axis, "its weights")
@@ -129,7 +129,7 @@ def _groups(args: LayerArgs) -> int:
 
 @layer_rule("GroupNormalization",
             params=("groups", "axis", "epsilon", "center", "scale", *_INITIALIZERS),
-            check_args=_groups)
+            check_args=_groups, pins_built_axes=True)
 def group_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     groups = _groups(args)
     axis = args.raw("axis", -1)

@@ -13,6 +13,7 @@ from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
     Refusal,
+    Unknowable,
     layer_rule,
     list_rule,
     same_list,
@@ -73,3 +74,19 @@ def center_crop(args: LayerArgs, x: Shape) -> LayerOutput:
     if len(x) not in (3, 4):
         raise Refusal(INCOMPATIBLE_RANK, needs=_IMAGE_RANKS)
     return LayerOutput(_replace_height_width(args, x), 0)
+
+
+_AUGMENTATIONS = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
+                  "RandomTranslation", "RandomBrightness")
+
+
+def _augmentation(args: LayerArgs, x: Shape) -> LayerOutput:
+    """Image augmentations keep a batch of images as it is (0 parameters); other ranks are
+    not modelled."""
+    if len(x) != 4:
+        raise Unknowable("rank")
+    return LayerOutput(x, 0)
+
+
+for _kind in _AUGMENTATIONS:
+    layer_rule(_kind)(_augmentation)

@@ -1,0 +1,448 @@
+"""Calls that make symbolic tensors, evaluated when the program makes them, as Keras does:
+`keras.Input(...)`, a layer called on tensors, a model called on tensors, `keras.Model(...)`.
+
+A layer is built at its first call; a later call of the same object must fit the weights
+that call made. Keras' refusals become findings at the call it refuses; what cannot be known
+makes a tensor of unknown shape, silent downstream.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from shape_engine.checks.build import (
+    DISCONNECTED_GRAPH,
+    INCOMPATIBLE_DIM,
+    INCOMPATIBLE_RANK,
+    INVALID_TENSOR_OP,
+    WRONG_INPUT_COUNT,
+)
+from shape_engine.findings import Finding, Range, Related
+from shape_engine.interpret import _argument_refusal, _built_input_fits, _compute, interpret
+from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR
+from shape_engine.keras.ops import NotModelled, OpRefusal
+from shape_engine.keras.tensors import GraphModel, Node, TensorValue
+from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
+from shape_engine.layers.base import Refusal, Unknowable
+from shape_engine.shapes import MaybeShape, Shape, format_shape
+from shape_engine.values import Const, Value
+
+# How many nodes one program's graph may hold before further calls are taken as unknown.
+MAX_NODES = 20_000
+
+
+@dataclass
+class _Built:
+    """A layer object after its first call: what it was built on and its parameters."""
+
+    node: Node
+    params: int | None
+
+
+@dataclass
+class Graph:
+    """Every node the program made, the layers built so far, and Keras' refusals."""
+
+    nodes: list[Node] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    # Merge layers refused for their inputs' shapes, with the finding and what they got:
+    # what the checks' fixes start from.
+    unmerged: list[tuple[Finding, Node, Given]] = field(default_factory=list)
+    _built: dict[int, _Built] = field(default_factory=dict)
+    _inputs: dict[int, TensorValue] = field(default_factory=dict)
+
+    @property
+    def full(self) -> bool:
+        return len(self.nodes) >= MAX_NODES
+
+    # -- Input -------------------------------------------------------------------------------
+
+    def make_input(self, call: LayerCall) -> TensorValue:
+        """`keras.Input(...)`: one tensor per call (a function called twice makes two)."""
+        made = self._inputs.get(id(call))
+        if made is not None:
+            return made
+        node = Node(call.label, call.range, (), is_input=True, input_call=call, file=call.file)
+        shape: MaybeShape = None
+        try:
+            shape = _compute(call, ()).shape
+        except Refusal as refusal:
+            node.refused = True
+            self._refuse(refusal.rule.finding(refusal.message or refusal.rule.summary,
+                                              _argument_at(call, refusal), file=call.file))
+        dtype = call.kwargs.get("dtype")
+        tensor = TensorValue(shape, node, dtype=_constant_str(dtype),
+                             name=_constant_str(call.kwargs.get("name")))
+        node.outputs = (tensor,)
+        self.nodes.append(node)
+        self._inputs[id(call)] = tensor
+        return tensor
+
+    # -- layer(x) ----------------------------------------------------------------------------
+
+    def call_layer(self, layer: LayerCall, given: Given, at: Range
+                   ) -> TensorValue | list[TensorValue]:
+        """The layer object `layer` called on tensors."""
+        node = Node(layer.label, at, given.tensors(), layer=layer, file=layer.file)
+        self.nodes.append(node)
+        multi = MULTI_INPUT_RULES.get(layer.kind or "")
+        output: LayerOutput | None
+        if multi is not None:
+            output = self._multi(layer, multi.takes_list, given, node)
+        else:
+            output = self._single(layer, given, node)
+        if output is not None:
+            output = self._shared(layer, node, output)
+        if output is None:
+            node.refused, node.params = True, None
+            return self._unknown_outputs(node)
+        node.params = output.params
+        if output.multiple_outputs:
+            shapes = output.outputs
+            if shapes is None:
+                return self._unknown_outputs(node)
+            node.outputs = tuple(TensorValue(shape, node, index=i)
+                                 for i, shape in enumerate(shapes))
+            return list(node.outputs)
+        tensor = TensorValue(output.shape, node)
+        node.outputs = (tensor,)
+        return tensor
+
+    def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
+        if layer.kind in INPUT_KINDS or layer.kind is None:
+            return LayerOutput(None, None)  # an InputLayer called, a layer not modelled
+        if given.as_list:
+            self._refuse(WRONG_INPUT_COUNT.finding(
+                f"{layer.written_name} takes one tensor, but it is called on a list of "
+                f"{len(given.positional)}: {given.describe_all()}", at=node.range,
+                file=layer.file))
+            return None
+        tensor = given.positional[0]
+        # What the constructor refuses, Keras raises where the layer is made.
+        refused = _argument_refusal(layer, LayerEntry(layer, node.range), "its input")
+        if refused is not None:
+            self._refuse(refused)
+            return None
+        if tensor.shape is None:
+            return LayerOutput(None, None)
+        try:
+            return _compute(layer, tensor.shape)
+        except Refusal as refusal:
+            self._refuse(self._input_finding(refusal, layer, node, given, tensor.shape))
+            return None
+
+    def _multi(self, layer: LayerCall, takes_list: bool, given: Given, node: Node
+               ) -> LayerOutput | None:
+        rule = MULTI_INPUT_RULES[layer.kind or ""]
+        if takes_list and not given.as_list:
+            self._refuse(WRONG_INPUT_COUNT.finding(
+                f"{layer.written_name} merges a list of tensors, but it is called on "
+                f"{given.describe(0)} alone", at=node.range, file=layer.file))
+            return None
+        shapes = [t.shape for t in given.positional]
+        keywords = {k: t.shape for k, t in given.keywords.items()}
+        if None in shapes or None in keywords.values():
+            return LayerOutput(None, None)
+        if given.options:
+            # Call arguments such as return_attention_scores=True, read like the others.
+            layer = replace(layer, kwargs={**layer.kwargs, **given.options})
+        try:
+            return rule.compute(LayerArgs(layer, rule.params),
+                                tuple(s for s in shapes if s is not None),
+                                {k: s for k, s in keywords.items() if s is not None})
+        except Refusal as refusal:
+            finding = self._input_finding(refusal, layer, node, given, None)
+            self._refuse(finding)
+            if takes_list:
+                self.unmerged.append((finding, node, given))
+            return None
+        except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
+            return LayerOutput(None, None)
+
+    def _shared(self, layer: LayerCall, node: Node, output: LayerOutput) -> LayerOutput | None:
+        """A layer object called again keeps the weights its first call made."""
+        built = self._built.get(id(layer))
+        if built is None:
+            self._built[id(layer)] = _Built(node, output.params)
+            return output
+        rule = RULES.get(layer.kind or "")
+        if built.params is not None and output.params is not None and (
+                built.params != output.params) and rule is not None and rule.pins_built_axes:
+            first = built.node.inputs[0].shape if built.node.inputs else None
+            now = node.inputs[0].shape if node.inputs else None
+            self._refuse(INCOMPATIBLE_DIM.finding(
+                f"{layer.written_name} was built at line {built.node.line} on inputs of shape "
+                f"{format_shape(first)}; its weights do not fit {format_shape(now)}, which "
+                "this call gives it (a layer object called twice shares its weights)",
+                at=node.range,
+                related=(Related(built.node.range, f"{layer.label} is first called here on "
+                                 f"{format_shape(first)}", layer.file),),
+                file=layer.file))
+            return None
+        # The same weights, counted once per layer (`GraphModel.params`); a layer whose
+        # spec pins nothing computes its output anew and keeps the weights it has.
+        return replace(output, params=built.params)
+
+    def _input_finding(self, refusal: Refusal, layer: LayerCall, node: Node, given: Given,
+                       shape: MaybeShape) -> Finding:
+        if refusal.needs is not None and shape is not None:
+            message = (f"{layer.written_name} expects {refusal.needs} but "
+                       f"{given.describe(0)} is {format_shape(shape)}")
+            if refusal.detail:
+                message += f": {refusal.detail}"
+            at = node.range
+        else:
+            message = refusal.message or refusal.rule.summary
+            if refusal.needs is not None:
+                message = f"{layer.written_name} expects {refusal.needs}"
+            if len(given.tensors()) > 1:
+                message += f"; {given.origins()}"
+            at = _argument_at(layer, refusal) if refusal.argument else node.range
+            if not (node.range.start <= at.start and at.end <= node.range.end):
+                # A layer made apart: Keras refuses the argument when the layer is built,
+                # at this call.
+                message += f" ({layer.label}, line {layer.range.start.line + 1})"
+                at = node.range
+        related = tuple(
+            Related(t.node.range, f"{t.node.label} makes {format_shape(t.shape)}", t.node.file)
+            for t in given.tensors() if t.node.range != at)
+        return refusal.rule.finding(message, at, related=related, file=layer.file)
+
+    # -- ops on tensors ----------------------------------------------------------------------
+
+    def op(self, label: str, at: Range, operands: list[Value],
+           compute: Callable[[list[MaybeShape]], Shape], file: str | None) -> TensorValue:
+        """`x + y`, `x[:, 0]`, `keras.ops.concatenate([a, b])`: a node that is no layer."""
+        tensors = tuple(v for v in operands if isinstance(v, TensorValue))
+        node = Node(label, at, tensors, file=file, is_op=True)
+        self.nodes.append(node)
+        shape: MaybeShape = None
+        try:
+            shape = compute([_operand_shape(v) for v in operands])
+        except OpRefusal as refusal:
+            node.refused = True
+            self._refuse(INVALID_TENSOR_OP.finding(
+                f"{label}: {refusal}; "
+                + ", ".join(f"{t.node.label} (line {t.node.line}) gives "
+                            f"{format_shape(t.shape)}" for t in tensors), at=at, file=file))
+        except (NotModelled, ArithmeticError, ValueError, TypeError, IndexError):
+            shape = None
+        tensor = TensorValue(shape, node)
+        node.outputs = (tensor,)
+        return tensor
+
+    # -- model(x) ----------------------------------------------------------------------------
+
+    def call_model(self, model: ModelIR, given: Given, at: Range
+                   ) -> TensorValue | list[TensorValue]:
+        """A Sequential or functional model called on tensors, like a layer."""
+        node = Node(model.name or model.variable or "model", at, given.tensors(), layer=model,
+                    file=model.file)
+        self.nodes.append(node)
+        if model.graph is not None:
+            return self._call_functional(model, model.graph, given, node)
+        if given.as_list or not given.positional:
+            return self._unknown_outputs(node)
+        tensor = given.positional[0]
+        if tensor.shape is None:
+            return self._unknown_outputs(node)
+        report = interpret(model)
+        if report.input_origin == "declared":
+            if report.input_shape is not None and not _built_input_fits(report.input_shape,
+                                                                        tensor.shape):
+                self._refuse(INCOMPATIBLE_DIM.finding(
+                    f"{node.label} was built for inputs of shape "
+                    f"{format_shape(report.input_shape)}, but {given.describe(0)} is "
+                    f"{format_shape(tensor.shape)}", at=at, file=model.file))
+                node.refused = True
+                return self._unknown_outputs(node)
+            if report.refused or tuple(report.input_shape or ()) != tuple(tensor.shape):
+                node.params = report.total_params
+                return self._unknown_outputs(node)
+        else:
+            report = interpret(model, outer_input=tensor.shape)
+            if report.refused:
+                self._refuse(INCOMPATIBLE_RANK.finding(
+                    f"{node.label}, built on {given.describe(0)} "
+                    f"{format_shape(tensor.shape)}, is refused: "
+                    + "; ".join(f.message for f in report.findings),
+                    at=at, related=tuple(Related(f.range, f.message, f.file)
+                                         for f in report.findings), file=model.file))
+                node.refused = True
+                return self._unknown_outputs(node)
+            if model.called_on is None:
+                model.called_on = tensor.shape
+        node.params = report.total_params
+        if report.output_list_why is not None:
+            return self._unknown_outputs(node)
+        out = TensorValue(report.output_shape, node)
+        node.outputs = (out,)
+        return out
+
+    def _call_functional(self, model: ModelIR, graph: GraphModel, given: Given, node: Node
+                         ) -> TensorValue | list[TensorValue]:
+        node.params = graph.params
+        tensors = given.positional if given.as_list or len(graph.inputs) == 1 else ()
+        if len(tensors) != len(graph.inputs) or any(
+                t.shape is None or i.shape is None for t, i in zip(tensors, graph.inputs,
+                                                                     strict=False)):
+            return self._unknown_outputs(node, len(graph.outputs))
+        for mine, declared in zip(tensors, graph.inputs, strict=True):
+            assert mine.shape is not None and declared.shape is not None
+            if not _functional_input_fits(declared.shape, mine.shape):
+                self._refuse(INCOMPATIBLE_DIM.finding(
+                    f"{node.label} was built for inputs of shape "
+                    f"{format_shape(declared.shape)}, but {given.describe(0)} is "
+                    f"{format_shape(mine.shape)}", at=node.range, file=model.file))
+                node.refused = True
+                return self._unknown_outputs(node, len(graph.outputs))
+        batch = tensors[0].shape[0] if tensors[0].shape else None
+        same_inputs = all(tuple(t.shape or ())[1:] == tuple(i.shape or ())[1:]
+                          for t, i in zip(tensors, graph.inputs, strict=True))
+        if same_inputs:
+            shapes = [(batch, *o.shape[1:]) if o.shape is not None else None
+                      for o in graph.outputs]
+        else:
+            shapes = _replay(graph, [t.shape for t in tensors])
+        outs = tuple(TensorValue(shape, node, index=i) for i, shape in enumerate(shapes))
+        node.outputs = outs
+        return outs[0] if graph.single_output else list(outs)
+
+    def _unknown_outputs(self, node: Node, count: int = 1
+                         ) -> TensorValue | list[TensorValue]:
+        node.outputs = tuple(TensorValue(None, node, index=i) for i in range(count))
+        return node.outputs[0] if count == 1 else list(node.outputs)
+
+    # -- keras.Model(...) --------------------------------------------------------------------
+
+    def make_model(self, model: ModelIR, inputs: tuple[TensorValue, ...],
+                   outputs: tuple[TensorValue, ...], at: Range) -> bool:
+        """Attach the graph between `inputs` and `outputs` to `model`; False (and a finding)
+        when Keras refuses: an output that depends on an Input not among `inputs`."""
+        nodes: dict[int, Node] = {}
+        pending = [t.node for t in outputs]
+        missing: list[Node] = []
+        given = {id(t.node) for t in inputs}
+        while pending:
+            current = pending.pop()
+            if id(current) in nodes:
+                continue
+            nodes[id(current)] = current
+            if current.is_input and id(current) not in given:
+                missing.append(current)
+            if id(current) not in given:
+                pending.extend(t.node for t in current.inputs)
+        if missing:
+            first = missing[0]
+            self._refuse(DISCONNECTED_GRAPH.finding(
+                f"The outputs of this model depend on {first.label} (line {first.line}), "
+                "which is not among its inputs: Keras refuses a graph not connected to its "
+                "inputs", at=at,
+                related=tuple(Related(n.range, f"{n.label} is not among the model's inputs",
+                                      n.file) for n in missing), file=model.file))
+            return False
+        order = {id(n): i for i, n in enumerate(self.nodes)}
+        model.graph = GraphModel(inputs, outputs,
+                                 nodes=sorted(nodes.values(), key=lambda n: order.get(id(n), 0)))
+        return True
+
+    def _refuse(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+
+@dataclass
+class Given:
+    """The tensors a call receives: positional ones (or the list given as the first
+    argument) and keyword ones, with the source text naming each when it is a name."""
+
+    positional: tuple[TensorValue, ...]
+    as_list: bool = False
+    keywords: dict[str, TensorValue] = field(default_factory=dict)
+    names: tuple[str | None, ...] = ()
+    # Call arguments that change what comes out (return_attention_scores=True).
+    options: dict[str, Value] = field(default_factory=dict)
+    # The call as written (`layers.Add()([x, y])`), for fixes that edit its arguments.
+    call: ast.Call | None = None
+
+    def tensors(self) -> tuple[TensorValue, ...]:
+        return (*self.positional, *self.keywords.values())
+
+    def describe(self, index: int) -> str:
+        """"x from Dense(64) (line 7)": the tensor, the call that made it and where."""
+        tensor = self.tensors()[index]
+        name = self.names[index] if index < len(self.names) else None
+        made = f"{tensor.node.label} (line {tensor.node.line})"
+        return f"{name} from {made}" if name else f"the output of {made}"
+
+    def origins(self) -> str:
+        """"x from Dense(64) (line 7), y from Conv2D(8, 3) (line 9)"."""
+        return ", ".join(self.describe(i) for i in range(len(self.tensors())))
+
+    def describe_all(self) -> str:
+        return ", ".join(f"{self.describe(i)} {format_shape(t.shape)}"
+                         for i, t in enumerate(self.tensors()))
+
+
+def _replay(graph: GraphModel, inputs: list[MaybeShape]) -> list[MaybeShape]:
+    """A functional model called on tensors of other shapes runs its graph on them (Keras
+    3.15): each layer's rule again, on what reaches it. Ops, nested models, attention and
+    whatever Keras would refuse there give unknown shapes."""
+    known: dict[int, MaybeShape] = {id(i): s for i, s in zip(graph.inputs, inputs, strict=True)}
+    for node in graph.nodes:
+        if node.is_input:
+            continue
+        given = [known.get(id(t)) for t in node.inputs]
+        outputs: tuple[MaybeShape, ...] | None = None
+        layer = node.layer
+        if None not in given and isinstance(layer, LayerCall) and not node.is_op:
+            try:
+                multi = MULTI_INPUT_RULES.get(layer.kind or "")
+                if multi is not None and multi.takes_list:
+                    result = multi.compute(LayerArgs(layer, multi.params),
+                                           tuple(s for s in given if s is not None), {})
+                elif multi is None and len(given) == 1 and given[0] is not None and (
+                        layer.kind in RULES):
+                    result = _compute(layer, given[0])
+                else:
+                    result = LayerOutput(None, None)
+                outputs = result.outputs if result.multiple_outputs else (result.shape,)
+            except (Refusal, Unknowable, ArithmeticError, ValueError, TypeError, IndexError,
+                    KeyError):
+                outputs = None
+        for i, tensor in enumerate(node.outputs):
+            known[id(tensor)] = outputs[i] if outputs is not None and i < len(outputs) else None
+    return [known.get(id(o)) for o in graph.outputs]
+
+
+def _functional_input_fits(declared: Shape, received: Shape) -> bool:
+    """A functional model called on a tensor (Keras 3.15): a trailing size-1 axis dropped
+    from either side, then the axes both have compared, the batch axis aside; a rank of its
+    own is accepted there (observed: (8, 3) takes (8, 3, 2) and (8,))."""
+    return _built_input_fits(declared, received)
+
+
+def _operand_shape(value: Value) -> MaybeShape:
+    """A tensor's shape; a number is a scalar, shape (); anything else is not known."""
+    if isinstance(value, TensorValue):
+        return value.shape
+    if isinstance(value, Const) and isinstance(value.value, int | float) and not isinstance(
+            value.value, bool):
+        return ()
+    raise NotModelled
+
+
+def _argument_at(call: LayerCall, refusal: Refusal) -> Range:
+    if refusal.argument is None:
+        return call.range
+    rule = RULES.get(call.kind or "")
+    params = rule.params if rule else ()
+    position = params.index(refusal.argument) if refusal.argument in params else None
+    return call.argument_range(refusal.argument, position)
+
+
+def _constant_str(value: object) -> str | None:
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return value.value
+    return None

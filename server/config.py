@@ -136,7 +136,7 @@ def _debounce(section: Mapping[str, object], problems: list[str]) -> int:
 
 def _keras_version(section: Mapping[str, object], problems: list[str]) -> KerasVersion | None:
     value = _lookup(section, "kerasVersion")
-    if value is None:
+    if value is None or value == "":  # VS Code gives "" for a string setting not set
         return None
     try:
         return keras_version.parse(value)

@@ -72,6 +72,18 @@ async def test_workspace_configuration_is_asked_and_followed(client: LanguageCli
     assert "SL101" not in severities(await document.diagnostics())
 
 
+
+async def pulled_until(document: Document, wanted: dict[str, types.DiagnosticSeverity]
+                       ) -> dict[str, types.DiagnosticSeverity]:
+    """Pull until the report has `wanted`'s severities, for at most 10 s: the opening
+    analysis may ask for a refresh too, before new settings apply. The last report's."""
+    for _ in range(100):
+        found = severities(await document.diagnostics())
+        if found == wanted:
+            break
+        await asyncio.sleep(0.1)
+    return found
+
 async def test_pushed_settings_change_the_diagnostics(client: LanguageClient,
                                                       workspace: Path) -> None:
     document = Document(client, write(workspace, "broken.py", BROKEN)).open()
@@ -81,14 +93,7 @@ async def test_pushed_settings_change_the_diagnostics(client: LanguageClient,
     wanted = {"SL101": types.DiagnosticSeverity.Information}
     if pulls(client):
         await eventually(lambda: client.diagnostic_refresh_count, "a refresh request")
-        # The opening analysis may ask for a refresh too, before the settings apply: pull
-        # until the report follows them (or the time runs out).
-        for _ in range(100):
-            found = severities(await document.diagnostics())
-            if found == wanted:
-                break
-            await asyncio.sleep(0.1)
-        assert found == wanted
+        assert await pulled_until(document, wanted) == wanted
     else:
         await eventually(lambda: severities(client.diagnostics[document.uri]) == wanted,
                          "republished diagnostics")
@@ -177,7 +182,7 @@ async def test_a_keras_version_changed_at_runtime_is_followed(client: LanguageCl
         settings={"shapelens": {"kerasVersion": "2"}}))
     if pulls(client):
         await eventually(lambda: client.diagnostic_refresh_count, "a refresh request")
-        assert severities(await document.diagnostics()) == {}
+        assert await pulled_until(document, {}) == {}
     else:
         await eventually(lambda: severities(client.diagnostics[document.uri]) == {},
                          "republished diagnostics")
@@ -205,3 +210,11 @@ async def test_max_file_size_setting() -> None:
     assert wrong.max_file_size == DEFAULT_MAX_FILE_SIZE
     assert wrong.problems == ("shapelens.maxFileSize: not a size: 'huge' (like 2MB, 512KB or "
                               "a number of bytes); using 2 MB",)
+
+
+async def test_a_keras_version_left_empty_is_not_set() -> None:
+    """VS Code gives "" for a string setting that has no default and is not set."""
+    from server.config import parse
+
+    settings = parse({"shapelens": {"kerasVersion": ""}})
+    assert settings.keras_version is None and settings.problems == ()

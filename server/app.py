@@ -590,12 +590,9 @@ async def on_inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
     await SERVER.documents.settled(state)
     lines = SERVER.documents.lines(state)
     notebook = state.notebook
-    wanted: types.Range | None = params.range
-    if notebook is not None:
-        wanted = notebooks.to_program(notebook, params.text_document.uri, params.range)
-        if wanted is None:
-            return []
-    assert wanted is not None
+    wanted = _program_range(state, params.text_document.uri, params.range)
+    if wanted is None:
+        return []
     settings = SERVER.settings
     hints = inlay.inlay_hints(SERVER.documents.view(state), lines,
                               lines.from_client_range(wanted),
@@ -604,6 +601,15 @@ async def on_inlay_hint(params: types.InlayHintParams) -> list[types.InlayHint]:
     if notebook is None:
         return hints
     return notebooks.hints_in_cell(notebook, params.text_document.uri, hints)
+
+
+def _program_range(state: DocumentState, uri: str, client_range: types.Range
+                   ) -> types.Range | None:
+    """The range a request names, in the document's program: for a notebook cell, where the
+    cell sits in the notebook's program; None when the cell is not part of it."""
+    if state.notebook is None:
+        return client_range
+    return notebooks.to_program(state.notebook, uri, client_range)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_CODE_ACTION,
@@ -619,12 +625,9 @@ async def on_code_action(params: types.CodeActionParams) -> list[types.CodeActio
     document_changes = bool(SERVER.capability("workspace", "workspace_edit",
                                               "document_changes"))
     notebook = state.notebook
-    wanted: types.Range | None = params.range
-    if notebook is not None:
-        wanted = notebooks.to_program(notebook, params.text_document.uri, params.range)
-        if wanted is None:
-            return []
-    assert wanted is not None
+    wanted = _program_range(state, params.text_document.uri, params.range)
+    if wanted is None:
+        return []
     found = actions.code_actions(_findings_shown(state), lines, state.uri, state.version,
                                  lines.from_client_range(wanted), params.context,
                                  SERVER.policy(state.path).overrides(), document_changes,

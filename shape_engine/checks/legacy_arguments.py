@@ -100,6 +100,8 @@ def check_optimizer_keywords(report: ModelReport, document: Document) -> Iterato
         if not (isinstance(optimizer, Instance) and optimizer.at is not None
                 and optimizer.name.startswith("keras.optimizers.")):
             continue
+        if not any(key in OPTIMIZER_RENAMES for key, _ in optimizer.kwargs):
+            continue  # the common case: finding the call in the syntax tree costs a walk of it
         call = node_at(document, optimizer.at)
         if not isinstance(call, ast.Call):
             continue  # made in another file

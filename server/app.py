@@ -38,6 +38,7 @@ from shape_engine.config import ConfigCache, excluded_by
 from shape_engine.findings import Finding
 from shape_engine.keras_version import DEFAULT as DEFAULT_KERAS
 from shape_engine.keras_version import KerasVersion, using
+from shape_engine.keras_version import parse as parse_keras_version
 from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
 from shape_engine.rule import Rule, all_rules
 from shape_engine.source import LineIndex
@@ -240,10 +241,14 @@ class ShapelensServer(LanguageServer):
 
     # -- settings ----------------------------------------------------------------------------
 
-    def keras_version(self) -> KerasVersion:
-        """The Keras whose verdicts the analyses follow: the setting, else the installed one."""
+    def keras_version(self, path: str | None = None) -> KerasVersion:
+        """The Keras whose verdicts the analyses of the file follow: the editor's setting, else
+        the project's `keras-version`, else the one installed in the workspace."""
         if self.settings.keras_version is not None:
             return self.settings.keras_version
+        written = self.projects.config(path).keras_version
+        if written is not None:
+            return parse_keras_version(written)
         if self.installed_keras is not None:
             return self.installed_keras.keras_version
         return DEFAULT_KERAS
@@ -665,7 +670,9 @@ async def did_change_watched_files(params: types.DidChangeWatchedFilesParams) ->
     configs = [c for c in params.changes if is_config_file(_path(c.uri))]
     if configs:
         SERVER.projects.changed()
-        SERVER.documents.refresh_all()  # the size limit may have changed too
+        # The size limit or the keras-version may have changed too: the cached parts of
+        # every analysis may no longer hold.
+        SERVER.documents.restart_all()
         SERVER.republish()
     changes = [c for c in params.changes if c not in configs]
     resolution = SERVER.resolution
@@ -779,7 +786,7 @@ async def _check_file(target: Target) -> int:
         await SERVER.documents.settled(state, "findings")
         return len(SERVER.diagnostics(state))  # what is shown: settings may hide some
     resolution = SERVER.resolution
-    keras_version = SERVER.keras_version()
+    keras_version = SERVER.keras_version(str(path))
     policy = SERVER.policy(str(path))
     limit = SERVER.max_file_size(str(path))
 

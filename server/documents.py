@@ -141,7 +141,8 @@ class Documents:
                  on_facts: Callable[[DocumentState, bool], None],
                  max_file_size: Callable[[str | None], int | None] = (
                      lambda path: DEFAULT_MAX_FILE_SIZE),
-                 keras_version: Callable[[], KerasVersion] = lambda: DEFAULT) -> None:
+                 keras_version: Callable[[str | None], KerasVersion] = lambda path: DEFAULT
+                 ) -> None:
         self.worker = worker
         self.max_file_size = max_file_size
         # The Keras whose verdicts the analyses follow (the shapelens.kerasVersion setting).
@@ -291,7 +292,8 @@ class Documents:
         if state.closed or state.version != version:
             return
         try:
-            with self._limits(state, version, may_step_aside), using(self.keras_version()):
+            with (self._limits(state, version, may_step_aside),
+                  using(self.keras_version(state.path))):
                 outcome = state.analyzer.quick(text)
         except Superseded:
             return
@@ -319,7 +321,8 @@ class Documents:
         started = time.perf_counter()
         work = state.analyzer.components_analysed
         try:
-            with self._limits(state, version, may_step_aside), using(self.keras_version()):
+            with (self._limits(state, version, may_step_aside),
+                  using(self.keras_version(state.path))):
                 outcome = state.analyzer.analyze(text)
             logger.info("%s version %s: findings in %.1f ms (%d parts analysed)", state.uri,
                         version, (time.perf_counter() - started) * 1000,

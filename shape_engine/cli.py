@@ -226,7 +226,11 @@ def keras_versions(args: argparse.Namespace, configs: ConfigCache
     None here), else the file's configuration's `keras-version`."""
     if args.keras_version is not None:
         return lambda path: None
-    return lambda path: keras_version.parse(configs.for_path(path).keras_version)
+    def written(path: Path) -> keras_version.KerasVersion | None:
+        chosen = configs.for_path(path).keras_version
+        return keras_version.parse(chosen) if chosen is not None else None
+
+    return written
 
 
 def analyze_targets(paths: Sequence[str], reader: Reader, *, with_fixes: bool,

@@ -46,7 +46,7 @@ class Config:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     severity: Mapping[str, str] = field(default_factory=dict)  # code -> level in LEVELS
-    keras_version: str = "3"
+    keras_version: str | None = None  # None: not written (Keras 3 unless the editor says)
     max_file_size: int | None = DEFAULT_MAX_FILE_SIZE  # bytes; None: no limit
 
     @property

@@ -32,7 +32,8 @@ def describe(config: Config, file: Path, on_top: Layer | None = None) -> str:
         f"exclude = {_toml_list(config.exclude)}",
         f"extend-exclude = {_toml_list(config.extend_exclude)}",
         "severity = {" + ", ".join(f'{c} = "{v}"' for c, v in config.severity.items()) + "}",
-        f'keras-version = "{config.keras_version}"',
+        f'keras-version = "{config.keras_version or "3"}"'
+        + ("" if config.keras_version else " (the default)"),
         "max-file-size = " + (f'"{size_text(config.max_file_size)}"'.replace(" ", "")
                               if config.max_file_size is not None else "0 (no limit)"),
     ]

@@ -181,3 +181,26 @@ async def test_an_invalid_editor_size_limit_leaves_the_projects() -> None:
     assert parse({"shapelens": {"maxFileSize": 0}}).max_file_size_given  # 0: no limit
     assert not parse({"shapelens": {"maxFileSize": "huge"}}).max_file_size_given
     assert not parse({"shapelens": {}}).max_file_size_given
+
+
+
+LEGACY_EMBEDDING = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Embedding(100, 8, input_length=5), layers.Flatten(),
+                              layers.Dense(1)])
+"""
+
+
+async def test_the_projects_keras_version_applies(client: LanguageClient,
+                                                  workspace: Path) -> None:
+    """tf.keras 2 takes input_length as the input (tests/checks/test_keras_versions.py checks
+    it in tf.keras 2): no SL401 where the project says keras-version 2; Keras 3 ignores it
+    (SL401) in a folder whose nearer configuration does not say so."""
+    configure(workspace, 'keras-version = "2"\n')
+    write(workspace, "modern/shapelens.toml", "")
+    legacy = Document(client, write(workspace, "legacy.py", LEGACY_EMBEDDING)).open()
+    modern = Document(client, write(workspace, "modern/legacy.py", LEGACY_EMBEDDING)).open()
+    assert await legacy.diagnostics() == []
+    assert list(severities(await modern.diagnostics())) == ["SL401"]

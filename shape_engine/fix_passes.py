@@ -48,7 +48,7 @@ def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None 
     applied: list[tuple[Finding, Fix]] = []
     analysis = analyze_source(text, path, resolver, extend_select=extend_select)
     for _ in range(MAX_FIX_PASSES):
-        chosen = _disjoint(text, _applicable(analysis.findings, unsafe))
+        chosen = disjoint(text, _applicable(analysis.findings, unsafe))
         if not chosen:
             break
         fixed = apply_edits(text, [edit for _, fix_ in chosen for edit in fix_.edits])
@@ -70,7 +70,7 @@ def _applicable(findings: list[Finding], unsafe: bool) -> list[tuple[Finding, Fi
     return [(finding, fix_) for finding, fix_ in chosen if fix_ is not None]
 
 
-def _disjoint(text: str, choices: list[tuple[Finding, Fix]]) -> list[tuple[Finding, Fix]]:
+def disjoint(text: str, choices: list[tuple[Finding, Fix]]) -> list[tuple[Finding, Fix]]:
     """The choices, in order, whose edits neither overlap nor touch those of one before
     (two insertions at one place could go in either order: the second waits a pass)."""
     mapping = TextMap(text)
@@ -98,4 +98,4 @@ def _touches(starts: list[int], ends: list[int], start: int, end: int) -> bool:
             or (index < len(starts) and starts[index] <= end))
 
 
-__all__ = ["MAX_FIX_PASSES", "Fixed", "fix_all"]
+__all__ = ["MAX_FIX_PASSES", "Fixed", "disjoint", "fix_all"]

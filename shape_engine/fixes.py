@@ -680,11 +680,6 @@ def fixes(*candidates: Fix | None) -> tuple[Fix, ...]:
 
 # -- choosing fixes to apply ---------------------------------------------------------------------
 
-# A notebook's fixes are applied one per analysis; every fix removes a finding, so this bound is
-# only a guard.
-MAX_FIX_ROUNDS = 64
-
-
 def applicable_fix(finding: Finding, unsafe: bool,
                    usable: Callable[[Fix], bool] = lambda fix: True) -> Fix | None:
     """The finding's fix to apply: its preferred one, else the first alternative that the
@@ -699,17 +694,6 @@ def applicable_fix(finding: Finding, unsafe: bool,
     return None
 
 
-def first_applicable(findings: list[Finding], unsafe: bool,
-                     usable: Callable[[Fix], bool] = lambda fix: True
-                     ) -> tuple[Finding, Fix] | None:
-    """The first finding with a fix to apply (`applicable_fix`), and that fix."""
-    for finding in findings:
-        candidate = applicable_fix(finding, unsafe, usable)
-        if candidate is not None:
-            return finding, candidate
-    return None
-
-
 __all__ = [
     "Imports",
     "TextMap",
@@ -717,7 +701,6 @@ __all__ = [
     "apply_edits",
     "constant_definition",
     "extend_tuple",
-    "first_applicable",
     "fix",
     "fixes",
     "insert",

@@ -10,7 +10,8 @@ from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
 from shape_engine.checks.source import UNREADABLE_NOTEBOOK
 from shape_engine.evaluate import ModuleResolver
 from shape_engine.findings import Edit, Finding, Fix, Position, Range
-from shape_engine.fixes import MAX_FIX_ROUNDS, apply_edits, first_applicable
+from shape_engine.fix_passes import MAX_FIX_PASSES, disjoint
+from shape_engine.fixes import applicable_fix, apply_edits
 from shape_engine.keras_version import KerasVersion, using
 from shape_engine.notebook import CellFinding, CellMap, Notebook, is_notebook, read_notebook
 from shape_engine.notebook_json import source_line_spans
@@ -65,29 +66,47 @@ class FixedNotebook:
 def fix_notebook(notebook: Notebook, path: str | None = None,
                  resolver: ModuleResolver | None = None, unsafe: bool = False,
                  extend_select: Selection = frozenset()) -> FixedNotebook:
-    """Apply fixes one at a time, each on a fresh analysis of the program (as `fix_all`
-    does for a file), each edit to the cell it falls in. Fixes that no cell can take (an
-    edit on a line of IPython syntax) are left."""
+    """Apply the fixes in passes, as `fix_passes.fix_all` does for a file: each pass applies
+    every fix whose edits meet no other's, each edit in the cell it falls in, and analyses the
+    program once. Fixes that no cell can take (an edit on a line of IPython syntax) are left."""
     sources = dict(notebook.code_cells())
     original = dict(sources)
     cells = CellMap(list(sources.items()))
     analysis = analyze_cells(cells, path, resolver, extend_select=extend_select)
     applied: list[tuple[Finding, Fix]] = []
-    for _ in range(MAX_FIX_ROUNDS):
-        choice = first_applicable(analysis.findings, unsafe, cells.places)
-        if choice is None:
+    for _ in range(MAX_FIX_PASSES):
+        choices = [(finding, fix_) for finding in analysis.findings
+                   if (fix_ := applicable_fix(finding, unsafe, cells.places)) is not None]
+        chosen = disjoint(cells.text, choices)
+        if not chosen:
             break
-        placed = cells.cell_fix(choice[1]) or ()
-        by_cell: dict[int, list[Edit]] = {}
-        for key, edit in placed:
-            by_cell.setdefault(key, []).append(edit)
-        for key, edits in by_cell.items():
-            sources[key] = apply_edits(sources[key], edits)
-        applied.append(choice)
-        cells = CellMap(list(sources.items()))
-        analysis = analyze_cells(cells, path, resolver, extend_select=extend_select)
+        fixed = _in_cells(sources, cells, chosen)
+        after = analyze_cells(CellMap(list(fixed.items())), path, resolver,
+                              extend_select=extend_select)
+        if not after.parsed and len(chosen) > 1:
+            chosen = chosen[:1]  # together they break the program: one at a time
+            fixed = _in_cells(sources, cells, chosen)
+            after = analyze_cells(CellMap(list(fixed.items())), path, resolver,
+                                  extend_select=extend_select)
+        if not after.parsed:
+            break  # never leave a notebook whose program does not parse
+        applied += chosen
+        sources, analysis = fixed, after
+        assert after.cells is not None
+        cells = after.cells
     changed = {key: text for key, text in sources.items() if text != original[key]}
     return FixedNotebook(changed, applied, analysis)
+
+
+def _in_cells(sources: dict[int, str], cells: CellMap, chosen: list[tuple[Finding, Fix]]
+              ) -> dict[int, str]:
+    """The cells' sources with the chosen fixes' edits, each applied in its cell."""
+    by_cell: dict[int, list[Edit]] = {}
+    for _, fix_ in chosen:
+        for key, edit in cells.cell_fix(fix_) or ():
+            by_cell.setdefault(key, []).append(edit)
+    return {key: apply_edits(text, by_cell[key]) if key in by_cell else text
+            for key, text in sources.items()}
 
 
 def analyze_file(data: bytes, path: str | None = None,

@@ -225,3 +225,24 @@ def test_malformed_notebooks_get_one_finding(tmp_path: Path, text: str,
     assert len(out) == 1 and " SL003 " in out[0]
     assert main(["check", "--fix", str(path)]) == 1
     assert path.read_text() == text
+
+
+def test_fix_applies_every_fix_of_a_large_notebook(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """More fixes than one analysis per fix could afford (there was a cap of 64): all applied,
+    in passes of fixes that do not overlap, and the fixed notebook is clean."""
+    models = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+               "source": [f"m{i} = keras.Sequential([keras.Input((4,)), "
+                          'layers.Dense(1, activation="sigmoid")])\n',
+                          f'm{i}.compile(optimizer="adam", loss="categorical_crossentropy")']}
+              for i in range(80)]
+    path = tmp_path / "many.ipynb"
+    path.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+         "source": ["import keras\n", "from keras import layers"]}, *models],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1))
+    assert main(["check", "--fix", str(path)]) == 0
+    assert "Fixed 80 findings in 1 file; 0 remaining." in capsys.readouterr().err
+    fixed = json.loads(path.read_text())["cells"]
+    assert all('loss="binary_crossentropy"' in "".join(cell["source"]) for cell in fixed[1:])
+    assert main(["check", str(path)]) == 0

@@ -16,45 +16,13 @@ import pytest
 from shape_engine.analysis import analyze_source
 from shape_engine.facts import Facts, extract
 from shape_engine.incremental import DocumentAnalyzer, chunk_info, partition
+from tests.graph.test_functional import CORRECT
 
 REPO = Path(__file__).resolve().parents[1]
 
 PROGRAMS = {
-    "functional_resnet_and_text": """
-import tensorflow as tf
-from tensorflow import keras
-from tensorflow.keras import layers
-
-
-def conv_block(x, filters, strides=1):
-    shortcut = x
-    x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.ReLU()(x)
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    if strides != 1 or shortcut.shape[-1] != filters:
-        shortcut = layers.Conv2D(filters, 1, strides=strides, use_bias=False)(shortcut)
-    x = layers.add([x, shortcut])
-    return layers.ReLU()(x)
-
-
-inputs = tf.keras.Input(shape=(64, 64, 3))
-x = layers.Rescaling(1.0 / 255)(inputs)
-for filters, strides in [(16, 1), (32, 2), (64, 2)]:
-    x = conv_block(x, filters, strides)
-x = layers.GlobalAveragePooling2D()(x)
-x = layers.Dropout(0.3)(x)
-outputs = layers.Dense(10, activation="softmax")(x)
-model = keras.Model(inputs, outputs, name="resnet_small")
-
-text_in = keras.Input(shape=(None,), dtype="int64")
-emb = layers.Embedding(1000, 32)(text_in)
-seq = layers.Bidirectional(layers.LSTM(16, return_sequences=True))(emb)
-att = layers.MultiHeadAttention(num_heads=2, key_dim=8)(seq, seq)
-pooled = layers.GlobalMaxPooling1D()(att)
-text_model = keras.Model(text_in, layers.Dense(1, activation="sigmoid")(pooled))
-""",
+    # The ResNet built by a function in a loop, and a text model (checked in TensorFlow there).
+    "functional_resnet_and_text": CORRECT["resnet_from_a_function_in_a_loop_and_a_text_model"],
     "functional_with_refusals": """
 import keras
 from keras import layers

@@ -128,30 +128,16 @@ class MessageReader:
         return got
 
 
-class StdioServer:
-    """The server process on stdio, started as an editor starts it."""
+class ServerProcess:
+    """A server process under test: its memory, what it logged, and its end."""
 
-    def __init__(self, cwd: Path | None = None, env: dict[str, str] | None = None,
-                 command: list[str] | None = None) -> None:
+    def __init__(self, command: list[str], cwd: Path | None, env: dict[str, str],
+                 stdio: bool) -> None:
         # stderr to a file: a pipe nobody reads would stall a server that logs a lot.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        self.process = subprocess.Popen(
-            bounded(command or server_command()), stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._stderr, cwd=cwd, env=env or server_env())
-        assert self.process.stdout is not None
-        self.reader = MessageReader(self.process.stdout.read1)
-
-    def send(self, data: bytes | Message) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(data if isinstance(data, bytes) else frame(data))
-        self.process.stdin.flush()
-
-    def ask(self, message: Message, timeout: float = WAIT_S) -> Message:
-        self.send(message)
-        return self.reader.answer(message["id"], timeout)
-
-    def exit_code(self, timeout: float = WAIT_S) -> int:
-        return self.process.wait(timeout=timeout)
+        streams = subprocess.PIPE if stdio else subprocess.DEVNULL
+        self.process = subprocess.Popen(bounded(command), stdin=streams, stdout=streams,
+                                        stderr=self._stderr, cwd=cwd, env=env)
 
     def peak_rss_kb(self) -> int:
         return _status_kb(self.process.pid, "VmHWM")
@@ -173,6 +159,29 @@ class StdioServer:
         self._stderr.close()
 
 
+class StdioServer(ServerProcess):
+    """The server process on stdio, started as an editor starts it."""
+
+    def __init__(self, cwd: Path | None = None, env: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
+        super().__init__(command or server_command(), cwd, env or server_env(), stdio=True)
+        assert self.process.stdout is not None
+        self.reader = MessageReader(self.process.stdout.read1)
+
+    def send(self, data: bytes | Message) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(data if isinstance(data, bytes) else frame(data))
+        self.process.stdin.flush()
+
+    def ask(self, message: Message, timeout: float = WAIT_S) -> Message:
+        self.send(message)
+        return self.reader.answer(message["id"], timeout)
+
+    def exit_code(self, timeout: float = WAIT_S) -> int:
+        return self.process.wait(timeout=timeout)
+
+
+
 def bounded(command: list[str]) -> list[str]:
     """`command` with its data memory limited (Linux: RLIMIT_DATA counts the heap and private
     mappings), set by a small Python that then becomes the command (exec): no preexec_fn,
@@ -192,18 +201,15 @@ def _status_kb(pid: int, field: str) -> int:
     raise AssertionError(f"no {field} for process {pid}")
 
 
-class TcpServer:
+class TcpServer(ServerProcess):
     """The server process listening on a loopback port (`serve --tcp`)."""
 
     def __init__(self, cwd: Path | None = None) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port: int = probe.getsockname()[1]
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
-        self.process = subprocess.Popen(
-            bounded([*server_command(), "--tcp", f"127.0.0.1:{self.port}"]),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=cwd,
-            env=server_env())
+        super().__init__([*server_command(), "--tcp", f"127.0.0.1:{self.port}"], cwd,
+                         server_env(), stdio=False)
 
     def connect(self, timeout: float = WAIT_S) -> socket.socket:
         """A connection, once the server listens (it needs a moment to start)."""
@@ -230,21 +236,6 @@ class TcpServer:
                 raise AssertionError(f"the server refused every connection for {timeout} s")
             time.sleep(0.05)
 
-    def rss_kb(self) -> int:
-        return _status_kb(self.process.pid, "VmRSS")
-
-    def peak_rss_kb(self) -> int:
-        return _status_kb(self.process.pid, "VmHWM")
-
-    def stderr(self) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=WAIT_S)
-        self._stderr.close()
 
 
 class TcpClient:

@@ -852,9 +852,14 @@ async function checkInstall(page, dirs, interpreter, expected) {
   // From the venv's site-packages now, not from the extension's bundled libraries: the filter
   // keeps that line alone (the earlier ones name the bundled folder).
   const venv = path.dirname(path.dirname(interpreter));
-  await page.locator('.panel .viewpane-filter input, .panel input[placeholder="Filter"]').first().fill(`from ${venv}/`);
+  const filter = page.locator('.panel .viewpane-filter input:visible, .panel input[placeholder="Filter"]:visible').first();
   const reported = new RegExp(`${escapeRegExp(wanted)} [\\d.]+\\), shapelens ${escapeRegExp(version)} from ${escapeRegExp(venv)}/`);
   const line = await waitFor(`the Shapelens output to report shapelens ${version} in ${interpreter}`, async () => {
+    // Filled again at each look: a fill made while the panel was still switching views can
+    // land in another view's filter (seen once: the output kept the earlier filter).
+    if ((await filter.inputValue()) !== `from ${venv}/`) {
+      await filter.fill(`from ${venv}/`);
+    }
     // Long lines wrap in the output view: join the rendered rows again.
     const content = (await output.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
     return reported.exec(content)?.[0] ?? false;

@@ -6,11 +6,12 @@ import ast
 import dataclasses
 import gc
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from shape_engine.checks import MODEL_CHECKS, ModelCheck
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.graph_fixes import with_graph_fixes
 from shape_engine.checks.noqa import UNUSED_NOQA
@@ -38,9 +39,6 @@ from shape_engine.walk import size_text
 
 if TYPE_CHECKING:
     from shape_engine.notebook import CellMap
-
-ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
-
 
 @dataclass
 class Analysis:
@@ -180,7 +178,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     if verify_fixes:
         local_findings = keep_working_fixes(
             local_findings, document, path, resolver, origins, [r.model for r in reports],
-            spent=program.steps, allowance=program.budget)
+            spent=program.steps, allowance=program.budget, reanalyze=analyze_source)
     if directives is not None and extend_select is not None and is_enabled(
             UNUSED_NOQA.code, extend_select):
         local_findings += unused_findings(directives, text)  # their fixes need no verifying
@@ -297,8 +295,6 @@ def _first_data_shape(model: ModelIR) -> tuple[int | None, ...] | None:
 
 
 def model_checks() -> list[ModelCheck]:
-    from shape_engine.checks import MODEL_CHECKS
-
     return MODEL_CHECKS
 
 

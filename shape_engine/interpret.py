@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from shape_engine.checks.build import (
+from shape_engine.findings import Finding, Range, Related
+from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR, Snapshot
+from shape_engine.keras_version import is_keras_2
+from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
+from shape_engine.layers.base import LIST_RULES, Refusal, Shapes, Unknowable
+from shape_engine.layers.core import declared_input_shape
+from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
+from shape_engine.layers.merging import merge_list
+from shape_engine.layers.refusals import (
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
     INVALID_ARGUMENT,
@@ -12,14 +20,6 @@ from shape_engine.checks.build import (
     MULTIPLE_OUTPUTS,
     SECOND_INPUT,
 )
-from shape_engine.checks.legacy_arguments import legacy_keyword_refusal
-from shape_engine.findings import Finding, Range, Related
-from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR, Snapshot
-from shape_engine.keras_version import is_keras_2
-from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import LIST_RULES, Refusal, Shapes, Unknowable
-from shape_engine.layers.core import declared_input_shape
-from shape_engine.layers.merging import merge_list
 from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue, to_python
 

@@ -1,14 +1,13 @@
 """Check families. Importing this package registers every rule (see `rule.all_rules`).
 
 `MODEL_CHECKS` are run on each interpreted model with the document; build refusals come from
-the interpreter itself (`checks.build` holds their rules).
+the interpreter itself (`layers.refusals` holds their rules).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
-from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
 from shape_engine.checks import (
     arguments,
     design,
@@ -16,11 +15,15 @@ from shape_engine.checks import (
     losses,
     noqa,
     output_loss,
+    source,
     training,
 )
+from shape_engine.context import Document
+from shape_engine.findings import Finding
+from shape_engine.interpret import ModelReport
 
-if TYPE_CHECKING:
-    from shape_engine.analysis import ModelCheck
+# A check run on each interpreted model with its document.
+ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
 
 MODEL_CHECKS: list[ModelCheck] = [
     training.check_training,
@@ -33,5 +36,5 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_optimizer_keywords,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "legacy_arguments", "losses",
+__all__ = ["MODEL_CHECKS", "ModelCheck", "arguments", "design", "legacy_arguments", "losses",
            "noqa", "output_loss", "source", "training"]

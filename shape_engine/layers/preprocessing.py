@@ -8,7 +8,6 @@ Keras' `compute_output_shape` does. Resizing applies the same indexing to any ot
 
 from __future__ import annotations
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -18,6 +17,7 @@ from shape_engine.layers.base import (
     list_rule,
     same_list,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.shapes import Dim, Shape
 
 _IMAGE_RANKS = "a 4-D input (batch, height, width, channels), or 3-D for one image"

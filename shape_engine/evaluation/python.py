@@ -55,7 +55,8 @@ from shape_engine.values import (
     to_python,
 )
 
-MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras"})
+MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras",
+                          "keras_core"})
 # Callables that may be handed a model without changing its layers.
 INERT_CALLEES = frozenset(
     {"print", "len", "str", "repr", "isinstance", "type", "id", "hash", "keras.utils.plot_model",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.shapes import Dim, MaybeShape, Shape
-from shape_engine.values import NotConstant, to_python
+from shape_engine.values import LayerValue, ModelValue, NotConstant, to_python
 
 if TYPE_CHECKING:
     from shape_engine.ir import LayerCall, ModelIR
@@ -173,8 +173,6 @@ class LayerArgs:
 
     def layer(self, name: str) -> LayerCall | ModelIR | None:
         """A layer given as an argument (Bidirectional's `layer`); None when not a known one."""
-        from shape_engine.values import LayerValue, ModelValue
-
         if name in self.call.kwargs:
             value = self.call.kwargs[name]
         elif name in self.params and self.params.index(name) < len(self.call.args):

@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from shape_engine import arrays, budget
+from shape_engine import arrays, budget, datasets, summarised_loops
+from shape_engine.datasets import DatasetValue
 from shape_engine.findings import Range
 from shape_engine.ir import (
     BuildCall,
@@ -364,14 +365,39 @@ class Evaluator:
     def _for(self, stmt: ast.For | ast.AsyncFor) -> None:
         iterable = self._eval(stmt.iter)
         items = _iteration_items(iterable)
+        if (items is not None and len(items) >= summarised_loops.MIN_TURNS
+                and isinstance(stmt, ast.For) and self._summarised(stmt, items)):
+            return
         if items is not None and len(items) <= MAX_LOOP_ITERATIONS and not self._jumps_in(stmt):
             for item in items:
                 self._bind(stmt.target, item, None)
                 self._exec_body(stmt.body)
             self._exec_body(stmt.orelse)
             return
-        self._bind(stmt.target, UNKNOWN, None)
+        # `for row in X:` gives X[i] at every turn, whatever the turn.
+        row = arrays.row(iterable) if isinstance(iterable, ArrayValue) else UNKNOWN
+        self._bind(stmt.target, row, None)
         self._branches([stmt.body + stmt.orelse], fallthrough=True)
+
+    def _summarised(self, loop: ast.For, items: list[Value]) -> bool:
+        """A loop that only appends, run for its first and last turns (see summarised_loops)."""
+        appends = summarised_loops.appended_lists(
+            loop, lambda name: isinstance(self.scope.lookup(name), ModuleRef))
+        lists = {name: self._current(self.scope.lookup(name)) for name in appends or {}}
+        if appends is None or not all(isinstance(v, Seq) and v.kind == "list"
+                                      for v in lists.values()):
+            return False
+        for item in (items[0], items[-1]):
+            self._bind(loop.target, item, None)
+            self._exec_body(loop.body)
+        for name, before in lists.items():
+            assert isinstance(before, Seq)
+            now, start, count = self._current(before), len(before.items), appends[name]
+            made = now.items[start:] if isinstance(now, Seq) else ()
+            turns = None if len(made) != 2 * count else summarised_loops.every_turn(
+                list(made[:count]), list(made[count:]), len(items))
+            self._change_list(before, None if turns is None else [*before.items, *turns])
+        return True
 
     def _jumps_in(self, loop: ast.For | ast.AsyncFor) -> bool:
         # Cached: a loop nested in an unrolled loop is entered at every turn.
@@ -968,7 +994,7 @@ class Evaluator:
     def _attribute(self, receiver: Value, attr: str) -> Value:
         if isinstance(receiver, ModuleRef):
             return receiver.attribute(attr)
-        if isinstance(receiver, ModelValue | LayerValue):
+        if isinstance(receiver, ModelValue | LayerValue | DatasetValue):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
@@ -1189,6 +1215,8 @@ class Evaluator:
         if has_unpacking and name.startswith("keras.losses."):
             return UNKNOWN  # its arguments (from_logits...) are not known
         result = arrays.call(name, args, kwargs, self._range(node))
+        if result is None:
+            result = datasets.call(name, args, kwargs, self._range(node))
         if result is not None:
             return result
         self._escape(args, kwargs)
@@ -1413,6 +1441,9 @@ class Evaluator:
         if isinstance(receiver, LayerValue):
             # Calling a layer's methods does not change any model's stack.
             return UNKNOWN
+        if isinstance(receiver, DatasetValue):
+            return datasets.method(receiver, method.name, args, kwargs, self._range(node),
+                                   self._apply)
         self._escape(args, kwargs)
         return UNKNOWN
 
@@ -1476,12 +1507,22 @@ class Evaluator:
         method_range = (self._attribute_name_range(node.func) if method_node else
                         self._range(node.func))
         values, nodes = _aligned_positional(node, args)
+        arg_ranges = tuple(self._range(a) for a in nodes)
+        value_ranges = {k.arg: self._range(k.value) for k in node.keywords if k.arg}
+        fed = datasets.fed_to_training(values, arg_ranges, kwargs, value_ranges)
         model.trainings.append(TrainingCall(
             method=method, range=self._range(node), method_range=method_range,
-            args=values, kwargs=kwargs,
-            arg_ranges=tuple(self._range(a) for a in nodes),
-            kwarg_value_ranges={k.arg: self._range(k.value) for k in node.keywords if k.arg},
-            compiled_before=bool(model.compiles), certain=not self._uncertain))
+            args=fed.args, kwargs=fed.kwargs, arg_ranges=fed.arg_ranges,
+            kwarg_value_ranges=fed.kwarg_ranges,
+            compiled_before=bool(model.compiles), certain=not self._uncertain,
+            dataset_origin=fed.origin, dataset_batched=fed.batched))
+
+    def _apply(self, function: Value, args: list[Value]) -> Value:
+        """Dataset.map's function on one element's parts."""
+        if isinstance(function, FunctionValue):
+            self._called_functions.add(function.node)
+            return self._call_function(function, args, {})
+        return UNKNOWN
 
     def _attribute_name_range(self, node: ast.expr) -> Range:
         full = self._range(node)
@@ -1850,7 +1891,8 @@ def _builtin_range(args: list[Value], kwargs: dict[str, Value]) -> Value:
         if None in bounds:
             return UNKNOWN
         result = range(*bounds)  # type: ignore[arg-type]
-        if len(result) > MAX_LOOP_ITERATIONS:  # OverflowError past sys.maxsize items
+        # Longer than a loop unrolls: an appending loop is still summarised (summarised_loops).
+        if len(result) > MAX_SEQUENCE_LENGTH:  # OverflowError past sys.maxsize items
             return UNKNOWN
     except (NotConstant, TypeError, ValueError, OverflowError):
         return UNKNOWN

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
 from shape_engine.checks import (
     arguments,
+    datasets,
     design,
     legacy_arguments,
     losses,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 MODEL_CHECKS: list[ModelCheck] = [
     training.check_training,
+    datasets.check_datasets,
     losses.check_losses,
     output_loss.check_output_loss,
     design.check_design,
@@ -33,5 +35,5 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_optimizer_keywords,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "legacy_arguments", "losses",
+__all__ = ["MODEL_CHECKS", "arguments", "build", "datasets", "design", "legacy_arguments", "losses",
            "noqa", "output_loss", "source", "training"]

@@ -198,6 +198,8 @@ def feeds(call: TrainingCall, document: Document) -> list[Feed]:
 def check_training(report: ModelReport, document: Document) -> Iterator[Finding]:
     model = report.model
     for call in model.trainings:
+        if not call.dataset_batched:
+            continue  # a dataset of single samples: SL211 (checks.datasets) says it all
         if (call.method in LABELED_METHODS and not call.compiled_before and call.certain
                 and not model.opaque):
             yield NOT_COMPILED.finding(

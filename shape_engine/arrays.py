@@ -431,7 +431,8 @@ def _array(args: Args, kwargs: Kwargs, at: Range) -> Value:
         return UNKNOWN
     made = literal(source, at)
     if made is None:
-        return ArrayValue(None, None, at) if isinstance(source, Seq) else UNKNOWN
+        # Whatever it was given, np.array makes an array, of a rank not known.
+        return ArrayValue(None, None, at)
     given = _get(args, kwargs, 1, "dtype")
     if given is not None:
         made = _with_dtype(made, dtype_of(given))

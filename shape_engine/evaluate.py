@@ -1759,6 +1759,9 @@ def _iteration_items(value: Value) -> list[Value] | None:
         return [Const(c) for c in value.value]
     if isinstance(value, _RangeValue):
         return [Const(i) for i in value.values]
+    if isinstance(value, ArrayValue) and value.shape and isinstance(value.shape[0], int) and (
+            value.shape[0] <= MAX_LOOP_ITERATIONS):
+        return arrays.unpack(value, value.shape[0])  # `for row in X`: X[i] at each turn
     return None
 
 

@@ -3,10 +3,12 @@
     python benchmarks/data_coverage.py [DIR ...]
 
 Default folders: `examples/`, `tests/fixtures/correct/` and `tests/fixtures/real_scripts/`
-(Stack Overflow / keras.io-style scripts). For every training call of every model found, a call
-counts as known when its x has a known rank (an array, or a dataset whose elements are known)
-and, for the methods that take labels, so has its y. Prints per folder: calls, known, share,
-and with --list every call not known. A measure of reach, not a speed target.
+(Stack Overflow / keras.io-style scripts). Each fit/evaluate/predict/*_on_batch call in the
+source counts once; it is known when its x has a known rank (an array, or a dataset whose
+elements are known) and, for the methods that take labels, so has its y. Prints per folder:
+calls, known, share, and with --list every call not known. A measure of reach, not a speed
+target. To measure another checkout's engine, copy this script into its benchmarks/ and give
+the folders as absolute paths.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shape_engine.evaluate import Evaluator
+try:
+    from shape_engine.evaluation.evaluator import Evaluator
+except ImportError:  # a checkout from before the evaluator split (to measure "before")
+    from shape_engine.evaluate import Evaluator  # type: ignore[no-redef]
 from shape_engine.ir import TrainingCall
 from shape_engine.source import LineIndex
 from shape_engine.values import ArrayValue, Value
@@ -45,15 +50,16 @@ def call_known(training: TrainingCall) -> bool:
 def calls_in(path: Path) -> list[tuple[TrainingCall, bool]]:
     text = path.read_text(encoding="utf-8")
     program = Evaluator(ast.parse(text), LineIndex(text)).run()
-    seen: set[int] = set()
-    found = []
+    # One entry per call in the source: a call in an unrolled loop is recorded at each turn.
+    found: dict[tuple[int, int], tuple[TrainingCall, bool]] = {}
     for model in program.models:
         for training in model.trainings:
-            if training.method == "__call__" or id(training) in seen:
+            if training.method == "__call__":
                 continue
-            seen.add(id(training))
-            found.append((training, call_known(training)))
-    return found
+            where = (training.range.start.line, training.range.start.character)
+            known = call_known(training) and found.get(where, (training, True))[1]
+            found[where] = (training, known)
+    return list(found.values())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 known += is_known
                 if options.list and not is_known:
                     line = training.range.start.line + 1
-                    print(f"  unknown: {path.relative_to(ROOT)}:{line} {training.method}")
+                    print(f"  unknown: {path}:{line} {training.method}")
         total_calls += calls
         total_known += known
         print(f"{folder}: {known}/{calls} calls with a known data shape ({_share(known, calls)})")

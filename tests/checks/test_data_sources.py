@@ -12,7 +12,7 @@ import pytest
 
 from shape_engine import analyze_source
 from shape_engine.datasets import DatasetValue
-from shape_engine.evaluate import Evaluator
+from shape_engine.evaluation.evaluator import Evaluator
 from shape_engine.findings import Severity
 from shape_engine.source import LineIndex
 from shape_engine.values import ArrayValue, Seq, Value
@@ -90,7 +90,7 @@ SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
         x_train = np.reshape(x_train, (x_train.shape[0], x_train.shape[1], 1))
     """, ("x_train",)),
     "for_row_in_array": ("""
-        X = np.random.rand(50, 4)
+        X = np.random.rand(10, 4)
         for row in X:
             one = row.reshape(1, -1)
     """, ("row", "one")),

@@ -41,6 +41,8 @@ _SAME_ELEMENTS = frozenset({
     "shard", "ignore_errors", "take_while", "apply_options",
 })
 _CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
+# The training methods whose second argument is y.
+LABELLED_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch"})
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,11 @@ class Fed:
     batched: bool = True
 
 
-def fed_to_training(args: tuple[Value, ...], arg_ranges: tuple[Range, ...], kwargs: Kwargs,
-                    kwarg_ranges: dict[str, Range]) -> Fed:
+def fed_to_training(method: str, args: tuple[Value, ...], arg_ranges: tuple[Range, ...],
+                    kwargs: Kwargs, kwarg_ranges: dict[str, Range]) -> Fed:
     """fit/evaluate/predict take each element of a dataset as one batch: x and y become the
-    element's parts (at the dataset argument), validation_data the pair of its element."""
+    element's parts (at the dataset argument; y only where the method takes labels),
+    validation_data the pair of its element."""
     kwargs = dict(kwargs)
     validation = kwargs.get("validation_data")
     if isinstance(validation, DatasetValue):
@@ -100,6 +103,8 @@ def fed_to_training(args: tuple[Value, ...], arg_ranges: tuple[Range, ...], kwar
     if not isinstance(dataset, DatasetValue):
         return Fed(args, arg_ranges, kwargs, kwarg_ranges)
     x, y = training_arguments(dataset)
+    if method not in LABELLED_METHODS:
+        y = None  # predict reads x of an (x, y) element; its second argument is batch_size
     where = kwarg_ranges.get("x") if in_kwargs else arg_ranges[0]
     kwarg_ranges = dict(kwarg_ranges)
     if in_kwargs:

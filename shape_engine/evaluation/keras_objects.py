@@ -440,7 +440,7 @@ class KerasObjects(PythonSemantics):
         values, nodes = _aligned_positional(node, args)
         arg_ranges = tuple(self._range(a) for a in nodes)
         value_ranges = {k.arg: self._range(k.value) for k in node.keywords if k.arg}
-        fed = datasets.fed_to_training(values, arg_ranges, kwargs, value_ranges)
+        fed = datasets.fed_to_training(method, values, arg_ranges, kwargs, value_ranges)
         model.trainings.append(TrainingCall(
             method=method, range=self._range(node), method_range=method_range,
             args=fed.args, kwargs=fed.kwargs, arg_ranges=fed.arg_ranges,

@@ -1,4 +1,5 @@
-"""Loops that build data by appending, followed without running every turn.
+"""Loops that build data by appending, and long comprehensions, followed without running
+every turn.
 
 `for i in range(len(series) - W): X.append(series[i:i + W])` is how scripts make windows. With
 hundreds of turns it is too long to unroll (or costs the whole step budget), yet every turn
@@ -72,15 +73,19 @@ def _names(target: ast.expr) -> list[str]:
 
 def _pure(node: ast.expr, is_module: Callable[[str], bool], stored: set[str],
           loop: ast.For) -> bool:
-    """Calls only to modules' functions and pure builtins; names read are either bound before
-    the loop or bound earlier in this turn (nothing carried over from the previous turn)."""
+    """A pure expression whose names are either bound before the loop or bound earlier in
+    this turn (nothing carried over from the previous turn)."""
     assigned_later = _assigned_in(loop) - stored
+    return pure_expression(node, is_module) and not any(
+        isinstance(sub, ast.Name) and sub.id in assigned_later for sub in ast.walk(node))
+
+
+def pure_expression(node: ast.expr, is_module: Callable[[str], bool]) -> bool:
+    """A comprehension's element that calls only modules' functions and pure builtins."""
     for sub in ast.walk(node):
         if isinstance(sub, ast.Lambda | ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom
                       | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
             return False
-        if isinstance(sub, ast.Name) and sub.id in assigned_later:
-            return False  # read before this turn binds it: the previous turn's value
         if isinstance(sub, ast.Call):
             root = _root(sub.func)
             if root is None or not ((root in PURE_BUILTINS and isinstance(sub.func, ast.Name))

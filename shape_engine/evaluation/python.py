@@ -620,7 +620,12 @@ class PythonSemantics(DataValues):
             return UNKNOWN
         generator = node.generators[0]
         items = iteration_items(self._eval(generator.iter))
-        if items is None or len(items) > MAX_LOOP_ITERATIONS or generator.ifs:
+        # Too long to unroll, but pure: its first and last items show every item's kind.
+        summarised = (items is not None and len(items) > MAX_LOOP_ITERATIONS
+                      and not generator.ifs and summarised_loops.pure_expression(
+                          node.elt, lambda name: isinstance(self.scope.lookup(name), ModuleRef)))
+        if items is None or (len(items) > MAX_LOOP_ITERATIONS and not summarised) or (
+                generator.ifs):
             self._escape_names(node)
             return UNKNOWN
         # The loop variables are the comprehension's own: put back what they were.
@@ -628,9 +633,12 @@ class PythonSemantics(DataValues):
         variables = self.scope.vars
         saved = {name: variables[name] for name in names if name in variables}
         results = []
-        for item in items:
+        for item in [items[0], items[-1]] if summarised else items:
             self._bind_local(generator.target, item)
             results.append(self._eval(node.elt))
+        if summarised:
+            results = summarised_loops.every_turn(results[:1], results[1:], len(items)) or [
+                UNKNOWN]
         for name in names:
             if name in saved:
                 self.scope.vars[name] = saved[name]

@@ -89,6 +89,12 @@ SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
         x_train = np.array([data[i - k:i, 0] for i in range(k, len(data))])
         x_train = np.reshape(x_train, (x_train.shape[0], x_train.shape[1], 1))
     """, ("x_train",)),
+    "long_comprehension": ("""
+        data = np.random.rand(3000, 1)
+        k = 60
+        x_long = np.array([data[i - k:i, 0] for i in range(k, len(data))])
+        y_long = np.array([data[i, 0] for i in range(k, len(data))])
+    """, ("x_long", "y_long")),
     "for_row_in_array": ("""
         X = np.random.rand(10, 4)
         for row in X:
@@ -204,6 +210,25 @@ def test_inferred_shapes_are_tensorflows(oracle: Oracle) -> None:
     assert result.error is None, result.error
 
 
+def test_a_loop_that_carries_state_is_not_summarised() -> None:
+    values = _values(IMPORTS + textwrap.dedent("""
+        window = np.zeros((1, 4))
+        grown = []
+        for i in range(300):
+            window = np.concatenate([window, np.zeros((1, 4))])
+            grown.append(window)
+        G = np.array(grown)
+        ragged = []
+        for i in range(300):
+            ragged.append(np.zeros(i))
+        R = np.array(ragged)
+    """))
+    # Each turn's window is bigger; the first and last turns differ in shape: not known.
+    for name in ("G", "R"):
+        value = values[name]
+        assert not (isinstance(value, ArrayValue) and value.shape is not None), (name, value)
+
+
 def test_partial_shapes_keep_their_rank() -> None:
     values = _values(IMPORTS + textwrap.dedent("""
         X = np.array(load())
@@ -299,6 +324,11 @@ BUGS: dict[str, tuple[str, str]] = {
         model = keras.Sequential()
         model.add(keras.layers.LSTM(8, input_shape=(X.shape[1], 1)))
         model.add(keras.layers.LSTM(4))
+    """, "SL101"),
+    "input_known_apart_from_time_axis": ("""
+        inputs = keras.Input(shape=(None, 12))
+        x = keras.layers.LSTM(32)(inputs)
+        x = keras.layers.LSTM(16)(x)
     """, "SL101"),
 }
 

@@ -62,6 +62,7 @@ from shape_engine.values import (
     Seq,
     Unknown,
     Value,
+    dict_display,
     from_python,
     module_ref,
     to_python,
@@ -907,6 +908,8 @@ class Evaluator:
                     if isinstance(child, ast.expr)]
         if isinstance(node, HOLDING_EXPRESSIONS):
             self._escape(children, {})  # `{"o": model}`: changed through the dict, maybe
+        if isinstance(node, ast.Dict):
+            return dict_display(node, children)
         return UNKNOWN
 
     def _fold(self, node: ast.Compare | ast.BoolOp) -> Value:

@@ -11,7 +11,8 @@ input's name raises ("Missing data for input"), extra keys are ignored; y must h
 the outputs' structure ("y_true and y_pred have different structures"); a loss list longer
 than the outputs raises, a shorter one only warns; a loss dict must name exactly the outputs;
 a metrics list must have one entry per output, a metrics dict only known names; a
-loss_weights list one weight per loss.
+loss_weights list one weight per loss. With keras-version "2" the checks of compile's lists
+and dicts and of y's dict keys are left out (not measured on tf.keras 2).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from shape_engine.checks.training import (
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Related, Severity
 from shape_engine.ir import CompileCall, ModelIR, TrainingCall
+from shape_engine.keras_version import is_keras_2
 from shape_engine.rule import Rule
 from shape_engine.shapes import dims_compatible, format_shape
 from shape_engine.values import ArrayValue, Seq
@@ -97,7 +99,8 @@ def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]
         return
     inputs, outputs = model_inputs(model), model_outputs(model)
     for compile_ in model.compiles:
-        if compile_.file is None and len(outputs) > 1:
+        # Measured on Keras 3 only (tf.keras 2 applied a flat metrics list to every output).
+        if compile_.file is None and len(outputs) > 1 and not is_keras_2():
             yield from _compile_structure(compile_, outputs, document)
     for call in model.trainings:
         if (call.method in LABELED_METHODS and not call.compiled_before and call.certain
@@ -197,7 +200,7 @@ def matched_labels(call: TrainingCall, outputs: Ports, document: Document
         return []
     missing = [k for k in keys if k not in given]
     extra = [k for k in given if k not in keys]
-    if missing or extra:
+    if (missing or extra) and not is_keras_2():
         what = "; ".join(x for x in (
             f"no labels for {quoted(missing)}" if missing else "",
             f"{quoted(extra)} {'names' if len(extra) == 1 else 'name'} no output" if extra

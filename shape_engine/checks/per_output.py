@@ -120,7 +120,9 @@ def _named(finding: Finding, port: Port, count: int) -> Finding:
     """The finding with the output it is about named, without its fixes."""
     if finding.code in LAYER_CODES:
         return dataclasses.replace(finding, fixes=(), preferred_fix=None)
-    label = port.label if count > 1 else "the output"
+    if count == 1:  # several inputs, one output: nothing to name
+        return dataclasses.replace(finding, fixes=(), preferred_fix=None)
+    label = port.label
     match = _METHOD_PREFIX.match(finding.message)
     if match:
         message = f"{match.group(1)}, {label}: {finding.message[match.end():]}"

@@ -189,6 +189,15 @@ CASES: dict[str, tuple[str, str | None]] = {
         model.predict({"image": np.random.rand(8, 16), "meta": np.random.rand(6, 4)},
                       verbose=0)
         """), "SL204"),
+    "two_inputs_one_output_one_hot_labels_for_a_sparse_loss": ("""
+        image = keras.Input((16,), name="image")
+        meta = keras.Input((4,), name="meta")
+        merged = layers.concatenate([image, meta])
+        model = keras.Model([image, meta], layers.Dense(3, activation="softmax")(merged))
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit({"image": np.random.rand(8, 16), "meta": np.random.rand(8, 4)},
+                  np.eye(3)[np.random.randint(0, 3, 8)], verbose=0)
+        """, "SL302"),
     "fit_before_compile": (_two_by_two(f"""
         model.fit({X}, {Y}, verbose=0)
         """), "SL205"),
@@ -296,3 +305,17 @@ def test_unnamed_inputs_leave_a_dict_unchecked() -> None:
         model.compile(optimizer="adam", loss="mse")
         model.fit({"a": np.random.rand(8, 16)}, np.random.rand(8, 1))
         """)).findings == []
+
+
+def test_one_output_is_not_named() -> None:
+    analysis = analyze_source(HEAD + textwrap.dedent(CASES[
+        "two_inputs_one_output_one_hot_labels_for_a_sparse_loss"][0]))
+    (finding,) = analysis.findings
+    assert finding.message.startswith("fit: labels have shape (8, 3)"), finding.message
+
+
+def test_compile_structure_is_left_to_keras_3() -> None:
+    """tf.keras 2 read a flat metrics list as metrics of every output: not measured here."""
+    program = HEAD + textwrap.dedent(COMPILE_CASES["metrics_list_of_another_length"][0])
+    assert [f.code for f in analyze_source(program).findings] == ["SL208"]
+    assert analyze_source(program, keras_version="2").findings == []

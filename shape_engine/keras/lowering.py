@@ -84,6 +84,7 @@ def _declared_input(graph: Graph, row: LayerReport) -> TensorValue:
     """The model's own `keras.Input(...)` entry, made as the functional API makes it."""
     assert isinstance(row.entry.layer, LayerCall)
     made = graph.make_input(row.entry.layer)
+    made.node.range = row.range  # the entry, as every other row's node
     if made.shape != row.output_shape:
         _hold(made.node, row)
     return made.node.outputs[0]
@@ -121,6 +122,10 @@ def _called(graph: Graph, row: LayerReport, tensor: TensorValue) -> Node | None:
 
 def _recorded(graph: Graph, row: LayerReport, tensor: TensorValue) -> Node:
     """A node holding what the interpreter found for the row."""
+    if tensor.shape != row.input_shape:
+        # What the interpreter says reaches the row: a model Keras refuses before building
+        # it (a layer's constructor in `Sequential([...])`) gives its layers nothing.
+        tensor = TensorValue(row.input_shape, tensor.node, index=tensor.index)
     node = Node(row.label, row.range, (tensor,), layer=_layer_of(row), file=_file_of(row))
     _hold(node, row)
     graph.nodes.append(node)

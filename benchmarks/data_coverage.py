@@ -26,7 +26,7 @@ except ImportError:  # a checkout from before the evaluator split (to measure "b
     from shape_engine.evaluate import Evaluator  # type: ignore[no-redef]
 from shape_engine.ir import TrainingCall
 from shape_engine.source import LineIndex
-from shape_engine.values import ArrayValue, Value
+from shape_engine.values import ArrayValue, Seq, Value
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIRS = ("examples", "tests/fixtures/correct", "tests/fixtures/real_scripts")
@@ -34,6 +34,9 @@ LABELLED = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch"})
 
 
 def _known(value: Value | None) -> bool:
+    """An array of known rank, or a list/tuple of them (a model with several inputs)."""
+    if isinstance(value, Seq) and value.items:
+        return all(_known(item) for item in value.items)
     return isinstance(value, ArrayValue) and value.shape is not None
 
 

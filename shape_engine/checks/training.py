@@ -182,13 +182,13 @@ def feeds(call: TrainingCall, document: Document) -> list[Feed]:
 def check_training(report: ModelReport, document: Document) -> Iterator[Finding]:
     model = report.model
     for call in model.trainings:
-        if not call.dataset_batched:
-            continue  # a dataset of single samples: SL211 (checks.datasets) says it all
         if (call.method in LABELED_METHODS and not call.compiled_before and call.certain
                 and not model.opaque):
             yield NOT_COMPILED.finding(
                 f"{call.method}() is called before compile(): Keras has no loss and optimizer "
                 "to train or evaluate with", at=call.method_range)
+        if not call.dataset_batched:
+            continue  # a dataset of single samples: SL211 (checks.datasets) says it all
         for feed in feeds(call, document):
             yield from _sample_counts(feed, document)
             if feed.x is not None and not report.refused:

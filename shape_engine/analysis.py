@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shape_engine.checks import MODEL_CHECKS, ModelCheck
+from shape_engine import data_blame
+from shape_engine.checks import MODEL_CHECKS, MULTI_IO_CHECKS, ModelCheck
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.graph_fixes import with_graph_fixes
 from shape_engine.checks.noqa import UNUSED_NOQA
@@ -157,9 +158,9 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
         if report.model.graph is not None:
-            findings.extend(_functional_checks(report.model, document))
+            findings.extend(_functional_checks(report, document))
             continue
-        produced = with_build_fixes(report, document)
+        produced = data_blame.at_the_data(report, with_build_fixes(report, document))
         for check in model_checks():
             produced.extend(check(report, document))
         for finding in produced:
@@ -191,13 +192,14 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
                     graph_nodes=[n for n in program.graph.nodes if n.file is None])
 
 
-def _functional_checks(model: ModelIR, document: Document) -> list[Finding]:
+def _functional_checks(graph: ModelReport, document: Document) -> list[Finding]:
     """The data, label and loss checks of a functional model that is a plain chain, run on
     it as the Sequential model it is (its refusals are the graph's, reported already). Their
-    fixes edit a Sequential's layer list: left out here."""
-    chain = chain_model(model)
+    fixes edit a Sequential's layer list: left out here. A model with several inputs or
+    outputs has checks of its own."""
+    chain = chain_model(graph.model)
     if chain is None:
-        return []
+        return [finding for check in MULTI_IO_CHECKS for finding in check(graph, document)]
     report = interpret(chain, _first_data_shape(chain))
     if report.refused:
         return []
@@ -288,6 +290,8 @@ def _first_data_shape(model: ModelIR) -> tuple[int | None, ...] | None:
     """Keras builds a model with no declared input from the first data it sees."""
     for training in model.trainings:
         x, _ = training.argument("x", 0)
+        if not training.dataset_batched:
+            return None  # single samples taken as batches: SL211 says so at the fit
         if isinstance(x, ArrayValue) and x.shape is not None:
             return x.shape
         return None

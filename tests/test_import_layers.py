@@ -47,7 +47,7 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 
 def test_shape_engine_has_no_import_cycle() -> None:
-    graph = grimp.build_graph("shape_engine", exclude_type_checking_imports=True)
+    graph = grimp.build_graph("shape_engine", exclude_type_checking_imports=True, cache_dir=None)
     assert _cycles(graph) == []
 
 
@@ -59,6 +59,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 def test_shape_engine_never_imports_the_server() -> None:
-    graph = grimp.build_graph("shape_engine", "server", exclude_type_checking_imports=True)
+    graph = grimp.build_graph("shape_engine", "server", exclude_type_checking_imports=True,
+                               cache_dir=None)
     assert graph.find_downstream_modules("server", as_package=True) & {
         m for m in graph.modules if m.startswith("shape_engine")} == set()

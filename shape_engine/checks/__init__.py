@@ -1,4 +1,4 @@
-"""Check families. Importing this package registers every rule (see `rule.all_rules`).
+"""Check families. Importing this package registers every rule (see `rule_registry`).
 
 `MODEL_CHECKS` are run on each interpreted model with the document; build refusals come from
 the interpreter itself (`layers.refusals` holds their rules).
@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterable
 
 from shape_engine.checks import (
     arguments,
+    datasets,
     design,
     legacy_arguments,
     losses,
+    multi_io,
     noqa,
     output_loss,
+    per_output,
     source,
     training,
 )
@@ -27,6 +30,7 @@ ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
 
 MODEL_CHECKS: list[ModelCheck] = [
     training.check_training,
+    datasets.check_datasets,
     losses.check_losses,
     output_loss.check_output_loss,
     design.check_design,
@@ -36,5 +40,10 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_optimizer_keywords,
 ]
 
-__all__ = ["MODEL_CHECKS", "ModelCheck", "arguments", "design", "legacy_arguments", "losses",
-           "noqa", "output_loss", "source", "training"]
+# Run on functional models with several inputs or outputs (one-input, one-output chains are
+# checked as the Sequential models they are, by `MODEL_CHECKS`).
+MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
+
+__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "ModelCheck", "arguments", "datasets", "design",
+           "legacy_arguments", "losses", "multi_io", "noqa", "output_loss", "per_output",
+           "source", "training"]

@@ -32,6 +32,7 @@ from shape_engine.ir import (
     TrainingCall,
 )
 from shape_engine.keras import ops
+from shape_engine.keras.attributes import keeps_shapes
 from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
@@ -217,6 +218,9 @@ class Evaluator:
         self.resolver = resolver
         self.program = Program()
         self.scope = self.program.module_scope
+        # Run as a script (the document, a notebook's kernel): `if __name__ == "__main__":`
+        # is taken; an imported module is named otherwise.
+        self.scope.vars["__name__"] = Const("__main__" if file is None else file)
         self._uncertain = 0
         self._call_depth = 0
         self._expr_depth = 0
@@ -496,7 +500,9 @@ class Evaluator:
             self._bind(target.value, UNKNOWN, None)
         elif isinstance(target, ast.Attribute):
             receiver = self._eval(target.value)
-            if isinstance(receiver, ModelValue):
+            if isinstance(receiver, ModelValue) and keeps_shapes(target.attr):
+                pass  # `model.trainable = False`: the shapes stay
+            elif isinstance(receiver, ModelValue):
                 # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
             elif isinstance(receiver, ArrayValue):
@@ -1236,7 +1242,7 @@ class Evaluator:
                         ) -> Value:
         self._steps += MODEL_STEPS
         model = ModelIR(name="", range=self._range(node), callee_range=self._range(node.func),
-                        file=self.file)
+                        file=self.file, region=self._region)
         name = kwargs.get("name")
         if isinstance(name, Const) and isinstance(name.value, str):
             model.name = name.value
@@ -1421,8 +1427,9 @@ class Evaluator:
         if name == "add":
             item = args[0] if args else kwargs.get("layer", UNKNOWN)
             at = self._entry_range(item, node.args[0] if node.args else node)
-            if self._uncertain:
-                # Added on some paths only: from here on the stack cannot be known.
+            if self._uncertain and model.region < self._region:
+                # Added on some paths only: from here on the stack cannot be known (a model
+                # made on the same path is there exactly when the add is).
                 model.lose_track()
             self._add_entry(model, item, at)
             return Const(None)
@@ -1430,7 +1437,7 @@ class Evaluator:
             # Keras rebuilds a model that has an input at each add and pop: the stack before
             # this pop was built, whatever comes after.
             self._supersede(model)
-            if self._uncertain or not model.entries:
+            if (self._uncertain and model.region < self._region) or not model.entries:
                 model.lose_track(len(model.entries) - 1)
             else:
                 model.entries.pop()

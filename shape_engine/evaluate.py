@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from shape_engine import arrays, budget
+from shape_engine import arrays, budget, classes
+from shape_engine.classes import ClassValue, ObjectValue, SuperValue
 from shape_engine.findings import Range
 from shape_engine.ir import (
     BuildCall,
@@ -270,6 +271,9 @@ class Evaluator:
                     self._call_function(fn, [], {}, use_defaults=True)
                     self.scope.vars, self._forward, self._image_data_format = (
                         saved[0], saved[1], saved[2])
+        saved = (dict(self.scope.vars), dict(self._forward), self._image_data_format)
+        classes.run_unused(self, body)  # and the methods of classes
+        self.scope.vars, self._forward, self._image_data_format = saved
 
     # -- statements --------------------------------------------------------------------------
 
@@ -314,7 +318,7 @@ class Evaluator:
         self._set_name(stmt.name, self._function(stmt))
 
     def _class_definition(self, stmt: ast.ClassDef) -> None:
-        self._set_name(stmt.name, UNKNOWN)
+        self._set_name(stmt.name, classes.define(self, stmt))
 
     def _return(self, stmt: ast.Return) -> None:
         value = self._eval(stmt.value) if stmt.value is not None else Const(None)
@@ -505,6 +509,9 @@ class Evaluator:
             elif isinstance(receiver, ModelValue):
                 # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
+            elif isinstance(receiver, ObjectValue):  # `self.model = Sequential(...)`
+                classes.set_attribute(receiver, target.attr, value,
+                                      may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, UNKNOWN)  # `x.shape = (10, 2, 2)`, `x.dtype = ...`
             else:
@@ -974,6 +981,8 @@ class Evaluator:
     def _attribute(self, receiver: Value, attr: str) -> Value:
         if isinstance(receiver, ModuleRef):
             return receiver.attribute(attr)
+        if isinstance(receiver, ObjectValue | ClassValue | SuperValue):
+            return classes.attribute(self, receiver, attr)
         if isinstance(receiver, ModelValue | LayerValue):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
@@ -1135,6 +1144,10 @@ class Evaluator:
         if isinstance(callee, FunctionValue):
             self._called_functions.add(callee.node)
             return self._call_function(callee, args, kwargs)
+        if isinstance(callee, ClassValue):
+            return classes.instantiate(self, callee, node, args, kwargs)
+        if isinstance(callee, ObjectValue):
+            return classes.call_object(self, callee, node, args, kwargs)
         if isinstance(callee, LayerValue):
             return self._call_layer_object(callee.call, node, args, kwargs)
         if isinstance(callee, ModelValue):
@@ -1185,6 +1198,8 @@ class Evaluator:
             return Const(None)
         if name in IMAGE_DATA_FORMAT and not args and not kwargs:
             return UNKNOWN if self._image_data_format is None else Const(self._image_data_format)
+        if name == "super" and not args:
+            return classes.make_super(self)
         if name in BUILTIN_FUNCTIONS:
             built = BUILTIN_FUNCTIONS[name](args, kwargs)
             if isinstance(built, Seq) and built.kind == "list":
@@ -1402,6 +1417,8 @@ class Evaluator:
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
         receiver = self._current(method.receiver)  # the arguments may have changed it
+        if isinstance(receiver, ObjectValue | SuperValue):
+            return classes.call_bound(self, receiver, method.name, node, args, kwargs)
         if isinstance(receiver, ModelValue):
             return self._model_method(receiver.model, method.name, node, args, kwargs)
         if isinstance(receiver, Seq) and receiver.kind == "list":
@@ -1510,6 +1527,8 @@ class Evaluator:
             seen.add(id(value))
             if isinstance(value, ModelValue):
                 value.model.lose_track()
+            elif isinstance(value, ObjectValue):
+                pending.extend(classes.escape_object(value))
             elif isinstance(value, Seq) and value.holds_mutable:
                 self._steps += len(value.items) // 4
                 pending.extend(value.items)

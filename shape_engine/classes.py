@@ -156,12 +156,16 @@ def define(ev: Evaluator, stmt: ast.ClassDef) -> ClassValue:
 def instantiate(ev: Evaluator, cls: ClassValue, node: ast.Call | None, args: list[Value],
                 kwargs: dict[str, Value], use_defaults: bool = False) -> ObjectValue:
     """`Net(...)`: a new object, its `__init__` run on it."""
+    from shape_engine.keras import subclass
+
     obj = ObjectValue(cls, {}, ev._region, ev._range(node) if node is not None else
                       ev._range(cls.node), node)
     cls.instances.append(obj)
     init = cls.lookup("__init__")
     if init is not None and isinstance(init[0], FunctionValue):
         call_method(ev, obj, init[1], init[0], args, kwargs, use_defaults)
+    if cls.keras_base in ("model", "layer"):
+        subclass.made(ev, obj, kwargs)
     return obj
 
 
@@ -228,6 +232,8 @@ def attribute(ev: Evaluator, receiver: ObjectValue | ClassValue | SuperValue, at
 def call_bound(ev: Evaluator, receiver: ObjectValue | SuperValue, name: str, node: ast.Call,
                args: list[Value], kwargs: dict[str, Value]) -> Value:
     """`obj.method(...)` / `super().method(...)`: the user's method, else Keras'."""
+    from shape_engine.keras import subclass
+
     obj = receiver.obj if isinstance(receiver, SuperValue) else receiver
     after = receiver.owner if isinstance(receiver, SuperValue) else None
     found = obj.cls.lookup(name, after=after)
@@ -239,7 +245,8 @@ def call_bound(ev: Evaluator, receiver: ObjectValue | SuperValue, name: str, nod
             return ev._call_function(fn, [owner, *args], kwargs)
         return call_method(ev, obj, owner, fn, args, kwargs)
     if obj.cls.keras_base in ("model", "layer"):
-        return UNKNOWN  # Keras' own: not followed yet
+        return subclass.keras_method(ev, obj, name, node, args, kwargs,
+                                     through_super=after is not None)
     if isinstance(receiver, SuperValue) and name == "__init__":
         return Const(None)  # object's, or a base not followed: nothing of ours changes
     ev._escape(args, kwargs)
@@ -249,11 +256,13 @@ def call_bound(ev: Evaluator, receiver: ObjectValue | SuperValue, name: str, nod
 def call_object(ev: Evaluator, obj: ObjectValue, node: ast.Call, args: list[Value],
                 kwargs: dict[str, Value]) -> Value:
     """`obj(...)`: its `__call__`, or a Keras layer or model called."""
+    from shape_engine.keras import subclass
+
     found = obj.cls.lookup("__call__")
     if found is not None and isinstance(found[0], FunctionValue):
         return call_method(ev, obj, found[1], found[0], args, kwargs)
     if obj.cls.keras_base in ("model", "layer"):
-        return UNKNOWN  # a Keras layer or model of the user's: not followed yet
+        return subclass.called(ev, obj, node, args, kwargs)
     ev._escape(args, kwargs)
     return UNKNOWN
 

@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING
 
 from shape_engine.findings import Range
 from shape_engine.keras_names import MODEL_NAMES, SEQUENTIAL_NAMES
-from shape_engine.values import UNKNOWN, BoundMethod, Const, FunctionValue, ModuleRef, Value
+from shape_engine.values import (
+    UNKNOWN,
+    BoundMethod,
+    Const,
+    FunctionValue,
+    LayerValue,
+    ModelValue,
+    ModuleRef,
+    Seq,
+    Value,
+)
 
 if TYPE_CHECKING:
     from shape_engine.evaluate import Evaluator
@@ -45,6 +55,7 @@ class ClassValue(Value):
     # How each decorated method is reached: "property", "static" or "class".
     decorated: dict[str, str] = field(default_factory=dict)
     instances: list[ObjectValue] = field(default_factory=list)
+    region: int = 0  # the uncertain region it was made in (see `Evaluator._uncertainty`)
 
     @property
     def name(self) -> str:
@@ -72,6 +83,13 @@ class ClassValue(Value):
             if attr in cls.namespace:
                 return cls.namespace[attr], cls
         return None
+
+    @property
+    def opaque(self) -> bool:
+        """Whether objects of the class may get attributes the engine does not see: a
+        decorated class (`@dataclass`), or a base that is neither the user's nor Keras'."""
+        return any(cls.node.decorator_list for cls in self.mro()) or (
+            self.keras_base == "other")
 
     @property
     def keras_base(self) -> str | None:
@@ -138,19 +156,33 @@ def define(ev: Evaluator, stmt: ast.ClassDef) -> ClassValue:
         namespace = dict(ev.scope.vars)
     finally:
         ev.scope = outer
-    cls = ClassValue(stmt, bases, namespace)
+    cls = ClassValue(stmt, bases, namespace, region=ev._region)
     for item in stmt.body:
         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
             fn = namespace.get(item.name)
             if isinstance(fn, FunctionValue):
                 fn.scope = outer  # a method sees the module, not the class body
             for decorator in item.decorator_list:
-                name = decorator.id if isinstance(decorator, ast.Name) else None
-                if name in ("property", "staticmethod", "classmethod"):
-                    cls.decorated[item.name] = {"property": "property",
-                                                "staticmethod": "static",
-                                                "classmethod": "class"}[name]
+                kind = _decorated_as(decorator)
+                if kind is not None:
+                    cls.decorated[item.name] = kind
     return cls
+
+
+def _decorated_as(decorator: ast.expr) -> str | None:
+    """How a method decorated so is reached: "property", "static", "class", None for a
+    decorator that leaves it a method (`tf.function`, `abstractmethod`), "unknown" for any
+    other (a property's setter, `cached_property`, the user's own)."""
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func  # `@tf.function(jit_compile=True)`
+    name = (decorator.id if isinstance(decorator, ast.Name) else
+            decorator.attr if isinstance(decorator, ast.Attribute) else "")
+    known = {"property": "property", "staticmethod": "static", "classmethod": "class"}
+    if isinstance(decorator, ast.Name) and name in known:
+        return known[name]
+    if name in ("function", "abstractmethod", "override", "wraps"):
+        return None
+    return "unknown"
 
 
 def instantiate(ev: Evaluator, cls: ClassValue, node: ast.Call | None, args: list[Value],
@@ -164,6 +196,8 @@ def instantiate(ev: Evaluator, cls: ClassValue, node: ast.Call | None, args: lis
     init = cls.lookup("__init__")
     if init is not None and isinstance(init[0], FunctionValue):
         call_method(ev, obj, init[1], init[0], args, kwargs, use_defaults)
+    elif cls.opaque:
+        ev._escape(args, kwargs)  # kept by a constructor not followed
     if cls.keras_base in ("model", "layer"):
         subclass.made(ev, obj, kwargs)
     return obj
@@ -217,12 +251,16 @@ def attribute(ev: Evaluator, receiver: ObjectValue | ClassValue | SuperValue, at
     if found is not None:
         value, owner = found
         kind = owner.decorated.get(attr)
+        if kind == "unknown":
+            return UNKNOWN
         if isinstance(value, FunctionValue):
             if kind == "property":
                 return call_method(ev, receiver, owner, value, [], {})
             if kind == "static":
                 return value
             return BoundMethod(receiver, attr)
+        if receiver.cls.opaque:
+            return UNKNOWN  # a default its constructor may replace (a dataclass field)
         return value
     if receiver.cls.keras_base is not None:
         return BoundMethod(receiver, attr)  # Keras' own, or an attribute not followed
@@ -237,9 +275,13 @@ def call_bound(ev: Evaluator, receiver: ObjectValue | SuperValue, name: str, nod
     obj = receiver.obj if isinstance(receiver, SuperValue) else receiver
     after = receiver.owner if isinstance(receiver, SuperValue) else None
     found = obj.cls.lookup(name, after=after)
+    if found is not None and found[1].decorated.get(name) == "unknown":
+        ev._escape([obj, *args], kwargs)
+        return UNKNOWN
     if found is not None and isinstance(found[0], FunctionValue):
         fn, owner = found[0], found[1]
-        if owner.decorated.get(name) == "static":
+        if name == "build" and obj.cls.keras_base in ("model", "layer"):
+            obj.built = True  # Keras builds it no more at its first call
             return ev._call_function(fn, args, kwargs)
         if owner.decorated.get(name) == "class":
             return ev._call_function(fn, [owner, *args], kwargs)
@@ -267,12 +309,17 @@ def call_object(ev: Evaluator, obj: ObjectValue, node: ast.Call, args: list[Valu
     return UNKNOWN
 
 
-def set_attribute(obj: ObjectValue, attr: str, value: Value, may_not_run: bool) -> None:
-    """`obj.attr = value`; on a path that may not run, either value (unknown unless the
-    same)."""
-    if may_not_run and obj.attrs.get(attr) is not value:
+def set_attribute(obj: ObjectValue | ClassValue, attr: str, value: Value, may_not_run: bool
+                  ) -> None:
+    """`obj.attr = value`, `Class.attr = value`; on a path that may not run, either value
+    (unknown unless the same)."""
+    held = obj.attrs if isinstance(obj, ObjectValue) else obj.namespace
+    if may_not_run and held.get(attr) is not value:
         value = UNKNOWN
-    obj.attrs[attr] = value
+    found = obj.cls.lookup(attr) if isinstance(obj, ObjectValue) else None
+    if found is not None and found[1].decorated.get(attr) in ("property", "unknown"):
+        value = UNKNOWN  # a property's setter decides what is kept
+    held[attr] = value
 
 
 def run_unused(ev: Evaluator, body: list[ast.stmt]) -> None:
@@ -302,5 +349,11 @@ def run_unused(ev: Evaluator, body: list[ast.stmt]) -> None:
 
 
 def escape_object(obj: ObjectValue) -> list[Value]:
-    """What an object handed to code not followed exposes: its attributes."""
-    return list(obj.attrs.values())
+    """An object handed to code not followed: that code may rewrite its attributes. Models
+    and layers stay (the models as any model handed over); the rest becomes unknown. What
+    it held is exposed."""
+    held = list(obj.attrs.values())
+    for name, value in obj.attrs.items():
+        if not isinstance(value, ModelValue | LayerValue | ObjectValue | Seq):
+            obj.attrs[name] = UNKNOWN
+    return held

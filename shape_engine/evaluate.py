@@ -509,7 +509,7 @@ class Evaluator:
             elif isinstance(receiver, ModelValue):
                 # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
-            elif isinstance(receiver, ObjectValue):  # `self.model = Sequential(...)`
+            elif isinstance(receiver, ObjectValue | ClassValue):  # `self.model = ...`
                 classes.set_attribute(receiver, target.attr, value,
                                       may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):

@@ -36,6 +36,8 @@ DATA_METHODS = frozenset({"fit", "evaluate", "predict", "train_on_batch", "test_
                           "predict_on_batch"})
 # Model methods recorded on the model's IR as for any model (compile, training calls).
 RECORDED_METHODS = frozenset({"compile"}) | DATA_METHODS
+# A class that defines these decides itself how fit/evaluate/predict call the model.
+OWN_STEPS = ("train_step", "test_step", "predict_step")
 
 
 def made(ev: Evaluator, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
@@ -61,7 +63,7 @@ def keras_method(ev: Evaluator, obj: ObjectValue, name: str, node: ast.Call,
     if name == "build":
         return Const(None)  # Keras' own: marks the object built, runs nothing of the user's
     if obj.model is not None and name in RECORDED_METHODS:
-        if name in DATA_METHODS:
+        if name in DATA_METHODS and not any(_method(obj, step) for step in OWN_STEPS):
             data = args[0] if args else kwargs.get("x")
             if isinstance(data, ArrayValue) and data.shape:
                 trace_on_shape(ev, obj, (None, *data.shape[1:]), ev._range(node))
@@ -218,6 +220,8 @@ def _add_weight(obj: ObjectValue, args: list[Value], kwargs: dict[str, Value]) -
 
 def _method(obj: ObjectValue, name: str) -> tuple[FunctionValue, ClassValue] | None:
     found = obj.cls.lookup(name)
+    if found is not None and found[1].decorated.get(name) == "unknown":
+        return None
     if found is not None and isinstance(found[0], FunctionValue):
         return found[0], found[1]
     return None

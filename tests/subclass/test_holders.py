@@ -77,10 +77,48 @@ CLEAN_HOLDER = textwrap.dedent("""\
     for experiment in experiments:
         experiment.run()
     """)
+PYTHON_CLASSES_CLEAN = textwrap.dedent("""\
+    from dataclasses import dataclass
+    import numpy as np
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+
+    @dataclass
+    class Config:
+        units: int = 4
+        classes: int = 3
+
+
+    class Holder:
+        size = 2
+
+        @property
+        def width(self):
+            return self._width
+
+        @width.setter
+        def width(self, value):
+            self._width = value * 2
+
+
+    cfg = Config(units=8, classes=5)
+    Holder.size = 5
+    h = Holder()
+    h.width = 7
+    model = keras.Sequential([keras.Input((h.size,)), layers.Dense(cfg.units),
+                              layers.Dense(cfg.classes, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", optimizer="adam")
+    model.fit(np.zeros((4, 5)), np.zeros((4, 5)), epochs=1, verbose=0)
+    model2 = keras.Sequential([keras.Input((3,)), layers.Dense(h.width), layers.Reshape((14, 1))])
+    """)
 CASES = {
     "held_across_methods": (HELD_ACROSS_METHODS, 18, "SL303"),
     "returned_by_method": (RETURNED_BY_METHOD, 10, "SL104"),
     "clean_holder": (CLEAN_HOLDER, None, None),
+    # A dataclass's fields, a class attribute written, a property with a setter: none is
+    # taken for what it is not.
+    "python_classes_clean": (PYTHON_CLASSES_CLEAN, None, None),
 }
 
 

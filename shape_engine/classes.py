@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from shape_engine.findings import Range
 from shape_engine.keras_names import MODEL_NAMES, SEQUENTIAL_NAMES
@@ -31,7 +31,8 @@ from shape_engine.values import (
 )
 
 if TYPE_CHECKING:
-    from shape_engine.evaluate import Evaluator
+    from shape_engine.evaluation.evaluator import Evaluator
+    from shape_engine.evaluation.python import PythonSemantics
     from shape_engine.ir import ModelIR
 
 # Keras' base classes for layers (`class Scale(keras.layers.Layer)`).
@@ -144,9 +145,9 @@ class MethodFrame:
     obj: ObjectValue
 
 
-def define(ev: Evaluator, stmt: ast.ClassDef) -> ClassValue:
+def define(ev: PythonSemantics, stmt: ast.ClassDef) -> ClassValue:
     """A `class` statement: its bases evaluated, its body run in a namespace of its own."""
-    from shape_engine.evaluate import Scope
+    from shape_engine.evaluation.scope import Scope
 
     bases = tuple(ev._eval(base) for base in stmt.bases)
     outer = ev.scope
@@ -185,7 +186,7 @@ def _decorated_as(decorator: ast.expr) -> str | None:
     return "unknown"
 
 
-def instantiate(ev: Evaluator, cls: ClassValue, node: ast.Call | None, args: list[Value],
+def instantiate(ev: PythonSemantics, cls: ClassValue, node: ast.Call | None, args: list[Value],
                 kwargs: dict[str, Value], use_defaults: bool = False) -> ObjectValue:
     """`Net(...)`: a new object, its `__init__` run on it."""
     from shape_engine.keras import subclass
@@ -199,11 +200,11 @@ def instantiate(ev: Evaluator, cls: ClassValue, node: ast.Call | None, args: lis
     elif cls.opaque:
         ev._escape(args, kwargs)  # kept by a constructor not followed
     if cls.keras_base in ("model", "layer"):
-        subclass.made(ev, obj, kwargs)
+        subclass.made(cast("Evaluator", ev), obj, kwargs)
     return obj
 
 
-def call_method(ev: Evaluator, obj: ObjectValue, owner: ClassValue, fn: FunctionValue,
+def call_method(ev: PythonSemantics, obj: ObjectValue, owner: ClassValue, fn: FunctionValue,
                 args: list[Value], kwargs: dict[str, Value], use_defaults: bool = False
                 ) -> Value:
     """A method of `owner` run with `self` bound to `obj`."""
@@ -216,7 +217,7 @@ def call_method(ev: Evaluator, obj: ObjectValue, owner: ClassValue, fn: Function
         frames.pop()
 
 
-def method_frames(ev: Evaluator) -> list[MethodFrame]:
+def method_frames(ev: PythonSemantics) -> list[MethodFrame]:
     frames: list[MethodFrame] | None = getattr(ev, "_method_frames", None)
     if frames is None:
         frames = []
@@ -224,7 +225,7 @@ def method_frames(ev: Evaluator) -> list[MethodFrame]:
     return frames
 
 
-def make_super(ev: Evaluator) -> Value:
+def make_super(ev: PythonSemantics) -> Value:
     """`super()` (no arguments) inside a method: what the method's class inherits."""
     frames = method_frames(ev)
     if not frames:
@@ -232,7 +233,7 @@ def make_super(ev: Evaluator) -> Value:
     return SuperValue(frames[-1].obj, frames[-1].owner)
 
 
-def attribute(ev: Evaluator, receiver: ObjectValue | ClassValue | SuperValue, attr: str
+def attribute(ev: PythonSemantics, receiver: ObjectValue | ClassValue | SuperValue, attr: str
               ) -> Value:
     """`obj.attr`, `Class.attr`, `super().attr`."""
     if isinstance(receiver, ClassValue):
@@ -267,7 +268,7 @@ def attribute(ev: Evaluator, receiver: ObjectValue | ClassValue | SuperValue, at
     return UNKNOWN
 
 
-def call_bound(ev: Evaluator, receiver: ObjectValue | SuperValue, name: str, node: ast.Call,
+def call_bound(ev: PythonSemantics, receiver: ObjectValue | SuperValue, name: str, node: ast.Call,
                args: list[Value], kwargs: dict[str, Value]) -> Value:
     """`obj.method(...)` / `super().method(...)`: the user's method, else Keras'."""
     from shape_engine.keras import subclass
@@ -287,7 +288,7 @@ def call_bound(ev: Evaluator, receiver: ObjectValue | SuperValue, name: str, nod
             return ev._call_function(fn, [owner, *args], kwargs)
         return call_method(ev, obj, owner, fn, args, kwargs)
     if obj.cls.keras_base in ("model", "layer"):
-        return subclass.keras_method(ev, obj, name, node, args, kwargs,
+        return subclass.keras_method(cast("Evaluator", ev), obj, name, node, args, kwargs,
                                      through_super=after is not None)
     if isinstance(receiver, SuperValue) and name == "__init__":
         return Const(None)  # object's, or a base not followed: nothing of ours changes
@@ -295,7 +296,7 @@ def call_bound(ev: Evaluator, receiver: ObjectValue | SuperValue, name: str, nod
     return UNKNOWN
 
 
-def call_object(ev: Evaluator, obj: ObjectValue, node: ast.Call, args: list[Value],
+def call_object(ev: PythonSemantics, obj: ObjectValue, node: ast.Call, args: list[Value],
                 kwargs: dict[str, Value]) -> Value:
     """`obj(...)`: its `__call__`, or a Keras layer or model called."""
     from shape_engine.keras import subclass
@@ -304,7 +305,7 @@ def call_object(ev: Evaluator, obj: ObjectValue, node: ast.Call, args: list[Valu
     if found is not None and isinstance(found[0], FunctionValue):
         return call_method(ev, obj, found[1], found[0], args, kwargs)
     if obj.cls.keras_base in ("model", "layer"):
-        return subclass.called(ev, obj, node, args, kwargs)
+        return subclass.called(cast("Evaluator", ev), obj, node, args, kwargs)
     ev._escape(args, kwargs)
     return UNKNOWN
 
@@ -322,7 +323,7 @@ def set_attribute(obj: ObjectValue | ClassValue, attr: str, value: Value, may_no
     held[attr] = value
 
 
-def run_unused(ev: Evaluator, body: list[ast.stmt]) -> None:
+def run_unused(ev: PythonSemantics, body: list[ast.stmt]) -> None:
     """The methods of the module's classes that nothing called still build models: run
     each once, on the last object made of the class (a new one, its `__init__` given its
     defaults, when none was)."""

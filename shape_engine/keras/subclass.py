@@ -28,7 +28,7 @@ from shape_engine.shapes import MaybeShape, format_shape
 from shape_engine.values import UNKNOWN, ArrayValue, Const, FunctionValue, Seq, Value, to_python
 
 if TYPE_CHECKING:
-    from shape_engine.evaluate import Evaluator
+    from shape_engine.evaluation.evaluator import Evaluator
 
 # Model methods that give the model data: the first of them with data of a known shape
 # builds it.

@@ -326,13 +326,16 @@ def set_attribute(obj: ObjectValue | ClassValue, attr: str, value: Value, may_no
 def run_unused(ev: PythonSemantics, body: list[ast.stmt]) -> None:
     """The methods of the module's classes that nothing called still build models: run
     each once, on the last object made of the class (a new one, its `__init__` given its
-    defaults, when none was)."""
+    defaults, when none was). Not those of a class with a base not followed (a Keras
+    callback's hooks): the framework calls them, with what it has."""
     for stmt in body:
         if not isinstance(stmt, ast.ClassDef):
             continue
         cls = ev.scope.vars.get(stmt.name)
         if not isinstance(cls, ClassValue) or cls.node is not stmt:
             continue
+        if cls.keras_base == "other":
+            continue  # a Callback's methods are the framework's to call
         keras = cls.keras_base in ("model", "layer")
         methods = [(name, value) for name, value in cls.namespace.items()
                    if isinstance(value, FunctionValue) and value.node not in ev._called_functions

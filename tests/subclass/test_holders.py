@@ -187,3 +187,18 @@ def test_tensorflow_agrees(case: str, script_oracle: ScriptOracle) -> None:
         assert result.error is not None and result.error_line is not None
         first, last = statement_span(source, result.error_line)
         assert first <= line <= last, result.error
+
+
+def test_a_callbacks_hooks_are_left_to_the_framework() -> None:
+    # Keras calls on_epoch_end with what it has; run with guessed arguments it could only
+    # cost steps (a generation loop) or report what never happens.
+    source = textwrap.dedent("""\
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        class Sampler(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                self.probe = keras.Sequential([keras.Input((4,)), layers.Conv2D(3, 3)])
+        """)
+    analysis = analyze_source(source)
+    assert analysis.findings == [] and analysis.models == []

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shape_engine import arrays, classes
+from shape_engine import arrays, classes, dicts
 from shape_engine.classes import ClassValue, ObjectValue, SuperValue
+from shape_engine.dicts import DictValue
 from shape_engine.evaluation import limits
 from shape_engine.evaluation.builtin_functions import (
     BUILTIN_FUNCTIONS,
@@ -329,6 +330,9 @@ class PythonSemantics(DataValues):
                 receiver.model.lose_track(0)
             elif isinstance(receiver, Seq) and receiver.kind == "list":
                 self._set_item(receiver, target.slice, value)
+            elif isinstance(receiver, DictValue):  # `models["big"] = build(64)`
+                dicts.set_item(receiver, self._eval(target.slice), value,
+                               may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, values_changed(receiver))  # `y[y > 9] = 9`
             else:
@@ -573,6 +577,13 @@ class PythonSemantics(DataValues):
         self._bind(node.target, value, node.value)
         return value
 
+    def _dict_display(self, node: ast.Dict) -> Value:
+        made, held = dicts.display(node, self._eval, self._region)
+        if made is not None:
+            return made  # a dict of models, followed
+        self._escape(held, {})  # `{"o": model}`: changed through the dict, maybe
+        return UNKNOWN
+
     def _other_expression(self, node: ast.expr) -> Value:
         # Evaluate children for their side effects (calls on models), then give up.
         children = [self._eval(child) for child in ast.iter_child_nodes(node)
@@ -642,7 +653,7 @@ class PythonSemantics(DataValues):
             return receiver.attribute(attr)
         if isinstance(receiver, ObjectValue | ClassValue | SuperValue):
             return classes.attribute(self, receiver, attr)
-        if isinstance(receiver, ModelValue | LayerValue):
+        if isinstance(receiver, ModelValue | LayerValue | DictValue):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
@@ -661,6 +672,8 @@ class PythonSemantics(DataValues):
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
+        if isinstance(receiver, DictValue):
+            return dicts.subscript(receiver, UNKNOWN if index is None else index)
         if isinstance(receiver, Seq):
             if isinstance(node.slice, ast.Slice):
                 bounds = [self._eval(b) if b is not None else Const(None)
@@ -799,6 +812,10 @@ class PythonSemantics(DataValues):
         receiver = self._current(method.receiver)  # the arguments may have changed it
         if isinstance(receiver, ObjectValue | SuperValue):
             return classes.call_bound(self, receiver, method.name, node, args, kwargs)
+        if isinstance(receiver, DictValue):
+            result, handed = dicts.method(receiver, method.name, args, kwargs)
+            self._escape(handed, {})
+            return result
         if isinstance(receiver, ModelValue):
             return self._model_method(receiver.model, method.name, node, args, kwargs)
         if isinstance(receiver, Seq) and receiver.kind == "list":
@@ -955,4 +972,5 @@ _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.GeneratorExp: PythonSemantics._comprehension,
     ast.SetComp: PythonSemantics._comprehension,
     ast.DictComp: PythonSemantics._comprehension,
+    ast.Dict: PythonSemantics._dict_display,
 }

@@ -112,10 +112,28 @@ PYTHON_CLASSES_CLEAN = textwrap.dedent("""\
     model.fit(np.zeros((4, 5)), np.zeros((4, 5)), epochs=1, verbose=0)
     model2 = keras.Sequential([keras.Input((3,)), layers.Dense(h.width), layers.Reshape((14, 1))])
     """)
+DICT_OF_MODELS = textwrap.dedent("""\
+    import numpy as np
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+
+    def build(width):
+        return keras.Sequential([keras.Input((16,)), layers.Dense(width), layers.Dense(3)])
+
+
+    models = {"small": build(8), "wide": build(32)}
+    models["extra"] = build(16)
+    for name in models:
+        models[name].compile(loss="mse", optimizer="adam")
+    for name, model in models.items():
+        model.fit(np.zeros((8, 16)), np.zeros((8, 5)), epochs=1, verbose=0)
+    """)
 CASES = {
     "held_across_methods": (HELD_ACROSS_METHODS, 18, "SL303"),
     "returned_by_method": (RETURNED_BY_METHOD, 10, "SL104"),
     "clean_holder": (CLEAN_HOLDER, None, None),
+    "dict_of_models": (DICT_OF_MODELS, 15, "SL303"),
     # A dataclass's fields, a class attribute written, a property with a setter: none is
     # taken for what it is not.
     "python_classes_clean": (PYTHON_CLASSES_CLEAN, None, None),
@@ -187,6 +205,13 @@ def test_tensorflow_agrees(case: str, script_oracle: ScriptOracle) -> None:
         assert result.error is not None and result.error_line is not None
         first, last = statement_span(source, result.error_line)
         assert first <= line <= last, result.error
+
+
+def test_a_dict_changed_by_code_not_followed_is_unknown() -> None:
+    source = DICT_OF_MODELS.replace('models["extra"] = build(16)', "models.update(other)")
+    assert analyze_source(source).findings == []
+    plain = DICT_OF_MODELS.replace("build(8)", "8").replace("build(32)", "32")
+    assert analyze_source(plain).findings == []  # holds no model: not followed
 
 
 def test_a_callbacks_hooks_are_left_to_the_framework() -> None:

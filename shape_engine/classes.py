@@ -225,8 +225,13 @@ def method_frames(ev: PythonSemantics) -> list[MethodFrame]:
     return frames
 
 
-def make_super(ev: PythonSemantics) -> Value:
-    """`super()` (no arguments) inside a method: what the method's class inherits."""
+def make_super(ev: PythonSemantics, args: list[Value] | None = None) -> Value:
+    """`super()` inside a method, or `super(Class, obj)`: what the class inherits."""
+    if args:
+        if len(args) == 2 and isinstance(args[0], ClassValue) and isinstance(
+                args[1], ObjectValue):
+            return SuperValue(args[1], args[0])
+        return UNKNOWN
     frames = method_frames(ev)
     if not frames:
         return UNKNOWN

@@ -790,8 +790,8 @@ class PythonSemantics(DataValues):
         made = self._call_keras(callee, node, args, kwargs, has_unpacking)
         if made is not None:
             return made
-        if name == "super" and not args:
-            return classes.make_super(self)
+        if name == "super":
+            return classes.make_super(self, args)
         if name in BUILTIN_FUNCTIONS:
             built = BUILTIN_FUNCTIONS[name](args, kwargs)
             if isinstance(built, Seq) and built.kind == "list":

@@ -355,3 +355,10 @@ def test_build_without_a_build_method_traces_nothing() -> None:
     # Keras 3.15 only marks such a model built: the Conv1D is never called there.
     source = FIT_FAILING.split("model.compile")[0] + "model.build((None, 28))\n"
     assert _errors(source) == []
+
+
+def test_super_with_its_class_and_object_reaches_the_base() -> None:
+    source = SUBCLASS_OF_SUBCLASS_FAILING.replace(
+        "super().__init__(width=64", "super(Wide, self).__init__(width=64").replace(
+        "x = super().call(inputs)", "x = super(Wide, self).call(inputs)")
+    assert _errors(source) == [("SL104", 26)]

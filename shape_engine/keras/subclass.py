@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from shape_engine.classes import ClassValue, ObjectValue, call_method
 from shape_engine.findings import Range, Related
-from shape_engine.ir import ModelIR
+from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.shapes import MaybeShape, format_shape
 from shape_engine.values import UNKNOWN, ArrayValue, Const, FunctionValue, Seq, Value, to_python
@@ -66,7 +66,7 @@ def keras_method(ev: Evaluator, obj: ObjectValue, name: str, node: ast.Call,
         if name in DATA_METHODS and not any(_method(obj, step) for step in OWN_STEPS):
             data = args[0] if args else kwargs.get("x")
             if isinstance(data, ArrayValue) and data.shape:
-                trace_on_shape(ev, obj, (None, *data.shape[1:]), ev._range(node))
+                trace_on_shape(ev, obj, (None, *data.shape[1:]), node)
         if obj.model.graph is not None or name == "compile":
             return ev._model_method(obj.model, name, node, args, kwargs)
     return UNKNOWN
@@ -81,18 +81,24 @@ def called(ev: Evaluator, obj: ObjectValue, node: ast.Call, args: list[Value],
         return _trace_call(ev, obj, args, kwargs, given.tensors(), ev._range(node))
     first = args[0] if args else None
     if isinstance(first, ArrayValue) and first.shape:
-        trace_on_shape(ev, obj, first.shape, ev._range(node))
+        trace_on_shape(ev, obj, first.shape, node)
     return UNKNOWN
 
 
-def trace_on_shape(ev: Evaluator, obj: ObjectValue, shape: MaybeShape, at: Range) -> None:
+def trace_on_shape(ev: Evaluator, obj: ObjectValue, shape: MaybeShape, call: ast.Call) -> None:
     """Build the object on data of `shape` (fit, predict, a call on an array): its `call`
     traced on a symbolic input, once per shape."""
     if shape is None or shape in obj.traced or ev.program.graph.full:
         return
     obj.traced.add(shape)
-    node = Node(f"Input(shape={format_shape(tuple(shape[1:]))})", at, (), is_input=True,
-                file=ev.file)
+    at = ev._range(call)
+    # The input Keras makes for the data, as `keras.Input(batch_shape=...)` would: a model
+    # whose call is a plain chain is then checked against its data and labels like one.
+    label = f"Input(shape={format_shape(tuple(shape[1:]))})"
+    made = LayerCall(kind="Input", written_name="Input", label=label, range=at, args=(),
+                     kwargs={"batch_shape": Seq(tuple(Const(d) for d in shape))}, node=call,
+                     source=ev.index, file=ev.file)
+    node = Node(label, at, (), is_input=True, input_call=made, file=ev.file)
     tensor = TensorValue(tuple(shape), node)
     node.outputs = (tensor,)
     _trace_call(ev, obj, [tensor], {}, (tensor,), at, wrap=False)

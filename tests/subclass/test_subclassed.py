@@ -221,7 +221,30 @@ inputs = keras.Input((10,))
 x = layers.Dense(16)(inputs)
 outputs = Smooth(4)(x)
 """
-# name: (program, the line of the error inside `call` or None for a clean one, its code)
+LABELS_FAILING = """\
+import numpy as np
+import keras
+from keras import layers
+
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(16, activation="relu")
+        self.out = layers.Dense(10, activation="softmax")
+
+    def call(self, inputs):
+        return self.out(self.dense(inputs))
+
+
+model = Net()
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(np.zeros((16, 28)), np.zeros((16, 3)), epochs=1, verbose=0)
+model.predict(np.zeros((4, 28)), verbose=0)
+"""
+
+# name: (program, the line of the error (inside `call` for a refused layer) or None for a
+# clean one, its code)
 CASES = {
     "fit_failing": (FIT_FAILING, 15, "SL101"),
     "symbolic_clean": (SYMBOLIC_CLEAN, None, None),
@@ -230,6 +253,8 @@ CASES = {
     "subclass_of_subclass_failing": (SUBCLASS_OF_SUBCLASS_FAILING, 26, "SL104"),
     "python_flags_clean": (PYTHON_FLAGS_CLEAN, None, None),
     "custom_layer_failing": (CUSTOM_LAYER_FAILING, 11, "SL101"),
+    # A call that is a plain chain: the model is checked against its labels as one.
+    "labels_failing": (LABELS_FAILING, 18, "SL303"),
 }
 
 

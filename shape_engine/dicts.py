@@ -30,8 +30,9 @@ _HELD = (ModelValue, LayerValue, ObjectValue)
 
 
 @dataclass(eq=False)
-class DictValue(Value):
-    """A dict as it is now, its keys Python constants."""
+class ModelDict(Value):
+    """A dict of models as it is now, its keys Python constants (data dicts are
+    `values.DictValue`)."""
 
     items: dict[object, Value]
     region: int  # the uncertain region it was made in (see `Evaluator._uncertainty`)
@@ -39,8 +40,8 @@ class DictValue(Value):
 
 
 def display(node: ast.Dict, evaluate: Callable[[ast.expr], Value], region: int
-            ) -> tuple[DictValue | None, list[Value]]:
-    """`{k: v, ...}`: a DictValue when it holds a model and its keys are constants, else
+            ) -> tuple[ModelDict | None, list[Value]]:
+    """`{k: v, ...}`: a ModelDict when it holds a model and its keys are constants, else
     None; and every value evaluated (for whoever gives it up)."""
     keys = [evaluate(k) if k is not None else None for k in node.keys]
     values = [evaluate(v) for v in node.values]
@@ -52,17 +53,17 @@ def display(node: ast.Dict, evaluate: Callable[[ast.expr], Value], region: int
         if python is None:
             return None, [k for k in keys if k is not None] + values
         items[python] = value
-    return DictValue(items, region), values
+    return ModelDict(items, region), values
 
 
-def subscript(d: DictValue, key: Value) -> Value:
+def subscript(d: ModelDict, key: Value) -> Value:
     python = _key(key)
     if not d.known or python is None:
         return UNKNOWN
     return d.items.get(python, UNKNOWN)
 
 
-def set_item(d: DictValue, key: Value, value: Value, may_not_run: bool) -> None:
+def set_item(d: ModelDict, key: Value, value: Value, may_not_run: bool) -> None:
     python = _key(key)
     if python is None:
         d.known = False
@@ -72,7 +73,7 @@ def set_item(d: DictValue, key: Value, value: Value, may_not_run: bool) -> None:
     d.items[python] = value
 
 
-def method(d: DictValue, name: str, args: list[Value], kwargs: dict[str, Value]
+def method(d: ModelDict, name: str, args: list[Value], kwargs: dict[str, Value]
            ) -> tuple[Value, list[Value]]:
     """A dict method: its value, and the values handed over to code not followed."""
     if d.known and not kwargs:
@@ -94,12 +95,12 @@ def method(d: DictValue, name: str, args: list[Value], kwargs: dict[str, Value]
     return UNKNOWN, [*args, *kwargs.values()]
 
 
-def iteration(d: DictValue) -> list[Value] | None:
+def iteration(d: ModelDict) -> list[Value] | None:
     """`for key in d`: its keys."""
     return [Const(k) for k in d.items] if d.known else None  # type: ignore[arg-type]
 
 
-def escape(d: DictValue) -> list[Value]:
+def escape(d: ModelDict) -> list[Value]:
     """Handed to code not followed: it may change the dict; what it held is exposed."""
     d.known = False
     return list(d.items.values())

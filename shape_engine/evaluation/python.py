@@ -13,7 +13,7 @@ from typing import Any
 
 from shape_engine import arrays, classes, dicts
 from shape_engine.classes import ClassValue, ObjectValue, SuperValue
-from shape_engine.dicts import DictValue
+from shape_engine.dicts import ModelDict
 from shape_engine.evaluation import limits
 from shape_engine.evaluation.builtin_functions import (
     BUILTIN_FUNCTIONS,
@@ -331,7 +331,7 @@ class PythonSemantics(DataValues):
                 receiver.model.lose_track(0)
             elif isinstance(receiver, Seq) and receiver.kind == "list":
                 self._set_item(receiver, target.slice, value)
-            elif isinstance(receiver, DictValue):  # `models["big"] = build(64)`
+            elif isinstance(receiver, ModelDict):  # `models["big"] = build(64)`
                 dicts.set_item(receiver, self._eval(target.slice), value,
                                may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
@@ -583,7 +583,7 @@ class PythonSemantics(DataValues):
         if made is not None:
             return made  # a dict of models, followed
         self._escape(held, {})  # `{"o": model}`: changed through the dict, maybe
-        return UNKNOWN
+        return dict_display(node, held)  # data by name, read where it is written
 
     def _other_expression(self, node: ast.expr) -> Value:
         # Evaluate children for their side effects (calls on models), then give up.
@@ -656,7 +656,7 @@ class PythonSemantics(DataValues):
             return receiver.attribute(attr)
         if isinstance(receiver, ObjectValue | ClassValue | SuperValue):
             return classes.attribute(self, receiver, attr)
-        if isinstance(receiver, ModelValue | LayerValue | DictValue):
+        if isinstance(receiver, ModelValue | LayerValue | ModelDict):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
@@ -675,7 +675,7 @@ class PythonSemantics(DataValues):
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
-        if isinstance(receiver, DictValue):
+        if isinstance(receiver, ModelDict):
             return dicts.subscript(receiver, UNKNOWN if index is None else index)
         if isinstance(receiver, Seq):
             if isinstance(node.slice, ast.Slice):
@@ -815,7 +815,7 @@ class PythonSemantics(DataValues):
         receiver = self._current(method.receiver)  # the arguments may have changed it
         if isinstance(receiver, ObjectValue | SuperValue):
             return classes.call_bound(self, receiver, method.name, node, args, kwargs)
-        if isinstance(receiver, DictValue):
+        if isinstance(receiver, ModelDict):
             result, handed = dicts.method(receiver, method.name, args, kwargs)
             self._escape(handed, {})
             return result

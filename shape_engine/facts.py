@@ -74,10 +74,12 @@ class DataFact:
     shape: MaybeShape
     dtype: str | None
     hint_at: Position | None = None  # the end of its assignment, for an inlay hint
-    # A symbolic tensor: the call that made it ("Dense(64) (line 7)"), and that layer's
-    # parameters.
+    # A symbolic tensor: the call that made it ("Dense(64)"), and that layer's parameters.
     made_by: str | None = None
     params: int | None = None
+    # Where that call is: a position, so that it moves with its chunk (`_Mover`) as the
+    # rest of the facts do (a line number baked into `made_by` would not).
+    made_at: Position | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +245,8 @@ class _Mover:
         if at is None:
             return None
         hint_at = self.position(data.hint_at) if data.hint_at is not None else None
-        return replace(data, at=at, hint_at=hint_at)
+        made_at = self.position(data.made_at) if data.made_at is not None else None
+        return replace(data, at=at, hint_at=hint_at, made_at=made_at)
 
     def scope(self, scope: ScopeSpan) -> ScopeSpan | None:
         start, end = self.line_map(scope.start), self.line_map(scope.end)
@@ -361,12 +364,12 @@ def _data_binding(binding: DataBinding, scopes: Sequence[ScopeSpan],
     assignment = assigned_at.get(binding.range.start)
     hint_at = assignment.end if assignment is not None else binding.range.end
     value = binding.value
-    made_by = params = None
+    made_by = params = made_at = None
     if isinstance(value, TensorValue):
-        made_by = f"{value.node.label} (line {value.node.line})"
+        made_by, made_at = value.node.label, value.node.range.start
         params = None if value.node.is_op or value.node.is_input else value.node.params
     data = DataFact(binding.name, binding.range, value.shape, value.dtype, hint_at, made_by,
-                    params)
+                    params, made_at)
     facts.data.append(data)
     facts.bindings.append(Binding(scope_at(scopes, binding.range.start.line), binding.name,
                                   binding.range.start, data))

@@ -182,9 +182,21 @@ def _present(items: Iterable[T | None]) -> list[T]:
     return [item for item in items if item is not None]
 
 
+# "(line 9)" in a message or a "Connected to" row names a line (1-based) of the text that
+# was analysed: it moves with the chunk as the ranges do.
+_LINE_MENTION = re.compile(r"\(line (\d+)\)")
+
+
 class _Mover:
     def __init__(self, line_map: LineMap) -> None:
         self.line_map = line_map
+
+    def mentions(self, text: str) -> str:
+        def moved(match: re.Match[str]) -> str:
+            line = self.line_map(int(match.group(1)) - 1)
+            return match.group(0) if line is None else f"(line {line + 1})"
+
+        return _LINE_MENTION.sub(moved, text) if "(line " in text else text
 
     def position(self, pos: Position) -> Position | None:
         line = self.line_map(pos.line)
@@ -210,14 +222,15 @@ class _Mover:
             if index == finding.preferred_fix:
                 preferred = len(fixes)
             fixes.append(moved)
-        return replace(finding, range=at, related=related, fixes=tuple(fixes),
-                       preferred_fix=preferred)
+        return replace(finding, range=at, message=self.mentions(finding.message),
+                       related=related, fixes=tuple(fixes), preferred_fix=preferred)
 
     def related(self, related: Related) -> Related | None:
         if related.file is not None:
             return related
         at = self.range(related.range)
-        return None if at is None else replace(related, range=at)
+        return None if at is None else replace(related, range=at,
+                                               message=self.mentions(related.message))
 
     def fix(self, fix: Fix) -> Fix | None:
         edits = []
@@ -238,7 +251,9 @@ class _Mover:
         call, callee = self.range(model.call), self.range(model.callee)
         if call is None or callee is None:
             return None
-        return replace(model, call=call, callee=callee)
+        connected = None if model.connected is None else tuple(
+            self.mentions(row) for row in model.connected)
+        return replace(model, call=call, callee=callee, connected=connected)
 
     def data(self, data: DataFact) -> DataFact | None:
         at = self.range(data.at)

@@ -17,9 +17,15 @@
 // diagnostic in its cell (squiggle and Problems entry), a hover and inlay shapes in a cell, and
 // a quick fix applied in the cell of the finding and saved.
 //
+// Last, a functional model (tests/clients/fixtures/functional, written into the workspace then,
+// so that Check Workspace counted only the files above): its refusals in the Problems panel at
+// the layer calls, inlay shapes after the tensor assignments, a tensor variable's hover with
+// its shape and the call that made it, and the graph's quick fix (a 1x1 projection before Add).
+//
 // Environment: SHAPELENS_E2E_CODE_SERVER (code-server binary), SHAPELENS_E2E_PYTHON (a Python
 // that computes the expectations with this checkout's engine and makes the fresh venv), SHAPELENS_E2E_VSIX, SHAPELENS_E2E_ARTIFACTS, SHAPELENS_E2E_CHROMIUM;
-// SHAPELENS_E2E_ONLY=notebook runs the notebook checks alone (for debugging them).
+// SHAPELENS_E2E_ONLY=notebook (or functional) runs the notebook (or functional model) checks
+// alone (for debugging them).
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

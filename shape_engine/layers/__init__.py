@@ -7,8 +7,11 @@ Importing this package registers every rule in `RULES` (kind -> rule) and every 
 from shape_engine.layers import (  # noqa: F401  (imported for their registrations)
     activations,
     attention,
+    audio_preprocessing,
     convolutional,
     core,
+    einsum_dense,
+    image_augmentation,
     merging,
     normalization,
     pooling,
@@ -16,6 +19,8 @@ from shape_engine.layers import (  # noqa: F401  (imported for their registratio
     recurrent,
     regularization,
     reshaping,
+    rnn_cells,
+    text_preprocessing,
 )
 from shape_engine.layers.base import (
     ALIASES,
@@ -29,7 +34,8 @@ from shape_engine.layers.base import (
 # Layers that take a list of tensors: they cannot be a step of a Sequential.
 MULTI_INPUT_LAYERS = frozenset(
     {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
-     "Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention"}
+     "Attention", "AdditiveAttention", "MultiHeadAttention", "GroupQueryAttention",
+     "HashedCrossing"}
 )
 
 __all__ = ["ALIASES", "MULTI_INPUT_LAYERS", "MULTI_INPUT_RULES", "RULES", "LayerArgs",

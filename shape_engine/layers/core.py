@@ -241,3 +241,16 @@ def element_count(shape: Shape) -> int | None:
     if any(d is None for d in shape):
         return None
     return math.prod(d for d in shape if d is not None)
+
+
+@layer_rule("ReversibleEmbedding", params=("input_dim", "output_dim", "tie_weights",
+                                           "embeddings_initializer", "embeddings_regularizer",
+                                           "embeddings_constraint", "mask_zero",
+                                           "reverse_dtype", "logit_soft_cap"),
+            check_args=_embedding_args)
+def reversible_embedding(args: LayerArgs, x: Shape) -> LayerOutput:
+    """An Embedding whose transpose also maps back to logits; untied, it has a second
+    (output_dim, input_dim) matrix."""
+    input_dim, output_dim = _embedding_args(args)
+    tables = 1 if args.flag("tie_weights", True) else 2
+    return LayerOutput((*x, output_dim), tables * input_dim * output_dim)

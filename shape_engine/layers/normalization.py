@@ -192,3 +192,14 @@ def normalization_of_list(args: LayerArgs, shapes: Shapes) -> Shapes:
 list_rule("BatchNormalization", "LayerNormalization", "GroupNormalization",
           stays_unbuilt=True)(normalization_of_list)
 list_rule("UnitNormalization")(normalization_of_list)
+
+
+@layer_rule("RMSNormalization", params=("axis", "epsilon"))
+def rms_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    """One scale per element of the normalized axes (an int or a list)."""
+    axis = args.raw("axis", -1)
+    axes = [axis] if isinstance(axis, int) else axis
+    if not isinstance(axes, list | tuple) or not all(
+            isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        raise Unknowable("axis")
+    return LayerOutput(x, math.prod(_defined(x, a, "its scale") for a in axes))

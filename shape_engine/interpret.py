@@ -19,6 +19,7 @@ from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import LIST_RULES, Refusal, Shapes, Unknowable
 from shape_engine.layers.core import declared_input_shape
+from shape_engine.layers.image_augmentation import PASSES_LISTS
 from shape_engine.layers.merging import merge_list
 from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue, to_python
@@ -29,7 +30,7 @@ LIST_PASSING_LAYERS = frozenset(
     {"Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
      "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Identity", "Rescaling",
      "UnitNormalization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
-     "RandomTranslation", "RandomBrightness"})
+     "RandomTranslation", "RandomBrightness"}) | PASSES_LISTS
 # Layers that refuse a list of tensors in an unbuilt nested model, at any place in it
 # (observed on Keras 3.15; there, unlike directly in a model, normalization, global pooling
 # and UpSampling take a list, and Identity does not). What the others make of it: LIST_RULES.

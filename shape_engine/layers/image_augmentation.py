@@ -28,6 +28,11 @@ SHAPE_KEEPING = (
 )
 
 
+# Given a list of tensors (an RNN's return_state=True), they pass it through as it is; only
+# RandomGrayscale refuses one (Keras 3.15.1).
+PASSES_LISTS = frozenset(SHAPE_KEEPING) - {"RandomGrayscale"}
+
+
 def _same_shape(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
 

@@ -33,6 +33,10 @@ for _kind, _call in CALLS.items():
     CASES[f"{_kind}_images"] = (seq("(16, 16, 3)", _call, "layers.Conv2D(4, 3)"), None)
     CASES[f"{_kind}_rank2"] = (seq("(8,)", _call, "layers.Dense(2)"), None)
     CASES[f"{_kind}_rank5"] = (seq("(2, 8, 8, 3)", _call), None)
+    # A list of tensors passes through all of them but RandomGrayscale.
+    CASES[f"{_kind}_after_return_state"] = (
+        seq("(10, 3)", "layers.LSTM(3, return_state=True)", _call),
+        "SL108" if _kind == "RandomGrayscale" else None)
 
 CASES.update({
     "flip_channels_first": (

@@ -26,8 +26,8 @@ STFT_PARAMS = ("mode", "frame_length", "frame_step", "fft_length", "window", "pe
 def mel_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
     """(batch, samples) -> (batch, num_mel_bins, frames), frames = (samples + stride + 1)
     // stride, as its compute_output_shape says (which reads only the first two axes)."""
-    if (len(x) == 3 and x[-1] not in (1, None)) or len(x) not in (2, 3):
-        raise Unknowable("rank")
+    if len(x) < 2:
+        raise Unknowable("rank")  # its output would lose the batch axis
     stride = args.integer("sequence_stride", 512)
     bins = args.integer("num_mel_bins", 128)
     frames = None if x[1] is None else (x[1] + stride + 1) // stride
@@ -38,7 +38,7 @@ def mel_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
 def stft_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
     """A 1-D convolution of kernel `frame_length` and stride `frame_step` over (batch,
     samples, channels); its real and imaginary kernels (frame_length, 1, frequencies) are
-    non-trainable weights shared by the channels."""
+    weights shared by the channels."""
     data_format = args.data_format()
     if len(x) != 3:
         raise Refusal(INCOMPATIBLE_RANK,
@@ -54,7 +54,8 @@ def stft_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
     if padding not in ("valid", "same"):
         raise Unknowable("padding")
     frequencies = fft_length // 2 + 1
-    params = 2 * frame_length * frequencies
+    # A real kernel unless mode="imag", an imaginary one unless mode="real".
+    params = (1 if mode in ("real", "imag") else 2) * frame_length * frequencies
     if mode == "stft":
         frequencies *= 2
     time: Dim = None

@@ -47,7 +47,16 @@ def _split(args: LayerArgs) -> tuple[str, str, str, bool]:
                   "'...b,bc->...c' or 'ab...,bc->ac...'", "equation")
 
 
+def _einsum_args(args: LayerArgs) -> None:
+    """The constructor turns output_shape into a tuple: a float or a string is refused."""
+    value = args.raw("output_shape")
+    if isinstance(value, float | str):
+        raise _refuse(args, f"`output_shape` must be an int or a tuple, got {value!r}",
+                      "output_shape")
+
+
 def _partial_output(args: LayerArgs) -> list[Dim]:
+    _einsum_args(args)
     value = args.raw("output_shape")
     if isinstance(value, int) and not isinstance(value, bool):
         return [value]
@@ -57,7 +66,7 @@ def _partial_output(args: LayerArgs) -> list[Dim]:
     raise Unknowable("output_shape")
 
 
-@layer_rule("EinsumDense", params=PARAMS)
+@layer_rule("EinsumDense", params=PARAMS, check_args=_einsum_args)
 def einsum_dense(args: LayerArgs, x: Shape) -> LayerOutput:
     input_spec, weight_spec, output_spec, left = _split(args)
     elided = len(x) - len(input_spec)

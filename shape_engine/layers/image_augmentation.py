@@ -8,11 +8,12 @@ the channels; `RandomColorDegeneration` checks rank and channels when called.
 
 from __future__ import annotations
 
-from shape_engine.checks.build import INCOMPATIBLE_DIM, INCOMPATIBLE_RANK
+from shape_engine.checks.build import INCOMPATIBLE_DIM, INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
     Refusal,
+    Unknowable,
     layer_rule,
 )
 from shape_engine.shapes import Shape
@@ -55,12 +56,24 @@ def random_color_degeneration(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
 
 
+def _crop_size(args: LayerArgs, name: str) -> int:
+    """A size Keras puts in the output shape when called: a float there is refused."""
+    value = args.raw(name)
+    if isinstance(value, float):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `{name}` to be an int, got {value!r}",
+                      argument=name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Unknowable(name)
+    return value
+
+
 @layer_rule("RandomCrop", params=("height", "width", "seed", "data_format", "name"),
             check_args=LayerArgs.check_data_format)
 def random_crop(args: LayerArgs, x: Shape) -> LayerOutput:
     """The axes before the channels (channels_last: -3, -2) or the last two (channels_first)
     become height and width, at any rank: a rank-3 tensor is read as one unbatched image."""
-    height, width = args.integer("height"), args.integer("width")
+    height, width = _crop_size(args, "height"), _crop_size(args, "width")
     first = -2 if args.data_format() == "channels_first" else -3
     if len(x) < -first:
         raise Refusal(INCOMPATIBLE_RANK,

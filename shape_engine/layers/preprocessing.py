@@ -78,10 +78,22 @@ def center_crop(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(_replace_height_width(args, x), 0)
 
 
-@layer_rule("Normalization", params=("axis", "mean", "variance", "invert"))
+def _normalization_args(args: LayerArgs) -> bool:
+    """Whether mean and variance are given; the constructor refuses one without the other."""
+    mean, variance = args.raw("mean", None), args.raw("variance", None)
+    if (mean is None) != (variance is None):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} takes `mean` and `variance` together, or neither",
+                      argument="mean" if mean is not None else "variance")
+    return mean is not None
+
+
+@layer_rule("Normalization", params=("axis", "mean", "variance", "invert"),
+            check_args=_normalization_args)
 def normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     """Keeps the input's shape. Without `mean` and `variance` given it holds, untrainable, a
     mean and a variance per element of the kept axes, and a count."""
+    given = _normalization_args(args)
     axis = args.raw("axis", -1)
     axes = () if axis is None else (axis,) if isinstance(axis, int) else axis
     if not isinstance(axes, list | tuple) or not all(
@@ -96,6 +108,6 @@ def normalization(args: LayerArgs, x: Shape) -> LayerOutput:
         raise Refusal(UNKNOWN_REQUIRED_DIM,
                       needs=f"a defined size on each kept axis ({axis}) to size its mean and "
                             "variance")
-    if args.raw("mean", None) is not None and args.raw("variance", None) is not None:
+    if given:
         return LayerOutput(x, 0)
     return LayerOutput(x, 2 * math.prod(s for s in sizes if s is not None) + 1)

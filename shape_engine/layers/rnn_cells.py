@@ -11,18 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shape_engine.checks.build import INCOMPATIBLE_RANK, UNKNOWN_REQUIRED_DIM
 from shape_engine.ir import LayerCall
 from shape_engine.layers.base import (
     RULES,
     LayerArgs,
     LayerOutput,
+    Refusal,
     Unknowable,
     layer_rule,
 )
 from shape_engine.layers.recurrent import (
+    SEQUENCE_LAYOUT,
     _positive_units,
     _recurrent_output,
-    _sequence_features,
     _sequence_options,
     _whole,
 )
@@ -110,10 +112,26 @@ layer_rule("GRUCell", params=GRU_CELL_PARAMS,
 layer_rule("StackedRNNCells", params=("cells",))(_not_alone)
 
 
+def _step_features(x: Shape) -> int:
+    """The cells are built on one step, (batch,) + x[2:], and size their kernels by its last
+    axis: any rank from 3 works (Keras 3.15 has no input spec here). On a 2-D input the step
+    is (batch,), so the batch size would size the kernel: refused when unknown."""
+    if len(x) < 2:
+        raise Refusal(INCOMPATIBLE_RANK, needs=SEQUENCE_LAYOUT)
+    features = x[-1] if len(x) >= 3 else x[0]
+    if features is None:
+        raise Refusal(UNKNOWN_REQUIRED_DIM,
+                      needs="a defined last axis (features) to size its cells' kernels"
+                      if len(x) >= 3 else SEQUENCE_LAYOUT)
+    if len(x) == 2:
+        raise Unknowable("rank")  # a fixed batch size sizes the kernel: not modelled
+    return features
+
+
 @layer_rule("RNN", params=RNN_PARAMS)
 def rnn(args: LayerArgs, x: Shape) -> LayerOutput:
     cells = [_cell(call) for call in _cells_of(_argument(args.call, "cell"))]
-    features = _sequence_features(x)
+    features = _step_features(x)
     options = _sequence_options(args, x)
     params = 0
     for cell in cells:

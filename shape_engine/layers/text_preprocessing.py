@@ -9,7 +9,7 @@ as Keras shows it when the vocabulary comes from `adapt()`.
 
 from __future__ import annotations
 
-from shape_engine.checks.build import UNMERGEABLE_INPUTS
+from shape_engine.checks.build import INVALID_ARGUMENT, UNMERGEABLE_INPUTS
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -116,9 +116,25 @@ def hashing(args: LayerArgs, x: Shape) -> LayerOutput:
     raise Unknowable("output_mode")
 
 
-@layer_rule("Discretization", params=("bin_boundaries", "num_bins", "epsilon", "output_mode",
-                                      "sparse", "dtype", "name"))
+DISCRETIZATION_PARAMS = ("bin_boundaries", "num_bins", "epsilon", "output_mode", "sparse",
+                         "dtype", "name")
+
+
+def _discretization_args(args: LayerArgs) -> None:
+    """Its constructor has no **kwargs (input_shape= is a TypeError) and needs the bins."""
+    unexpected = sorted(set(args.call.kwargs) - set(DISCRETIZATION_PARAMS))
+    if unexpected:
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} does not take the argument `{unexpected[0]}`",
+                      argument=unexpected[0])
+    if args.raw("bin_boundaries", None) is None and args.raw("num_bins", None) is None:
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `num_bins` or `bin_boundaries`")
+
+
+@layer_rule("Discretization", params=DISCRETIZATION_PARAMS, check_args=_discretization_args)
 def discretization(args: LayerArgs, x: Shape) -> LayerOutput:
+    _discretization_args(args)
     mode = args.string("output_mode", "int")
     if mode == "int":
         return LayerOutput(x, 0)

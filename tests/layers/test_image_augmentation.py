@@ -62,6 +62,7 @@ CASES.update({
     "crop_rank2": (seq("(16,)", "layers.RandomCrop(8, 10)"), "SL101"),
     "crop_rank2_channels_first": (
         seq("(16,)", "layers.RandomCrop(8, 10, data_format='channels_first')"), None),
+    "crop_float_width": (seq("(22, 11)", "layers.RandomCrop(11, 7.0)"), "SL105"),
     "crop_bad_data_format": (seq("(16, 16, 3)", "layers.RandomCrop(8, 8, data_format='x')"),
                              "SL105"),
     "color_degeneration": (seq("(16, 16, 3)", "layers.RandomColorDegeneration(0.5)"), None),

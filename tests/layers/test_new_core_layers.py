@@ -32,6 +32,10 @@ CASES: dict[str, tuple[str, str | None]] = {
     "einsum_dense_unknown_bias_axis": (
         seq("(5, 4)", "layers.EinsumDense('abc,cd->abd', output_shape=(None, 8), "
                       "bias_axes='bd')"), "SL102"),
+    "einsum_dense_float_output_shape": (
+        seq("(47,)", "layers.EinsumDense('ab,bc->ac', 14.0)"), "SL105"),
+    "unbuilt_einsum_dense_float_output_shape": (
+        unbuilt("layers.EinsumDense('...b,bc->...c', output_shape=16.0)"), "SL105"),
     "einsum_dense_unknown_kernel_axis": (
         seq("(None,)", "layers.EinsumDense('ab,bc->ac', output_shape=8)"), "SL102"),
     "reversible_embedding": (seq("(5,)", "layers.ReversibleEmbedding(100, 8)"), None),
@@ -62,6 +66,7 @@ CASES: dict[str, tuple[str, str | None]] = {
         seq("(16000,)", "layers.MelSpectrogram(num_mel_bins=64, sequence_stride=256)",
             "layers.Flatten()", "layers.Dense(2)"), None),
     "mel_spectrogram_one_channel": (seq("(16000, 1)", "layers.MelSpectrogram()"), None),
+    "mel_spectrogram_reads_two_axes": (seq("(23, 32, 6)", "layers.MelSpectrogram()"), None),
     "stft_spectrogram": (seq("(16000, 1)", "layers.STFTSpectrogram()"), None),
     "stft_spectrogram_stft_mode": (
         seq("(16000, 1)", "layers.STFTSpectrogram(mode='stft', frame_length=256, "
@@ -74,6 +79,10 @@ CASES: dict[str, tuple[str, str | None]] = {
     "stft_spectrogram_channels_first_expanded": (
         seq("(2, 16000)", "layers.STFTSpectrogram(data_format='channels_first', "
                           "expand_dims=True)"), None),
+    "stft_spectrogram_real": (seq("(300, 9)", "layers.STFTSpectrogram(mode='real', "
+                                            "frame_length=8)"), None),
+    "stft_spectrogram_imag": (seq("(300, 2)", "layers.STFTSpectrogram(mode='imag')"), None),
+    "stft_spectrogram_too_short": (seq("(27, 9)", "layers.STFTSpectrogram()"), "SL103"),
     "stft_spectrogram_same": (seq("(16000, 1)", "layers.STFTSpectrogram(padding='same')"),
                               None),
     "stft_spectrogram_rank2": (seq("(16000,)", "layers.STFTSpectrogram()"), "SL101"),
@@ -93,7 +102,12 @@ CASES: dict[str, tuple[str, str | None]] = {
     "rnn_cell_return_state": (
         seq("(10, 4)", "layers.RNN(layers.LSTMCell(8), return_state=True)",
             "layers.Dense(2)"), "SL108"),
-    "rnn_cell_rank2": (seq("(4,)", "layers.RNN(layers.LSTMCell(8))"), "SL101"),
+    # The cells are built on one step, (batch,) + input[2:]: any rank from 3 works, and on
+    # a 2-D input the batch size would size the kernel.
+    "rnn_cell_rank2": (seq("(4,)", "layers.RNN(layers.LSTMCell(8))"), "SL102"),
+    "rnn_cell_rank5": (seq("(5, 9, 11, 1)", "layers.RNN(layers.LSTMCell(2))"), None),
+    "rnn_cell_rank5_sequences": (
+        seq("(5, 9, 11, 3)", "layers.RNN(layers.GRUCell(2), return_sequences=True)"), None),
     "rnn_cell_unknown_features": (seq("(10, None)", "layers.RNN(layers.LSTMCell(8))"),
                                   "SL102"),
     "bidirectional_rnn_cell": (

@@ -100,6 +100,10 @@ CASES: dict[str, tuple[str, str | None]] = {
         None),
     "discretization_num_bins_count": (
         seq("(3,)", "layers.Discretization(num_bins=4, output_mode='count')"), None),
+    "discretization_without_bins": (seq("(3,)", "layers.Discretization()"), "SL105"),
+    "discretization_input_shape": (
+        "import keras\nfrom keras import layers\nmodel = keras.Sequential(["
+        "layers.Discretization([0.0], input_shape=(3,))])\n", "SL105"),
     "normalization": (seq("(3,)", "layers.Normalization()", "layers.Dense(2)"), None),
     "normalization_images": (seq("(8, 8, 3)", "layers.Normalization()"), None),
     "normalization_axis_none": (seq("(8, 8, 3)", "layers.Normalization(axis=None)"), None),
@@ -109,6 +113,9 @@ CASES: dict[str, tuple[str, str | None]] = {
         None),
     "normalization_scalar_mean": (
         seq("(3,)", "layers.Normalization(mean=2.0, variance=1.0)"), None),
+    "normalization_variance_alone": (seq("(4, 26, 1)", "layers.Normalization(variance=2.0)"),
+                                     "SL105"),
+    "normalization_mean_alone": (seq("(3,)", "layers.Normalization(mean=2.0)"), "SL105"),
     "normalization_unknown_axis": (seq("(None,)", "layers.Normalization()"), "SL102"),
     "normalization_axis_out_of_range": (seq("(3,)", "layers.Normalization(axis=2)"), "SL101"),
 }

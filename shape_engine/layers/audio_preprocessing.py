@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, NON_POSITIVE_DIM
+from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, NON_POSITIVE_DIM
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -28,6 +28,14 @@ def mel_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
     // stride, as its compute_output_shape says (which reads only the first two axes)."""
     if len(x) < 2:
         raise Unknowable("rank")  # its output would lose the batch axis
+    # Both go into the output shape, which refuses a float (the stride only when it divides
+    # a known length).
+    for name in ("num_mel_bins", "sequence_stride"):
+        value = args.raw(name, None)
+        if isinstance(value, float) and (name == "num_mel_bins" or x[1] is not None):
+            raise Refusal(INVALID_ARGUMENT,
+                          f"{args.written_name} needs `{name}` to be an int, got {value!r}",
+                          argument=name)
     stride = args.integer("sequence_stride", 512)
     bins = args.integer("num_mel_bins", 128)
     frames = None if x[1] is None else (x[1] + stride + 1) // stride
@@ -47,6 +55,12 @@ def stft_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
                       "a 3-D input (batch, channels, samples)")
     (samples,), channels = spatial_input(x, 1, data_format)
     mode = args.string("mode", "log")
+    for name in ("frame_length", "fft_length"):
+        if isinstance(args.raw(name, None), float):
+            # The kernel's shape (frame_length, 1, fft_length // 2 + 1) cannot hold a float.
+            raise Refusal(INVALID_ARGUMENT,
+                          f"{args.written_name} needs `{name}` to be an int, got "
+                          f"{args.raw(name)!r}", argument=name)
     frame_length = args.integer("frame_length", 256)
     step = args.optional_int("frame_step") or frame_length // 2
     fft_length = args.optional_int("fft_length") or 2 ** math.ceil(math.log2(frame_length))

@@ -35,6 +35,7 @@ PASSES_LISTS = frozenset(SHAPE_KEEPING) - {"RandomGrayscale"}
 
 
 def _same_shape(args: LayerArgs, x: Shape) -> LayerOutput:
+    args.check_data_format()
     return LayerOutput(x, 0)
 
 

@@ -198,6 +198,8 @@ list_rule("UnitNormalization")(normalization_of_list)
 def rms_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     """One scale per element of the normalized axes (an int or a list)."""
     axis = args.raw("axis", -1)
+    if isinstance(axis, float):
+        raise _refuse_axis(args, axis, "an int or a list of ints")
     axes = [axis] if isinstance(axis, int) else axis
     if not isinstance(axes, list | tuple) or not all(
             isinstance(a, int) and not isinstance(a, bool) for a in axes):

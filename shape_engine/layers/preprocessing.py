@@ -95,6 +95,10 @@ def normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     mean and a variance per element of the kept axes, and a count."""
     given = _normalization_args(args)
     axis = args.raw("axis", -1)
+    if isinstance(axis, float):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `axis` to be an int, a tuple of ints or None, "
+                      f"got {axis!r}", argument="axis")
     axes = () if axis is None else (axis,) if isinstance(axis, int) else axis
     if not isinstance(axes, list | tuple) or not all(
             isinstance(a, int) and not isinstance(a, bool) for a in axes):

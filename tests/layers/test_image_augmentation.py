@@ -43,6 +43,11 @@ CASES.update({
         seq("(3, 16, 16)", "layers.RandomFlip(data_format='channels_first')"), None),
     "flip_bad_data_format": (seq("(16, 16, 3)", "layers.RandomFlip(data_format='x')"),
                              "SL105"),
+    "solarization_bad_data_format_rank2": (
+        seq("(11,)", "layers.Solarization(data_format='nhwc')"), "SL105"),
+    "color_jitter_bad_data_format_then_reshape": (
+        seq("(26,)", "layers.RandomColorJitter(data_format='nhwc')",
+            "layers.Reshape((12, 1, 1))"), "SL105"),
     "unbuilt_rotation_bad_data_format": (
         unbuilt("layers.RandomRotation(0.1, data_format='nchw')"), "SL105"),
     "augmentation_block_then_cnn": (

@@ -83,6 +83,14 @@ CASES: dict[str, tuple[str, str | None]] = {
                                             "frame_length=8)"), None),
     "stft_spectrogram_imag": (seq("(300, 2)", "layers.STFTSpectrogram(mode='imag')"), None),
     "stft_spectrogram_too_short": (seq("(27, 9)", "layers.STFTSpectrogram()"), "SL103"),
+    "stft_spectrogram_float_frame": (
+        seq("(None, 5)", "layers.STFTSpectrogram(frame_length=8.0)"), "SL105"),
+    "mel_spectrogram_float_stride": (
+        seq("(41,)", "layers.MelSpectrogram(sequence_stride=8.0)"), "SL105"),
+    "mel_spectrogram_float_bins": (
+        seq("(41,)", "layers.MelSpectrogram(num_mel_bins=8.0)"), "SL105"),
+    "rms_normalization_float_axis": (
+        seq("(8, 11, 1)", "layers.RMSNormalization(axis=1.0)"), "SL105"),
     "stft_spectrogram_same": (seq("(16000, 1)", "layers.STFTSpectrogram(padding='same')"),
                               None),
     "stft_spectrogram_rank2": (seq("(16000,)", "layers.STFTSpectrogram()"), "SL101"),

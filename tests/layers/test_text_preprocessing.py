@@ -116,6 +116,7 @@ CASES: dict[str, tuple[str, str | None]] = {
     "normalization_variance_alone": (seq("(4, 26, 1)", "layers.Normalization(variance=2.0)"),
                                      "SL105"),
     "normalization_mean_alone": (seq("(3,)", "layers.Normalization(mean=2.0)"), "SL105"),
+    "normalization_float_axis": (seq("(12, 4)", "layers.Normalization(axis=-1.0)"), "SL105"),
     "normalization_unknown_axis": (seq("(None,)", "layers.Normalization()"), "SL102"),
     "normalization_axis_out_of_range": (seq("(3,)", "layers.Normalization(axis=2)"), "SL101"),
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from shape_engine.checks.build import INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
+from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -70,8 +70,11 @@ def _partial_output(args: LayerArgs) -> list[Dim]:
 def einsum_dense(args: LayerArgs, x: Shape) -> LayerOutput:
     input_spec, weight_spec, output_spec, left = _split(args)
     elided = len(x) - len(input_spec)
-    if elided < 0 or (elided > 0 and "..." not in args.string("equation")):
-        raise Unknowable("rank")  # Keras fails inside its own analysis or in einsum
+    if elided < 0:
+        raise Refusal(INCOMPATIBLE_RANK,
+                      needs=f"an input of {len(input_spec)} axes or more for its equation's "
+                            f"'{input_spec}'")
+    # Without "...", Keras 3.15 still passes the extra axes through on the right.
     output: list[Dim] = [x[0], *_partial_output(args)]
     if elided > 0 and left:
         for i in range(1, elided):

@@ -32,6 +32,10 @@ CASES: dict[str, tuple[str, str | None]] = {
     "einsum_dense_unknown_bias_axis": (
         seq("(5, 4)", "layers.EinsumDense('abc,cd->abd', output_shape=(None, 8), "
                       "bias_axes='bd')"), "SL102"),
+    "einsum_dense_extra_axes_pass_through": (
+        seq("(5, 4)", "layers.EinsumDense('ab,bc->ac', output_shape=8)"), None),
+    "einsum_dense_rank_too_low": (
+        seq("(4,)", "layers.EinsumDense('abc,cd->abd', output_shape=(None, 8))"), "SL101"),
     "einsum_dense_float_output_shape": (
         seq("(47,)", "layers.EinsumDense('ab,bc->ac', 14.0)"), "SL105"),
     "unbuilt_einsum_dense_float_output_shape": (
@@ -57,6 +61,11 @@ CASES: dict[str, tuple[str, str | None]] = {
         seq("(3, 8)", "layers.AdaptiveMaxPooling1D(2, data_format='channels_first')"), None),
     "adaptive_average_3d": (seq("(8, 8, 8, 3)", "layers.AdaptiveAveragePooling3D(4)"), None),
     "adaptive_max_3d": (seq("(8, 8, 8, 3)", "layers.AdaptiveMaxPooling3D((1, 2, 4))"), None),
+    "adaptive_2d_on_a_sequence": (seq("(8, 3)", "layers.AdaptiveAveragePooling2D(4)"), None),
+    "rms_normalization_axis_beyond_rank": (
+        seq("(8, 3)", "layers.RMSNormalization(axis=3)"), "SL101"),
+    "rms_normalization_negative_axis_beyond_rank": (
+        seq("(8, 3)", "layers.RMSNormalization(axis=-4)"), "SL101"),
     "adaptive_bad_output_size": (
         unbuilt("layers.AdaptiveAveragePooling2D((2, 2, 2))"), "SL105"),
     "adaptive_bad_data_format": (

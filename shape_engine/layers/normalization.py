@@ -205,3 +205,24 @@ def rms_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
             isinstance(a, int) and not isinstance(a, bool) for a in axes):
         raise Unknowable("axis")
     return LayerOutput(x, math.prod(_defined(x, a, "its scale") for a in axes))
+
+
+# Layers with a `kernel` (or Embedding's `embeddings`) whose last axis is their output's.
+_SPECTRAL_WRAPPABLE = frozenset({"Dense", "Conv1D", "Conv2D", "Conv3D", "Embedding"})
+
+
+@layer_rule("SpectralNormalization", params=("layer", "power_iterations"))
+def spectral_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    """The wrapped layer's output; its weights plus the power iteration's vector u, one value
+    per column of the kernel."""
+    from shape_engine.ir import LayerCall
+    from shape_engine.layers.base import RULES
+
+    inner = args.layer("layer")
+    if not isinstance(inner, LayerCall) or inner.kind not in _SPECTRAL_WRAPPABLE:
+        raise Unknowable("layer")
+    rule = RULES[inner.kind or ""]
+    output = rule.compute(LayerArgs(inner, rule.params), x)
+    if output.shape is None or output.params is None or output.shape[-1] is None:
+        raise Unknowable("layer")
+    return LayerOutput(output.shape, output.params + output.shape[-1])

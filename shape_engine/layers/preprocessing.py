@@ -115,3 +115,26 @@ def normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     if given:
         return LayerOutput(x, 0)
     return LayerOutput(x, 2 * math.prod(s for s in sizes if s is not None) + 1)
+
+
+@layer_rule("Pipeline", params=("layers", "name"))
+def pipeline(args: LayerArgs, x: Shape) -> LayerOutput:
+    """Its layers applied in turn, as a Sequential would, their parameters summed."""
+    from shape_engine.layers.base import RULES
+    from shape_engine.values import LayerValue, Seq
+
+    value = args.call.kwargs.get("layers", args.call.args[0] if args.call.args else None)
+    if not isinstance(value, Seq) or not all(isinstance(v, LayerValue) for v in value.items):
+        raise Unknowable("layers")
+    shape: Shape = x
+    params = 0
+    for item in value.items:
+        assert isinstance(item, LayerValue)
+        rule = RULES.get(item.call.kind or "")
+        if rule is None or not rule.needs_input:
+            raise Unknowable("layers")
+        output = rule.compute(LayerArgs(item.call, rule.params), shape)
+        if output.shape is None or output.params is None:
+            raise Unknowable("layers")
+        shape, params = output.shape, params + output.params
+    return LayerOutput(shape, params)

@@ -24,9 +24,6 @@ STAYS_UNKNOWN = {
     "TFSMLayer": "loads a SavedModel from disk: its signature is in the file, not the program",
     "Equalization": "Keras 3.15's symbolic call returns its input tensor itself, so a model "
                     "around it raises 'part of a cycle' (a Keras bug, not modelled)",
-    "Pipeline": "applies its layers outside Keras' graph (not modelled yet)",
-    "SpectralNormalization": "wraps a layer and adds a power-iteration vector (not modelled "
-                             "yet)",
 }
 
 

@@ -66,6 +66,20 @@ CASES: dict[str, tuple[str, str | None]] = {
         seq("(8, 3)", "layers.RMSNormalization(axis=3)"), "SL101"),
     "rms_normalization_negative_axis_beyond_rank": (
         seq("(8, 3)", "layers.RMSNormalization(axis=-4)"), "SL101"),
+    "spectral_normalization_dense": (
+        seq("(8,)", "layers.SpectralNormalization(layers.Dense(4))"), None),
+    "spectral_normalization_conv": (
+        seq("(8, 8, 3)", "layers.SpectralNormalization(layers.Conv2D(4, 3, use_bias=False), "
+                         "power_iterations=2)"), None),
+    "spectral_normalization_embedding": (
+        seq("(8,)", "layers.SpectralNormalization(layers.Embedding(10, 4))"), None),
+    "spectral_normalization_conv_wrong_rank": (
+        seq("(8, 3)", "layers.SpectralNormalization(layers.Conv2D(4, 3))"), "SL101"),
+    "pipeline": (seq("(8,)", "layers.Pipeline([layers.Rescaling(2.0), layers.Dense(3)])"),
+                 None),
+    "pipeline_of_augmentations": (
+        seq("(16, 16, 3)", "layers.Pipeline([layers.RandomFlip(), layers.RandomCrop(8, 8)])",
+            "layers.Conv2D(2, 3)"), None),
     "adaptive_bad_output_size": (
         unbuilt("layers.AdaptiveAveragePooling2D((2, 2, 2))"), "SL105"),
     "adaptive_bad_data_format": (

@@ -14,8 +14,10 @@ from shape_engine.checks import (
     design,
     legacy_arguments,
     losses,
+    multi_io,
     noqa,
     output_loss,
+    per_output,
     training,
 )
 
@@ -33,5 +35,10 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_optimizer_keywords,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "legacy_arguments", "losses",
-           "noqa", "output_loss", "source", "training"]
+# Run on functional models with several inputs or outputs (one-input, one-output chains are
+# checked as the Sequential models they are, by `MODEL_CHECKS`).
+MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
+
+__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "design",
+           "legacy_arguments", "losses", "multi_io", "noqa", "output_loss", "per_output",
+           "source", "training"]

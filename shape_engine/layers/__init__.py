@@ -31,12 +31,9 @@ from shape_engine.layers.base import (
     LayerRule,
 )
 
-# Layers that take a list of tensors: they cannot be a step of a Sequential.
-MULTI_INPUT_LAYERS = frozenset(
-    {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
-     "Attention", "AdditiveAttention", "MultiHeadAttention", "GroupQueryAttention",
-     "HashedCrossing"}
-)
+# Layers that take several tensors (registered with `multi_input_rule`): they cannot be a
+# step of a Sequential.
+MULTI_INPUT_LAYERS = frozenset(MULTI_INPUT_RULES)
 
 __all__ = ["ALIASES", "MULTI_INPUT_LAYERS", "MULTI_INPUT_RULES", "RULES", "LayerArgs",
            "LayerOutput", "LayerRule"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from shape_engine.checks.build import INCOMPATIBLE_DIM, INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.layers.base import (
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Unknowable,
@@ -41,7 +42,8 @@ def _same_shape(args: LayerArgs, x: Shape) -> LayerOutput:
 
 for _kind in SHAPE_KEEPING:
     # The base class standardizes data_format in its constructor.
-    layer_rule(_kind, check_args=LayerArgs.check_data_format)(_same_shape)
+    layer_rule(_kind, check_args=LayerArgs.check_data_format,
+               facts=LayerFacts(passes_lists=_kind in PASSES_LISTS))(_same_shape)
 
 
 @layer_rule("RandomColorDegeneration", params=("factor", "value_range", "data_format", "seed"),

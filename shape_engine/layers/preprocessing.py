@@ -13,6 +13,7 @@ import math
 from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.layers.base import (
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Unknowable,
@@ -25,7 +26,7 @@ from shape_engine.shapes import Dim, Shape
 _IMAGE_RANKS = "a 4-D input (batch, height, width, channels), or 3-D for one image"
 
 
-@layer_rule("Rescaling", params=("scale", "offset"))
+@layer_rule("Rescaling", params=("scale", "offset"), facts=LayerFacts(passes_lists=True))
 def rescaling(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
 

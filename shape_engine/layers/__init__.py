@@ -6,6 +6,7 @@ Importing this package registers every rule in `RULES` (kind -> rule) and every 
 
 from shape_engine.layers import (  # noqa: F401  (imported for their registrations)
     activations,
+    applications,
     attention,
     audio_preprocessing,
     convolutional,

@@ -12,6 +12,7 @@ from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNO
 from shape_engine.ir import LayerCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.activations import check_activation
+from shape_engine.layers.applications import APPLICATIONS, application_input
 from shape_engine.layers.base import (
     RULES,
     LayerArgs,
@@ -115,6 +116,8 @@ def declared_input_shape(call: LayerCall) -> Shape | None:
     `batch_input_shape` is refused by the interpreter (`_constructor_refusal`).
     Raises Unknowable when one is declared but its value is not known, Refusal when invalid.
     """
+    if call.kind in APPLICATIONS:
+        return application_input(call)  # a whole model, with an input of its own
     args = LayerArgs(call, ())
     if "batch_input_shape" in call.kwargs:
         return args.shape_tuple("batch_input_shape")

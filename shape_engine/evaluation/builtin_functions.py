@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shape_engine import arrays
+from shape_engine import arrays, dicts
+from shape_engine.dicts import ModelDict
 from shape_engine.evaluation.constants import optional_int
-from shape_engine.evaluation.limits import MAX_LOOP_ITERATIONS, MAX_SEQUENCE_LENGTH
+from shape_engine.evaluation.limits import MAX_SEQUENCE_LENGTH
 from shape_engine.values import (
     UNKNOWN,
     ArrayValue,
@@ -32,13 +33,24 @@ def unpack(value: Value, count: int) -> list[Value]:
 def iteration_items(value: Value) -> list[Value] | None:
     if isinstance(value, Seq):
         return list(value.items)
+    if isinstance(value, ModelDict):
+        return dicts.iteration(value)
     if isinstance(value, Const) and isinstance(value.value, str):
         if len(value.value) > MAX_SEQUENCE_LENGTH:
             return None
         return [Const(c) for c in value.value]
     if isinstance(value, _RangeValue):
         return [Const(i) for i in value.values]
+    if isinstance(value, ArrayValue) and value.shape and isinstance(value.shape[0], int) and (
+            value.shape[0] <= MAX_ARRAY_TURNS):
+        # `for row in X`: X[i] at each turn. Longer arrays are gone through once, with X[i]
+        # (see `_for`): a loop of predict calls over a whole dataset would cost the budget.
+        return arrays.unpack(value, value.shape[0])
     return None
+
+
+# The most items of an array a loop over it is unrolled for.
+MAX_ARRAY_TURNS = 16
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,8 @@ def _builtin_range(args: list[Value], kwargs: dict[str, Value]) -> Value:
         if None in bounds:
             return UNKNOWN
         result = range(*bounds)  # type: ignore[arg-type]
-        if len(result) > MAX_LOOP_ITERATIONS:  # OverflowError past sys.maxsize items
+        # Longer than a loop unrolls: an appending loop is still summarised (summarised_loops).
+        if len(result) > MAX_SEQUENCE_LENGTH:  # OverflowError past sys.maxsize items
             return UNKNOWN
     except (NotConstant, TypeError, ValueError, OverflowError):
         return UNKNOWN

@@ -11,7 +11,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shape_engine import arrays
+from shape_engine import arrays, classes, datasets, dicts, summarised_loops
+from shape_engine.classes import ClassValue, ObjectValue, SuperValue
+from shape_engine.datasets import DatasetValue
+from shape_engine.dicts import ModelDict
 from shape_engine.evaluation import limits
 from shape_engine.evaluation.builtin_functions import (
     BUILTIN_FUNCTIONS,
@@ -36,6 +39,7 @@ from shape_engine.evaluation.limits import (
 from shape_engine.evaluation.scope import DataBinding, Program, Return, Scope, join
 from shape_engine.evaluation.syntax import has_jump, names_bound_by, nodes_within
 from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.keras.attributes import keeps_shapes
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.source import LineIndex
 from shape_engine.values import (
@@ -74,6 +78,9 @@ class PythonSemantics(DataValues):
     def run(self) -> Program:
         self._exec_body(self.tree.body)
         self._run_uncalled_functions(self.tree.body)
+        saved = (dict(self.scope.vars), dict(self._forward), self._image_data_format)
+        classes.run_unused(self, self.tree.body)  # and the methods of classes
+        self.scope.vars, self._forward, self._image_data_format = saved
         self.program.steps, self.program.budget = self._steps, self._budget
         return self.program
 
@@ -120,7 +127,7 @@ class PythonSemantics(DataValues):
         self._set_name(stmt.name, self._function(stmt))
 
     def _class_definition(self, stmt: ast.ClassDef) -> None:
-        self._set_name(stmt.name, UNKNOWN)
+        self._set_name(stmt.name, classes.define(self, stmt))
 
     def _return(self, stmt: ast.Return) -> None:
         value = self._eval(stmt.value) if stmt.value is not None else Const(None)
@@ -173,14 +180,39 @@ class PythonSemantics(DataValues):
     def _for(self, stmt: ast.For | ast.AsyncFor) -> None:
         iterable = self._eval(stmt.iter)
         items = iteration_items(iterable)
+        if (items is not None and len(items) >= summarised_loops.MIN_TURNS
+                and isinstance(stmt, ast.For) and self._summarised(stmt, items)):
+            return
         if items is not None and len(items) <= MAX_LOOP_ITERATIONS and not self._jumps_in(stmt):
             for item in items:
                 self._bind(stmt.target, item, None)
                 self._exec_body(stmt.body)
             self._exec_body(stmt.orelse)
             return
-        self._bind(stmt.target, UNKNOWN, None)
+        # `for row in X:` gives X[i] at every turn, whatever the turn.
+        row = arrays.row(iterable) if isinstance(iterable, ArrayValue) else UNKNOWN
+        self._bind(stmt.target, row, None)
         self._branches([stmt.body + stmt.orelse], fallthrough=True)
+
+    def _summarised(self, loop: ast.For, items: list[Value]) -> bool:
+        """A loop that only appends, run for its first and last turns (see summarised_loops)."""
+        appends = summarised_loops.appended_lists(
+            loop, lambda name: isinstance(self.scope.lookup(name), ModuleRef))
+        lists = {name: self._current(self.scope.lookup(name)) for name in appends or {}}
+        if appends is None or not all(isinstance(v, Seq) and v.kind == "list"
+                                      for v in lists.values()):
+            return False
+        for item in (items[0], items[-1]):
+            self._bind(loop.target, item, None)
+            self._exec_body(loop.body)
+        for name, before in lists.items():
+            assert isinstance(before, Seq)
+            now, start, count = self._current(before), len(before.items), appends[name]
+            made = now.items[start:] if isinstance(now, Seq) else ()
+            turns = None if len(made) != 2 * count else summarised_loops.every_turn(
+                list(made[:count]), list(made[count:]), len(items))
+            self._change_list(before, None if turns is None else [*before.items, *turns])
+        return True
 
     def _jumps_in(self, loop: ast.For | ast.AsyncFor) -> bool:
         # Cached: a loop nested in an unrolled loop is entered at every turn.
@@ -305,9 +337,14 @@ class PythonSemantics(DataValues):
             self._bind(target.value, UNKNOWN, None)
         elif isinstance(target, ast.Attribute):
             receiver = self._eval(target.value)
-            if isinstance(receiver, ModelValue):
+            if isinstance(receiver, ModelValue) and keeps_shapes(target.attr):
+                pass  # `model.trainable = False`: the shapes stay
+            elif isinstance(receiver, ModelValue):
                 # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
+            elif isinstance(receiver, ObjectValue | ClassValue):  # `self.model = ...`
+                classes.set_attribute(receiver, target.attr, value,
+                                      may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, UNKNOWN)  # `x.shape = (10, 2, 2)`, `x.dtype = ...`
             else:
@@ -320,6 +357,9 @@ class PythonSemantics(DataValues):
                 receiver.model.lose_track(0)
             elif isinstance(receiver, Seq) and receiver.kind == "list":
                 self._set_item(receiver, target.slice, value)
+            elif isinstance(receiver, ModelDict):  # `models["big"] = build(64)`
+                dicts.set_item(receiver, self._eval(target.slice), value,
+                               may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, values_changed(receiver))  # `y[y > 9] = 9`
             else:
@@ -564,6 +604,13 @@ class PythonSemantics(DataValues):
         self._bind(node.target, value, node.value)
         return value
 
+    def _dict_display(self, node: ast.Dict) -> Value:
+        made, held = dicts.display(node, self._eval, self._region)
+        if made is not None:
+            return made  # a dict of models, followed
+        self._escape(held, {})  # `{"o": model}`: changed through the dict, maybe
+        return dict_display(node, held)  # data by name, read where it is written
+
     def _other_expression(self, node: ast.expr) -> Value:
         # Evaluate children for their side effects (calls on models), then give up.
         children = [self._eval(child) for child in ast.iter_child_nodes(node)
@@ -597,7 +644,12 @@ class PythonSemantics(DataValues):
             return UNKNOWN
         generator = node.generators[0]
         items = iteration_items(self._eval(generator.iter))
-        if items is None or len(items) > MAX_LOOP_ITERATIONS or generator.ifs:
+        # Too long to unroll, but pure: its first and last items show every item's kind.
+        summarised = (items is not None and len(items) > MAX_LOOP_ITERATIONS
+                      and not generator.ifs and summarised_loops.pure_expression(
+                          node.elt, lambda name: isinstance(self.scope.lookup(name), ModuleRef)))
+        if items is None or (len(items) > MAX_LOOP_ITERATIONS and not summarised) or (
+                generator.ifs):
             self._escape_names(node)
             return UNKNOWN
         # The loop variables are the comprehension's own: put back what they were.
@@ -605,9 +657,12 @@ class PythonSemantics(DataValues):
         variables = self.scope.vars
         saved = {name: variables[name] for name in names if name in variables}
         results = []
-        for item in items:
+        for item in [items[0], items[-1]] if summarised else items:
             self._bind_local(generator.target, item)
             results.append(self._eval(node.elt))
+        if summarised:
+            results = summarised_loops.every_turn(results[:1], results[1:], len(items)) or [
+                UNKNOWN]
         for name in names:
             if name in saved:
                 self.scope.vars[name] = saved[name]
@@ -633,7 +688,9 @@ class PythonSemantics(DataValues):
     def _attribute(self, receiver: Value, attr: str) -> Value:
         if isinstance(receiver, ModuleRef):
             return receiver.attribute(attr)
-        if isinstance(receiver, ModelValue | LayerValue):
+        if isinstance(receiver, ObjectValue | ClassValue | SuperValue):
+            return classes.attribute(self, receiver, attr)
+        if isinstance(receiver, ModelValue | LayerValue | ModelDict | DatasetValue):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
@@ -652,6 +709,8 @@ class PythonSemantics(DataValues):
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
+        if isinstance(receiver, ModelDict):
+            return dicts.subscript(receiver, UNKNOWN if index is None else index)
         if isinstance(receiver, Seq):
             if isinstance(node.slice, ast.Slice):
                 bounds = [self._eval(b) if b is not None else Const(None)
@@ -750,6 +809,10 @@ class PythonSemantics(DataValues):
         if isinstance(callee, FunctionValue):
             self._called_functions.add(callee.node)
             return self._call_function(callee, args, kwargs)
+        if isinstance(callee, ClassValue):
+            return classes.instantiate(self, callee, node, args, kwargs)
+        if isinstance(callee, ObjectValue):
+            return classes.call_object(self, callee, node, args, kwargs)
         if isinstance(callee, LayerValue):
             return self._call_layer_object(callee.call, node, args, kwargs)
         if isinstance(callee, ModelValue):
@@ -764,6 +827,8 @@ class PythonSemantics(DataValues):
         made = self._call_keras(callee, node, args, kwargs, has_unpacking)
         if made is not None:
             return made
+        if name == "super":
+            return classes.make_super(self, args)
         if name in BUILTIN_FUNCTIONS:
             built = BUILTIN_FUNCTIONS[name](args, kwargs)
             if isinstance(built, Seq) and built.kind == "list":
@@ -774,6 +839,8 @@ class PythonSemantics(DataValues):
         if has_unpacking and name.startswith("keras.losses."):
             return UNKNOWN  # its arguments (from_logits...) are not known
         result = arrays.call(name, args, kwargs, self._range(node))
+        if result is None:
+            result = datasets.call(name, args, kwargs, self._range(node))
         if result is not None:
             return result
         self._escape(args, kwargs)
@@ -782,6 +849,12 @@ class PythonSemantics(DataValues):
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
         receiver = self._current(method.receiver)  # the arguments may have changed it
+        if isinstance(receiver, ObjectValue | SuperValue):
+            return classes.call_bound(self, receiver, method.name, node, args, kwargs)
+        if isinstance(receiver, ModelDict):
+            result, handed = dicts.method(receiver, method.name, args, kwargs)
+            self._escape(handed, {})
+            return result
         if isinstance(receiver, ModelValue):
             return self._model_method(receiver.model, method.name, node, args, kwargs)
         if isinstance(receiver, Seq) and receiver.kind == "list":
@@ -793,7 +866,17 @@ class PythonSemantics(DataValues):
         if isinstance(receiver, LayerValue):
             # Calling a layer's methods does not change any model's stack.
             return UNKNOWN
+        if isinstance(receiver, DatasetValue):
+            return datasets.method(receiver, method.name, args, kwargs, self._range(node),
+                                   self._apply)
         self._escape(args, kwargs)
+        return UNKNOWN
+
+    def _apply(self, function: Value, args: list[Value]) -> Value:
+        """Dataset.map's function on one element's parts."""
+        if isinstance(function, FunctionValue):
+            self._called_functions.add(function.node)
+            return self._call_function(function, args, {})
         return UNKNOWN
 
     def _call_function(self, fn: FunctionValue, args: list[Value], kwargs: dict[str, Value],
@@ -938,4 +1021,5 @@ _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.GeneratorExp: PythonSemantics._comprehension,
     ast.SetComp: PythonSemantics._comprehension,
     ast.DictComp: PythonSemantics._comprehension,
+    ast.Dict: PythonSemantics._dict_display,
 }

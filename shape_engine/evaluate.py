@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shape_engine import arrays, budget
+from shape_engine.data import calls as data_calls
+from shape_engine.data.calls import CHANGEABLE_DATA
+from shape_engine.data.files import DataFolder
+from shape_engine.data.objects import DataObject
 from shape_engine.findings import Range
 from shape_engine.ir import (
     BuildCall,
@@ -120,14 +124,15 @@ MAX_FORWARDS = 10_000
 # Stacks a model keeps from before its pops (see `ModelIR.superseded`): past that, a layer
 # added and popped again goes unchecked.
 MAX_SNAPSHOTS = 64
-MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras"})
+MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras",
+                          "pandas"})
 
 # Resolves `import name` (level > 0 for relative imports) to (path, source text) or None.
 ModuleResolver = Callable[[str, int, str | None], "tuple[str, str] | None"]
 
 
 # The values that can be changed in place (see `Evaluator._mutated`).
-_CHANGEABLE = frozenset({Seq, ArrayValue})
+_CHANGEABLE = frozenset({Seq, ArrayValue, *CHANGEABLE_DATA})
 # The builtins, made once: `len` and `range` are looked up at every turn of a loop.
 _BUILTIN_REFS: dict[str, Value] = {name: ModuleRef(name) for name in dir(builtins)}
 
@@ -210,10 +215,13 @@ class Evaluator:
         file: str | None = None,
         resolver: ModuleResolver | None = None,
         _importing: frozenset[str] = frozenset(),
+        data_folder: DataFolder | None = None,
     ) -> None:
         self.tree = tree
         self.index = index
         self.file = file
+        # Where the data files the program names by a literal path are looked for.
+        self.data_folder = data_folder if data_folder is not None else DataFolder.of(file)
         self.resolver = resolver
         self.program = Program()
         self.scope = self.program.module_scope
@@ -327,7 +335,9 @@ class Evaluator:
         for item in stmt.items:
             value = self._eval(item.context_expr)
             if item.optional_vars is not None:
-                self._bind(item.optional_vars, UNKNOWN if value is not None else value, None)
+                entered = value if isinstance(value, DataObject) and value.context_is_self \
+                    else UNKNOWN
+                self._bind(item.optional_vars, entered, None)
         self._exec_body(stmt.body)
 
     def _match(self, stmt: ast.Match) -> None:
@@ -501,6 +511,8 @@ class Evaluator:
                 receiver.model.lose_track(0)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, UNKNOWN)  # `x.shape = (10, 2, 2)`, `x.dtype = ...`
+            elif isinstance(receiver, DataObject):
+                self._mutated(receiver, receiver.after_attribute(target.attr, value))
             else:
                 self._escape([value], {})  # held by an object we do not follow
         elif isinstance(target, ast.Subscript):
@@ -513,6 +525,8 @@ class Evaluator:
                 self._set_item(receiver, target.slice, value)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, _values_changed(receiver))  # `y[y > 9] = 9`
+            elif isinstance(receiver, DataObject):  # `df["new"] = ...`
+                self._mutated(receiver, receiver.after_store(target.slice, value, self._eval))
             else:
                 self._escape([value], {})
 
@@ -577,7 +591,7 @@ class Evaluator:
                 receiver = receiver.receiver
             if isinstance(receiver, ModelValue):
                 receiver.model.lose_track(0)
-            elif isinstance(receiver, ArrayValue):
+            elif isinstance(receiver, ArrayValue | DataObject):
                 self._mutated(receiver, UNKNOWN)
             elif (isinstance(receiver, Seq) and receiver.kind == "list"
                   and isinstance(target, ast.Subscript)):
@@ -636,7 +650,7 @@ class Evaluator:
             checked = self._checked.get(id(value))
             if checked is not None and checked[0] is value and checked[1] == self._changes:
                 return value
-        elif not isinstance(value, ArrayValue):
+        elif not isinstance(value, ArrayValue | DataObject):
             return value
         current = self._current_in(value, set())
         if isinstance(current, Seq):
@@ -839,7 +853,7 @@ class Evaluator:
             if self._forward:
                 value = self._current(value)
             return self._charged(value) if charge else value
-        if isinstance(value, ArrayValue):
+        if isinstance(value, ArrayValue | DataObject):
             return self._current(value) if self._forward else value
         if charge and isinstance(value, Const) and isinstance(value.value, str | bytes):
             self._steps += len(value.value) // 64  # a long string is walked by its user too
@@ -974,6 +988,8 @@ class Evaluator:
             return BoundMethod(receiver, attr)
         if isinstance(receiver, ArrayValue):
             return arrays.attribute(receiver, attr)
+        if isinstance(receiver, DataObject):
+            return receiver.attribute(attr)
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, TensorValue):
@@ -986,6 +1002,8 @@ class Evaluator:
             return self._tensor_subscript(receiver, node)
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
+        if isinstance(receiver, DataObject):
+            return receiver.item(node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
         if isinstance(receiver, Seq):
             if isinstance(node.slice, ast.Slice):
@@ -1188,7 +1206,9 @@ class Evaluator:
             return UNKNOWN
         if has_unpacking and name.startswith("keras.losses."):
             return UNKNOWN  # its arguments (from_logits...) are not known
-        result = arrays.call(name, args, kwargs, self._range(node))
+        result = data_calls.call(name, args, kwargs, self._range(node), self.data_folder)
+        if result is None:
+            result = arrays.call(name, args, kwargs, self._range(node))
         if result is not None:
             return result
         self._escape(args, kwargs)
@@ -1410,6 +1430,11 @@ class Evaluator:
             return arrays.method(receiver, method.name, args, kwargs, self._range(node))
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return _string_method(receiver.value, method.name, args)
+        if isinstance(receiver, DataObject):
+            result, changed = receiver.call_method(method.name, args, kwargs, self._range(node))
+            if changed is not None:
+                self._mutated(receiver, changed)  # `df.drop(..., inplace=True)`
+            return result
         if isinstance(receiver, LayerValue):
             # Calling a layer's methods does not change any model's stack.
             return UNKNOWN

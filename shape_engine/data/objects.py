@@ -1,0 +1,40 @@
+"""Data objects that are not arrays (pandas frames and series, `.npz` archives): the
+evaluator asks them for their attributes, items and methods, and what they become when the
+program writes into them."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from shape_engine.findings import Range
+from shape_engine.values import UNKNOWN, BoundMethod, Value
+
+Evaluate = Callable[[ast.expr], Value]
+
+
+class DataObject(Value):
+    """Immutable: a change in place makes a new object (the evaluator forwards to it)."""
+
+    # What `with obj as name:` binds: the object itself, or (False) something unknown.
+    context_is_self = False
+
+    def attribute(self, attr: str) -> Value:
+        return BoundMethod(self, attr)
+
+    def item(self, index: ast.expr, evaluate: Evaluate, at: Range) -> Value:
+        return UNKNOWN
+
+    def call_method(self, name: str, args: list[Value], kwargs: dict[str, Value],
+                    at: Range) -> tuple[Value, Value | None]:
+        """The method's result, and what the object itself is now when the call changed it
+        (None: unchanged)."""
+        return UNKNOWN, None
+
+    def after_store(self, index: ast.expr | None, value: Value, evaluate: Evaluate) -> Value:
+        """What the object is after `obj[index] = value` (index None: an attribute was set,
+        see `after_attribute`)."""
+        return UNKNOWN
+
+    def after_attribute(self, attr: str, value: Value) -> Value:
+        return UNKNOWN

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
 from shape_engine.checks import (
     arguments,
+    data_format_mix,
     design,
     legacy_arguments,
     losses,
@@ -31,7 +32,8 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_legacy_keywords,
     legacy_arguments.check_keras1_kernels,
     legacy_arguments.check_optimizer_keywords,
+    data_format_mix.check_data_format_mix,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "design", "legacy_arguments", "losses",
-           "noqa", "output_loss", "source", "training"]
+__all__ = ["MODEL_CHECKS", "arguments", "build", "data_format_mix", "design",
+           "legacy_arguments", "losses", "noqa", "output_loss", "source", "training"]

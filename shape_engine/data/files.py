@@ -33,6 +33,8 @@ _KINDS: dict[str, DType] = {"f": "float", "i": "int", "u": "int", "b": "bool", "
 
 @dataclass(frozen=True)
 class StoredArray:
+    """An array as its `.npy` header describes it."""
+
     shape: tuple[int, ...]
     dtype: DType | None
 

@@ -15,6 +15,7 @@ from shape_engine.checks import (
     design,
     legacy_arguments,
     losses,
+    nchw_images,
     noqa,
     output_loss,
     training,
@@ -33,7 +34,8 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_keras1_kernels,
     legacy_arguments.check_optimizer_keywords,
     data_format_mix.check_data_format_mix,
+    nchw_images.check_channels_first_images,
 ]
 
 __all__ = ["MODEL_CHECKS", "arguments", "build", "data_format_mix", "design",
-           "legacy_arguments", "losses", "noqa", "output_loss", "source", "training"]
+           "legacy_arguments", "losses", "nchw_images", "noqa", "output_loss", "source", "training"]

@@ -48,7 +48,8 @@ _LAYOUT_KEEPING = frozenset(
      "Rescaling", "BatchNormalization", "LayerNormalization"})
 
 
-def _format(call: LayerCall) -> str | None:
+def image_format(call: LayerCall) -> str | None:
+    """The data format a layer reads and writes in, None when not known."""
     given = call.kwargs.get("data_format")
     if given is None:
         return call.image_data_format
@@ -72,7 +73,7 @@ def check_data_format_mix(report: ModelReport, document: Document) -> Iterator[F
         if call.kind not in _FORMATTED and call.kind not in _GLOBAL:
             written = None
             continue
-        reads = _format(call)
+        reads = image_format(call)
         if (written is not None and reads is not None and reads != written[0]
                 and call.file is None and written[1].file is None):
             before = written[1]

@@ -13,6 +13,7 @@ from shape_engine.checks import (
     arguments,
     data_format_mix,
     design,
+    embedding_range,
     legacy_arguments,
     losses,
     nchw_images,
@@ -35,7 +36,8 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_optimizer_keywords,
     data_format_mix.check_data_format_mix,
     nchw_images.check_channels_first_images,
+    embedding_range.check_embedding_range,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "data_format_mix", "design",
+__all__ = ["MODEL_CHECKS", "arguments", "build", "data_format_mix", "design", "embedding_range",
            "legacy_arguments", "losses", "nchw_images", "noqa", "output_loss", "source", "training"]

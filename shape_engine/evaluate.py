@@ -1501,6 +1501,9 @@ class Evaluator:
         method_range = (self._attribute_name_range(node.func) if method_node else
                         self._range(node.func))
         values, nodes = _aligned_positional(node, args)
+        # Keras reads a DataFrame or Series as its values.
+        values = tuple(data_calls.as_keras_data(v) for v in values)
+        kwargs = {k: data_calls.as_keras_data(v) for k, v in kwargs.items()}
         model.trainings.append(TrainingCall(
             method=method, range=self._range(node), method_range=method_range,
             args=values, kwargs=kwargs,

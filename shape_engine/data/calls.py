@@ -16,6 +16,11 @@ CHANGEABLE_DATA = (pandas.FrameValue, pandas.SeriesValue, numpy_files.ArchiveVal
 _ARRAY_TAKERS = ("numpy.", "sklearn.", "keras.utils.", "tensorflow.")
 
 
+def as_keras_data(value: Value) -> Value:
+    """What Keras' fit/evaluate/predict read of a value: a frame or series is its values."""
+    return pandas.as_array(value)
+
+
 def call(name: str, args: list[Value], kwargs: dict[str, Value], at: Range,
          folder: DataFolder | None) -> Value | None:
     """The value of a call to `name` when a data module models it; None otherwise."""

@@ -161,3 +161,36 @@ def test_file_data_in_tensorflow(tmp_path: Path, oracle, width: int) -> None:  #
     else:
         assert result.error is not None
         assert [f.range.start.line for f in errors] == [fit_line], errors
+
+
+FRAME_FIT = """
+import pandas as pd
+import keras
+
+df = pd.read_csv("t.csv")
+features = df.drop(columns=["label"])
+model = keras.Sequential([keras.Input(shape=(WIDTH,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", optimizer="adam")
+model.fit(features, df["label"], epochs=1, verbose=0)
+"""
+
+
+@pytest.mark.parametrize("width", [3, 4])
+def test_frames_given_to_fit(tmp_path: Path, width: int) -> None:
+    (tmp_path / "t.csv").write_text(CSV)
+    program = dedent(FRAME_FIT).replace("WIDTH", str(width))
+    analysis = analyze_source(program, str(tmp_path / "train.py"))
+    codes = [(f.code, f.range.start.line) for f in analysis.findings]
+    fit_line = len(program.splitlines()) - 1
+    assert codes == ([] if width == 3 else [("SL201", fit_line)])
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("width", [3, 4])
+def test_frames_given_to_fit_in_tensorflow(tmp_path: Path, oracle, width: int) -> None:  # type: ignore[no-untyped-def]
+    if oracle.run("import pandas\n").error is not None:
+        pytest.skip("pandas is not installed where TensorFlow runs (a test extra)")
+    (tmp_path / "t.csv").write_text(CSV)
+    program = dedent(FRAME_FIT).replace("WIDTH", str(width))
+    result = run_tf(oracle, f"import os\nos.chdir({str(tmp_path)!r})\n" + program)
+    assert (result.error is None) == (width == 3), result.error

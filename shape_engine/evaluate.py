@@ -1531,6 +1531,8 @@ class Evaluator:
             seen.add(id(value))
             if isinstance(value, ModelValue):
                 value.model.lose_track()
+            elif isinstance(value, DataObject):  # a frame may get or lose columns in place
+                self._mutated(value, value.after_escape())
             elif isinstance(value, Seq) and value.holds_mutable:
                 self._steps += len(value.items) // 4
                 pending.extend(value.items)

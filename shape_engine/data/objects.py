@@ -38,3 +38,7 @@ class DataObject(Value):
 
     def after_attribute(self, attr: str, value: Value) -> Value:
         return UNKNOWN
+
+    def after_escape(self) -> Value:
+        """What the object may be after code the engine does not follow was given it."""
+        return self

@@ -98,6 +98,9 @@ class SeriesValue(DataObject):
     def after_store(self, index: ast.expr | None, value: Value, evaluate: Evaluate) -> Value:
         return SeriesValue(self.rows, None, self.origin)
 
+    def after_escape(self) -> Value:
+        return SeriesValue(None, None, self.origin)  # `s.drop(..., inplace=True)` inside
+
 
 @dataclass(frozen=True, eq=False)
 class FrameValue(DataObject):
@@ -142,9 +145,10 @@ class FrameValue(DataObject):
             if self.columns is not None and key.value not in self.columns:
                 return UNKNOWN  # a KeyError at run time: not this engine's to report
             return SeriesValue(self.rows, None, at)
-        if isinstance(key, Seq) and key.kind == "list":
+        if isinstance(key, Seq):
             labels = _const(key)
-            if isinstance(labels, list) and all(isinstance(c, str | int) for c in labels):
+            if isinstance(labels, list | tuple) and all(isinstance(c, str | int)
+                                                        for c in labels):
                 if self.columns is not None and not set(labels) <= set(self.columns):
                     return UNKNOWN
                 return FrameValue(self.rows, tuple(labels), at)
@@ -212,6 +216,10 @@ class FrameValue(DataObject):
                 return self
             return FrameValue(self.rows, (*self.columns, key), self.origin)
         return FrameValue(self.rows, None, self.origin)
+
+    def after_escape(self) -> Value:
+        # `df["new"] = ...` or `df.dropna(inplace=True)` inside: still a 2-D frame.
+        return FrameValue(None, None, self.origin)
 
     def after_attribute(self, attr: str, value: Value) -> Value:
         if attr == "columns":
@@ -349,9 +357,11 @@ def _header(args: list[Value], kwargs: dict[str, Value], folder: DataFolder | No
         return None
     if header is None:
         return tuple(range(len(fields)))
-    if len(set(fields)) != len(fields):
+    # pandas names an empty header field after its position (a saved index column).
+    named = tuple(field or f"Unnamed: {i}" for i, field in enumerate(fields))
+    if len(set(named)) != len(named):
         return None  # pandas renames duplicates ("a.1")
-    return tuple(fields)
+    return named
 
 
 def dataframe(args: list[Value], kwargs: dict[str, Value], at: Range) -> Value:

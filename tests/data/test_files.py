@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shape_engine import analyze_source
 from shape_engine.data.files import MAX_HEADER_BYTES, DataFolder, parse_npy_header, read_npy
@@ -159,3 +161,12 @@ def test_headers_cut_by_the_size_limit_are_unknown(tmp_path: Path) -> None:
     (tmp_path / "wide.csv").write_text(wide)
     assert _shape(tmp_path, "import pandas as pd\nresult = pd.read_csv('wide.csv').values\n"
                   ) == (None, None)
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200), st.sampled_from([b"", b"\x93NUMPY\x01\x00", b"\x93NUMPY\x02\x00",
+                                                 b"\x93NUMPY\x03\x00"]))
+def test_any_header_bytes_give_a_shape_or_nothing(raw: bytes, prefix: bytes) -> None:
+    stored = parse_npy_header(prefix + raw)
+    assert stored is None or all(isinstance(d, int) and d >= 0 for d in stored.shape)

@@ -194,3 +194,22 @@ def test_frames_given_to_fit_in_tensorflow(tmp_path: Path, oracle, width: int) -
     program = dedent(FRAME_FIT).replace("WIDTH", str(width))
     result = run_tf(oracle, f"import os\nos.chdir({str(tmp_path)!r})\n" + program)
     assert (result.error is None) == (width == 3), result.error
+
+
+def test_a_frame_given_to_code_not_followed_may_change(tmp_path: Path) -> None:
+    """`add_features(df)` from another library may add columns in place: still 2-D."""
+    (tmp_path / "t.csv").write_text(CSV)
+    source = dedent(SETUP) + "import helpers\nhelpers.add_features(df)\nresult = df.values\n"
+    values = [b.value for b in analyze_source(source, str(tmp_path / "s.py")).data
+              if b.name == "result"]
+    assert isinstance(values[-1], ArrayValue) and values[-1].shape == (None, None)
+
+
+def test_a_saved_index_column_is_named_by_position(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text(",a,b\n0,1,2\n1,3,4\n")  # what df.to_csv writes
+    source = ("import pandas as pd\ndf = pd.read_csv('t.csv')\n"
+              "result = df.drop(columns=['Unnamed: 0']).values\n"
+              "last = df[df.columns[1:]].values\n")
+    data = {b.name: b.value for b in analyze_source(source, str(tmp_path / "s.py")).data}
+    assert isinstance(data["result"], ArrayValue) and data["result"].shape == (None, 2)
+    assert isinstance(data["last"], ArrayValue) and data["last"].shape == (None, 2)

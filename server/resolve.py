@@ -29,7 +29,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
-from shape_engine.evaluate import MODULE_ROOTS
+from shape_engine.evaluation.python import MODULE_ROOTS
 from shape_engine.imports import MAX_MODULE_BYTES
 from shape_engine.incremental import Resolution, Session
 from shape_engine.source import decode

@@ -22,7 +22,8 @@ from shape_engine.checks.source import (
 )
 from shape_engine.context import Document
 from shape_engine.data.files import DataFolder
-from shape_engine.evaluate import DataBinding, Evaluator, ModuleResolver
+from shape_engine.evaluation.evaluator import Evaluator
+from shape_engine.evaluation.scope import DataBinding, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR

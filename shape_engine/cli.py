@@ -15,7 +15,7 @@ from pathlib import Path
 from shape_engine import keras_version, presenters
 from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
 from shape_engine.config import ConfigCache, ConfigError, excluded_by
-from shape_engine.evaluate import ModuleResolver
+from shape_engine.evaluation.scope import ModuleResolver
 from shape_engine.findings import Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport

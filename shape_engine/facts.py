@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from shape_engine.analysis import Analysis
-from shape_engine.evaluate import DataBinding
+from shape_engine.evaluation.scope import DataBinding
 from shape_engine.findings import Edit, Finding, Fix, Position, Range, Related
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import BuildCall, CompileCall, LayerCall, ModelIR, TrainingCall

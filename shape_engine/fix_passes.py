@@ -24,7 +24,7 @@ from shape_engine.fixes import TextMap, applicable_fix, apply_edits
 from shape_engine.selection import Selection
 
 if TYPE_CHECKING:
-    from shape_engine.evaluate import ModuleResolver
+    from shape_engine.evaluation.scope import ModuleResolver
 
 MAX_FIX_PASSES = 32
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shape_engine.evaluate import ModuleResolver
+from shape_engine.evaluation.scope import ModuleResolver
 from shape_engine.walk import Target, TooLarge, read
 
 MAX_MODULE_BYTES = 2_000_000

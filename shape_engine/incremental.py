@@ -35,7 +35,9 @@ from dataclasses import dataclass, field, replace
 
 from shape_engine import budget
 from shape_engine.analysis import Analysis, analyze_source, distinct_findings, partly_analysed
-from shape_engine.evaluate import LIST_METHODS, MODULE_ROOTS, STATEMENT_LISTS
+from shape_engine.evaluation.data import LIST_METHODS
+from shape_engine.evaluation.python import MODULE_ROOTS
+from shape_engine.evaluation.syntax import STATEMENT_LISTS
 from shape_engine.facts import (
     Assignment,
     Facts,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
 from shape_engine.checks.source import UNREADABLE_NOTEBOOK
-from shape_engine.evaluate import ModuleResolver
+from shape_engine.evaluation.scope import ModuleResolver
 from shape_engine.findings import Edit, Finding, Fix, Position, Range
 from shape_engine.fix_passes import MAX_FIX_PASSES, disjoint
 from shape_engine.fixes import applicable_fix, apply_edits

@@ -216,6 +216,8 @@ CANONICAL_PREFIXES = (
     ("tensorflow.python.keras", "keras"),
     ("tensorflow.keras", "keras"),
     ("tf_keras", "keras"),
+    # Keras 3 as it was published before its release (keras-io examples of 2023 import it).
+    ("keras_core", "keras"),
 )
 
 

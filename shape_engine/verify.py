@@ -33,7 +33,7 @@ from shape_engine.rule import rule_for
 from shape_engine.source import LINE_BREAK
 
 if TYPE_CHECKING:
-    from shape_engine.evaluate import ModuleResolver
+    from shape_engine.evaluation.scope import ModuleResolver
 
 # Re-analyses (rounds) per analysis, at most; and, so that verifying costs a few analyses at
 # most, the characters they re-analyse (two re-analyses of a long file, a few more of a short

@@ -364,7 +364,7 @@ def test_batched_verification_agrees_with_one_fix_at_a_time(
     reference = _one_at_a_time(text, monkeypatch)
     monkeypatch.setattr(verify, "MAX_ROUNDS", 10**6)
     monkeypatch.setattr(verify, "VERIFIED_CHARACTERS_BASE", 10**9)
-    monkeypatch.setattr("shape_engine.evaluate.BASE_STEPS", 10**7)
+    monkeypatch.setattr("shape_engine.evaluation.limits.BASE_STEPS", 10**7)
     titles = [[f.title for f in found.fixes] for found in analyze_source(text).findings]
     assert titles == reference
     assert sum(map(len, titles)) > 30

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
 from shape_engine.cli import finding_json, model_json, summary_table
-from shape_engine.evaluate import ModuleResolver
+from shape_engine.evaluation.scope import ModuleResolver
 from shape_engine.findings import Position, Range
 from shape_engine.source import LineIndex
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from shape_engine import arrays
 from shape_engine.data import numpy_files, pandas, sklearn
 from shape_engine.data.files import DataFolder
+from shape_engine.data.objects import guarded
 from shape_engine.findings import Range
-from shape_engine.values import Value
+from shape_engine.values import UNKNOWN, Value
 
 # The data objects a program can change in place (`df["new"] = ...`).
 CHANGEABLE_DATA = (pandas.FrameValue, pandas.SeriesValue, numpy_files.ArchiveValue,
@@ -21,6 +22,7 @@ def as_keras_data(value: Value) -> Value:
     return pandas.as_array(value)
 
 
+@guarded(UNKNOWN)
 def call(name: str, args: list[Value], kwargs: dict[str, Value], at: Range,
          folder: DataFolder | None) -> Value | None:
     """The value of a call to `name` when a data module models it; None otherwise."""

@@ -16,7 +16,7 @@ from shape_engine.data.files import (
     read_npz,
     split_row,
 )
-from shape_engine.data.objects import DataObject, Evaluate
+from shape_engine.data.objects import DataObject, Evaluate, guarded
 from shape_engine.findings import Range
 from shape_engine.shapes import Dim
 from shape_engine.values import UNKNOWN, ArrayValue, Const, NotConstant, Seq, Value, to_python
@@ -47,11 +47,13 @@ class ArchiveValue(DataObject):
     # `with np.load(path) as data:` binds the archive itself.
     context_is_self = True
 
+    @guarded(UNKNOWN)
     def attribute(self, attr: str) -> Value:
         if attr == "files":
             return Seq(tuple(Const(name) for name, _ in self.arrays), "list")
         return super().attribute(attr)
 
+    @guarded(UNKNOWN)
     def item(self, index: ast.expr, evaluate: Evaluate, at: Range) -> Value:
         key = evaluate(index)
         if isinstance(key, Const):
@@ -60,6 +62,7 @@ class ArchiveValue(DataObject):
                     return _array(stored, at)
         return UNKNOWN
 
+    @guarded((UNKNOWN, UNKNOWN))
     def call_method(self, name: str, args: list[Value], kwargs: dict[str, Value],
                     at: Range) -> tuple[Value, Value | None]:
         if name == "get" and args:

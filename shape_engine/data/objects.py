@@ -5,12 +5,32 @@ program writes into them."""
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
+from typing import ParamSpec, TypeVar, cast
 
 from shape_engine.findings import Range
-from shape_engine.values import UNKNOWN, BoundMethod, Value
+from shape_engine.values import UNKNOWN, BoundMethod, NotConstant, Value
 
 Evaluate = Callable[[ast.expr], Value]
+P = ParamSpec("P")
+R = TypeVar("R")
+# What odd arguments make Python raise in the models of these objects (`iloc[::0]`).
+_REFUSALS = (ArithmeticError, ValueError, TypeError, IndexError, KeyError, OverflowError,
+             RecursionError, NotConstant)
+
+
+def guarded(unknown: object) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A model of a data operation that gives `unknown` where Python would raise in it."""
+    def wrap(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return function(*args, **kwargs)
+            except _REFUSALS:
+                return cast(R, unknown)
+        return run
+    return wrap
 
 
 class DataObject(Value):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from shape_engine.data.files import DataFolder, read_lines, split_row
-from shape_engine.data.objects import DataObject, Evaluate
+from shape_engine.data.objects import DataObject, Evaluate, guarded
 from shape_engine.findings import Range
 from shape_engine.shapes import Dim
 from shape_engine.values import (
@@ -73,6 +73,7 @@ class SeriesValue(DataObject):
     def as_array(self) -> ArrayValue:
         return ArrayValue((self.rows,), self.dtype, self.origin)
 
+    @guarded(UNKNOWN)
     def attribute(self, attr: str) -> Value:
         if attr == "values":
             return self.as_array()
@@ -82,6 +83,7 @@ class SeriesValue(DataObject):
             return Const(1)
         return BoundMethod(self, attr)
 
+    @guarded((UNKNOWN, UNKNOWN))
     def call_method(self, name: str, args: list[Value], kwargs: dict[str, Value],
                     at: Range) -> tuple[Value, Value | None]:
         if _const(kwargs.get("inplace")) is not None and _const(kwargs.get("inplace")):
@@ -95,9 +97,11 @@ class SeriesValue(DataObject):
             return SeriesValue(None, self.dtype, at), None
         return UNKNOWN, None
 
+    @guarded(UNKNOWN)
     def after_store(self, index: ast.expr | None, value: Value, evaluate: Evaluate) -> Value:
         return SeriesValue(self.rows, None, self.origin)
 
+    @guarded(UNKNOWN)
     def after_escape(self) -> Value:
         return SeriesValue(None, None, self.origin)  # `s.drop(..., inplace=True)` inside
 
@@ -120,6 +124,7 @@ class FrameValue(DataObject):
     def with_columns(self, columns: tuple[Label, ...] | None, at: Range) -> FrameValue:
         return FrameValue(self.rows, columns, at)
 
+    @guarded(UNKNOWN)
     def attribute(self, attr: str) -> Value:
         if attr == "values":
             return self.as_array()
@@ -138,6 +143,7 @@ class FrameValue(DataObject):
             return FrameValue(self.width, None, self.origin)
         return BoundMethod(self, attr)
 
+    @guarded(UNKNOWN)
     def item(self, index: ast.expr, evaluate: Evaluate, at: Range) -> Value:
         key = evaluate(index)
         if isinstance(key, Const) and isinstance(key.value, str | int) and not isinstance(
@@ -158,6 +164,7 @@ class FrameValue(DataObject):
             return FrameValue(self.rows, None, at)
         return UNKNOWN
 
+    @guarded((UNKNOWN, UNKNOWN))
     def call_method(self, name: str, args: list[Value], kwargs: dict[str, Value],
                     at: Range) -> tuple[Value, Value | None]:
         inplace = _const(kwargs.get("inplace"))
@@ -209,6 +216,7 @@ class FrameValue(DataObject):
             return UNKNOWN  # KeyError at run time
         return FrameValue(self.rows, tuple(c for c in self.columns if c not in labels), at)
 
+    @guarded(UNKNOWN)
     def after_store(self, index: ast.expr | None, value: Value, evaluate: Evaluate) -> Value:
         key = _const(evaluate(index)) if index is not None else UNKNOWN
         if isinstance(key, str | int) and not isinstance(key, bool) and self.columns is not None:
@@ -217,10 +225,12 @@ class FrameValue(DataObject):
             return FrameValue(self.rows, (*self.columns, key), self.origin)
         return FrameValue(self.rows, None, self.origin)
 
+    @guarded(UNKNOWN)
     def after_escape(self) -> Value:
         # `df["new"] = ...` or `df.dropna(inplace=True)` inside: still a 2-D frame.
         return FrameValue(None, None, self.origin)
 
+    @guarded(UNKNOWN)
     def after_attribute(self, attr: str, value: Value) -> Value:
         if attr == "columns":
             labels = _const(value)
@@ -238,6 +248,7 @@ class _Indexer(DataObject):
     frame: FrameValue
     kind: Literal["iloc", "loc"]
 
+    @guarded(UNKNOWN)
     def item(self, index: ast.expr, evaluate: Evaluate, at: Range) -> Value:
         parts = list(index.elts) if isinstance(index, ast.Tuple) else [index]
         if len(parts) > 2 or any(isinstance(p, ast.Starred) for p in parts):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shape_engine.data.objects import DataObject
+from shape_engine.data.objects import DataObject, guarded
 from shape_engine.data.pandas import FrameValue, SeriesValue
 from shape_engine.findings import Range
 from shape_engine.shapes import Dim
@@ -52,11 +52,13 @@ class SparseMatrixValue(DataObject):
     shape: tuple[Dim, Dim]
     origin: Range | None = None
 
+    @guarded(UNKNOWN)
     def attribute(self, attr: str) -> Value:
         if attr == "shape":
             return Seq(tuple(Const(d) if d is not None else UNKNOWN for d in self.shape))
         return BoundMethod(self, attr)
 
+    @guarded((UNKNOWN, UNKNOWN))
     def call_method(self, name: str, args: list[Value], kwargs: dict[str, Value],
                     at: Range) -> tuple[Value, Value | None]:
         if name in ("toarray", "todense"):
@@ -71,6 +73,7 @@ class EncoderValue(DataObject):
     sparse: bool | None
     width: int | None
 
+    @guarded((UNKNOWN, UNKNOWN))
     def call_method(self, name: str, args: list[Value], kwargs: dict[str, Value],
                     at: Range) -> tuple[Value, Value | None]:
         if name == "fit":

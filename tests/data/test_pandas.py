@@ -213,3 +213,16 @@ def test_a_saved_index_column_is_named_by_position(tmp_path: Path) -> None:
     data = {b.name: b.value for b in analyze_source(source, str(tmp_path / "s.py")).data}
     assert isinstance(data["result"], ArrayValue) and data["result"].shape == (None, 2)
     assert isinstance(data["last"], ArrayValue) and data["last"].shape == (None, 2)
+
+
+@pytest.mark.parametrize("expression", [
+    "df.iloc[::0]", "df.iloc[10**100]", "df.iloc[:, [0, 99]]", "df.loc['x']",
+    "df.drop(columns=['zz'])", "df[undefined]", "pd.read_csv('t.csv', usecols=[7])",
+    "OneHotEncoder(categories=df).fit_transform(df)",
+])
+def test_what_python_would_refuse_is_unknown(tmp_path: Path, expression: str) -> None:
+    """Found by fuzzing (`iloc[::0]` raised inside the engine): unknown, never a crash."""
+    (tmp_path / "t.csv").write_text(CSV)
+    source = dedent(SETUP) + f"result = {expression}\nvalues = result.values\n"
+    analysis = analyze_source(source, str(tmp_path / "s.py"))
+    assert not analysis.findings

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import functools
 import os
 import stat
 import zipfile
@@ -39,26 +40,33 @@ class StoredArray:
     dtype: DType | None
 
 
-@dataclass(frozen=True)
 class DataFolder:
-    """Where a document's relative data paths start, and the root they may not leave."""
+    """Where a document's relative data paths start, and the root they may not leave. Both
+    are looked up on the disk only when the program names a data file."""
 
-    folder: Path
-    root: Path
+    def __init__(self, document: str) -> None:
+        self.document = document
 
     @staticmethod
     def of(document: str | None) -> DataFolder | None:
         """The data folder of a document saved at `document` (None: unsaved, nothing read)."""
-        if document is None:
-            return None
+        return DataFolder(document) if document is not None else None
+
+    @functools.cached_property
+    def folder(self) -> Path | None:
         try:
-            folder = Path(os.path.realpath(Path(document).parent))
+            return Path(os.path.realpath(Path(self.document).parent))
         except (OSError, ValueError):
             return None
-        return DataFolder(folder, _project_root(folder))
+
+    @functools.cached_property
+    def root(self) -> Path | None:
+        return _project_root(self.folder) if self.folder is not None else None
 
     def locate(self, written: str) -> Path | None:
-        """The regular file a literal path names, if within the root."""
+        """The file a literal path names, if within the root."""
+        if self.folder is None or self.root is None:
+            return None
         try:
             real = Path(os.path.realpath(self.folder / os.path.expanduser(written)))
         except (OSError, ValueError):

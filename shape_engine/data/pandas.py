@@ -319,8 +319,8 @@ def _csv_columns(args: list[Value], kwargs: dict[str, Value], folder: DataFolder
     if (index_col is not None and index_col is not False) or any(
             k in kwargs for k in _UNFOLLOWED_CSV):
         return None
-    if isinstance(names, list | tuple) and usecols is None:
-        return tuple(names)
+    if names is not None:  # usecols then picks among the names: not followed
+        return tuple(names) if isinstance(names, list | tuple) and usecols is None else None
     columns = _header(args, kwargs, folder)
     if columns is None:
         return None

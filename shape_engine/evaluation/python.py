@@ -571,6 +571,25 @@ class PythonSemantics(DataValues):
         self._bind(node.target, value, node.value)
         return value
 
+    def _formatted_string(self, node: ast.JoinedStr) -> Value:
+        """An f-string of known strings and integers (`f"{DATA}/x_train.npy"`): its text, up
+        to a path's length; else unknown. Every part is evaluated (for its calls)."""
+        parts: list[str] = []
+        known = True
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                parts.append(part.value)
+                continue
+            inner = self._eval(part.value) if isinstance(part, ast.FormattedValue) else UNKNOWN
+            if (isinstance(part, ast.FormattedValue) and part.conversion == -1
+                    and part.format_spec is None and isinstance(inner, Const)
+                    and type(inner.value) in (str, int)):
+                parts.append(str(inner.value))
+            else:
+                known = False
+        text = "".join(parts)
+        return Const(text) if known and len(text) <= MAX_FORMATTED_LENGTH else UNKNOWN
+
     def _other_expression(self, node: ast.expr) -> Value:
         # Evaluate children for their side effects (calls on models), then give up.
         children = [self._eval(child) for child in ast.iter_child_nodes(node)
@@ -933,6 +952,8 @@ _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {
 }
 
 # What evaluates each kind of expression (any other: `PythonSemantics._other_expression`).
+# The longest f-string text kept (paths to data files, mostly).
+MAX_FORMATTED_LENGTH = 4096
 _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.Constant: PythonSemantics._constant,
     ast.Tuple: PythonSemantics._sequence_display,
@@ -951,4 +972,5 @@ _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.GeneratorExp: PythonSemantics._comprehension,
     ast.SetComp: PythonSemantics._comprehension,
     ast.DictComp: PythonSemantics._comprehension,
+    ast.JoinedStr: PythonSemantics._formatted_string,
 }

@@ -170,3 +170,16 @@ def test_headers_cut_by_the_size_limit_are_unknown(tmp_path: Path) -> None:
 def test_any_header_bytes_give_a_shape_or_nothing(raw: bytes, prefix: bytes) -> None:
     stored = parse_npy_header(prefix + raw)
     assert stored is None or all(isinstance(d, int) and d >= 0 for d in stored.shape)
+
+
+def test_paths_written_as_f_strings(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    np.save(tmp_path / "data" / "x_3.npy", np.zeros((7, 2)))
+    program = """
+        import numpy as np
+        DATA, fold = "data", 3
+        result = np.load(f"{DATA}/x_{fold}.npy")
+        other = np.load(f"{DATA!r}/x_{fold:02d}.npy")
+        """
+    assert _shape(tmp_path, program) == (7, 2)
+    assert _shape(tmp_path, program, "other") is None  # conversions and formats: not followed

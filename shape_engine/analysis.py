@@ -160,7 +160,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
         if report.model.graph is not None:
-            findings.extend(_functional_checks(report.model, document))
+            findings.extend(_functional_checks(report, document))
             continue
         produced = with_build_fixes(report, document)
         for check in model_checks():
@@ -194,13 +194,16 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
                     graph_nodes=[n for n in program.graph.nodes if n.file is None])
 
 
-def _functional_checks(model: ModelIR, document: Document) -> list[Finding]:
+def _functional_checks(graph: ModelReport, document: Document) -> list[Finding]:
     """The data, label and loss checks of a functional model that is a plain chain, run on
     it as the Sequential model it is (its refusals are the graph's, reported already). Their
-    fixes edit a Sequential's layer list: left out here."""
-    chain = chain_model(model)
+    fixes edit a Sequential's layer list: left out here. A model with several inputs or
+    outputs has checks of its own."""
+    from shape_engine.checks import MULTI_IO_CHECKS
+
+    chain = chain_model(graph.model)
     if chain is None:
-        return []
+        return [finding for check in MULTI_IO_CHECKS for finding in check(graph, document)]
     report = interpret(chain, _first_data_shape(chain))
     if report.refused:
         return []

@@ -14,30 +14,22 @@ from shape_engine.checks.build import (
 )
 from shape_engine.checks.legacy_arguments import legacy_keyword_refusal
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR, Snapshot
+from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import LIST_RULES, Refusal, Shapes, Unknowable
+from shape_engine.layers.base import (
+    LIST_RULES,
+    Refusal,
+    Shapes,
+    Unknowable,
+    facts_of,
+    is_input_kind,
+)
 from shape_engine.layers.core import declared_input_shape
 from shape_engine.layers.merging import merge_list
 from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue, to_python
 
-# Layers that pass a list of tensors (return_state=True) through as it is, observed on
-# Keras 3.15; every other modelled layer refuses one, except Lambda, which may unpack it.
-LIST_PASSING_LAYERS = frozenset(
-    {"Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
-     "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Identity", "Rescaling",
-     "UnitNormalization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
-     "RandomTranslation", "RandomBrightness"})
-# Layers that refuse a list of tensors in an unbuilt nested model, at any place in it
-# (observed on Keras 3.15; there, unlike directly in a model, normalization, global pooling
-# and UpSampling take a list, and Identity does not). What the others make of it: LIST_RULES.
-NESTED_LIST_REFUSERS = frozenset(
-    {"Reshape", "Permute", "Flatten", "Dense", "Embedding", "Identity", "SimpleRNN", "LSTM",
-     "GRU", "TimeDistributed", "Conv1D", "Conv2D", "Conv3D", "MaxPooling1D", "MaxPooling2D",
-     "MaxPooling3D", "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D",
-     "ZeroPadding2D", "ZeroPadding3D"})
 # How deep nested Sequential models may go before the rest is taken as unknown.
 MAX_NESTING = 16
 # How many nested models one model may run in all (each use of a shared model counts).
@@ -213,7 +205,7 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
     """(origin, batch input shape, whether the first entry is the Input itself)."""
     if entries:
         first = entries[0].layer
-        if isinstance(first, LayerCall) and first.kind in INPUT_KINDS:
+        if isinstance(first, LayerCall) and is_input_kind(first.kind):
             return "declared", _compute(first, ()).shape, True
         if isinstance(first, LayerCall):
             try:
@@ -254,8 +246,8 @@ class _Nesting:
 def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, previous: str,
          depth: int, nesting: _Nesting) -> MaybeShape:
     """Apply each entry in turn; stop checking at the first refusal (Keras stops there too)."""
-    # Set while the tensor flowing on is a list (why, for the message): see LIST_PASSING_LAYERS;
-    # and the shapes in that list, when known.
+    # Set while the tensor flowing on is a list (why, for the message): see
+    # LayerFacts.passes_lists; and the shapes in that list, when known.
     list_why: str | None = None
     list_shapes: tuple[MaybeShape, ...] | None = None
     # Where the tensor flowing on was made (its Input, or the previous layer), for findings.
@@ -270,7 +262,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, None, None, None))
             continue
         if list_why is not None:
-            if isinstance(layer, LayerCall) and layer.kind in LIST_PASSING_LAYERS:
+            if isinstance(layer, LayerCall) and facts_of(layer.kind).passes_lists:
                 report.layers.append(LayerReport(entry, label, None, None, 0))
                 continue
             if isinstance(layer, ModelIR) and _runs_on_list(layer):
@@ -341,7 +333,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                                               nested.total_params))
             shape = nested.output_shape
             list_why, list_shapes = nested.output_list_why, nested.output_list_shapes
-        elif (isinstance(layer, LayerCall) and layer.kind in INPUT_KINDS
+        elif (isinstance(layer, LayerCall) and is_input_kind(layer.kind)
               and report.input_origin is not None):
             # Keras refuses it once the model has an input (declared, or when it is built).
             _refuse(report, entry, SECOND_INPUT.finding(
@@ -414,7 +406,8 @@ def _takes_one_tensor(layer: LayerCall | ModelIR | None) -> bool:
         own = _own_input(layer)
         return own is not None and own[1]
     return (isinstance(layer, LayerCall) and layer.kind in RULES
-            and layer.kind not in LIST_PASSING_LAYERS | INPUT_KINDS | {"Lambda"})
+            and not facts_of(layer.kind).passes_lists and not is_input_kind(layer.kind)
+            and layer.kind != "Lambda")
 
 
 @dataclass(frozen=True)
@@ -497,7 +490,7 @@ def _layer_on_list(entry: LayerEntry, given: _List, source: _ListSource, report:
         return None
     # Created before anything is built: the constructor's refusals come first.
     refusal = _constructor_refusal(layer) or _argument_refusal(layer, entry, source.previous)
-    if refusal is None and layer.kind in NESTED_LIST_REFUSERS:
+    if refusal is None and facts_of(layer.kind).refuses_nested_list:
         refusal = _list_refusal(source, report, entry, f"{label} takes one tensor")
     rule = LIST_RULES.get(layer.kind or "")
     shapes: Shapes = ()
@@ -659,7 +652,7 @@ def _own_input(model: ModelIR, depth: int = 0) -> tuple[MaybeShape, bool] | None
         return None
     first = model.entries[0].layer
     try:
-        if isinstance(first, LayerCall) and first.kind in INPUT_KINDS:
+        if isinstance(first, LayerCall) and is_input_kind(first.kind):
             return _compute(first, ()).shape, len(model.entries) > 1
         if isinstance(first, LayerCall):
             declared = declared_input_shape(first)
@@ -759,7 +752,7 @@ def _producer(report: ModelReport) -> str:
 
 
 def _is_input_entry(entry: LayerEntry) -> bool:
-    return isinstance(entry.layer, LayerCall) and entry.layer.kind in INPUT_KINDS
+    return isinstance(entry.layer, LayerCall) and is_input_kind(entry.layer.kind)
 
 
 def _label(entry: LayerEntry) -> str:

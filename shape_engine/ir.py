@@ -15,9 +15,6 @@ from shape_engine.values import Value
 if TYPE_CHECKING:
     from shape_engine.keras.tensors import GraphModel
 
-# The layers that declare a Sequential model's input.
-INPUT_KINDS = frozenset({"Input", "InputLayer"})
-
 
 @dataclass(eq=False)
 class LayerCall:

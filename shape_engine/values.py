@@ -169,6 +169,36 @@ class ArrayValue(Value):
     extra: tuple[tuple[str, object], ...] = field(default_factory=tuple)
 
 
+
+@dataclass(frozen=True)
+class DictValue(Value):
+    """A dict display with string keys (`{"image": x, "meta": m}`), as its items were when
+    it was evaluated. The dict itself is not followed after that (item assignment, update):
+    readers take it only where it is written (a `fit` argument), not through a name."""
+
+    keys: tuple[str, ...]
+    items: tuple[Value, ...]
+
+    def get(self, key: str) -> Value | None:
+        for name, value in zip(self.keys, self.items, strict=True):
+            if name == key:
+                return value
+        return None
+
+
+def dict_display(node: ast.Dict, children: list[Value]) -> Value:
+    """`{"a": x, "b": y}` from its evaluated children (keys, then values, as `ast` lists
+    them); unknown with `**more` or a key that is not a known string."""
+    count = len(node.keys)
+    if None in node.keys or len(children) != 2 * count:
+        return UNKNOWN
+    items: dict[str, Value] = {}
+    for key, value in zip(children[:count], children[count:], strict=True):
+        if not (isinstance(key, Const) and isinstance(key.value, str)):
+            return UNKNOWN
+        items[key.value] = value  # a repeated key keeps its last value, as Python does
+    return DictValue(tuple(items), tuple(items.values()))
+
 # What a sequence can hold that changes in place, besides lists (see `Seq.holds_mutable`).
 _MUTABLE_ITEMS = frozenset({ArrayValue, ModelValue})
 # The exact types of `Scalar`: `from_python` makes a Const of them without further checks.

@@ -16,9 +16,11 @@ from shape_engine.checks import (
     embedding_range,
     legacy_arguments,
     losses,
+    multi_io,
     nchw_images,
     noqa,
     output_loss,
+    per_output,
     training,
 )
 
@@ -39,5 +41,10 @@ MODEL_CHECKS: list[ModelCheck] = [
     embedding_range.check_embedding_range,
 ]
 
-__all__ = ["MODEL_CHECKS", "arguments", "build", "data_format_mix", "design", "embedding_range",
-           "legacy_arguments", "losses", "nchw_images", "noqa", "output_loss", "source", "training"]
+# Run on functional models with several inputs or outputs (one-input, one-output chains are
+# checked as the Sequential models they are, by `MODEL_CHECKS`).
+MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
+
+__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "data_format_mix", "design",
+           "embedding_range", "legacy_arguments", "losses", "multi_io", "nchw_images", "noqa",
+           "output_loss", "per_output", "source", "training"]

@@ -16,7 +16,8 @@ from shape_engine.checks.losses import surely_outside
 from shape_engine.checks.training import feeds
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Related, Severity
-from shape_engine.ir import INPUT_KINDS, LayerCall
+from shape_engine.ir import LayerCall
+from shape_engine.layers.base import is_input_kind
 from shape_engine.rule import Rule
 from shape_engine.values import Const, Value
 
@@ -46,7 +47,7 @@ def _first_embedding(report: ModelReport) -> tuple[LayerCall, int] | None:
         call = layer.entry.layer
         if not isinstance(call, LayerCall) or call.has_unpacking:
             return None
-        if call.kind in INPUT_KINDS:
+        if is_input_kind(call.kind):
             continue
         if call.kind != "Embedding":
             return None

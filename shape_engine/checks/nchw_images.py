@@ -16,7 +16,8 @@ from shape_engine.checks.data_format_mix import image_format
 from shape_engine.checks.training import feeds
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Range, Related, Severity
-from shape_engine.ir import INPUT_KINDS, LayerCall
+from shape_engine.ir import LayerCall
+from shape_engine.layers.base import is_input_kind
 from shape_engine.rule import Rule
 from shape_engine.shapes import MaybeShape
 
@@ -61,7 +62,7 @@ def _first_image_layer(report: ModelReport) -> LayerCall | None:
         call = layer.entry.layer
         if not isinstance(call, LayerCall) or call.kind is None or call.has_unpacking:
             return None
-        if call.kind in INPUT_KINDS or call.kind in _BEFORE:
+        if is_input_kind(call.kind) or call.kind in _BEFORE:
             continue
         return call if call.kind in _IMAGE_LAYERS else None
     return None

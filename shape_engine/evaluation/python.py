@@ -52,6 +52,7 @@ from shape_engine.values import (
     NotConstant,
     Seq,
     Value,
+    dict_display,
     from_python,
     module_ref,
     to_python,
@@ -596,6 +597,8 @@ class PythonSemantics(DataValues):
                     if isinstance(child, ast.expr)]
         if isinstance(node, HOLDING_EXPRESSIONS):
             self._escape(children, {})  # `{"o": model}`: changed through the dict, maybe
+        if isinstance(node, ast.Dict):
+            return dict_display(node, children)
         return UNKNOWN
 
     def _fold(self, node: ast.Compare | ast.BoolOp) -> Value:

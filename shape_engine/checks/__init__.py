@@ -12,6 +12,7 @@ from shape_engine.checks import build, source  # isort: skip (build first: layer
 from shape_engine.checks import (
     arguments,
     data_format_mix,
+    datasets,
     design,
     embedding_range,
     legacy_arguments,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 MODEL_CHECKS: list[ModelCheck] = [
     training.check_training,
+    datasets.check_datasets,
     losses.check_losses,
     output_loss.check_output_loss,
     design.check_design,
@@ -45,6 +47,6 @@ MODEL_CHECKS: list[ModelCheck] = [
 # checked as the Sequential models they are, by `MODEL_CHECKS`).
 MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
 
-__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "data_format_mix", "design",
-           "embedding_range", "legacy_arguments", "losses", "multi_io", "nchw_images", "noqa",
-           "output_loss", "per_output", "source", "training"]
+__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "data_format_mix",
+           "datasets", "design", "embedding_range", "legacy_arguments", "losses", "multi_io",
+           "nchw_images", "noqa", "output_loss", "per_output", "source", "training"]

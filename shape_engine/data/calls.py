@@ -3,7 +3,7 @@ and series handed to numpy, sklearn and Keras' helpers, which see their values."
 
 from __future__ import annotations
 
-from shape_engine import arrays
+from shape_engine import arrays, datasets
 from shape_engine.data import numpy_files, pandas, sklearn
 from shape_engine.data.files import DataFolder
 from shape_engine.data.objects import guarded
@@ -13,7 +13,8 @@ from shape_engine.values import UNKNOWN, Value
 # The data objects a program can change in place (`df["new"] = ...`).
 CHANGEABLE_DATA = (pandas.FrameValue, pandas.SeriesValue, numpy_files.ArchiveValue,
                    sklearn.EncoderValue, sklearn.SparseMatrixValue)
-# Libraries that turn a frame or series into an array (`np.asarray(df)`, `to_categorical`).
+# Libraries that turn a frame or series into an array (`np.asarray(df)`, `to_categorical`,
+# `tf.data.Dataset.from_tensor_slices`).
 _ARRAY_TAKERS = ("numpy.", "sklearn.", "keras.utils.", "tensorflow.")
 
 
@@ -45,8 +46,9 @@ def call(name: str, args: list[Value], kwargs: dict[str, Value], at: Range,
     if encoded is not None:
         return encoded
     if name.startswith(_ARRAY_TAKERS) and any(
-            isinstance(v, pandas.FrameValue | pandas.SeriesValue)
-            for v in (*args, *kwargs.values())):
-        return arrays.call(name, [pandas.as_array(a) for a in args],
-                           {k: pandas.as_array(v) for k, v in kwargs.items()}, at)
+            pandas.holds_frames(v) for v in (*args, *kwargs.values())):
+        values = [pandas.as_array(a) for a in args]
+        named = {k: pandas.as_array(v) for k, v in kwargs.items()}
+        made = arrays.call(name, values, named, at)
+        return made if made is not None else datasets.call(name, values, named, at)
     return None

@@ -420,10 +420,21 @@ def split(args: list[Value], kwargs: dict[str, Value], at: Range) -> Value | Non
 
 
 def as_array(value: Value) -> Value:
-    """What numpy, sklearn and Keras see of a frame or series: its values."""
+    """What numpy, sklearn and Keras see of a frame or series: its values (also inside a
+    tuple or list given as an argument: `from_tensor_slices((features, labels))`)."""
     if isinstance(value, FrameValue | SeriesValue):
         return value.as_array()
+    if isinstance(value, Seq) and holds_frames(value):
+        return Seq(tuple(as_array(item) for item in value.items), value.kind, value.birth)
     return value
+
+
+def holds_frames(value: Value) -> bool:
+    """A frame or series, or a tuple or list holding one (one level deep)."""
+    if isinstance(value, FrameValue | SeriesValue):
+        return True
+    return isinstance(value, Seq) and any(isinstance(item, FrameValue | SeriesValue)
+                                          for item in value.items)
 
 
 PANDAS_CALLS: dict[str, Callable[[list[Value], dict[str, Value], Range], Value]] = {

@@ -226,3 +226,20 @@ def test_what_python_would_refuse_is_unknown(tmp_path: Path, expression: str) ->
     source = dedent(SETUP) + f"result = {expression}\nvalues = result.values\n"
     analysis = analyze_source(source, str(tmp_path / "s.py"))
     assert not analysis.findings
+
+
+def test_frames_into_a_dataset(tmp_path: Path) -> None:
+    """`from_tensor_slices((features, labels))` of a frame and a series slices their values:
+    elements (3,) and (), batched to (None, 3) and (None,) (pandas' own rule: a frame's
+    values are (rows, columns))."""
+    (tmp_path / "t.csv").write_text(CSV)
+    source = dedent(SETUP) + dedent("""
+        import tensorflow as tf
+        import keras
+        data = tf.data.Dataset.from_tensor_slices((df.drop(columns=["label"]), df["label"]))
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        model.fit(data.batch(2), epochs=1)
+        """)
+    analysis = analyze_source(source, str(tmp_path / "s.py"))
+    assert [f.code for f in analysis.findings] == ["SL201"]

@@ -15,6 +15,7 @@ from typing import Literal
 
 from shape_engine.data.files import DataFolder, read_lines, split_row
 from shape_engine.data.objects import DataObject, Evaluate, guarded
+from shape_engine.data.pandas_names import FRAME_ATTRIBUTES
 from shape_engine.findings import Range
 from shape_engine.shapes import Dim
 from shape_engine.values import (
@@ -141,6 +142,8 @@ class FrameValue(DataObject):
             return _Indexer(self, "loc")
         if attr == "T":
             return FrameValue(self.width, None, self.origin)
+        if self.columns is not None and attr in self.columns and attr not in FRAME_ATTRIBUTES:
+            return SeriesValue(self.rows, None, self.origin)  # `df.label`: the column
         return BoundMethod(self, attr)
 
     @guarded(UNKNOWN)

@@ -34,6 +34,7 @@ CASES: list[tuple[str, tuple[int | None, ...]]] = [
     ("df[['a', 'b']].values", (None, 2)),
     ("df['a'].values", (None,)),
     ("df['label'].to_numpy()", (None,)),
+    ("df.label.values", (None,)),
     ("df.drop(columns=['label']).values", (None, 3)),
     ("df.drop(['label', 'a'], axis=1).values", (None, 2)),
     ("df.drop('label', axis='columns').to_numpy()", (None, 3)),
@@ -243,3 +244,13 @@ def test_frames_into_a_dataset(tmp_path: Path) -> None:
         """)
     analysis = analyze_source(source, str(tmp_path / "s.py"))
     assert [f.code for f in analysis.findings] == ["SL201"]
+
+
+def test_a_column_named_like_a_method_is_the_method(tmp_path: Path) -> None:
+    """pandas gives its own attribute first: `df.count` is the method even with a column
+    named "count" (`df.count.values` is then no array)."""
+    (tmp_path / "t.csv").write_text("count,b\n1,2\n3,4\n")
+    source = "import pandas as pd\ndf = pd.read_csv('t.csv')\nresult = df.count.values\n"
+    values = [b.value for b in analyze_source(source, str(tmp_path / "s.py")).data
+              if b.name == "result"]
+    assert not values or not isinstance(values[-1], ArrayValue)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import ast
 import operator
 
-from shape_engine import arrays
+from shape_engine import arrays, dicts
+from shape_engine.classes import ObjectValue, escape_object
 from shape_engine.data.calls import CHANGEABLE_DATA
 from shape_engine.data.objects import DataObject
+from shape_engine.dicts import ModelDict
 from shape_engine.evaluation.builtin_functions import iteration_items
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import MAX_FORWARDS, MAX_SEQUENCE_LENGTH
@@ -212,6 +214,10 @@ class DataValues(EvaluatorState):
                 value.model.lose_track()
             elif isinstance(value, DataObject):  # a frame may get or lose columns in place
                 self._mutated(value, value.after_escape())
+            elif isinstance(value, ObjectValue):
+                pending.extend(escape_object(value))
+            elif isinstance(value, ModelDict):
+                pending.extend(dicts.escape(value))
             elif isinstance(value, Seq) and value.holds_mutable:
                 self._steps += len(value.items) // 4
                 pending.extend(value.items)

@@ -254,3 +254,39 @@ def test_a_column_named_like_a_method_is_the_method(tmp_path: Path) -> None:
     values = [b.value for b in analyze_source(source, str(tmp_path / "s.py")).data
               if b.name == "result"]
     assert not values or not isinstance(values[-1], ArrayValue)
+
+
+INSTANCE = """
+import numpy as np
+import keras
+
+
+class Trainer:
+    def __init__(self):
+        data = np.loadtxt("t.csv", delimiter=",", skiprows=1)
+        self.x_train = data[:, :-1]
+        self.y_train = data[:, -1]
+
+    def train(self):
+        model = keras.Sequential([keras.Input(shape=(WIDTH,)),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        model.fit(self.x_train, self.y_train, epochs=1, verbose=0)
+
+
+Trainer().train()
+"""
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("width", [3, 4])
+def test_data_held_by_an_instance(tmp_path: Path, oracle, width: int) -> None:  # type: ignore[no-untyped-def]
+    """`self.x_train` set in __init__ from a file, read in another method."""
+    (tmp_path / "t.csv").write_text(CSV)
+    program = dedent(INSTANCE).replace("WIDTH", str(width))
+    analysis = analyze_source(program, str(tmp_path / "train.py"))
+    fit_line = next(i for i, line in enumerate(program.splitlines()) if "model.fit(" in line)
+    assert [(f.code, f.range.start.line) for f in analysis.findings] == (
+        [] if width == 3 else [("SL201", fit_line)])
+    result = run_tf(oracle, f"import os\nos.chdir({str(tmp_path)!r})\n" + program)
+    assert (result.error is None) == (width == 3), result.error

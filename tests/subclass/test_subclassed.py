@@ -18,7 +18,7 @@ from shape_engine import analyze_source
 from shape_engine.cli import main
 from shape_engine.findings import Position, Severity
 from shape_engine.incremental import DocumentAnalyzer
-from shape_engine.rule import all_rules
+from shape_engine.rule_registry import all_rules
 from tests.oracle import Oracle
 
 FIT_FAILING = """\

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 
 from shape_engine import datasets
+from shape_engine.classes import ObjectValue
 from shape_engine.data import calls as data_calls
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import (
@@ -27,7 +28,7 @@ from shape_engine.ir import (
     Snapshot,
     TrainingCall,
 )
-from shape_engine.keras import ops
+from shape_engine.keras import ops, subclass
 from shape_engine.keras.calls import Given
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
@@ -75,6 +76,19 @@ CALL_OPTIONS = frozenset({"return_attention_scores"})
 
 class KerasObjects(PythonSemantics):
     # -- calls of Keras names ----------------------------------------------------------------
+
+    def _keras_object_made(self, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
+        subclass.made(self, obj, kwargs)
+
+    def _keras_object_method(self, obj: ObjectValue, name: str, node: ast.Call,
+                             args: list[Value], kwargs: dict[str, Value],
+                             through_super: bool) -> Value:
+        return subclass.keras_method(self, obj, name, node, args, kwargs,
+                                     through_super=through_super)
+
+    def _keras_object_called(self, obj: ObjectValue, node: ast.Call, args: list[Value],
+                             kwargs: dict[str, Value]) -> Value:
+        return subclass.called(self, obj, node, args, kwargs)
 
     def _call_keras(self, callee: ModuleRef, node: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], has_unpacking: bool) -> Value | None:

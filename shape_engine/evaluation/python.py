@@ -999,6 +999,22 @@ class PythonSemantics(DataValues):
         """`model.add(...)`, `model.fit(...)`: a model's method called."""
         return UNKNOWN
 
+    def _keras_object_made(self, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
+        """An instance of the user's subclass of a Keras Model or Layer was just made."""
+
+    def _keras_object_method(self, obj: ObjectValue, name: str, node: ast.Call,
+                             args: list[Value], kwargs: dict[str, Value],
+                             through_super: bool) -> Value:
+        """Keras' own method (`fit`, `build`...) called on the user's Model or Layer."""
+        self._escape([obj, *args], kwargs)
+        return UNKNOWN
+
+    def _keras_object_called(self, obj: ObjectValue, node: ast.Call, args: list[Value],
+                             kwargs: dict[str, Value]) -> Value:
+        """The user's Model or Layer called (`net(x)`): Keras runs its `call`."""
+        self._escape([obj, *args], kwargs)
+        return UNKNOWN
+
     def _tensor_binary(self, node: ast.BinOp, left: Value, right: Value) -> Value | None:
         """A Python operator with a symbolic tensor on either side; None when not modelled."""
         return None

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import ast
 
-from shape_engine import datasets
-from shape_engine.classes import ObjectValue
 from shape_engine.data import calls as data_calls
+from shape_engine.data import datasets
+from shape_engine.evaluation.classes import ObjectValue
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import (
     LAYER_STEPS,

@@ -11,19 +11,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shape_engine import arrays, classes, datasets, dicts, summarised_loops
-from shape_engine.classes import ClassValue, ObjectValue, SuperValue
+from shape_engine.data import arrays, datasets
 from shape_engine.data import calls as data_calls
+from shape_engine.data.datasets import DatasetValue
 from shape_engine.data.objects import DataObject
-from shape_engine.datasets import DatasetValue
-from shape_engine.dicts import ModelDict
-from shape_engine.evaluation import limits
+from shape_engine.evaluation import classes, dicts, limits, summarised_loops
 from shape_engine.evaluation.builtin_functions import (
     BUILTIN_FUNCTIONS,
     iteration_items,
     string_method,
     unpack,
 )
+from shape_engine.evaluation.classes import ClassValue, ObjectValue, SuperValue
 from shape_engine.evaluation.constants import (
     constant_binop,
     fold_constants,
@@ -31,6 +30,7 @@ from shape_engine.evaluation.constants import (
     truth_of,
 )
 from shape_engine.evaluation.data import DataValues, values_changed
+from shape_engine.evaluation.dicts import ModelDict
 from shape_engine.evaluation.limits import (
     CHECK_EVERY,
     MAX_CALL_DEPTH,

@@ -20,7 +20,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from shape_engine.classes import ClassValue, ObjectValue, call_method
+from shape_engine.evaluation.classes import ClassValue, ObjectValue, call_method
 from shape_engine.findings import Range, Related
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue

@@ -4,8 +4,6 @@ editors must show."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from shape_engine.findings import Finding
@@ -22,7 +20,6 @@ from tests.clients.expectations import (
 )
 from tests.compare import assert_agrees
 from tests.oracle import Oracle
-from tests.subclass.oracle import ScriptOracle
 
 pytestmark = pytest.mark.tensorflow
 
@@ -81,15 +78,8 @@ def test_functional_fixture_quick_fix_builds_the_add_in_tensorflow(oracle: Oracl
     assert_agrees(without_conv1d, oracle, expect_raises=False)
 
 
-@pytest.fixture(scope="module")
-def script_oracle() -> Iterator[ScriptOracle]:
-    instance = ScriptOracle()
-    yield instance
-    instance.close()
-
-
 def test_subclassed_fixture_fails_in_tensorflow_at_the_conv1d_line_inside_call(
-        script_oracle: ScriptOracle) -> None:
+        oracle: Oracle) -> None:
     """Keras refuses the Conv1D call inside `Net.call` when the model is called on
     `keras.Input`, at the line the engine's only finding is on; the layers it traced before
     (the custom Scale layer with its weights among them) have the engine's shapes and
@@ -101,7 +91,7 @@ def test_subclassed_fixture_fails_in_tensorflow_at_the_conv1d_line_inside_call(
     assert diagnostic["code"] == "SL101"
     assert text.splitlines()[line - 1].strip() == "x = self.steps(x)"
     assert diagnostic["message"].endswith("(in Net.call: Net() at line 40 fed (None, 28, 28, 1))")
-    result = script_oracle.run(text)
+    result = oracle.run(text, calls=True, script=True)
     assert result.error is not None and result.error_line == line, result.error
     assert "input of shape (None, 13, 13, 32)" in result.error
     checked = 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shape_engine.findings import Range
-from shape_engine.interpret import LayerReport, ModelReport
+from shape_engine.interpret import LayerReport, ModelReport, interpret
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
@@ -44,7 +44,7 @@ def model_graph(report: ModelReport) -> GraphModel:
 
 
 def lower(report: ModelReport) -> Lowered:
-    graph = Graph()
+    graph = Graph(build_sequential=lambda model, shape: interpret(model, outer_input=shape))
     disagreements: list[str] = []
     rows = list(report.layers)
     first = rows[0] if rows else None

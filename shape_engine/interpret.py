@@ -13,13 +13,16 @@ from shape_engine.checks.build import (
 )
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
+from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.layer_call import (
+    InSequence,
     argument_refusal,
     built_input_fits,
     compute,
     constructor_refusal,
     refusal_finding,
 )
+from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import (
@@ -52,6 +55,9 @@ class LayerReport:
     params: int | None
     # In a functional model: the rows (indices into the model's layers) this call consumed.
     inputs: tuple[int, ...] | None = None
+    # The node the layer call made, when the row's layer was called on the tensor before it
+    # (see `_call`); the other rows get theirs when the model is lowered (keras/lowering).
+    node: Node | None = None
 
     @property
     def range(self) -> Range:
@@ -83,6 +89,10 @@ class ModelReport:
     graph_outputs: tuple[MaybeShape, ...] | None = None
     # And the row (index into `layers`) of the layer call that gives each, None for an op.
     graph_output_rows: tuple[int | None, ...] | None = None
+    # The layer calls this model's rows made (and the refusals they raised), one per row.
+    calls: Graph = field(default_factory=Graph)
+    # The graph of symbolic tensors the rows form, once lowered (keras/lowering).
+    lowered: GraphModel | None = None
 
     @property
     def output_shape(self) -> MaybeShape:
@@ -356,10 +366,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
         elif isinstance(layer, LayerCall) and layer.kind in RULES and shape is not None:
-            output = _apply(layer, entry, shape, report, previous, made_at)
-            report.layers.append(LayerReport(entry, label, shape,
-                                              output.shape if output else None,
-                                              output.params if output else None))
+            output = _call(layer, entry, shape, report, previous, made_at)
             list_why = output.multiple_outputs_why if output and output.multiple_outputs else None
             list_shapes = output.outputs if output and output.multiple_outputs else None
             shape = output.shape if output else None
@@ -559,6 +566,25 @@ def _list_construction_refusal(model: ModelIR, origin: str | None
         if refusal is not None:
             return entry, refusal
     return None
+
+
+def _call(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,
+          previous: str, made_at: Range | None) -> LayerOutput | None:
+    """The entry's layer called on the tensor before it through the functional API's layer
+    call, worded as a Sequential model's; records the row and the node the call made."""
+    before = report.layers[-1].node if report.layers else None
+    if before is not None and len(before.outputs) == 1 and before.outputs[0].shape == shape:
+        tensor = before.outputs[0]  # the previous entry's call made it
+    else:  # made by a row no call made, wired when the model is lowered
+        tensor = TensorValue(shape, Node(previous, made_at or entry.range, ()))
+    node, output = report.calls.layer_node(layer, Given((tensor,)), entry.range,
+                                           InSequence(entry, previous, made_at))
+    if output is None:
+        _refuse(report, entry, report.calls.findings[-1])
+    report.layers.append(LayerReport(entry, _label(entry), shape,
+                                     output.shape if output else None,
+                                     output.params if output else None, node=node))
+    return output
 
 
 def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,

@@ -22,7 +22,13 @@ from shape_engine.checks.build import (
 )
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
-from shape_engine.keras.layer_call import argument_refusal, built_input_fits, compute
+from shape_engine.keras.layer_call import (
+    InSequence,
+    argument_refusal,
+    built_input_fits,
+    compute,
+    refusal_finding,
+)
 from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
@@ -112,30 +118,58 @@ class Graph:
     def call_layer(self, layer: LayerCall, given: Given, at: Range
                    ) -> TensorValue | list[TensorValue]:
         """The layer object `layer` called on tensors."""
+        node, output = self.layer_node(layer, given, at)
+        if output is not None and output.multiple_outputs and output.outputs is not None:
+            return list(node.outputs)
+        return node.outputs[0]
+
+    def layer_node(self, layer: LayerCall, given: Given, at: Range,
+                   in_sequence: InSequence | None = None) -> tuple[Node, LayerOutput | None]:
+        """The node of `layer` called on tensors, and what its rule gave (None: refused).
+
+        `in_sequence`: the call a Sequential model makes of its entry on the tensor before
+        it. Its constructor's refusals were checked in the order the Sequential model makes
+        its layers, its refusal is worded as the model's (the entry, what the entry before
+        gives), and each entry counts its own weights, as the model's rows do.
+        """
         node = Node(layer.label, at, given.tensors(), layer=layer, file=layer.file)
         self.nodes.append(node)
         multi = MULTI_INPUT_RULES.get(layer.kind or "")
         output: LayerOutput | None
-        if multi is not None:
+        if in_sequence is not None:
+            output = self._in_sequence(layer, given.positional[0], in_sequence)
+        elif multi is not None:
             output = self._multi(layer, multi.takes_list, given, node)
         else:
             output = self._single(layer, given, node)
-        if output is not None:
+        if output is not None and in_sequence is None:
             output = self._shared(layer, node, output)
         if output is None:
             node.refused, node.params = True, None
-            return self._unknown_outputs(node)
+            self._unknown_outputs(node)
+            return node, None
         node.params = output.params
         if output.multiple_outputs:
             shapes = output.outputs
             if shapes is None:
-                return self._unknown_outputs(node)
+                self._unknown_outputs(node)
+                return node, output
             node.outputs = tuple(TensorValue(shape, node, index=i)
                                  for i, shape in enumerate(shapes))
-            return list(node.outputs)
-        tensor = TensorValue(output.shape, node)
-        node.outputs = (tensor,)
-        return tensor
+            return node, output
+        node.outputs = (TensorValue(output.shape, node),)
+        return node, output
+
+    def _in_sequence(self, layer: LayerCall, tensor: TensorValue, in_sequence: InSequence
+                     ) -> LayerOutput | None:
+        if tensor.shape is None:
+            return LayerOutput(None, None)
+        try:
+            return compute(layer, tensor.shape)
+        except Refusal as refusal:
+            self._refuse(refusal_finding(refusal, layer, in_sequence.entry, tensor.shape,
+                                         in_sequence.previous, in_sequence.made_at))
+            return None
 
     def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
         if is_input_kind(layer.kind) or layer.kind is None:

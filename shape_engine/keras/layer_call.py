@@ -7,6 +7,8 @@ It sits below both, so neither imports the other for it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from shape_engine.checks.build import INVALID_ARGUMENT
 from shape_engine.checks.legacy_arguments import legacy_keyword_refusal
 from shape_engine.findings import Finding, Range, Related
@@ -16,6 +18,16 @@ from shape_engine.layers import RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable
 from shape_engine.shapes import Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue
+
+
+@dataclass(slots=True)
+class InSequence:
+    """A layer called as an entry of a Sequential model: the entry, what the entry before it
+    is called in messages ("the model input", "Dense(64)") and where that was made."""
+
+    entry: LayerEntry
+    previous: str
+    made_at: Range | None
 
 
 def compute(layer: LayerCall, shape: Shape) -> LayerOutput:

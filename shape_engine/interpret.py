@@ -10,6 +10,7 @@ from shape_engine.checks.build import (
     MULTI_INPUT_LAYER,
     MULTIPLE_OUTPUTS,
     SECOND_INPUT,
+    UNKNOWN_REQUIRED_DIM,
 )
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
@@ -35,6 +36,7 @@ from shape_engine.layers.base import (
 )
 from shape_engine.layers.core import declared_input_shape
 from shape_engine.layers.merging import merge_list
+from shape_engine.partial_shapes import has_guessed_dims, partial_declared_shape
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import to_python
 
@@ -85,6 +87,8 @@ class ModelReport:
     # A nested model with no input of its own given a list of tensors: Keras ran its layers
     # on the list without building them (see `_list_through_nested`).
     list_input: bool = False
+    # Its input has dims the engine does not know (see `partial_shapes`).
+    guessed_dims: bool = False
     # A functional model: the shape of each of its outputs.
     graph_outputs: tuple[MaybeShape, ...] | None = None
     # And the row (index into `layers`) of the layer call that gives each, None for an op.
@@ -149,6 +153,11 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
     if run_on is not None:
         shape = run_on
     report = ModelReport(model, origin, shape)
+    # Dims not known to the engine (not None to Keras) in the declared input or the data.
+    report.guessed_dims = (origin == "data" and has_guessed_dims(shape)) or (
+        origin == "declared" and not first and bool(entries) and isinstance(
+            entries[0].layer, LayerCall) and has_guessed_dims(shape) and _partly_known(
+            entries[0].layer))
     if first and entries and _is_input_entry(entries[0]):
         report.layers.append(LayerReport(entries[0], _label(entries[0]), None, shape, 0))
         entries = entries[1:]
@@ -159,12 +168,21 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
         return report
     _run(entries, shape, report, previous=_producer(report), depth=0,
          nesting=_Nesting({id(model)}))
-    if origin == "declared" and shape is not None and run_on is None and not report.refused:
+    if (origin == "declared" and shape is not None and run_on is None and not report.refused
+            and not report.guessed_dims):
         rebuild = _rebuild_refusal(model, shape)
         if rebuild is not None:
             report.refused = True
             report.findings.append(rebuild)
     return report
+
+
+def _partly_known(layer: LayerCall) -> bool:
+    try:
+        declared_input_shape(layer)
+    except Unknowable:
+        return True
+    return False
 
 
 def _superseded_refusal(model: ModelIR, snapshot: Snapshot) -> ModelReport | None:
@@ -226,7 +244,7 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
             try:
                 declared = declared_input_shape(first)
             except Unknowable:
-                return "declared", None, False
+                return "declared", partial_declared_shape(first), False
             if declared is not None:
                 return "declared", declared, False
         if isinstance(first, ModelIR):
@@ -578,7 +596,8 @@ def _call(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport
     else:  # made by a row no call made, wired when the model is lowered
         tensor = TensorValue(shape, Node(previous, made_at or entry.range, ()))
     node, output = report.calls.layer_node(layer, Given((tensor,)), entry.range,
-                                           InSequence(entry, previous, made_at))
+                                           InSequence(entry, previous, made_at,
+                                                      report.guessed_dims))
     if output is None:
         _refuse(report, entry, report.calls.findings[-1])
     report.layers.append(LayerReport(entry, _label(entry), shape,
@@ -592,6 +611,8 @@ def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelRepor
     try:
         return compute(layer, shape)
     except Refusal as refusal:
+        if report.guessed_dims and refusal.rule is UNKNOWN_REQUIRED_DIM:
+            return LayerOutput(None, None)  # the dim may well be defined: not known
         _refuse(report, entry, refusal_finding(refusal, layer, entry, shape, previous, made_at))
         return None
 

@@ -99,6 +99,10 @@ class TrainingCall:
     # Whether compile() was seen on this model before this call (in program order).
     compiled_before: bool = False
     certain: bool = True  # False inside branches/loops whose path is unknown
+    # x was a tf.data dataset (see `datasets`): where it was made, and whether its elements
+    # are batches; args/kwargs then hold one element's x and y.
+    dataset_origin: Range | None = None
+    dataset_batched: bool = True
 
     def argument(self, name: str, position: int) -> tuple[Value | None, Range | None]:
         if name in self.kwargs:

@@ -108,6 +108,8 @@ def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]
             yield NOT_COMPILED.finding(
                 f"{call.method}() is called before compile(): Keras has no loss and optimizer "
                 "to train or evaluate with", at=call.method_range)
+        if not call.dataset_batched:
+            continue  # a dataset of single samples: its arrays are not batches (see SL211)
         fed = _match_inputs(call, inputs, document)
         if isinstance(fed, Finding):
             yield fed

@@ -187,6 +187,8 @@ def check_training(report: ModelReport, document: Document) -> Iterator[Finding]
             yield NOT_COMPILED.finding(
                 f"{call.method}() is called before compile(): Keras has no loss and optimizer "
                 "to train or evaluate with", at=call.method_range)
+        if not call.dataset_batched:
+            continue  # a dataset of single samples: SL211 (checks.datasets) says it all
         for feed in feeds(call, document):
             yield from _sample_counts(feed, document)
             if feed.x is not None and not report.refused:

@@ -18,6 +18,7 @@ from shape_engine.checks.build import (
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
     INVALID_TENSOR_OP,
+    UNKNOWN_REQUIRED_DIM,
     WRONG_INPUT_COUNT,
 )
 from shape_engine.findings import Finding, Range, Related
@@ -167,6 +168,8 @@ class Graph:
         try:
             return compute(layer, tensor.shape)
         except Refusal as refusal:
+            if in_sequence.guessed_dims and refusal.rule is UNKNOWN_REQUIRED_DIM:
+                return LayerOutput(None, None)  # the dim may well be defined: not known
             self._refuse(refusal_finding(refusal, layer, in_sequence.entry, tensor.shape,
                                          in_sequence.previous, in_sequence.made_at))
             return None

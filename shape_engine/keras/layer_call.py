@@ -28,6 +28,9 @@ class InSequence:
     entry: LayerEntry
     previous: str
     made_at: Range | None
+    # The model's input has dims the engine does not know (see `partial_shapes`): a refusal
+    # of an undefined dim may not be Keras' (the dim may well be defined), so it is unknown.
+    guessed_dims: bool = False
 
 
 def compute(layer: LayerCall, shape: Shape) -> LayerOutput:

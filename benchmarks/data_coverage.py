@@ -2,7 +2,8 @@
 
     python benchmarks/data_coverage.py [DIR ...]
 
-Default folders: `examples/`, `tests/fixtures/correct/` and `tests/fixtures/real_scripts/`
+Folders are walked for `.py` and `.ipynb` files. Default folders: `examples/`,
+`tests/fixtures/correct/` and `tests/fixtures/real_scripts/`
 (Stack Overflow / keras.io-style scripts). Each fit/evaluate/predict/*_on_batch call in the
 source counts once; it is known when its x has a known rank (an array, or a dataset whose
 elements are known) and, for the methods that take labels, so has its y. Prints per folder:
@@ -25,6 +26,7 @@ try:
 except ImportError:  # a checkout from before the evaluator split (to measure "before")
     from shape_engine.evaluate import Evaluator  # type: ignore[no-redef]
 from shape_engine.ir import TrainingCall
+from shape_engine.notebook import CellMap, Notebook, read_notebook
 from shape_engine.source import LineIndex
 from shape_engine.values import ArrayValue, Seq, Value
 
@@ -50,8 +52,21 @@ def call_known(training: TrainingCall) -> bool:
     return _known(y)
 
 
+def program_text(path: Path) -> str:
+    """The file's Python: a notebook's code cells as one program, as Shapelens reads it."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix != ".ipynb":
+        return text
+    notebook = read_notebook(text)
+    return CellMap(notebook.code_cells()).text if isinstance(notebook, Notebook) else ""
+
+
 def calls_in(path: Path) -> list[tuple[TrainingCall, bool]]:
-    text = path.read_text(encoding="utf-8")
+    text = program_text(path)
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return []
     program = Evaluator(ast.parse(text), LineIndex(text)).run()
     # One entry per call in the source: a call in an unrolled loop is recorded at each turn.
     found: dict[tuple[int, int], tuple[TrainingCall, bool]] = {}
@@ -74,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     for folder in options.dirs:
         base = Path(folder) if Path(folder).is_absolute() else ROOT / folder
         calls = known = 0
-        for path in sorted(base.glob("*.py")):
+        for path in sorted(p for p in base.rglob("*") if p.suffix in {".py", ".ipynb"}):
             for training, is_known in calls_in(path):
                 calls += 1
                 known += is_known

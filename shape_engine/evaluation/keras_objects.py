@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 
 from shape_engine import datasets
+from shape_engine.data import calls as data_calls
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import (
     LAYER_STEPS,
@@ -153,7 +154,7 @@ class KerasObjects(PythonSemantics):
                         ) -> Value:
         self._steps += MODEL_STEPS
         model = ModelIR(name="", range=self._range(node), callee_range=self._range(node.func),
-                        file=self.file)
+                        file=self.file, region=self._region)
         name = kwargs.get("name")
         if isinstance(name, Const) and isinstance(name.value, str):
             model.name = name.value
@@ -383,8 +384,9 @@ class KerasObjects(PythonSemantics):
         if name == "add":
             item = args[0] if args else kwargs.get("layer", UNKNOWN)
             at = self._entry_range(item, node.args[0] if node.args else node)
-            if self._uncertain:
-                # Added on some paths only: from here on the stack cannot be known.
+            if self._uncertain and model.region < self._region:
+                # Added on some paths only: from here on the stack cannot be known (a model
+                # made on the same path is there exactly when the add is).
                 model.lose_track()
             self._add_entry(model, item, at)
             return Const(None)
@@ -392,7 +394,7 @@ class KerasObjects(PythonSemantics):
             # Keras rebuilds a model that has an input at each add and pop: the stack before
             # this pop was built, whatever comes after.
             self._supersede(model)
-            if self._uncertain or not model.entries:
+            if (self._uncertain and model.region < self._region) or not model.entries:
                 model.lose_track(len(model.entries) - 1)
             else:
                 model.entries.pop()
@@ -438,6 +440,9 @@ class KerasObjects(PythonSemantics):
         method_range = (self._attribute_name_range(node.func) if method_node else
                         self._range(node.func))
         values, nodes = _aligned_positional(node, args)
+        # Keras reads a DataFrame or Series as its values.
+        values = tuple(data_calls.as_keras_data(v) for v in values)
+        kwargs = {k: data_calls.as_keras_data(v) for k, v in kwargs.items()}
         arg_ranges = tuple(self._range(a) for a in nodes)
         value_ranges = {k.arg: self._range(k.value) for k in node.keywords if k.arg}
         fed = datasets.fed_to_training(method, values, arg_ranges, kwargs, value_ranges)

@@ -11,8 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shape_engine import arrays, datasets, summarised_loops
+from shape_engine import arrays, classes, datasets, dicts, summarised_loops
+from shape_engine.classes import ClassValue, ObjectValue, SuperValue
+from shape_engine.data import calls as data_calls
+from shape_engine.data.objects import DataObject
 from shape_engine.datasets import DatasetValue
+from shape_engine.dicts import ModelDict
 from shape_engine.evaluation import limits
 from shape_engine.evaluation.builtin_functions import (
     BUILTIN_FUNCTIONS,
@@ -37,6 +41,7 @@ from shape_engine.evaluation.limits import (
 from shape_engine.evaluation.scope import DataBinding, Program, Return, Scope, join
 from shape_engine.evaluation.syntax import has_jump, names_bound_by, nodes_within
 from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.keras.attributes import keeps_shapes
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.source import LineIndex
 from shape_engine.values import (
@@ -57,7 +62,7 @@ from shape_engine.values import (
     to_python,
 )
 
-MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras",
+MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras", "pandas",
                           "keras_core"})
 # Callables that may be handed a model without changing its layers.
 INERT_CALLEES = frozenset(
@@ -75,6 +80,9 @@ class PythonSemantics(DataValues):
     def run(self) -> Program:
         self._exec_body(self.tree.body)
         self._run_uncalled_functions(self.tree.body)
+        saved = (dict(self.scope.vars), dict(self._forward), self._image_data_format)
+        classes.run_unused(self, self.tree.body)  # and the methods of classes
+        self.scope.vars, self._forward, self._image_data_format = saved
         self.program.steps, self.program.budget = self._steps, self._budget
         return self.program
 
@@ -121,7 +129,7 @@ class PythonSemantics(DataValues):
         self._set_name(stmt.name, self._function(stmt))
 
     def _class_definition(self, stmt: ast.ClassDef) -> None:
-        self._set_name(stmt.name, UNKNOWN)
+        self._set_name(stmt.name, classes.define(self, stmt))
 
     def _return(self, stmt: ast.Return) -> None:
         value = self._eval(stmt.value) if stmt.value is not None else Const(None)
@@ -138,7 +146,9 @@ class PythonSemantics(DataValues):
         for item in stmt.items:
             value = self._eval(item.context_expr)
             if item.optional_vars is not None:
-                self._bind(item.optional_vars, UNKNOWN if value is not None else value, None)
+                entered = value if isinstance(value, DataObject) and value.context_is_self \
+                    else UNKNOWN
+                self._bind(item.optional_vars, entered, None)
         self._exec_body(stmt.body)
 
     def _match(self, stmt: ast.Match) -> None:
@@ -331,11 +341,18 @@ class PythonSemantics(DataValues):
             self._bind(target.value, UNKNOWN, None)
         elif isinstance(target, ast.Attribute):
             receiver = self._eval(target.value)
-            if isinstance(receiver, ModelValue):
+            if isinstance(receiver, ModelValue) and keeps_shapes(target.attr):
+                pass  # `model.trainable = False`: the shapes stay
+            elif isinstance(receiver, ModelValue):
                 # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
+            elif isinstance(receiver, ObjectValue | ClassValue):  # `self.model = ...`
+                classes.set_attribute(receiver, target.attr, value,
+                                      may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, UNKNOWN)  # `x.shape = (10, 2, 2)`, `x.dtype = ...`
+            elif isinstance(receiver, DataObject):
+                self._mutated(receiver, receiver.after_attribute(target.attr, value))
             else:
                 self._escape([value], {})  # held by an object we do not follow
         elif isinstance(target, ast.Subscript):
@@ -346,8 +363,13 @@ class PythonSemantics(DataValues):
                 receiver.model.lose_track(0)
             elif isinstance(receiver, Seq) and receiver.kind == "list":
                 self._set_item(receiver, target.slice, value)
+            elif isinstance(receiver, ModelDict):  # `models["big"] = build(64)`
+                dicts.set_item(receiver, self._eval(target.slice), value,
+                               may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, values_changed(receiver))  # `y[y > 9] = 9`
+            elif isinstance(receiver, DataObject):  # `df["new"] = ...`
+                self._mutated(receiver, receiver.after_store(target.slice, value, self._eval))
             else:
                 self._escape([value], {})
 
@@ -412,7 +434,7 @@ class PythonSemantics(DataValues):
                 receiver = receiver.receiver
             if isinstance(receiver, ModelValue):
                 receiver.model.lose_track(0)
-            elif isinstance(receiver, ArrayValue):
+            elif isinstance(receiver, ArrayValue | DataObject):
                 self._mutated(receiver, UNKNOWN)
             elif (isinstance(receiver, Seq) and receiver.kind == "list"
                   and isinstance(target, ast.Subscript)):
@@ -530,7 +552,7 @@ class PythonSemantics(DataValues):
             if self._forward:
                 value = self._current(value)
             return self._charged(value) if charge else value
-        if isinstance(value, ArrayValue):
+        if isinstance(value, ArrayValue | DataObject):
             return self._current(value) if self._forward else value
         if charge and isinstance(value, Const) and isinstance(value.value, str | bytes):
             self._steps += len(value.value) // 64  # a long string is walked by its user too
@@ -589,6 +611,32 @@ class PythonSemantics(DataValues):
         value = self._eval(node.value)
         self._bind(node.target, value, node.value)
         return value
+
+    def _formatted_string(self, node: ast.JoinedStr) -> Value:
+        """An f-string of known strings and integers (`f"{DATA}/x_train.npy"`): its text, up
+        to a path's length; else unknown. Every part is evaluated (for its calls)."""
+        parts: list[str] = []
+        known = True
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                parts.append(part.value)
+                continue
+            inner = self._eval(part.value) if isinstance(part, ast.FormattedValue) else UNKNOWN
+            if (isinstance(part, ast.FormattedValue) and part.conversion == -1
+                    and part.format_spec is None and isinstance(inner, Const)
+                    and type(inner.value) in (str, int)):
+                parts.append(str(inner.value))
+            else:
+                known = False
+        text = "".join(parts)
+        return Const(text) if known and len(text) <= MAX_FORMATTED_LENGTH else UNKNOWN
+
+    def _dict_display(self, node: ast.Dict) -> Value:
+        made, held = dicts.display(node, self._eval, self._region)
+        if made is not None:
+            return made  # a dict of models, followed
+        self._escape(held, {})  # `{"o": model}`: changed through the dict, maybe
+        return dict_display(node, held)  # data by name, read where it is written
 
     def _other_expression(self, node: ast.expr) -> Value:
         # Evaluate children for their side effects (calls on models), then give up.
@@ -667,12 +715,16 @@ class PythonSemantics(DataValues):
     def _attribute(self, receiver: Value, attr: str) -> Value:
         if isinstance(receiver, ModuleRef):
             return receiver.attribute(attr)
-        if isinstance(receiver, ModelValue | LayerValue | DatasetValue):
+        if isinstance(receiver, ObjectValue | ClassValue | SuperValue):
+            return classes.attribute(self, receiver, attr)
+        if isinstance(receiver, ModelValue | LayerValue | ModelDict | DatasetValue):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
         if isinstance(receiver, ArrayValue):
             return arrays.attribute(receiver, attr)
+        if isinstance(receiver, DataObject):
+            return receiver.attribute(attr)
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, TensorValue):
@@ -685,7 +737,11 @@ class PythonSemantics(DataValues):
             return self._tensor_subscript(receiver, node)
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
+        if isinstance(receiver, DataObject):
+            return receiver.item(node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
+        if isinstance(receiver, ModelDict):
+            return dicts.subscript(receiver, UNKNOWN if index is None else index)
         if isinstance(receiver, Seq):
             if isinstance(node.slice, ast.Slice):
                 bounds = [self._eval(b) if b is not None else Const(None)
@@ -784,6 +840,10 @@ class PythonSemantics(DataValues):
         if isinstance(callee, FunctionValue):
             self._called_functions.add(callee.node)
             return self._call_function(callee, args, kwargs)
+        if isinstance(callee, ClassValue):
+            return classes.instantiate(self, callee, node, args, kwargs)
+        if isinstance(callee, ObjectValue):
+            return classes.call_object(self, callee, node, args, kwargs)
         if isinstance(callee, LayerValue):
             return self._call_layer_object(callee.call, node, args, kwargs)
         if isinstance(callee, ModelValue):
@@ -798,6 +858,8 @@ class PythonSemantics(DataValues):
         made = self._call_keras(callee, node, args, kwargs, has_unpacking)
         if made is not None:
             return made
+        if name == "super":
+            return classes.make_super(self, args)
         if name in BUILTIN_FUNCTIONS:
             built = BUILTIN_FUNCTIONS[name](args, kwargs)
             if isinstance(built, Seq) and built.kind == "list":
@@ -807,7 +869,9 @@ class PythonSemantics(DataValues):
             return UNKNOWN
         if has_unpacking and name.startswith("keras.losses."):
             return UNKNOWN  # its arguments (from_logits...) are not known
-        result = arrays.call(name, args, kwargs, self._range(node))
+        result = data_calls.call(name, args, kwargs, self._range(node), self.data_folder)
+        if result is None:
+            result = arrays.call(name, args, kwargs, self._range(node))
         if result is None:
             result = datasets.call(name, args, kwargs, self._range(node))
         if result is not None:
@@ -818,6 +882,12 @@ class PythonSemantics(DataValues):
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
         receiver = self._current(method.receiver)  # the arguments may have changed it
+        if isinstance(receiver, ObjectValue | SuperValue):
+            return classes.call_bound(self, receiver, method.name, node, args, kwargs)
+        if isinstance(receiver, ModelDict):
+            result, handed = dicts.method(receiver, method.name, args, kwargs)
+            self._escape(handed, {})
+            return result
         if isinstance(receiver, ModelValue):
             return self._model_method(receiver.model, method.name, node, args, kwargs)
         if isinstance(receiver, Seq) and receiver.kind == "list":
@@ -826,6 +896,8 @@ class PythonSemantics(DataValues):
             return self._array_method(receiver, method.name, node, args, kwargs)
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return string_method(receiver.value, method.name, args)
+        if isinstance(receiver, DataObject):
+            return self._data_object_method(receiver, method.name, node, args, kwargs)
         if isinstance(receiver, LayerValue):
             # Calling a layer's methods does not change any model's stack.
             return UNKNOWN
@@ -966,6 +1038,8 @@ _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {
 }
 
 # What evaluates each kind of expression (any other: `PythonSemantics._other_expression`).
+# The longest f-string text kept (paths to data files, mostly).
+MAX_FORMATTED_LENGTH = 4096
 _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.Constant: PythonSemantics._constant,
     ast.Tuple: PythonSemantics._sequence_display,
@@ -984,4 +1058,6 @@ _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.GeneratorExp: PythonSemantics._comprehension,
     ast.SetComp: PythonSemantics._comprehension,
     ast.DictComp: PythonSemantics._comprehension,
+    ast.JoinedStr: PythonSemantics._formatted_string,
+    ast.Dict: PythonSemantics._dict_display,
 }

@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 
 from shape_engine import budget
+from shape_engine.data.files import DataFolder
 from shape_engine.evaluation import limits
 from shape_engine.evaluation.limits import CHECK_EVERY, STEPS_PER_CHARACTER
 from shape_engine.evaluation.scope import ModuleResolver, Program
 from shape_engine.findings import Range
 from shape_engine.source import LineIndex
-from shape_engine.values import Value
+from shape_engine.values import Const, Value
 
 
 class EvaluatorState:
@@ -22,13 +23,19 @@ class EvaluatorState:
         file: str | None = None,
         resolver: ModuleResolver | None = None,
         _importing: frozenset[str] = frozenset(),
+        data_folder: DataFolder | None = None,
     ) -> None:
         self.tree = tree
         self.index = index
         self.file = file
+        # Where the data files the program names by a literal path are looked for.
+        self.data_folder = data_folder if data_folder is not None else DataFolder.of(file)
         self.resolver = resolver
         self.program = Program()
         self.scope = self.program.module_scope
+        # Run as a script (the document, a notebook's kernel): `if __name__ == "__main__":`
+        # is taken; an imported module is named otherwise.
+        self.scope.vars["__name__"] = Const("__main__" if file is None else file)
         self._uncertain = 0
         self._call_depth = 0
         self._expr_depth = 0

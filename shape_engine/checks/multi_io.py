@@ -91,11 +91,15 @@ def is_multi_io(model: ModelIR) -> bool:
     return graph is not None and (len(graph.inputs) > 1 or len(graph.outputs) > 1)
 
 
+def is_functional(model: ModelIR) -> bool:
+    return model.graph is not None
+
+
 def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]:
     """The structure, input and sample checks of a functional model with several inputs or
     outputs (its labels and losses: `per_output`)."""
     model = report.model
-    if not is_multi_io(model) or model.file is not None:
+    if not is_functional(model) or model.file is not None:
         return
     inputs, outputs = model_inputs(model), model_outputs(model)
     for compile_ in model.compiles:
@@ -230,13 +234,17 @@ def _sample_counts(call: TrainingCall, matched: Matched) -> Iterator[Finding]:
             continue
         assert isinstance(part.value, ArrayValue) and isinstance(first_part.value, ArrayValue)
         yield SAMPLE_COUNT_MISMATCH.finding(
-            f"{method_name(call)}: the data of {port.label} has {count} samples (shape "
-            f"{format_shape(part.value.shape)}) but that of {first_port.label} has "
+            f"{method_name(call)}: {port.data} has {count} samples (shape "
+            f"{format_shape(part.value.shape)}) but {_that_of(first_port)} has "
             f"{first_count} (shape {format_shape(first_part.value.shape)}): Keras needs the "
             "same number of samples in every input and label array", at=part.where,
             related=(Related(first_part.where,
-                             f"{first_port.label}: {format_shape(first_part.value.shape)}"),))
+                             f"{first_port.data}: {format_shape(first_part.value.shape)}"),))
         return
+
+
+def _that_of(port: Port) -> str:
+    return port.data if port.alone else f"that of {port.label}"
 
 
 def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]:
@@ -247,11 +255,11 @@ def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]
         return
     x, method = data.shape, method_name(call)
     declared = (Related(port.tensor.node.range,
-                        f"{port.label} is declared here: {format_shape(expected)}",
+                        f"{port.declared} is declared here: {format_shape(expected)}",
                         port.tensor.node.file),)
     if len(x) == len(expected) - 1 and _is_one_sample(x, expected):
         yield MISSING_BATCH_AXIS.finding(
-            f"{method}: the data of {port.label} has shape {format_shape(x)}, one sample of "
+            f"{method}: {port.data} has shape {format_shape(x)}, one sample of "
             f"the input {format_shape(expected)} without its batch axis: give a batch of "
             f"shape {format_shape((1, *x))}", at=part.where, related=declared)
         return
@@ -260,7 +268,7 @@ def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]
         return
     if adjusted is False:
         yield INPUT_MISMATCH.finding(
-            f"{method}: the data of {port.label} has shape {format_shape(x)} but the input is "
+            f"{method}: {port.data} has shape {format_shape(x)} but {port.declared} is "
             f"{format_shape(expected)}: rank {len(x)} instead of {len(expected)} (Keras only "
             "adds or drops a trailing axis of size 1)", at=part.where, related=declared)
         return
@@ -269,7 +277,7 @@ def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]
     if axes:
         axis = axes[0]
         yield INPUT_MISMATCH.finding(
-            f"{method}: the data of {port.label} has shape {format_shape(x)} but the input is "
+            f"{method}: {port.data} has shape {format_shape(x)} but {port.declared} is "
             f"{format_shape(expected)}: axis {axis} is {adjusted[axis]}, the Input declares "
             f"{expected[axis]}", at=part.where, related=declared)
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from shape_engine import data_blame
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.graph_fixes import with_graph_fixes
 from shape_engine.checks.noqa import UNUSED_NOQA
@@ -161,7 +162,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
         if report.model.graph is not None:
             findings.extend(_functional_checks(report, document))
             continue
-        produced = with_build_fixes(report, document)
+        produced = data_blame.at_the_data(report, with_build_fixes(report, document))
         for check in model_checks():
             produced.extend(check(report, document))
         for finding in produced:
@@ -194,10 +195,11 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
 
 
 def _functional_checks(graph: ModelReport, document: Document) -> list[Finding]:
-    """The data, label and loss checks of a functional model that is a plain chain, run on
-    it as the Sequential model it is (its refusals are the graph's, reported already). Their
-    fixes edit a Sequential's layer list: left out here. A model with several inputs or
-    outputs has checks of its own."""
+    """The data, label and loss checks of a functional model. A plain chain is checked as
+    the Sequential model it is (its refusals are the graph's, reported already; the fixes
+    edit a Sequential's layer list: left out here). Any other graph (several inputs or
+    outputs, branches, merges, nested models, shared layers) by input and by output
+    (`checks.multi_io`, `checks.per_output`): each model by one of the two, never both."""
     from shape_engine.checks import MULTI_IO_CHECKS
 
     chain = chain_model(graph.model)
@@ -293,6 +295,8 @@ def _first_data_shape(model: ModelIR) -> tuple[int | None, ...] | None:
     """Keras builds a model with no declared input from the first data it sees."""
     for training in model.trainings:
         x, _ = training.argument("x", 0)
+        if not training.dataset_batched:
+            return None  # single samples taken as batches: SL211 says so at the fit
         if isinstance(x, ArrayValue) and x.shape is not None:
             return x.shape
         return None

@@ -156,6 +156,14 @@ def unpack(array: ArrayValue, count: int) -> list[Value]:
 # -- shapes --------------------------------------------------------------------------------------
 
 
+def row(array: ArrayValue) -> Value:
+    """One item of iterating over an array (`for row in X`): X[i]."""
+    if array.shape is None or not array.shape:
+        return UNKNOWN
+    return ArrayValue(array.shape[1:], array.dtype, array.origin, array.bounds,
+                      extra=tuple(e for e in array.extra if e[0] != EXACT))
+
+
 def broadcast(a: MaybeShape, b: MaybeShape) -> MaybeShape:
     """numpy broadcasting with unknown dims; raises ValueError when it surely fails."""
     if a is None or b is None:
@@ -423,7 +431,8 @@ def _array(args: Args, kwargs: Kwargs, at: Range) -> Value:
         return UNKNOWN
     made = literal(source, at)
     if made is None:
-        return ArrayValue(None, None, at) if isinstance(source, Seq) else UNKNOWN
+        # Whatever it was given, np.array makes an array, of a rank not known.
+        return ArrayValue(None, None, at)
     given = _get(args, kwargs, 1, "dtype")
     if given is not None:
         made = _with_dtype(made, dtype_of(given))
@@ -1059,7 +1068,51 @@ def _pad_sequences(args: Args, kwargs: Kwargs, at: Range) -> Value:
     if isinstance(sequences, ArrayValue) and sequences.shape is not None and len(
             sequences.shape) == 2 and length is None:
         length = sequences.shape[1]
-    return ArrayValue((count, length), dtype, at, bounds)
+    sample = _sample_shape(sequences)
+    if sample is None:
+        return ArrayValue(None, dtype, at)
+    if length is None and isinstance(sequences, Seq):
+        length = _longest(sequences)
+    return ArrayValue((count, length, *sample), dtype, at, bounds)
+
+
+def _sample_shape(sequences: Value | None) -> tuple[Dim, ...] | None:
+    """What one time step holds: Keras takes it from the first non-empty sequence (`()` for
+    sequences of numbers, `(3,)` for a list of (steps, 3) arrays); None when not known."""
+    if isinstance(sequences, ArrayValue):
+        shape = sequences.shape
+        # Rank 1: an array of token lists (keras.datasets.imdb); rank 2: equal-length rows.
+        return None if shape is None or not shape else tuple(shape[2:])
+    if not isinstance(sequences, Seq):
+        return ()  # a Python list Keras reads as sequences of tokens (the common case)
+    for item in sequences.items:
+        if isinstance(item, ArrayValue):
+            if item.shape is None or not item.shape:
+                return None
+            if item.shape[0] == 0:
+                continue
+            return tuple(item.shape[1:])
+        if isinstance(item, Seq):
+            if not item.items:
+                continue
+            if all(isinstance(step, Const) for step in item.items):
+                return ()
+            return None
+        return None
+    return ()
+
+
+def _longest(sequences: Seq) -> Dim:
+    """The longest sequence's length, when every length is known."""
+    lengths: list[int] = []
+    for item in sequences.items:
+        if isinstance(item, Seq):
+            lengths.append(len(item.items))
+        elif isinstance(item, ArrayValue) and item.shape and item.shape[0] is not None:
+            lengths.append(item.shape[0])
+        else:
+            return None
+    return max(lengths, default=None)
 
 
 # -- keras.datasets ------------------------------------------------------------------------------

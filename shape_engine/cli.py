@@ -19,7 +19,8 @@ from shape_engine.evaluation.scope import ModuleResolver
 from shape_engine.findings import Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
-from shape_engine.ir import INPUT_KINDS, LayerCall
+from shape_engine.ir import LayerCall
+from shape_engine.layers.base import is_input_kind
 from shape_engine.notebook_analysis import analyze_file, placed_findings
 from shape_engine.presenters.concise import cell_prefix, finding_line
 from shape_engine.presenters.json_format import finding_json, fix_json, position_json
@@ -570,7 +571,7 @@ def _called_on(layer: LayerReport, place: Placer) -> str:
 
 def _is_input(layer: LayerReport) -> bool:
     call = layer.entry.layer
-    return isinstance(call, LayerCall) and call.kind in INPUT_KINDS
+    return isinstance(call, LayerCall) and is_input_kind(call.kind)
 
 
 def _row(cells: Sequence[str], widths: list[int]) -> str:

@@ -16,8 +16,9 @@ from typing import TypeVar
 from shape_engine.analysis import Analysis
 from shape_engine.evaluation.scope import DataBinding
 from shape_engine.findings import Edit, Finding, Fix, Position, Range, Related
-from shape_engine.interpret import LayerReport, ModelReport
-from shape_engine.ir import BuildCall, CompileCall, LayerCall, ModelIR, TrainingCall
+from shape_engine.interpret import ModelReport
+from shape_engine.ir import BuildCall, CompileCall, ModelIR, TrainingCall
+from shape_engine.keras.lowering import model_graph
 from shape_engine.keras.tensors import Node, TensorValue
 from shape_engine.shapes import MaybeShape
 from shape_engine.source import split_lines
@@ -277,7 +278,7 @@ def extract(analysis: Analysis, scopes: Sequence[ScopeSpan],
         model = _model_fact(report)
         facts.models.append(model)
         if report.model.graph is None:  # a functional model's calls are the graph's, below
-            facts.layers.extend(_layer_fact(layer) for layer in report.layers)
+            facts.layers.extend(_sequential_layer_facts(report))
         _model_bindings(report.model, model, lines, scopes, assigned_value, facts)
         for training in report.model.trainings:
             _training_data(training, lines, scopes, facts)
@@ -306,11 +307,19 @@ def _model_fact(report: ModelReport) -> ModelFact:
                      report.total_params, report.refused, model.opaque, connected)
 
 
-def _layer_fact(layer: LayerReport) -> LayerFact:
-    inner = layer.entry.layer
-    call = inner.range if isinstance(inner, LayerCall | ModelIR) else layer.entry.range
-    return LayerFact(layer.label, call, layer.entry.range, layer.input_shape,
-                     layer.output_shape, layer.params)
+def _sequential_layer_facts(report: ModelReport) -> list[LayerFact]:
+    """A Sequential model's layers, read from the graph it lowers to: hover on each layer
+    (or nested model) written in it, its output after its entry."""
+    facts = []
+    for node in model_graph(report).nodes:
+        if node.is_input and node.input_call is None:
+            continue  # the input Keras gives a model from input_shape=: no entry of its own
+        inner = node.input_call if node.is_input else node.layer
+        call = inner.range if inner is not None else node.range
+        first = node.inputs[0].shape if node.inputs else None
+        facts.append(LayerFact(node.label, call, node.range, first, node.outputs[0].shape,
+                               0 if node.is_input else node.params))
+    return facts
 
 
 def _model_bindings(ir: ModelIR, model: ModelFact, lines: list[str],

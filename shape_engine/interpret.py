@@ -11,33 +11,27 @@ from shape_engine.checks.build import (
     MULTI_INPUT_LAYER,
     MULTIPLE_OUTPUTS,
     SECOND_INPUT,
+    UNKNOWN_REQUIRED_DIM,
 )
 from shape_engine.checks.legacy_arguments import legacy_keyword_refusal
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR, Snapshot
+from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import LIST_RULES, Refusal, Shapes, Unknowable
+from shape_engine.layers.base import (
+    LIST_RULES,
+    Refusal,
+    Shapes,
+    Unknowable,
+    facts_of,
+    is_input_kind,
+)
 from shape_engine.layers.core import declared_input_shape
 from shape_engine.layers.merging import merge_list
+from shape_engine.partial_shapes import has_guessed_dims, partial_declared_shape
 from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue, to_python
 
-# Layers that pass a list of tensors (return_state=True) through as it is, observed on
-# Keras 3.15; every other modelled layer refuses one, except Lambda, which may unpack it.
-LIST_PASSING_LAYERS = frozenset(
-    {"Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
-     "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "Identity", "Rescaling",
-     "UnitNormalization", "RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
-     "RandomTranslation", "RandomBrightness"})
-# Layers that refuse a list of tensors in an unbuilt nested model, at any place in it
-# (observed on Keras 3.15; there, unlike directly in a model, normalization, global pooling
-# and UpSampling take a list, and Identity does not). What the others make of it: LIST_RULES.
-NESTED_LIST_REFUSERS = frozenset(
-    {"Reshape", "Permute", "Flatten", "Dense", "Embedding", "Identity", "SimpleRNN", "LSTM",
-     "GRU", "TimeDistributed", "Conv1D", "Conv2D", "Conv3D", "MaxPooling1D", "MaxPooling2D",
-     "MaxPooling3D", "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D",
-     "ZeroPadding2D", "ZeroPadding3D"})
 # How deep nested Sequential models may go before the rest is taken as unknown.
 MAX_NESTING = 16
 # How many nested models one model may run in all (each use of a shared model counts).
@@ -82,6 +76,8 @@ class ModelReport:
     # A nested model with no input of its own given a list of tensors: Keras ran its layers
     # on the list without building them (see `_list_through_nested`).
     list_input: bool = False
+    # Its input has dims the engine does not know (see `partial_shapes`).
+    guessed_dims: bool = False
     # A functional model: the shape of each of its outputs.
     graph_outputs: tuple[MaybeShape, ...] | None = None
     # And the row (index into `layers`) of the layer call that gives each, None for an op.
@@ -142,6 +138,11 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
     if run_on is not None:
         shape = run_on
     report = ModelReport(model, origin, shape)
+    # Dims not known to the engine (not None to Keras) in the declared input or the data.
+    report.guessed_dims = (origin == "data" and has_guessed_dims(shape)) or (
+        origin == "declared" and not first and bool(entries) and isinstance(
+            entries[0].layer, LayerCall) and has_guessed_dims(shape) and _partly_known(
+            entries[0].layer))
     if first and entries and _is_input_entry(entries[0]):
         report.layers.append(LayerReport(entries[0], _label(entries[0]), None, shape, 0))
         entries = entries[1:]
@@ -152,12 +153,21 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
         return report
     _run(entries, shape, report, previous=_producer(report), depth=0,
          nesting=_Nesting({id(model)}))
-    if origin == "declared" and shape is not None and run_on is None and not report.refused:
+    if (origin == "declared" and shape is not None and run_on is None and not report.refused
+            and not report.guessed_dims):
         rebuild = _rebuild_refusal(model, shape)
         if rebuild is not None:
             report.refused = True
             report.findings.append(rebuild)
     return report
+
+
+def _partly_known(layer: LayerCall) -> bool:
+    try:
+        declared_input_shape(layer)
+    except Unknowable:
+        return True
+    return False
 
 
 def _superseded_refusal(model: ModelIR, snapshot: Snapshot) -> ModelReport | None:
@@ -213,13 +223,13 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
     """(origin, batch input shape, whether the first entry is the Input itself)."""
     if entries:
         first = entries[0].layer
-        if isinstance(first, LayerCall) and first.kind in INPUT_KINDS:
+        if isinstance(first, LayerCall) and is_input_kind(first.kind):
             return "declared", _compute(first, ()).shape, True
         if isinstance(first, LayerCall):
             try:
                 declared = declared_input_shape(first)
             except Unknowable:
-                return "declared", None, False
+                return "declared", partial_declared_shape(first), False
             if declared is not None:
                 return "declared", declared, False
         if isinstance(first, ModelIR):
@@ -254,8 +264,8 @@ class _Nesting:
 def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, previous: str,
          depth: int, nesting: _Nesting) -> MaybeShape:
     """Apply each entry in turn; stop checking at the first refusal (Keras stops there too)."""
-    # Set while the tensor flowing on is a list (why, for the message): see LIST_PASSING_LAYERS;
-    # and the shapes in that list, when known.
+    # Set while the tensor flowing on is a list (why, for the message): see
+    # LayerFacts.passes_lists; and the shapes in that list, when known.
     list_why: str | None = None
     list_shapes: tuple[MaybeShape, ...] | None = None
     # Where the tensor flowing on was made (its Input, or the previous layer), for findings.
@@ -270,7 +280,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, None, None, None))
             continue
         if list_why is not None:
-            if isinstance(layer, LayerCall) and layer.kind in LIST_PASSING_LAYERS:
+            if isinstance(layer, LayerCall) and facts_of(layer.kind).passes_lists:
                 report.layers.append(LayerReport(entry, label, None, None, 0))
                 continue
             if isinstance(layer, ModelIR) and _runs_on_list(layer):
@@ -341,7 +351,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                                               nested.total_params))
             shape = nested.output_shape
             list_why, list_shapes = nested.output_list_why, nested.output_list_shapes
-        elif (isinstance(layer, LayerCall) and layer.kind in INPUT_KINDS
+        elif (isinstance(layer, LayerCall) and is_input_kind(layer.kind)
               and report.input_origin is not None):
             # Keras refuses it once the model has an input (declared, or when it is built).
             _refuse(report, entry, SECOND_INPUT.finding(
@@ -414,7 +424,8 @@ def _takes_one_tensor(layer: LayerCall | ModelIR | None) -> bool:
         own = _own_input(layer)
         return own is not None and own[1]
     return (isinstance(layer, LayerCall) and layer.kind in RULES
-            and layer.kind not in LIST_PASSING_LAYERS | INPUT_KINDS | {"Lambda"})
+            and not facts_of(layer.kind).passes_lists and not is_input_kind(layer.kind)
+            and layer.kind != "Lambda")
 
 
 @dataclass(frozen=True)
@@ -497,7 +508,7 @@ def _layer_on_list(entry: LayerEntry, given: _List, source: _ListSource, report:
         return None
     # Created before anything is built: the constructor's refusals come first.
     refusal = _constructor_refusal(layer) or _argument_refusal(layer, entry, source.previous)
-    if refusal is None and layer.kind in NESTED_LIST_REFUSERS:
+    if refusal is None and facts_of(layer.kind).refuses_nested_list:
         refusal = _list_refusal(source, report, entry, f"{label} takes one tensor")
     rule = LIST_RULES.get(layer.kind or "")
     shapes: Shapes = ()
@@ -601,6 +612,8 @@ def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelRepor
     try:
         return _compute(layer, shape)
     except Refusal as refusal:
+        if report.guessed_dims and refusal.rule is UNKNOWN_REQUIRED_DIM:
+            return LayerOutput(None, None)  # the dim may well be defined: not known
         _refuse(report, entry, _finding(refusal, layer, entry, shape, previous, made_at))
         return None
 
@@ -659,7 +672,7 @@ def _own_input(model: ModelIR, depth: int = 0) -> tuple[MaybeShape, bool] | None
         return None
     first = model.entries[0].layer
     try:
-        if isinstance(first, LayerCall) and first.kind in INPUT_KINDS:
+        if isinstance(first, LayerCall) and is_input_kind(first.kind):
             return _compute(first, ()).shape, len(model.entries) > 1
         if isinstance(first, LayerCall):
             declared = declared_input_shape(first)
@@ -759,7 +772,7 @@ def _producer(report: ModelReport) -> str:
 
 
 def _is_input_entry(entry: LayerEntry) -> bool:
-    return isinstance(entry.layer, LayerCall) and entry.layer.kind in INPUT_KINDS
+    return isinstance(entry.layer, LayerCall) and is_input_kind(entry.layer.kind)
 
 
 def _label(entry: LayerEntry) -> str:

@@ -15,9 +15,6 @@ from shape_engine.values import Value
 if TYPE_CHECKING:
     from shape_engine.keras.tensors import GraphModel
 
-# The layers that declare a Sequential model's input.
-INPUT_KINDS = frozenset({"Input", "InputLayer"})
-
 
 @dataclass(eq=False)
 class LayerCall:
@@ -102,6 +99,10 @@ class TrainingCall:
     # Whether compile() was seen on this model before this call (in program order).
     compiled_before: bool = False
     certain: bool = True  # False inside branches/loops whose path is unknown
+    # x was a tf.data dataset (see `datasets`): where it was made, and whether its elements
+    # are batches; args/kwargs then hold one element's x and y.
+    dataset_origin: Range | None = None
+    dataset_batched: bool = True
 
     def argument(self, name: str, position: int) -> tuple[Value | None, Range | None]:
         if name in self.kwargs:

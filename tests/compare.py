@@ -9,7 +9,8 @@ from shape_engine import analyze_source
 from shape_engine.analysis import Analysis
 from shape_engine.findings import Severity
 from shape_engine.interpret import ModelReport
-from shape_engine.ir import INPUT_KINDS, LayerCall
+from shape_engine.ir import LayerCall
+from shape_engine.layers.base import is_input_kind
 from tests.oracle import Oracle, OracleResult
 
 BUILD_CODES = frozenset(f"SL1{n:02d}" for n in range(100))
@@ -58,7 +59,7 @@ def assert_agrees(source: str, oracle: Oracle, *, expect_error: str | None = Non
         assert report is not None, f"no engine model for {name}" + context
         engine_layers = [layer for layer in report.layers
                          if not (isinstance(layer.entry.layer, LayerCall)
-                                 and layer.entry.layer.kind in INPUT_KINDS)]
+                                 and is_input_kind(layer.entry.layer.kind))]
         assert len(engine_layers) == len(model.layers), context
         for mine, theirs in zip(engine_layers, model.layers, strict=True):
             assert mine.output_shape == theirs.output_shape, (

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
 from shape_engine.checks import (
     arguments,
+    datasets,
     design,
     legacy_arguments,
     losses,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 MODEL_CHECKS: list[ModelCheck] = [
     training.check_training,
+    datasets.check_datasets,
     losses.check_losses,
     output_loss.check_output_loss,
     design.check_design,
@@ -35,10 +37,11 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_optimizer_keywords,
 ]
 
-# Run on functional models with several inputs or outputs (one-input, one-output chains are
-# checked as the Sequential models they are, by `MODEL_CHECKS`).
+# Run on functional models that are not plain chains: several inputs or outputs, branches,
+# merges, nested models, shared layers (chains are checked as the Sequential models they
+# are, by `MODEL_CHECKS`).
 MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
 
-__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "design",
+__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "datasets", "design",
            "legacy_arguments", "losses", "multi_io", "noqa", "output_loss", "per_output",
            "source", "training"]

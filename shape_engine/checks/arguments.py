@@ -16,8 +16,9 @@ from shape_engine.fixes import (
     remove_keyword,
     shape_literal,
 )
-from shape_engine.ir import INPUT_KINDS, LayerCall
+from shape_engine.ir import LayerCall
 from shape_engine.keras_version import is_keras_2
+from shape_engine.layers.base import is_input_kind
 from shape_engine.rule import Rule
 from shape_engine.values import constant
 
@@ -47,7 +48,7 @@ def check_ignored_arguments(report: ModelReport, document: Document) -> Iterator
             continue
         if "input_length" not in call.kwarg_ranges:
             continue
-        first = index == 0 or all(isinstance(e.layer, LayerCall) and e.layer.kind in INPUT_KINDS
+        first = index == 0 or all(isinstance(e.layer, LayerCall) and is_input_kind(e.layer.kind)
                                   for e in model.entries[:index])
         undeclared = index == 0 and not report.declares_input
         if undeclared:

@@ -33,9 +33,9 @@ from shape_engine.fixes import (
     shape_literal,
     wrap,
 )
-from shape_engine.ir import INPUT_KINDS, LayerCall, ModelIR
+from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.layers import RULES
-from shape_engine.layers.base import LayerArgs, Unknowable
+from shape_engine.layers.base import LayerArgs, Unknowable, facts_of, is_input_kind
 from shape_engine.shapes import Shape, format_shape, product
 from shape_engine.values import ArrayValue
 
@@ -43,28 +43,6 @@ if TYPE_CHECKING:
     from shape_engine.interpret import LayerReport, ModelReport
 
 
-RNN_KINDS = frozenset({"LSTM", "GRU", "SimpleRNN"})
-# Layers that keep the rank of what they receive: an RNN before them still feeds what follows.
-RANK_KEEPING_KINDS = frozenset(
-    {"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization",
-     "SpatialDropout1D", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
-     "BatchNormalization", "LayerNormalization", "Identity", "Masking"})
-# The input rank (batch included) layers need, for the ones a Reshape can feed.
-REQUIRED_RANK: dict[str, int] = {
-    **{kind: 3 for kind in ("Conv1D", "SeparableConv1D", "DepthwiseConv1D", "Conv1DTranspose",
-                            "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D",
-                            "GlobalAveragePooling1D", "UpSampling1D", "ZeroPadding1D",
-                            "Cropping1D", "SpatialDropout1D", "LSTM", "GRU", "SimpleRNN",
-                            "Bidirectional")},
-    **{kind: 4 for kind in ("Conv2D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose",
-                            "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D",
-                            "GlobalAveragePooling2D", "UpSampling2D", "ZeroPadding2D",
-                            "Cropping2D", "SpatialDropout2D", "ConvLSTM1D")},
-    **{kind: 5 for kind in ("Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D",
-                            "GlobalMaxPooling3D", "GlobalAveragePooling3D", "UpSampling3D",
-                            "ZeroPadding3D", "Cropping3D", "SpatialDropout3D", "ConvLSTM2D")},
-}
-CONV_KINDS = frozenset(REQUIRED_RANK) - RNN_KINDS - {"Bidirectional"}
 
 
 def with_build_fixes(report: ModelReport, document: Document) -> list[Finding]:
@@ -121,7 +99,7 @@ def declared_shape_range(model: ModelIR) -> Range | None:
     first = model.entries[0].layer if model.entries else None
     if not isinstance(first, LayerCall) or first.file is not None:
         return None
-    if first.kind in INPUT_KINDS:
+    if is_input_kind(first.kind):
         if "shape" in first.kwarg_value_ranges:
             return first.kwarg_value_ranges["shape"]
         return first.arg_ranges[0] if first.arg_ranges and not first.has_unpacking else None
@@ -140,6 +118,13 @@ def _refusing_layer(report: ModelReport, finding: Finding) -> int | None:
     return index if ranges.count(ranges[index]) == 1 else None
 
 
+def _added_axis(kind: str) -> str:
+    """What an axis of 1 added to the input of a layer needing a rank makes: channels for a
+    spatial layer (convolution, pooling, ...), features for a recurrent one."""
+    recurrent = facts_of(kind).rnn or kind == "Bidirectional"
+    return "features" if recurrent else "channel"
+
+
 class _Context:
     def __init__(self, report: ModelReport, document: Document, index: int, call: LayerCall,
                  shape: Shape, imports: Imports) -> None:
@@ -155,13 +140,13 @@ class _Context:
 
     def rank_fixes(self) -> Iterator[Fix | None]:
         kind = self.call.kind or ""
-        need = REQUIRED_RANK.get(kind)
+        need = facts_of(kind).rank
         if need is None:
             return
         rank = len(self.shape)
         if self._is_first_layer():
             yield from self._input_fixes(need, rank, kind)
-        if rank == 2 and need == 3 and kind in RNN_KINDS | {"Bidirectional"}:
+        if rank == 2 and need == 3 and (facts_of(kind).rnn or kind == "Bidirectional"):
             yield self._return_sequences()
         if rank == 2:
             yield self._remove_flatten()
@@ -170,7 +155,7 @@ class _Context:
     def _is_first_layer(self) -> bool:
         earlier = self.report.layers[:self.index]
         return all(isinstance(layer.entry.layer, LayerCall)
-                   and layer.entry.layer.kind in INPUT_KINDS for layer in earlier)
+                   and is_input_kind(layer.entry.layer.kind) for layer in earlier)
 
     def _input_fixes(self, need: int, rank: int, kind: str) -> Iterator[Fix | None]:
         origin = self.report.input_origin
@@ -179,11 +164,11 @@ class _Context:
             if where is None:
                 return
             if rank == need - 1:
-                axis = "channel" if kind in CONV_KINDS else "features"
+                axis = _added_axis(kind)
                 new = shape_literal((*self.shape[1:], 1))
                 edit = extend_tuple(self.document, where, "1")
                 yield fix(f"Add a {axis} axis to the input: {new}", [edit] if edit else None,
-                          safe=kind in CONV_KINDS)
+                          safe=axis == "channel")
             elif rank == need + 1:
                 new = shape_literal(self.shape[2:])
                 yield fix(f"Drop the batch dimension from the input shape: {new}",
@@ -192,7 +177,7 @@ class _Context:
             shape = shape_literal((*self.shape[1:], 1))
             name, imports = self.imports.reference("keras.Input")
             edits = insert_layer(self.document, self.model, 0, f"{name}(shape={shape})")
-            axis = "channel" if kind in CONV_KINDS else "features"
+            axis = _added_axis(kind)
             yield fix(f"Declare the input with a {axis} axis: {name}(shape={shape})",
                       [*imports, *edits] if edits else None)
             yield self._data_axis(axis)
@@ -220,7 +205,7 @@ class _Context:
             layer = self.report.layers[i].entry.layer
             if not isinstance(layer, LayerCall):
                 return None
-            if layer.kind not in RANK_KEEPING_KINDS:
+            if not facts_of(layer.kind).keeps_rank:
                 return i, layer
         return None
 
@@ -235,7 +220,7 @@ class _Context:
             if not isinstance(inner, LayerCall):
                 return None
             rnn = inner
-        if rnn.kind not in RNN_KINDS:
+        if not facts_of(rnn.kind).rnn:
             return None
         try:
             if LayerArgs(rnn, RULES[rnn.kind or ""].params).flag("return_sequences", False):

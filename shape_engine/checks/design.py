@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from shape_engine.checks.build_fixes import RNN_KINDS
-from shape_engine.checks.outputs import ACTIVATION_LAYERS, Activation, activation_of
+from shape_engine.checks.outputs import Activation, activation_of
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Fix, Related, Severity
 from shape_engine.fixes import fix, fixes, remove_layer, set_keyword
 from shape_engine.ir import LayerCall
 from shape_engine.layers import RULES
-from shape_engine.layers.base import LayerArgs, Unknowable
+from shape_engine.layers.base import LayerArgs, Unknowable, facts_of
 from shape_engine.rule import Rule
 from shape_engine.shapes import format_shape, product
 
@@ -99,19 +98,6 @@ WIDTHS_GROW = Rule(
     default_enabled=False,
 )
 
-# Layers that are linear (affine) at inference and keep the feature axis.
-LINEAR_KINDS = frozenset(
-    {"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization",
-     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Identity",
-     "BatchNormalization"})
-DROPOUT_KINDS = frozenset({"Dropout", "AlphaDropout", "GaussianDropout", "SpatialDropout1D",
-                           "SpatialDropout2D", "SpatialDropout3D"})
-CONV_KINDS = frozenset({"Conv1D", "Conv2D", "Conv3D"})
-BIASED_KINDS = frozenset({"Dense", *CONV_KINDS, "Conv1DTranspose", "Conv2DTranspose",
-                          "Conv3DTranspose", "SeparableConv1D", "SeparableConv2D",
-                          "DepthwiseConv1D", "DepthwiseConv2D"})
-POOLING_KINDS = frozenset({"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
-                           "AveragePooling2D", "AveragePooling3D"})
 MAX_POOLING_RATIO = 16
 
 
@@ -129,13 +115,13 @@ def check_design(report: ModelReport, document: Document) -> Iterator[Finding]:
         yield from _collapse(report, layers, index)
         yield from _twice(report, layers, index, document)
         if following is not None and _kind(following) == "BatchNormalization":
-            if call.kind in DROPOUT_KINDS:
+            if facts_of(call.kind).dropout:
                 yield DROPOUT_BEFORE_BATCHNORM.finding(
                     f"{layer.label} directly before {following.label}: dropout changes the "
                     "variance the normalisation learns during training only; move the "
                     "dropout after the normalised layers", at=layer.range)
             yield from _bias_before_norm(layer, following, document)
-        if call.kind in POOLING_KINDS:
+        if facts_of(call.kind).local_pooling:
             yield from _pooling(layer)
     if known is None:
         yield from _widths(report)
@@ -163,19 +149,20 @@ def _collapse(report: ModelReport, layers: list[LayerReport], index: int
               ) -> Iterator[Finding]:
     first = layers[index]
     kind = _kind(first)
-    if kind != "Dense" and kind not in CONV_KINDS:
+    conv = facts_of(kind).conv
+    if kind != "Dense" and not conv:
         return
     head = activation_of(first, report)
     if head is None or head.name != "linear":
         return
     after = index + 1
-    while after < len(layers) and _kind(layers[after]) in LINEAR_KINDS:
+    while after < len(layers) and facts_of(_kind(layers[after])).linear:
         after += 1
     if after >= len(layers) or _kind(layers[after]) != kind:
         return
     second = layers[after]
     call = _call(second)
-    if call is None or (kind in CONV_KINDS and not _pointwise(call)):
+    if call is None or (conv and not _pointwise(call)):
         return
     if not (first.input_shape and first.output_shape and second.output_shape):
         return
@@ -184,7 +171,7 @@ def _collapse(report: ModelReport, layers: list[LayerReport], index: int
         return  # a narrower first layer: a deliberate bottleneck
     first_call = _call(first)
     if first_call is None or (
-            kind in CONV_KINDS and first_call.image_data_format != "channels_last"):
+            conv and first_call.image_data_format != "channels_last"):
         return
     yield LINEAR_LAYERS_COLLAPSE.finding(
         f"{first.label} has no activation and feeds {second.label} with nothing non-linear "
@@ -215,7 +202,7 @@ def _twice(report: ModelReport, layers: list[LayerReport], index: int, document:
     first = activation_of(layers[index], report)
     if first is None or first.name in (None, "linear") or first.layer is not layers[index]:
         return
-    if first.call is not None and first.call.kind in RNN_KINDS:
+    if first.call is not None and facts_of(first.call.kind).rnn:
         return  # an RNN's activation is inside its cell: its output is not that activation's
 
     if index + 1 >= len(layers):
@@ -224,7 +211,8 @@ def _twice(report: ModelReport, layers: list[LayerReport], index: int, document:
     if second is None or second.name != first.name or second.as_argument:
         return
     call = _call(layers[index + 1])
-    if call is None or call.kind not in ("Activation", "Softmax", *ACTIVATION_LAYERS):
+    if call is None or not (call.kind in ("Activation", "Softmax")
+                            or facts_of(call.kind).applies_activation is not None):
         return
     yield ACTIVATION_TWICE.finding(
         f"{second.layer.label} applies {second.name} again after {first.layer.label}, which "
@@ -246,7 +234,7 @@ def _remove(report: ModelReport, index: int, document: Document, second: Activat
 def _bias_before_norm(layer: LayerReport, norm: LayerReport, document: Document
                       ) -> Iterator[Finding]:
     call, norm_call = _call(layer), _call(norm)
-    if call is None or norm_call is None or call.kind not in BIASED_KINDS:
+    if call is None or norm_call is None or not facts_of(call.kind).biased:
         return
     args, norm_args = _args(call), _args(norm_call)
     if args is None or norm_args is None:
@@ -291,9 +279,10 @@ def _widths(report: ModelReport) -> Iterator[Finding]:
     denses: list[LayerReport] = []
     for layer in reversed(report.layers):
         kind = _kind(layer)
+        facts = facts_of(kind)
         if kind == "Dense":
             denses.insert(0, layer)
-        elif kind not in LINEAR_KINDS and kind not in ("Activation", *ACTIVATION_LAYERS):
+        elif not facts.linear and kind != "Activation" and facts.applies_activation is None:
             break
     hidden = denses[:-1]
     for previous, layer in pairwise(hidden):

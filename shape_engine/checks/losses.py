@@ -16,7 +16,6 @@ from ast import Call, Name
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from shape_engine.checks.build_fixes import RANK_KEEPING_KINDS, RNN_KINDS
 from shape_engine.checks.loss_spec import (
     BINARY,
     BINARY_LOSSES,
@@ -48,7 +47,7 @@ from shape_engine.fixes import (
 from shape_engine.ir import LayerCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import RULES
-from shape_engine.layers.base import LayerArgs, Unknowable
+from shape_engine.layers.base import LayerArgs, Unknowable, facts_of
 from shape_engine.rule import Rule
 from shape_engine.shapes import Shape, dims_compatible, format_shape, product
 from shape_engine.values import ArrayValue, ModuleRef
@@ -485,7 +484,7 @@ def _head_dense(report: ModelReport) -> LayerCall | None:
             return None
         if call.kind == "Dense":
             return call
-        if call.kind not in RANK_KEEPING_KINDS:
+        if not facts_of(call.kind).keeps_rank:
             return None
     return None
 
@@ -510,8 +509,9 @@ def _reduce_fixes(report: ModelReport, document: Document) -> Iterable[Fix | Non
     while start > 0:
         layer = layers[start - 1]
         call = layer.entry.layer
-        if not (isinstance(call, LayerCall) and call.kind in RANK_KEEPING_KINDS | {"Dense"}
-                and layer.input_shape is not None and len(layer.input_shape) >= 3):
+        keeps_rank = isinstance(call, LayerCall) and (
+            facts_of(call.kind).keeps_rank or call.kind == "Dense")
+        if not (keeps_rank and layer.input_shape is not None and len(layer.input_shape) >= 3):
             break
         start -= 1
     if start == len(layers):
@@ -527,7 +527,7 @@ def _reduce_fixes(report: ModelReport, document: Document) -> Iterable[Fix | Non
                   [*extra, *edits] if edits else None, safe=False)
     if start > 0:
         producer = layers[start - 1].entry.layer
-        if isinstance(producer, LayerCall) and producer.kind in RNN_KINDS:
+        if isinstance(producer, LayerCall) and facts_of(producer.kind).rnn:
             try:
                 returns = LayerArgs(producer, RULES[producer.kind or ""].params).flag(
                     "return_sequences", False)

@@ -1,8 +1,9 @@
-"""Functional models with several inputs or outputs at compile, fit, evaluate, predict and
-*_on_batch: how the data, labels, losses and metrics are matched to the inputs and outputs
-(SL206-SL208), then each input's data checked against its Input (SL201, SL202), the sample
-counts of every array (SL204), and each output's labels and loss as a one-output model's
-(`per_output`).
+"""Functional models with several inputs or outputs, or one of each in a graph that is not
+a plain chain (branches, merges, nested models, shared layers), at compile, fit, evaluate,
+predict and *_on_batch: how the data, labels, losses and metrics are matched to the inputs
+and outputs (SL206-SL208), then each input's data checked against its Input (SL201,
+SL202), the sample counts of every array (SL204), and each output's labels and loss as a
+one-output model's (`per_output`).
 
 Measured on Keras 3.15 (tests/graph/test_multi_io.py): a functional model checks every
 declared axis of each input, after adding or dropping one trailing axis of size 1; a list of
@@ -53,7 +54,8 @@ if TYPE_CHECKING:
 
 INPUT_STRUCTURE = Rule(
     "SL206", "input-structure-mismatch", Severity.ERROR,
-    "The data does not match a multi-input model's inputs.",
+    "The data does not match a functional model's inputs.",
+    "A functional model with one input refuses a list of several arrays. "
     "A model with several inputs takes x as a list or tuple with one array per input, in the "
     "order keras.Model was given them, or as a dict keyed by the Inputs' names (the keys of "
     "the dict given to keras.Model, if it was given one). Keras refuses a list of another "
@@ -86,18 +88,13 @@ DATASET_METHODS = frozenset({"fit", "evaluate", "predict"})
 COMPILE_POSITIONS = {"loss": 1, "loss_weights": 2, "metrics": 3}
 
 
-def is_multi_io(model: ModelIR) -> bool:
-    graph = model.graph
-    return graph is not None and (len(graph.inputs) > 1 or len(graph.outputs) > 1)
-
-
 def is_functional(model: ModelIR) -> bool:
     return model.graph is not None
 
 
 def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]:
-    """The structure, input and sample checks of a functional model with several inputs or
-    outputs (its labels and losses: `per_output`)."""
+    """The structure, input and sample checks of a functional model that is not a plain
+    chain (its labels and losses: `per_output`)."""
     model = report.model
     if not is_functional(model) or model.file is not None:
         return
@@ -112,6 +109,8 @@ def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]
             yield NOT_COMPILED.finding(
                 f"{call.method}() is called before compile(): Keras has no loss and optimizer "
                 "to train or evaluate with", at=call.method_range)
+        if not call.dataset_batched:
+            continue  # a dataset of single samples: its arrays are not batches (see SL211)
         fed = _match_inputs(call, inputs, document)
         if isinstance(fed, Finding):
             yield fed

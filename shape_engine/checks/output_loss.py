@@ -17,7 +17,6 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from shape_engine.checks.build_fixes import RNN_KINDS
 from shape_engine.checks.loss_spec import (
     ACCURACY_NAMES,
     BINARY,
@@ -55,6 +54,7 @@ from shape_engine.fixes import (
     set_keyword,
 )
 from shape_engine.ir import CompileCall
+from shape_engine.layers.base import facts_of
 from shape_engine.rule import Rule
 from shape_engine.shapes import format_shape
 from shape_engine.values import ArrayValue
@@ -294,7 +294,7 @@ def _metric_fix(document: Document, metric: Metric, new: str) -> Fix | None:
 def activation_fix(document: Document, head: Activation, new: str) -> Fix | None:
     """Make the layer that applies `head` apply `new` instead."""
     call = head.call
-    if call is None or call.file is not None or call.kind in RNN_KINDS:
+    if call is None or call.file is not None or facts_of(call.kind).rnn:
         return None  # an RNN's activation is inside its cell, not on its output alone
     title = f"Use {new} on {head.layer.label}"
     if head.where is not None and head.where != call.range:

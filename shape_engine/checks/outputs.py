@@ -14,28 +14,13 @@ from typing import TYPE_CHECKING
 from shape_engine.findings import Range
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.layers import RULES
+from shape_engine.layers.base import facts_of
 from shape_engine.shapes import MaybeShape
 from shape_engine.values import Const, ModuleRef, Value
 
 if TYPE_CHECKING:
     from shape_engine.interpret import LayerReport, ModelReport
 
-# Layers with an `activation` argument, and what it is when not given.
-ACTIVATION_DEFAULTS: dict[str, str] = {
-    **{kind: "linear" for kind in (
-        "Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
-        "Conv3DTranspose", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D",
-        "DepthwiseConv2D")},
-    **{kind: "tanh" for kind in ("SimpleRNN", "LSTM", "GRU")},
-}
-ACTIVATED_KINDS = frozenset(ACTIVATION_DEFAULTS)
-# Activation layers that take no activation name: what they apply when given no argument.
-ACTIVATION_LAYERS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "ELU": "elu",
-                     "PReLU": "prelu"}
-# Layers that leave the values as they are at inference (the loss sees what came before).
-VALUE_KEEPING_KINDS = frozenset(
-    {"Dropout", "GaussianNoise", "GaussianDropout", "ActivityRegularization",
-     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Identity", "Masking"})
 # Activations whose values are probabilities: in [0, 1] for each unit, and, for softmax,
 # summing to one over the last axis.
 PROBABILITY_ACTIVATIONS = frozenset({"sigmoid", "softmax", "hard_sigmoid"})
@@ -131,21 +116,22 @@ def activation_of(layer: LayerReport, report: ModelReport | None = None) -> Acti
         if not (isinstance(axis, Const) and axis.value in (-1, None)):
             return Activation(None, None, layer)  # softmax over another axis
         return Activation("softmax", call.range, layer)
-    if call.kind in ACTIVATION_LAYERS:
+    facts = facts_of(call.kind)
+    if facts.applies_activation is not None:
         plain = not call.args and not call.kwargs and not call.has_unpacking
-        return Activation(ACTIVATION_LAYERS[call.kind] if plain else None, call.range, layer)
-    if call.kind == "Activation" or call.kind in ACTIVATED_KINDS:
+        return Activation(facts.applies_activation if plain else None, call.range, layer)
+    if call.kind == "Activation" or facts.default_activation is not None:
         params = RULES[call.kind].params if call.kind in RULES else ()
         position = params.index("activation") if "activation" in params else None
         value, where = argument(call, "activation", position)
         if value is None:
             if call.has_unpacking:
                 return Activation(None, None, layer)
-            return Activation(ACTIVATION_DEFAULTS.get(call.kind), None, layer,
+            return Activation(facts.default_activation, None, layer,
                               as_argument=call.kind != "Activation")
         return Activation(activation_name(value), where, layer,
                           as_argument=call.kind != "Activation")
-    if call.kind in VALUE_KEEPING_KINDS:
+    if facts.keeps_values:
         return None
     return Activation(None, None, layer)
 

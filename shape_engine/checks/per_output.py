@@ -1,5 +1,6 @@
-"""Each output of a multi-output functional model checked as a one-output model: its labels
-against its loss and shape, its loss against its activation, its metrics (SL301-SL320).
+"""Each output of a functional model that is not a plain chain checked as a one-output
+model: its labels against its loss and shape, its loss against its activation, its metrics
+(SL301-SL320).
 
 The model is seen through one output at a time: a report whose only output is that one,
 whose compile() calls give only that output's loss and metrics and whose training calls give

@@ -20,8 +20,9 @@ from shape_engine.checks.build_fixes import declared_shape_range
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
 from shape_engine.fixes import Imports, fix, fixes, node_at, shape_literal, wrap
-from shape_engine.ir import INPUT_KINDS, LayerCall, ModelIR, TrainingCall
+from shape_engine.ir import LayerCall, ModelIR, TrainingCall
 from shape_engine.keras_version import is_keras_2
+from shape_engine.layers.base import facts_of, is_input_kind
 from shape_engine.rule import Rule
 from shape_engine.shapes import Shape, dims_compatible, format_shape, product
 from shape_engine.values import ArrayValue, Seq, Value, constant
@@ -75,23 +76,6 @@ NOT_COMPILED = Rule(
 
 LABELED_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch"})
 DEFAULT_BATCH_SIZE = 32
-# Layers whose weights fix the size of their input's last axis.
-LAST_AXIS_KINDS = frozenset({"Dense", "LSTM", "GRU", "SimpleRNN", "Bidirectional"})
-CHANNEL_AXIS_KINDS = frozenset(
-    {"Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
-     "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"})
-# Layers without weights tied to their input's size: data of another size flows through.
-FREE_KINDS = frozenset(
-    {"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "ActivityRegularization",
-     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Activation", "ReLU",
-     "LeakyReLU", "ELU", "Softmax", "Flatten", "Reshape", "Permute", "RepeatVector",
-     "Identity", "Masking", "Embedding", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
-     "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "GlobalMaxPooling1D",
-     "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
-     "GlobalAveragePooling2D", "GlobalAveragePooling3D", "UpSampling1D", "UpSampling2D",
-     "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D",
-     "Cropping2D", "Cropping3D"})
 # Refusals that only say a dim is unknown: at run time the dim is known, nothing is refused.
 UNKNOWN_DIM_CODES = frozenset({"SL102"})
 # The arguments of a first layer that declare the model's input (see declared_input_shape).
@@ -203,6 +187,8 @@ def check_training(report: ModelReport, document: Document) -> Iterator[Finding]
             yield NOT_COMPILED.finding(
                 f"{call.method}() is called before compile(): Keras has no loss and optimizer "
                 "to train or evaluate with", at=call.method_range)
+        if not call.dataset_batched:
+            continue  # a dataset of single samples: SL211 (checks.datasets) says it all
         for feed in feeds(call, document):
             yield from _sample_counts(feed, document)
             if feed.x is not None and not report.refused:
@@ -293,7 +279,7 @@ def _layer_problem(report: ModelReport, data: Shape) -> LayerProblem | None:
     first = True
     for built, fed in zip(report.layers, run.layers, strict=False):
         layer = built.entry.layer
-        if isinstance(layer, LayerCall) and layer.kind in INPUT_KINDS:
+        if isinstance(layer, LayerCall) and is_input_kind(layer.kind):
             continue
         if built.input_shape is None or fed.input_shape is None:
             return None
@@ -323,11 +309,12 @@ def fixed_axes(layer: LayerCall | ModelIR | None, rank: int) -> list[int] | None
     """The input axes a built layer holds fixed; None when not known for this layer."""
     if not isinstance(layer, LayerCall) or layer.kind is None:
         return None
-    if layer.kind in FREE_KINDS:
+    facts = facts_of(layer.kind)
+    if facts.size_free:
         return []
-    if layer.kind in LAST_AXIS_KINDS:
+    if facts.weights_axis == "last":
         return [rank - 1]
-    if layer.kind in CHANNEL_AXIS_KINDS:
+    if facts.weights_axis == "channels":
         given = layer.kwargs.get("data_format")
         # Not given: the global image_data_format when the layer was made (None: unknown).
         data_format = constant(given) if given is not None else layer.image_data_format
@@ -385,7 +372,7 @@ def _rank_mismatch(report: ModelReport, feed: Feed, document: Document) -> Findi
     assert feed.x is not None and report.input_shape is not None
     x, expected = feed.x.shape, report.input_shape
     first = next((layer for layer in report.layers if not (
-        isinstance(layer.entry.layer, LayerCall) and layer.entry.layer.kind in INPUT_KINDS)),
+        isinstance(layer.entry.layer, LayerCall) and is_input_kind(layer.entry.layer.kind))),
         None)
     if len(x) == len(expected) - 1 and _is_one_sample(x, expected):
         return MISSING_BATCH_AXIS.finding(
@@ -460,7 +447,7 @@ def _input_declaration(report: ModelReport) -> Related | None:
     if entry is None or not isinstance(entry.layer, LayerCall):
         return None
     layer = entry.layer
-    if layer.kind in INPUT_KINDS:
+    if is_input_kind(layer.kind):
         where: Range | None = entry.range
     else:
         where = next((layer.kwarg_ranges[name] for name in DECLARING_KWARGS

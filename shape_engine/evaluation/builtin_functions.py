@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from shape_engine import arrays
 from shape_engine.evaluation.constants import optional_int
-from shape_engine.evaluation.limits import MAX_LOOP_ITERATIONS, MAX_SEQUENCE_LENGTH
+from shape_engine.evaluation.limits import MAX_SEQUENCE_LENGTH
 from shape_engine.values import (
     UNKNOWN,
     ArrayValue,
@@ -38,7 +38,16 @@ def iteration_items(value: Value) -> list[Value] | None:
         return [Const(c) for c in value.value]
     if isinstance(value, _RangeValue):
         return [Const(i) for i in value.values]
+    if isinstance(value, ArrayValue) and value.shape and isinstance(value.shape[0], int) and (
+            value.shape[0] <= MAX_ARRAY_TURNS):
+        # `for row in X`: X[i] at each turn. Longer arrays are gone through once, with X[i]
+        # (see `_for`): a loop of predict calls over a whole dataset would cost the budget.
+        return arrays.unpack(value, value.shape[0])
     return None
+
+
+# The most items of an array a loop over it is unrolled for.
+MAX_ARRAY_TURNS = 16
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,8 @@ def _builtin_range(args: list[Value], kwargs: dict[str, Value]) -> Value:
         if None in bounds:
             return UNKNOWN
         result = range(*bounds)  # type: ignore[arg-type]
-        if len(result) > MAX_LOOP_ITERATIONS:  # OverflowError past sys.maxsize items
+        # Longer than a loop unrolls: an appending loop is still summarised (summarised_loops).
+        if len(result) > MAX_SEQUENCE_LENGTH:  # OverflowError past sys.maxsize items
             return UNKNOWN
     except (NotConstant, TypeError, ValueError, OverflowError):
         return UNKNOWN

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 
+from shape_engine import datasets
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import (
     LAYER_STEPS,
@@ -437,12 +438,15 @@ class KerasObjects(PythonSemantics):
         method_range = (self._attribute_name_range(node.func) if method_node else
                         self._range(node.func))
         values, nodes = _aligned_positional(node, args)
+        arg_ranges = tuple(self._range(a) for a in nodes)
+        value_ranges = {k.arg: self._range(k.value) for k in node.keywords if k.arg}
+        fed = datasets.fed_to_training(method, values, arg_ranges, kwargs, value_ranges)
         model.trainings.append(TrainingCall(
             method=method, range=self._range(node), method_range=method_range,
-            args=values, kwargs=kwargs,
-            arg_ranges=tuple(self._range(a) for a in nodes),
-            kwarg_value_ranges={k.arg: self._range(k.value) for k in node.keywords if k.arg},
-            compiled_before=bool(model.compiles), certain=not self._uncertain))
+            args=fed.args, kwargs=fed.kwargs, arg_ranges=fed.arg_ranges,
+            kwarg_value_ranges=fed.kwarg_ranges,
+            compiled_before=bool(model.compiles), certain=not self._uncertain,
+            dataset_origin=fed.origin, dataset_batched=fed.batched))
 
     def _attribute_name_range(self, node: ast.expr) -> Range:
         full = self._range(node)

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shape_engine import arrays
+from shape_engine import arrays, datasets, summarised_loops
+from shape_engine.datasets import DatasetValue
 from shape_engine.evaluation import limits
 from shape_engine.evaluation.builtin_functions import (
     BUILTIN_FUNCTIONS,
@@ -173,14 +174,39 @@ class PythonSemantics(DataValues):
     def _for(self, stmt: ast.For | ast.AsyncFor) -> None:
         iterable = self._eval(stmt.iter)
         items = iteration_items(iterable)
+        if (items is not None and len(items) >= summarised_loops.MIN_TURNS
+                and isinstance(stmt, ast.For) and self._summarised(stmt, items)):
+            return
         if items is not None and len(items) <= MAX_LOOP_ITERATIONS and not self._jumps_in(stmt):
             for item in items:
                 self._bind(stmt.target, item, None)
                 self._exec_body(stmt.body)
             self._exec_body(stmt.orelse)
             return
-        self._bind(stmt.target, UNKNOWN, None)
+        # `for row in X:` gives X[i] at every turn, whatever the turn.
+        row = arrays.row(iterable) if isinstance(iterable, ArrayValue) else UNKNOWN
+        self._bind(stmt.target, row, None)
         self._branches([stmt.body + stmt.orelse], fallthrough=True)
+
+    def _summarised(self, loop: ast.For, items: list[Value]) -> bool:
+        """A loop that only appends, run for its first and last turns (see summarised_loops)."""
+        appends = summarised_loops.appended_lists(
+            loop, lambda name: isinstance(self.scope.lookup(name), ModuleRef))
+        lists = {name: self._current(self.scope.lookup(name)) for name in appends or {}}
+        if appends is None or not all(isinstance(v, Seq) and v.kind == "list"
+                                      for v in lists.values()):
+            return False
+        for item in (items[0], items[-1]):
+            self._bind(loop.target, item, None)
+            self._exec_body(loop.body)
+        for name, before in lists.items():
+            assert isinstance(before, Seq)
+            now, start, count = self._current(before), len(before.items), appends[name]
+            made = now.items[start:] if isinstance(now, Seq) else ()
+            turns = None if len(made) != 2 * count else summarised_loops.every_turn(
+                list(made[:count]), list(made[count:]), len(items))
+            self._change_list(before, None if turns is None else [*before.items, *turns])
+        return True
 
     def _jumps_in(self, loop: ast.For | ast.AsyncFor) -> bool:
         # Cached: a loop nested in an unrolled loop is entered at every turn.
@@ -597,7 +623,12 @@ class PythonSemantics(DataValues):
             return UNKNOWN
         generator = node.generators[0]
         items = iteration_items(self._eval(generator.iter))
-        if items is None or len(items) > MAX_LOOP_ITERATIONS or generator.ifs:
+        # Too long to unroll, but pure: its first and last items show every item's kind.
+        summarised = (items is not None and len(items) > MAX_LOOP_ITERATIONS
+                      and not generator.ifs and summarised_loops.pure_expression(
+                          node.elt, lambda name: isinstance(self.scope.lookup(name), ModuleRef)))
+        if items is None or (len(items) > MAX_LOOP_ITERATIONS and not summarised) or (
+                generator.ifs):
             self._escape_names(node)
             return UNKNOWN
         # The loop variables are the comprehension's own: put back what they were.
@@ -605,9 +636,12 @@ class PythonSemantics(DataValues):
         variables = self.scope.vars
         saved = {name: variables[name] for name in names if name in variables}
         results = []
-        for item in items:
+        for item in [items[0], items[-1]] if summarised else items:
             self._bind_local(generator.target, item)
             results.append(self._eval(node.elt))
+        if summarised:
+            results = summarised_loops.every_turn(results[:1], results[1:], len(items)) or [
+                UNKNOWN]
         for name in names:
             if name in saved:
                 self.scope.vars[name] = saved[name]
@@ -633,7 +667,7 @@ class PythonSemantics(DataValues):
     def _attribute(self, receiver: Value, attr: str) -> Value:
         if isinstance(receiver, ModuleRef):
             return receiver.attribute(attr)
-        if isinstance(receiver, ModelValue | LayerValue):
+        if isinstance(receiver, ModelValue | LayerValue | DatasetValue):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
@@ -774,6 +808,8 @@ class PythonSemantics(DataValues):
         if has_unpacking and name.startswith("keras.losses."):
             return UNKNOWN  # its arguments (from_logits...) are not known
         result = arrays.call(name, args, kwargs, self._range(node))
+        if result is None:
+            result = datasets.call(name, args, kwargs, self._range(node))
         if result is not None:
             return result
         self._escape(args, kwargs)
@@ -793,7 +829,17 @@ class PythonSemantics(DataValues):
         if isinstance(receiver, LayerValue):
             # Calling a layer's methods does not change any model's stack.
             return UNKNOWN
+        if isinstance(receiver, DatasetValue):
+            return datasets.method(receiver, method.name, args, kwargs, self._range(node),
+                                   self._apply)
         self._escape(args, kwargs)
+        return UNKNOWN
+
+    def _apply(self, function: Value, args: list[Value]) -> Value:
+        """Dataset.map's function on one element's parts."""
+        if isinstance(function, FunctionValue):
+            self._called_functions.add(function.node)
+            return self._call_function(function, args, {})
         return UNKNOWN
 
     def _call_function(self, fn: FunctionValue, args: list[Value], kwargs: dict[str, Value],

@@ -21,18 +21,12 @@ from shape_engine.checks.build import (
     WRONG_INPUT_COUNT,
 )
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.interpret import (
-    LIST_PASSING_LAYERS,
-    _argument_refusal,
-    _built_input_fits,
-    _compute,
-    interpret,
-)
-from shape_engine.ir import INPUT_KINDS, LayerCall, LayerEntry, ModelIR
+from shape_engine.interpret import _argument_refusal, _built_input_fits, _compute, interpret
+from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import Refusal, Unknowable
+from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import Const, Value
 
@@ -118,7 +112,7 @@ class Graph:
         return tensor
 
     def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
-        if layer.kind in INPUT_KINDS or layer.kind is None:
+        if is_input_kind(layer.kind) or layer.kind is None:
             return LayerOutput(None, None)  # an InputLayer called, a layer not modelled
         if given.as_list:
             taken = self._list_taken(layer, given, node)
@@ -158,7 +152,7 @@ class Graph:
             except Refusal as refusal:  # output_shape itself refused
                 self._refuse(self._input_finding(refusal, layer, node, given, None))
                 return None
-        if layer.kind not in LIST_PASSING_LAYERS:
+        if not facts_of(layer.kind).passes_lists:
             return False
         shapes: list[MaybeShape] = []
         for tensor in given.positional:

@@ -26,11 +26,9 @@ from shape_engine.layers.base import (
     LayerRule,
 )
 
-# Layers that take a list of tensors: they cannot be a step of a Sequential.
-MULTI_INPUT_LAYERS = frozenset(
-    {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
-     "Attention", "AdditiveAttention", "MultiHeadAttention", "GroupedQueryAttention"}
-)
+# Layers that take several tensors: they cannot be a step of a Sequential. The modelled ones
+# are registered with `multi_input_rule`; GroupedQueryAttention is not modelled yet.
+MULTI_INPUT_LAYERS = frozenset({*MULTI_INPUT_RULES, "GroupedQueryAttention"})
 
 __all__ = ["ALIASES", "MULTI_INPUT_LAYERS", "MULTI_INPUT_RULES", "RULES", "LayerArgs",
            "LayerOutput", "LayerRule"]

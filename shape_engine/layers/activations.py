@@ -11,6 +11,7 @@ import math
 from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.layers.base import (
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Unknowable,
@@ -68,7 +69,8 @@ def _check_not_negative(args: LayerArgs, name: str, default: object, *,
                   argument=name)
 
 
-@layer_rule("Activation", params=("activation",), check_args=check_activation)
+@layer_rule("Activation", params=("activation",), check_args=check_activation,
+            facts=LayerFacts(keeps_rank=True, size_free=True, passes_lists=True))
 def activation(args: LayerArgs, x: Shape) -> LayerOutput:
     check_activation(args)
     return LayerOutput(x, 0)
@@ -80,7 +82,9 @@ def _relu_args(args: LayerArgs) -> None:
     _check_not_negative(args, "threshold", 0.0, allow_none=False)
 
 
-@layer_rule("ReLU", params=("max_value", "negative_slope", "threshold"), check_args=_relu_args)
+@layer_rule("ReLU", params=("max_value", "negative_slope", "threshold"), check_args=_relu_args,
+            facts=LayerFacts(keeps_rank=True, size_free=True, applies_activation="relu",
+                             passes_lists=True))
 def relu(args: LayerArgs, x: Shape) -> LayerOutput:
     _relu_args(args)
     return LayerOutput(x, 0)
@@ -92,18 +96,23 @@ def _leaky_relu_args(args: LayerArgs) -> None:
     _check_not_negative(args, name, 0.3, allow_none=False)
 
 
-@layer_rule("LeakyReLU", params=("negative_slope",), check_args=_leaky_relu_args)
+@layer_rule("LeakyReLU", params=("negative_slope",), check_args=_leaky_relu_args,
+            facts=LayerFacts(keeps_rank=True, size_free=True, applies_activation="leaky_relu",
+                             passes_lists=True))
 def leaky_relu(args: LayerArgs, x: Shape) -> LayerOutput:
     _leaky_relu_args(args)
     return LayerOutput(x, 0)
 
 
-@layer_rule("ELU", params=("alpha",))
+@layer_rule("ELU", params=("alpha",),
+            facts=LayerFacts(keeps_rank=True, size_free=True, applies_activation="elu",
+                             passes_lists=True))
 def elu(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
 
 
-@layer_rule("Softmax", params=("axis",))
+@layer_rule("Softmax", params=("axis",),
+            facts=LayerFacts(keeps_rank=True, size_free=True, passes_lists=True))
 def softmax(args: LayerArgs, x: Shape) -> LayerOutput:
     # The axis is only used when the layer runs: an out-of-range axis builds fine.
     return LayerOutput(x, 0)
@@ -123,7 +132,8 @@ def _shared_axes(args: LayerArgs) -> list[int]:
 
 
 @layer_rule("PReLU", params=("alpha_initializer", "alpha_regularizer", "alpha_constraint",
-                             "shared_axes"))
+                             "shared_axes"),
+            facts=LayerFacts(applies_activation="prelu"))
 def prelu(args: LayerArgs, x: Shape) -> LayerOutput:
     # Keras sizes alpha as the non-batch dims with each shared axis i set to 1 at index i - 1
     # of that list, with Python's indexing: shared_axes=0 or -1 are legal and hit the end.

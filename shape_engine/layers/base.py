@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from shape_engine.shapes import Dim, MaybeShape, Shape
 from shape_engine.values import NotConstant, to_python
@@ -288,6 +288,54 @@ Rule_ = Callable[[LayerArgs, Shape], LayerOutput]
 
 
 @dataclass(frozen=True)
+class LayerFacts:
+    """What the checks and fixes need to know of a layer kind besides its output.
+
+    Declared on the layer's registration (`@layer_rule(..., facts=LayerFacts(rank=4))`);
+    every fact defaults to "no", so a new layer declares only what is true of it.
+    """
+
+    # The input rank (batch included) the layer requires, for layers a Reshape can feed.
+    rank: int | None = None
+    # The output has the input's rank: an RNN before it still feeds what follows.
+    keeps_rank: bool = False
+    # A plain recurrent layer (SimpleRNN, LSTM, GRU): return_sequences decides its rank.
+    rnn: bool = False
+    # A plain convolution (Conv1D/2D/3D: not transposed, separable or depthwise).
+    conv: bool = False
+    # Which axis of its input its weights are sized by, when it has such weights: data of
+    # another size there is refused at fit.
+    weights_axis: Literal["last", "channels"] | None = None
+    # No weights tied to the input's size: data of another size flows through.
+    size_free: bool = False
+    # What its `activation` argument is when not given; None: it takes no such argument.
+    default_activation: str | None = None
+    # The activation an activation layer (ReLU, ELU, ...) applies when given no argument.
+    applies_activation: str | None = None
+    # The values are left as they are at inference (the loss sees what came before).
+    keeps_values: bool = False
+    # Linear (affine) at inference and keeps the feature axis.
+    linear: bool = False
+    # A dropout layer (drops units while training).
+    dropout: bool = False
+    # Has a bias that a normalization right after it makes redundant.
+    biased: bool = False
+    # Local max or average pooling (not global).
+    local_pooling: bool = False
+    # A normalization layer (BatchNormalization, LayerNormalization, ...).
+    normalization: bool = False
+    # Passes a list of tensors (return_state=True) through as it is, directly in a model
+    # (Keras 3.15); every other modelled layer refuses one, except Lambda.
+    passes_lists: bool = False
+    # Refuses a list of tensors in an unbuilt nested model, at any place in it (Keras 3.15;
+    # what the others make of it: LIST_RULES).
+    refuses_nested_list: bool = False
+
+
+NO_FACTS = LayerFacts()
+
+
+@dataclass(frozen=True)
 class LayerRule:
     """How one layer kind computes its output, and what it refuses."""
 
@@ -307,6 +355,8 @@ class LayerRule:
     # is refused. Layers without (LSTM, LayerNormalization, ...) accept it when called and
     # fail only when data flows (Keras 3.15).
     pins_built_axes: bool = False
+    # What checks and fixes know of this kind (see LayerFacts).
+    facts: LayerFacts = NO_FACTS
 
 
 RULES: dict[str, LayerRule] = {}
@@ -316,17 +366,36 @@ ALIASES: dict[str, str] = {}
 def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
                needs_input: bool = True,
                check_args: Callable[[LayerArgs], object] | None = None,
-               without_input_spec: Rule_ | None = None, pins_built_axes: bool = False
-               ) -> Callable[[Rule_], Rule_]:
+               without_input_spec: Rule_ | None = None, pins_built_axes: bool = False,
+               facts: LayerFacts = NO_FACTS) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
         if kind in RULES:
             raise ValueError(f"layer rule {kind} registered twice")
         RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args,
-                                without_input_spec, pins_built_axes)
+                                without_input_spec, pins_built_axes, facts)
         for name in (kind, *aliases):
             ALIASES[name] = kind
         return compute
     return register
+
+
+def rule_for(kind: str | None) -> LayerRule | None:
+    """The rule registered for this kind (an alias's kind too); None for an unmodelled one."""
+    if kind is None:
+        return None
+    return RULES.get(ALIASES.get(kind, kind))
+
+
+def facts_of(kind: str | None) -> LayerFacts:
+    """What is known of this layer kind; every fact "no" for an unmodelled one."""
+    rule = rule_for(kind)
+    return NO_FACTS if rule is None else rule.facts
+
+
+def is_input_kind(kind: str | None) -> bool:
+    """Input and InputLayer: they declare a model's input rather than receive one."""
+    rule = rule_for(kind)
+    return rule is not None and not rule.needs_input
 
 
 # The shapes of a list of tensors (return_state=True), batch first; None: a shape not known.

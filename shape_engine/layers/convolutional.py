@@ -23,6 +23,7 @@ from shape_engine.checks.build import (
 from shape_engine.layers.base import (
     AXIS_NAMES,
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     join_channels,
@@ -407,8 +408,12 @@ DEPTHWISE_PARAMS = ("kernel_size", "strides", "padding", "depth_multiplier", "da
 def _register(kind: str, rank: int, params: tuple[str, ...], aliases: tuple[str, ...],
               compute: Callable[[LayerArgs, Shape, int], LayerOutput],
               arguments: Callable[[LayerArgs, int], ConvArguments]) -> None:
+    facts = LayerFacts(rank=rank + 2, conv=compute is _conv, weights_axis="channels",
+                       default_activation="linear", biased=True,
+                       refuses_nested_list=compute is _conv)
     layer_rule(kind, params=params, aliases=aliases,
-               check_args=lambda args: arguments(args, rank), pins_built_axes=True)(
+               check_args=lambda args: arguments(args, rank), pins_built_axes=True,
+               facts=facts)(
         lambda args, x: compute(args, x, rank))
 
 

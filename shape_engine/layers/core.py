@@ -15,6 +15,7 @@ from shape_engine.layers.activations import check_activation
 from shape_engine.layers.base import (
     RULES,
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Unknowable,
@@ -167,7 +168,9 @@ def _dense_args(args: LayerArgs) -> int:
                              "bias_initializer", "kernel_regularizer", "bias_regularizer",
                              "activity_regularizer", "kernel_constraint", "bias_constraint",
                              "lora_rank", "lora_alpha"), check_args=_dense_args,
-            pins_built_axes=True)
+            pins_built_axes=True,
+            facts=LayerFacts(weights_axis="last", default_activation="linear", biased=True,
+                             refuses_nested_list=True))
 def dense(args: LayerArgs, x: Shape) -> LayerOutput:
     units = _dense_args(args)
     if len(x) < 2:
@@ -189,7 +192,8 @@ def _embedding_args(args: LayerArgs) -> tuple[int, int]:
 @layer_rule("Embedding", params=("input_dim", "output_dim", "embeddings_initializer",
                                  "embeddings_regularizer", "embeddings_constraint", "mask_zero",
                                  "weights", "lora_rank", "lora_alpha"),
-            check_args=_embedding_args)
+            check_args=_embedding_args,
+            facts=LayerFacts(size_free=True, refuses_nested_list=True))
 def embedding(args: LayerArgs, x: Shape) -> LayerOutput:
     input_dim, output_dim = _embedding_args(args)
     params = input_dim * output_dim + _lora_params(args, input_dim, output_dim)
@@ -222,12 +226,15 @@ def lambda_(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput((x[0], *dims), 0)
 
 
-@layer_rule("Identity")
+@layer_rule("Identity",
+            facts=LayerFacts(keeps_rank=True, size_free=True, keeps_values=True, linear=True,
+                             passes_lists=True, refuses_nested_list=True))
 def identity(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
 
 
-@layer_rule("Masking", params=("mask_value",))
+@layer_rule("Masking", params=("mask_value",),
+            facts=LayerFacts(keeps_rank=True, size_free=True, keeps_values=True))
 def masking(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
 

@@ -17,6 +17,7 @@ from shape_engine.checks.build import (
 )
 from shape_engine.layers.base import (
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Shapes,
@@ -73,7 +74,8 @@ def _batch_norm_axis(args: LayerArgs) -> int:
     "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
     "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
     "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm", "renorm_clipping",
-    "renorm_momentum", "synchronized"), check_args=_batch_norm_axis, pins_built_axes=True)
+    "renorm_momentum", "synchronized"), check_args=_batch_norm_axis, pins_built_axes=True,
+            facts=LayerFacts(keeps_rank=True, linear=True, normalization=True))
 def batch_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     axis = _batch_norm_axis(args)
     channels = _defined(x, axis, "its weights")
@@ -103,7 +105,8 @@ def _axes(args: LayerArgs, default: int) -> list[int]:
 
 
 @layer_rule("LayerNormalization", params=("axis", "epsilon", "center", "scale", *_INITIALIZERS),
-            check_args=_axis_container)
+            check_args=_axis_container,
+            facts=LayerFacts(keeps_rank=True, normalization=True))
 def layer_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     axes = sorted(_axes(args, -1))
     sizes = [_axis_size(x, axis) for axis in axes]
@@ -129,7 +132,8 @@ def _groups(args: LayerArgs) -> int:
 
 @layer_rule("GroupNormalization",
             params=("groups", "axis", "epsilon", "center", "scale", *_INITIALIZERS),
-            check_args=_groups, pins_built_axes=True)
+            check_args=_groups, pins_built_axes=True,
+            facts=LayerFacts(normalization=True))
 def group_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     groups = _groups(args)
     axis = args.raw("axis", -1)
@@ -159,7 +163,8 @@ def _unit_axes(args: LayerArgs) -> list[object]:
     raise _refuse_axis(args, value, "an int or a tuple of ints")
 
 
-@layer_rule("UnitNormalization", params=("axis",), check_args=_unit_axes)
+@layer_rule("UnitNormalization", params=("axis",), check_args=_unit_axes,
+            facts=LayerFacts(normalization=True, passes_lists=True))
 def unit_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     for axis in _unit_axes(args):
         if not isinstance(axis, int | float):

@@ -13,6 +13,7 @@ from shape_engine.checks.build import INVALID_ARGUMENT, MULTIPLE_OUTPUTS
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.base import (
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Shapes,
@@ -133,14 +134,19 @@ GLOBAL_PARAMS = ("data_format", "keepdims")
 
 
 def _register_pooling(kind: str, alias: str, rank: int, pool_default: object) -> None:
+    # Keras 3.15 refuses a list in a nested model at max pooling, not at average pooling.
+    facts = LayerFacts(rank=rank + 2, size_free=True, local_pooling=True,
+                       refuses_nested_list=kind.startswith("Max"))
     layer_rule(kind, params=POOL_PARAMS, aliases=(alias,),
-               check_args=lambda args: pooling_arguments(args, rank, pool_default))(
+               check_args=lambda args: pooling_arguments(args, rank, pool_default),
+               facts=facts)(
         lambda args, x: _pooling(args, x, rank, pool_default))
 
 
 def _register_global(kind: str, alias: str, rank: int) -> None:
     layer_rule(kind, params=GLOBAL_PARAMS, aliases=(alias,), check_args=LayerArgs.data_format,
-               without_input_spec=global_pooling_any_rank)(
+               without_input_spec=global_pooling_any_rank,
+               facts=LayerFacts(rank=rank + 2, size_free=True))(
         lambda args, x: _global_pooling(args, x, rank))
     list_rule(kind)(global_pooling_of_list)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.layers.base import (
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Unknowable,
@@ -23,7 +24,7 @@ from shape_engine.shapes import Dim, Shape
 _IMAGE_RANKS = "a 4-D input (batch, height, width, channels), or 3-D for one image"
 
 
-@layer_rule("Rescaling", params=("scale", "offset"))
+@layer_rule("Rescaling", params=("scale", "offset"), facts=LayerFacts(passes_lists=True))
 def rescaling(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(x, 0)
 
@@ -89,4 +90,4 @@ def _augmentation(args: LayerArgs, x: Shape) -> LayerOutput:
 
 
 for _kind in _AUGMENTATIONS:
-    layer_rule(_kind)(_augmentation)
+    layer_rule(_kind, facts=LayerFacts(passes_lists=True))(_augmentation)

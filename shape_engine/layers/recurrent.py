@@ -31,9 +31,11 @@ from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.layers.base import (
     RULES,
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Unknowable,
+    facts_of,
     layer_rule,
     spatial_layout,
     standard_tuple,
@@ -67,13 +69,8 @@ CONV_LSTM_PARAMS = ("filters", "kernel_size", "strides", "padding", "data_format
 BIDIRECTIONAL_WRAPPABLE = frozenset(
     {"RNN", "SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"})
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
-PLAIN_RNN_KINDS = frozenset({"SimpleRNN", "LSTM", "GRU"})
-RECURRENT_KINDS = PLAIN_RNN_KINDS | {"Bidirectional"}
 RETURN_STATE_KINDS = frozenset(
     {"SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"})
-CONV_KINDS = frozenset({"Conv1D", "Conv2D", "Conv3D"})
-NORMALIZATION_KINDS = frozenset(
-    {"BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"})
 # Refusals of a wrapped layer that come from its build or its output arithmetic, which
 # TimeDistributed runs too (input-spec refusals, SL101/SL109, it skips).
 BUILD_TIME_RULES = frozenset(
@@ -164,17 +161,23 @@ def _gated_rnn(args: LayerArgs, x: Shape, gates: int, bias_per_gate: int,
     return _recurrent_output(x, units, options, params, states)
 
 
-@layer_rule("SimpleRNN", params=SIMPLE_RNN_PARAMS, check_args=_single_state_units)
+@layer_rule("SimpleRNN", params=SIMPLE_RNN_PARAMS, check_args=_single_state_units,
+            facts=LayerFacts(rank=3, rnn=True, weights_axis="last", default_activation="tanh",
+                             refuses_nested_list=True))
 def simple_rnn(args: LayerArgs, x: Shape) -> LayerOutput:
     return _gated_rnn(args, x, gates=1, bias_per_gate=1)
 
 
-@layer_rule("LSTM", params=LSTM_PARAMS, check_args=_positive_units)
+@layer_rule("LSTM", params=LSTM_PARAMS, check_args=_positive_units,
+            facts=LayerFacts(rank=3, rnn=True, weights_axis="last", default_activation="tanh",
+                             refuses_nested_list=True))
 def lstm(args: LayerArgs, x: Shape) -> LayerOutput:
     return _gated_rnn(args, x, gates=4, bias_per_gate=1, states=2)
 
 
-@layer_rule("GRU", params=GRU_PARAMS, check_args=_single_state_units)
+@layer_rule("GRU", params=GRU_PARAMS, check_args=_single_state_units,
+            facts=LayerFacts(rank=3, rnn=True, weights_axis="last", default_activation="tanh",
+                             refuses_nested_list=True))
 def gru(args: LayerArgs, x: Shape) -> LayerOutput:
     # reset_after=True (the default) keeps separate input and recurrent biases.
     return _gated_rnn(args, x, gates=3, bias_per_gate=2 if args.flag("reset_after", True) else 1)
@@ -271,19 +274,22 @@ def _conv_lstm(args: LayerArgs, x: Shape, spatial: int) -> LayerOutput:
 
 
 @layer_rule("ConvLSTM1D", params=CONV_LSTM_PARAMS,
-            check_args=lambda args: _conv_lstm_args(args, 1))
+            check_args=lambda args: _conv_lstm_args(args, 1),
+            facts=LayerFacts(rank=4, weights_axis="channels"))
 def conv_lstm_1d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _conv_lstm(args, x, 1)
 
 
 @layer_rule("ConvLSTM2D", params=CONV_LSTM_PARAMS,
-            check_args=lambda args: _conv_lstm_args(args, 2))
+            check_args=lambda args: _conv_lstm_args(args, 2),
+            facts=LayerFacts(rank=5, weights_axis="channels"))
 def conv_lstm_2d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _conv_lstm(args, x, 2)
 
 
 @layer_rule("ConvLSTM3D", params=CONV_LSTM_PARAMS,
-            check_args=lambda args: _conv_lstm_args(args, 3))
+            check_args=lambda args: _conv_lstm_args(args, 3),
+            facts=LayerFacts(weights_axis="channels"))
 def conv_lstm_3d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _conv_lstm(args, x, 3)
 
@@ -327,7 +333,8 @@ def _bidirectional_args(args: LayerArgs
 
 
 @layer_rule("Bidirectional", params=("layer", "merge_mode", "weights", "backward_layer"),
-            check_args=_bidirectional_args)
+            check_args=_bidirectional_args,
+            facts=LayerFacts(rank=3, weights_axis="last"))
 def bidirectional(args: LayerArgs, x: Shape) -> LayerOutput:
     merge_mode, forward, backward = _bidirectional_args(args)
     output = _apply_inner(forward, x)
@@ -403,7 +410,8 @@ def _backward_params(backward: LayerCall | ModelIR | None, x: Shape,
     return None if own is None else forward_params + own
 
 
-@layer_rule("TimeDistributed", params=("layer",))
+@layer_rule("TimeDistributed", params=("layer",),
+            facts=LayerFacts(refuses_nested_list=True))
 def time_distributed(args: LayerArgs, x: Shape) -> LayerOutput:
     if len(x) < 3:
         raise Refusal(INCOMPATIBLE_RANK, needs="an input of rank 3 or more (batch, time, ...)")
@@ -447,14 +455,14 @@ def _as_sequence(call: LayerCall, step: Shape) -> Shape:
 
 
 def _plain_recurrent(call: LayerCall) -> bool:
-    if call.kind in PLAIN_RNN_KINDS:
+    if facts_of(call.kind).rnn:
         return True
     if call.kind != "Bidirectional":
         return False
     args = _inner_args(call)
     layers = [args.layer("layer"), args.layer("backward_layer")]
     return isinstance(layers[0], LayerCall) and all(
-        layer is None or (isinstance(layer, LayerCall) and layer.kind in PLAIN_RNN_KINDS)
+        layer is None or (isinstance(layer, LayerCall) and facts_of(layer.kind).rnn)
         for layer in layers)
 
 
@@ -484,10 +492,12 @@ def _step_refusal(outer: LayerCall, inner: LayerCall, x: Shape, step: Shape,
     layers whose build or output arithmetic fails on that rank too.
     """
     # A recurrent layer given (batch, features) sizes its kernel from the batch axis.
-    rank_fails = (inner.kind in CONV_KINDS or inner.kind == "TimeDistributed"
-                  or (inner.kind in RECURRENT_KINDS and len(step) < 3 and step[0] is None)
+    facts = facts_of(inner.kind)
+    recurrent = facts.rnn or inner.kind == "Bidirectional"
+    rank_fails = (facts.conv or inner.kind == "TimeDistributed"
+                  or (recurrent and len(step) < 3 and step[0] is None)
                   # normalization "rank" refusals are an axis out of range, met in build
-                  or inner.kind in NORMALIZATION_KINDS)
+                  or facts.normalization)
     if refusal.rule is INCOMPATIBLE_RANK and not rank_fails:
         return Unknowable(inner.written_name)
     if refusal.rule is not INCOMPATIBLE_RANK and refusal.rule.code not in BUILD_TIME_RULES:

@@ -11,6 +11,7 @@ import math
 from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.layers.base import (
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Unknowable,
@@ -66,7 +67,9 @@ def _dropout_args(args: LayerArgs) -> None:
     _check_noise_shape(args)
 
 
-@layer_rule("Dropout", params=("rate", "noise_shape", "seed"), check_args=_dropout_args)
+@layer_rule("Dropout", params=("rate", "noise_shape", "seed"), check_args=_dropout_args,
+            facts=LayerFacts(keeps_rank=True, size_free=True, keeps_values=True, linear=True,
+                             dropout=True, passes_lists=True))
 def dropout(args: LayerArgs, x: Shape) -> LayerOutput:
     _dropout_args(args)
     return LayerOutput(x, 0)
@@ -81,13 +84,17 @@ def _alpha_dropout_args(args: LayerArgs) -> None:
 
 
 @layer_rule("AlphaDropout", params=("rate", "noise_shape", "seed"),
-            check_args=_alpha_dropout_args)
+            check_args=_alpha_dropout_args,
+            facts=LayerFacts(keeps_rank=True, size_free=True, linear=True, dropout=True,
+                             passes_lists=True))
 def alpha_dropout(args: LayerArgs, x: Shape) -> LayerOutput:
     _alpha_dropout_args(args)
     return LayerOutput(x, 0)
 
 
-@layer_rule("GaussianDropout", params=("rate", "seed"), check_args=_check_fraction)
+@layer_rule("GaussianDropout", params=("rate", "seed"), check_args=_check_fraction,
+            facts=LayerFacts(keeps_rank=True, size_free=True, keeps_values=True, linear=True,
+                             dropout=True, passes_lists=True))
 def gaussian_dropout(args: LayerArgs, x: Shape) -> LayerOutput:
     _check_fraction(args)
     return LayerOutput(x, 0)
@@ -98,7 +105,9 @@ def _check_stddev(args: LayerArgs) -> None:
     _check_fraction(args, "stddev")
 
 
-@layer_rule("GaussianNoise", params=("stddev", "seed"), check_args=_check_stddev)
+@layer_rule("GaussianNoise", params=("stddev", "seed"), check_args=_check_stddev,
+            facts=LayerFacts(keeps_rank=True, size_free=True, keeps_values=True, linear=True,
+                             passes_lists=True))
 def gaussian_noise(args: LayerArgs, x: Shape) -> LayerOutput:
     _check_stddev(args)
     return LayerOutput(x, 0)
@@ -121,7 +130,9 @@ def _penalties(args: LayerArgs) -> None:
     _check_penalty(args, "l2")
 
 
-@layer_rule("ActivityRegularization", params=("l1", "l2"), check_args=_penalties)
+@layer_rule("ActivityRegularization", params=("l1", "l2"), check_args=_penalties,
+            facts=LayerFacts(keeps_rank=True, size_free=True, keeps_values=True, linear=True,
+                             passes_lists=True))
 def activity_regularization(args: LayerArgs, x: Shape) -> LayerOutput:
     _penalties(args)
     return LayerOutput(x, 0)
@@ -155,19 +166,23 @@ def _spatial_dropout_any_rank(args: LayerArgs, x: Shape) -> LayerOutput:
 
 
 @layer_rule("SpatialDropout1D", params=("rate", "seed", "name", "dtype"),
-            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank)
+            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank,
+            facts=LayerFacts(rank=3, keeps_rank=True, size_free=True, keeps_values=True,
+                             linear=True, dropout=True))
 def spatial_dropout_1d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _spatial_dropout(args, x, 1)
 
 
 @layer_rule("SpatialDropout2D", params=("rate", "data_format", "seed", "name", "dtype"),
-            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank)
+            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank,
+            facts=LayerFacts(rank=4, size_free=True, keeps_values=True, linear=True, dropout=True))
 def spatial_dropout_2d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _spatial_dropout(args, x, 2)
 
 
 @layer_rule("SpatialDropout3D", params=("rate", "data_format", "seed", "name", "dtype"),
-            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank)
+            check_args=_spatial_dropout_args, without_input_spec=_spatial_dropout_any_rank,
+            facts=LayerFacts(rank=5, size_free=True, keeps_values=True, linear=True, dropout=True))
 def spatial_dropout_3d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _spatial_dropout(args, x, 3)
 

@@ -17,6 +17,7 @@ from shape_engine.checks.build import (
 from shape_engine.layers.base import (
     AXIS_NAMES,
     LayerArgs,
+    LayerFacts,
     LayerOutput,
     Refusal,
     Unknowable,
@@ -57,7 +58,8 @@ def _elements(count: int) -> str:
 
 # --- Flatten, Reshape, Permute, RepeatVector -------------------------------------------------
 
-@layer_rule("Flatten", params=("data_format",), check_args=LayerArgs.check_data_format)
+@layer_rule("Flatten", params=("data_format",), check_args=LayerArgs.check_data_format,
+            facts=LayerFacts(size_free=True, refuses_nested_list=True))
 def flatten(args: LayerArgs, x: Shape) -> LayerOutput:
     # data_format only reorders the elements: the output shape is the same.
     args.check_data_format()
@@ -82,7 +84,8 @@ def _reshape_target(args: LayerArgs) -> tuple[Dim, ...]:
     return tuple(dims)
 
 
-@layer_rule("Reshape", params=("target_shape",), check_args=_reshape_target)
+@layer_rule("Reshape", params=("target_shape",), check_args=_reshape_target,
+            facts=LayerFacts(size_free=True, refuses_nested_list=True))
 def reshape(args: LayerArgs, x: Shape) -> LayerOutput:
     target = _reshape_target(args)
     if len(x) < 1:
@@ -125,7 +128,8 @@ def _permute_dims(args: LayerArgs) -> list[int]:
     return [int(d) for d in value]
 
 
-@layer_rule("Permute", params=("dims",), check_args=_permute_dims)
+@layer_rule("Permute", params=("dims",), check_args=_permute_dims,
+            facts=LayerFacts(size_free=True, refuses_nested_list=True))
 def permute(args: LayerArgs, x: Shape) -> LayerOutput:
     dims = _permute_dims(args)
     if len(x) != len(dims) + 1:
@@ -142,7 +146,8 @@ def _repeat_count(args: LayerArgs) -> int:
     return n
 
 
-@layer_rule("RepeatVector", params=("n",), check_args=_repeat_count)
+@layer_rule("RepeatVector", params=("n",), check_args=_repeat_count,
+            facts=LayerFacts(size_free=True))
 def repeat_vector(args: LayerArgs, x: Shape) -> LayerOutput:
     n = _repeat_count(args)
     if len(x) != 2:
@@ -195,17 +200,20 @@ def _cropping_3d_args(args: LayerArgs) -> tuple[str, tuple[Pair, ...]]:
                                negative_int_ok=False)
 
 
-@layer_rule("Cropping1D", params=("cropping",), check_args=_cropping_1d_args)
+@layer_rule("Cropping1D", params=("cropping",), check_args=_cropping_1d_args,
+            facts=LayerFacts(rank=3, size_free=True, refuses_nested_list=True))
 def cropping_1d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _crop(x, 1, *_cropping_1d_args(args))
 
 
-@layer_rule("Cropping2D", params=("cropping", "data_format"), check_args=_cropping_2d_args)
+@layer_rule("Cropping2D", params=("cropping", "data_format"), check_args=_cropping_2d_args,
+            facts=LayerFacts(rank=4, size_free=True, refuses_nested_list=True))
 def cropping_2d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _crop(x, 2, *_cropping_2d_args(args))
 
 
-@layer_rule("Cropping3D", params=("cropping", "data_format"), check_args=_cropping_3d_args)
+@layer_rule("Cropping3D", params=("cropping", "data_format"), check_args=_cropping_3d_args,
+            facts=LayerFacts(rank=5, size_free=True, refuses_nested_list=True))
 def cropping_3d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _crop(x, 3, *_cropping_3d_args(args))
 
@@ -230,17 +238,20 @@ def _padding_3d_args(args: LayerArgs) -> tuple[str, tuple[Pair, ...]]:
                                negative_int_ok=True)
 
 
-@layer_rule("ZeroPadding1D", params=("padding", "data_format"), check_args=_padding_1d_args)
+@layer_rule("ZeroPadding1D", params=("padding", "data_format"), check_args=_padding_1d_args,
+            facts=LayerFacts(rank=3, size_free=True, refuses_nested_list=True))
 def zero_padding_1d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _pad(x, 1, *_padding_1d_args(args))
 
 
-@layer_rule("ZeroPadding2D", params=("padding", "data_format"), check_args=_padding_2d_args)
+@layer_rule("ZeroPadding2D", params=("padding", "data_format"), check_args=_padding_2d_args,
+            facts=LayerFacts(rank=4, size_free=True, refuses_nested_list=True))
 def zero_padding_2d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _pad(x, 2, *_padding_2d_args(args))
 
 
-@layer_rule("ZeroPadding3D", params=("padding", "data_format"), check_args=_padding_3d_args)
+@layer_rule("ZeroPadding3D", params=("padding", "data_format"), check_args=_padding_3d_args,
+            facts=LayerFacts(rank=5, size_free=True, refuses_nested_list=True))
 def zero_padding_3d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _pad(x, 3, *_padding_3d_args(args))
 
@@ -279,17 +290,20 @@ def _up_sampling_3d_args(args: LayerArgs) -> tuple[str, tuple[int, ...]]:
     return data_format, standard_tuple(args, "size", args.raw("size", 2), 3, allow_zero=False)
 
 
-@layer_rule("UpSampling1D", params=("size",), check_args=_up_sampling_1d_args)
+@layer_rule("UpSampling1D", params=("size",), check_args=_up_sampling_1d_args,
+            facts=LayerFacts(rank=3, size_free=True))
 def up_sampling_1d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _upsample(x, 1, *_up_sampling_1d_args(args))
 
 
 @layer_rule("UpSampling2D", params=("size", "data_format", "interpolation"),
-            check_args=_up_sampling_2d_args)
+            check_args=_up_sampling_2d_args,
+            facts=LayerFacts(rank=4, size_free=True))
 def up_sampling_2d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _upsample(x, 2, *_up_sampling_2d_args(args))
 
 
-@layer_rule("UpSampling3D", params=("size", "data_format"), check_args=_up_sampling_3d_args)
+@layer_rule("UpSampling3D", params=("size", "data_format"), check_args=_up_sampling_3d_args,
+            facts=LayerFacts(rank=5, size_free=True))
 def up_sampling_3d(args: LayerArgs, x: Shape) -> LayerOutput:
     return _upsample(x, 3, *_up_sampling_3d_args(args))

@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from shape_engine import arrays
+from shape_engine import arrays, datasets
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
-SEED_FOLDERS = (REPO / "examples", REPO / "tests" / "fixtures" / "correct")
+SEED_FOLDERS = (REPO / "examples", REPO / "tests" / "fixtures" / "correct",
+                REPO / "tests" / "fixtures" / "real_scripts")
 
 # -- seeds ---------------------------------------------------------------------------------------
 
@@ -463,7 +464,7 @@ def _after(choices: Choices, name: str) -> list[str]:
 
 # Data: every numpy, TensorFlow, Keras and scikit-learn function the engine models, with
 # arguments of every kind (shapes huge, negative, of many dimensions, unknown, of wrong types).
-DATA_FUNCTIONS = tuple(sorted(arrays._CALLS))
+DATA_FUNCTIONS = tuple(sorted(arrays._CALLS)) + tuple(sorted(datasets._CALLS))
 DATA_VALUES = (
     "(64, 10)", "(64, 28, 28, 1)", "64", "(8,)", "10", "(64, 1)", "x_data", "y_data",
     "x_data.shape", "x_data.shape[1:]", "(10**9, 10**9)", "(-1, 3)", "(0,)", "()", "(None,)",
@@ -475,7 +476,9 @@ DATA_VALUES = (
 DATA_KEYWORDS = ("axis", "size", "shape", "num_classes", "maxlen", "dtype", "test_size",
                  "keepdims", "newshape", "axes", "padding", "low", "high", "replace", "depth")
 DATA_METHODS = ("reshape", "astype", "sum", "mean", "max", "argmax", "squeeze", "flatten",
-                "transpose", "clip", "copy", "ravel", "round", "numpy", "std", "bogus")
+                "transpose", "clip", "copy", "ravel", "round", "numpy", "std", "bogus",
+                # tf.data's, on whatever the receiver is
+                "batch", "unbatch", "map", "padded_batch", "shuffle", "take", "zip", "repeat")
 
 
 def _spelled(name: str) -> str:

@@ -126,8 +126,9 @@ def data_markdown(data: DataFact, variable: str | None = None) -> str:
     name = variable or data.name
     shape = "unknown shape" if data.shape is None else f"shape `{format_shape(data.shape)}`"
     if data.made_by is not None:
-        text = (f"**{_escape(name)}**: symbolic tensor of {shape}, made by "
-                f"{_code(data.made_by)}")
+        made_by = data.made_by if data.made_at is None else (
+            f"{data.made_by} (line {data.made_at.line + 1})")
+        text = (f"**{_escape(name)}**: symbolic tensor of {shape}, made by {_code(made_by)}")
         if data.params is not None:
             text += f" ({data.params:,} parameter{'s' if data.params != 1 else ''})"
         return text

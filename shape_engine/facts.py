@@ -75,10 +75,12 @@ class DataFact:
     shape: MaybeShape
     dtype: str | None
     hint_at: Position | None = None  # the end of its assignment, for an inlay hint
-    # A symbolic tensor: the call that made it ("Dense(64) (line 7)"), and that layer's
-    # parameters.
+    # A symbolic tensor: the call that made it ("Dense(64)"), and that layer's parameters.
     made_by: str | None = None
     params: int | None = None
+    # Where that call is: a position, so that it moves with its chunk (`_Mover`) as the
+    # rest of the facts do (a line number baked into `made_by` would not).
+    made_at: Position | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +183,21 @@ def _present(items: Iterable[T | None]) -> list[T]:
     return [item for item in items if item is not None]
 
 
+# "(line 9)" in a message or a "Connected to" row names a line (1-based) of the text that
+# was analysed: it moves with the chunk as the ranges do.
+_LINE_MENTION = re.compile(r"\(line (\d+)\)")
+
+
 class _Mover:
     def __init__(self, line_map: LineMap) -> None:
         self.line_map = line_map
+
+    def mentions(self, text: str) -> str:
+        def moved(match: re.Match[str]) -> str:
+            line = self.line_map(int(match.group(1)) - 1)
+            return match.group(0) if line is None else f"(line {line + 1})"
+
+        return _LINE_MENTION.sub(moved, text) if "(line " in text else text
 
     def position(self, pos: Position) -> Position | None:
         line = self.line_map(pos.line)
@@ -209,14 +223,15 @@ class _Mover:
             if index == finding.preferred_fix:
                 preferred = len(fixes)
             fixes.append(moved)
-        return replace(finding, range=at, related=related, fixes=tuple(fixes),
-                       preferred_fix=preferred)
+        return replace(finding, range=at, message=self.mentions(finding.message),
+                       related=related, fixes=tuple(fixes), preferred_fix=preferred)
 
     def related(self, related: Related) -> Related | None:
         if related.file is not None:
             return related
         at = self.range(related.range)
-        return None if at is None else replace(related, range=at)
+        return None if at is None else replace(related, range=at,
+                                               message=self.mentions(related.message))
 
     def fix(self, fix: Fix) -> Fix | None:
         edits = []
@@ -237,14 +252,17 @@ class _Mover:
         call, callee = self.range(model.call), self.range(model.callee)
         if call is None or callee is None:
             return None
-        return replace(model, call=call, callee=callee)
+        connected = None if model.connected is None else tuple(
+            self.mentions(row) for row in model.connected)
+        return replace(model, call=call, callee=callee, connected=connected)
 
     def data(self, data: DataFact) -> DataFact | None:
         at = self.range(data.at)
         if at is None:
             return None
         hint_at = self.position(data.hint_at) if data.hint_at is not None else None
-        return replace(data, at=at, hint_at=hint_at)
+        made_at = self.position(data.made_at) if data.made_at is not None else None
+        return replace(data, at=at, hint_at=hint_at, made_at=made_at)
 
     def scope(self, scope: ScopeSpan) -> ScopeSpan | None:
         start, end = self.line_map(scope.start), self.line_map(scope.end)
@@ -370,12 +388,12 @@ def _data_binding(binding: DataBinding, scopes: Sequence[ScopeSpan],
     assignment = assigned_at.get(binding.range.start)
     hint_at = assignment.end if assignment is not None else binding.range.end
     value = binding.value
-    made_by = params = None
+    made_by = params = made_at = None
     if isinstance(value, TensorValue):
-        made_by = f"{value.node.label} (line {value.node.line})"
+        made_by, made_at = value.node.label, value.node.range.start
         params = None if value.node.is_op or value.node.is_input else value.node.params
     data = DataFact(binding.name, binding.range, value.shape, value.dtype, hint_at, made_by,
-                    params)
+                    params, made_at)
     facts.data.append(data)
     facts.bindings.append(Binding(scope_at(scopes, binding.range.start.line), binding.name,
                                   binding.range.start, data))

@@ -98,7 +98,7 @@ class ChunkInfo:
     reads: frozenset[str]  # module-level names it may read before binding them itself
     deferred: frozenset[str]  # module-level names its functions read when called
     declared_global: frozenset[str]  # names its functions declare `global`
-    kind: str | None  # "import", "constant", "function" or "class": may be shared
+    kind: str | None  # "import", "constant" or "function": may be shared
     star: bool  # a star import from Keras/TensorFlow: every component needs it
     user_star: bool  # a star import from another module: names cannot be followed
     scopes: tuple[ScopeSpan, ...]
@@ -519,8 +519,8 @@ def _shared_chunks(chunks: list[Chunk], binders: dict[str, list[int]], declared:
                    ) -> tuple[set[int], set[str]]:
     """Chunks that may be copied into several components: what they bind cannot change and
     evaluating them again has no effect the analysis could see. Imports of modules the engine
-    names itself; constants; classes (the engine binds a class to an unknown value without
-    evaluating its body); functions that build nothing (they call builtins only)."""
+    names itself; constants; functions that build nothing (they call builtins only). A class
+    is not shared: its body and its methods may build models (see `classes`)."""
     shared: set[int] = set()
     names: set[str] = set()
     for i, chunk in enumerate(chunks):
@@ -757,8 +757,6 @@ def _kind(body: list[ast.stmt]) -> tuple[str | None, bool, bool]:
         return "import", star, user_star
     if body and all(_is_constant(stmt) for stmt in body):
         return "constant", star, user_star
-    if len(body) == 1 and isinstance(body[0], ast.ClassDef):
-        return "class", star, user_star
     if len(body) == 1 and isinstance(body[0], ast.FunctionDef | ast.AsyncFunctionDef) and not (
             body[0].decorator_list):
         return "function", star, user_star

@@ -157,6 +157,9 @@ class ModelIR:
     # A Sequential with no input of its own called on a symbolic tensor: it is built on the
     # tensor's shape (batch first), as Keras builds it at that call.
     called_on: MaybeShape = None
+    # The uncertain region of the program it was made in (see `Evaluator._uncertainty`): a
+    # change made in that region happens exactly when the model exists.
+    region: int = 0
 
     @property
     def opaque(self) -> bool:

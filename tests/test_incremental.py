@@ -230,9 +230,11 @@ def whole(text: str) -> Facts:
 def summary(facts: Facts) -> tuple[list[str], ...]:
     parts = ([(f.code, f.range, f.message, f.related, f.fixes, f.preferred_fix)
               for f in facts.findings],
-             [(m.name, m.call, m.callee, m.rows, m.total_params) for m in facts.models],
+             [(m.name, m.call, m.callee, m.rows, m.total_params, m.connected)
+              for m in facts.models],
              [(x.call, x.entry, x.input_shape, x.output_shape, x.params) for x in facts.layers],
-             [(d.name, d.at, d.shape, d.dtype, d.hint_at) for d in facts.data],
+             [(d.name, d.at, d.shape, d.dtype, d.hint_at, d.made_by, d.made_at, d.params)
+              for d in facts.data],
              [(b.scope, b.name, b.at) for b in facts.bindings],
              [(s.name, s.start, s.end) for s in facts.scopes])
     return tuple(sorted(map(repr, part)) for part in parts)
@@ -242,6 +244,10 @@ def corpus() -> list[tuple[str, str]]:
     programs = [(name, textwrap.dedent(text).lstrip("\n")) for name, text in PROGRAMS.items()]
     programs += [(path.name, path.read_text(encoding="utf-8"))
                  for path in sorted((REPO / "examples").glob("*.py"))]
+    # A functional model after a docstring: its messages name lines ("x from MaxPooling2D()
+    # (line 9)") that its component's own text has elsewhere.
+    programs += [(path.name, path.read_text(encoding="utf-8"))
+                 for path in sorted((REPO / "tests/clients/fixtures/functional").glob("*.py"))]
     return programs
 
 
@@ -272,6 +278,20 @@ def test_edits_keep_the_result_exact_and_the_work_small() -> None:
         result = analyzer.analyze(text).facts()
         assert summary(result) == summary(whole(text)), f"step {step}"
         assert analyzer.components_analysed - before <= 2, f"step {step}: too much work"
+
+
+def test_lines_named_in_messages_move_with_their_chunk() -> None:
+    """Lines inserted above a functional model move its cached facts: the lines its messages,
+    hovers and summary name move with them."""
+    text = (REPO / "tests/clients/fixtures/functional/functional_model.py").read_text()
+    analyzer = DocumentAnalyzer(None)
+    analyzer.analyze(text)
+    for step in range(3):
+        text = text.replace("\ninputs = ", "\nSEED = 1\ninputs = ", 1)
+        before = analyzer.components_analysed
+        result = analyzer.analyze(text).facts()
+        assert summary(result) == summary(whole(text)), f"step {step}"
+        assert analyzer.components_analysed - before <= 1, f"step {step}: too much work"
 
 
 def test_a_file_that_does_not_parse_is_one_syntax_error() -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shape_engine import arrays
+from shape_engine import arrays, dicts
+from shape_engine.dicts import ModelDict
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import MAX_SEQUENCE_LENGTH
 from shape_engine.values import (
@@ -32,6 +33,8 @@ def unpack(value: Value, count: int) -> list[Value]:
 def iteration_items(value: Value) -> list[Value] | None:
     if isinstance(value, Seq):
         return list(value.items)
+    if isinstance(value, ModelDict):
+        return dicts.iteration(value)
     if isinstance(value, Const) and isinstance(value.value, str):
         if len(value.value) > MAX_SEQUENCE_LENGTH:
             return None

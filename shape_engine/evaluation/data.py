@@ -8,7 +8,9 @@ from __future__ import annotations
 import ast
 import operator
 
-from shape_engine import arrays
+from shape_engine import arrays, dicts
+from shape_engine.classes import ObjectValue, escape_object
+from shape_engine.dicts import ModelDict
 from shape_engine.evaluation.builtin_functions import iteration_items
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import MAX_FORWARDS, MAX_SEQUENCE_LENGTH
@@ -201,6 +203,10 @@ class DataValues(EvaluatorState):
             seen.add(id(value))
             if isinstance(value, ModelValue):
                 value.model.lose_track()
+            elif isinstance(value, ObjectValue):
+                pending.extend(escape_object(value))
+            elif isinstance(value, ModelDict):
+                pending.extend(dicts.escape(value))
             elif isinstance(value, Seq) and value.holds_mutable:
                 self._steps += len(value.items) // 4
                 pending.extend(value.items)

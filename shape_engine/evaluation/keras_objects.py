@@ -153,7 +153,7 @@ class KerasObjects(PythonSemantics):
                         ) -> Value:
         self._steps += MODEL_STEPS
         model = ModelIR(name="", range=self._range(node), callee_range=self._range(node.func),
-                        file=self.file)
+                        file=self.file, region=self._region)
         name = kwargs.get("name")
         if isinstance(name, Const) and isinstance(name.value, str):
             model.name = name.value
@@ -383,8 +383,9 @@ class KerasObjects(PythonSemantics):
         if name == "add":
             item = args[0] if args else kwargs.get("layer", UNKNOWN)
             at = self._entry_range(item, node.args[0] if node.args else node)
-            if self._uncertain:
-                # Added on some paths only: from here on the stack cannot be known.
+            if self._uncertain and model.region < self._region:
+                # Added on some paths only: from here on the stack cannot be known (a model
+                # made on the same path is there exactly when the add is).
                 model.lose_track()
             self._add_entry(model, item, at)
             return Const(None)
@@ -392,7 +393,7 @@ class KerasObjects(PythonSemantics):
             # Keras rebuilds a model that has an input at each add and pop: the stack before
             # this pop was built, whatever comes after.
             self._supersede(model)
-            if self._uncertain or not model.entries:
+            if (self._uncertain and model.region < self._region) or not model.entries:
                 model.lose_track(len(model.entries) - 1)
             else:
                 model.entries.pop()

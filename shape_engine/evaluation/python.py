@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shape_engine import arrays, datasets, summarised_loops
+from shape_engine import arrays, classes, datasets, dicts, summarised_loops
+from shape_engine.classes import ClassValue, ObjectValue, SuperValue
 from shape_engine.datasets import DatasetValue
+from shape_engine.dicts import ModelDict
 from shape_engine.evaluation import limits
 from shape_engine.evaluation.builtin_functions import (
     BUILTIN_FUNCTIONS,
@@ -37,6 +39,7 @@ from shape_engine.evaluation.limits import (
 from shape_engine.evaluation.scope import DataBinding, Program, Return, Scope, join
 from shape_engine.evaluation.syntax import has_jump, names_bound_by, nodes_within
 from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.keras.attributes import keeps_shapes
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.source import LineIndex
 from shape_engine.values import (
@@ -75,6 +78,9 @@ class PythonSemantics(DataValues):
     def run(self) -> Program:
         self._exec_body(self.tree.body)
         self._run_uncalled_functions(self.tree.body)
+        saved = (dict(self.scope.vars), dict(self._forward), self._image_data_format)
+        classes.run_unused(self, self.tree.body)  # and the methods of classes
+        self.scope.vars, self._forward, self._image_data_format = saved
         self.program.steps, self.program.budget = self._steps, self._budget
         return self.program
 
@@ -121,7 +127,7 @@ class PythonSemantics(DataValues):
         self._set_name(stmt.name, self._function(stmt))
 
     def _class_definition(self, stmt: ast.ClassDef) -> None:
-        self._set_name(stmt.name, UNKNOWN)
+        self._set_name(stmt.name, classes.define(self, stmt))
 
     def _return(self, stmt: ast.Return) -> None:
         value = self._eval(stmt.value) if stmt.value is not None else Const(None)
@@ -331,9 +337,14 @@ class PythonSemantics(DataValues):
             self._bind(target.value, UNKNOWN, None)
         elif isinstance(target, ast.Attribute):
             receiver = self._eval(target.value)
-            if isinstance(receiver, ModelValue):
+            if isinstance(receiver, ModelValue) and keeps_shapes(target.attr):
+                pass  # `model.trainable = False`: the shapes stay
+            elif isinstance(receiver, ModelValue):
                 # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
+            elif isinstance(receiver, ObjectValue | ClassValue):  # `self.model = ...`
+                classes.set_attribute(receiver, target.attr, value,
+                                      may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, UNKNOWN)  # `x.shape = (10, 2, 2)`, `x.dtype = ...`
             else:
@@ -346,6 +357,9 @@ class PythonSemantics(DataValues):
                 receiver.model.lose_track(0)
             elif isinstance(receiver, Seq) and receiver.kind == "list":
                 self._set_item(receiver, target.slice, value)
+            elif isinstance(receiver, ModelDict):  # `models["big"] = build(64)`
+                dicts.set_item(receiver, self._eval(target.slice), value,
+                               may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, values_changed(receiver))  # `y[y > 9] = 9`
             else:
@@ -590,6 +604,13 @@ class PythonSemantics(DataValues):
         self._bind(node.target, value, node.value)
         return value
 
+    def _dict_display(self, node: ast.Dict) -> Value:
+        made, held = dicts.display(node, self._eval, self._region)
+        if made is not None:
+            return made  # a dict of models, followed
+        self._escape(held, {})  # `{"o": model}`: changed through the dict, maybe
+        return dict_display(node, held)  # data by name, read where it is written
+
     def _other_expression(self, node: ast.expr) -> Value:
         # Evaluate children for their side effects (calls on models), then give up.
         children = [self._eval(child) for child in ast.iter_child_nodes(node)
@@ -667,7 +688,9 @@ class PythonSemantics(DataValues):
     def _attribute(self, receiver: Value, attr: str) -> Value:
         if isinstance(receiver, ModuleRef):
             return receiver.attribute(attr)
-        if isinstance(receiver, ModelValue | LayerValue | DatasetValue):
+        if isinstance(receiver, ObjectValue | ClassValue | SuperValue):
+            return classes.attribute(self, receiver, attr)
+        if isinstance(receiver, ModelValue | LayerValue | ModelDict | DatasetValue):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
@@ -686,6 +709,8 @@ class PythonSemantics(DataValues):
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
+        if isinstance(receiver, ModelDict):
+            return dicts.subscript(receiver, UNKNOWN if index is None else index)
         if isinstance(receiver, Seq):
             if isinstance(node.slice, ast.Slice):
                 bounds = [self._eval(b) if b is not None else Const(None)
@@ -784,6 +809,10 @@ class PythonSemantics(DataValues):
         if isinstance(callee, FunctionValue):
             self._called_functions.add(callee.node)
             return self._call_function(callee, args, kwargs)
+        if isinstance(callee, ClassValue):
+            return classes.instantiate(self, callee, node, args, kwargs)
+        if isinstance(callee, ObjectValue):
+            return classes.call_object(self, callee, node, args, kwargs)
         if isinstance(callee, LayerValue):
             return self._call_layer_object(callee.call, node, args, kwargs)
         if isinstance(callee, ModelValue):
@@ -798,6 +827,8 @@ class PythonSemantics(DataValues):
         made = self._call_keras(callee, node, args, kwargs, has_unpacking)
         if made is not None:
             return made
+        if name == "super":
+            return classes.make_super(self, args)
         if name in BUILTIN_FUNCTIONS:
             built = BUILTIN_FUNCTIONS[name](args, kwargs)
             if isinstance(built, Seq) and built.kind == "list":
@@ -818,6 +849,12 @@ class PythonSemantics(DataValues):
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
         receiver = self._current(method.receiver)  # the arguments may have changed it
+        if isinstance(receiver, ObjectValue | SuperValue):
+            return classes.call_bound(self, receiver, method.name, node, args, kwargs)
+        if isinstance(receiver, ModelDict):
+            result, handed = dicts.method(receiver, method.name, args, kwargs)
+            self._escape(handed, {})
+            return result
         if isinstance(receiver, ModelValue):
             return self._model_method(receiver.model, method.name, node, args, kwargs)
         if isinstance(receiver, Seq) and receiver.kind == "list":
@@ -984,4 +1021,5 @@ _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.GeneratorExp: PythonSemantics._comprehension,
     ast.SetComp: PythonSemantics._comprehension,
     ast.DictComp: PythonSemantics._comprehension,
+    ast.Dict: PythonSemantics._dict_display,
 }

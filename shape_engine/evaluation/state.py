@@ -11,7 +11,7 @@ from shape_engine.evaluation.limits import CHECK_EVERY, STEPS_PER_CHARACTER
 from shape_engine.evaluation.scope import ModuleResolver, Program
 from shape_engine.findings import Range
 from shape_engine.source import LineIndex
-from shape_engine.values import Value
+from shape_engine.values import Const, Value
 
 
 class EvaluatorState:
@@ -29,6 +29,9 @@ class EvaluatorState:
         self.resolver = resolver
         self.program = Program()
         self.scope = self.program.module_scope
+        # Run as a script (the document, a notebook's kernel): `if __name__ == "__main__":`
+        # is taken; an imported module is named otherwise.
+        self.scope.vars["__name__"] = Const("__main__" if file is None else file)
         self._uncertain = 0
         self._call_depth = 0
         self._expr_depth = 0

@@ -198,7 +198,7 @@ class Graph:
             return output
         rule = RULES.get(layer.kind or "")
         if built.params is not None and output.params is not None and (
-                built.params != output.params) and rule is not None and rule.pins_built_axes:
+                built.params != output.params) and rule is not None and rule.pins(layer):
             first = built.node.inputs[0].shape if built.node.inputs else None
             now = node.inputs[0].shape if node.inputs else None
             self._refuse(INCOMPATIBLE_DIM.finding(
@@ -279,6 +279,17 @@ class Graph:
             return self._unknown_outputs(node)
         report = interpret(model)
         if report.input_origin == "declared":
+            if report.input_shape is not None and _only_an_input(model) and _differ(
+                    report.input_shape, tensor.shape):
+                # Nothing after its Input: Keras builds it only now, on this tensor's shape,
+                # which must be the Input's exactly (Sequential.build, Keras 3.15).
+                self._refuse(INCOMPATIBLE_DIM.finding(
+                    f"{node.label} holds only an Input, configured for "
+                    f"{format_shape(report.input_shape)}, and Keras builds it on the tensor "
+                    f"it is called on: {given.describe(0)} is {format_shape(tensor.shape)}",
+                    at=at, file=model.file))
+                node.refused = True
+                return self._unknown_outputs(node)
             if report.input_shape is not None and not _built_input_fits(report.input_shape,
                                                                         tensor.shape):
                 self._refuse(INCOMPATIBLE_DIM.finding(
@@ -341,7 +352,11 @@ class Graph:
         batch = tensors[0].shape[0] if tensors[0].shape else None
         same_inputs = all(tuple(t.shape or ())[1:] == tuple(i.shape or ())[1:]
                           for t, i in zip(tensors, graph.inputs, strict=True))
-        if same_inputs:
+        if all(t.shape == i.shape for t, i in zip(tensors, graph.inputs, strict=True)):
+            # The very tensors it was built on: its outputs as they are (an output need not
+            # have a batch axis: CenterCrop of a rank-3 tensor crops one unbatched image).
+            shapes = [o.shape for o in graph.outputs]
+        elif same_inputs:
             shapes = [(batch, *o.shape[1:]) if o.shape is not None else None
                       for o in graph.outputs]
         else:
@@ -454,6 +469,21 @@ def _replay(graph: GraphModel, inputs: list[MaybeShape]) -> list[MaybeShape]:
         for i, tensor in enumerate(node.outputs):
             known[id(tensor)] = outputs[i] if outputs is not None and i < len(outputs) else None
     return [known.get(id(o)) for o in graph.outputs]
+
+
+def _only_an_input(model: ModelIR) -> bool:
+    """A Sequential whose known layers are its Input alone (a model whose stack the engine
+    cannot follow is not)."""
+    return not model.opaque and bool(model.entries) and all(
+        isinstance(entry.layer, LayerCall) and is_input_kind(entry.layer.kind)
+        for entry in model.entries)
+
+
+def _differ(declared: Shape, received: Shape) -> bool:
+    """Shapes surely unequal: of other ranks, or with other sizes on an axis both know."""
+    return len(declared) != len(received) or any(
+        a is not None and b is not None and a != b for a, b in zip(declared, received,
+                                                                   strict=True))
 
 
 def _functional_input_fits(declared: Shape, received: Shape) -> bool:

@@ -43,6 +43,12 @@ class Node:
     refused: bool = False
     # An op (`x + y`, `keras.ops.concatenate`): shown through, not as a row of its own.
     is_op: bool = False
+    # The object whose call this is when `layer` is no LayerCall (a custom layer's
+    # instance, see `keras.subclass`): its parameters count once, as a layer's.
+    owner: object = None
+    # Made inside such an object's traced `call`: the node of that call (a model built
+    # around the call sees that node, not the calls inside).
+    within: Node | None = None
 
     @property
     def line(self) -> int:
@@ -80,9 +86,10 @@ class GraphModel:
         seen: set[int] = set()
         total = 0
         for node in self.nodes:
-            if node.is_input or node.is_op or node.layer is None or id(node.layer) in seen:
+            holder = node.layer if node.layer is not None else node.owner
+            if node.is_input or node.is_op or holder is None or id(holder) in seen:
                 continue
-            seen.add(id(node.layer))
+            seen.add(id(holder))
             if node.params is None:
                 return None
             total += node.params

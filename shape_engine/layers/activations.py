@@ -131,8 +131,17 @@ def _shared_axes(args: LayerArgs) -> list[int]:
     return axes
 
 
+def _pins_unshared_axes(args: LayerArgs) -> bool:
+    """Built with shared_axes, PReLU's input spec pins every other axis to its built size
+    (those alpha is sized by among them); without, only the rank (Keras 3.15)."""
+    try:
+        return bool(_shared_axes(args))
+    except (Refusal, Unknowable):
+        return False
+
+
 @layer_rule("PReLU", params=("alpha_initializer", "alpha_regularizer", "alpha_constraint",
-                             "shared_axes"),
+                             "shared_axes"), pins_built_axes=_pins_unshared_axes,
             facts=LayerFacts(applies_activation="prelu"))
 def prelu(args: LayerArgs, x: Shape) -> LayerOutput:
     # Keras sizes alpha as the non-batch dims with each shared axis i set to 1 at index i - 1

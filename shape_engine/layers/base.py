@@ -353,10 +353,17 @@ class LayerRule:
     # Once built, its input spec pins the axes its weights are sized by (Dense's last,
     # a convolution's channels): a later call of the same layer object on other sizes there
     # is refused. Layers without (LSTM, LayerNormalization, ...) accept it when called and
-    # fail only when data flows (Keras 3.15).
-    pins_built_axes: bool = False
+    # fail only when data flows (Keras 3.15). A function: whether the layer's arguments make
+    # it pin them (PReLU with shared_axes).
+    pins_built_axes: bool | Callable[[LayerArgs], bool] = False
     # What checks and fixes know of this kind (see LayerFacts).
     facts: LayerFacts = NO_FACTS
+
+    def pins(self, layer: LayerCall) -> bool:
+        """Whether this layer, once built, refuses other sizes on its weights' axes."""
+        if callable(self.pins_built_axes):
+            return self.pins_built_axes(LayerArgs(layer, self.params))
+        return self.pins_built_axes
 
 
 RULES: dict[str, LayerRule] = {}
@@ -366,7 +373,8 @@ ALIASES: dict[str, str] = {}
 def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
                needs_input: bool = True,
                check_args: Callable[[LayerArgs], object] | None = None,
-               without_input_spec: Rule_ | None = None, pins_built_axes: bool = False,
+               without_input_spec: Rule_ | None = None,
+               pins_built_axes: bool | Callable[[LayerArgs], bool] = False,
                facts: LayerFacts = NO_FACTS) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
         if kind in RULES:

@@ -96,12 +96,15 @@ def _concatenate(call: LayerCall, shapes: list[Shape]) -> Shape:
     """`Concatenate.build` (shape checks, as Keras 3.15 writes them) and
     `compute_output_shape`."""
     axis = LayerArgs(call, ("axis",)).integer("axis", -1)
-    if call.has_unpacking or not all(-len(shape) <= axis < len(shape) for shape in shapes):
+    if call.has_unpacking or not all(-len(shape) <= axis for shape in shapes):
         raise Unknowable("axis")
     reduced: set[tuple[Dim, ...]] = set()
     for shape in shapes:
         rest = list(shape)
-        del rest[axis]  # Keras' squeezing of size-1 axes before this is a no-op (3.15)
+        # Keras' squeezing of size-1 axes before this is a no-op (3.15); a tensor of rank
+        # `axis` or less keeps all its axes, and is compared whole with the others.
+        if len(rest) > axis:
+            del rest[axis]
         reduced.add(tuple(rest))
     if len(reduced) != 1:
         refusal = Refusal(MULTIPLE_OUTPUTS,
@@ -113,6 +116,8 @@ def _concatenate(call: LayerCall, shapes: list[Shape]) -> Shape:
         for position in range(ranks.pop()):
             if len({shape[position] for shape in reduced} - {None}) > 1:
                 raise refusal
+    if not all(axis < len(shape) for shape in shapes):
+        raise Unknowable("axis")  # built, and then whatever Keras' call does with it
     output = list(shapes[0])
     for shape in shapes[1:]:
         first, other = output[axis], shape[axis]

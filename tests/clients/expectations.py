@@ -23,6 +23,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = "broken_model.py"
 GOOD = "good_model.py"
 NOTEBOOK = "training.ipynb"
+# A functional model, in a folder of its own: the editors open it after the other checks, so
+# the workspace-wide counts of those checks stay those of the files above.
+FUNCTIONAL = "functional/functional_model.py"
 
 
 def _position(pos: Position) -> dict[str, int]:
@@ -127,6 +130,26 @@ def _notebook(path: Path) -> dict[str, Any]:
             "layers": layers, "fix": fix}
 
 
+def _functional(text: str) -> dict[str, Any]:
+    """The functional fixture: its findings and preferred fix as for the broken file, and for
+    each tensor assignment that has a shape (`x = layers.MaxPooling2D()(x)`), where its
+    variable is, its shape (the inlay hint after the line and the hover show it) and the call
+    that made it (the hover names it)."""
+    lines = text.splitlines()
+    tensors = []
+    for node in analyze_source(text).graph_nodes:
+        line = lines[node.range.start.line]
+        name = line.split("=", 1)[0].strip()
+        shape = node.outputs[0].shape if len(node.outputs) == 1 else None
+        if node.is_input or not name.isidentifier() or shape is None:
+            continue
+        tensors.append({"name": name, "line": node.range.start.line,
+                        "hover_at": {"line": node.range.start.line,
+                                     "character": line.index(name)},
+                        "shape": format_shape(shape), "made_by": node.label})
+    return {"file": Path(FUNCTIONAL).name, "text": text, **_broken(text), "tensors": tensors}
+
+
 def expectations(fixtures: Path = FIXTURES) -> dict[str, Any]:
     broken_text = (fixtures / BROKEN).read_text()
     good_text = (fixtures / GOOD).read_text()
@@ -138,6 +161,8 @@ def expectations(fixtures: Path = FIXTURES) -> dict[str, Any]:
                  "diagnostics": [_diagnostic(f) for f in good_findings],
                  "layers": _layers(good_text)},
         "notebook": _notebook(fixtures / NOTEBOOK),
+        "functional": {"path": str(fixtures / FUNCTIONAL),
+                       **_functional((fixtures / FUNCTIONAL).read_text())},
     }
 
 

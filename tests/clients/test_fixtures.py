@@ -8,7 +8,14 @@ import pytest
 
 from shape_engine.findings import Finding
 from shape_engine.notebook import CellMap, read_notebook
-from tests.clients.expectations import BROKEN, FIXTURES, GOOD, NOTEBOOK, expectations
+from tests.clients.expectations import (
+    BROKEN,
+    FIXTURES,
+    FUNCTIONAL,
+    GOOD,
+    NOTEBOOK,
+    expectations,
+)
 from tests.compare import assert_agrees
 from tests.oracle import Oracle
 
@@ -45,3 +52,25 @@ def test_notebook_fixture_programs_build_as_the_engine_says(oracle: Oracle) -> N
                      for number, source in notebook.code_cells()])
     assert_agrees(fixed.text, oracle, expect_raises=False)
     assert fix["diagnostics_after"] == []
+
+
+def test_functional_fixture_fails_in_tensorflow_at_the_conv1d_call(oracle: Oracle) -> None:
+    """Keras refuses the first error, the Conv1D call, as the engine's first finding says;
+    the engine also reports the Add of the other branch, which Keras never reaches."""
+    text = (FIXTURES / FUNCTIONAL).read_text()
+    assert_agrees(text, oracle, expect_error="SL101", expect_raises=True)
+    functional = expectations()["functional"]
+    assert [d["code"] for d in functional["diagnostics"]] == ["SL101", "SL110"]
+
+
+def test_functional_fixture_quick_fix_builds_the_add_in_tensorflow(oracle: Oracle) -> None:
+    """After the preferred fix (a 1x1 projection of the shortcut) only the Conv1D refusal is
+    left, as in TensorFlow; without the Conv1D line the fixed model builds, and the engine
+    agrees with TensorFlow on every layer's shape and parameters."""
+    fix = expectations()["functional"]["fix"]
+    assert fix is not None and fix["diagnostic"]["code"] == "SL110"
+    assert [d["code"] for d in fix["diagnostics_after"]] == ["SL101"]
+    assert_agrees(fix["result"], oracle, expect_error="SL101", expect_raises=True)
+    without_conv1d = "".join(line for line in fix["result"].splitlines(keepends=True)
+                             if not line.startswith("steps = "))
+    assert_agrees(without_conv1d, oracle, expect_raises=False)

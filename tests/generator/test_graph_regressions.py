@@ -140,6 +140,27 @@ x1 = block0(inputs)
 x2 = layers.Dense(10)(x1)
 model = keras.Model(inputs, x2)
 """, None),
+    "nested_sequential_of_an_input_on_its_shape": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(2,))
+block0 = keras.Sequential([
+    keras.Input(shape=(2,)),
+])
+x1 = block0(inputs)
+x2 = layers.Dense(3)(x1)
+model = keras.Model(inputs, x2)
+""", None),
+    "shared_prelu_with_shared_axes_on_another_shared_dim": ("""\
+import keras
+from keras import layers
+left = keras.Input(shape=(7, 15))
+right = keras.Input(shape=(9, 15))
+shared0 = layers.PReLU(shared_axes=[1])
+x1 = shared0(left)
+x2 = shared0(right)
+model = keras.Model([left, right], [x1, x2])
+""", None),
     "nested_sequential_refuses_its_input": ("""\
 import keras
 from keras import layers
@@ -331,6 +352,28 @@ model = keras.Model(inputs, x2)
 """, None, "wrong-shape", "CenterCrop on a rank-3 tensor crops it as one unbatched image: "
             "(3, 1, 1), as the engine says for x1; called as a nested model the engine gives "
             "(None, 1, 1) where Keras gives (3, 1, 1)"),
+    "concatenate_of_another_rank_on_a_later_axis": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(32,))
+x1 = layers.RepeatVector(5)(inputs)
+x2 = layers.Concatenate(axis=2)([x1, inputs])
+model = keras.Model(inputs, x2)
+""", 5, "missed-error", "Concatenate(axis=2) of (None, 5, 32) and (None, 32): Keras drops "
+         "axis 2 only from the tensors that have it and refuses (None, 5) against (None, 32); "
+         "the engine left the shape unknown (deep_graphs seed 1, graph 943)"),
+    "shared_prelu_with_shared_axes_on_another_last_dim": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(7, 8))
+x1 = layers.Dense(15)(inputs)
+shared0 = layers.PReLU(shared_axes=[1])
+x2 = shared0(x1)
+x3 = shared0(inputs)
+model = keras.Model(inputs, [x3, x2])
+""", 7, "missed-error", "a PReLU with shared_axes built on (None, 7, 15) called on (None, 7, "
+         "8): its input spec pins the unshared axis 2 to 15 and Keras refuses the call; the "
+         "engine said nothing (test_random_graphs seed 20261207, graph 518)"),
 }
 
 
@@ -338,12 +381,16 @@ model = keras.Model(inputs, x2)
 FIXED = frozenset({
     "bidirectional_without_merge_mode_as_an_output",
     "concatenate_axis_beyond_the_rank",
+    "concatenate_of_another_rank_on_a_later_axis",
     "model_outputs_holding_a_list_of_states",
     "nested_model_called_on_unknown_dims",
+    "nested_model_whose_output_lost_the_batch_dim",
+    "nested_sequential_declaring_another_input",
     "padding_refused_at_the_call_of_a_layer_defined_apart",
     "shared_layer_normalization_on_another_last_dim",
     "shared_lstm_on_another_feature_size",
     "shared_prelu_on_another_last_dim",
+    "shared_prelu_with_shared_axes_on_another_last_dim",
 })
 
 

@@ -1,32 +1,19 @@
-"""The test side of the functional-graph oracle (see worker.py), and the comparison."""
+"""The functional-graph oracle: the shared TensorFlow worker (tests/oracle) asked to record
+every call of a layer or model on symbolic tensors, and the comparison with the engine."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from shape_engine import analyze_source
 from shape_engine.analysis import Analysis
 from shape_engine.findings import Severity
 from shape_engine.keras.tensors import Node
 from tests.compare import statement_span
+from tests.oracle import Oracle, OracleCall
 
-WORKER = Path(__file__).with_name("worker.py")
-ROOT = WORKER.parents[2]
-
-
-@dataclass(frozen=True)
-class KerasCall:
-    line: int | None
-    class_name: str
-    output_shapes: tuple[tuple[int | None, ...] | None, ...] | None
-    params: int | None
+KerasCall = OracleCall
 
 
 @dataclass(frozen=True)
@@ -42,44 +29,17 @@ class GraphResult:
 
 
 class GraphOracle:
-    """One persistent TensorFlow worker, restarted when a program hangs."""
+    """One persistent TensorFlow worker (the shared one), restarted when a program hangs."""
 
     def __init__(self, timeout: float = 120.0) -> None:
-        self.timeout = timeout
-        self._process: subprocess.Popen[str] | None = None
+        self._oracle = Oracle(timeout=timeout)
 
     def run(self, source: str) -> GraphResult:
-        if self._process is None or self._process.poll() is not None:
-            self._process = subprocess.Popen(
-                [sys.executable, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, text=True, cwd=str(ROOT),
-                env=dict(os.environ, PYTHONPATH=str(ROOT)))
-        process = self._process
-        assert process.stdin and process.stdout
-        process.stdin.write(json.dumps({"source": source}) + "\n")
-        process.stdin.flush()
-        line: list[str] = []
-        reader = threading.Thread(
-            target=lambda: line.append(process.stdout.readline()),  # type: ignore[union-attr]
-            daemon=True)
-        reader.start()
-        reader.join(self.timeout)
-        if not line or not line[0]:
-            self.close()
-            raise TimeoutError(f"TensorFlow did not answer within {self.timeout}s")
-        reply = json.loads(line[0])
-        calls = tuple(KerasCall(
-            c["line"], c["class"],
-            None if c["output_shapes"] is None else tuple(
-                None if s is None else tuple(s) for s in c["output_shapes"]),
-            c["params"]) for c in reply["calls"])
-        return GraphResult(reply["error"], reply["error_line"], reply["error_line_top"], calls)
+        result = self._oracle.run(source, calls=True)
+        return GraphResult(result.error, result.error_line, result.error_line_top, result.calls)
 
     def close(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            self._process = None
+        self._oracle.close()
 
 
 def assert_graph_agrees(source: str, oracle: GraphOracle, *, expect_error: str | None = None,

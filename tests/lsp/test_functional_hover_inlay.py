@@ -62,3 +62,29 @@ async def test_inlay_hints_after_every_tensor_assignment(client: LanguageClient,
     assert hints[document.find("x = layers.Conv2D(32, 3, act").line] == "-> (None, 26, 26, 32)"
     assert hints[document.find("skip = x").line] == "-> (None, 26, 26, 32)"
     assert hints[document.find("layers.Flatten").line] == "-> (None, 21632)"
+
+
+# The component of the model is analysed on a text of its own (imports copied in, the
+# docstring and blank lines left out): the maker's line must still be the document's.
+AFTER_A_DOCSTRING = '''
+    """A functional CNN, after a docstring
+    of two lines."""
+
+    import keras
+    from keras import layers
+
+
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(32, 3)(inputs)
+    y = layers.Conv2D(64, 3, padding="same")(x)
+    y = layers.Add()([y, x])
+'''
+
+
+async def test_hover_names_the_makers_line_in_the_document(client: LanguageClient,
+                                                         workspace: Path) -> None:
+    document = Document(client, write(workspace, "functional.py", AFTER_A_DOCSTRING)).open()
+    made = markdown(await document.hover(document.find("y = layers.Conv2D")))
+    assert "made by `Conv2D(64, 3, padding=\"same\") (line 10)`" in made.replace("\\", "")
+    added = markdown(await document.hover(document.find("y = layers.Add")))
+    assert "made by `Add() (line 11)`" in added.replace("\\", "")

@@ -42,6 +42,16 @@ class OracleTensor:
 
 
 @dataclass(frozen=True)
+class OracleCall:
+    """A call of a layer or model on symbolic tensors, made by a line of the program."""
+
+    line: int | None
+    class_name: str
+    output_shapes: tuple[tuple[int | None, ...] | None, ...] | None
+    params: int | None  # the layer's parameters once the program ran
+
+
+@dataclass(frozen=True)
 class OracleResult:
     error: str | None
     error_line: int | None  # deepest line of the program in the traceback
@@ -53,6 +63,8 @@ class OracleResult:
     # functional models' parameter counts by variable.
     tensors: dict[str, OracleTensor] = field(default_factory=dict)
     graph_params: dict[str, int | None] = field(default_factory=dict)
+    # Only when asked for (`run(..., calls=True)`): every call on symbolic tensors, in order.
+    calls: tuple[OracleCall, ...] = ()
 
     @property
     def raised(self) -> bool:
@@ -63,10 +75,12 @@ def _tuple(shape: list[int | None] | None) -> tuple[int | None, ...] | None:
     return None if shape is None else tuple(shape)
 
 
-def _request(source: str, tensors: Sequence[str] | None) -> str:
+def _request(source: str, tensors: Sequence[str] | None, calls: bool = False) -> str:
     request: dict[str, object] = {"source": source}
     if tensors is not None:
         request["tensors"] = list(tensors)
+    if calls:
+        request["calls"] = True
     return json.dumps(request) + "\n"
 
 
@@ -88,11 +102,13 @@ class Oracle:
             self._process = self._start()
         return self._process
 
-    def run(self, source: str, tensors: Sequence[str] | None = None) -> OracleResult:
-        """Run one program; `tensors`: variables to describe after it ran."""
+    def run(self, source: str, tensors: Sequence[str] | None = None, calls: bool = False
+            ) -> OracleResult:
+        """Run one program; `tensors`: variables to describe after it ran; `calls`: record
+        every call of a layer or model on symbolic tensors (Keras 3)."""
         process = self._running()
         assert process.stdin
-        process.stdin.write(_request(source, tensors))
+        process.stdin.write(_request(source, tensors, calls))
         process.stdin.flush()
         return self._reply()
 
@@ -161,8 +177,13 @@ class Oracle:
                    for name, t in reply.get("tensors", {}).items()}
         graph_params = {name: m["total_params"]
                         for name, m in reply.get("graph_models", {}).items()}
+        calls = tuple(OracleCall(
+            c["line"], c["class"],
+            None if c["output_shapes"] is None else tuple(
+                None if s is None else tuple(s) for s in c["output_shapes"]),
+            c["params"]) for c in reply.get("calls", ()))
         return OracleResult(reply["error"], reply["error_line"], reply["error_line_top"], models,
-                            reply.get("measured"), tensors, graph_params)
+                            reply.get("measured"), tensors, graph_params, calls)
 
     def close(self) -> None:
         if self._process is not None:

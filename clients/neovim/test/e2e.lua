@@ -10,7 +10,9 @@
 -- Opens the broken fixture, waits for the server's diagnostics and checks their text and
 -- range, shows a hover, lists code actions and applies the expected quick fix through
 -- vim.lsp.buf.code_action, then checks the correct fixture has no diagnostics and shows
--- inlay shapes, and that :ShapelensCheckWorkspace gives diagnostics to a file never opened.
+-- inlay shapes, and that :ShapelensCheckWorkspace gives diagnostics to a file never opened;
+-- last, a functional model: its refusal at the layer call, a tensor's hover and inlay shapes,
+-- and its quick fix.
 -- Exits 0 on success and 1 on any failure.
 
 local here = debug.getinfo(1, 'S').source:sub(2)
@@ -140,8 +142,9 @@ local function floating_windows()
   return result
 end
 
-local function check_hover(bufnr, layer)
-  vim.api.nvim_win_set_cursor(0, { layer.hover_at.line + 1, layer.hover_at.character })
+--- Presses K at `at` and waits for a hover float holding every string of `wants`.
+local function hover_text(bufnr, at, wants)
+  vim.api.nvim_win_set_cursor(0, { at.line + 1, at.character })
   -- K, as a user presses it: before Neovim 0.10 it runs 'keywordprg' (pydoc) unless mapped, so
   -- the module maps it in the buffer to the LSP hover; from 0.10 Neovim maps it itself.
   if vim.version().major == 0 and vim.version().minor < 10 then
@@ -150,21 +153,30 @@ local function check_hover(bufnr, layer)
   end
   vim.cmd('normal K')
   local text
-  wait_for('a hover window showing ' .. layer.output_shape, function()
+  wait_for('a hover window showing ' .. table.concat(wants, ' and '), function()
     for _, win in ipairs(floating_windows()) do
       local lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false)
       text = table.concat(lines, '\n')
-      if text:find(layer.output_shape, 1, true) then
+      local all = true
+      for _, want in ipairs(wants) do
+        all = all and text:find(want, 1, true) ~= nil
+      end
+      if all then
         return true
       end
     end
     return false
   end)
-  log('hover over ' .. layer.kind .. ': ' .. text:gsub('%s+', ' '))
   for _, win in ipairs(floating_windows()) do
     vim.api.nvim_win_close(win, true)
   end
   check(vim.api.nvim_get_current_buf() == bufnr, 'the hover took the focus')
+  return text
+end
+
+local function check_hover(bufnr, layer)
+  local text = hover_text(bufnr, layer.hover_at, { layer.output_shape })
+  log('hover over ' .. layer.kind .. ': ' .. text:gsub('%s+', ' '))
 end
 
 -- The static model.summary() on hover reads as Keras prints it in the float: aligned columns,
@@ -315,6 +327,31 @@ local function check_workspace_command(workspace, expected)
   check(not vim.api.nvim_buf_is_loaded(bufnr), 'the workspace check loaded ' .. UNOPENED)
 end
 
+--- The functional fixture, opened last (in a folder of its own, so the workspace check above
+--- counts only the other files): the refusal at the layer call, a tensor variable's hover
+--- (its shape and the call that made it, with its line), an inlay shape after each tensor
+--- assignment, and the graph's quick fix.
+local function check_functional(workspace, expected)
+  local functional = expected.functional
+  local name = 'functional/' .. functional.file
+  vim.fn.mkdir(workspace .. '/functional', 'p')
+  write_file(workspace .. '/' .. name, functional.text)
+  local bufnr = open(workspace, name)
+  check_diagnostics(bufnr, functional.diagnostics, 'in ' .. name)
+  local shapes = {}
+  for _, tensor in ipairs(functional.tensors) do
+    table.insert(shapes, { line = tensor.line, output_shape = tensor.shape })
+  end
+  check(#shapes > 0, 'the functional fixture has no tensor with a known shape')
+  check_inlay_hints(bufnr, shapes)
+  local tensor = functional.tensors[#functional.tensors]
+  local made_by = string.format('%s (line %d)', tensor.made_by, tensor.line + 1)
+  local text = hover_text(bufnr, tensor.hover_at, { tensor.shape, made_by })
+  log('hover over the tensor ' .. tensor.name .. ': ' .. text:gsub('%s+', ' '))
+  check(functional.fix ~= vim.NIL and functional.fix ~= nil, 'the engine offers no fix for the functional fixture')
+  check_code_action(bufnr, functional.fix, workspace, name)
+end
+
 local function check_settings_files()
   -- lsp/shapelens.lua is for Neovim >= 0.11; here it must at least load and agree with the module.
   local config = dofile(client_root .. '/lsp/shapelens.lua')
@@ -363,6 +400,7 @@ local function main()
   check_diagnostics(good, expected.good.diagnostics, 'in ' .. expected.good.file)
 
   check_workspace_command(workspace, expected)
+  check_functional(workspace, expected)
 end
 
 local ok, err = xpcall(main, function(e)

@@ -17,9 +17,15 @@
 // diagnostic in its cell (squiggle and Problems entry), a hover and inlay shapes in a cell, and
 // a quick fix applied in the cell of the finding and saved.
 //
+// Last, a functional model (tests/clients/fixtures/functional, written into the workspace then,
+// so that Check Workspace counted only the files above): its refusals in the Problems panel at
+// the layer calls, inlay shapes after the tensor assignments, a tensor variable's hover with
+// its shape and the call that made it, and the graph's quick fix (a 1x1 projection before Add).
+//
 // Environment: SHAPELENS_E2E_CODE_SERVER (code-server binary), SHAPELENS_E2E_PYTHON (a Python
 // that computes the expectations with this checkout's engine and makes the fresh venv), SHAPELENS_E2E_VSIX, SHAPELENS_E2E_ARTIFACTS, SHAPELENS_E2E_CHROMIUM;
-// SHAPELENS_E2E_ONLY=notebook runs the notebook checks alone (for debugging them).
+// SHAPELENS_E2E_ONLY=notebook (or functional) runs the notebook (or functional model) checks
+// alone (for debugging them).
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -414,7 +420,7 @@ async function checkProblems(page, expected) {
   await screenshot(page, '1-problems');
 }
 
-async function checkInlayHints(page, layers) {
+async function checkInlayHints(page, layers, shot = '2-inlay-hints') {
   check(layers.length > 0, 'the correct fixture has no layers');
   for (const layer of layers) {
     const text = await waitFor(`the inlay shape ${layer.output_shape} on line ${layer.line + 1}`, async () => {
@@ -428,10 +434,12 @@ async function checkInlayHints(page, layers) {
     hint.replace(/\u00a0/g, ' '),
   );
   check(hints.some((hint) => hint.includes(layers[layers.length - 1].output_shape)), `no inlay hint element shows ${layers[layers.length - 1].output_shape}: ${JSON.stringify(hints)}`);
-  await screenshot(page, '2-inlay-hints');
+  await screenshot(page, shot);
 }
 
-async function checkHover(page, layer) {
+/** A hover at `layer.hover_at` showing `layer.output_shape` and every string of `wants`; its
+ * screenshots are `shot` (the page) and `readme` (the editor alone). */
+async function checkHover(page, layer, { shot = '3-hover', readme = 'readme-hover-inlay', wants = [] } = {}) {
   await goTo(page, layer.hover_at);
   const cursor = await activeEditor(page).locator('.cursors-layer .cursor').first().boundingBox();
   check(cursor !== null, 'no cursor in the editor');
@@ -445,24 +453,38 @@ async function checkHover(page, layer) {
       return false;
     }
     const contents = await hover.innerText();
-    return contents.includes(layer.output_shape) ? contents : false;
+    return [layer.output_shape, ...wants].every((want) => contents.includes(want)) ? contents : false;
   });
   log(`hover over ${layer.kind}: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
   await page.waitForTimeout(400); // let the hover finish fading in before the screenshot
-  await screenshot(page, '3-hover');
+  await screenshot(page, shot);
   // The editor alone, hover and inlay shapes together: the picture in the extension's README.
-  await editorScreenshot(page, 'readme-hover-inlay');
+  await editorScreenshot(page, readme);
   await page.keyboard.press('Escape');
 }
 
-async function checkQuickFix(page, expected, workspace) {
-  const fix = expected.broken.fix;
-  check(fix !== null, 'the engine offers no fix for the broken fixture');
+/** The preferred quick fix of `subject` (expected.broken by default) chosen from the light bulb,
+ * applied and saved; then the status bar counts `after`. Screenshots `${prefix}4-light-bulb` ... */
+async function checkQuickFix(page, expected, workspace, {
+  subject = expected.broken,
+  file = path.join(workspace, expected.broken.file),
+  after = countBySeverity([...expected.broken.fix?.diagnostics_after ?? [], ...expected.good.diagnostics]),
+  prefix = '',
+  // The light bulb of a line that starts at column 1 is drawn in the gutter, not where the
+  // inline one is looked for: there the quick fix menu is opened with Ctrl+. as users do.
+  bulbInline = true,
+} = {}) {
+  const fix = subject.fix;
+  check(fix !== null, `the engine offers no fix for ${subject.file}`);
   await goTo(page, fix.diagnostic.range.start);
-  const bulb = page.locator('.lightBulbWidget .codicon, .lightBulbWidget').first();
-  await bulb.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await screenshot(page, '4-light-bulb');
-  await bulb.click();
+  if (bulbInline) {
+    const bulb = page.locator('.lightBulbWidget .codicon, .lightBulbWidget').first();
+    await bulb.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await screenshot(page, `${prefix}4-light-bulb`);
+    await bulb.click();
+  } else {
+    await page.keyboard.press('Control+.');
+  }
   const menu = page.locator('.action-widget');
   await menu.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   const item = menu.locator('.monaco-list-row.action', { hasText: fix.title }).first();
@@ -471,20 +493,21 @@ async function checkQuickFix(page, expected, workspace) {
   const box = await item.boundingBox();
   check(box !== null, 'the quick fix item has no box');
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
-  await screenshot(page, '5-quick-fix-menu');
-  await editorScreenshot(page, 'readme-quick-fix');
+  await screenshot(page, `${prefix}5-quick-fix-menu`);
+  if (!prefix) {
+    await editorScreenshot(page, 'readme-quick-fix');
+  }
   await item.click();
   await menu.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
   await page.keyboard.press('Control+S');
-  const file = path.join(workspace, expected.broken.file);
   const saved = await waitFor('the fixed file to be saved', () => {
     const text = fs.readFileSync(file, 'utf8');
-    return text !== expected.broken.text ? text : false;
+    return text !== subject.text ? text : false;
   });
   check(saved === fix.result, `the quick fix produced:\n${saved}\nbut the expected text is:\n${fix.result}`);
   log(`quick fix "${fix.title}" applied and saved`);
-  await waitForCounts(page, countBySeverity([...fix.diagnostics_after, ...expected.good.diagnostics]), 'after the fix');
-  await screenshot(page, '6-after-quick-fix');
+  await waitForCounts(page, after, 'after the fix');
+  await screenshot(page, `${prefix}6-after-quick-fix`);
 }
 
 /** Settings edited while the server runs: severity and inlay hints change without a reload. */
@@ -736,6 +759,57 @@ async function checkNotebook(page, expected, workspace) {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
+/** A functional model, opened after the other checks (written into a folder of its own now, so
+ * the workspace check counted only the other files): the refusal at the layer call in the
+ * Problems panel, an inlay shape after each tensor assignment, a tensor variable's hover (its
+ * shape and the call that made it), and the graph's quick fix. */
+async function checkFunctional(page, expected, workspace) {
+  const functional = expected.functional;
+  const file = path.join(workspace, 'functional', functional.file);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, functional.text);
+  const before = await problemsCounts(page);
+  const plus = (diagnostics) => {
+    const added = countBySeverity(diagnostics);
+    return { errors: before.errors + added.errors, warnings: before.warnings + added.warnings };
+  };
+  // From the Explorer: Quick Open's file index may not have the new file yet.
+  const rows = page.locator('.explorer-folders-view .monaco-list-row');
+  await rows.filter({ hasText: /^functional$/ }).first().click({ timeout: STEP_TIMEOUT_MS });
+  await rows.filter({ hasText: functional.file }).first().dblclick({ timeout: STEP_TIMEOUT_MS });
+  await page.locator('.tabs-container .tab.active', { hasText: functional.file }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  await activeEditor(page).locator('.view-lines').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await activeEditor(page).click({ position: { x: 200, y: 10 } });
+  log(`opened ${functional.file} from the Explorer`);
+  await waitForCounts(page, plus(functional.diagnostics), `with ${functional.file} open`);
+  await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+  const panel = page.locator('.markers-panel');
+  const listed = await waitFor(`the Problems panel to list ${functional.file}`, async () => {
+    const texts = await panel.locator('.monaco-list-row').allInnerTexts();
+    return texts.some((text) => text.split('\n')[0].includes(functional.file)) ? texts : false;
+  });
+  const panelText = listed.join('\n').replace(/\s+/g, ' ');
+  for (const diagnostic of functional.diagnostics) {
+    const where = `[Ln ${diagnostic.range.start.line + 1}, Col ${diagnostic.range.start.character + 1}]`;
+    check(panelText.includes(diagnostic.message.replace(/\s+/g, ' ')) && panelText.includes(where), `the Problems panel does not show "${diagnostic.message}" at ${where}:\n${listed.join('\n')}`);
+  }
+  log(`Problems panel shows the ${functional.diagnostics.length} findings of ${functional.file}`);
+  await screenshot(page, '17-functional-problems');
+  await runCommand(page, 'View: Toggle Panel Visibility');
+  await activeEditor(page).click({ position: { x: 200, y: 10 } });
+  const tensors = functional.tensors.map((tensor) => ({ line: tensor.line, output_shape: tensor.shape }));
+  check(tensors.length > 0, 'the functional fixture has no tensor with a known shape');
+  await checkInlayHints(page, tensors, '18-functional-inlay-hints');
+  const tensor = functional.tensors[functional.tensors.length - 1];
+  await checkHover(page, { kind: `the tensor ${tensor.name}`, hover_at: tensor.hover_at, output_shape: tensor.shape }, {
+    shot: '19-functional-hover',
+    readme: 'functional-hover-inlay',
+    wants: [`${tensor.made_by} (line ${tensor.line + 1})`],
+  });
+  await checkQuickFix(page, expected, workspace, { subject: functional, file, after: plus(functional.fix.diagnostics_after), prefix: '20-functional-', bulbInline: false });
+  await page.keyboard.press('Control+W');
+}
+
 /** A fresh virtual environment (with pip, without Shapelens), made while the other checks run. */
 function createVenv(workDir) {
   const venv = path.join(workDir, 'venv without shapelens');
@@ -901,6 +975,14 @@ async function main() {
       log('PASS (notebook checks only)');
       return;
     }
+    if (process.env.SHAPELENS_E2E_ONLY === 'functional') {
+      // For debugging the functional model's checks alone.
+      await openFile(page, expected.good.file);
+      await waitForStatus(page, 'check');
+      await checkFunctional(page, expected, dirs.workspace);
+      log('PASS (functional model checks only)');
+      return;
+    }
     await openFile(page, expected.good.file);
     await openFile(page, expected.broken.file);
     await waitForStatus(page, 'check');
@@ -916,6 +998,7 @@ async function main() {
     await checkWorkspaceCommand(page, expected, dirs.workspace);
     await checkCommands(page, expected);
     await checkNotebook(page, expected, dirs.workspace);
+    await checkFunctional(page, expected, dirs.workspace);
     await checkInstall(page, dirs, venvPython, expected);
     log('PASS');
   } catch (error) {

@@ -88,8 +88,16 @@ DATASET_METHODS = frozenset({"fit", "evaluate", "predict"})
 COMPILE_POSITIONS = {"loss": 1, "loss_weights": 2, "metrics": 3}
 
 
+def is_multi_io(model: ModelIR) -> bool:
+    graph = model.graph
+    return graph is not None and (len(graph.inputs) > 1 or len(graph.outputs) > 1)
+
+
 def is_functional(model: ModelIR) -> bool:
-    return model.graph is not None
+    """A model whose data is matched to its graph's inputs and outputs: any model made by
+    `keras.Model(inputs, outputs)`; a subclassed one (its graph a trace of its `call`) only
+    with several inputs or outputs."""
+    return model.graph is not None and (not model.subclassed or is_multi_io(model))
 
 
 def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]:

@@ -22,6 +22,7 @@ from shape_engine.checks.source import (
     UNDECODABLE_SOURCE,
 )
 from shape_engine.context import Document
+from shape_engine.data.files import DataFolder
 from shape_engine.evaluation.evaluator import Evaluator
 from shape_engine.evaluation.scope import DataBinding, ModuleResolver
 from shape_engine.findings import Finding, Position, Range
@@ -149,7 +150,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     tree = _parse(text, index)
     if isinstance(tree, Finding):
         return Analysis(text, path, [tree], parsed=False)
-    program = Evaluator(tree, index, resolver=resolver).run()
+    program = Evaluator(tree, index, resolver=resolver, data_folder=DataFolder.of(path)).run()
     # The module's functions and the names that hold them refer to each other: let go of
     # them now, or the collector walks their whole bodies before it frees them.
     program.module_scope.vars.clear()

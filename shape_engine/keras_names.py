@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from shape_engine.layers import ALIASES, MULTI_INPUT_LAYERS
+from shape_engine.layers.applications_table import APPLICATIONS
 
 SEQUENTIAL_NAMES = frozenset(
     {"keras.Sequential", "keras.models.Sequential", "keras.engine.sequential.Sequential",
@@ -66,6 +67,11 @@ def layer_class_name(name: str) -> str | None:
     """The class name when `name` is a Keras layer class (modelled or not), else None."""
     if name in INPUT_NAMES:
         return name.rsplit(".", 1)[1]
+    if name.startswith("keras.applications."):
+        # keras.applications.ResNet50 and keras.applications.resnet50.ResNet50: whole models
+        # modelled as layers (layers/applications.py).
+        last = name.rsplit(".", 1)[1]
+        return last if last in APPLICATIONS else None
     if name.startswith(("keras.layers.", "keras.src.layers.")):
         last = name.rsplit(".", 1)[1]
         # keras.layers.experimental.preprocessing.Rescaling and keras 2's

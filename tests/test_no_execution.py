@@ -7,8 +7,10 @@ decorators, `__import__`, `if __name__ == "__main__"`, `sitecustomize`-like and 
 module names. It imports modules that do not exist and its sibling modules, and its model
 builders (which the engine follows) would run all of that if they were called for real.
 
-Modules named `tensorflow`, `numpy`, `keras`, `tf_keras` and `sklearn` are put first on the
-path of every process started here: importing one leaves a marker too.
+Modules named `tensorflow`, `numpy`, `keras`, `tf_keras`, `sklearn` and `pandas` are put first
+on the path of every process started here: importing one leaves a marker too. The data files
+the script names are read by their headers only: `data.npy` holds a pickle that leaves a
+marker when loaded (as numpy's np.load(..., allow_pickle=True) would).
 
 The workspace also holds a virtual environment and a conda environment whose `bin/python`
 leaves a marker, named by VIRTUAL_ENV and CONDA_PREFIX as in a terminal where the user
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import socket
 import subprocess
@@ -38,8 +41,26 @@ from shape_engine.analysis import analyze_bytes
 from shape_engine.imports import filesystem_resolver
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY = ("tensorflow", "numpy", "keras", "tf_keras", "sklearn")
+HEAVY = ("tensorflow", "numpy", "keras", "tf_keras", "sklearn", "pandas")
 GIVE_UP_S = 300  # a hang becomes a failure, long after any normal run
+
+
+class _Unpickled:
+    """Leaves a marker when unpickled (numpy's np.load(..., allow_pickle=True) would)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def _pickled_npy(marker: Path) -> bytes:
+    """A `.npy` file of one object whose pickle opens `marker` when loaded."""
+    header = "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    return (b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode()
+            + pickle.dumps(_Unpickled(marker)))
 
 
 @dataclass
@@ -103,8 +124,12 @@ from package.sub import SIZE
 import sitecustomize, usercustomize, json as stdlib_json_or_not
 import keras
 import numpy as np
+import pandas as pd
 
 _boom("train.py at module level")
+# Data files are read by their headers: the pickle inside data.npy is never loaded.
+blob = np.load("data.npy", allow_pickle=True)
+frame = pd.read_csv("data.csv")
 __import__("helpers")
 __import__("os").system("touch hacked")
 importlib.import_module("models")
@@ -201,6 +226,8 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     for name, body in files.items():
         text = body if name.endswith(".pth") else boom + "\n" + body
         (root / name).write_text(text, encoding="utf-8")
+    (root / "data.npy").write_bytes(_pickled_npy(markers / "unpickled"))
+    (root / "data.csv").write_text("a,b\n1,2\n")
     for package in ("server", "shape_engine"):  # what `python -m server` would run
         (root / package).mkdir()
         for module in ("__init__", "__main__"):

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING
 from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
 from shape_engine.checks import (
     arguments,
+    data_format_mix,
     datasets,
     design,
+    embedding_range,
     legacy_arguments,
     losses,
     multi_io,
+    nchw_images,
     noqa,
     output_loss,
     per_output,
@@ -35,6 +38,9 @@ MODEL_CHECKS: list[ModelCheck] = [
     legacy_arguments.check_legacy_keywords,
     legacy_arguments.check_keras1_kernels,
     legacy_arguments.check_optimizer_keywords,
+    data_format_mix.check_data_format_mix,
+    nchw_images.check_channels_first_images,
+    embedding_range.check_embedding_range,
 ]
 
 # Run on functional models that are not plain chains: several inputs or outputs, branches,
@@ -42,6 +48,6 @@ MODEL_CHECKS: list[ModelCheck] = [
 # are, by `MODEL_CHECKS`).
 MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
 
-__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "datasets", "design",
-           "legacy_arguments", "losses", "multi_io", "noqa", "output_loss", "per_output",
-           "source", "training"]
+__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "data_format_mix",
+           "datasets", "design", "embedding_range", "legacy_arguments", "losses", "multi_io",
+           "nchw_images", "noqa", "output_loss", "per_output", "source", "training"]

@@ -333,7 +333,7 @@ def _sparse_values(report: ModelReport, feed: Feed, document: Document) -> Itera
     bounds = value.bounds
     if units is not None and bounds is not None and value.dtype in ("int", "float", "bool"):
         highest, lowest = math.floor(bounds[1]), math.ceil(bounds[0]) if bounds[0] < 0 else 0
-        if (highest >= units or lowest < 0) and _surely_outside(value, units):
+        if (highest >= units or lowest < 0) and surely_outside(value, units):
             yield LABEL_OUT_OF_RANGE.finding(
                 f"{feed.method}: labels take values in [{_number(bounds[0])}, "
                 f"{_number(bounds[1])}] but the model has {units} output units "
@@ -353,7 +353,7 @@ def _sparse_values(report: ModelReport, feed: Feed, document: Document) -> Itera
 IMPROBABLE = 1e-6
 
 
-def _surely_outside(labels: ArrayValue, units: int) -> bool:
+def surely_outside(labels: ArrayValue, units: int) -> bool:
     """Whether some label is outside [0, units): certain when the bounds are reached, else
     computed for labels drawn uniformly (randint) from how many there are."""
     from shape_engine.arrays import DRAWN, EXACT

@@ -10,6 +10,8 @@ import operator
 
 from shape_engine import arrays, dicts
 from shape_engine.classes import ObjectValue, escape_object
+from shape_engine.data.calls import CHANGEABLE_DATA
+from shape_engine.data.objects import DataObject
 from shape_engine.dicts import ModelDict
 from shape_engine.evaluation.builtin_functions import iteration_items
 from shape_engine.evaluation.constants import optional_int
@@ -34,7 +36,7 @@ ARRAY_RESHAPING_METHODS = frozenset({"resize"})
 ARRAY_VALUE_METHODS = frozenset({"fill", "put", "itemset", "setfield", "byteswap"})
 
 # The values that can be changed in place (see `DataValues._mutated`).
-_CHANGEABLE = frozenset({Seq, ArrayValue})
+_CHANGEABLE = frozenset({Seq, ArrayValue, *CHANGEABLE_DATA})
 
 
 class DataValues(EvaluatorState):
@@ -66,7 +68,7 @@ class DataValues(EvaluatorState):
             checked = self._checked.get(id(value))
             if checked is not None and checked[0] is value and checked[1] == self._changes:
                 return value
-        elif not isinstance(value, ArrayValue):
+        elif not isinstance(value, ArrayValue | DataObject):
             return value
         current = self._current_in(value, set())
         if isinstance(current, Seq):
@@ -190,6 +192,13 @@ class DataValues(EvaluatorState):
             return UNKNOWN
         return arrays.method(receiver, name, args, kwargs, self._range(node))
 
+    def _data_object_method(self, receiver: DataObject, name: str, node: ast.Call,
+                            args: list[Value], kwargs: dict[str, Value]) -> Value:
+        result, changed = receiver.call_method(name, args, kwargs, self._range(node))
+        if changed is not None:
+            self._mutated(receiver, changed)  # `df.drop(..., inplace=True)`
+        return result
+
     def _escape(self, args: list[Value], kwargs: dict[str, Value]) -> None:
         """Code the engine does not follow gets these values: it may change the models and
         lists among them, or keep them and change them later (data is taken to keep its
@@ -203,6 +212,8 @@ class DataValues(EvaluatorState):
             seen.add(id(value))
             if isinstance(value, ModelValue):
                 value.model.lose_track()
+            elif isinstance(value, DataObject):  # a frame may get or lose columns in place
+                self._mutated(value, value.after_escape())
             elif isinstance(value, ObjectValue):
                 pending.extend(escape_object(value))
             elif isinstance(value, ModelDict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 
 from shape_engine import datasets
+from shape_engine.data import calls as data_calls
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import (
     LAYER_STEPS,
@@ -439,6 +440,9 @@ class KerasObjects(PythonSemantics):
         method_range = (self._attribute_name_range(node.func) if method_node else
                         self._range(node.func))
         values, nodes = _aligned_positional(node, args)
+        # Keras reads a DataFrame or Series as its values.
+        values = tuple(data_calls.as_keras_data(v) for v in values)
+        kwargs = {k: data_calls.as_keras_data(v) for k, v in kwargs.items()}
         arg_ranges = tuple(self._range(a) for a in nodes)
         value_ranges = {k.arg: self._range(k.value) for k in node.keywords if k.arg}
         fed = datasets.fed_to_training(method, values, arg_ranges, kwargs, value_ranges)

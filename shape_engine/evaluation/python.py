@@ -13,6 +13,8 @@ from typing import Any
 
 from shape_engine import arrays, classes, datasets, dicts, summarised_loops
 from shape_engine.classes import ClassValue, ObjectValue, SuperValue
+from shape_engine.data import calls as data_calls
+from shape_engine.data.objects import DataObject
 from shape_engine.datasets import DatasetValue
 from shape_engine.dicts import ModelDict
 from shape_engine.evaluation import limits
@@ -60,7 +62,7 @@ from shape_engine.values import (
     to_python,
 )
 
-MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras",
+MODULE_ROOTS = frozenset({"tensorflow", "keras", "numpy", "sklearn", "tf_keras", "pandas",
                           "keras_core"})
 # Callables that may be handed a model without changing its layers.
 INERT_CALLEES = frozenset(
@@ -144,7 +146,9 @@ class PythonSemantics(DataValues):
         for item in stmt.items:
             value = self._eval(item.context_expr)
             if item.optional_vars is not None:
-                self._bind(item.optional_vars, UNKNOWN if value is not None else value, None)
+                entered = value if isinstance(value, DataObject) and value.context_is_self \
+                    else UNKNOWN
+                self._bind(item.optional_vars, entered, None)
         self._exec_body(stmt.body)
 
     def _match(self, stmt: ast.Match) -> None:
@@ -347,6 +351,8 @@ class PythonSemantics(DataValues):
                                       may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, UNKNOWN)  # `x.shape = (10, 2, 2)`, `x.dtype = ...`
+            elif isinstance(receiver, DataObject):
+                self._mutated(receiver, receiver.after_attribute(target.attr, value))
             else:
                 self._escape([value], {})  # held by an object we do not follow
         elif isinstance(target, ast.Subscript):
@@ -362,6 +368,8 @@ class PythonSemantics(DataValues):
                                may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
                 self._mutated(receiver, values_changed(receiver))  # `y[y > 9] = 9`
+            elif isinstance(receiver, DataObject):  # `df["new"] = ...`
+                self._mutated(receiver, receiver.after_store(target.slice, value, self._eval))
             else:
                 self._escape([value], {})
 
@@ -426,7 +434,7 @@ class PythonSemantics(DataValues):
                 receiver = receiver.receiver
             if isinstance(receiver, ModelValue):
                 receiver.model.lose_track(0)
-            elif isinstance(receiver, ArrayValue):
+            elif isinstance(receiver, ArrayValue | DataObject):
                 self._mutated(receiver, UNKNOWN)
             elif (isinstance(receiver, Seq) and receiver.kind == "list"
                   and isinstance(target, ast.Subscript)):
@@ -544,7 +552,7 @@ class PythonSemantics(DataValues):
             if self._forward:
                 value = self._current(value)
             return self._charged(value) if charge else value
-        if isinstance(value, ArrayValue):
+        if isinstance(value, ArrayValue | DataObject):
             return self._current(value) if self._forward else value
         if charge and isinstance(value, Const) and isinstance(value.value, str | bytes):
             self._steps += len(value.value) // 64  # a long string is walked by its user too
@@ -603,6 +611,25 @@ class PythonSemantics(DataValues):
         value = self._eval(node.value)
         self._bind(node.target, value, node.value)
         return value
+
+    def _formatted_string(self, node: ast.JoinedStr) -> Value:
+        """An f-string of known strings and integers (`f"{DATA}/x_train.npy"`): its text, up
+        to a path's length; else unknown. Every part is evaluated (for its calls)."""
+        parts: list[str] = []
+        known = True
+        for part in node.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                parts.append(part.value)
+                continue
+            inner = self._eval(part.value) if isinstance(part, ast.FormattedValue) else UNKNOWN
+            if (isinstance(part, ast.FormattedValue) and part.conversion == -1
+                    and part.format_spec is None and isinstance(inner, Const)
+                    and type(inner.value) in (str, int)):
+                parts.append(str(inner.value))
+            else:
+                known = False
+        text = "".join(parts)
+        return Const(text) if known and len(text) <= MAX_FORMATTED_LENGTH else UNKNOWN
 
     def _dict_display(self, node: ast.Dict) -> Value:
         made, held = dicts.display(node, self._eval, self._region)
@@ -696,6 +723,8 @@ class PythonSemantics(DataValues):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, ArrayValue):
             return arrays.attribute(receiver, attr)
+        if isinstance(receiver, DataObject):
+            return receiver.attribute(attr)
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, TensorValue):
@@ -708,6 +737,8 @@ class PythonSemantics(DataValues):
             return self._tensor_subscript(receiver, node)
         if isinstance(receiver, ArrayValue):
             return arrays.subscript(receiver, node.slice, self._eval, self._range(node))
+        if isinstance(receiver, DataObject):
+            return receiver.item(node.slice, self._eval, self._range(node))
         index = self._eval(node.slice) if not isinstance(node.slice, ast.Slice) else None
         if isinstance(receiver, ModelDict):
             return dicts.subscript(receiver, UNKNOWN if index is None else index)
@@ -838,7 +869,9 @@ class PythonSemantics(DataValues):
             return UNKNOWN
         if has_unpacking and name.startswith("keras.losses."):
             return UNKNOWN  # its arguments (from_logits...) are not known
-        result = arrays.call(name, args, kwargs, self._range(node))
+        result = data_calls.call(name, args, kwargs, self._range(node), self.data_folder)
+        if result is None:
+            result = arrays.call(name, args, kwargs, self._range(node))
         if result is None:
             result = datasets.call(name, args, kwargs, self._range(node))
         if result is not None:
@@ -863,6 +896,8 @@ class PythonSemantics(DataValues):
             return self._array_method(receiver, method.name, node, args, kwargs)
         if isinstance(receiver, Const) and isinstance(receiver.value, str):
             return string_method(receiver.value, method.name, args)
+        if isinstance(receiver, DataObject):
+            return self._data_object_method(receiver, method.name, node, args, kwargs)
         if isinstance(receiver, LayerValue):
             # Calling a layer's methods does not change any model's stack.
             return UNKNOWN
@@ -1003,6 +1038,8 @@ _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {
 }
 
 # What evaluates each kind of expression (any other: `PythonSemantics._other_expression`).
+# The longest f-string text kept (paths to data files, mostly).
+MAX_FORMATTED_LENGTH = 4096
 _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.Constant: PythonSemantics._constant,
     ast.Tuple: PythonSemantics._sequence_display,
@@ -1021,5 +1058,6 @@ _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
     ast.GeneratorExp: PythonSemantics._comprehension,
     ast.SetComp: PythonSemantics._comprehension,
     ast.DictComp: PythonSemantics._comprehension,
+    ast.JoinedStr: PythonSemantics._formatted_string,
     ast.Dict: PythonSemantics._dict_display,
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from shape_engine import budget
+from shape_engine.data.files import DataFolder
 from shape_engine.evaluation import limits
 from shape_engine.evaluation.limits import CHECK_EVERY, STEPS_PER_CHARACTER
 from shape_engine.evaluation.scope import ModuleResolver, Program
@@ -22,10 +23,13 @@ class EvaluatorState:
         file: str | None = None,
         resolver: ModuleResolver | None = None,
         _importing: frozenset[str] = frozenset(),
+        data_folder: DataFolder | None = None,
     ) -> None:
         self.tree = tree
         self.index = index
         self.file = file
+        # Where the data files the program names by a literal path are looked for.
+        self.data_folder = data_folder if data_folder is not None else DataFolder.of(file)
         self.resolver = resolver
         self.program = Program()
         self.scope = self.program.module_scope

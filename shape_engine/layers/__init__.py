@@ -6,9 +6,13 @@ Importing this package registers every rule in `RULES` (kind -> rule) and every 
 
 from shape_engine.layers import (  # noqa: F401  (imported for their registrations)
     activations,
+    applications,
     attention,
+    audio_preprocessing,
     convolutional,
     core,
+    einsum_dense,
+    image_augmentation,
     merging,
     normalization,
     pooling,
@@ -16,6 +20,8 @@ from shape_engine.layers import (  # noqa: F401  (imported for their registratio
     recurrent,
     regularization,
     reshaping,
+    rnn_cells,
+    text_preprocessing,
 )
 from shape_engine.layers.base import (
     ALIASES,
@@ -26,9 +32,9 @@ from shape_engine.layers.base import (
     LayerRule,
 )
 
-# Layers that take several tensors: they cannot be a step of a Sequential. The modelled ones
-# are registered with `multi_input_rule`; GroupedQueryAttention is not modelled yet.
-MULTI_INPUT_LAYERS = frozenset({*MULTI_INPUT_RULES, "GroupedQueryAttention"})
+# Layers that take several tensors (registered with `multi_input_rule`): they cannot be a
+# step of a Sequential.
+MULTI_INPUT_LAYERS = frozenset(MULTI_INPUT_RULES)
 
 __all__ = ["ALIASES", "MULTI_INPUT_LAYERS", "MULTI_INPUT_RULES", "RULES", "LayerArgs",
            "LayerOutput", "LayerRule"]

@@ -96,3 +96,51 @@ def additive_attention(args: LayerArgs, tensors: tuple[Shape, ...],
                        keywords: dict[str, Shape]) -> LayerOutput:
     scale = known(tensors[0][-1]) if tensors and args.flag("use_scale", True) else 0
     return _dot_attention(args, tensors, scale)
+
+
+GQA_PARAMS = ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias",
+              "sliding_window", "flash_attention")
+
+
+@multi_input_rule("GroupQueryAttention", params=GQA_PARAMS,
+                  tensor_keywords=("query", "value", "key"), takes_list=False)
+def group_query_attention(args: LayerArgs, tensors: tuple[Shape, ...],
+                          keywords: dict[str, Shape]) -> LayerOutput:
+    """`GroupQueryAttention(head_dim, num_query_heads, num_key_value_heads)(query, value,
+    key=None)`: the query's shape. Query and value must have the same width, key and value
+    the same shape but for the last axis. Parameters: EinsumDense projections of the query
+    (and its gate with use_gate) to num_query_heads heads, of key and value to
+    num_key_value_heads heads, and back to the query's width."""
+    heads = args.integer("num_query_heads")
+    groups = args.integer("num_key_value_heads")
+    if groups != 0 and heads % groups != 0:
+        raise Refusal(UNMERGEABLE_INPUTS,
+                      f"{args.written_name} needs num_query_heads ({heads}) divisible by "
+                      f"num_key_value_heads ({groups})")
+    named = dict(zip(("query", "value", "key"), tensors, strict=False)) | keywords
+    if "query" not in named or "value" not in named:
+        raise Unknowable("query/value")
+    query, value = named["query"], named["value"]
+    key = named.get("key", value)
+    if any(len(shape) != 3 for shape in (query, value, key)):
+        raise Unknowable("rank")
+    if None not in (query[-1], value[-1]) and query[-1] != value[-1]:
+        raise Refusal(UNMERGEABLE_INPUTS,
+                      f"{args.written_name} needs `query` and `value` of the same last axis, "
+                      f"but query is {format_shape(query)} and value {format_shape(value)}")
+    if value[1:-1] != key[1:-1] and None not in (*value[1:-1], *key[1:-1]):
+        raise Refusal(UNMERGEABLE_INPUTS,
+                      f"{args.written_name} needs `value` and `key` of the same shape apart "
+                      f"from their last axis, but value is {format_shape(value)} and key "
+                      f"{format_shape(key)}")
+    head_dim = args.integer("head_dim")
+    bias = args.flag("use_bias", True)
+    width, k, v = known(query[-1]), known(key[-1]), known(value[-1])
+    projections = 2 if args.flag("use_gate", False) else 1
+    params = (projections * width * heads * head_dim + (k + v) * groups * head_dim
+              + heads * head_dim * width)
+    if bias:
+        params += projections * heads * head_dim + 2 * groups * head_dim + width
+    if args.flag("return_attention_scores", False):
+        raise Unknowable("return_attention_scores")
+    return LayerOutput(query, params)

@@ -12,6 +12,7 @@ from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNO
 from shape_engine.ir import LayerCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.activations import check_activation
+from shape_engine.layers.applications import APPLICATIONS, application_input
 from shape_engine.layers.base import (
     RULES,
     LayerArgs,
@@ -115,6 +116,8 @@ def declared_input_shape(call: LayerCall) -> Shape | None:
     `batch_input_shape` is refused by the interpreter (`_constructor_refusal`).
     Raises Unknowable when one is declared but its value is not known, Refusal when invalid.
     """
+    if call.kind in APPLICATIONS:
+        return application_input(call)  # a whole model, with an input of its own
     args = LayerArgs(call, ())
     if "batch_input_shape" in call.kwargs:
         return args.shape_tuple("batch_input_shape")
@@ -248,3 +251,16 @@ def element_count(shape: Shape) -> int | None:
     if any(d is None for d in shape):
         return None
     return math.prod(d for d in shape if d is not None)
+
+
+@layer_rule("ReversibleEmbedding", params=("input_dim", "output_dim", "tie_weights",
+                                           "embeddings_initializer", "embeddings_regularizer",
+                                           "embeddings_constraint", "mask_zero",
+                                           "reverse_dtype", "logit_soft_cap"),
+            check_args=_embedding_args)
+def reversible_embedding(args: LayerArgs, x: Shape) -> LayerOutput:
+    """An Embedding whose transpose also maps back to logits; untied, it has a second
+    (output_dim, input_dim) matrix."""
+    input_dim, output_dim = _embedding_args(args)
+    tables = 1 if args.flag("tie_weights", True) else 2
+    return LayerOutput((*x, output_dim), tables * input_dim * output_dim)

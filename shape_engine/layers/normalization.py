@@ -197,3 +197,37 @@ def normalization_of_list(args: LayerArgs, shapes: Shapes) -> Shapes:
 list_rule("BatchNormalization", "LayerNormalization", "GroupNormalization",
           stays_unbuilt=True)(normalization_of_list)
 list_rule("UnitNormalization")(normalization_of_list)
+
+
+@layer_rule("RMSNormalization", params=("axis", "epsilon"))
+def rms_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    """One scale per element of the normalized axes (an int or a list)."""
+    axis = args.raw("axis", -1)
+    if isinstance(axis, float):
+        raise _refuse_axis(args, axis, "an int or a list of ints")
+    axes = [axis] if isinstance(axis, int) else axis
+    if not isinstance(axes, list | tuple) or not all(
+            isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        raise Unknowable("axis")
+    return LayerOutput(x, math.prod(_defined(x, a, "its scale") for a in axes))
+
+
+# Layers with a `kernel` (or Embedding's `embeddings`) whose last axis is their output's.
+_SPECTRAL_WRAPPABLE = frozenset({"Dense", "Conv1D", "Conv2D", "Conv3D", "Embedding"})
+
+
+@layer_rule("SpectralNormalization", params=("layer", "power_iterations"))
+def spectral_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    """The wrapped layer's output; its weights plus the power iteration's vector u, one value
+    per column of the kernel."""
+    from shape_engine.ir import LayerCall
+    from shape_engine.layers.base import RULES
+
+    inner = args.layer("layer")
+    if not isinstance(inner, LayerCall) or inner.kind not in _SPECTRAL_WRAPPABLE:
+        raise Unknowable("layer")
+    rule = RULES[inner.kind or ""]
+    output = rule.compute(LayerArgs(inner, rule.params), x)
+    if output.shape is None or output.params is None or output.shape[-1] is None:
+        raise Unknowable("layer")
+    return LayerOutput(output.shape, output.params + output.shape[-1])

@@ -156,3 +156,45 @@ for _rank in (1, 2, 3):
     _register_pooling(f"AveragePooling{_rank}D", f"AvgPool{_rank}D", _rank, _NO_DEFAULT)
     _register_global(f"GlobalMaxPooling{_rank}D", f"GlobalMaxPool{_rank}D", _rank)
     _register_global(f"GlobalAveragePooling{_rank}D", f"GlobalAvgPool{_rank}D", _rank)
+
+
+def _adaptive_args(args: LayerArgs, rank: int) -> tuple[tuple[int, ...], str]:
+    """What the constructor refuses: output_size an int or `rank` of them; data_format
+    exactly 'channels_last' or 'channels_first' (not lower-cased here)."""
+    value = args.raw("output_size")
+    if isinstance(value, bool) or not (isinstance(value, int) or (
+            isinstance(value, tuple | list) and len(value) == rank)):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `output_size` to be an int or a tuple of "
+                      f"{rank} ints, got {value!r}", argument="output_size")
+    sizes = (value,) * rank if isinstance(value, int) else tuple(value)
+    if not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes):
+        raise Unknowable("output_size")
+    data_format = args.raw("data_format", None)
+    if data_format is None:
+        data_format = args.default_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs data_format 'channels_last' or "
+                      f"'channels_first', got {data_format!r}", argument="data_format")
+    return sizes, str(data_format)
+
+
+def _adaptive_pooling(args: LayerArgs, x: Shape, rank: int) -> LayerOutput:
+    """Its compute_output_shape puts output_size between the batch and the channels, whatever
+    the input's rank (it has no input spec)."""
+    sizes, data_format = _adaptive_args(args, rank)
+    if data_format == "channels_first":
+        return LayerOutput((x[0], x[1], *sizes), 0)
+    return LayerOutput((x[0], *sizes, x[-1]), 0)
+
+
+def _register_adaptive(kind: str, rank: int) -> None:
+    layer_rule(kind, params=("output_size", "data_format"),
+               check_args=lambda args: _adaptive_args(args, rank))(
+        lambda args, x: _adaptive_pooling(args, x, rank))
+
+
+for _rank in (1, 2, 3):
+    _register_adaptive(f"AdaptiveAveragePooling{_rank}D", _rank)
+    _register_adaptive(f"AdaptiveMaxPooling{_rank}D", _rank)

@@ -1,4 +1,4 @@
-"""Rescaling, Resizing, CenterCrop: keras/layers/preprocessing (Keras 3.15).
+"""Rescaling, Resizing, CenterCrop, Normalization: keras/layers/preprocessing (Keras 3.15).
 
 Resizing and CenterCrop take a batch of images (rank 4) or ONE image (rank 3). Inside a
 Sequential the batch axis is part of the shape, so a rank-3 tensor (batch, a, b) is read as
@@ -8,7 +8,9 @@ Keras' `compute_output_shape` does. Resizing applies the same indexing to any ot
 
 from __future__ import annotations
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT
+import math
+
+from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.layers.base import (
     LayerArgs,
     LayerFacts,
@@ -77,17 +79,63 @@ def center_crop(args: LayerArgs, x: Shape) -> LayerOutput:
     return LayerOutput(_replace_height_width(args, x), 0)
 
 
-_AUGMENTATIONS = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast",
-                  "RandomTranslation", "RandomBrightness")
+def _normalization_args(args: LayerArgs) -> bool:
+    """Whether mean and variance are given; the constructor refuses one without the other."""
+    mean, variance = args.raw("mean", None), args.raw("variance", None)
+    if (mean is None) != (variance is None):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} takes `mean` and `variance` together, or neither",
+                      argument="mean" if mean is not None else "variance")
+    return mean is not None
 
 
-def _augmentation(args: LayerArgs, x: Shape) -> LayerOutput:
-    """Image augmentations keep a batch of images as it is (0 parameters); other ranks are
-    not modelled."""
-    if len(x) != 4:
-        raise Unknowable("rank")
-    return LayerOutput(x, 0)
+@layer_rule("Normalization", params=("axis", "mean", "variance", "invert"),
+            check_args=_normalization_args)
+def normalization(args: LayerArgs, x: Shape) -> LayerOutput:
+    """Keeps the input's shape. Without `mean` and `variance` given it holds, untrainable, a
+    mean and a variance per element of the kept axes, and a count."""
+    given = _normalization_args(args)
+    axis = args.raw("axis", -1)
+    if isinstance(axis, float):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `axis` to be an int, a tuple of ints or None, "
+                      f"got {axis!r}", argument="axis")
+    axes = () if axis is None else (axis,) if isinstance(axis, int) else axis
+    if not isinstance(axes, list | tuple) or not all(
+            isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        raise Unknowable("axis")
+    if any(not -len(x) <= a < len(x) for a in axes):
+        raise Refusal(INCOMPATIBLE_RANK,
+                      needs=f"an input of rank {max(a + 1 if a >= 0 else -a for a in axes)} "
+                            f"or more for axis={axis}")
+    sizes = [x[a] for a in axes]
+    if None in sizes:
+        raise Refusal(UNKNOWN_REQUIRED_DIM,
+                      needs=f"a defined size on each kept axis ({axis}) to size its mean and "
+                            "variance")
+    if given:
+        return LayerOutput(x, 0)
+    return LayerOutput(x, 2 * math.prod(s for s in sizes if s is not None) + 1)
 
 
-for _kind in _AUGMENTATIONS:
-    layer_rule(_kind, facts=LayerFacts(passes_lists=True))(_augmentation)
+@layer_rule("Pipeline", params=("layers", "name"))
+def pipeline(args: LayerArgs, x: Shape) -> LayerOutput:
+    """Its layers applied in turn, as a Sequential would, their parameters summed."""
+    from shape_engine.layers.base import RULES
+    from shape_engine.values import LayerValue, Seq
+
+    value = args.call.kwargs.get("layers", args.call.args[0] if args.call.args else None)
+    if not isinstance(value, Seq) or not all(isinstance(v, LayerValue) for v in value.items):
+        raise Unknowable("layers")
+    shape: Shape = x
+    params = 0
+    for item in value.items:
+        assert isinstance(item, LayerValue)
+        rule = RULES.get(item.call.kind or "")
+        if rule is None or not rule.needs_input:
+            raise Unknowable("layers")
+        output = rule.compute(LayerArgs(item.call, rule.params), shape)
+        if output.shape is None or output.params is None:
+            raise Unknowable("layers")
+        shape, params = output.shape, params + output.params
+    return LayerOutput(shape, params)

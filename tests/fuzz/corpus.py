@@ -536,6 +536,37 @@ def _data_statements(choices: Choices) -> list[str]:
                      f"test_size={_data_value(choices)})")
     if chance(choices, 50):
         lines.append(f"x_data = {choices.pick(known)}")
+    if chance(choices, 20):
+        lines += _frame_statements(choices)
+    return lines
+
+
+# pandas: frames read (from a file that is not there: columns unknown) or made, then taken
+# apart in every way the engine follows, and some it does not.
+FRAME_SOURCES = ("pd.read_csv('data.csv')", "pd.read_csv(path, sep=';')",
+                 "pd.DataFrame(x_data)", "pd.DataFrame(x_data, columns=['a', 'b'])",
+                 "pd.DataFrame({'a': [1, 2], 'b': [3, 4]})", "pd.get_dummies(frame)")
+FRAME_STEPS = (
+    "frame[['a', 'b']]", "frame['a']", "frame.drop(columns=['a'])", "frame.drop('a', axis=1)",
+    "frame.drop(['a'], axis=0)", "frame.iloc[:, :-1]", "frame.iloc[:, -1]", "frame.iloc[0]",
+    "frame.iloc[1:3, [0, 1]]", "frame.loc[:, ['a']]", "frame.loc['x']", "frame.values",
+    "frame.to_numpy()", "frame.T", "frame.shape", "frame.columns", "frame[frame['a'] > 0]",
+    "frame.dropna()", "frame.drop(columns=['zz'])", "frame.iloc[::0]", "frame.iloc[10**100]",
+    "frame[x_data]", "frame.pop('a')", "frame.reset_index()", "frame.astype('float32')",
+)
+FRAME_CHANGES = ("frame['new'] = 1", "frame.columns = ['p', 'q']", "del frame['a']",
+                 "frame.drop(columns=['a'], inplace=True)", "unknown(frame)",
+                 "frame.columns = undefined_name")
+
+
+def _frame_statements(choices: Choices) -> list[str]:
+    lines = ["import pandas as pd", f"frame = {choices.pick(FRAME_SOURCES)}"]
+    for _ in range(choices.integer(1, 4)):
+        if chance(choices, 30):
+            lines.append(choices.pick(FRAME_CHANGES))
+        else:
+            lines.append(f"frame = {choices.pick(FRAME_STEPS)}" if chance(choices, 50)
+                         else f"x_data = {choices.pick(FRAME_STEPS)}")
     return lines
 
 

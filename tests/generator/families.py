@@ -803,3 +803,139 @@ def second_input(g: Gen, dims: Dims) -> Step:
 
 def multi_input(g: Gen, dims: Dims) -> Step:
     return Step(LayerSpec(g.d.choice(["Add", "Concatenate", "Multiply", "Average"])), None)
+
+
+# -- image augmentation, normalization and other preprocessing --------------------------------
+
+
+AUGMENTATIONS: dict[str, list[object]] = {
+    "AugMix": [], "AutoContrast": [], "ContrastLimitedAdaptiveHistogramEqualization": [],
+    "CutMix": [], "MixUp": [], "RandAugment": [], "RandomBrightness": [0.2],
+    "RandomColorJitter": [], "RandomContrast": [0.3], "RandomElasticTransform": [],
+    "RandomErasing": [], "RandomFlip": ["horizontal"], "RandomGaussianBlur": [],
+    "RandomGrayscale": [], "RandomHue": [0.5], "RandomInvert": [], "RandomPerspective": [],
+    "RandomPosterization": [4], "RandomRotation": [0.1], "RandomSaturation": [0.5],
+    "RandomSharpness": [0.5], "RandomShear": [0.2], "RandomTranslation": [0.1, 0.1],
+    "RandomZoom": [0.2], "Solarization": [], "MaxNumBoundingBoxes": [3],
+}
+
+
+def augmentation(g: Gen, dims: Dims) -> Step:
+    """Shape-keeping augmentations: any rank (their rank checks run only on data)."""
+    kind = g.d.choice(sorted(AUGMENTATIONS))
+    kwargs: dict[str, object] = {}
+    if len(dims) == 3 and g.d.chance(0.3):
+        kwargs["data_format"] = g.d.choice(["channels_last", "channels_first"])
+    if not g.sane and g.d.chance(0.3):
+        kwargs["data_format"] = "nhwc"
+        return Step(LayerSpec(kind, list(AUGMENTATIONS[kind]), kwargs), None)
+    return Step(LayerSpec(kind, list(AUGMENTATIONS[kind]), kwargs), dims)
+
+
+def random_crop(g: Gen, dims: Dims) -> Step:
+    fmt = g.fmt() if g.d.chance(0.3) else None
+    height, width = g.d.integer(1, 12), g.d.integer(1, 12)
+    kwargs: dict[str, object] = {} if fmt is None else {"data_format": fmt}
+    out = list(dims)
+    first = len(dims) - 1 if channels_first(fmt) else len(dims) - 2
+    if first < 1:
+        return Step(LayerSpec("RandomCrop", [height, width], kwargs), None)
+    out[first - 1], out[first] = height, width
+    return Step(LayerSpec("RandomCrop", [height, width], kwargs), tuple(out))
+
+
+def color_degeneration(g: Gen, dims: Dims) -> Step:
+    fits = len(dims) == 3 and dims[-1] == 3
+    return Step(LayerSpec("RandomColorDegeneration", [0.5]), dims if fits else None)
+
+
+def feature_normalization(g: Gen, dims: Dims) -> Step:
+    kind = g.d.choice(["Normalization", "RMSNormalization"])
+    kwargs: dict[str, object] = {}
+    if g.d.chance(0.3):
+        kwargs["axis"] = g.d.choice([-1, 1, len(dims)] if kind == "RMSNormalization"
+                                    else [-1, 1, None, len(dims)])
+    if kind == "Normalization" and g.d.chance(0.2):
+        kwargs.update(mean=0.5, variance=2.0)
+    return Step(LayerSpec(kind, [], kwargs), dims)
+
+
+def discretization(g: Gen, dims: Dims) -> Step:
+    mode = g.d.choice(["int", "one_hot", "multi_hot", "count"])
+    kwargs: dict[str, object] = {"bin_boundaries": [0.0, 0.5]}
+    if mode != "int":
+        kwargs["output_mode"] = mode
+    return Step(LayerSpec("Discretization", [], kwargs), None if mode != "int" else dims)
+
+
+def einsum_dense(g: Gen, dims: Dims) -> Step:
+    units = g.d.integer(1, 16)
+    bias = g.d.choice([None, "c"])
+    kwargs: dict[str, object] = {} if bias is None else {"bias_axes": bias}
+    if len(dims) == 1 and g.d.chance(0.5):
+        return Step(LayerSpec("EinsumDense", ["ab,bc->ac", units], kwargs),
+                    (units,) if dims[0] is not None else None)
+    out = (*dims[:-1], units) if dims[-1] is not None else None
+    return Step(LayerSpec("EinsumDense", ["...b,bc->...c"], {"output_shape": units, **kwargs},
+                          required=frozenset({"output_shape"})), out)
+
+
+def reversible_embedding(g: Gen, dims: Dims) -> Step:
+    out_dim = g.d.integer(1, 8)
+    kwargs: dict[str, object] = {"tie_weights": False} if g.d.chance(0.3) else {}
+    return Step(LayerSpec("ReversibleEmbedding", [g.d.integer(2, 100), out_dim], kwargs),
+                (*dims, out_dim))
+
+
+def adaptive_pooling(spatial: int) -> Callable[[Gen, Dims], Step]:
+    def make(g: Gen, dims: Dims) -> Step:
+        kind = f"Adaptive{g.d.choice(['Average', 'Max'])}Pooling{spatial}D"
+        fmt = g.fmt()
+        sizes = tuple(g.d.integer(1, 6) for _ in range(spatial))
+        kwargs: dict[str, object] = {} if fmt is None else {"data_format": fmt}
+        _, channels = split(dims, fmt)
+        return Step(LayerSpec(kind, [g.int_or_tuple(sizes)], kwargs),
+                    join(sizes, channels, fmt))
+    return make
+
+
+CELLS = ("SimpleRNNCell", "LSTMCell", "GRUCell")
+
+
+def rnn_cells(g: Gen, dims: Dims) -> Step:
+    """RNN over one built-in cell, a list of them or a StackedRNNCells."""
+    cells = [LayerSpec(g.d.choice(CELLS), [g.d.integer(1, 12)])
+             for _ in range(g.d.choice([1, 1, 2, 3]))]
+    cell: object = cells[0] if len(cells) == 1 else cells
+    if len(cells) > 1 and g.d.chance(0.5):
+        cell = LayerSpec("StackedRNNCells", [cells])
+    kwargs: dict[str, object] = {}
+    sequences = g.d.chance(0.4)
+    if sequences:
+        kwargs["return_sequences"] = True
+    units = cells[-1].args[0]
+    assert isinstance(units, int)
+    out: Out = None
+    if dims[-1] is not None:
+        out = (dims[0], units) if sequences else (units,)
+    return Step(LayerSpec("RNN", [cell], kwargs), out)
+
+
+def stft_spectrogram(g: Gen, dims: Dims) -> Step:
+    frame = g.d.choice([4, 8, 16])
+    kwargs: dict[str, object] = {"frame_length": frame}
+    if g.d.chance(0.4):
+        kwargs["frame_step"] = g.d.integer(1, frame)
+    if g.d.chance(0.3):
+        kwargs["mode"] = g.d.choice(["stft", "magnitude", "psd", "real", "imag", "angle"])
+    if g.d.chance(0.3):
+        kwargs["padding"] = "same"
+    if g.d.chance(0.3):
+        kwargs["expand_dims"] = True
+    return Step(LayerSpec("STFTSpectrogram", [], kwargs), None)
+
+
+def mel_spectrogram(g: Gen, dims: Dims) -> Step:
+    kwargs: dict[str, object] = {"fft_length": 64, "sequence_stride": g.d.choice([8, 16, 32]),
+                                 "num_mel_bins": g.d.integer(2, 16), "sampling_rate": 8000}
+    return Step(LayerSpec("MelSpectrogram", [], kwargs), None)

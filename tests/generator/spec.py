@@ -198,7 +198,7 @@ def _with_declared_input(spec: ModelSpec) -> list[LayerSpec]:
     first = layers[0]
     # Embedding's own first parameter is called input_dim.
     if spec.input_how == "input_shape" or (spec.input_how == "input_dim"
-                                           and first.kind == "Embedding"):
+                                           and first.kind in ("Embedding", "ReversibleEmbedding")):
         first.kwargs["input_shape"] = spec.input_dims
     elif spec.input_how == "input_dim" and len(spec.input_dims) == 1:
         first.kwargs["input_dim"] = spec.input_dims[0]

@@ -110,10 +110,25 @@ FAMILIES: tuple[Family, ...] = (
     _fam("ConvLSTM2D", f.conv_lstm(2), (4,), 0.8),
     # rank 6: sequences of volumes
     _fam("ConvLSTM3D", f.conv_lstm(3), (5,), 1),
+    # preprocessing and the rest of keras.layers
+    _fam("Augmentation", f.augmentation, ANY, 2),
+    _fam("RandomCrop", f.random_crop, (2, 3, 4), 0.6),
+    _fam("RandomColorDegeneration", f.color_degeneration, (3,), 0.3),
+    _fam("Normalization", f.feature_normalization, ANY, 0.8),
+    _fam("Discretization", f.discretization, ANY, 0.3),
+    _fam("EinsumDense", f.einsum_dense, (1, 2), 1),
+    _fam("ReversibleEmbedding", f.reversible_embedding, (1, 2), 0.3, grows=True),
+    _fam("AdaptivePooling1D", f.adaptive_pooling(1), (2,), 0.5),
+    _fam("AdaptivePooling2D", f.adaptive_pooling(2), (3,), 0.5),
+    _fam("AdaptivePooling3D", f.adaptive_pooling(3), (4,), 0.3),
+    _fam("RNNCells", f.rnn_cells, (2,), 1),
+    _fam("STFTSpectrogram", f.stft_spectrogram, (2,), 0.4),
+    _fam("MelSpectrogram", f.mel_spectrogram, (1,), 0.3),
 )
 
 # Families that need a known last axis (they size weights with it or split channels).
-NEEDS_KNOWN_LAST = frozenset({"Dense", "PReLU", "GroupNormalization", "RNN", "Bidirectional"})
+NEEDS_KNOWN_LAST = frozenset({"Dense", "PReLU", "GroupNormalization", "RNN", "Bidirectional",
+                              "EinsumDense", "RNNCells", "Normalization"})
 BIG = 30_000  # elements per sample beyond which layers that grow the tensor are avoided
 
 

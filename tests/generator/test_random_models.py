@@ -24,7 +24,8 @@ SEED = int(os.environ.get("SHAPELENS_GENERATOR_SEED", "20240601"))
 COUNT = int(os.environ.get("SHAPELENS_GENERATOR_COUNT", "1000"))
 SHOWN = 3  # disagreements shrunk and shown in a failure message
 
-# Every layer issue 2 asks the engine to model, as the generator writes them.
+# Every layer issues 2 and 13 ask the engine to model that takes float data, as the
+# generator writes them (the lookup and text layers need string or integer inputs).
 MODELLED_LAYERS = frozenset(str.split("""
 Input InputLayer Dense Activation ReLU LeakyReLU ELU PReLU Softmax Dropout AlphaDropout
 GaussianNoise GaussianDropout ActivityRegularization SpatialDropout1D SpatialDropout2D
@@ -37,6 +38,15 @@ ZeroPadding2D ZeroPadding3D UpSampling1D UpSampling2D UpSampling3D BatchNormaliz
 LayerNormalization GroupNormalization UnitNormalization Embedding SimpleRNN LSTM GRU
 Bidirectional TimeDistributed ConvLSTM1D ConvLSTM2D ConvLSTM3D Masking Rescaling Resizing
 CenterCrop Identity Lambda Sequential
+AugMix AutoContrast ContrastLimitedAdaptiveHistogramEqualization CutMix MixUp RandAugment
+RandomBrightness RandomColorJitter RandomContrast RandomElasticTransform RandomErasing RandomFlip
+RandomGaussianBlur RandomGrayscale RandomHue RandomInvert RandomPerspective RandomPosterization
+RandomRotation RandomSaturation RandomSharpness RandomShear RandomTranslation RandomZoom
+Solarization MaxNumBoundingBoxes RandomCrop RandomColorDegeneration Normalization
+RMSNormalization Discretization EinsumDense ReversibleEmbedding AdaptiveAveragePooling1D
+AdaptiveMaxPooling1D AdaptiveAveragePooling2D AdaptiveMaxPooling2D AdaptiveAveragePooling3D
+AdaptiveMaxPooling3D RNN SimpleRNNCell LSTMCell GRUCell StackedRNNCells STFTSpectrogram
+MelSpectrogram
 """))
 
 

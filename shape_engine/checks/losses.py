@@ -30,6 +30,7 @@ from shape_engine.checks.loss_spec import (
 from shape_engine.checks.outputs import Activation, activation_of, model_output
 from shape_engine.checks.training import Feed, feeds
 from shape_engine.context import Document
+from shape_engine.data.arrays import DRAWN, EXACT, broadcast
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
 from shape_engine.fixes import (
     Imports,
@@ -356,8 +357,6 @@ IMPROBABLE = 1e-6
 def surely_outside(labels: ArrayValue, units: int) -> bool:
     """Whether some label is outside [0, units): certain when the bounds are reached, else
     computed for labels drawn uniformly (randint) from how many there are."""
-    from shape_engine.arrays import DRAWN, EXACT
-
     if (EXACT, True) in labels.extra:
         return True
     if (DRAWN, True) not in labels.extra or labels.bounds is None or labels.shape is None:
@@ -406,8 +405,6 @@ def _broadcast(report: ModelReport, feed: Feed, loss: Loss, labels: Shape, outpu
 
 
 def _broadcasts(labels: Shape, output: Shape, batch: int) -> bool:
-    from shape_engine.arrays import broadcast
-
     a = (batch, *labels[1:]) if labels else labels
     b = (batch, *output[1:]) if output else output
     try:

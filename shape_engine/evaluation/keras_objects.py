@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import ast
 
-from shape_engine import datasets
 from shape_engine.data import calls as data_calls
+from shape_engine.data import datasets
+from shape_engine.evaluation.classes import ObjectValue
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import (
     LAYER_STEPS,
@@ -27,7 +28,7 @@ from shape_engine.ir import (
     Snapshot,
     TrainingCall,
 )
-from shape_engine.keras import ops
+from shape_engine.keras import ops, subclass
 from shape_engine.keras.calls import Given
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
@@ -42,6 +43,7 @@ from shape_engine.keras_names import (
     layer_class_name,
     layer_kind,
 )
+from shape_engine.layers import MULTI_INPUT_RULES
 from shape_engine.shapes import MaybeShape, Shape
 from shape_engine.values import (
     UNKNOWN,
@@ -74,6 +76,19 @@ CALL_OPTIONS = frozenset({"return_attention_scores"})
 
 class KerasObjects(PythonSemantics):
     # -- calls of Keras names ----------------------------------------------------------------
+
+    def _keras_object_made(self, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
+        subclass.made(self, obj, kwargs)
+
+    def _keras_object_method(self, obj: ObjectValue, name: str, node: ast.Call,
+                             args: list[Value], kwargs: dict[str, Value],
+                             through_super: bool) -> Value:
+        return subclass.keras_method(self, obj, name, node, args, kwargs,
+                                     through_super=through_super)
+
+    def _keras_object_called(self, obj: ObjectValue, node: ast.Call, args: list[Value],
+                             kwargs: dict[str, Value]) -> Value:
+        return subclass.called(self, obj, node, args, kwargs)
 
     def _call_keras(self, callee: ModuleRef, node: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], has_unpacking: bool) -> Value | None:
@@ -200,8 +215,6 @@ class KerasObjects(PythonSemantics):
     def _call_layer_object(self, layer: LayerCall, node: ast.Call, args: list[Value],
                            kwargs: dict[str, Value]) -> Value:
         """`layer(x)`, `layer([a, b])`, `attention(query, value, key=k)`."""
-        from shape_engine.layers import MULTI_INPUT_RULES
-
         rule = MULTI_INPUT_RULES.get(layer.kind or "")
         keywords = rule.tensor_keywords if rule is not None else ()
         given = self._given(node, args, kwargs, keywords,

@@ -187,10 +187,16 @@ class PythonSemantics(DataValues):
         if (items is not None and len(items) >= summarised_loops.MIN_TURNS
                 and isinstance(stmt, ast.For) and self._summarised(stmt, items)):
             return
-        if items is not None and len(items) <= MAX_LOOP_ITERATIONS and not self._jumps_in(stmt):
-            for item in items:
-                self._bind(stmt.target, item, None)
-                self._exec_body(stmt.body)
+        turns = self._loop_turns * len(items) if items is not None else None
+        if turns is not None and turns <= MAX_LOOP_ITERATIONS and not self._jumps_in(stmt):
+            assert items is not None
+            outer, self._loop_turns = self._loop_turns, max(1, turns)
+            try:
+                for item in items:
+                    self._bind(stmt.target, item, None)
+                    self._exec_body(stmt.body)
+            finally:
+                self._loop_turns = outer
             self._exec_body(stmt.orelse)
             return
         # `for row in X:` gives X[i] at every turn, whatever the turn.

@@ -14,6 +14,7 @@ finding is gone and no new problem appears. A fix that would not really fix is n
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import weakref
 from collections import Counter, deque
@@ -140,6 +141,10 @@ _EXPRESSIONS: weakref.WeakKeyDictionary[ast.Module, dict[Range, ast.expr | None]
     weakref.WeakKeyDictionary())
 
 
+# Per syntax tree: where each of its top-level statements ends (a line), for bisection.
+_STATEMENT_ENDS: weakref.WeakKeyDictionary[ast.Module, list[int]] = weakref.WeakKeyDictionary()
+
+
 # Per syntax tree: how often each name is bound and read anywhere in it (any scope).
 _NAME_COUNTS: weakref.WeakKeyDictionary[ast.Module, tuple[Counter[str], Counter[str]]] = (
     weakref.WeakKeyDictionary())
@@ -176,10 +181,18 @@ def node_at(document: Document, where: Range) -> ast.expr | None:
 
 
 def _expression_at(document: Document, where: Range) -> ast.expr | None:
-    # Breadth first, as ast.walk, but only into nodes whose lines hold `where`: checks ask
-    # for a few ranges of a large file, and walking all of it was a third of an analysis.
+    # Breadth first, as ast.walk, but only into the top-level statement and the nodes whose
+    # lines hold `where`: checks ask for a few ranges of a large file, and walking all of it
+    # was a third of an analysis.
     first, last = where.start.line + 1, where.end.line + 1
-    pending: deque[ast.AST] = deque([document.tree])
+    body = document.tree.body
+    ends = _STATEMENT_ENDS.get(document.tree)
+    if ends is None:
+        ends = _STATEMENT_ENDS[document.tree] = [getattr(s, "end_lineno", 0) or 0 for s in body]
+    index = bisect.bisect_left(ends, last)
+    if index == len(body):
+        return None
+    pending: deque[ast.AST] = deque([body[index]])
     while pending:
         for child in ast.iter_child_nodes(pending.popleft()):
             start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)

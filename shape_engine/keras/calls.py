@@ -17,6 +17,7 @@ from shape_engine.checks.build import (
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
     INVALID_TENSOR_OP,
+    UNKNOWN_REQUIRED_DIM,
     WRONG_INPUT_COUNT,
 )
 from shape_engine.findings import Finding, Range, Related
@@ -26,6 +27,11 @@ from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, is_input_kind
+from shape_engine.partial_shapes import (
+    certain_past_unknown_dims,
+    output_past_unknown_features,
+    partial_input_shape,
+)
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import Const, Value
 
@@ -66,15 +72,21 @@ class Graph:
             return made
         node = Node(call.label, call.range, (), is_input=True, input_call=call, file=call.file)
         shape: MaybeShape = None
+        guessed = False
         try:
             shape = _compute(call, ()).shape
         except Refusal as refusal:
             node.refused = True
             self._refuse(refusal.rule.finding(refusal.message or refusal.rule.summary,
                                               _argument_at(call, refusal), file=call.file))
+        else:
+            if shape is None and call.kind == "Input":
+                # Input(shape=(n, 3)) with n not known is still a 3-D tensor.
+                shape = partial_input_shape(call)
+                guessed = shape is not None
         dtype = call.kwargs.get("dtype")
         tensor = TensorValue(shape, node, dtype=_constant_str(dtype),
-                             name=_constant_str(call.kwargs.get("name")))
+                             name=_constant_str(call.kwargs.get("name")), guessed=guessed)
         node.outputs = (tensor,)
         self.nodes.append(node)
         self._inputs[id(call)] = tensor
@@ -99,14 +111,15 @@ class Graph:
             node.refused, node.params = True, None
             return self._unknown_outputs(node)
         node.params = output.params
+        guessed = output.partial or any(t.guessed for t in given.tensors())
         if output.multiple_outputs:
             shapes = output.outputs
             if shapes is None:
                 return self._unknown_outputs(node)
-            node.outputs = tuple(TensorValue(shape, node, index=i)
+            node.outputs = tuple(TensorValue(shape, node, index=i, guessed=guessed)
                                  for i, shape in enumerate(shapes))
             return list(node.outputs)
-        tensor = TensorValue(output.shape, node)
+        tensor = TensorValue(output.shape, node, guessed=guessed)
         node.outputs = (tensor,)
         return tensor
 
@@ -128,8 +141,14 @@ class Graph:
         if tensor.shape is None:
             return LayerOutput(None, None)
         try:
-            return _compute(layer, tensor.shape)
+            return _compute(layer, tensor.shape, tensor.guessed)
         except Refusal as refusal:
+            if tensor.guessed and not certain_past_unknown_dims(refusal.rule):
+                # The dims may well fit: what holds for any size of its features, if any.
+                past = output_past_unknown_features(
+                    tensor.shape, lambda probe: _compute(layer, probe)) if (
+                    refusal.rule is UNKNOWN_REQUIRED_DIM) else None
+                return past if past is not None else LayerOutput(None, None)
             self._refuse(self._input_finding(refusal, layer, node, given, tensor.shape))
             return None
 
@@ -153,6 +172,8 @@ class Graph:
                                 tuple(s for s in shapes if s is not None),
                                 {k: s for k, s in keywords.items() if s is not None})
         except Refusal as refusal:
+            if any(t.guessed for t in given.tensors()):
+                return LayerOutput(None, None)  # sizes the engine does not know may fit
             finding = self._input_finding(refusal, layer, node, given, None)
             self._refuse(finding)
             if takes_list:
@@ -168,6 +189,9 @@ class Graph:
             self._built[id(layer)] = _Built(node, output.params)
             return output
         rule = RULES.get(layer.kind or "")
+        if built.node.inputs and node.inputs and (
+                built.node.inputs[0].guessed or node.inputs[0].guessed):
+            return replace(output, params=built.params)  # sizes not known may well fit
         if built.params is not None and output.params is not None and (
                 built.params != output.params) and rule is not None and rule.pins(layer):
             first = built.node.inputs[0].shape if built.node.inputs else None
@@ -219,17 +243,20 @@ class Graph:
         node = Node(label, at, tensors, file=file, is_op=True)
         self.nodes.append(node)
         shape: MaybeShape = None
+        guessed = any(t.guessed for t in tensors)
         try:
             shape = compute([_operand_shape(v) for v in operands])
         except OpRefusal as refusal:
-            node.refused = True
-            self._refuse(INVALID_TENSOR_OP.finding(
-                f"{label}: {refusal}; "
-                + ", ".join(f"{t.node.label} (line {t.node.line}) gives "
-                            f"{format_shape(t.shape)}" for t in tensors), at=at, file=file))
+            if not guessed:  # else sizes the engine does not know may well fit
+                node.refused = True
+                self._refuse(INVALID_TENSOR_OP.finding(
+                    f"{label}: {refusal}; "
+                    + ", ".join(f"{t.node.label} (line {t.node.line}) gives "
+                                f"{format_shape(t.shape)}" for t in tensors), at=at,
+                    file=file))
         except (NotModelled, ArithmeticError, ValueError, TypeError, IndexError):
             shape = None
-        tensor = TensorValue(shape, node)
+        tensor = TensorValue(shape, node, guessed=guessed)
         node.outputs = (tensor,)
         return tensor
 
@@ -241,6 +268,10 @@ class Graph:
         node = Node(model.name or model.variable or "model", at, given.tensors(), layer=model,
                     file=model.file)
         self.nodes.append(node)
+        if any(t.guessed for t in given.tensors()):
+            # Whether its input fits depends on sizes the engine does not know.
+            return self._unknown_outputs(node, len(model.graph.outputs)
+                                         if model.graph is not None else 1)
         if model.graph is not None:
             return self._call_functional(model, model.graph, given, node)
         if given.as_list or not given.positional:

@@ -3,10 +3,11 @@
     python benchmarks/cli_startup.py [--repeat 15]
 
 Runs the installed `shapelens` console script (the one next to this Python, not a version
-manager's shim) on a small training script, best of --repeat, and compares it with the bare
-interpreter start `python -c "import ast"`. Target: within 2.5x. It also runs the CLI once
-in-process and under `python -X importtime` to show that neither tensorflow nor numpy (nor
-pygls/jedi) is imported.
+manager's shim) on a small training script and the bare interpreter start
+`python -c "import ast"` in --repeat pairs, one right after the other (so both see the same
+machine load), and reports the median of the pairs' ratios. Target: within 2.5x. It also
+runs the CLI once in-process and under `python -X importtime` to show that neither
+tensorflow nor numpy (nor pygls/jedi) is imported.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,14 +54,23 @@ def shapelens_command() -> list[str]:
     return [sys.executable, "-m", "shape_engine"]
 
 
+def timed(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                   check=False)
+    return time.perf_counter() - start
+
+
 def best_of(repeat: int, command: list[str], env: dict[str, str]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                       check=False)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timed(command, env) for _ in range(repeat))
+
+
+def paired(repeat: int, baseline: list[str], command: list[str],
+           env: dict[str, str]) -> tuple[float, float, float]:
+    """Medians of the baseline's and the command's times and of their ratio, pair by pair."""
+    pairs = [(timed(baseline, env), timed(command, env)) for _ in range(repeat)]
+    return (statistics.median(b for b, _ in pairs), statistics.median(c for _, c in pairs),
+            statistics.median(c / b for b, c in pairs))
 
 
 def heavy_modules_in_process(path: Path) -> list[str]:
@@ -100,15 +111,15 @@ def main(argv: list[str] | None = None) -> int:
         small.write_text(SMALL, encoding="utf-8")
         command = [*shapelens_command(), "check", str(small)]
         subprocess.run(command, capture_output=True, env=env, check=False)  # writes bytecode
-        baseline = best_of(args.repeat, [sys.executable, "-c", "import ast"], env)
-        cli = best_of(args.repeat, command, env)
-        ratio = cli / baseline
+        baseline, cli, ratio = paired(args.repeat, [sys.executable, "-c", "import ast"],
+                                      command, env)
         cold_env = dict(env, PYTHONDONTWRITEBYTECODE="1",
                         PYTHONPYCACHEPREFIX=str(Path(folder) / "empty"))
         cold = best_of(max(3, args.repeat // 5), command, cold_env)
-        print(f"python -c 'import ast': {baseline * 1000:6.1f} ms")
+        print(f"python -c 'import ast': {baseline * 1000:6.1f} ms (median)")
         print(f"{' '.join(Path(c).name for c in command[:2])} check small.py: "
-              f"{cli * 1000:6.1f} ms  ratio {ratio:.2f}x (target <= {TARGET_RATIO}x)")
+              f"{cli * 1000:6.1f} ms (median); median ratio of {args.repeat} pairs "
+              f"{ratio:.2f}x (target <= {TARGET_RATIO}x)")
         print(f"  same without any bytecode cache (every module compiled): {cold * 1000:6.1f} ms")
         in_process = heavy_modules_in_process(small)
         timed = heavy_modules_importtime(command, env)

@@ -40,7 +40,8 @@ from shape_engine.keras_version import DEFAULT as DEFAULT_KERAS
 from shape_engine.keras_version import KerasVersion, using
 from shape_engine.keras_version import parse as parse_keras_version
 from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
-from shape_engine.rule import Rule, all_rules
+from shape_engine.rule import Rule
+from shape_engine.rule_registry import all_rules
 from shape_engine.source import LineIndex
 from shape_engine.walk import Target, TooLarge, UsageError, read, reason, targets
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 import sys
 
 LAUNCHER = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
-            "from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))")
+            "from server.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))")
 BUNDLED_LAUNCHER = ("import sys; sys.path[:] = [p for p in sys.path if p]; "
                     "sys.path.insert(0, sys.argv.pop(1)); "
-                    "from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))")
+                    "from server.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))")
 
 
 def server_command(python: str = sys.executable, libs: str | None = None) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from shape_engine.config import CONFIG_FILES, Config, ConfigCache, ConfigError
 from shape_engine.findings import Finding, Severity
-from shape_engine.rule import rule_for
+from shape_engine.rule_registry import rule_for
 from shape_engine.selection import Layer, RuleSelection, selected
 from shape_engine.suppression import suppress
 

@@ -6,12 +6,13 @@ import ast
 import dataclasses
 import gc
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from shape_engine import data_blame
+from shape_engine.checks import MODEL_CHECKS, MULTI_IO_CHECKS, ModelCheck
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.graph_fixes import with_graph_fixes
 from shape_engine.checks.noqa import UNUSED_NOQA
@@ -40,9 +41,6 @@ from shape_engine.walk import size_text
 
 if TYPE_CHECKING:
     from shape_engine.notebook import CellMap
-
-ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
-
 
 @dataclass
 class Analysis:
@@ -182,7 +180,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     if verify_fixes:
         local_findings = keep_working_fixes(
             local_findings, document, path, resolver, origins, [r.model for r in reports],
-            spent=program.steps, allowance=program.budget)
+            spent=program.steps, allowance=program.budget, reanalyze=analyze_source)
     if directives is not None and extend_select is not None and is_enabled(
             UNUSED_NOQA.code, extend_select):
         local_findings += unused_findings(directives, text)  # their fixes need no verifying
@@ -200,8 +198,6 @@ def _functional_checks(graph: ModelReport, document: Document) -> list[Finding]:
     it as the Sequential model it is (its refusals are the graph's, reported already). Their
     fixes edit a Sequential's layer list: left out here. A model with several inputs or
     outputs has checks of its own."""
-    from shape_engine.checks import MULTI_IO_CHECKS
-
     chain = chain_model(graph.model)
     if chain is None:
         return [finding for check in MULTI_IO_CHECKS for finding in check(graph, document)]
@@ -304,8 +300,6 @@ def _first_data_shape(model: ModelIR) -> tuple[int | None, ...] | None:
 
 
 def model_checks() -> list[ModelCheck]:
-    from shape_engine.checks import MODEL_CHECKS
-
     return MODEL_CHECKS
 
 

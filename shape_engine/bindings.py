@@ -9,8 +9,10 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from shape_engine.context import Document
+if TYPE_CHECKING:
+    from shape_engine.context import Document
 
 
 def defining_target(document: Document, use: ast.Name) -> ast.Name | None:

@@ -1,6 +1,7 @@
 """The `shapelens` command line: `check`, `shapes`, `rule`, `version` and `serve`.
 
-Presents the engine's results; never imports TensorFlow, numpy or the user's modules.
+Presents the engine's results; never imports TensorFlow, numpy or the user's modules, nor the
+language server: `serve` is given by the `shapelens` script (`server.cli`), which adds it.
 """
 
 from __future__ import annotations
@@ -47,7 +48,13 @@ STDIN = "-"
 __all__ = ["UsageError", "finding_json", "finding_line", "fix_json", "main"]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# `shapelens serve`: runs the language server with the parsed arguments.
+Serve = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None, serve: Serve | None = None) -> int:
+    """`serve`: the language server, given by the `shapelens` script (`server.cli`); without
+    it `shapelens serve` says where the server is."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -78,8 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"shapelens {version()}")
             return 0
         if args.command == "serve":
-            from server.__main__ import serve
-
+            if serve is None:
+                raise UsageError("serve: the language server is started by the `shapelens` "
+                                 "command (or `python -m server`), not by shape_engine")
             return serve(args)
     except (UsageError, ConfigError) as error:
         print(f"shapelens: {error}", file=sys.stderr)

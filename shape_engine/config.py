@@ -19,11 +19,6 @@ from typing import Any
 from shape_engine.selection import LEVEL_ALIASES, LEVELS, RuleSelection, check_selectors
 from shape_engine.walk import DEFAULT_MAX_FILE_SIZE, SKIPPED_DIRS, parse_size
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the backport has the same interface
-    import tomli as tomllib
-
 CONFIG_FILES = (".shapelens.toml", "shapelens.toml", "pyproject.toml")
 # Folders never walked into unless `exclude` says otherwise (as ruff's default exclusions).
 DEFAULT_EXCLUDE = tuple(sorted(SKIPPED_DIRS))
@@ -193,6 +188,12 @@ def excluded_by(configs: ConfigCache) -> Callable[[Path], bool]:
 
 def load_config(path: Path) -> Config:
     """The configuration in `path` (a shapelens.toml, .shapelens.toml or pyproject.toml)."""
+    # The TOML parser (and the datetime it loads) only when there is a file to read: most
+    # runs have none, and start-up is most of a small run's time.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - the backport has the same interface
+        import tomli as tomllib
     try:
         with open(path, "rb") as stream:
             document = tomllib.load(stream)

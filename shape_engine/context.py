@@ -5,12 +5,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
+from shape_engine.bindings import Scopes
 from shape_engine.source import LineIndex
-
-if TYPE_CHECKING:
-    from shape_engine.bindings import Scopes
 
 
 @dataclass(frozen=True)
@@ -26,6 +23,4 @@ class Document:
     def scopes(self) -> Scopes:
         """Parents, blocks and binding sites of the tree, made on first use, kept with the
         document (and gone with it)."""
-        from shape_engine.bindings import Scopes
-
         return Scopes(self.tree)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from shape_engine.rule import Rule, all_rules
+from shape_engine.rule import Rule
+from shape_engine.rule_registry import all_rules
 
 RULES_PAGE = Path(__file__).resolve().with_name("rules.md")
 

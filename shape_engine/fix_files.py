@@ -27,6 +27,7 @@ from shape_engine.presenters.concise import finding_line
 from shape_engine.presenters.json_format import finding_json
 from shape_engine.selection import Selection
 from shape_engine.source import decode
+from shape_engine.walk import UsageError
 
 
 def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool,
@@ -41,8 +42,6 @@ def fix_files(paths: list[Path], write: bool, unsafe: bool, json_format: bool,
         try:
             data = path.read_bytes()
         except OSError as error:
-            from shape_engine.cli import UsageError
-
             raise UsageError(f"{path}: {error.strerror or error}") from None
         if is_notebook(str(path)):
             outcome = _fix_notebook(path, data, write, unsafe, selection_for(path))

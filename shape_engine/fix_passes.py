@@ -19,6 +19,7 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shape_engine.analysis import analyze_source
 from shape_engine.findings import Finding, Fix
 from shape_engine.fixes import TextMap, applicable_fix, apply_edits
 from shape_engine.selection import Selection
@@ -43,8 +44,6 @@ def fix_all(text: str, path: str | None = None, resolver: ModuleResolver | None 
     """Apply every fix the applicability allows, in passes of fixes that do not overlap.
     Only the findings of rules enabled by default or in `extend_select` are fixed and
     reported."""
-    from shape_engine.analysis import analyze_source
-
     applied: list[tuple[Finding, Fix]] = []
     analysis = analyze_source(text, path, resolver, extend_select=extend_select)
     for _ in range(MAX_FIX_PASSES):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from shape_engine.context import Document
 from shape_engine.findings import Applicability, Edit, Finding, Fix, Position, Range
 from shape_engine.ir import LayerCall, ModelIR
+from shape_engine.layers import RULES
 from shape_engine.source import LINE_BREAK
 from shape_engine.values import canonical
 
@@ -533,8 +534,6 @@ def _editable(model: ModelIR, index: int) -> bool:
 def _declaring_keywords(layer: LayerCall | ModelIR | None) -> list[str]:
     """The keywords by which a first layer declares the model's input (Embedding's own
     `input_dim` is its vocabulary size, not one of them)."""
-    from shape_engine.layers import RULES
-
     if not isinstance(layer, LayerCall):
         return []
     own = RULES[layer.kind].params if layer.kind in RULES else ()

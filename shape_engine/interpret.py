@@ -4,16 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from shape_engine.checks.build import (
-    INCOMPATIBLE_DIM,
-    INCOMPATIBLE_RANK,
-    INVALID_ARGUMENT,
-    MULTI_INPUT_LAYER,
-    MULTIPLE_OUTPUTS,
-    SECOND_INPUT,
-    UNKNOWN_REQUIRED_DIM,
-)
-from shape_engine.checks.legacy_arguments import legacy_keyword_refusal
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
 from shape_engine.keras_version import is_keras_2
@@ -27,7 +17,17 @@ from shape_engine.layers.base import (
     is_input_kind,
 )
 from shape_engine.layers.core import declared_input_shape
+from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
 from shape_engine.layers.merging import merge_list
+from shape_engine.layers.refusals import (
+    INCOMPATIBLE_DIM,
+    INCOMPATIBLE_RANK,
+    INVALID_ARGUMENT,
+    MULTI_INPUT_LAYER,
+    MULTIPLE_OUTPUTS,
+    SECOND_INPUT,
+    UNKNOWN_REQUIRED_DIM,
+)
 from shape_engine.partial_shapes import (
     certain_past_unknown_dims,
     has_guessed_dims,

@@ -12,10 +12,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial as partial_fn
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.ir import LayerCall
 from shape_engine.layers import RULES
 from shape_engine.layers.base import LayerOutput, Refusal, Unknowable
+from shape_engine.layers.refusals import (
+    INCOMPATIBLE_RANK,
+    INVALID_ARGUMENT,
+    UNKNOWN_REQUIRED_DIM,
+)
 from shape_engine.rule import Rule
 from shape_engine.shapes import Dim, MaybeShape, Shape
 from shape_engine.values import Const, Seq, Unknown, Value

@@ -1,9 +1,9 @@
 """A rule: one stable code with its severity, a one-line summary and the why, like ruff's.
 
-Check modules declare their rules with `Rule(...)`; `all_rules()` lists them for the docs
-table and the server's code descriptions. A rule that states an opinion rather than a bug is
-off by default (`default_enabled=False`): the engine still produces its findings, and the
-presenters show them only when selected (`selection`).
+Layer and check modules declare their rules with `Rule(...)`; `rule_registry.all_rules()`
+lists them for the docs table and the server's code descriptions. A rule that states an
+opinion rather than a bug is off by default (`default_enabled=False`): the engine still
+produces its findings, and the presenters show them only when selected (`selection`).
 """
 
 from __future__ import annotations
@@ -46,17 +46,3 @@ class Rule:
             preferred_fix = 0
         return Finding(self.code, self.severity, message, at, related, fixes, preferred_fix,
                        file)
-
-
-def rule_for(code: str) -> Rule | None:
-    """The rule with this code, once the check families are registered."""
-    import shape_engine.checks  # noqa: F401
-
-    return _REGISTRY.get(code)
-
-
-def all_rules() -> list[Rule]:
-    # Importing the check families registers their rules.
-    import shape_engine.checks  # noqa: F401
-
-    return sorted(_REGISTRY.values(), key=lambda r: r.code)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from shape_engine.docs import rule_page, rules_page
-from shape_engine.rule import Rule, all_rules
+from shape_engine.rule import Rule
+from shape_engine.rule_registry import all_rules
 
 
 def find_rule(key: str) -> Rule | None:

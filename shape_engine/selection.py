@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from shape_engine.findings import Finding, Severity
-from shape_engine.rule import all_rules, rule_for
+from shape_engine.rule_registry import all_rules, rule_for
 
 # Severity levels a configuration or the editor may give a code.
 LEVELS = ("error", "warning", "information", "hint", "off")

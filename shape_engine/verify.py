@@ -23,16 +23,17 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Severity
 from shape_engine.fixes import apply_edits
 from shape_engine.ir import LayerCall, ModelIR
-from shape_engine.rule import rule_for
+from shape_engine.rule_registry import rule_for
 from shape_engine.source import LINE_BREAK
 
 if TYPE_CHECKING:
+    from shape_engine.analysis import Analysis
     from shape_engine.evaluation.scope import ModuleResolver
 
 # Re-analyses (rounds) per analysis, at most; and, so that verifying costs a few analyses at
@@ -53,6 +54,14 @@ _EXTENDED_IMPORT = re.compile(r", [A-Za-z_]\w*( as [A-Za-z_]\w*)?")
 _WHOLE_FILE = -1  # a footprint that is not one model's: judged alone, on the whole file
 
 
+class Reanalyze(Protocol):
+    """`analysis.analyze_source`, as verification re-runs it on a fixed text."""
+
+    def __call__(self, text: str, path: str | None = None,
+                 resolver: ModuleResolver | None = None, *,
+                 verify_fixes: bool = True) -> Analysis: ...
+
+
 def finding_id(finding: Finding) -> FindingId:
     return finding.code, finding.range, finding.message
 
@@ -61,7 +70,8 @@ def keep_working_fixes(findings: list[Finding], document: Document, path: str | 
                        resolver: ModuleResolver | None,
                        origins: dict[FindingId, list[ModelIR]] | None = None,
                        models: Sequence[ModelIR] = (), spent: int = 0,
-                       allowance: int | None = None) -> list[Finding]:
+                       allowance: int | None = None, *,
+                       reanalyze: Reanalyze) -> list[Finding]:
     """Keep the fixes that parse, remove their finding and add no new problem.
 
     `origins`: the models whose checks reported each finding (without one, a finding's
@@ -69,9 +79,9 @@ def keep_working_fixes(findings: list[Finding], document: Document, path: str | 
     steps the analysis took, each re-analysis about as many, out of its `allowance` (None: no
     limit; see VERIFIED_ALLOWANCES). A fix whose verification does not fit is not offered:
     nor is any when the analysis ran out of steps (it did not see the whole file).
+    `reanalyze`: the analysis to re-run on the fixed text (`analysis.analyze_source`, given by
+    its caller: the analysis is the pipeline that calls this step).
     """
-    from shape_engine.analysis import analyze_source
-
     if not any(f.fixes for f in findings):
         return findings
     owners = _Owners(document, origins or {}, models)
@@ -100,7 +110,7 @@ def keep_working_fixes(findings: list[Finding], document: Document, path: str | 
         pending = [c for c in pending if id(c) not in taken]
         rounds -= 1
         edits = [edit for c in chosen for edit in c.fix.edits]
-        after = analyze_source(apply_edits(text, edits), path, resolver, verify_fixes=False)
+        after = reanalyze(apply_edits(text, edits), path, resolver, verify_fixes=False)
         if steps is not None:
             steps -= after.steps
         if not after.parsed or after.exhausted:

@@ -12,7 +12,7 @@ from server.convert import Lines
 from server.hover import hover
 from shape_engine.findings import Position
 from shape_engine.incremental import DocumentAnalyzer
-from shape_engine.rule import all_rules
+from shape_engine.rule_registry import all_rules
 
 SOURCE = """\
 import keras

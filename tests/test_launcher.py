@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from server.launcher import BUNDLED_LAUNCHER, LAUNCHER, server_command
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,3 +81,22 @@ def test_the_bundled_launcher_serves_from_its_libraries_alone(tmp_path: Path) ->
         errors = served.communicate(timeout=60)[1]
     assert b"the decoy ran" not in errors, errors
     assert answer["id"] == 1 and "hoverProvider" in answer["result"]["capabilities"], answer
+
+
+def test_the_engine_cli_leaves_serving_to_the_server(capsys: pytest.CaptureFixture[str]) -> None:
+    """shape_engine never imports the server: its `main` alone says where `serve` is, and the
+    `shapelens` script's `main` (server.cli) runs the server."""
+    from server.cli import main as shapelens
+    from shape_engine.cli import main as engine
+
+    assert engine(["serve"]) == 2
+    assert "`shapelens` command" in capsys.readouterr().err
+    assert shapelens(["serve", "--help"]) == 0
+    assert "--tcp HOST:PORT" in capsys.readouterr().out
+
+
+def test_the_shapelens_script_is_the_server_cli() -> None:
+    """pyproject's console script is the one that knows `serve` (the editors run it)."""
+    scripts = (REPO / "pyproject.toml").read_text(encoding="utf-8").split("[project.scripts]")[1]
+    assert re.findall(r'^(\w+) = "(.*)"$', scripts.split("\n[")[0], re.M) == [
+        ("shapelens", "server.cli:main")]

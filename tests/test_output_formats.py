@@ -391,7 +391,7 @@ def test_statistics(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _rule_name(code: str) -> str:
-    from shape_engine.rule import rule_for
+    from shape_engine.rule_registry import rule_for
 
     rule = rule_for(code)
     assert rule is not None

@@ -1,14 +1,13 @@
-"""Check families. Importing this package registers every rule (see `rule.all_rules`).
+"""Check families. Importing this package registers every rule (see `rule_registry`).
 
 `MODEL_CHECKS` are run on each interpreted model with the document; build refusals come from
-the interpreter itself (`checks.build` holds their rules).
+the interpreter itself (`layers.refusals` holds their rules).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
-from shape_engine.checks import build, source  # isort: skip (build first: layers need it)
 from shape_engine.checks import (
     arguments,
     data_format_mix,
@@ -22,11 +21,15 @@ from shape_engine.checks import (
     noqa,
     output_loss,
     per_output,
+    source,
     training,
 )
+from shape_engine.context import Document
+from shape_engine.findings import Finding
+from shape_engine.interpret import ModelReport
 
-if TYPE_CHECKING:
-    from shape_engine.analysis import ModelCheck
+# A check run on each interpreted model with its document.
+ModelCheck = Callable[[ModelReport, Document], Iterable[Finding]]
 
 MODEL_CHECKS: list[ModelCheck] = [
     training.check_training,
@@ -47,6 +50,6 @@ MODEL_CHECKS: list[ModelCheck] = [
 # checked as the Sequential models they are, by `MODEL_CHECKS`).
 MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
 
-__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "arguments", "build", "data_format_mix",
+__all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "ModelCheck", "arguments", "data_format_mix",
            "datasets", "design", "embedding_range", "legacy_arguments", "losses", "multi_io",
            "nchw_images", "noqa", "output_loss", "per_output", "source", "training"]

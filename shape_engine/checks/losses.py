@@ -16,6 +16,7 @@ from ast import Call, Name
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from shape_engine.arrays import DRAWN, EXACT, broadcast
 from shape_engine.checks.loss_spec import (
     BINARY,
     BINARY_LOSSES,
@@ -356,8 +357,6 @@ IMPROBABLE = 1e-6
 def surely_outside(labels: ArrayValue, units: int) -> bool:
     """Whether some label is outside [0, units): certain when the bounds are reached, else
     computed for labels drawn uniformly (randint) from how many there are."""
-    from shape_engine.arrays import DRAWN, EXACT
-
     if (EXACT, True) in labels.extra:
         return True
     if (DRAWN, True) not in labels.extra or labels.bounds is None or labels.shape is None:
@@ -406,8 +405,6 @@ def _broadcast(report: ModelReport, feed: Feed, loss: Loss, labels: Shape, outpu
 
 
 def _broadcasts(labels: Shape, output: Shape, batch: int) -> bool:
-    from shape_engine.arrays import broadcast
-
     a = (batch, *labels[1:]) if labels else labels
     b = (batch, *output[1:]) if output else output
     try:

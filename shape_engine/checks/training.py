@@ -20,6 +20,7 @@ from shape_engine.checks.build_fixes import declared_shape_range
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
 from shape_engine.fixes import Imports, fix, fixes, node_at, shape_literal, wrap
+from shape_engine.interpret import interpret
 from shape_engine.ir import LayerCall, ModelIR, TrainingCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.base import facts_of, is_input_kind
@@ -273,8 +274,6 @@ class LayerProblem:
 
 def _layer_problem(report: ModelReport, data: Shape) -> LayerProblem | None:
     """Run the data through the built layers: the first layer that cannot take it."""
-    from shape_engine.interpret import interpret
-
     run = interpret(report.model, run_on=(None, *data[1:]))
     first = True
     for built, fed in zip(report.layers, run.layers, strict=False):

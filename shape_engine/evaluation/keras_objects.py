@@ -42,6 +42,7 @@ from shape_engine.keras_names import (
     layer_class_name,
     layer_kind,
 )
+from shape_engine.layers import MULTI_INPUT_RULES
 from shape_engine.shapes import MaybeShape, Shape
 from shape_engine.values import (
     UNKNOWN,
@@ -200,8 +201,6 @@ class KerasObjects(PythonSemantics):
     def _call_layer_object(self, layer: LayerCall, node: ast.Call, args: list[Value],
                            kwargs: dict[str, Value]) -> Value:
         """`layer(x)`, `layer([a, b])`, `attention(query, value, key=k)`."""
-        from shape_engine.layers import MULTI_INPUT_RULES
-
         rule = MULTI_INPUT_RULES.get(layer.kind or "")
         keywords = rule.tensor_keywords if rule is not None else ()
         given = self._given(node, args, kwargs, keywords,

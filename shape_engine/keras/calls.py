@@ -12,14 +12,6 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from shape_engine.checks.build import (
-    DISCONNECTED_GRAPH,
-    INCOMPATIBLE_DIM,
-    INCOMPATIBLE_RANK,
-    INVALID_TENSOR_OP,
-    UNKNOWN_REQUIRED_DIM,
-    WRONG_INPUT_COUNT,
-)
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.interpret import _argument_refusal, _built_input_fits, _compute, interpret
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
@@ -27,6 +19,14 @@ from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, is_input_kind
+from shape_engine.layers.refusals import (
+    DISCONNECTED_GRAPH,
+    INCOMPATIBLE_DIM,
+    INCOMPATIBLE_RANK,
+    INVALID_TENSOR_OP,
+    UNKNOWN_REQUIRED_DIM,
+    WRONG_INPUT_COUNT,
+)
 from shape_engine.partial_shapes import (
     certain_past_unknown_dims,
     output_past_unknown_features,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.layers.base import (
     LayerArgs,
     LayerFacts,
@@ -19,6 +18,7 @@ from shape_engine.layers.base import (
     list_rule,
     same_list,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.shapes import Dim, Shape
 
 # keras.activations.get accepts exactly these names (ALL_OBJECTS_DICT), case-sensitively.

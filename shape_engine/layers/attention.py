@@ -5,7 +5,6 @@ Rank-3 inputs (batch, steps, features) only; other ranks are left unknown.
 
 from __future__ import annotations
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, UNMERGEABLE_INPUTS
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -14,6 +13,7 @@ from shape_engine.layers.base import (
     known,
     multi_input_rule,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, UNMERGEABLE_INPUTS
 from shape_engine.shapes import Shape, format_shape
 
 MHA_PARAMS = ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, NON_POSITIVE_DIM
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -13,6 +12,7 @@ from shape_engine.layers.base import (
     layer_rule,
     spatial_input,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT, NON_POSITIVE_DIM
 from shape_engine.shapes import Dim, Shape
 
 MEL_PARAMS = ("fft_length", "sequence_stride", "sequence_length", "window", "sampling_rate",

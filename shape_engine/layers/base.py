@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.shapes import Dim, MaybeShape, Shape
-from shape_engine.values import NotConstant, to_python
+from shape_engine.values import LayerValue, ModelValue, NotConstant, to_python
 
 if TYPE_CHECKING:
     from shape_engine.ir import LayerCall, ModelIR
@@ -175,8 +176,6 @@ class LayerArgs:
 
     def layer(self, name: str) -> LayerCall | ModelIR | None:
         """A layer given as an argument (Bidirectional's `layer`); None when not a known one."""
-        from shape_engine.values import LayerValue, ModelValue
-
         if name in self.call.kwargs:
             value = self.call.kwargs[name]
         elif name in self.params and self.params.index(name) < len(self.call.args):
@@ -196,8 +195,6 @@ class LayerArgs:
             return self.default_data_format()
         text = str(value).lower()
         if text not in ("channels_last", "channels_first"):
-            from shape_engine.checks.build import INVALID_ARGUMENT
-
             raise Refusal(INVALID_ARGUMENT,
                           f"{self.written_name} needs data_format 'channels_last' or "
                           f"'channels_first', got {value!r}", argument="data_format")
@@ -241,8 +238,6 @@ AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "wi
 
 
 def argument_refusal(args: LayerArgs, name: str, expected: str, value: object) -> Refusal:
-    from shape_engine.checks.build import INVALID_ARGUMENT
-
     return Refusal(INVALID_ARGUMENT,
                    f"{args.written_name} needs `{name}` to be {expected}, got {value!r}",
                    argument=name)
@@ -279,8 +274,6 @@ def standard_tuple(args: LayerArgs, name: str, value: object, count: int, *,
 def spatial_input(x: Shape, spatial: int, data_format: str) -> tuple[tuple[Dim, ...], Dim]:
     """(spatial dims, channels) of an input that must have exactly `spatial` + 2 axes."""
     if len(x) != spatial + 2:
-        from shape_engine.checks.build import INCOMPATIBLE_RANK
-
         raise Refusal(INCOMPATIBLE_RANK,
                       needs=f"a {rank_name(spatial + 2)} input "
                             f"{spatial_layout(spatial, data_format)}")

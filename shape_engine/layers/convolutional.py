@@ -15,11 +15,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shape_engine.checks.build import (
-    INVALID_ARGUMENT,
-    NON_POSITIVE_DIM,
-    UNKNOWN_REQUIRED_DIM,
-)
 from shape_engine.layers.base import (
     AXIS_NAMES,
     LayerArgs,
@@ -30,6 +25,11 @@ from shape_engine.layers.base import (
     layer_rule,
     spatial_input,
     standard_tuple,
+)
+from shape_engine.layers.refusals import (
+    INVALID_ARGUMENT,
+    NON_POSITIVE_DIM,
+    UNKNOWN_REQUIRED_DIM,
 )
 from shape_engine.shapes import Dim, Shape, format_shape
 

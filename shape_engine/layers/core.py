@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.ir import LayerCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.activations import check_activation
@@ -24,6 +23,7 @@ from shape_engine.layers.base import (
     list_rule,
     same_list,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.shapes import Dim, Shape
 
 # Positional parameters in Keras' order (keras/src/layers/core/input_layer.py).

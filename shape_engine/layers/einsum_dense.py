@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -21,6 +20,7 @@ from shape_engine.layers.base import (
     Unknowable,
     layer_rule,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.shapes import Dim, Shape
 
 PARAMS = ("equation", "output_shape", "activation", "bias_axes", "kernel_initializer",

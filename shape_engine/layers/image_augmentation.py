@@ -8,7 +8,6 @@ the channels; `RandomColorDegeneration` checks rank and channels when called.
 
 from __future__ import annotations
 
-from shape_engine.checks.build import INCOMPATIBLE_DIM, INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.layers.base import (
     LayerArgs,
     LayerFacts,
@@ -17,6 +16,7 @@ from shape_engine.layers.base import (
     Unknowable,
     layer_rule,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_DIM, INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.shapes import Shape
 
 # Layers whose output is their input's shape, at any rank.

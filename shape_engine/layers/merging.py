@@ -11,7 +11,6 @@ takes the output from the latter, without tracing `call`.
 
 from __future__ import annotations
 
-from shape_engine.checks.build import MULTIPLE_OUTPUTS, UNMERGEABLE_INPUTS
 from shape_engine.ir import LayerCall
 from shape_engine.layers.base import (
     LayerArgs,
@@ -20,6 +19,7 @@ from shape_engine.layers.base import (
     Unknowable,
     multi_input_rule,
 )
+from shape_engine.layers.refusals import MULTIPLE_OUTPUTS, UNMERGEABLE_INPUTS
 from shape_engine.shapes import Dim, MaybeShape, Shape, format_shape
 
 ELEMENTWISE = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})

@@ -9,12 +9,6 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import (
-    INCOMPATIBLE_RANK,
-    INVALID_ARGUMENT,
-    MULTIPLE_OUTPUTS,
-    UNKNOWN_REQUIRED_DIM,
-)
 from shape_engine.layers.base import (
     LayerArgs,
     LayerFacts,
@@ -24,6 +18,12 @@ from shape_engine.layers.base import (
     Unknowable,
     layer_rule,
     list_rule,
+)
+from shape_engine.layers.refusals import (
+    INCOMPATIBLE_RANK,
+    INVALID_ARGUMENT,
+    MULTIPLE_OUTPUTS,
+    UNKNOWN_REQUIRED_DIM,
 )
 from shape_engine.shapes import Dim, Shape
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shape_engine.checks.build import INVALID_ARGUMENT, MULTIPLE_OUTPUTS
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.base import (
     LayerArgs,
@@ -29,6 +28,7 @@ from shape_engine.layers.convolutional import (
     window_output_length,
     window_too_small,
 )
+from shape_engine.layers.refusals import INVALID_ARGUMENT, MULTIPLE_OUTPUTS
 from shape_engine.shapes import Shape
 
 _NO_DEFAULT = object()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.layers.base import (
     LayerArgs,
     LayerFacts,
@@ -21,6 +20,7 @@ from shape_engine.layers.base import (
     list_rule,
     same_list,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.shapes import Dim, Shape
 
 _IMAGE_RANKS = "a 4-D input (batch, height, width, channels), or 3-D for one image"

@@ -20,13 +20,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from shape_engine.checks.build import (
-    INCOMPATIBLE_RANK,
-    INVALID_ARGUMENT,
-    NON_POSITIVE_DIM,
-    RESHAPE_SIZE_MISMATCH,
-    UNKNOWN_REQUIRED_DIM,
-)
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.layers.base import (
     RULES,
@@ -39,6 +32,13 @@ from shape_engine.layers.base import (
     layer_rule,
     spatial_layout,
     standard_tuple,
+)
+from shape_engine.layers.refusals import (
+    INCOMPATIBLE_RANK,
+    INVALID_ARGUMENT,
+    NON_POSITIVE_DIM,
+    RESHAPE_SIZE_MISMATCH,
+    UNKNOWN_REQUIRED_DIM,
 )
 from shape_engine.shapes import Dim, Shape, format_shape
 

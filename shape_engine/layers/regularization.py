@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.layers.base import (
     LayerArgs,
     LayerFacts,
@@ -21,6 +20,7 @@ from shape_engine.layers.base import (
     same_list,
     spatial_layout,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.shapes import Shape
 
 _ABSENT = object()

@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import math
 
-from shape_engine.checks.build import (
-    INCOMPATIBLE_RANK,
-    NON_POSITIVE_DIM,
-    RESHAPE_SIZE_MISMATCH,
-)
 from shape_engine.layers.base import (
     AXIS_NAMES,
     LayerArgs,
@@ -27,6 +22,11 @@ from shape_engine.layers.base import (
     rank_name,
     spatial_input,
     standard_tuple,
+)
+from shape_engine.layers.refusals import (
+    INCOMPATIBLE_RANK,
+    NON_POSITIVE_DIM,
+    RESHAPE_SIZE_MISMATCH,
 )
 from shape_engine.shapes import Dim, Shape, format_shape, product
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shape_engine.checks.build import INCOMPATIBLE_RANK, UNKNOWN_REQUIRED_DIM
 from shape_engine.ir import LayerCall
 from shape_engine.layers.base import (
     RULES,
@@ -28,6 +27,7 @@ from shape_engine.layers.recurrent import (
     _sequence_options,
     _whole,
 )
+from shape_engine.layers.refusals import INCOMPATIBLE_RANK, UNKNOWN_REQUIRED_DIM
 from shape_engine.shapes import Shape
 from shape_engine.values import LayerValue, Seq
 

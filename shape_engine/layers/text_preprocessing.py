@@ -9,7 +9,6 @@ as Keras shows it when the vocabulary comes from `adapt()`.
 
 from __future__ import annotations
 
-from shape_engine.checks.build import INVALID_ARGUMENT, UNMERGEABLE_INPUTS
 from shape_engine.layers.base import (
     LayerArgs,
     LayerOutput,
@@ -18,6 +17,7 @@ from shape_engine.layers.base import (
     layer_rule,
     multi_input_rule,
 )
+from shape_engine.layers.refusals import INVALID_ARGUMENT, UNMERGEABLE_INPUTS
 from shape_engine.shapes import Dim, Shape, format_shape
 
 LOOKUP_PARAMS = ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary",

@@ -15,7 +15,8 @@ from typing import TextIO
 from shape_engine.findings import Fix, Severity
 from shape_engine.notebook import CellFinding
 from shape_engine.presenters.report import FileResult, display_path, where
-from shape_engine.rule import Rule, rule_for
+from shape_engine.rule import Rule
+from shape_engine.rule_registry import rule_for
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

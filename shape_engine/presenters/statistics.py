@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from shape_engine.presenters.report import FileResult, is_fixable
-from shape_engine.rule import rule_for
+from shape_engine.rule_registry import rule_for
 
 
 def present(results: Sequence[FileResult], out: TextIO, *, as_json: bool = False) -> None:

@@ -337,7 +337,8 @@ def _one_at_a_time(text: str, monkeypatch: pytest.MonkeyPatch) -> list[list[str]
     monkeypatch.setattr(verify, "VERIFIED_CHARACTERS_BASE", 10**9)
     unverified = analyze_source(text, verify_fixes=False).findings
     document = Document(text, LineIndex(text), ast.parse(text))
-    kept = verify.keep_working_fixes(unverified, document, None, None)
+    kept = verify.keep_working_fixes(unverified, document, None, None,
+                                     reanalyze=analyze_source)
     return [[f.title for f in found.fixes] for found in kept]
 
 

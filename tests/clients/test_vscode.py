@@ -65,7 +65,7 @@ def check_vsix_bundles_the_wheel(vsix: Path) -> None:
         assert [n for n in names if n.endswith(".whl")] == [wheel_name], names
         wheel = zipfile.ZipFile(io.BytesIO(package.read(wheel_name)))
     files = set(wheel.namelist())
-    for module in ("server/__main__.py", "server/app.py", "shape_engine/cli.py"):
+    for module in ("server/cli.py", "server/app.py", "shape_engine/cli.py"):
         assert module in files, f"the bundled wheel has no {module}"
     assert not [f for f in files if "__pycache__" in f or f.startswith("tests/")], sorted(files)
     metadata = email.parser.Parser().parsestr(
@@ -74,7 +74,7 @@ def check_vsix_bundles_the_wheel(vsix: Path) -> None:
                 for r in metadata.get_all("Requires-Dist") or []}
     assert {"pygls", "lsprotocol", "jedi"} <= required, required
     entry_points = wheel.read(f"shapelens-{version}.dist-info/entry_points.txt").decode()
-    assert "shapelens = shape_engine.cli:main" in entry_points, entry_points
+    assert "shapelens = server.cli:main" in entry_points, entry_points
 
 
 # What the server imports, all pure Python: the .vsix carries them so the user installs nothing.

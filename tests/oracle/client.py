@@ -70,17 +70,23 @@ class OracleResult:
     def raised(self) -> bool:
         return self.error is not None
 
+    def calls_at(self, line: int) -> list[OracleCall]:
+        return [call for call in self.calls if call.line == line]
+
 
 def _tuple(shape: list[int | None] | None) -> tuple[int | None, ...] | None:
     return None if shape is None else tuple(shape)
 
 
-def _request(source: str, tensors: Sequence[str] | None, calls: bool = False) -> str:
+def _request(source: str, tensors: Sequence[str] | None, calls: bool = False,
+             script: bool = False) -> str:
     request: dict[str, object] = {"source": source}
     if tensors is not None:
         request["tensors"] = list(tensors)
     if calls:
         request["calls"] = True
+    if script:
+        request["script"] = True
     return json.dumps(request) + "\n"
 
 
@@ -102,13 +108,14 @@ class Oracle:
             self._process = self._start()
         return self._process
 
-    def run(self, source: str, tensors: Sequence[str] | None = None, calls: bool = False
-            ) -> OracleResult:
+    def run(self, source: str, tensors: Sequence[str] | None = None, calls: bool = False,
+            script: bool = False) -> OracleResult:
         """Run one program; `tensors`: variables to describe after it ran; `calls`: record
-        every call of a layer or model on symbolic tensors (Keras 3)."""
+        every call of a layer or model on symbolic tensors (Keras 3); `script`: run it as a
+        script, recording every layer call its lines make at any depth (see worker.py)."""
         process = self._running()
         assert process.stdin
-        process.stdin.write(_request(source, tensors, calls))
+        process.stdin.write(_request(source, tensors, calls, script))
         process.stdin.flush()
         return self._reply()
 

@@ -13,7 +13,7 @@ import pytest
 from shape_engine import analyze_source
 from shape_engine.cli import main
 from tests.compare import statement_span
-from tests.subclass.oracle import ScriptOracle
+from tests.oracle import Oracle
 
 HELD_ACROSS_METHODS = textwrap.dedent("""\
     import numpy as np
@@ -196,9 +196,9 @@ def test_an_attribute_set_on_a_path_that_may_not_run_is_not_known() -> None:
 
 @pytest.mark.tensorflow
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_tensorflow_agrees(case: str, script_oracle: ScriptOracle) -> None:
+def test_tensorflow_agrees(case: str, oracle: Oracle) -> None:
     source, line, _ = CASES[case]
-    result = script_oracle.run(source)
+    result = oracle.run(source, calls=True, script=True)
     if line is None:
         assert result.error is None, result.error
     else:

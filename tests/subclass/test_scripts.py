@@ -13,7 +13,7 @@ import pytest
 
 from shape_engine import analyze_source
 from shape_engine.cli import main
-from tests.subclass.oracle import ScriptOracle
+from tests.oracle import Oracle
 
 IN_MAIN_GUARD = textwrap.dedent("""\
     import numpy as np
@@ -156,9 +156,9 @@ def test_an_imported_module_does_not_run_its_main_guard(tmp_path: Path,
 
 @pytest.mark.tensorflow
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_tensorflow_agrees(case: str, script_oracle: ScriptOracle) -> None:
+def test_tensorflow_agrees(case: str, oracle: Oracle) -> None:
     source, line, _ = CASES[case]
-    result = script_oracle.run(source)
+    result = oracle.run(source, calls=True, script=True)
     if line is None:
         assert result.error is None, result.error
     else:

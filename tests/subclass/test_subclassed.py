@@ -18,8 +18,8 @@ from shape_engine import analyze_source
 from shape_engine.cli import main
 from shape_engine.findings import Position, Severity
 from shape_engine.incremental import DocumentAnalyzer
-from shape_engine.rule import all_rules
-from tests.subclass.oracle import ScriptOracle
+from shape_engine.rule_registry import all_rules
+from tests.oracle import Oracle
 
 FIT_FAILING = """\
 import numpy as np
@@ -277,9 +277,9 @@ def test_the_finding_says_which_input_reached_the_layer() -> None:
 
 @pytest.mark.tensorflow
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_tensorflow_agrees(case: str, script_oracle: ScriptOracle) -> None:
+def test_tensorflow_agrees(case: str, oracle: Oracle) -> None:
     source, line, _ = CASES[case]
-    result = script_oracle.run(source)
+    result = oracle.run(source, calls=True, script=True)
     if line is None:
         assert result.error is None, result.error
     else:

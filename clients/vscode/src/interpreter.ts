@@ -38,14 +38,14 @@ export const SERVER_MODULE = 'server';
  * folder from sys.path before importing anything (`-P` needs Python 3.11; `-I` would also drop
  * PYTHONPATH and user site-packages). The same text as server/launcher.py (a Python test checks).
  */
-export const SERVER_LAUNCHER = "import sys; sys.path[:] = [p for p in sys.path if p]; from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))";
+export const SERVER_LAUNCHER = "import sys; sys.path[:] = [p for p in sys.path if p]; from server.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))";
 /**
  * The launcher for `shapelens.importStrategy` `useBundled`: `<python> -c BUNDLED_LAUNCHER <libs> <args>`
  * puts `<libs>` (the extension's bundled/libs: Shapelens and its pure-Python dependencies) first
  * on sys.path, after dropping the current folder as SERVER_LAUNCHER does. The same text as
  * server/launcher.py's BUNDLED_LAUNCHER.
  */
-export const BUNDLED_LAUNCHER = "import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, sys.argv.pop(1)); from shape_engine.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))";
+export const BUNDLED_LAUNCHER = "import sys; sys.path[:] = [p for p in sys.path if p]; sys.path.insert(0, sys.argv.pop(1)); from server.cli import main; sys.exit(main(['serve', *sys.argv[1:]]))";
 /** The folder of bundled/ that holds Shapelens and its dependencies, installed at package time. */
 export const BUNDLED_LIBS = 'libs';
 /** The Python distribution, as pip and importlib.metadata name it. */

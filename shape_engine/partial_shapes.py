@@ -1,9 +1,12 @@
-"""Declared input shapes that are partly known keep their rank.
+"""Shapes that are partly known keep their rank.
 
-`input_shape=(X.shape[1], 1)` where `X.shape[1]` is not known still declares a 3-D input
-(None, ?, 1): the layers after it check ranks that are certain. A dim that is only unknown to
-the engine is not a dim Keras sees as None, so a layer that refuses an undefined dim
-(SL102) says nothing about such a model (`ModelReport.guessed_dims`).
+`input_shape=(X.shape[1], 1)` or `keras.Input(shape=(n, 1))` where the size is not known
+still declares a 3-D input (None, ?, 1), and a layer whose width is not known (`Dense(units)`)
+still keeps the rank and the other axes: the layers after them check ranks that are certain.
+A dim that is only unknown to the engine is not a dim Keras sees as None (both are None in a
+`Shape`), so the model (`ModelReport.guessed_dims`) or the tensor (`TensorValue.guessed`)
+carries a marker, and past it only refusals that hold whatever the size are reported (a rank,
+an argument): never an undefined dim (SL102) or unequal sizes (SL109, merges, ops).
 """
 
 from __future__ import annotations

@@ -74,6 +74,20 @@ CORRECT: dict[str, tuple[str, tuple[str, ...]]] = {
     """, ("x",)),
 }
 
+# Programs that run for some values of the sizes the engine does not know (those TensorFlow
+# runs them with) and fail for others: sizes that may fit are never claimed not to.
+MAY_FIT = """
+    inputs = keras.Input(shape=(n, 6))
+    other = keras.Input(shape=(6, 8))
+    added = layers.Add()([layers.Dense(units)(inputs), other])
+    shared = layers.Dense(4)
+    first = shared(layers.Flatten()(inputs))
+    flat = keras.Input(shape=(36,))
+    second = shared(flat)
+    summed = layers.Dense(units)(other) + other
+    model = keras.Model([inputs, other, flat], [added, first, second, summed])
+"""
+
 # Programs TensorFlow refuses whatever the unknown sizes: the finding at the line it raises.
 RANK_ERRORS: dict[str, str] = {
     "input_with_an_unknown_dim_into_stacked_lstms": """
@@ -156,3 +170,16 @@ def test_rank_errors_past_unknown_sizes_are_where_tensorflow_raises(
     result = oracle.run(source)
     assert result.error is not None, "TensorFlow ran it"
     assert result.error_line_top == findings[0].range.start.line + 1, result.error
+
+
+@pytest.mark.tensorflow
+def test_sizes_that_may_fit_are_not_claimed_unequal(oracle: Oracle) -> None:
+    source = HEAD + textwrap.dedent(MAY_FIT)
+    assert _problems(source) == []
+    tensors = _tensors(source)
+    added = tensors["added"].shape
+    assert tensors["inputs"].guessed and added is not None and len(added) == 3
+    # The sizes that fit: TensorFlow builds it.
+    fitting = source.replace("random.choice([6, 7])", "6").replace("random.choice([8, 16])", "8")
+    result = oracle.run(fitting)
+    assert result.error is None, result.error

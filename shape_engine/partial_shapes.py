@@ -132,8 +132,8 @@ def output_with_unknown_arguments(layer: LayerCall, shape: Shape,
                 name = unknown.args[0] if unknown.args else None
                 if name in _FREE:
                     value: Value = _FREE[name]
-                elif name in widths:
-                    value = Const(probe)
+                elif name in widths and isinstance(_argument(call, name), Unknown):
+                    value = Const(probe)  # not a module, a layer...: Keras refuses those
                 else:
                     return None
                 replaced = _with_argument(call, name, value)
@@ -175,6 +175,16 @@ def _agreed(first: MaybeShape, second: MaybeShape) -> MaybeShape:
     if first is None or second is None or len(first) != len(second):
         return None
     return tuple(a if a == b else None for a, b in zip(first, second, strict=True))
+
+
+def _argument(call: LayerCall, name: str) -> Value | None:
+    if name in call.kwargs:
+        return call.kwargs[name]
+    rule = RULES.get(call.kind or "")
+    params = rule.params if rule is not None else ()
+    if name in params and (position := params.index(name)) < len(call.args):
+        return call.args[position]
+    return None
 
 
 def _with_argument(call: LayerCall, name: str, value: Value) -> LayerCall | None:

@@ -11,8 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shape_engine import data_blame
-from shape_engine.checks import MODEL_CHECKS, MULTI_IO_CHECKS, ModelCheck
+from shape_engine.checks import MODEL_CHECKS, MULTI_IO_CHECKS, ModelCheck, data_blame
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.graph_fixes import with_graph_fixes
 from shape_engine.checks.noqa import UNUSED_NOQA

@@ -183,9 +183,10 @@ def _present(items: Iterable[T | None]) -> list[T]:
     return [item for item in items if item is not None]
 
 
-# "(line 9)" in a message or a "Connected to" row names a line (1-based) of the text that
-# was analysed: it moves with the chunk as the ranges do.
-_LINE_MENTION = re.compile(r"\(line (\d+)\)")
+# "(line 9)" in a message or a "Connected to" row, or "Net() at line 40" in a finding made
+# inside a subclass's `call`, names a line (1-based) of the text that was analysed: it moves
+# with the chunk as the ranges do.
+_LINE_MENTION = re.compile(r"(\(line |\bat line )(\d+)")
 
 
 class _Mover:
@@ -194,10 +195,10 @@ class _Mover:
 
     def mentions(self, text: str) -> str:
         def moved(match: re.Match[str]) -> str:
-            line = self.line_map(int(match.group(1)) - 1)
-            return match.group(0) if line is None else f"(line {line + 1})"
+            line = self.line_map(int(match.group(2)) - 1)
+            return match.group(0) if line is None else f"{match.group(1)}{line + 1}"
 
-        return _LINE_MENTION.sub(moved, text) if "(line " in text else text
+        return _LINE_MENTION.sub(moved, text) if "line " in text else text
 
     def position(self, pos: Position) -> Position | None:
         line = self.line_map(pos.line)

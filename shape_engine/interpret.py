@@ -6,6 +6,16 @@ from dataclasses import dataclass, field, replace
 
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
+from shape_engine.keras.calls import Given, Graph
+from shape_engine.keras.layer_call import (
+    InSequence,
+    argument_refusal,
+    built_input_fits,
+    compute,
+    constructor_refusal,
+    refusal_finding,
+)
+from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import (
@@ -17,12 +27,10 @@ from shape_engine.layers.base import (
     is_input_kind,
 )
 from shape_engine.layers.core import declared_input_shape
-from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
 from shape_engine.layers.merging import merge_list
 from shape_engine.layers.refusals import (
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
-    INVALID_ARGUMENT,
     MULTI_INPUT_LAYER,
     MULTIPLE_OUTPUTS,
     SECOND_INPUT,
@@ -32,12 +40,11 @@ from shape_engine.partial_shapes import (
     certain_past_unknown_dims,
     has_guessed_dims,
     output_past_unknown_features,
-    output_with_unknown_arguments,
     partial_declared_shape,
     partial_input_shape,
 )
-from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
-from shape_engine.values import LayerValue, to_python
+from shape_engine.shapes import MaybeShape, Shape, format_shape
+from shape_engine.values import to_python
 
 # How deep nested Sequential models may go before the rest is taken as unknown.
 MAX_NESTING = 16
@@ -56,6 +63,9 @@ class LayerReport:
     params: int | None
     # In a functional model: the rows (indices into the model's layers) this call consumed.
     inputs: tuple[int, ...] | None = None
+    # The node the layer call made, when the row's layer was called on the tensor before it
+    # (see `_call`); the other rows get theirs when the model is lowered (keras/lowering).
+    node: Node | None = None
 
     @property
     def range(self) -> Range:
@@ -89,6 +99,10 @@ class ModelReport:
     graph_outputs: tuple[MaybeShape, ...] | None = None
     # And the row (index into `layers`) of the layer call that gives each, None for an op.
     graph_output_rows: tuple[int | None, ...] | None = None
+    # The layer calls this model's rows made (and the refusals they raised), one per row.
+    calls: Graph = field(default_factory=Graph)
+    # The graph of symbolic tensors the rows form, once lowered (keras/lowering).
+    lowered: GraphModel | None = None
 
     @property
     def output_shape(self) -> MaybeShape:
@@ -174,7 +188,7 @@ def _input_partly_known(entry: LayerEntry) -> bool:
     """An Input entry whose shape has dims not known (`partial_input_shape`)."""
     layer = entry.layer
     return isinstance(layer, LayerCall) and layer.kind == "Input" and (
-        _compute(layer, ()).shape is None and partial_input_shape(layer) is not None)
+        compute(layer, ()).shape is None and partial_input_shape(layer) is not None)
 
 
 def _partly_known(layer: LayerCall) -> bool:
@@ -228,7 +242,7 @@ def _refused_input(model: ModelIR, entries: list[LayerEntry], refusal: Refusal) 
     report = ModelReport(model, "declared", None)
     first = entries[0]
     assert isinstance(first.layer, LayerCall)
-    _refuse(report, first, _finding(refusal, first.layer, first, (), "the model input"))
+    _refuse(report, first, refusal_finding(refusal, first.layer, first, (), "the model input"))
     report.layers.extend(LayerReport(e, _label(e), None, None, None) for e in entries)
     return report
 
@@ -239,7 +253,7 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
     if entries:
         first = entries[0].layer
         if isinstance(first, LayerCall) and is_input_kind(first.kind):
-            declared_shape = _compute(first, ()).shape
+            declared_shape = compute(first, ()).shape
             if declared_shape is None and first.kind == "Input":
                 declared_shape = partial_input_shape(first)
             return "declared", declared_shape, True
@@ -347,9 +361,9 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                                                   output.params if output else None))
                 previous, made_at = label, entry.range
                 continue
-        refusal = _constructor_refusal(layer) if isinstance(layer, LayerCall) else None
+        refusal = constructor_refusal(layer) if isinstance(layer, LayerCall) else None
         if refusal is None and shape is None and isinstance(layer, LayerCall):
-            refusal = _argument_refusal(layer, entry, previous)
+            refusal = argument_refusal(layer, entry, previous)
         if refusal is not None:
             _refuse(report, entry, refusal)
             report.layers.append(LayerReport(entry, label, shape, None, None))
@@ -387,10 +401,7 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, shape, None, None))
             continue
         elif isinstance(layer, LayerCall) and layer.kind in RULES and shape is not None:
-            output = _apply(layer, entry, shape, report, previous, made_at)
-            report.layers.append(LayerReport(entry, label, shape,
-                                              output.shape if output else None,
-                                              output.params if output else None))
+            output = _call(layer, entry, shape, report, previous, made_at)
             list_why = output.multiple_outputs_why if output and output.multiple_outputs else None
             list_shapes = output.outputs if output and output.multiple_outputs else None
             shape = output.shape if output else None
@@ -423,7 +434,7 @@ def _functional_layer(model: ModelIR, entry: LayerEntry, label: str, shape: Mayb
     if (len(graph.inputs) == 1 and len(graph.outputs) == 1 and shape is not None
             and graph.inputs[0].shape is not None and graph.outputs[0].shape is not None):
         declared = graph.inputs[0].shape
-        if len(declared) == len(shape) and not _built_input_fits(declared, shape):
+        if len(declared) == len(shape) and not built_input_fits(declared, shape):
             _refuse(report, entry, INCOMPATIBLE_DIM.finding(
                 f"{label} was built for inputs of shape {format_shape(declared)}, but it "
                 f"receives {format_shape(shape)}", at=entry.range, file=report.model.file))
@@ -525,7 +536,7 @@ def _layer_on_list(entry: LayerEntry, given: _List, source: _ListSource, report:
         report.layers.append(LayerReport(entry, label, None, None, None))
         return None
     # Created before anything is built: the constructor's refusals come first.
-    refusal = _constructor_refusal(layer) or _argument_refusal(layer, entry, source.previous)
+    refusal = constructor_refusal(layer) or argument_refusal(layer, entry, source.previous)
     if refusal is None and facts_of(layer.kind).refuses_nested_list:
         refusal = _list_refusal(source, report, entry, f"{label} takes one tensor")
     rule = LIST_RULES.get(layer.kind or "")
@@ -566,20 +577,6 @@ def _list_refusal(source: _ListSource, report: ModelReport, entry: LayerEntry,
         at=source.at.range, related=related, file=source.file)
 
 
-def _constructor_refusal(layer: LayerCall) -> Finding | None:
-    """Arguments Keras refuses when the layer object is created, wherever it is used."""
-    legacy = legacy_keyword_refusal(layer)
-    if legacy is not None:
-        return legacy
-    if ("batch_input_shape" in layer.kwargs and layer.kind != "InputLayer"
-            and not is_keras_2()):  # tf.keras 2 takes it as the model's input
-        return INVALID_ARGUMENT.finding(
-            f"{layer.written_name} does not accept batch_input_shape in Keras 3; declare the "
-            "input first with keras.Input(batch_shape=...)",
-            at=layer.kwarg_ranges["batch_input_shape"], file=layer.file)
-    return None
-
-
 def _list_construction_refusal(model: ModelIR, origin: str | None
                                ) -> tuple[LayerEntry, Finding] | None:
     """The first refusal of a layer's constructor, when every layer is created before any is
@@ -599,94 +596,50 @@ def _list_construction_refusal(model: ModelIR, origin: str | None
                 if nested is not None:
                     return entry, nested[1]
             continue
-        refusal = _constructor_refusal(layer) or _argument_refusal(layer, entry,
+        refusal = constructor_refusal(layer) or argument_refusal(layer, entry,
                                                                    "the model input")
         if refusal is not None:
             return entry, refusal
     return None
 
 
-def _argument_refusal(layer: LayerCall, entry: LayerEntry, previous: str) -> Finding | None:
-    """Without an input shape the rule cannot run, but its constructor checks can."""
-    for value in (*layer.args, *layer.kwargs.values()):
-        if isinstance(value, LayerValue):  # a wrapped layer is created first
-            inner = _argument_refusal(value.call, entry, previous)
-            if inner is not None:
-                return inner
-    rule = RULES.get(layer.kind or "")
-    if rule is None or rule.check_args is None:
-        return None
-    try:
-        rule.check_args(LayerArgs(layer, rule.params))
-    except Refusal as refusal:
-        return _finding(refusal, layer, entry, (), previous)
-    except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
-        return None
-    return None
+def _call(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,
+          previous: str, made_at: Range | None) -> LayerOutput | None:
+    """The entry's layer called on the tensor before it through the functional API's layer
+    call, worded as a Sequential model's; records the row and the node the call made."""
+    before = report.layers[-1].node if report.layers else None
+    if before is not None and len(before.outputs) == 1 and before.outputs[0].shape == shape:
+        tensor = before.outputs[0]  # the previous entry's call made it
+    else:  # made by a row no call made, wired when the model is lowered
+        tensor = TensorValue(shape, Node(previous, made_at or entry.range, ()))
+    node, output = report.calls.layer_node(layer, Given((tensor,)), entry.range,
+                                           InSequence(entry, previous, made_at,
+                                                      report.guessed_dims))
+    if output is None:
+        _refuse(report, entry, report.calls.findings[-1])
+    elif output.partial:
+        report.guessed_dims = True  # its None dims are the engine's, not Keras'
+    report.layers.append(LayerReport(entry, _label(entry), shape,
+                                     output.shape if output else None,
+                                     output.params if output else None, node=node))
+    return output
 
 
 def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,
            previous: str, made_at: Range | None) -> LayerOutput | None:
     try:
-        output = _compute(layer, shape, report.guessed_dims)
+        output = compute(layer, shape, report.guessed_dims)
     except Refusal as refusal:
         if report.guessed_dims and not certain_past_unknown_dims(refusal.rule):
             # The dims may well fit: what holds for any size of its features, if any.
-            past = output_past_unknown_features(shape, lambda probe: _compute(layer, probe)) if (
+            past = output_past_unknown_features(shape, lambda probe: compute(layer, probe)) if (
                 refusal.rule is UNKNOWN_REQUIRED_DIM) else None
             return past if past is not None else LayerOutput(None, None)
-        _refuse(report, entry, _finding(refusal, layer, entry, shape, previous, made_at))
+        _refuse(report, entry, refusal_finding(refusal, layer, entry, shape, previous, made_at))
         return None
     if output.partial:
         report.guessed_dims = True  # its None dims are the engine's, not Keras'
     return output
-
-
-def _compute(layer: LayerCall, shape: Shape, guessed: bool = False) -> LayerOutput:
-    """`guessed`: some None dims of `shape` are only unknown to the engine."""
-    rule = RULES[layer.kind or ""]
-    try:
-        return rule.compute(LayerArgs(layer, rule.params), shape)
-    except Unknowable:
-        # A width not known still leaves the rank and the other axes (`partial_shapes`).
-        partial = output_with_unknown_arguments(
-            layer, shape, lambda call, given: rule.compute(LayerArgs(call, rule.params), given),
-            guessed)
-        return partial if partial is not None else LayerOutput(None, None)
-    except Refusal:
-        raise
-    except (ArithmeticError, ValueError, TypeError, OverflowError, IndexError, KeyError):
-        # Arguments of the wrong type or size: whatever Keras does with them, we cannot know.
-        return LayerOutput(None, None)
-
-
-def _finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape: Shape,
-             previous: str, made_at: Range | None = None) -> Finding:
-    if refusal.needs is not None:
-        message = (f"{layer.written_name} expects {refusal.needs} but {previous} "
-                   f"{'is' if previous == 'the model input' else 'outputs'} "
-                   f"{format_shape(shape)}")
-        if refusal.detail:
-            message += f": {refusal.detail}"
-        at = layer.range
-    else:
-        message = refusal.message or refusal.rule.summary
-        at = (layer.argument_range(refusal.argument, _position(layer, refusal.argument))
-              if refusal.argument else layer.range)
-    related: tuple[Related, ...] = () if at == entry.range else (
-        Related(entry.range, f"{layer.label} is added here", layer.file),)
-    if refusal.needs is not None and made_at is not None:
-        made = ("the model input is declared here" if previous == "the model input"
-                else f"{previous} is added here")
-        related += (Related(made_at, f"{made}: {format_shape(shape)}", layer.file),)
-    return refusal.rule.finding(message, at, related=related, file=layer.file)
-
-
-def _position(layer: LayerCall, argument: str) -> int | None:
-    """Where `argument` sits among the layer's positional parameters, if it can be there."""
-    rule = RULES.get(layer.kind or "")
-    params = rule.params if rule else ()
-    return params.index(argument) if argument in params else None
 
 
 def _own_input(model: ModelIR, depth: int = 0) -> tuple[MaybeShape, bool] | None:
@@ -702,7 +655,7 @@ def _own_input(model: ModelIR, depth: int = 0) -> tuple[MaybeShape, bool] | None
     first = model.entries[0].layer
     try:
         if isinstance(first, LayerCall) and is_input_kind(first.kind):
-            return _compute(first, ()).shape, len(model.entries) > 1
+            return compute(first, ()).shape, len(model.entries) > 1
         if isinstance(first, LayerCall):
             declared = declared_input_shape(first)
             return None if declared is None else (declared, True)
@@ -728,26 +681,13 @@ def _own_input_mismatch(model: ModelIR, shape: MaybeShape, label: str, previous:
     declared, built = own
     if declared is None:
         return None
-    fits = _built_input_fits(declared, shape) if built else tuple(declared) == tuple(shape)
+    fits = built_input_fits(declared, shape) if built else tuple(declared) == tuple(shape)
     if fits:
         return None
     rule = INCOMPATIBLE_RANK if len(declared) != len(shape) else INCOMPATIBLE_DIM
     return rule.finding(
         f"{label} was built for inputs of shape {format_shape(declared)}, but it receives "
         f"{format_shape(shape)} from {previous}", at=entry.range, file=model.file)
-
-
-def _built_input_fits(declared: Shape, received: Shape) -> bool:
-    """Keras' input spec of a built model (allow_last_axis_squeeze, keras 3.15): a last axis
-    of size 1 is dropped from either side, then only the leading axes both have are compared
-    (the batch axis never). Rank is left to the layers inside."""
-    spec: tuple[int | None, ...] = (None, *declared[1:])
-    got = tuple(received)
-    if got and got[-1] == 1:
-        got = got[:-1]
-    if spec and spec[-1] == 1:
-        spec = spec[:-1]
-    return all(dims_compatible(a, b) for a, b in zip(spec, got, strict=False))
 
 
 def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,

@@ -337,6 +337,35 @@ def test_step_budget_bounds_huge_loops() -> None:
     assert analysis.models[0].output_shape == (None, 2)
 
 
+def test_nested_training_loops_are_unrolled_only_within_the_bound() -> None:
+    # keras-io's generation loops: epochs x samples x steps, a predict at each turn. Unrolled
+    # in full they spent the step budget and hid the problem after them (SL005).
+    analysis = _engine("""
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+        model.compile(loss="mse")
+        for epoch in range(60):
+            for sample in range(40):
+                for step in range(30):
+                    model.predict(np.zeros((1, 8)))
+        model.fit(np.zeros((2, 9)), np.zeros((2, 4)))
+        """)
+    assert [f.code for f in analysis.findings] == ["SL201"]
+
+
+def test_small_nested_loops_are_still_unrolled() -> None:
+    analysis = _engine("""
+        import keras
+        model = keras.Sequential([keras.Input((8,))])
+        for block in range(3):
+            for units in (16, 8):
+                model.add(keras.layers.Dense(units))
+        """)
+    assert len(analysis.models[0].layers) == 7
+    assert analysis.models[0].output_shape == (None, 8)
+
+
 def test_recursive_function_terminates() -> None:
     analysis = _engine("""
         import keras

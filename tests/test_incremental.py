@@ -248,6 +248,10 @@ def corpus() -> list[tuple[str, str]]:
     # (line 9)") that its component's own text has elsewhere.
     programs += [(path.name, path.read_text(encoding="utf-8"))
                  for path in sorted((REPO / "tests/clients/fixtures/functional").glob("*.py"))]
+    # A subclassed model after a docstring: its message names the line the model is made at
+    # ("Net() at line 40 fed ..."), which its component's own text has elsewhere.
+    programs += [(path.name, path.read_text(encoding="utf-8"))
+                 for path in sorted((REPO / "tests/clients/fixtures/subclassed").glob("*.py"))]
     return programs
 
 

@@ -16,7 +16,6 @@ from ast import Call, Name
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from shape_engine.arrays import DRAWN, EXACT, broadcast
 from shape_engine.checks.loss_spec import (
     BINARY,
     BINARY_LOSSES,
@@ -31,6 +30,7 @@ from shape_engine.checks.loss_spec import (
 from shape_engine.checks.outputs import Activation, activation_of, model_output
 from shape_engine.checks.training import Feed, feeds
 from shape_engine.context import Document
+from shape_engine.data.arrays import DRAWN, EXACT, broadcast
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
 from shape_engine.fixes import (
     Imports,

@@ -3,8 +3,7 @@ and series handed to numpy, sklearn and Keras' helpers, which see their values."
 
 from __future__ import annotations
 
-from shape_engine import arrays, datasets
-from shape_engine.data import numpy_files, pandas, sklearn
+from shape_engine.data import arrays, datasets, numpy_files, pandas, sklearn
 from shape_engine.data.files import DataFolder
 from shape_engine.data.objects import guarded
 from shape_engine.findings import Range

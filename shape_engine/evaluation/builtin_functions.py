@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shape_engine import arrays, dicts
-from shape_engine.dicts import ModelDict
+from shape_engine.data import arrays
+from shape_engine.evaluation import dicts
 from shape_engine.evaluation.constants import optional_int
+from shape_engine.evaluation.dicts import ModelDict
 from shape_engine.evaluation.limits import MAX_SEQUENCE_LENGTH
 from shape_engine.values import (
     UNKNOWN,

@@ -1,20 +1,21 @@
 """Lists and data (numpy arrays): the values a program changes in place, followed so that every
 name and container holding one sees the change, and their methods.
 
-How data's shapes change is `shape_engine.arrays`; this is where evaluation meets it."""
+How data's shapes change is `shape_engine.data.arrays`; this is where evaluation meets it."""
 
 from __future__ import annotations
 
 import ast
 import operator
 
-from shape_engine import arrays, dicts
-from shape_engine.classes import ObjectValue, escape_object
+from shape_engine.data import arrays
 from shape_engine.data.calls import CHANGEABLE_DATA
 from shape_engine.data.objects import DataObject
-from shape_engine.dicts import ModelDict
+from shape_engine.evaluation import dicts
 from shape_engine.evaluation.builtin_functions import iteration_items
+from shape_engine.evaluation.classes import ObjectValue, escape_object
 from shape_engine.evaluation.constants import optional_int
+from shape_engine.evaluation.dicts import ModelDict
 from shape_engine.evaluation.limits import MAX_FORWARDS, MAX_SEQUENCE_LENGTH
 from shape_engine.evaluation.state import EvaluatorState
 from shape_engine.values import (

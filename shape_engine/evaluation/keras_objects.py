@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import ast
 
-from shape_engine import datasets
 from shape_engine.data import calls as data_calls
+from shape_engine.data import datasets
+from shape_engine.evaluation.classes import ObjectValue
 from shape_engine.evaluation.constants import optional_int
 from shape_engine.evaluation.limits import (
     LAYER_STEPS,
@@ -27,7 +28,7 @@ from shape_engine.ir import (
     Snapshot,
     TrainingCall,
 )
-from shape_engine.keras import ops
+from shape_engine.keras import ops, subclass
 from shape_engine.keras.calls import Given
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
@@ -75,6 +76,19 @@ CALL_OPTIONS = frozenset({"return_attention_scores"})
 
 class KerasObjects(PythonSemantics):
     # -- calls of Keras names ----------------------------------------------------------------
+
+    def _keras_object_made(self, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
+        subclass.made(self, obj, kwargs)
+
+    def _keras_object_method(self, obj: ObjectValue, name: str, node: ast.Call,
+                             args: list[Value], kwargs: dict[str, Value],
+                             through_super: bool) -> Value:
+        return subclass.keras_method(self, obj, name, node, args, kwargs,
+                                     through_super=through_super)
+
+    def _keras_object_called(self, obj: ObjectValue, node: ast.Call, args: list[Value],
+                             kwargs: dict[str, Value]) -> Value:
+        return subclass.called(self, obj, node, args, kwargs)
 
     def _call_keras(self, callee: ModuleRef, node: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], has_unpacking: bool) -> Value | None:
@@ -434,7 +448,6 @@ class KerasObjects(PythonSemantics):
                          kwargs: dict[str, Value]) -> None:
         if self.file is not None:
             return  # calls in other modules are checked when those modules are analysed
-        self._steps += TRAINING_STEPS
         method_node = node.func.attr if isinstance(node.func, ast.Attribute) else None
         method_range = (self._attribute_name_range(node.func) if method_node else
                         self._range(node.func))
@@ -445,12 +458,19 @@ class KerasObjects(PythonSemantics):
         arg_ranges = tuple(self._range(a) for a in nodes)
         value_ranges = {k.arg: self._range(k.value) for k in node.keywords if k.arg}
         fed = datasets.fed_to_training(method, values, arg_ranges, kwargs, value_ranges)
-        model.trainings.append(TrainingCall(
+        training = TrainingCall(
             method=method, range=self._range(node), method_range=method_range,
             args=fed.args, kwargs=fed.kwargs, arg_ranges=fed.arg_ranges,
             kwarg_value_ranges=fed.kwarg_ranges,
             compiled_before=bool(model.compiles), certain=not self._uncertain,
-            dataset_origin=fed.origin, dataset_batched=fed.batched))
+            dataset_origin=fed.origin, dataset_batched=fed.batched)
+        # A call in a loop that sees the same data at every turn says nothing new after the
+        # first: recording (and paying for) each turn spent the budget of training loops.
+        if any(_same_training(seen, training) for seen in model.trainings
+               if seen.range == training.range):
+            return
+        self._steps += TRAINING_STEPS
+        model.trainings.append(training)
 
     def _attribute_name_range(self, node: ast.expr) -> Range:
         full = self._range(node)
@@ -458,6 +478,13 @@ class KerasObjects(PythonSemantics):
         end = full.end
         start_char = max(end.character - len(node.attr), 0)
         return Range(type(end)(end.line, start_char), end)
+
+
+def _same_training(a: TrainingCall, b: TrainingCall) -> bool:
+    """The same call seeing the same values (TrainingCall compares by identity)."""
+    return (a.method, a.args, a.kwargs, a.compiled_before, a.certain, a.dataset_origin,
+            a.dataset_batched) == (b.method, b.args, b.kwargs, b.compiled_before, b.certain,
+                                   b.dataset_origin, b.dataset_batched)
 
 
 def _attribute_of_tensor(tensor: TensorValue, attr: str) -> Value:

@@ -11,19 +11,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shape_engine import arrays, classes, datasets, dicts, summarised_loops
-from shape_engine.classes import ClassValue, ObjectValue, SuperValue
+from shape_engine.data import arrays, datasets
 from shape_engine.data import calls as data_calls
+from shape_engine.data.datasets import DatasetValue
 from shape_engine.data.objects import DataObject
-from shape_engine.datasets import DatasetValue
-from shape_engine.dicts import ModelDict
-from shape_engine.evaluation import limits
+from shape_engine.evaluation import classes, dicts, limits, summarised_loops
 from shape_engine.evaluation.builtin_functions import (
     BUILTIN_FUNCTIONS,
     iteration_items,
     string_method,
     unpack,
 )
+from shape_engine.evaluation.classes import ClassValue, ObjectValue, SuperValue
 from shape_engine.evaluation.constants import (
     constant_binop,
     fold_constants,
@@ -31,6 +30,7 @@ from shape_engine.evaluation.constants import (
     truth_of,
 )
 from shape_engine.evaluation.data import DataValues, values_changed
+from shape_engine.evaluation.dicts import ModelDict
 from shape_engine.evaluation.limits import (
     CHECK_EVERY,
     MAX_CALL_DEPTH,
@@ -187,10 +187,16 @@ class PythonSemantics(DataValues):
         if (items is not None and len(items) >= summarised_loops.MIN_TURNS
                 and isinstance(stmt, ast.For) and self._summarised(stmt, items)):
             return
-        if items is not None and len(items) <= MAX_LOOP_ITERATIONS and not self._jumps_in(stmt):
-            for item in items:
-                self._bind(stmt.target, item, None)
-                self._exec_body(stmt.body)
+        turns = self._loop_turns * len(items) if items is not None else None
+        if turns is not None and turns <= MAX_LOOP_ITERATIONS and not self._jumps_in(stmt):
+            assert items is not None
+            outer, self._loop_turns = self._loop_turns, max(1, turns)
+            try:
+                for item in items:
+                    self._bind(stmt.target, item, None)
+                    self._exec_body(stmt.body)
+            finally:
+                self._loop_turns = outer
             self._exec_body(stmt.orelse)
             return
         # `for row in X:` gives X[i] at every turn, whatever the turn.
@@ -997,6 +1003,22 @@ class PythonSemantics(DataValues):
     def _model_method(self, model: ModelIR, name: str, node: ast.Call, args: list[Value],
                       kwargs: dict[str, Value]) -> Value:
         """`model.add(...)`, `model.fit(...)`: a model's method called."""
+        return UNKNOWN
+
+    def _keras_object_made(self, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
+        """An instance of the user's subclass of a Keras Model or Layer was just made."""
+
+    def _keras_object_method(self, obj: ObjectValue, name: str, node: ast.Call,
+                             args: list[Value], kwargs: dict[str, Value],
+                             through_super: bool) -> Value:
+        """Keras' own method (`fit`, `build`...) called on the user's Model or Layer."""
+        self._escape([obj, *args], kwargs)
+        return UNKNOWN
+
+    def _keras_object_called(self, obj: ObjectValue, node: ast.Call, args: list[Value],
+                             kwargs: dict[str, Value]) -> Value:
+        """The user's Model or Layer called (`net(x)`): Keras runs its `call`."""
+        self._escape([obj, *args], kwargs)
         return UNKNOWN
 
     def _tensor_binary(self, node: ast.BinOp, left: Value, right: Value) -> Value | None:

@@ -8,10 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from shape_engine.findings import Range
+from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
 from shape_engine.keras.calls import Graph
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import star_exports
+from shape_engine.shapes import MaybeShape
 from shape_engine.values import UNKNOWN, ArrayValue, Const, ModuleRef, Seq, Unknown, Value
 
 # Resolves `import name` (level > 0 for relative imports) to (path, source text) or None.
@@ -82,7 +84,7 @@ class Program:
     models: list[ModelIR] = field(default_factory=list)
     data: list[DataBinding] = field(default_factory=list)
     # The symbolic tensors the program made, the layer calls between them, Keras' refusals.
-    graph: Graph = field(default_factory=Graph)
+    graph: Graph = field(default_factory=lambda: Graph(build_sequential=_build_sequential))
     module_scope: Scope = field(default_factory=Scope)
     exhausted: bool = False  # the step budget ran out; later code was not evaluated
     timed_out: bool = False  # the caller's deadline passed (see `budget`): so did evaluation
@@ -113,3 +115,8 @@ def join(values: Sequence[Value | None]) -> Value:
             isinstance(v, ModuleRef) and v.via_tf != first.via_tf for v in values):
         return ModuleRef(first.name, via_tf=None)  # `tensorflow.keras` on some paths only
     return first
+
+
+def _build_sequential(model: ModelIR, outer_input: MaybeShape) -> ModelReport:
+    """A Sequential model called on a tensor: built on its own input, or on that tensor's."""
+    return interpret(model, outer_input=outer_input)

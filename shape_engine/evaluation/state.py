@@ -38,6 +38,9 @@ class EvaluatorState:
         self.scope.vars["__name__"] = Const("__main__" if file is None else file)
         self._uncertain = 0
         self._call_depth = 0
+        # Turns of the unrolled loops around the statement being run (their product): a loop
+        # nested in others is unrolled only while all of them together stay within bounds.
+        self._loop_turns = 1
         self._expr_depth = 0
         self._steps = 0
         self._budget = limits.BASE_STEPS + STEPS_PER_CHARACTER * sum(

@@ -11,10 +11,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.interpret import _argument_refusal, _built_input_fits, _compute, interpret
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
+from shape_engine.keras.layer_call import (
+    InSequence,
+    argument_refusal,
+    built_input_fits,
+    compute,
+    refusal_finding,
+)
 from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
@@ -39,6 +46,30 @@ from shape_engine.values import Const, Value
 MAX_NODES = 20_000
 
 
+class BuiltSequential(Protocol):
+    """What building a Sequential model gives (the interpreter's `ModelReport`)."""
+
+    @property
+    def input_origin(self) -> str | None: ...
+    @property
+    def input_shape(self) -> MaybeShape: ...
+    @property
+    def refused(self) -> bool: ...
+    @property
+    def findings(self) -> list[Finding]: ...
+    @property
+    def output_list_why(self) -> str | None: ...
+    @property
+    def output_shape(self) -> MaybeShape: ...
+    @property
+    def total_params(self) -> int | None: ...
+
+
+# Builds a Sequential model, on its own input or else on `outer_input` (a batch shape): the
+# interpreter, given by whoever makes the graph (it sits above this module).
+BuildSequential = Callable[[ModelIR, MaybeShape], BuiltSequential]
+
+
 @dataclass
 class _Built:
     """A layer object after its first call: what it was built on and its parameters."""
@@ -53,6 +84,8 @@ class Graph:
 
     nodes: list[Node] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # How a Sequential model called on a tensor is built; None: its output is not known.
+    build_sequential: BuildSequential | None = None
     # Merge layers refused for their inputs' shapes, with the finding and what they got:
     # what the checks' fixes start from.
     unmerged: list[tuple[Finding, Node, Given]] = field(default_factory=list)
@@ -74,7 +107,7 @@ class Graph:
         shape: MaybeShape = None
         guessed = False
         try:
-            shape = _compute(call, ()).shape
+            shape = compute(call, ()).shape
         except Refusal as refusal:
             node.refused = True
             self._refuse(refusal.rule.finding(refusal.message or refusal.rule.summary,
@@ -97,31 +130,62 @@ class Graph:
     def call_layer(self, layer: LayerCall, given: Given, at: Range
                    ) -> TensorValue | list[TensorValue]:
         """The layer object `layer` called on tensors."""
+        node, output = self.layer_node(layer, given, at)
+        if output is not None and output.multiple_outputs and output.outputs is not None:
+            return list(node.outputs)
+        return node.outputs[0]
+
+    def layer_node(self, layer: LayerCall, given: Given, at: Range,
+                   in_sequence: InSequence | None = None) -> tuple[Node, LayerOutput | None]:
+        """The node of `layer` called on tensors, and what its rule gave (None: refused).
+
+        `in_sequence`: the call a Sequential model makes of its entry on the tensor before
+        it. Its constructor's refusals were checked in the order the Sequential model makes
+        its layers, its refusal is worded as the model's (the entry, what the entry before
+        gives), and each entry counts its own weights, as the model's rows do.
+        """
         node = Node(layer.label, at, given.tensors(), layer=layer, file=layer.file)
         self.nodes.append(node)
         multi = MULTI_INPUT_RULES.get(layer.kind or "")
         output: LayerOutput | None
-        if multi is not None:
+        if in_sequence is not None:
+            output = self._in_sequence(layer, given.positional[0], in_sequence)
+        elif multi is not None:
             output = self._multi(layer, multi.takes_list, given, node)
         else:
             output = self._single(layer, given, node)
-        if output is not None:
+        if output is not None and in_sequence is None:
             output = self._shared(layer, node, output)
         if output is None:
             node.refused, node.params = True, None
-            return self._unknown_outputs(node)
+            self._unknown_outputs(node)
+            return node, None
         node.params = output.params
         guessed = output.partial or any(t.guessed for t in given.tensors())
         if output.multiple_outputs:
             shapes = output.outputs
             if shapes is None:
-                return self._unknown_outputs(node)
+                self._unknown_outputs(node)
+                return node, output
             node.outputs = tuple(TensorValue(shape, node, index=i, guessed=guessed)
                                  for i, shape in enumerate(shapes))
-            return list(node.outputs)
-        tensor = TensorValue(output.shape, node, guessed=guessed)
-        node.outputs = (tensor,)
-        return tensor
+            return node, output
+        node.outputs = (TensorValue(output.shape, node, guessed=guessed),)
+        return node, output
+
+    def _in_sequence(self, layer: LayerCall, tensor: TensorValue, in_sequence: InSequence
+                     ) -> LayerOutput | None:
+        if tensor.shape is None:
+            return LayerOutput(None, None)
+        guessed = in_sequence.guessed_dims or tensor.guessed
+        try:
+            return compute(layer, tensor.shape, guessed)
+        except Refusal as refusal:
+            if guessed and not certain_past_unknown_dims(refusal.rule):
+                return _past_unknown_dims(layer, tensor.shape, refusal)
+            self._refuse(refusal_finding(refusal, layer, in_sequence.entry, tensor.shape,
+                                         in_sequence.previous, in_sequence.made_at))
+            return None
 
     def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
         if is_input_kind(layer.kind) or layer.kind is None:
@@ -134,21 +198,17 @@ class Graph:
             return None
         tensor = given.positional[0]
         # What the constructor refuses, Keras raises where the layer is made.
-        refused = _argument_refusal(layer, LayerEntry(layer, node.range), "its input")
+        refused = argument_refusal(layer, LayerEntry(layer, node.range), "its input")
         if refused is not None:
             self._refuse(refused)
             return None
         if tensor.shape is None:
             return LayerOutput(None, None)
         try:
-            return _compute(layer, tensor.shape, tensor.guessed)
+            return compute(layer, tensor.shape, tensor.guessed)
         except Refusal as refusal:
             if tensor.guessed and not certain_past_unknown_dims(refusal.rule):
-                # The dims may well fit: what holds for any size of its features, if any.
-                past = output_past_unknown_features(
-                    tensor.shape, lambda probe: _compute(layer, probe)) if (
-                    refusal.rule is UNKNOWN_REQUIRED_DIM) else None
-                return past if past is not None else LayerOutput(None, None)
+                return _past_unknown_dims(layer, tensor.shape, refusal)
             self._refuse(self._input_finding(refusal, layer, node, given, tensor.shape))
             return None
 
@@ -277,9 +337,9 @@ class Graph:
         if given.as_list or not given.positional:
             return self._unknown_outputs(node)
         tensor = given.positional[0]
-        if tensor.shape is None:
+        if tensor.shape is None or self.build_sequential is None:
             return self._unknown_outputs(node)
-        report = interpret(model)
+        report = self.build_sequential(model, None)
         if report.input_origin == "declared":
             if report.input_shape is not None and _only_an_input(model) and _differ(
                     report.input_shape, tensor.shape):
@@ -292,7 +352,7 @@ class Graph:
                     at=at, file=model.file))
                 node.refused = True
                 return self._unknown_outputs(node)
-            if report.input_shape is not None and not _built_input_fits(report.input_shape,
+            if report.input_shape is not None and not built_input_fits(report.input_shape,
                                                                         tensor.shape):
                 self._refuse(INCOMPATIBLE_DIM.finding(
                     f"{node.label} was built for inputs of shape "
@@ -304,7 +364,7 @@ class Graph:
                 node.params = report.total_params
                 return self._unknown_outputs(node)
         else:
-            report = interpret(model, outer_input=tensor.shape)
+            report = self.build_sequential(model, tensor.shape)
             if report.refused:
                 self._refuse(INCOMPATIBLE_RANK.finding(
                     f"{node.label}, built on {given.describe(0)} "
@@ -431,6 +491,14 @@ class Given:
                          for i, t in enumerate(self.tensors()))
 
 
+def _past_unknown_dims(layer: LayerCall, shape: Shape, refusal: Refusal) -> LayerOutput:
+    """A refusal that sizes the engine does not know may well not raise: what holds for any
+    size of the features, if anything (`partial_shapes`)."""
+    past = output_past_unknown_features(shape, lambda probe: compute(layer, probe)) if (
+        refusal.rule is UNKNOWN_REQUIRED_DIM) else None
+    return past if past is not None else LayerOutput(None, None)
+
+
 def _replay(graph: GraphModel, inputs: list[MaybeShape]) -> list[MaybeShape]:
     """A functional model called on tensors of other shapes runs its graph on them (Keras
     3.15): each layer's rule again, on what reaches it. Ops, nested models, attention and
@@ -450,7 +518,7 @@ def _replay(graph: GraphModel, inputs: list[MaybeShape]) -> list[MaybeShape]:
                                            tuple(s for s in given if s is not None), {})
                 elif multi is None and len(given) == 1 and given[0] is not None and (
                         layer.kind in RULES):
-                    result = _compute(layer, given[0])
+                    result = compute(layer, given[0])
                 else:
                     result = LayerOutput(None, None)
                 outputs = result.outputs if result.multiple_outputs else (result.shape,)
@@ -481,7 +549,7 @@ def _functional_input_fits(declared: Shape, received: Shape) -> bool:
     """A functional model called on a tensor (Keras 3.15): a trailing size-1 axis dropped
     from either side, then the axes both have compared, the batch axis aside; a rank of its
     own is accepted there (observed: (8, 3) takes (8, 3, 2) and (8,))."""
-    return _built_input_fits(declared, received)
+    return built_input_fits(declared, received)
 
 
 def _operand_shape(value: Value) -> MaybeShape:

@@ -1,51 +1,38 @@
 """A Sequential model as the graph of symbolic tensors Keras makes of it.
 
 Keras' `Sequential.build` calls each layer on the previous layer's output, starting from an
-Input, and keeps the functional graph that makes. `lower` does the same with an interpreted
-Sequential model: an Input tensor of the model's input shape, then each layer (or nested
-model) called on the tensor before it through the functional API's own calls
-(`Graph.call_layer`, `Graph.call_model`), so a Sequential model has the nodes and tensors a
-functional one has, and `model_graph` gives either kind of model as its graph.
-
-The Sequential interpreter stays the authority on what the model builds and refuses (its
-diagnostics name the layer entries, lists and nested models as Keras' Sequential does): a
-row such a call does not model (a list of tensors flowing on, a refused or unknown row)
-gets a node holding what the interpreter found, and `Lowered.disagreements` names any row
-whose call came out otherwise (none is expected: tests/graph/test_lowering.py holds it).
+Input, and keeps the functional graph that makes. The interpreter does the same: each entry
+it can call on one tensor goes through the functional API's layer call (`Graph.layer_node`),
+which evaluates the layer once and makes its node. `lower` assembles those nodes into the
+model's graph: an Input tensor of the model's input shape, then each row's node fed the
+tensor before it. A row such a call does not model (a nested model, a list of tensors
+flowing on, a refused or unknown row) gets a node holding what the interpreter found. No
+layer is evaluated again; `model_graph` gives either kind of model as its graph.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from shape_engine.findings import Range
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import LayerCall, ModelIR
-from shape_engine.keras.calls import Given, Graph
+from shape_engine.keras.calls import Graph
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
-from shape_engine.layers.base import is_input_kind, rule_for
+from shape_engine.layers.base import is_input_kind
 from shape_engine.shapes import MaybeShape, format_shape
-
-
-@dataclass
-class Lowered:
-    """The graph of one Sequential model, and the rows the layer call disagreed with."""
-
-    graph: GraphModel
-    # The row's label and what the layer call gave instead of the interpreter's shape.
-    disagreements: list[str] = field(default_factory=list)
 
 
 def model_graph(report: ModelReport) -> GraphModel:
     """The graph of any model: a functional model's own, a Sequential model's lowered."""
     if report.model.graph is not None:
         return report.model.graph
-    return lower(report).graph
+    return lower(report)
 
 
-def lower(report: ModelReport) -> Lowered:
+def lower(report: ModelReport) -> GraphModel:
+    """The graph of a Sequential model's rows (made once per report, then kept)."""
+    if report.lowered is not None:
+        return report.lowered
     graph = Graph()
-    disagreements: list[str] = []
     rows = list(report.layers)
     first = rows[0] if rows else None
     if first is not None and _is_input_row(first):
@@ -56,19 +43,10 @@ def lower(report: ModelReport) -> Lowered:
                               guessed=report.guessed_dims)
     inputs = (tensor,)
     for row in rows:
-        node = _called(graph, row, tensor)
-        if node is None:
-            node = _recorded(graph, row, tensor)
-        else:
-            if not _agrees(node, row):
-                got = node.outputs[0].shape if len(node.outputs) == 1 else None
-                disagreements.append(
-                    f"{row.label}: the layer call gives {format_shape(got)} ({node.params} "
-                    f"parameters), the Sequential model {format_shape(row.output_shape)} "
-                    f"({row.params})")
-            _hold(node, row)
+        node = _recorded(graph, row, tensor) if row.node is None else _fed(graph, row, tensor)
         tensor = node.outputs[0]
-    return Lowered(GraphModel(inputs, (tensor,), nodes=list(graph.nodes)), disagreements)
+    report.lowered = GraphModel(inputs, (tensor,), nodes=list(graph.nodes))
+    return report.lowered
 
 
 def _is_input_row(row: LayerReport) -> bool:
@@ -102,32 +80,28 @@ def _given_input(graph: Graph, shape: MaybeShape, at: Range, guessed: bool) -> T
     return tensor
 
 
-def _called(graph: Graph, row: LayerReport, tensor: TensorValue) -> Node | None:
-    """The row's layer (or nested model) called on `tensor` as the functional API calls it;
-    None where the Sequential model does what such a call does not model: an Input, a list
-    of tensors flowing on, a row Keras refused or left unknown."""
-    layer = row.entry.layer
-    if layer is None or (isinstance(layer, LayerCall) and (
-            is_input_kind(layer.kind) or rule_for(layer.kind) is None)):
-        return None
-    if tensor.shape is None or row.input_shape is None or row.output_shape is None:
-        return None
-    if tuple(tensor.shape) != tuple(row.input_shape):
-        return None
-    if isinstance(layer, ModelIR):
-        graph.call_model(layer, Given((tensor,)), row.range)
-    else:
-        graph.call_layer(layer, Given((tensor,)), row.range)
-    return graph.nodes[-1]
+def _fed(graph: Graph, row: LayerReport, tensor: TensorValue) -> Node:
+    """The node the row's layer call made, fed the tensor before it in the graph."""
+    node = row.node
+    assert node is not None
+    node.inputs = (_reaching(row, tensor),)
+    _hold(node, row)
+    graph.nodes.append(node)
+    return node
+
+
+def _reaching(row: LayerReport, tensor: TensorValue) -> TensorValue:
+    """What the interpreter says reaches the row: a model Keras refuses before building it
+    (a layer's constructor in `Sequential([...])`) gives its layers nothing."""
+    if tensor.shape != row.input_shape:
+        return TensorValue(row.input_shape, tensor.node, index=tensor.index)
+    return tensor
 
 
 def _recorded(graph: Graph, row: LayerReport, tensor: TensorValue) -> Node:
     """A node holding what the interpreter found for the row."""
-    if tensor.shape != row.input_shape:
-        # What the interpreter says reaches the row: a model Keras refuses before building
-        # it (a layer's constructor in `Sequential([...])`) gives its layers nothing.
-        tensor = TensorValue(row.input_shape, tensor.node, index=tensor.index)
-    node = Node(row.label, row.range, (tensor,), layer=_layer_of(row), file=_file_of(row))
+    node = Node(row.label, row.range, (_reaching(row, tensor),), layer=_layer_of(row),
+                file=_file_of(row))
     _hold(node, row)
     graph.nodes.append(node)
     return node
@@ -135,20 +109,10 @@ def _recorded(graph: Graph, row: LayerReport, tensor: TensorValue) -> Node:
 
 def _hold(node: Node, row: LayerReport) -> None:
     node.label = row.label  # a nested model's row names its entry, as the Sequential one
-    node.outputs = (TensorValue(row.output_shape, node),)
+    if len(node.outputs) != 1 or node.outputs[0].shape != row.output_shape:
+        node.outputs = (TensorValue(row.output_shape, node),)
     node.params = 0 if node.is_input else row.params
     node.refused = False
-
-
-def _agrees(node: Node, row: LayerReport) -> bool:
-    """Whether the call gave what the interpreter found, or less: a call that knows less
-    (a nested model built on another batch size) takes the interpreter's shapes."""
-    if node.refused or len(node.outputs) != 1:
-        return False
-    shape = node.outputs[0].shape
-    if shape is not None and tuple(shape) != tuple(row.output_shape or ()):
-        return False
-    return node.params is None or node.params == row.params
 
 
 def _layer_of(row: LayerReport) -> LayerCall | ModelIR | None:

@@ -20,7 +20,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from shape_engine.classes import ClassValue, ObjectValue, call_method
+from shape_engine.evaluation.classes import ClassValue, ObjectValue, call_method
 from shape_engine.findings import Range, Related
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
@@ -28,7 +28,7 @@ from shape_engine.shapes import MaybeShape, format_shape
 from shape_engine.values import UNKNOWN, ArrayValue, Const, FunctionValue, Seq, Value, to_python
 
 if TYPE_CHECKING:
-    from shape_engine.evaluation.evaluator import Evaluator
+    from shape_engine.evaluation.keras_objects import KerasObjects
 
 # Model methods that give the model data: the first of them with data of a known shape
 # builds it.
@@ -40,7 +40,7 @@ RECORDED_METHODS = frozenset({"compile"}) | DATA_METHODS
 OWN_STEPS = ("train_step", "test_step", "predict_step")
 
 
-def made(ev: Evaluator, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
+def made(ev: KerasObjects, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
     """A subclassed model was made: its IR, shown once its `call` is traced."""
     if obj.cls.keras_base != "model" or obj.model is not None:
         return
@@ -50,7 +50,7 @@ def made(ev: Evaluator, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
                         file=ev.file, region=obj.region)
 
 
-def keras_method(ev: Evaluator, obj: ObjectValue, name: str, node: ast.Call,
+def keras_method(ev: KerasObjects, obj: ObjectValue, name: str, node: ast.Call,
                  args: list[Value], kwargs: dict[str, Value], through_super: bool) -> Value:
     """A method the class inherits from Keras."""
     if name == "__init__":
@@ -72,7 +72,7 @@ def keras_method(ev: Evaluator, obj: ObjectValue, name: str, node: ast.Call,
     return UNKNOWN
 
 
-def called(ev: Evaluator, obj: ObjectValue, node: ast.Call, args: list[Value],
+def called(ev: KerasObjects, obj: ObjectValue, node: ast.Call, args: list[Value],
            kwargs: dict[str, Value]) -> Value:
     """`net(x)`: on symbolic tensors, the trace is part of the graph; on data of a known
     shape, Keras builds the object on it."""
@@ -85,7 +85,7 @@ def called(ev: Evaluator, obj: ObjectValue, node: ast.Call, args: list[Value],
     return UNKNOWN
 
 
-def trace_on_shape(ev: Evaluator, obj: ObjectValue, shape: MaybeShape, call: ast.Call) -> None:
+def trace_on_shape(ev: KerasObjects, obj: ObjectValue, shape: MaybeShape, call: ast.Call) -> None:
     """Build the object on data of `shape` (fit, predict, a call on an array): its `call`
     traced on a symbolic input, once per shape."""
     if shape is None or shape in obj.traced or ev.program.graph.full:
@@ -104,7 +104,7 @@ def trace_on_shape(ev: Evaluator, obj: ObjectValue, shape: MaybeShape, call: ast
     _trace_call(ev, obj, [tensor], {}, (tensor,), at, wrap=False)
 
 
-def _trace_call(ev: Evaluator, obj: ObjectValue, args: list[Value], kwargs: dict[str, Value],
+def _trace_call(ev: KerasObjects, obj: ObjectValue, args: list[Value], kwargs: dict[str, Value],
                 tensors: tuple[TensorValue, ...], at: Range, wrap: bool = True) -> Value:
     """Run the class's `call` on `args`; the findings made inside say what reached it."""
     graph = ev.program.graph
@@ -135,7 +135,7 @@ def _trace_call(ev: Evaluator, obj: ObjectValue, args: list[Value], kwargs: dict
     return _wrapped(ev, obj, tensors, output, outputs, inner, at)
 
 
-def _wrapped(ev: Evaluator, obj: ObjectValue, tensors: tuple[TensorValue, ...], output: Value,
+def _wrapped(ev: KerasObjects, obj: ObjectValue, tensors: tuple[TensorValue, ...], output: Value,
              outputs: tuple[TensorValue, ...] | None, inner: list[Node], at: Range) -> Value:
     """The object's call as one node of the program's graph: a model built over the call
     sees one layer, with the parameters of every layer called inside."""
@@ -155,7 +155,7 @@ def _wrapped(ev: Evaluator, obj: ObjectValue, tensors: tuple[TensorValue, ...], 
     return ev._new_list(node.outputs)
 
 
-def _run_build(ev: Evaluator, obj: ObjectValue, input_shape: Value) -> None:
+def _run_build(ev: KerasObjects, obj: ObjectValue, input_shape: Value) -> None:
     """Keras calls the user's `build(input_shape)` once, before the first call."""
     if obj.built:
         return
@@ -165,7 +165,7 @@ def _run_build(ev: Evaluator, obj: ObjectValue, input_shape: Value) -> None:
         call_method(ev, obj, found[1], found[0], [input_shape], {})
 
 
-def _declared_output(ev: Evaluator, obj: ObjectValue, found: tuple[FunctionValue, ClassValue],
+def _declared_output(ev: KerasObjects, obj: ObjectValue, found: tuple[FunctionValue, ClassValue],
                      input_shape: Value) -> Value:
     """A custom layer's `compute_output_shape(input_shape)`, as a tensor of that shape."""
     fn, owner = found
@@ -184,7 +184,7 @@ def _declared_output(ev: Evaluator, obj: ObjectValue, found: tuple[FunctionValue
     return UNKNOWN
 
 
-def _explain(ev: Evaluator, obj: ObjectValue, first: int, shape: MaybeShape) -> None:
+def _explain(ev: KerasObjects, obj: ObjectValue, first: int, shape: MaybeShape) -> None:
     """The refusals made inside the trace name the object and the input that reached it."""
     graph = ev.program.graph
     where = f"{obj.cls.name}() at line {obj.at.start.line + 1}"

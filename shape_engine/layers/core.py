@@ -113,7 +113,7 @@ def declared_input_shape(call: LayerCall) -> Shape | None:
 
     Keras' Layer takes `input_dim` (then `input_shape` is an unknown keyword) or
     `input_shape`, and the Sequential wraps it in InputLayer(shape=...), which validates it.
-    `batch_input_shape` is refused by the interpreter (`_constructor_refusal`).
+    `batch_input_shape` is refused by the interpreter (`keras.layer_call.constructor_refusal`).
     Raises Unknowable when one is declared but its value is not known, Refusal when invalid.
     """
     if call.kind in APPLICATIONS:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from shape_engine import analyze_source
-from shape_engine.datasets import DatasetValue
+from shape_engine.data.datasets import DatasetValue
 from shape_engine.evaluation.evaluator import Evaluator
 from shape_engine.findings import Severity
 from shape_engine.source import LineIndex

@@ -8,6 +8,7 @@ expectations as JSON for the VS Code and Neovim drivers.
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from pathlib import Path
@@ -26,6 +27,9 @@ NOTEBOOK = "training.ipynb"
 # A functional model, in a folder of its own: the editors open it after the other checks, so
 # the workspace-wide counts of those checks stay those of the files above.
 FUNCTIONAL = "functional/functional_model.py"
+# A subclassed model with a custom layer, in a folder of its own for the same reason; the
+# editors open it after the functional one.
+SUBCLASSED = "subclassed/subclassed_model.py"
 
 
 def _position(pos: Position) -> dict[str, int]:
@@ -135,6 +139,12 @@ def _functional(text: str) -> dict[str, Any]:
     each tensor assignment that has a shape (`x = layers.MaxPooling2D()(x)`), where its
     variable is, its shape (the inlay hint after the line and the hover show it) and the call
     that made it (the hover names it)."""
+    return {"file": Path(FUNCTIONAL).name, "text": text, **_broken(text),
+            "tensors": _tensors(text)}
+
+
+def _tensors(text: str) -> list[dict[str, Any]]:
+    """Each tensor assignment that has a shape: its variable, line, shape and maker."""
     lines = text.splitlines()
     tensors = []
     for node in analyze_source(text).graph_nodes:
@@ -147,7 +157,38 @@ def _functional(text: str) -> dict[str, Any]:
                         "hover_at": {"line": node.range.start.line,
                                      "character": line.index(name)},
                         "shape": format_shape(shape), "made_by": node.label})
-    return {"file": Path(FUNCTIONAL).name, "text": text, **_broken(text), "tensors": tensors}
+    return tensors
+
+
+def _subclassed(text: str) -> dict[str, Any]:
+    """The subclassed fixture: its findings (inside `call`), the tensors assigned inside
+    `call` (inlay shapes), the model variable's hover (the static summary: the model's name
+    and the custom layer's row) and the hover on the custom layer's call in `call` (its
+    output shape and parameters)."""
+    lines = text.splitlines()
+    analysis = analyze_source(text)
+    custom = next(node.name for node in ast.walk(ast.parse(text))
+                  if isinstance(node, ast.ClassDef)
+                  and any(ast.unparse(base).endswith("Layer") for base in node.bases))
+    layer = next(node for node in analysis.graph_nodes if node.label == custom)
+    assert layer.params is not None and layer.outputs[0].shape is not None
+    attribute_at = lines[layer.range.start.line].index(".", layer.range.start.character) + 1
+    report = analysis.models[0]
+    row = next(row for row in report.layers if row.label == custom)
+    made = report.model.range.start
+    variable = lines[made.line].split("=", 1)[0].strip()
+    return {
+        "file": Path(SUBCLASSED).name, "text": text, **_broken(text),
+        "tensors": _tensors(text),
+        "model": {"name": report.model.name, "variable": variable,
+                  "hover_at": {"line": made.line, "character": lines[made.line].index(variable)},
+                  "wants": [f'Model "{report.model.name}"', custom,
+                            format_shape(row.output_shape)]},
+        "layer": {"kind": custom, "line": layer.range.start.line,
+                  "hover_at": {"line": layer.range.start.line, "character": attribute_at},
+                  "output_shape": format_shape(layer.outputs[0].shape),
+                  "wants": [custom, f"{layer.params} parameters"]},
+    }
 
 
 def expectations(fixtures: Path = FIXTURES) -> dict[str, Any]:
@@ -163,6 +204,8 @@ def expectations(fixtures: Path = FIXTURES) -> dict[str, Any]:
         "notebook": _notebook(fixtures / NOTEBOOK),
         "functional": {"path": str(fixtures / FUNCTIONAL),
                        **_functional((fixtures / FUNCTIONAL).read_text())},
+        "subclassed": {"path": str(fixtures / SUBCLASSED),
+                       **_subclassed((fixtures / SUBCLASSED).read_text())},
     }
 
 

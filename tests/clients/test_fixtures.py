@@ -8,12 +8,14 @@ import pytest
 
 from shape_engine.findings import Finding
 from shape_engine.notebook import CellMap, read_notebook
+from shape_engine.shapes import format_shape
 from tests.clients.expectations import (
     BROKEN,
     FIXTURES,
     FUNCTIONAL,
     GOOD,
     NOTEBOOK,
+    SUBCLASSED,
     expectations,
 )
 from tests.compare import assert_agrees
@@ -74,3 +76,31 @@ def test_functional_fixture_quick_fix_builds_the_add_in_tensorflow(oracle: Oracl
     without_conv1d = "".join(line for line in fix["result"].splitlines(keepends=True)
                              if not line.startswith("steps = "))
     assert_agrees(without_conv1d, oracle, expect_raises=False)
+
+
+def test_subclassed_fixture_fails_in_tensorflow_at_the_conv1d_line_inside_call(
+        oracle: Oracle) -> None:
+    """Keras refuses the Conv1D call inside `Net.call` when the model is called on
+    `keras.Input`, at the line the engine's only finding is on; the layers it traced before
+    (the custom Scale layer with its weights among them) have the engine's shapes and
+    parameters."""
+    text = (FIXTURES / SUBCLASSED).read_text()
+    subclassed = expectations()["subclassed"]
+    (diagnostic,) = subclassed["diagnostics"]
+    line = diagnostic["range"]["start"]["line"] + 1
+    assert diagnostic["code"] == "SL101"
+    assert text.splitlines()[line - 1].strip() == "x = self.steps(x)"
+    assert diagnostic["message"].endswith("(in Net.call: Net() at line 40 fed (None, 28, 28, 1))")
+    result = oracle.run(text, calls=True, script=True)
+    assert result.error is not None and result.error_line == line, result.error
+    assert "input of shape (None, 13, 13, 32)" in result.error
+    checked = 0
+    for tensor in subclassed["tensors"]:
+        (call, *_) = result.calls_at(tensor["line"] + 1)
+        assert call.output_shapes is not None
+        assert format_shape(call.output_shapes[0]) == tensor["shape"]
+        checked += 1
+    assert checked == 3
+    layer = subclassed["layer"]
+    (scale, *_) = result.calls_at(layer["line"] + 1)
+    assert f"{scale.params} parameters" in layer["wants"]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from shape_engine import arrays, datasets
+from shape_engine.data import arrays, datasets
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES
 
 T = TypeVar("T")

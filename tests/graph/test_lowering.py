@@ -1,14 +1,17 @@
-"""Sequential models lowered to the graph of symbolic tensors Keras builds of them.
+"""Sequential models as the graph of symbolic tensors Keras builds of them.
 
-Each layer of a Sequential model, called on the tensor before it through the functional
-API's layer call, must give what the Sequential interpreter gives it, and the functional
-presenters' rows of the lowered graph must be the Sequential model's rows.
+The interpreter calls each layer of a Sequential model on the tensor before it through the
+functional API's layer call, once; the graph is assembled from the nodes those calls made,
+and the functional presenters' rows of that graph must be the Sequential model's rows.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import replace
+
+import pytest
 
 from shape_engine import analyze_source
 from shape_engine.facts import LayerFact, extract
@@ -16,6 +19,9 @@ from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.lowering import lower, model_graph
 from shape_engine.keras.report import graph_report
+from shape_engine.layers import RULES, LayerArgs, LayerOutput
+from shape_engine.layers.base import LayerRule
+from shape_engine.shapes import Shape
 from tests.generator.spec import render
 from tests.generator.strategies import model_at
 
@@ -36,20 +42,40 @@ def _sequential_reports(text: str) -> list[ModelReport]:
 def _as_functional(report: ModelReport) -> list[LayerReport]:
     """The rows the functional presenters make of the lowered graph, without the Input row
     a model declaring no Input of its own gets from the lowering."""
-    graph = lower(report).graph
+    graph = lower(report)
     rows = graph_report(replace(report.model, graph=graph)).layers
     return rows if len(rows) == len(report.layers) else rows[1:]
 
 
-def test_every_layer_call_agrees_with_the_sequential_interpreter() -> None:
+def test_the_graph_of_the_layer_calls_gives_the_sequential_rows() -> None:
     called = 0
     for index in range(COUNT):
         for report in _sequential_reports(render(model_at(SEED, index))):
-            lowered = lower(report)
-            assert lowered.disagreements == [], (SEED, index)
-            called += sum(1 for node in lowered.graph.nodes if not node.is_input)
+            graph = lower(report)
+            called += sum(1 for row in report.layers if row.node is not None)
+            assert all(row.node in graph.nodes for row in report.layers if row.node), (
+                SEED, index)
             assert _rows(_as_functional(report)) == _rows(report.layers), (SEED, index)
     assert called > COUNT  # the corpus does reach the layer calls
+
+
+def test_each_layer_is_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interpreting, lowering and hover facts together run each layer's rule once."""
+    counts: Counter[str] = Counter()
+    for kind in ("Conv2D", "Flatten", "Dense"):
+        rule = RULES[kind]
+
+        def counted(args: LayerArgs, shape: Shape, rule: LayerRule = rule) -> LayerOutput:
+            counts[rule.kind] += 1
+            return rule.compute(args, shape)
+
+        monkeypatch.setitem(RULES, kind, replace(rule, compute=counted))
+    analysis = analyze_source(PROGRAM)
+    [report] = analysis.models
+    assert model_graph(report) is lower(report)  # lowered once, then kept
+    extract(analysis, [], [])
+    assert counts == {"Conv2D": 1, "Flatten": 1, "Dense": 1}
+    assert all(row.node is not None for row in report.layers[1:])
 
 
 def _row_fact(row: LayerReport) -> LayerFact:
@@ -114,4 +140,4 @@ def test_a_refused_layer_keeps_the_interpreters_finding_and_ends_the_chain() -> 
     assert report.refused and [f.code for f in report.findings] == ["SL101"]
     graph = model_graph(report)
     assert graph.outputs[0].shape is None
-    assert lower(report).disagreements == []
+    assert report.layers[-1].node is not None and report.layers[-1].node in graph.nodes

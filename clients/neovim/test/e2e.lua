@@ -6,13 +6,16 @@
 -- Environment: SHAPELENS_NVIM_EXPECTATIONS (JSON from `python -m tests.clients.expectations`),
 -- SHAPELENS_NVIM_WORKSPACE (a folder holding copies of the fixture files), SHAPELENS_NVIM_CMD
 -- (JSON list, a server command to use instead of the module's default, `shapelens serve`, which
--- the test runs), SHAPELENS_NVIM_TIMEOUT_MS.
+-- the test runs), SHAPELENS_NVIM_TIMEOUT_MS; SHAPELENS_E2E_ONLY=functional (or subclassed) runs
+-- the functional (or subclassed) model's checks alone, for debugging them.
 -- Opens the broken fixture, waits for the server's diagnostics and checks their text and
 -- range, shows a hover, lists code actions and applies the expected quick fix through
 -- vim.lsp.buf.code_action, then checks the correct fixture has no diagnostics and shows
 -- inlay shapes, and that :ShapelensCheckWorkspace gives diagnostics to a file never opened;
 -- last, a functional model: its refusal at the layer call, a tensor's hover and inlay shapes,
--- and its quick fix.
+-- and its quick fix; and a subclassed model with a custom layer: its refusal on the line inside
+-- `call` naming the input that reached it, inlay shapes inside `call`, the model variable's
+-- summary and the custom layer's shapes and parameters on hover.
 -- Exits 0 on success and 1 on any failure.
 
 local here = debug.getinfo(1, 'S').source:sub(2)
@@ -352,6 +355,34 @@ local function check_functional(workspace, expected)
   check_code_action(bufnr, functional.fix, workspace, name)
 end
 
+--- The subclassed fixture, opened after the functional one (in a folder of its own too): the
+--- refusal on the line inside `call`, whose message names the input that reached it, an inlay
+--- shape after each tensor assignment inside `call`, the model variable's hover (its static
+--- summary, the custom layer's row in it) and the hover on the custom layer's call in `call`.
+local function check_subclassed(workspace, expected)
+  local subclassed = expected.subclassed
+  local name = 'subclassed/' .. subclassed.file
+  vim.fn.mkdir(workspace .. '/subclassed', 'p')
+  write_file(workspace .. '/' .. name, subclassed.text)
+  local bufnr = open(workspace, name)
+  check(#subclassed.diagnostics > 0, 'the engine finds nothing wrong with the subclassed fixture')
+  check_diagnostics(bufnr, subclassed.diagnostics, 'in ' .. name)
+  local shapes = {}
+  for _, tensor in ipairs(subclassed.tensors) do
+    table.insert(shapes, { line = tensor.line, output_shape = tensor.shape })
+  end
+  check(#shapes > 0, 'the subclassed fixture has no tensor with a known shape inside call')
+  check_inlay_hints(bufnr, shapes)
+  local model = subclassed.model
+  local text = hover_text(bufnr, model.hover_at, model.wants)
+  log('hover over the model ' .. model.variable .. ':\n' .. text)
+  local layer = subclassed.layer
+  local wants = { layer.output_shape }
+  vim.list_extend(wants, layer.wants)
+  text = hover_text(bufnr, layer.hover_at, wants)
+  log('hover over the custom layer ' .. layer.kind .. ' in call: ' .. text:gsub('%s+', ' '))
+end
+
 local function check_settings_files()
   -- lsp/shapelens.lua is for Neovim >= 0.11; here it must at least load and agree with the module.
   local config = dofile(client_root .. '/lsp/shapelens.lua')
@@ -376,6 +407,14 @@ local function main()
   local executable = vim.fn.exepath(server[1])
   check(executable ~= '', string.format('%s (the server command) is not on PATH', server[1]))
   log(string.format('server command: %s (%s)', table.concat(server, ' '), executable))
+  local only = os.getenv('SHAPELENS_E2E_ONLY')
+  if only == 'functional' then
+    check_functional(workspace, expected)
+    return
+  elseif only == 'subclassed' then
+    check_subclassed(workspace, expected)
+    return
+  end
 
   local broken = open(workspace, expected.broken.file)
   check(#expected.broken.diagnostics > 0, 'the engine finds nothing wrong with the broken fixture')
@@ -401,6 +440,7 @@ local function main()
 
   check_workspace_command(workspace, expected)
   check_functional(workspace, expected)
+  check_subclassed(workspace, expected)
 end
 
 local ok, err = xpcall(main, function(e)

@@ -20,12 +20,15 @@
 // Last, a functional model (tests/clients/fixtures/functional, written into the workspace then,
 // so that Check Workspace counted only the files above): its refusals in the Problems panel at
 // the layer calls, inlay shapes after the tensor assignments, a tensor variable's hover with
-// its shape and the call that made it, and the graph's quick fix (a 1x1 projection before Add).
+// its shape and the call that made it, and the graph's quick fix (a 1x1 projection before Add);
+// then a subclassed model with a custom layer (tests/clients/fixtures/subclassed, written then
+// too): its refusal on the line inside `call` naming the input that reached it, inlay shapes
+// inside `call`, the model variable's hover (its static summary) and the custom layer's hover.
 //
 // Environment: SHAPELENS_E2E_CODE_SERVER (code-server binary), SHAPELENS_E2E_PYTHON (a Python
 // that computes the expectations with this checkout's engine and makes the fresh venv), SHAPELENS_E2E_VSIX, SHAPELENS_E2E_ARTIFACTS, SHAPELENS_E2E_CHROMIUM;
-// SHAPELENS_E2E_ONLY=notebook (or functional) runs the notebook (or functional model) checks
-// alone (for debugging them).
+// SHAPELENS_E2E_ONLY=notebook (or functional, or subclassed) runs the notebook (or functional
+// model, or subclassed model) checks alone (for debugging them).
 
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -438,7 +441,7 @@ async function checkInlayHints(page, layers, shot = '2-inlay-hints') {
 }
 
 /** A hover at `layer.hover_at` showing `layer.output_shape` and every string of `wants`; its
- * screenshots are `shot` (the page) and `readme` (the editor alone). */
+ * screenshots are `shot` (the page) and `readme` (the top of the editor alone, if not null). */
 async function checkHover(page, layer, { shot = '3-hover', readme = 'readme-hover-inlay', wants = [] } = {}) {
   await goTo(page, layer.hover_at);
   const cursor = await activeEditor(page).locator('.cursors-layer .cursor').first().boundingBox();
@@ -458,8 +461,11 @@ async function checkHover(page, layer, { shot = '3-hover', readme = 'readme-hove
   log(`hover over ${layer.kind}: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
   await page.waitForTimeout(400); // let the hover finish fading in before the screenshot
   await screenshot(page, shot);
-  // The editor alone, hover and inlay shapes together: the picture in the extension's README.
-  await editorScreenshot(page, readme);
+  // The editor alone, hover and inlay shapes together: the picture in the extension's README
+  // (none when `readme` is null: the top of the editor would not hold a hover further down).
+  if (readme) {
+    await editorScreenshot(page, readme);
+  }
   await page.keyboard.press('Escape');
 }
 
@@ -759,44 +765,70 @@ async function checkNotebook(page, expected, workspace) {
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
-/** A functional model, opened after the other checks (written into a folder of its own now, so
- * the workspace check counted only the other files): the refusal at the layer call in the
- * Problems panel, an inlay shape after each tensor assignment, a tensor variable's hover (its
- * shape and the call that made it), and the graph's quick fix. */
-async function checkFunctional(page, expected, workspace) {
-  const functional = expected.functional;
-  const file = path.join(workspace, 'functional', functional.file);
+/** The status bar's problem counts once they have not changed for 1.5 s: a file closed just
+ * before (the functional fixture, before the subclassed one) loses its findings a moment later. */
+async function settledCounts(page) {
+  let last = await problemsCounts(page);
+  let since = Date.now();
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (Date.now() - since < 1500) {
+    check(Date.now() < deadline, `the problem counts kept changing (last: ${last.label})`);
+    await page.waitForTimeout(250);
+    const now = await problemsCounts(page);
+    if (now.errors !== last.errors || now.warnings !== last.warnings) {
+      last = now;
+      since = Date.now();
+    }
+  }
+  return last;
+}
+
+/** Writes `subject` (a fixture opened after the other checks) into the workspace folder `folder`
+ * now, so the workspace check counted only the other files; opens it from the Explorer, waits
+ * for the status bar to count its findings too and checks their text and place in the
+ * Problems panel (screenshot `shot`). Returns the file and the counts plus some findings. */
+async function openInOwnFolder(page, subject, workspace, folder, shot) {
+  const file = path.join(workspace, folder, subject.file);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, functional.text);
-  const before = await problemsCounts(page);
+  fs.writeFileSync(file, subject.text);
+  const before = await settledCounts(page);
   const plus = (diagnostics) => {
     const added = countBySeverity(diagnostics);
     return { errors: before.errors + added.errors, warnings: before.warnings + added.warnings };
   };
   // From the Explorer: Quick Open's file index may not have the new file yet.
   const rows = page.locator('.explorer-folders-view .monaco-list-row');
-  await rows.filter({ hasText: /^functional$/ }).first().click({ timeout: STEP_TIMEOUT_MS });
-  await rows.filter({ hasText: functional.file }).first().dblclick({ timeout: STEP_TIMEOUT_MS });
-  await page.locator('.tabs-container .tab.active', { hasText: functional.file }).waitFor({ timeout: STEP_TIMEOUT_MS });
+  await rows.filter({ hasText: new RegExp(`^${escapeRegExp(folder)}$`) }).first().click({ timeout: STEP_TIMEOUT_MS });
+  await rows.filter({ hasText: subject.file }).first().dblclick({ timeout: STEP_TIMEOUT_MS });
+  await page.locator('.tabs-container .tab.active', { hasText: subject.file }).waitFor({ timeout: STEP_TIMEOUT_MS });
   await activeEditor(page).locator('.view-lines').waitFor({ timeout: STEP_TIMEOUT_MS });
   await activeEditor(page).click({ position: { x: 200, y: 10 } });
-  log(`opened ${functional.file} from the Explorer`);
-  await waitForCounts(page, plus(functional.diagnostics), `with ${functional.file} open`);
+  log(`opened ${subject.file} from the Explorer`);
+  await waitForCounts(page, plus(subject.diagnostics), `with ${subject.file} open`);
   await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
   const panel = page.locator('.markers-panel');
-  const listed = await waitFor(`the Problems panel to list ${functional.file}`, async () => {
+  const listed = await waitFor(`the Problems panel to list ${subject.file}`, async () => {
     const texts = await panel.locator('.monaco-list-row').allInnerTexts();
-    return texts.some((text) => text.split('\n')[0].includes(functional.file)) ? texts : false;
+    return texts.some((text) => text.split('\n')[0].includes(subject.file)) ? texts : false;
   });
   const panelText = listed.join('\n').replace(/\s+/g, ' ');
-  for (const diagnostic of functional.diagnostics) {
+  for (const diagnostic of subject.diagnostics) {
     const where = `[Ln ${diagnostic.range.start.line + 1}, Col ${diagnostic.range.start.character + 1}]`;
     check(panelText.includes(diagnostic.message.replace(/\s+/g, ' ')) && panelText.includes(where), `the Problems panel does not show "${diagnostic.message}" at ${where}:\n${listed.join('\n')}`);
   }
-  log(`Problems panel shows the ${functional.diagnostics.length} findings of ${functional.file}`);
-  await screenshot(page, '17-functional-problems');
+  log(`Problems panel shows the ${subject.diagnostics.length} findings of ${subject.file}`);
+  await screenshot(page, shot);
   await runCommand(page, 'View: Toggle Panel Visibility');
   await activeEditor(page).click({ position: { x: 200, y: 10 } });
+  return { file, plus };
+}
+
+/** A functional model, opened after the other checks: the refusal at the layer call in the
+ * Problems panel, an inlay shape after each tensor assignment, a tensor variable's hover (its
+ * shape and the call that made it), and the graph's quick fix. */
+async function checkFunctional(page, expected, workspace) {
+  const functional = expected.functional;
+  const { file, plus } = await openInOwnFolder(page, functional, workspace, 'functional', '17-functional-problems');
   const tensors = functional.tensors.map((tensor) => ({ line: tensor.line, output_shape: tensor.shape }));
   check(tensors.length > 0, 'the functional fixture has no tensor with a known shape');
   await checkInlayHints(page, tensors, '18-functional-inlay-hints');
@@ -807,6 +839,31 @@ async function checkFunctional(page, expected, workspace) {
     wants: [`${tensor.made_by} (line ${tensor.line + 1})`],
   });
   await checkQuickFix(page, expected, workspace, { subject: functional, file, after: plus(functional.fix.diagnostics_after), prefix: '20-functional-', bulbInline: false });
+  await page.keyboard.press('Control+W');
+}
+
+/** A subclassed model with a custom layer, opened after the functional one: the refusal on the
+ * line inside `call`, saying which input reached it, in the Problems panel; inlay shapes after
+ * the tensor assignments inside `call`; the model variable's hover (its static summary, the
+ * custom layer's row in it) and the hover on the custom layer's call inside `call` (its shapes
+ * and parameters). */
+async function checkSubclassed(page, expected, workspace) {
+  const subclassed = expected.subclassed;
+  await openInOwnFolder(page, subclassed, workspace, 'subclassed', '21-subclassed-problems');
+  const tensors = subclassed.tensors.map((tensor) => ({ line: tensor.line, output_shape: tensor.shape }));
+  check(tensors.length > 0, 'the subclassed fixture has no tensor with a known shape inside call');
+  await checkInlayHints(page, tensors, '22-subclassed-inlay-hints');
+  const { model, layer } = subclassed;
+  await checkHover(page, { kind: `the model ${model.variable}`, hover_at: model.hover_at, output_shape: model.wants[0] }, {
+    shot: '23-subclassed-model-hover',
+    readme: null,
+    wants: model.wants,
+  });
+  await checkHover(page, { kind: `the custom layer ${layer.kind} in call`, hover_at: layer.hover_at, output_shape: layer.output_shape }, {
+    shot: '24-subclassed-layer-hover',
+    readme: null,
+    wants: layer.wants,
+  });
   await page.keyboard.press('Control+W');
 }
 
@@ -983,6 +1040,14 @@ async function main() {
       log('PASS (functional model checks only)');
       return;
     }
+    if (process.env.SHAPELENS_E2E_ONLY === 'subclassed') {
+      // For debugging the subclassed model's checks alone.
+      await openFile(page, expected.good.file);
+      await waitForStatus(page, 'check');
+      await checkSubclassed(page, expected, dirs.workspace);
+      log('PASS (subclassed model checks only)');
+      return;
+    }
     await openFile(page, expected.good.file);
     await openFile(page, expected.broken.file);
     await waitForStatus(page, 'check');
@@ -999,6 +1064,7 @@ async function main() {
     await checkCommands(page, expected);
     await checkNotebook(page, expected, dirs.workspace);
     await checkFunctional(page, expected, dirs.workspace);
+    await checkSubclassed(page, expected, dirs.workspace);
     await checkInstall(page, dirs, venvPython, expected);
     log('PASS');
   } catch (error) {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from shape_engine.findings import Range
 from shape_engine.keras_names import MODEL_NAMES, SEQUENTIAL_NAMES
@@ -31,7 +31,6 @@ from shape_engine.values import (
 )
 
 if TYPE_CHECKING:
-    from shape_engine.evaluation.evaluator import Evaluator
     from shape_engine.evaluation.python import PythonSemantics
     from shape_engine.ir import ModelIR
 
@@ -189,8 +188,6 @@ def _decorated_as(decorator: ast.expr) -> str | None:
 def instantiate(ev: PythonSemantics, cls: ClassValue, node: ast.Call | None, args: list[Value],
                 kwargs: dict[str, Value], use_defaults: bool = False) -> ObjectValue:
     """`Net(...)`: a new object, its `__init__` run on it."""
-    from shape_engine.keras import subclass
-
     obj = ObjectValue(cls, {}, ev._region, ev._range(node) if node is not None else
                       ev._range(cls.node), node)
     cls.instances.append(obj)
@@ -200,7 +197,7 @@ def instantiate(ev: PythonSemantics, cls: ClassValue, node: ast.Call | None, arg
     elif cls.opaque:
         ev._escape(args, kwargs)  # kept by a constructor not followed
     if cls.keras_base in ("model", "layer"):
-        subclass.made(cast("Evaluator", ev), obj, kwargs)
+        ev._keras_object_made(obj, kwargs)
     return obj
 
 
@@ -276,8 +273,6 @@ def attribute(ev: PythonSemantics, receiver: ObjectValue | ClassValue | SuperVal
 def call_bound(ev: PythonSemantics, receiver: ObjectValue | SuperValue, name: str, node: ast.Call,
                args: list[Value], kwargs: dict[str, Value]) -> Value:
     """`obj.method(...)` / `super().method(...)`: the user's method, else Keras'."""
-    from shape_engine.keras import subclass
-
     obj = receiver.obj if isinstance(receiver, SuperValue) else receiver
     after = receiver.owner if isinstance(receiver, SuperValue) else None
     found = obj.cls.lookup(name, after=after)
@@ -293,8 +288,8 @@ def call_bound(ev: PythonSemantics, receiver: ObjectValue | SuperValue, name: st
             return ev._call_function(fn, [owner, *args], kwargs)
         return call_method(ev, obj, owner, fn, args, kwargs)
     if obj.cls.keras_base in ("model", "layer"):
-        return subclass.keras_method(cast("Evaluator", ev), obj, name, node, args, kwargs,
-                                     through_super=after is not None)
+        return ev._keras_object_method(obj, name, node, args, kwargs,
+                                       through_super=after is not None)
     if isinstance(receiver, SuperValue) and name == "__init__":
         return Const(None)  # object's, or a base not followed: nothing of ours changes
     ev._escape(args, kwargs)
@@ -304,13 +299,11 @@ def call_bound(ev: PythonSemantics, receiver: ObjectValue | SuperValue, name: st
 def call_object(ev: PythonSemantics, obj: ObjectValue, node: ast.Call, args: list[Value],
                 kwargs: dict[str, Value]) -> Value:
     """`obj(...)`: its `__call__`, or a Keras layer or model called."""
-    from shape_engine.keras import subclass
-
     found = obj.cls.lookup("__call__")
     if found is not None and isinstance(found[0], FunctionValue):
         return call_method(ev, obj, found[1], found[0], args, kwargs)
     if obj.cls.keras_base in ("model", "layer"):
-        return subclass.called(cast("Evaluator", ev), obj, node, args, kwargs)
+        return ev._keras_object_called(obj, node, args, kwargs)
     ev._escape(args, kwargs)
     return UNKNOWN
 

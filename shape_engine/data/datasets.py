@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shape_engine import arrays
+from shape_engine.data import arrays
 from shape_engine.findings import Range
 from shape_engine.shapes import Dim
 from shape_engine.values import (

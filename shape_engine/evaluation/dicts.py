@@ -13,7 +13,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shape_engine.classes import ObjectValue
+from shape_engine.evaluation.classes import ObjectValue
 from shape_engine.values import (
     UNKNOWN,
     Const,

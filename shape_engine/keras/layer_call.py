@@ -1,0 +1,130 @@
+"""One layer evaluated on an input shape, shared by the Sequential interpreter and the
+functional API's layer call (`keras/calls.py`): the rule's output, the constructor's
+refusals, and the finding a refusal becomes in a Sequential model's words.
+
+It sits below both, so neither imports the other for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shape_engine.findings import Finding, Range, Related
+from shape_engine.ir import LayerCall, LayerEntry
+from shape_engine.keras_version import is_keras_2
+from shape_engine.layers import RULES, LayerArgs, LayerOutput
+from shape_engine.layers.base import Refusal, Unknowable
+from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
+from shape_engine.layers.refusals import INVALID_ARGUMENT
+from shape_engine.partial_shapes import output_with_unknown_arguments
+from shape_engine.shapes import Shape, dims_compatible, format_shape
+from shape_engine.values import LayerValue
+
+
+@dataclass(slots=True)
+class InSequence:
+    """A layer called as an entry of a Sequential model: the entry, what the entry before it
+    is called in messages ("the model input", "Dense(64)") and where that was made."""
+
+    entry: LayerEntry
+    previous: str
+    made_at: Range | None
+    # The model's input has dims the engine does not know (see `partial_shapes`): a refusal
+    # of an undefined dim may not be Keras' (the dim may well be defined), so it is unknown.
+    guessed_dims: bool = False
+
+
+def compute(layer: LayerCall, shape: Shape, guessed: bool = False) -> LayerOutput:
+    """The layer's rule on `shape`; Refusal when Keras refuses it, unknown when not known.
+    `guessed`: some None dims of `shape` are only unknown to the engine."""
+    rule = RULES[layer.kind or ""]
+    try:
+        return rule.compute(LayerArgs(layer, rule.params), shape)
+    except Unknowable:
+        # A width not known still leaves the rank and the other axes (`partial_shapes`).
+        partial = output_with_unknown_arguments(
+            layer, shape, lambda call, given: rule.compute(LayerArgs(call, rule.params), given),
+            guessed)
+        return partial if partial is not None else LayerOutput(None, None)
+    except Refusal:
+        raise
+    except (ArithmeticError, ValueError, TypeError, OverflowError, IndexError, KeyError):
+        # Arguments of the wrong type or size: whatever Keras does with them, we cannot know.
+        return LayerOutput(None, None)
+
+
+def constructor_refusal(layer: LayerCall) -> Finding | None:
+    """Arguments Keras refuses when the layer object is created, wherever it is used."""
+    legacy = legacy_keyword_refusal(layer)
+    if legacy is not None:
+        return legacy
+    if ("batch_input_shape" in layer.kwargs and layer.kind != "InputLayer"
+            and not is_keras_2()):  # tf.keras 2 takes it as the model's input
+        return INVALID_ARGUMENT.finding(
+            f"{layer.written_name} does not accept batch_input_shape in Keras 3; declare the "
+            "input first with keras.Input(batch_shape=...)",
+            at=layer.kwarg_ranges["batch_input_shape"], file=layer.file)
+    return None
+
+
+def argument_refusal(layer: LayerCall, entry: LayerEntry, previous: str) -> Finding | None:
+    """Without an input shape the rule cannot run, but its constructor checks can."""
+    for value in (*layer.args, *layer.kwargs.values()):
+        if isinstance(value, LayerValue):  # a wrapped layer is created first
+            inner = argument_refusal(value.call, entry, previous)
+            if inner is not None:
+                return inner
+    rule = RULES.get(layer.kind or "")
+    if rule is None or rule.check_args is None:
+        return None
+    try:
+        rule.check_args(LayerArgs(layer, rule.params))
+    except Refusal as refusal:
+        return refusal_finding(refusal, layer, entry, (), previous)
+    except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
+        return None
+    return None
+
+
+def refusal_finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape: Shape,
+                    previous: str, made_at: Range | None = None) -> Finding:
+    """A refusal in a Sequential model's words: the layer entry, and what `previous` (the
+    entry before it, or "the model input") gives it, made at `made_at`."""
+    if refusal.needs is not None:
+        message = (f"{layer.written_name} expects {refusal.needs} but {previous} "
+                   f"{'is' if previous == 'the model input' else 'outputs'} "
+                   f"{format_shape(shape)}")
+        if refusal.detail:
+            message += f": {refusal.detail}"
+        at = layer.range
+    else:
+        message = refusal.message or refusal.rule.summary
+        at = (layer.argument_range(refusal.argument, _position(layer, refusal.argument))
+              if refusal.argument else layer.range)
+    related: tuple[Related, ...] = () if at == entry.range else (
+        Related(entry.range, f"{layer.label} is added here", layer.file),)
+    if refusal.needs is not None and made_at is not None:
+        made = ("the model input is declared here" if previous == "the model input"
+                else f"{previous} is added here")
+        related += (Related(made_at, f"{made}: {format_shape(shape)}", layer.file),)
+    return refusal.rule.finding(message, at, related=related, file=layer.file)
+
+
+def _position(layer: LayerCall, argument: str) -> int | None:
+    """Where `argument` sits among the layer's positional parameters, if it can be there."""
+    rule = RULES.get(layer.kind or "")
+    params = rule.params if rule else ()
+    return params.index(argument) if argument in params else None
+
+
+def built_input_fits(declared: Shape, received: Shape) -> bool:
+    """Keras' input spec of a built model (allow_last_axis_squeeze, keras 3.15): a last axis
+    of size 1 is dropped from either side, then only the leading axes both have are compared
+    (the batch axis never). Rank is left to the layers inside."""
+    spec: tuple[int | None, ...] = (None, *declared[1:])
+    got = tuple(received)
+    if got and got[-1] == 1:
+        got = got[:-1]
+    if spec and spec[-1] == 1:
+        spec = spec[:-1]
+    return all(dims_compatible(a, b) for a, b in zip(spec, got, strict=False))

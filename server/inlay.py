@@ -26,8 +26,8 @@ def inlay_hints(facts: Facts, lines: Lines, wanted: Range, layer_shapes: bool = 
             continue
         tooltip = layer.label if layer.params is None else (
             f"{layer.label}: {layer.params:,} parameter{'s' if layer.params != 1 else ''}")
-        found.setdefault(_after(layer.entry.end, lines), []).append((layer.output_shape,
-                                                                      tooltip))
+        at = _after(layer.entry.end, lines) if layer.listed else layer.entry.end
+        found.setdefault(at, []).append((layer.output_shape, tooltip))
     for data in facts.data:
         if data.shape is None or data.hint_at is None or not _within(data.hint_at, wanted):
             continue

@@ -193,10 +193,11 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
 
 
 def _functional_checks(graph: ModelReport, document: Document) -> list[Finding]:
-    """The data, label and loss checks of a functional model that is a plain chain, run on
-    it as the Sequential model it is (its refusals are the graph's, reported already). Their
-    fixes edit a Sequential's layer list: left out here. A model with several inputs or
-    outputs has checks of its own."""
+    """The data, label and loss checks of a functional model. A plain chain is checked as
+    the Sequential model it is (its refusals are the graph's, reported already; the fixes
+    edit a Sequential's layer list: left out here). Any other graph (several inputs or
+    outputs, branches, merges, nested models, shared layers) by input and by output
+    (`checks.multi_io`, `checks.per_output`): each model by one of the two, never both."""
     chain = chain_model(graph.model)
     if chain is None:
         return [finding for check in MULTI_IO_CHECKS for finding in check(graph, document)]

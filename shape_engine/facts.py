@@ -47,6 +47,9 @@ class LayerFact:
     input_shape: MaybeShape
     output_shape: MaybeShape
     params: int | None
+    # A Sequential model's entry: its hint goes past the comma or brackets that close it. A
+    # call on tensors gets its hint right after it, since it may sit inside another call.
+    listed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +304,10 @@ def extract(analysis: Analysis, scopes: Sequence[ScopeSpan],
         _model_bindings(report.model, model, lines, scopes, assigned_value, facts)
         for training in report.model.trainings:
             _training_data(training, lines, scopes, facts)
-    facts.layers.extend(_node_fact(node) for node in analysis.graph_nodes if not node.is_op)
+    # A Sequential model's `keras.Input(...)` is also a node of the program's graph: shown once.
+    listed = {layer.call for layer in facts.layers}
+    facts.layers.extend(_node_fact(node) for node in analysis.graph_nodes
+                        if not node.is_op and node.range not in listed)
     for binding in analysis.data:
         _data_binding(binding, scopes, assigned_at, facts)
     return facts
@@ -337,7 +343,7 @@ def _sequential_layer_facts(report: ModelReport) -> list[LayerFact]:
         call = inner.range if inner is not None else node.range
         first = node.inputs[0].shape if node.inputs else None
         facts.append(LayerFact(node.label, call, node.range, first, node.outputs[0].shape,
-                               0 if node.is_input else node.params))
+                               0 if node.is_input else node.params, listed=True))
     return facts
 
 

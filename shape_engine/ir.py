@@ -154,6 +154,9 @@ class ModelIR:
     superseded: list[Snapshot] = field(default_factory=list)
     # A functional model: its inputs, outputs and the layer calls between them.
     graph: GraphModel | None = None
+    # A subclassed model: its graph is a trace of its `call` on the shape it first met, not
+    # inputs Keras checks data against.
+    subclassed: bool = False
     # A Sequential with no input of its own called on a symbolic tensor: it is built on the
     # tensor's shape (batch first), as Keras builds it at that call.
     called_on: MaybeShape = None

@@ -55,3 +55,20 @@ def test_layer_and_data_shapes_switch_off_separately() -> None:
     data_only = hints(layer_shapes=False)
     assert set(data_only) == {"z", "t", "w"}
     assert hints(layer_shapes=False, data_shapes=False) == {}
+
+
+def test_a_call_on_tensors_inside_another_call_gets_its_hint_right_after_it() -> None:
+    # The hint after the whole line read as the shape of `outputs`, which is not known here.
+    source = (
+        "import keras\n"
+        "from keras import layers\n"
+        "block = keras.Sequential([layers.Dense(4), layers.Conv1D(2, 3)])\n"
+        "outputs = block(keras.Input(shape=(28,)))\n"
+    )
+    lines = Lines(source)
+    facts = DocumentAnalyzer(None).analyze(source).facts()
+    last = [(h.position.line, h.position.character, h.label)
+            for h in inlay_hints(facts, lines, EVERYTHING) if h.position.line == 3]
+    written = "keras.Input(shape=(28,))"
+    input_end = source.splitlines()[3].index(written) + len(written)
+    assert last == [(3, input_end, "-> (None, 28)")]

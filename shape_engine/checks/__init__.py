@@ -46,8 +46,9 @@ MODEL_CHECKS: list[ModelCheck] = [
     embedding_range.check_embedding_range,
 ]
 
-# Run on functional models with several inputs or outputs (one-input, one-output chains are
-# checked as the Sequential models they are, by `MODEL_CHECKS`).
+# Run on functional models that are not plain chains: several inputs or outputs, branches,
+# merges, nested models, shared layers (chains are checked as the Sequential models they
+# are, by `MODEL_CHECKS`).
 MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
 
 __all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "ModelCheck", "arguments", "data_format_mix",

@@ -1,8 +1,9 @@
-"""Functional models with several inputs or outputs at compile, fit, evaluate, predict and
-*_on_batch: how the data, labels, losses and metrics are matched to the inputs and outputs
-(SL206-SL208), then each input's data checked against its Input (SL201, SL202), the sample
-counts of every array (SL204), and each output's labels and loss as a one-output model's
-(`per_output`).
+"""Functional models with several inputs or outputs, or one of each in a graph that is not
+a plain chain (branches, merges, nested models, shared layers), at compile, fit, evaluate,
+predict and *_on_batch: how the data, labels, losses and metrics are matched to the inputs
+and outputs (SL206-SL208), then each input's data checked against its Input (SL201,
+SL202), the sample counts of every array (SL204), and each output's labels and loss as a
+one-output model's (`per_output`).
 
 Measured on Keras 3.15 (tests/graph/test_multi_io.py): a functional model checks every
 declared axis of each input, after adding or dropping one trailing axis of size 1; a list of
@@ -53,7 +54,8 @@ if TYPE_CHECKING:
 
 INPUT_STRUCTURE = Rule(
     "SL206", "input-structure-mismatch", Severity.ERROR,
-    "The data does not match a multi-input model's inputs.",
+    "The data does not match a functional model's inputs.",
+    "A functional model with one input refuses a list of several arrays. "
     "A model with several inputs takes x as a list or tuple with one array per input, in the "
     "order keras.Model was given them, or as a dict keyed by the Inputs' names (the keys of "
     "the dict given to keras.Model, if it was given one). Keras refuses a list of another "
@@ -91,11 +93,18 @@ def is_multi_io(model: ModelIR) -> bool:
     return graph is not None and (len(graph.inputs) > 1 or len(graph.outputs) > 1)
 
 
+def is_functional(model: ModelIR) -> bool:
+    """A model whose data is matched to its graph's inputs and outputs: any model made by
+    `keras.Model(inputs, outputs)`; a subclassed one (its graph a trace of its `call`) only
+    with several inputs or outputs."""
+    return model.graph is not None and (not model.subclassed or is_multi_io(model))
+
+
 def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]:
-    """The structure, input and sample checks of a functional model with several inputs or
-    outputs (its labels and losses: `per_output`)."""
+    """The structure, input and sample checks of a functional model that is not a plain
+    chain (its labels and losses: `per_output`)."""
     model = report.model
-    if not is_multi_io(model) or model.file is not None:
+    if not is_functional(model) or model.file is not None:
         return
     inputs, outputs = model_inputs(model), model_outputs(model)
     for compile_ in model.compiles:
@@ -232,13 +241,17 @@ def _sample_counts(call: TrainingCall, matched: Matched) -> Iterator[Finding]:
             continue
         assert isinstance(part.value, ArrayValue) and isinstance(first_part.value, ArrayValue)
         yield SAMPLE_COUNT_MISMATCH.finding(
-            f"{method_name(call)}: the data of {port.label} has {count} samples (shape "
-            f"{format_shape(part.value.shape)}) but that of {first_port.label} has "
+            f"{method_name(call)}: {port.data} has {count} samples (shape "
+            f"{format_shape(part.value.shape)}) but {_that_of(first_port)} has "
             f"{first_count} (shape {format_shape(first_part.value.shape)}): Keras needs the "
             "same number of samples in every input and label array", at=part.where,
             related=(Related(first_part.where,
-                             f"{first_port.label}: {format_shape(first_part.value.shape)}"),))
+                             f"{first_port.data}: {format_shape(first_part.value.shape)}"),))
         return
+
+
+def _that_of(port: Port) -> str:
+    return port.data if port.alone else f"that of {port.label}"
 
 
 def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]:
@@ -249,11 +262,11 @@ def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]
         return
     x, method = data.shape, method_name(call)
     declared = (Related(port.tensor.node.range,
-                        f"{port.label} is declared here: {format_shape(expected)}",
+                        f"{port.declared} is declared here: {format_shape(expected)}",
                         port.tensor.node.file),)
     if len(x) == len(expected) - 1 and _is_one_sample(x, expected):
         yield MISSING_BATCH_AXIS.finding(
-            f"{method}: the data of {port.label} has shape {format_shape(x)}, one sample of "
+            f"{method}: {port.data} has shape {format_shape(x)}, one sample of "
             f"the input {format_shape(expected)} without its batch axis: give a batch of "
             f"shape {format_shape((1, *x))}", at=part.where, related=declared)
         return
@@ -262,7 +275,7 @@ def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]
         return
     if adjusted is False:
         yield INPUT_MISMATCH.finding(
-            f"{method}: the data of {port.label} has shape {format_shape(x)} but the input is "
+            f"{method}: {port.data} has shape {format_shape(x)} but {port.declared} is "
             f"{format_shape(expected)}: rank {len(x)} instead of {len(expected)} (Keras only "
             "adds or drops a trailing axis of size 1)", at=part.where, related=declared)
         return
@@ -271,7 +284,7 @@ def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]
     if axes:
         axis = axes[0]
         yield INPUT_MISMATCH.finding(
-            f"{method}: the data of {port.label} has shape {format_shape(x)} but the input is "
+            f"{method}: {port.data} has shape {format_shape(x)} but {port.declared} is "
             f"{format_shape(expected)}: axis {axis} is {adjusted[axis]}, the Input declares "
             f"{expected[axis]}", at=part.where, related=declared)
 

@@ -1,5 +1,6 @@
-"""Each output of a multi-output functional model checked as a one-output model: its labels
-against its loss and shape, its loss against its activation, its metrics (SL301-SL320).
+"""Each output of a functional model that is not a plain chain checked as a one-output
+model: its labels against its loss and shape, its loss against its activation, its metrics
+(SL301-SL320).
 
 The model is seen through one output at a time: a report whose only output is that one,
 whose compile() calls give only that output's loss and metrics and whose training calls give
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from shape_engine.checks import losses, output_loss
-from shape_engine.checks.multi_io import compile_argument, is_multi_io, matched_labels
+from shape_engine.checks.multi_io import compile_argument, is_functional, matched_labels
 from shape_engine.checks.ports import Part, Port, Ports, model_outputs
 from shape_engine.context import Document
 from shape_engine.findings import Finding
@@ -33,7 +34,7 @@ _METHOD_PREFIX = re.compile(r"^([\w.()]+(?: validation_data)?): ")
 
 def check_per_output(report: ModelReport, document: Document) -> Iterator[Finding]:
     model = report.model
-    if (not is_multi_io(model) or model.file is not None or report.refused
+    if (not is_functional(model) or model.file is not None or report.refused
             or report.graph_output_rows is None or report.graph_outputs is None):
         return
     outputs = model_outputs(model)

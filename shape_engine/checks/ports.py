@@ -29,6 +29,19 @@ class Port:
     index: int  # 0-based
     key: str | None  # None: Keras' name for it is not known (an automatic one)
     tensor: TensorValue
+    alone: bool = False  # the model's only input (or output): its data is just x (or y)
+
+    @property
+    def data(self) -> str:
+        """For messages: `x`, `y`, `the data of input 2 ("meta")`."""
+        if self.alone:
+            return "x" if self.role == "input" else "y"
+        return f"the data of {self.label}"
+
+    @property
+    def declared(self) -> str:
+        """For messages: `the model's input`, `input 2 ("meta")`."""
+        return f"the model's {self.role}" if self.alone else self.label
 
     @property
     def label(self) -> str:
@@ -62,7 +75,8 @@ def model_inputs(model: ModelIR) -> Ports:
     graph = model.graph
     assert graph is not None
     keys: tuple[str | None, ...] = graph.input_keys or tuple(t.name for t in graph.inputs)
-    return Ports(tuple(Port("input", i, k, t) for i, (k, t) in
+    alone = len(graph.inputs) == 1
+    return Ports(tuple(Port("input", i, k, t, alone) for i, (k, t) in
                        enumerate(zip(keys, graph.inputs, strict=True))),
                  graph.input_keys is not None)
 
@@ -72,7 +86,8 @@ def model_outputs(model: ModelIR) -> Ports:
     assert graph is not None
     keys: tuple[str | None, ...] = graph.output_keys or tuple(
         _layer_name(t) for t in graph.outputs)
-    return Ports(tuple(Port("output", i, k, t) for i, (k, t) in
+    alone = len(graph.outputs) == 1
+    return Ports(tuple(Port("output", i, k, t, alone) for i, (k, t) in
                        enumerate(zip(keys, graph.outputs, strict=True))),
                  graph.output_keys is not None)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Literal, Protocol
 
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
@@ -25,7 +25,7 @@ from shape_engine.keras.layer_call import (
 from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import Refusal, Unknowable, is_input_kind
+from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
 from shape_engine.layers.refusals import (
     DISCONNECTED_GRAPH,
     INCOMPATIBLE_DIM,
@@ -191,6 +191,9 @@ class Graph:
         if is_input_kind(layer.kind) or layer.kind is None:
             return LayerOutput(None, None)  # an InputLayer called, a layer not modelled
         if given.as_list:
+            taken = self._list_taken(layer, given, node)
+            if taken is not False:
+                return taken
             self._refuse(WRONG_INPUT_COUNT.finding(
                 f"{layer.written_name} takes one tensor, but it is called on a list of "
                 f"{len(given.positional)}: {given.describe_all()}", at=node.range,
@@ -211,6 +214,31 @@ class Graph:
                 return _past_unknown_dims(layer, tensor.shape, refusal)
             self._refuse(self._input_finding(refusal, layer, node, given, tensor.shape))
             return None
+
+    def _list_taken(self, layer: LayerCall, given: Given, node: Node
+                    ) -> LayerOutput | Literal[False] | None:
+        """A one-tensor layer called on a list, as Keras 3.15 takes it: Lambda hands the
+        list to its function (output (batch of the first tensor,) + output_shape, else
+        unknown); the layers that pass lists apply themselves to each tensor. False: Keras
+        refuses the list."""
+        if layer.kind == "Lambda":
+            first = given.positional[0].shape if given.positional else None
+            if first is None:
+                return LayerOutput(None, None)
+            try:
+                return compute(layer, first)
+            except Refusal as refusal:  # output_shape itself refused
+                self._refuse(self._input_finding(refusal, layer, node, given, None))
+                return None
+        if not facts_of(layer.kind).passes_lists:
+            return False
+        shapes: list[MaybeShape] = []
+        for tensor in given.positional:
+            try:
+                shapes.append(None if tensor.shape is None else compute(layer, tensor.shape).shape)
+            except Refusal:
+                shapes.append(None)
+        return LayerOutput(None, 0, multiple_outputs=True, outputs=tuple(shapes))
 
     def _multi(self, layer: LayerCall, takes_list: bool, given: Given, node: Node
                ) -> LayerOutput | None:
@@ -386,17 +414,28 @@ class Graph:
     def _call_functional(self, model: ModelIR, graph: GraphModel, given: Given, node: Node
                          ) -> TensorValue | list[TensorValue]:
         node.params = graph.params
-        tensors = given.positional if given.as_list or len(graph.inputs) == 1 else ()
-        if len(tensors) != len(graph.inputs) or any(
+        count = len(graph.inputs)
+        if (given.as_list or count > 1) and not given.keywords and (
+                len(given.positional) != count):
+            what = (f"a list of {len(given.positional)}" if given.as_list
+                    else "one tensor")
+            self._refuse(WRONG_INPUT_COUNT.finding(
+                f"{node.label} has {count} input{'s' if count > 1 else ''}, but it is called "
+                f"on {what}: {given.describe_all()} (Keras raises \"expects {count} named "
+                "input(s)\")", at=node.range, file=model.file))
+            node.refused = True
+            return self._unknown_outputs(node, len(graph.outputs))
+        tensors = given.positional if given.as_list or count == 1 else ()
+        if len(tensors) != count or any(
                 t.shape is None or i.shape is None for t, i in zip(tensors, graph.inputs,
                                                                      strict=False)):
             return self._unknown_outputs(node, len(graph.outputs))
-        for mine, declared in zip(tensors, graph.inputs, strict=True):
+        for index, (mine, declared) in enumerate(zip(tensors, graph.inputs, strict=True)):
             assert mine.shape is not None and declared.shape is not None
             if not _functional_input_fits(declared.shape, mine.shape):
                 self._refuse(INCOMPATIBLE_DIM.finding(
                     f"{node.label} was built for inputs of shape "
-                    f"{format_shape(declared.shape)}, but {given.describe(0)} is "
+                    f"{format_shape(declared.shape)}, but {given.describe(index)} is "
                     f"{format_shape(mine.shape)}", at=node.range, file=model.file))
                 node.refused = True
                 return self._unknown_outputs(node, len(graph.outputs))

@@ -47,7 +47,7 @@ def made(ev: KerasObjects, obj: ObjectValue, kwargs: dict[str, Value]) -> None:
     callee = obj.node.func if obj.node is not None else None
     obj.model = ModelIR(name=_name(kwargs) or _snake_case(obj.cls.name), range=obj.at,
                         callee_range=ev._range(callee) if callee is not None else obj.at,
-                        file=ev.file, region=obj.region)
+                        file=ev.file, region=obj.region, subclassed=True)
 
 
 def keras_method(ev: KerasObjects, obj: ObjectValue, name: str, node: ast.Call,

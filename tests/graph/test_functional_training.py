@@ -1,5 +1,6 @@
 """Data, labels and losses of functional models at fit, against real TensorFlow: a plain
-chain is checked as the Sequential model it is; other graphs stay silent (not yet checked)."""
+chain is checked as the Sequential model it is; other graphs by the functional checks
+(`checks.multi_io`, `checks.per_output`; see test_graph_fit.py)."""
 
 from __future__ import annotations
 

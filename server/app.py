@@ -35,11 +35,12 @@ from server.worker import URGENT, Worker
 from shape_engine import budget
 from shape_engine.analysis import partly_analysed, too_large
 from shape_engine.config import ConfigCache, excluded_by
+from shape_engine.file_analysis import analyze_file
 from shape_engine.findings import Finding
 from shape_engine.keras_version import DEFAULT as DEFAULT_KERAS
 from shape_engine.keras_version import KerasVersion, using
 from shape_engine.keras_version import parse as parse_keras_version
-from shape_engine.notebook_analysis import analyze_file, in_notebook_file, notebook_text
+from shape_engine.notebook_analysis import in_notebook_file, notebook_text
 from shape_engine.rule import Rule
 from shape_engine.rule_registry import all_rules
 from shape_engine.source import LineIndex

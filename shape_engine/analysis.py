@@ -25,7 +25,7 @@ from shape_engine.context import Document
 from shape_engine.data.files import DataFolder
 from shape_engine.evaluation.evaluator import Evaluator
 from shape_engine.evaluation.scope import DataBinding, ModuleResolver
-from shape_engine.findings import Finding, Position, Range
+from shape_engine.findings import Finding, FindingId, Position, Range, finding_id
 from shape_engine.interpret import ModelReport, interpret
 from shape_engine.ir import ModelIR
 from shape_engine.keras.report import chain_model, graph_report
@@ -35,7 +35,6 @@ from shape_engine.selection import RuleSelection, Selection, is_enabled, selecte
 from shape_engine.source import Decoded, LineIndex, decode
 from shape_engine.suppression import read_directives, unused_findings
 from shape_engine.values import ArrayValue
-from shape_engine.verify import FindingId, finding_id, keep_working_fixes
 from shape_engine.walk import size_text
 
 if TYPE_CHECKING:
@@ -176,7 +175,10 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
             local_findings = extend_select.leveled(local_findings)
         directives = read_directives(text)
         local_findings = directives.suppress(local_findings)
-    if verify_fixes:
+    if verify_fixes and any(f.fixes for f in local_findings):
+        # Verifying re-analyses the fixed text: its module is imported when there are fixes.
+        from shape_engine.verify import keep_working_fixes
+
         local_findings = keep_working_fixes(
             local_findings, document, path, resolver, origins, [r.model for r in reports],
             spent=program.steps, allowance=program.budget, reanalyze=analyze_source)

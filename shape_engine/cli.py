@@ -15,14 +15,15 @@ from pathlib import Path
 
 from shape_engine import keras_version, presenters
 from shape_engine.analysis import Analysis, is_too_large, too_large, too_large_message
+from shape_engine.cell_findings import placed_findings
 from shape_engine.config import ConfigCache, ConfigError, excluded_by
 from shape_engine.evaluation.scope import ModuleResolver
+from shape_engine.file_analysis import analyze_file
 from shape_engine.findings import Position, Severity
 from shape_engine.imports import filesystem_resolver
 from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import LayerCall
 from shape_engine.layers.base import is_input_kind
-from shape_engine.notebook_analysis import analyze_file, placed_findings
 from shape_engine.presenters.concise import cell_prefix, finding_line
 from shape_engine.presenters.json_format import finding_json, fix_json, position_json
 from shape_engine.presenters.report import FileResult

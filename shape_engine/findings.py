@@ -91,3 +91,12 @@ class Finding:
         if self.preferred_fix is None or not self.fixes:
             return None
         return self.fixes[self.preferred_fix]
+
+
+# How `analysis` names a finding of its own analysis, to say which models produced it
+# (verify.py judges each fix with those models).
+FindingId = tuple[str, Range, str]
+
+
+def finding_id(finding: Finding) -> FindingId:
+    return finding.code, finding.range, finding.message

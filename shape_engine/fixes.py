@@ -536,7 +536,7 @@ def _declaring_keywords(layer: LayerCall | ModelIR | None) -> list[str]:
     `input_dim` is its vocabulary size, not one of them)."""
     if not isinstance(layer, LayerCall):
         return []
-    own = RULES[layer.kind].params if layer.kind in RULES else ()
+    own = RULES[layer.kind or ""].params if layer.kind in RULES else ()
     return [k for k in DECLARED_INPUT_KEYWORDS if k in layer.kwarg_ranges and k not in own]
 
 

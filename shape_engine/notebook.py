@@ -18,18 +18,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from shape_engine.cell_findings import NOTEBOOK_SUFFIX as NOTEBOOK_SUFFIX
+from shape_engine.cell_findings import CellFinding
+from shape_engine.cell_findings import is_notebook as is_notebook
 from shape_engine.checks.source import UNREADABLE_NOTEBOOK
 from shape_engine.findings import Edit, Finding, Fix, Position, Range, Related
 from shape_engine.ipython import Cell, as_python
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-NOTEBOOK_SUFFIX = ".ipynb"
-
-
-def is_notebook(path: str | None) -> bool:
-    return path is not None and path.endswith(NOTEBOOK_SUFFIX)
-
-
 @dataclass(frozen=True)
 class NotebookCell:
     """A cell of the file: its 1-based number among all cells, its type and its source."""
@@ -105,19 +101,6 @@ def _is_python(metadata: object) -> bool:
 
 
 # -- program <-> cells ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CellFinding:
-    """A finding with its ranges in its cell; each related location's cell alongside. The
-    cells are None for a finding in a file that is not a notebook's program."""
-
-    cell: int | None
-    finding: Finding
-    related_cells: tuple[int | None, ...]
-    # Per fix of `finding`, the cell of each of its edits (a fix may add an import to the
-    # first cell for a finding in the fifth).
-    edit_cells: tuple[tuple[int | None, ...], ...] = ()
 
 
 class CellMap:

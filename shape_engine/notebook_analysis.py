@@ -6,14 +6,14 @@ import bisect
 import dataclasses
 from dataclasses import dataclass
 
-from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
+from shape_engine.analysis import Analysis, analyze_source
+from shape_engine.cell_findings import placed_findings
 from shape_engine.checks.source import UNREADABLE_NOTEBOOK
 from shape_engine.evaluation.scope import ModuleResolver
 from shape_engine.findings import Edit, Finding, Fix, Position, Range
 from shape_engine.fix_passes import MAX_FIX_PASSES, disjoint
 from shape_engine.fixes import applicable_fix, apply_edits
-from shape_engine.keras_version import KerasVersion, using
-from shape_engine.notebook import CellFinding, CellMap, Notebook, is_notebook, read_notebook
+from shape_engine.notebook import CellMap, Notebook, read_notebook
 from shape_engine.notebook_json import source_line_spans
 from shape_engine.selection import Selection
 
@@ -107,32 +107,6 @@ def _in_cells(sources: dict[int, str], cells: CellMap, chosen: list[tuple[Findin
             by_cell.setdefault(key, []).append(edit)
     return {key: apply_edits(text, by_cell[key]) if key in by_cell else text
             for key, text in sources.items()}
-
-
-def analyze_file(data: bytes, path: str | None = None,
-                 resolver: ModuleResolver | None = None, *,
-                 verify_fixes: bool = True,
-                 extend_select: Selection | None = frozenset(),
-                 keras_version: KerasVersion | None = None) -> Analysis:
-    """A file's analysis: a notebook's (`.ipynb`) program, else the file read as Python.
-    `extend_select` and `keras_version` as for `analyze_source`."""
-    with using(keras_version):
-        if is_notebook(path):
-            return analyze_notebook(data, path, resolver, verify_fixes=verify_fixes,
-                                    extend_select=extend_select)
-        return analyze_bytes(data, path, resolver, verify_fixes=verify_fixes,
-                             extend_select=extend_select)
-
-
-def placed_findings(analysis: Analysis) -> list[CellFinding]:
-    """The findings, each in its cell for a notebook; else in no cell, as they are (so is the
-    one finding of a notebook that could not be read: it is at a place in the file)."""
-    cells = analysis.cells
-    if cells is None:
-        return [CellFinding(None, f, tuple(None for _ in f.related),
-                            tuple(tuple(None for _ in fix.edits) for fix in f.fixes))
-                for f in analysis.findings]
-    return [p for f in analysis.findings if (p := cells.cell_finding(f)) is not None]
 
 
 def in_notebook_file(analysis: Analysis, text: str) -> list[Finding]:

@@ -23,9 +23,8 @@ from shape_engine.checks.noqa import UNUSED_NOQA
 from shape_engine.findings import Edit, Finding, Fix, Position, Range
 
 _CODES = r"[A-Z]+[0-9]+(?:(?:\s*,\s*|\s+)[A-Z]+[0-9]+)*"
-_LINE = re.compile(rf"#\s*noqa(?::\s*(?P<codes>{_CODES}))?(?=$|[\s:#,])", re.IGNORECASE)
-_FILE = re.compile(rf"#\s*shapelens\s*:\s*noqa(?::\s*(?P<codes>{_CODES}))?(?=$|[\s:#,])",
-                   re.IGNORECASE)
+_LINE = rf"#\s*noqa(?::\s*(?P<codes>{_CODES}))?(?=$|[\s:#,])"
+_FILE = rf"#\s*shapelens\s*:\s*noqa(?::\s*(?P<codes>{_CODES}))?(?=$|[\s:#,])"
 _SPLIT = re.compile(r"[\s,]+")
 OUR_PREFIX = "SL"
 
@@ -87,14 +86,21 @@ def read_directives(text: str, lines: bool = False) -> Directives:
             if token.type in (tokenize.NEWLINE, tokenize.NL):
                 found.commentable[token.start[0] - 1] = token.start[1]
     for line, col, comment in _noqa_comments(text):
-        file_match = _FILE.search(comment)
+        file_match = _pattern(_FILE).search(comment)
         if file_match is not None:
             found.file_level.append(_directive(file_match, line, col, True))
             continue
-        match = _LINE.search(comment)
+        match = _pattern(_LINE).search(comment)
         if match is not None:
             found.by_line[line] = _directive(match, line, col, False)
     return found
+
+
+@functools.cache
+def _pattern(source: str) -> re.Pattern[str]:
+    """Compiled for the first noqa comment (these take a millisecond, and most files have
+    none)."""
+    return re.compile(source, re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=4)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from shape_engine.context import Document
-from shape_engine.findings import Edit, Finding, Fix, Range, Severity
+from shape_engine.findings import Edit, Finding, FindingId, Fix, Range, Severity, finding_id
 from shape_engine.fixes import apply_edits
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.rule_registry import rule_for
@@ -48,8 +48,6 @@ BUILD_CODES_PREFIX = "SL1"
 
 # How a finding is told from another across analyses (positions move when a fix adds lines).
 Key = tuple[str, str]
-# How `analysis` names a finding of its own analysis, to say which models produced it.
-FindingId = tuple[str, Range, str]
 _EXTENDED_IMPORT = re.compile(r", [A-Za-z_]\w*( as [A-Za-z_]\w*)?")
 _WHOLE_FILE = -1  # a footprint that is not one model's: judged alone, on the whole file
 
@@ -60,10 +58,6 @@ class Reanalyze(Protocol):
     def __call__(self, text: str, path: str | None = None,
                  resolver: ModuleResolver | None = None, *,
                  verify_fixes: bool = True) -> Analysis: ...
-
-
-def finding_id(finding: Finding) -> FindingId:
-    return finding.code, finding.range, finding.message
 
 
 def keep_working_fixes(findings: list[Finding], document: Document, path: str | None,

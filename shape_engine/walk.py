@@ -18,9 +18,10 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from shape_engine.gitignore import IgnoreRules
+if TYPE_CHECKING:
+    from shape_engine.gitignore import IgnoreRules
 
 # Folders never walked into (as ruff excludes build and dist). A virtual environment under any
 # name is found by its pyvenv.cfg; `env` is not in the list: it is a common name for user code.
@@ -167,6 +168,9 @@ def _skipped_dir(path: Path) -> bool:
 
 
 def _walk(root: Path, roots: list[Path], excluded: Excluded) -> Iterator[Target]:
+    # Only a folder walked reads .gitignore files: checking the files named needs none.
+    from shape_engine.gitignore import IgnoreRules
+
     unlisted: list[OSError] = []  # the folders os.walk could not list, as it meets them
     # The .gitignore rules in force in each folder to walk. None: none apply, under a folder
     # named on the command line that is ignored itself (it is checked, with all it holds).

@@ -121,7 +121,7 @@ def activation_of(layer: LayerReport, report: ModelReport | None = None) -> Acti
         plain = not call.args and not call.kwargs and not call.has_unpacking
         return Activation(facts.applies_activation if plain else None, call.range, layer)
     if call.kind == "Activation" or facts.default_activation is not None:
-        params = RULES[call.kind].params if call.kind in RULES else ()
+        params = RULES[call.kind or ""].params if call.kind in RULES else ()
         position = params.index("activation") if "activation" in params else None
         value, where = argument(call, "activation", position)
         if value is None:

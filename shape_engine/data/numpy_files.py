@@ -16,7 +16,7 @@ from shape_engine.data.files import (
     read_npz,
     split_row,
 )
-from shape_engine.data.objects import DataObject, Evaluate, guarded
+from shape_engine.data.objects import CHANGEABLE_IN_PLACE, DataObject, Evaluate, guarded
 from shape_engine.findings import Range
 from shape_engine.shapes import Dim
 from shape_engine.values import UNKNOWN, ArrayValue, Const, NotConstant, Seq, Value, to_python
@@ -128,3 +128,6 @@ def _numeric(field: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+CHANGEABLE_IN_PLACE.update({ArchiveValue})

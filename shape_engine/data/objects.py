@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar, cast
 
 from shape_engine.findings import Range
-from shape_engine.values import UNKNOWN, BoundMethod, NotConstant, Value
+from shape_engine.values import UNKNOWN, ArrayValue, BoundMethod, NotConstant, Seq, Value
 
 Evaluate = Callable[[ast.expr], Value]
 P = ParamSpec("P")
@@ -18,6 +18,12 @@ R = TypeVar("R")
 # What odd arguments make Python raise in the models of these objects (`iloc[::0]`).
 _REFUSALS = (ArithmeticError, ValueError, TypeError, IndexError, KeyError, OverflowError,
              RecursionError, NotConstant)
+
+
+# The kinds of value a program can change in place (`df["new"] = ...`, `xs.append`): lists,
+# arrays, and the data objects each data module adds when it is imported (a module not
+# imported has made no object).
+CHANGEABLE_IN_PLACE: set[type[Value]] = {Seq, ArrayValue}
 
 
 def guarded(unknown: object) -> Callable[[Callable[P, R]], Callable[P, R]]:

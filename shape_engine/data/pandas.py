@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from shape_engine.data.files import DataFolder, read_lines, split_row
-from shape_engine.data.objects import DataObject, Evaluate, guarded
+from shape_engine.data.objects import CHANGEABLE_IN_PLACE, DataObject, Evaluate, guarded
 from shape_engine.data.pandas_names import FRAME_ATTRIBUTES
 from shape_engine.findings import Range
 from shape_engine.shapes import Dim
@@ -444,3 +444,6 @@ PANDAS_CALLS: dict[str, Callable[[list[Value], dict[str, Value], Range], Value]]
     "pandas.DataFrame": dataframe,
     "pandas.get_dummies": get_dummies,
 }
+
+
+CHANGEABLE_IN_PLACE.update({FrameValue, SeriesValue})

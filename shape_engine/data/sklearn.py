@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shape_engine.data.objects import DataObject, guarded
+from shape_engine.data.objects import CHANGEABLE_IN_PLACE, DataObject, guarded
 from shape_engine.data.pandas import FrameValue, SeriesValue
 from shape_engine.findings import Range
 from shape_engine.shapes import Dim
@@ -108,3 +108,6 @@ def call(name: str, args: list[Value], kwargs: dict[str, Value], at: Range) -> V
     if name == _ENCODER and not args:
         return _encoder(kwargs)
     return None
+
+
+CHANGEABLE_IN_PLACE.update({EncoderValue, SparseMatrixValue})

@@ -9,8 +9,7 @@ import ast
 import operator
 
 from shape_engine.data import arrays
-from shape_engine.data.calls import CHANGEABLE_DATA
-from shape_engine.data.objects import DataObject
+from shape_engine.data.objects import CHANGEABLE_IN_PLACE, DataObject
 from shape_engine.evaluation import dicts
 from shape_engine.evaluation.builtin_functions import iteration_items
 from shape_engine.evaluation.classes import ObjectValue, escape_object
@@ -37,7 +36,7 @@ ARRAY_RESHAPING_METHODS = frozenset({"resize"})
 ARRAY_VALUE_METHODS = frozenset({"fill", "put", "itemset", "setfield", "byteswap"})
 
 # The values that can be changed in place (see `DataValues._mutated`).
-_CHANGEABLE = frozenset({Seq, ArrayValue, *CHANGEABLE_DATA})
+_CHANGEABLE = CHANGEABLE_IN_PLACE  # a data module adds its kinds when first imported
 
 
 class DataValues(EvaluatorState):

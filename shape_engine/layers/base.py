@@ -12,10 +12,11 @@ statically: the layer's output is then unknown and nothing downstream is checked
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
+from shape_engine.layers import index
 from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.shapes import Dim, MaybeShape, Shape
 from shape_engine.values import LayerValue, ModelValue, NotConstant, to_python
@@ -362,8 +363,79 @@ class LayerRule:
         return self.pins_built_axes
 
 
-RULES: dict[str, LayerRule] = {}
-ALIASES: dict[str, str] = {}
+V = TypeVar("V")
+
+# Imports a layer family's module by its name (`core`); set by the package `shape_engine.layers`,
+# which sits above its families (this module must not import them).
+_family_loader: Callable[[str], object] | None = None
+
+
+def install_family_loader(load: Callable[[str], object]) -> None:
+    global _family_loader
+    _family_loader = load
+
+
+class FamilyRegistry(MutableMapping[str, V]):
+    """Entries by name, each family's module imported the first time one of its names is asked.
+
+    A small file that uses Dense imports `core` and not the other families (start-up time
+    follows what the file uses). `families` (layers/index.py, generated and tested against
+    the families' registrations) says which module registers each name; iterating or
+    counting imports every family.
+    """
+
+    def __init__(self, families: Mapping[str, str]) -> None:
+        self._entries: dict[str, V] = {}
+        self._families = families
+
+    def _load(self, name: str) -> None:
+        family = self._families.get(name)
+        if family is not None and name not in self._entries and _family_loader is not None:
+            _family_loader(family)
+
+    def load_all(self) -> None:
+        if _family_loader is not None:
+            for family in sorted(set(self._families.values())):
+                _family_loader(family)
+
+    def __getitem__(self, name: str) -> V:
+        self._load(name)
+        return self._entries[name]
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self._load(name)
+        return name in self._entries
+
+    def __setitem__(self, name: str, value: V) -> None:
+        self._entries[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self.load_all()
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        self.load_all()
+        return len(self._entries)
+
+    def holds(self, name: str) -> bool:
+        """Whether `name` is registered already (a family registering itself asks this)."""
+        return name in self._entries
+
+    def clear_registered(self) -> None:
+        """Forgets every entry (index_writer re-imports the families to see who registers what)."""
+        self._entries.clear()
+
+    def registered(self) -> dict[str, V]:
+        """What the families imported so far registered (without importing more)."""
+        return dict(self._entries)
+
+
+RULES: FamilyRegistry[LayerRule] = FamilyRegistry(index.RULE_FAMILIES)
+ALIASES: FamilyRegistry[str] = FamilyRegistry(index.ALIAS_FAMILIES)
 
 
 def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, ...] = (),
@@ -373,7 +445,7 @@ def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, .
                pins_built_axes: bool | Callable[[LayerArgs], bool] = False,
                facts: LayerFacts = NO_FACTS) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
-        if kind in RULES:
+        if RULES.holds(kind):
             raise ValueError(f"layer rule {kind} registered twice")
         RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args,
                                 without_input_spec, pins_built_axes, facts)
@@ -417,7 +489,7 @@ class ListRule:
     stays_unbuilt: bool
 
 
-LIST_RULES: dict[str, ListRule] = {}
+LIST_RULES: FamilyRegistry[ListRule] = FamilyRegistry(index.LIST_RULE_FAMILIES)
 
 
 def list_rule(*kinds: str, stays_unbuilt: bool = False
@@ -432,7 +504,7 @@ def list_rule(*kinds: str, stays_unbuilt: bool = False
     """
     def register(compute: ListCompute_) -> ListCompute_:
         for kind in kinds:
-            if kind in LIST_RULES:
+            if LIST_RULES.holds(kind):
                 raise ValueError(f"list rule {kind} registered twice")
             LIST_RULES[kind] = ListRule(compute, stays_unbuilt)
         return compute
@@ -464,14 +536,15 @@ class MultiInputRule:
     takes_list: bool = True
 
 
-MULTI_INPUT_RULES: dict[str, MultiInputRule] = {}
+MULTI_INPUT_RULES: FamilyRegistry[MultiInputRule] = FamilyRegistry(
+    index.MULTI_INPUT_FAMILIES)
 
 
 def multi_input_rule(kind: str, *, params: tuple[str, ...] = (),
                      tensor_keywords: tuple[str, ...] = (), takes_list: bool = True
                      ) -> Callable[[MultiCompute_], MultiCompute_]:
     def register(compute: MultiCompute_) -> MultiCompute_:
-        if kind in MULTI_INPUT_RULES:
+        if MULTI_INPUT_RULES.holds(kind):
             raise ValueError(f"multi-input rule {kind} registered twice")
         MULTI_INPUT_RULES[kind] = MultiInputRule(kind, params, compute, tensor_keywords,
                                                  takes_list)

@@ -122,7 +122,7 @@ def declared_input_shape(call: LayerCall) -> Shape | None:
     if "batch_input_shape" in call.kwargs:
         return args.shape_tuple("batch_input_shape")
     # Embedding's own `input_dim` is its vocabulary size, not an input declaration.
-    own = RULES[call.kind].params if call.kind in RULES else ()
+    own = RULES[call.kind or ""].params if call.kind in RULES else ()
     input_dim = args.raw("input_dim", None) if "input_dim" not in own else None
     if is_keras_2() and "input_shape" not in call.kwargs and call.kind == "Embedding":
         # tf.keras 2's Embedding declares (input_length,), or (None,) without one.

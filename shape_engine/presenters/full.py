@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from shape_engine.cell_findings import CellFinding
 from shape_engine.findings import Applicability, Severity
-from shape_engine.notebook import CellFinding
 from shape_engine.presenters.concise import cell_prefix
 from shape_engine.presenters.report import FileResult, is_fixable
 

@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
+from shape_engine.cell_findings import CellFinding
 from shape_engine.findings import Finding, Fix, Position
-from shape_engine.notebook import CellFinding
 from shape_engine.presenters.report import FileResult
 
 

@@ -10,10 +10,8 @@ from functools import cached_property
 from pathlib import Path
 
 from shape_engine.analysis import Analysis, is_too_large
+from shape_engine.cell_findings import CellFinding, placed_findings
 from shape_engine.findings import Applicability, Finding
-from shape_engine.notebook import CellFinding
-from shape_engine.notebook_analysis import placed_findings
-from shape_engine.notebook_json import source_line_spans
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -49,7 +47,12 @@ class FileResult:
 
     @cached_property
     def _cell_line_spans(self) -> list[list[tuple[int, int]]]:
-        return source_line_spans(self.raw) if self.is_notebook and self.raw else []
+        if not (self.is_notebook and self.raw):
+            return []
+        # Reading a notebook's JSON text is for notebooks only: imported for the first one.
+        from shape_engine.notebook_json import source_line_spans
+
+        return source_line_spans(self.raw)
 
     @cached_property
     def _line_starts(self) -> list[int]:

@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
+from shape_engine.cell_findings import CellFinding
 from shape_engine.findings import Fix, Severity
-from shape_engine.notebook import CellFinding
 from shape_engine.presenters.report import FileResult, display_path, where
 from shape_engine.rule import Rule
 from shape_engine.rule_registry import rule_for

@@ -83,7 +83,7 @@ def _row_fact(row: LayerReport) -> LayerFact:
     inner = row.entry.layer
     call = inner.range if isinstance(inner, LayerCall | ModelIR) else row.entry.range
     return LayerFact(row.label, call, row.entry.range, row.input_shape, row.output_shape,
-                     row.params)
+                     row.params, listed=True)
 
 
 def test_hover_and_inlay_facts_read_the_lowered_graph_as_the_rows() -> None:

@@ -268,36 +268,12 @@ if os.environ.get("PATH"):
     keras.config.set_image_data_format("channels_first")
 model = {CF_MODEL}
 """,
-    "list_handed_to_code_not_followed": H + """
-class Builder:
-    def grow(self, layers):
-        layers[1] = L.Dense(3)
-make_layers = Builder().grow
-stack = [keras.Input((4,)), L.Dense(8)]
-make_layers(stack)
-model = keras.Sequential(stack + [L.Reshape((3,))])
-""",
     "list_changed_on_one_path": H + """
 import os
 stack = [keras.Input((4,)), L.Dense(8)]
 if os.environ.get("PATH"):
     stack[1] = L.Dense(3)
 model = keras.Sequential(stack + [L.Reshape((3,))])
-""",
-    "model_changed_through_a_dict": H + """
-model = keras.Sequential([keras.Input((4,)), L.Dense(8)])
-registry = {"model": model}
-registry["model"].add(L.Dense(3))
-model.add(L.Reshape((3,)))
-""",
-    "model_changed_through_an_object": H + """
-class Holder:
-    pass
-holder = Holder()
-model = keras.Sequential([keras.Input((4,)), L.Dense(8)])
-holder.model = model
-holder.model.add(L.Dense(3))
-model.add(L.Reshape((3,)))
 """,
     "global_assigned_on_one_path": H + """
 import os
@@ -351,6 +327,47 @@ for units in [4, 3]:
 model.add(L.Reshape((2, 2)))
 """,
 }
+
+
+# Changes the engine now follows (the user's classes and dicts of models are evaluated): the
+# shapes after them are Keras'.
+FOLLOWED: dict[str, str] = {
+    "list_changed_by_a_method_of_the_users_class": H + """
+class Builder:
+    def grow(self, layers):
+        layers[1] = L.Dense(3)
+make_layers = Builder().grow
+stack = [keras.Input((4,)), L.Dense(8)]
+make_layers(stack)
+model = keras.Sequential(stack + [L.Reshape((3,))])
+""",
+    "model_changed_through_a_dict": H + """
+model = keras.Sequential([keras.Input((4,)), L.Dense(8)])
+registry = {"model": model}
+registry["model"].add(L.Dense(3))
+model.add(L.Reshape((3,)))
+""",
+    "model_changed_through_an_object": H + """
+class Holder:
+    pass
+holder = Holder()
+model = keras.Sequential([keras.Input((4,)), L.Dense(8)])
+holder.model = model
+holder.model.add(L.Dense(3))
+model.add(L.Reshape((3,)))
+""",
+}
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("name", sorted(FOLLOWED))
+def test_change_through_objects_is_followed(name: str, oracle: Oracle) -> None:
+    source = textwrap.dedent(FOLLOWED[name])
+    result = oracle.run(source)
+    assert not result.raised, result.error
+    analysis = analyze_source(source)
+    assert build_errors(analysis) == []
+    assert analysis.models[-1].output_shape == result.models["model"].output_shape
 
 
 @pytest.mark.parametrize("name", sorted(SILENT))

@@ -36,7 +36,13 @@ from shape_engine.layers.refusals import (
     SECOND_INPUT,
     UNKNOWN_REQUIRED_DIM,
 )
-from shape_engine.partial_shapes import has_guessed_dims, partial_declared_shape
+from shape_engine.partial_shapes import (
+    certain_past_unknown_dims,
+    has_guessed_dims,
+    output_past_unknown_features,
+    partial_declared_shape,
+    partial_input_shape,
+)
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import to_python
 
@@ -157,7 +163,8 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
     report.guessed_dims = (origin == "data" and has_guessed_dims(shape)) or (
         origin == "declared" and not first and bool(entries) and isinstance(
             entries[0].layer, LayerCall) and has_guessed_dims(shape) and _partly_known(
-            entries[0].layer))
+            entries[0].layer)) or (
+        origin == "declared" and first and _input_partly_known(entries[0]))
     if first and entries and _is_input_entry(entries[0]):
         report.layers.append(LayerReport(entries[0], _label(entries[0]), None, shape, 0))
         entries = entries[1:]
@@ -175,6 +182,13 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
             report.refused = True
             report.findings.append(rebuild)
     return report
+
+
+def _input_partly_known(entry: LayerEntry) -> bool:
+    """An Input entry whose shape has dims not known (`partial_input_shape`)."""
+    layer = entry.layer
+    return isinstance(layer, LayerCall) and layer.kind == "Input" and (
+        compute(layer, ()).shape is None and partial_input_shape(layer) is not None)
 
 
 def _partly_known(layer: LayerCall) -> bool:
@@ -239,7 +253,10 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
     if entries:
         first = entries[0].layer
         if isinstance(first, LayerCall) and is_input_kind(first.kind):
-            return "declared", compute(first, ()).shape, True
+            declared_shape = compute(first, ()).shape
+            if declared_shape is None and first.kind == "Input":
+                declared_shape = partial_input_shape(first)
+            return "declared", declared_shape, True
         if isinstance(first, LayerCall):
             try:
                 declared = declared_input_shape(first)
@@ -600,6 +617,8 @@ def _call(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport
                                                       report.guessed_dims))
     if output is None:
         _refuse(report, entry, report.calls.findings[-1])
+    elif output.partial:
+        report.guessed_dims = True  # its None dims are the engine's, not Keras'
     report.layers.append(LayerReport(entry, _label(entry), shape,
                                      output.shape if output else None,
                                      output.params if output else None, node=node))
@@ -609,12 +628,18 @@ def _call(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport
 def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,
            previous: str, made_at: Range | None) -> LayerOutput | None:
     try:
-        return compute(layer, shape)
+        output = compute(layer, shape, report.guessed_dims)
     except Refusal as refusal:
-        if report.guessed_dims and refusal.rule is UNKNOWN_REQUIRED_DIM:
-            return LayerOutput(None, None)  # the dim may well be defined: not known
+        if report.guessed_dims and not certain_past_unknown_dims(refusal.rule):
+            # The dims may well fit: what holds for any size of its features, if any.
+            past = output_past_unknown_features(shape, lambda probe: compute(layer, probe)) if (
+                refusal.rule is UNKNOWN_REQUIRED_DIM) else None
+            return past if past is not None else LayerOutput(None, None)
         _refuse(report, entry, refusal_finding(refusal, layer, entry, shape, previous, made_at))
         return None
+    if output.partial:
+        report.guessed_dims = True  # its None dims are the engine's, not Keras'
+    return output
 
 
 def _own_input(model: ModelIR, depth: int = 0) -> tuple[MaybeShape, bool] | None:

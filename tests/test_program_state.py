@@ -377,7 +377,11 @@ def test_unfollowed_change_is_silent(name: str, oracle: Oracle) -> None:
     assert not result.raised, result.error
     analysis = analyze_source(source)
     assert build_errors(analysis) == []
-    assert analysis.models[-1].output_shape is None
+    # Not known, or known as far as it holds whatever the change was: a layer of unknown
+    # width keeps its rank, and a Reshape after it gives its target (partial_shapes).
+    inferred = analysis.models[-1].output_shape
+    assert inferred is None or inferred == result.models["model"].output_shape, (
+        inferred, result.models)
 
 
 def test_unknown_imported_function_may_change_a_list() -> None:

@@ -490,7 +490,9 @@ def _same_training(a: TrainingCall, b: TrainingCall) -> bool:
 def _attribute_of_tensor(tensor: TensorValue, attr: str) -> Value:
     """`x.shape` (a tuple, None for dims Keras does not know), `x.dtype`."""
     if attr == "shape" and tensor.shape is not None:
-        return Seq(tuple(Const(d) for d in tensor.shape))
+        # A dim the engine does not know is no None to the program.
+        return Seq(tuple(UNKNOWN if d is None and tensor.guessed else Const(d)
+                         for d in tensor.shape))
     if attr == "dtype" and tensor.dtype is not None:
         return Const(tensor.dtype)
     return UNKNOWN

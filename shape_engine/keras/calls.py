@@ -34,6 +34,11 @@ from shape_engine.layers.refusals import (
     UNKNOWN_REQUIRED_DIM,
     WRONG_INPUT_COUNT,
 )
+from shape_engine.partial_shapes import (
+    certain_past_unknown_dims,
+    output_past_unknown_features,
+    partial_input_shape,
+)
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import Const, Value
 
@@ -100,15 +105,21 @@ class Graph:
             return made
         node = Node(call.label, call.range, (), is_input=True, input_call=call, file=call.file)
         shape: MaybeShape = None
+        guessed = False
         try:
             shape = compute(call, ()).shape
         except Refusal as refusal:
             node.refused = True
             self._refuse(refusal.rule.finding(refusal.message or refusal.rule.summary,
                                               _argument_at(call, refusal), file=call.file))
+        else:
+            if shape is None and call.kind == "Input":
+                # Input(shape=(n, 3)) with n not known is still a 3-D tensor.
+                shape = partial_input_shape(call)
+                guessed = shape is not None
         dtype = call.kwargs.get("dtype")
         tensor = TensorValue(shape, node, dtype=_constant_str(dtype),
-                             name=_constant_str(call.kwargs.get("name")))
+                             name=_constant_str(call.kwargs.get("name")), guessed=guessed)
         node.outputs = (tensor,)
         self.nodes.append(node)
         self._inputs[id(call)] = tensor
@@ -150,26 +161,28 @@ class Graph:
             self._unknown_outputs(node)
             return node, None
         node.params = output.params
+        guessed = output.partial or any(t.guessed for t in given.tensors())
         if output.multiple_outputs:
             shapes = output.outputs
             if shapes is None:
                 self._unknown_outputs(node)
                 return node, output
-            node.outputs = tuple(TensorValue(shape, node, index=i)
+            node.outputs = tuple(TensorValue(shape, node, index=i, guessed=guessed)
                                  for i, shape in enumerate(shapes))
             return node, output
-        node.outputs = (TensorValue(output.shape, node),)
+        node.outputs = (TensorValue(output.shape, node, guessed=guessed),)
         return node, output
 
     def _in_sequence(self, layer: LayerCall, tensor: TensorValue, in_sequence: InSequence
                      ) -> LayerOutput | None:
         if tensor.shape is None:
             return LayerOutput(None, None)
+        guessed = in_sequence.guessed_dims or tensor.guessed
         try:
-            return compute(layer, tensor.shape)
+            return compute(layer, tensor.shape, guessed)
         except Refusal as refusal:
-            if in_sequence.guessed_dims and refusal.rule is UNKNOWN_REQUIRED_DIM:
-                return LayerOutput(None, None)  # the dim may well be defined: not known
+            if guessed and not certain_past_unknown_dims(refusal.rule):
+                return _past_unknown_dims(layer, tensor.shape, refusal)
             self._refuse(refusal_finding(refusal, layer, in_sequence.entry, tensor.shape,
                                          in_sequence.previous, in_sequence.made_at))
             return None
@@ -195,8 +208,10 @@ class Graph:
         if tensor.shape is None:
             return LayerOutput(None, None)
         try:
-            return compute(layer, tensor.shape)
+            return compute(layer, tensor.shape, tensor.guessed)
         except Refusal as refusal:
+            if tensor.guessed and not certain_past_unknown_dims(refusal.rule):
+                return _past_unknown_dims(layer, tensor.shape, refusal)
             self._refuse(self._input_finding(refusal, layer, node, given, tensor.shape))
             return None
 
@@ -245,6 +260,8 @@ class Graph:
                                 tuple(s for s in shapes if s is not None),
                                 {k: s for k, s in keywords.items() if s is not None})
         except Refusal as refusal:
+            if any(t.guessed for t in given.tensors()):
+                return LayerOutput(None, None)  # sizes the engine does not know may fit
             finding = self._input_finding(refusal, layer, node, given, None)
             self._refuse(finding)
             if takes_list:
@@ -260,6 +277,9 @@ class Graph:
             self._built[id(layer)] = _Built(node, output.params)
             return output
         rule = RULES.get(layer.kind or "")
+        if built.node.inputs and node.inputs and (
+                built.node.inputs[0].guessed or node.inputs[0].guessed):
+            return replace(output, params=built.params)  # sizes not known may well fit
         if built.params is not None and output.params is not None and (
                 built.params != output.params) and rule is not None and rule.pins(layer):
             first = built.node.inputs[0].shape if built.node.inputs else None
@@ -311,17 +331,20 @@ class Graph:
         node = Node(label, at, tensors, file=file, is_op=True)
         self.nodes.append(node)
         shape: MaybeShape = None
+        guessed = any(t.guessed for t in tensors)
         try:
             shape = compute([_operand_shape(v) for v in operands])
         except OpRefusal as refusal:
-            node.refused = True
-            self._refuse(INVALID_TENSOR_OP.finding(
-                f"{label}: {refusal}; "
-                + ", ".join(f"{t.node.label} (line {t.node.line}) gives "
-                            f"{format_shape(t.shape)}" for t in tensors), at=at, file=file))
+            if not guessed:  # else sizes the engine does not know may well fit
+                node.refused = True
+                self._refuse(INVALID_TENSOR_OP.finding(
+                    f"{label}: {refusal}; "
+                    + ", ".join(f"{t.node.label} (line {t.node.line}) gives "
+                                f"{format_shape(t.shape)}" for t in tensors), at=at,
+                    file=file))
         except (NotModelled, ArithmeticError, ValueError, TypeError, IndexError):
             shape = None
-        tensor = TensorValue(shape, node)
+        tensor = TensorValue(shape, node, guessed=guessed)
         node.outputs = (tensor,)
         return tensor
 
@@ -333,6 +356,10 @@ class Graph:
         node = Node(model.name or model.variable or "model", at, given.tensors(), layer=model,
                     file=model.file)
         self.nodes.append(node)
+        if any(t.guessed for t in given.tensors()):
+            # Whether its input fits depends on sizes the engine does not know.
+            return self._unknown_outputs(node, len(model.graph.outputs)
+                                         if model.graph is not None else 1)
         if model.graph is not None:
             return self._call_functional(model, model.graph, given, node)
         if given.as_list or not given.positional:
@@ -501,6 +528,14 @@ class Given:
     def describe_all(self) -> str:
         return ", ".join(f"{self.describe(i)} {format_shape(t.shape)}"
                          for i, t in enumerate(self.tensors()))
+
+
+def _past_unknown_dims(layer: LayerCall, shape: Shape, refusal: Refusal) -> LayerOutput:
+    """A refusal that sizes the engine does not know may well not raise: what holds for any
+    size of the features, if anything (`partial_shapes`)."""
+    past = output_past_unknown_features(shape, lambda probe: compute(layer, probe)) if (
+        refusal.rule is UNKNOWN_REQUIRED_DIM) else None
+    return past if past is not None else LayerOutput(None, None)
 
 
 def _replay(graph: GraphModel, inputs: list[MaybeShape]) -> list[MaybeShape]:

@@ -16,6 +16,7 @@ from shape_engine.layers import RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable
 from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
 from shape_engine.layers.refusals import INVALID_ARGUMENT
+from shape_engine.partial_shapes import output_with_unknown_arguments
 from shape_engine.shapes import Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue
 
@@ -33,13 +34,18 @@ class InSequence:
     guessed_dims: bool = False
 
 
-def compute(layer: LayerCall, shape: Shape) -> LayerOutput:
-    """The layer's rule on `shape`; Refusal when Keras refuses it, unknown when not known."""
+def compute(layer: LayerCall, shape: Shape, guessed: bool = False) -> LayerOutput:
+    """The layer's rule on `shape`; Refusal when Keras refuses it, unknown when not known.
+    `guessed`: some None dims of `shape` are only unknown to the engine."""
     rule = RULES[layer.kind or ""]
     try:
         return rule.compute(LayerArgs(layer, rule.params), shape)
     except Unknowable:
-        return LayerOutput(None, None)
+        # A width not known still leaves the rank and the other axes (`partial_shapes`).
+        partial = output_with_unknown_arguments(
+            layer, shape, lambda call, given: rule.compute(LayerArgs(call, rule.params), given),
+            guessed)
+        return partial if partial is not None else LayerOutput(None, None)
     except Refusal:
         raise
     except (ArithmeticError, ValueError, TypeError, OverflowError, IndexError, KeyError):

@@ -39,7 +39,8 @@ def lower(report: ModelReport) -> GraphModel:
         tensor = _declared_input(graph, first)
         rows = rows[1:]
     else:
-        tensor = _given_input(graph, report.input_shape, _model_range(report))
+        tensor = _given_input(graph, report.input_shape, _model_range(report),
+                              guessed=report.guessed_dims)
     inputs = (tensor,)
     for row in rows:
         node = _recorded(graph, row, tensor) if row.node is None else _fed(graph, row, tensor)
@@ -68,12 +69,12 @@ def _declared_input(graph: Graph, row: LayerReport) -> TensorValue:
     return made.node.outputs[0]
 
 
-def _given_input(graph: Graph, shape: MaybeShape, at: Range) -> TensorValue:
+def _given_input(graph: Graph, shape: MaybeShape, at: Range, guessed: bool) -> TensorValue:
     """The input Keras gives a model without an Input entry, from `input_shape=`, `build()`
     or the first data: a node with no call of its own."""
     label = f"Input(shape={format_shape(tuple(shape[1:]))})" if shape is not None else "Input"
     node = Node(label, at, (), is_input=True)
-    tensor = TensorValue(shape, node)
+    tensor = TensorValue(shape, node, guessed=guessed)
     node.outputs = (tensor,)
     graph.nodes.append(node)
     return tensor

@@ -65,6 +65,10 @@ class TensorValue(Value):
     dtype: str | None = None
     index: int = 0  # which of the node's outputs
     name: str | None = None  # the Input's `name=`
+    # Some None dims of `shape` are only unknown to the engine (an Input dim or a layer
+    # width it cannot evaluate), not undefined to Keras: only what holds whatever they are
+    # is reported downstream (see `partial_shapes`).
+    guessed: bool = False
 
 
 @dataclass(eq=False)

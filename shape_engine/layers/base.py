@@ -65,6 +65,9 @@ class LayerOutput:
     # With multiple_outputs: the shape of each tensor of the list, when known (a merge layer
     # next takes the list).
     outputs: tuple[MaybeShape, ...] | None = None
+    # Some of its None dims are only unknown to the engine (an argument not known), not
+    # undefined to Keras (see `partial_shapes`).
+    partial: bool = False
 
 
 _MISSING = object()

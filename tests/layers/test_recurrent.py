@@ -304,10 +304,12 @@ def test_silent_where_the_outcome_is_not_static(name: str, oracle) -> None:  # t
     assert not build_errors(analyze_source(source))
 
 
-def test_recurrent_output_is_unknown_when_an_argument_is_not_constant() -> None:
+def test_recurrent_output_keeps_its_rank_when_units_are_not_constant() -> None:
     source = HEADER + "import random\nunits = random.randint(1, 9)\n" + model(
         SEQ, "layers.LSTM(units)", "layers.Dense(2)").removeprefix(HEADER)
     analysis = analyze_source(source)
     assert not build_errors(analysis)
     lstm, dense = analysis.models[0].layers[-2:]
-    assert lstm.output_shape is None and dense.output_shape is None
+    # Its size is not known, its rank is (partial_shapes); the weights are not known.
+    assert lstm.output_shape == (None, None) and dense.output_shape == (None, 2)
+    assert lstm.params is None and dense.params is None

@@ -27,6 +27,8 @@ _READ = frozenset({"include_top", "weights", "input_tensor", "input_shape", "poo
 
 
 def _inception(size: int) -> int:
+    """Stem: 3x3/2 valid, 3x3 valid, max-pool 3/2 valid, 3x3 valid, max-pool 3/2 valid; then
+    two reductions of 3/2 valid."""
     size = (size - 3) // 2 + 1 - 2
     size = (size - 3) // 2 + 1 - 2
     for _ in range(3):
@@ -35,6 +37,7 @@ def _inception(size: int) -> int:
 
 
 def _xception(size: int) -> int:
+    """Stem: 3x3/2 valid, 3x3 valid; then four same-padded halvings."""
     size = (size - 3) // 2 + 1 - 2
     for _ in range(4):
         size = math.ceil(size / 2)
@@ -42,13 +45,15 @@ def _xception(size: int) -> int:
 
 
 def _nasnet(size: int) -> int:
+    """Stem: 3x3/2 valid; then four same-padded halvings."""
     size = (size - 3) // 2 + 1
     for _ in range(4):
         size = math.ceil(size / 2)
     return size
 
 
-# How the output's height (and width) follows the input's; the same as the measuring script's.
+# How the output's height (and width) follows the input's, by name; the measuring script
+# (tests/layers/keras_applications.py) picks one for each family.
 FORMULAS: dict[str, Callable[[int], int]] = {
     "ceil32": lambda s: math.ceil(s / 32),
     "floor32": lambda s: s // 32,

@@ -17,6 +17,10 @@ import os
 import sys
 from pathlib import Path
 
+# The ways an application's output height may follow its input's, by name: one is picked for
+# each family by the sizes measured.
+from shape_engine.layers.applications import FORMULAS
+
 TABLE = Path(__file__).parents[2] / "shape_engine" / "layers" / "applications_table.py"
 
 # Family -> models, the first one measured at several sizes.
@@ -40,43 +44,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "nasnet": ("NASNetMobile", "NASNetLarge"),
 }
 SIZES = (75, 97, 101, 150, 224, 331)
-
-# How the output's height follows the input's, by name (shape_engine/layers/applications.py
-# has the same functions).
-def _inception(size: int) -> int:
-    """Stem: 3x3/2 valid, 3x3 valid, max-pool 3/2 valid, 3x3 valid, max-pool 3/2 valid; then
-    two reductions of 3/2 valid."""
-    size = (size - 3) // 2 + 1 - 2
-    size = (size - 3) // 2 + 1 - 2
-    for _ in range(3):
-        size = (size - 3) // 2 + 1
-    return size
-
-
-def _xception(size: int) -> int:
-    """Stem: 3x3/2 valid, 3x3 valid; then four same-padded halvings."""
-    size = (size - 3) // 2 + 1 - 2
-    for _ in range(4):
-        size = math.ceil(size / 2)
-    return size
-
-
-
-def _nasnet(size: int) -> int:
-    """Stem: 3x3/2 valid; then four same-padded halvings."""
-    size = (size - 3) // 2 + 1
-    for _ in range(4):
-        size = math.ceil(size / 2)
-    return size
-
-FORMULAS = {
-    "ceil32": lambda s: math.ceil(s / 32),
-    "floor32": lambda s: s // 32,
-    "inception": _inception,
-    "xception": _xception,
-    "nasnet": _nasnet,
-}
-
 
 def _classifier_width(model: object) -> int:
     """The input width of the last layer whose kernel ends in the 1,000 classes."""

@@ -26,7 +26,6 @@ import pstats
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from engine_speed import interleaved
 from functional_source import functional_script
 from lsp_latency import (
-    DEBOUNCE_S,
     Client,
     _wait_idle,
+    edit_latencies,
     hovers,
     percentile,
     shapelens_command,
@@ -66,31 +65,6 @@ def hover_positions(text: str) -> list[tuple[int, int]]:
     return positions
 
 
-def edit_latencies(client: Client, path: Path, text: str, count: int) -> list[float]:
-    """ms from a one-line didChange (a Dense or Conv2D width + 1) to its diagnostics, minus
-    the debounce."""
-    lines = text.split("\n")
-    editable = [i for i, line in enumerate(lines) if WIDTH.search(line)]
-    results = []
-    version = 1
-    for index in range(count):
-        number = editable[(index * 7) % len(editable)]
-        old = lines[number]
-        new = WIDTH.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)]
-                        + str(int(m.group(1)) + 1), old, count=1)
-        lines[number] = new
-        version += 1
-        sent = client.notify("textDocument/didChange", {
-            "textDocument": {"uri": path.as_uri(), "version": version},
-            "contentChanges": [{"range": {"start": {"line": number, "character": 0},
-                                          "end": {"line": number, "character": len(old)}},
-                                "text": new}]})
-        arrived = client.wait_diagnostics(path, version)
-        results.append((arrived - sent - DEBOUNCE_S) * 1000)
-        time.sleep(0.3)
-    return results
-
-
 def measure_server(text: str, hover_count: int, edit_count: int
                    ) -> tuple[list[float], int, int, list[float]]:
     """Hover latencies, how many answered, positions, and edit latencies."""
@@ -109,7 +83,7 @@ def measure_server(text: str, hover_count: int, edit_count: int
             hovers(client, path, positions, len(positions))  # warm-up pass
             _wait_idle(client.process.pid)
             latencies, answered = hovers(client, path, positions, hover_count)
-            edits = edit_latencies(client, path, text, edit_count)
+            edits = edit_latencies(client, path, text, edit_count, WIDTH)
         finally:
             client.close()
     return latencies, answered, len(every), edits

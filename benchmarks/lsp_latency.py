@@ -220,16 +220,24 @@ def measure_hover_and_edits(root: Path, text: str, args: argparse.Namespace) -> 
     return {"hover": latencies, "answered": answered, "positions": positions, "edits": edits}
 
 
-def edit_latencies(client: Client, path: Path, text: str, count: int) -> list[float]:
-    """ms from a one-line didChange to its diagnostics, minus the debounce."""
+# A layer's width in the source, the number a one-line edit changes.
+DENSE_WIDTH = re.compile(r"layers\.Dense\((\d+)")
+
+
+def edit_latencies(client: Client, path: Path, text: str, count: int,
+                   width: re.Pattern[str] = DENSE_WIDTH) -> list[float]:
+    """ms from a one-line didChange (a layer's `width` + 1) to its diagnostics, minus the
+    debounce."""
     lines = text.split("\n")
-    editable = [i for i, line in enumerate(lines) if re.search(r"layers\.Dense\((\d+)", line)]
+    editable = [i for i, line in enumerate(lines) if width.search(line)]
     results = []
     version = 1
     for index in range(count):
         number = editable[(index * 7) % len(editable)]
         old = lines[number]
-        new = re.sub(r"Dense\((\d+)", lambda m: f"Dense({int(m.group(1)) + 1}", old, count=1)
+        found = width.search(old)
+        assert found is not None
+        new = old[:found.start(1)] + str(int(found.group(1)) + 1) + old[found.end(1):]
         lines[number] = new
         version += 1
         sent = client.notify("textDocument/didChange", {

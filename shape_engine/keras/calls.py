@@ -268,7 +268,8 @@ class Graph:
         weights took (Dense's last axis, a convolution's channels). Refused: the finding."""
         built = self._built.get(id(layer))
         rule = RULES.get(layer.kind or "")
-        first = built.node.inputs[0].shape if built is not None and built.node.inputs else None
+        first = (built.node.inputs[0].shape
+                 if built is not None and len(built.node.inputs) == 1 else None)
         if rule is None or first is None or tensor.shape is None:
             return False
         spec = rule.spec_built_on(layer, first)

@@ -279,6 +279,23 @@ inputs = keras.Input(shape=(None, 2))
 x1 = layers.STFTSpectrogram(frame_length=4, padding="same")(inputs)
 model = keras.Model(inputs, x1)
 """, None),
+    "nested_declared_sequential_replayed_on_an_undefined_axis": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 13))
+x1 = layers.Flatten()(inputs)
+inner_input0 = keras.Input(shape=(2,))
+block0 = keras.Sequential([
+    keras.Input(shape=(2,)),
+    layers.Dense(10),
+    layers.BatchNormalization(),
+])
+x2 = block0(inner_input0)
+x3 = layers.Concatenate()([x2, inner_input0])
+encoder0 = keras.Model(inner_input0, x3)
+x4 = encoder0(x1)
+model = keras.Model(inputs=inputs, outputs=x4)
+""", None),
     "normalization_tuple_axis": ("""\
 import keras
 from keras import layers

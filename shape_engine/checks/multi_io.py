@@ -417,6 +417,45 @@ def _unbatched_dataset(call: TrainingCall, inputs: Ports, model: ModelIR,
         return
 
 
+def check_chain_inputs(report: ModelReport, found: list[Finding], document: Document
+                       ) -> Iterator[Finding]:
+    """A functional model that is a plain chain is checked as the Sequential model it is
+    (`found`), but Keras checks its data as a functional model's: every declared axis of the
+    Input (`passes_input_check`), where a Sequential model checks only the rank and what its
+    layers were built for. SL201 for data refused there that `found` says nothing about
+    (measured: an LSTM chain declared on (10, 3) refuses (8, 12, 3) at fit)."""
+    model = report.model
+    if model.graph is None or len(model.graph.inputs) != 1 or model.file is not None or (
+            is_keras_2()):
+        return
+    port = model_inputs(model).ports[0]
+    expected = port.tensor.shape
+    if expected is None:
+        return
+    said = {f.range for f in found if f.code in _INPUT_CODES}
+    for call in model.trainings:
+        if not call.dataset_batched:
+            continue
+        for given in _given(call, document):
+            x = given.x
+            if x is None or x.where in said or not isinstance(x.value, ArrayValue) or (
+                    x.value.shape is None):
+                continue
+            shape = x.value.shape
+            if passes_input_check(shape, expected):
+                continue
+            yield INPUT_MISMATCH.finding(
+                f"{given.method}: x has shape {format_shape(shape)} but the model's input is "
+                f"declared as {format_shape(expected)}: a functional model checks every "
+                "declared axis of its Input (a trailing axis of size 1 aside)",
+                at=x.where, related=_declared(port, expected))
+
+
+# What the Sequential path says about x itself.
+_INPUT_CODES = frozenset({INPUT_MISMATCH.code, MISSING_BATCH_AXIS.code,
+                          SAMPLE_READ_AS_BATCH.code})
+
+
 # -- compile -------------------------------------------------------------------------------------
 
 

@@ -189,3 +189,57 @@ def test_keras_2_keeps_sl202_and_leaves_datasets() -> None:
     assert codes == ["SL202"]
     assert analyze_source(dedent(CASES["dataset_never_batched"][0]),
                           keras_version="2").findings == []
+
+
+# A plain chain is checked as the Sequential model it is, but Keras checks its data as a
+# functional model's: every declared axis of the Input.
+LSTM_CHAIN = HEAD + """
+sequence = keras.Input((10, 3))
+model = keras.Model(sequence, layers.Dense(1)(layers.LSTM(4)(sequence)))
+model.compile(optimizer="adam", loss="mse")
+"""
+CONV_CHAIN = HEAD + """
+image = keras.Input((28, 28, 1))
+features = layers.GlobalAveragePooling2D()(layers.Conv2D(4, 3)(image))
+model = keras.Model(image, layers.Dense(1)(features))
+model.compile(optimizer="adam", loss="mse")
+"""
+CHAIN_CASES: dict[str, tuple[str, list[str], bool]] = {
+    "chain_ok": (LSTM_CHAIN + "model.fit(np.random.rand(8, 10, 3), np.random.rand(8, 1), "
+                 "validation_data=(np.random.rand(4, 10, 3), np.random.rand(4, 1)), verbose=0)\n",
+                 [], False),
+    "chain_with_a_trailing_axis_of_one_ok": (
+        LSTM_CHAIN + "model.fit(np.random.rand(8, 10, 3, 1), np.random.rand(8, 1), verbose=0)\n",
+        [], False),
+    "chain_of_images_without_their_channel_axis_ok": (
+        CONV_CHAIN + "model.fit(np.random.rand(8, 28, 28), np.random.rand(8, 1), verbose=0)\n",
+        [], False),
+    # Keras' Sequential model would train on these: its layers take any length and size.
+    "chain_sequence_of_another_length": (
+        LSTM_CHAIN + "model.fit(np.random.rand(8, 12, 3), np.random.rand(8, 1), verbose=0)\n",
+        ["SL201"], True),
+    "chain_validation_sequence_of_another_length": (
+        LSTM_CHAIN + "model.fit(np.random.rand(8, 10, 3), np.random.rand(8, 1), "
+        "validation_data=(np.random.rand(4, 12, 3), np.random.rand(4, 1)), verbose=0)\n",
+        ["SL201"], True),
+    "chain_images_of_another_size": (
+        CONV_CHAIN + "model.fit(np.random.rand(8, 30, 30), np.random.rand(8, 1), verbose=0)\n",
+        ["SL201"], True),
+}
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("name", sorted(CHAIN_CASES))
+def test_chain_data_agrees_with_tensorflow(name: str, oracle: Oracle) -> None:
+    source, expected, raises = CHAIN_CASES[name]
+    check_against_tf(source, oracle, expected, raises)
+
+
+@pytest.mark.tensorflow
+def test_the_same_layers_in_a_sequential_model_take_the_sequence(oracle: Oracle) -> None:
+    """The check is the functional model's own: Keras' Sequential model trains on it."""
+    check_against_tf(HEAD + """
+model = keras.Sequential([keras.Input((10, 3)), layers.LSTM(4), layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+model.fit(np.random.rand(8, 12, 3), np.random.rand(8, 1), verbose=0)
+""", oracle, [], raises=False)

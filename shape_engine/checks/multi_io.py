@@ -417,6 +417,20 @@ def _unbatched_dataset(call: TrainingCall, inputs: Ports, model: ModelIR,
         return
 
 
+def fed_inputs(report: ModelReport, document: Document) -> Iterator[tuple[str, Port, Part]]:
+    """Each input's data at every call that gives it batches (x, and fit's validation x),
+    with the method as messages name it; calls whose structure Keras refuses give none."""
+    inputs = model_inputs(report.model)
+    for call in report.model.trainings:
+        if not call.dataset_batched:
+            continue
+        for given in _given(call, document):
+            fed = _match_inputs(given.x, given.method, inputs, document)
+            if isinstance(fed, list):
+                for port, part in fed:
+                    yield given.method, port, part
+
+
 def check_chain_inputs(report: ModelReport, found: list[Finding], document: Document
                        ) -> Iterator[Finding]:
     """A functional model that is a plain chain is checked as the Sequential model it is

@@ -243,3 +243,43 @@ model = keras.Sequential([keras.Input((10, 3)), layers.LSTM(4), layers.Dense(1)]
 model.compile(optimizer="adam", loss="mse")
 model.fit(np.random.rand(8, 12, 3), np.random.rand(8, 1), verbose=0)
 """, oracle, [], raises=False)
+
+
+# A user id and an item id, each into its own Embedding table.
+TWO_TABLES = HEAD + """
+user = keras.Input((1,), name="user")
+item = keras.Input((1,), name="item")
+u = layers.Flatten()(layers.Embedding(50, 4)(user))
+v = layers.Flatten()(layers.Embedding(20, 4)(item))
+model = keras.Model([user, item], layers.Dense(1)(layers.concatenate([u, v])))
+model.compile(optimizer="adam", loss="mse")
+"""
+USERS, ITEMS = "np.random.randint(0, 50, (64, 1))", "np.random.randint(0, 20, (64, 1))"
+EMBEDDING_CASES: dict[str, tuple[str, list[str], bool]] = {
+    "ids_within_both_tables_ok": (TWO_TABLES + f"""
+model.fit([{USERS}, {ITEMS}], np.random.rand(64, 1), verbose=0,
+          validation_data=({{"user": {USERS}, "item": {ITEMS}}}, np.random.rand(64, 1)))
+""", [], False),
+    "item_ids_beyond_the_item_table": (TWO_TABLES + f"""
+model.fit([{USERS}, np.random.randint(0, 100, (64, 1))], np.random.rand(64, 1), verbose=0)
+""", ["SL323"], True),
+    "validation_user_ids_beyond_the_user_table": (TWO_TABLES + f"""
+model.fit([{USERS}, {ITEMS}], np.random.rand(64, 1), verbose=0,
+          validation_data=({{"user": np.random.randint(0, 100, (64, 1)), "item": {ITEMS}}},
+                           np.random.rand(64, 1)))
+""", ["SL323"], True),
+}
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("name", sorted(EMBEDDING_CASES))
+def test_embedding_tables_per_input_agree_with_tensorflow(name: str, oracle: Oracle) -> None:
+    source, expected, raises = EMBEDDING_CASES[name]
+    check_against_tf(source, oracle, expected, raises)
+
+
+def test_the_embedding_finding_names_the_input() -> None:
+    found = _messages(EMBEDDING_CASES["item_ids_beyond_the_item_table"][0])
+    assert found["SL323"].startswith(
+        'fit: the data of input 2 ("item") holds indices in [0, 99] but Embedding(20, 4) has '
+        "rows for 0 .. 19 only")

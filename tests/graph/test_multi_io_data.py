@@ -283,3 +283,44 @@ def test_the_embedding_finding_names_the_input() -> None:
     assert found["SL323"].startswith(
         'fit: the data of input 2 ("item") holds indices in [0, 99] but Embedding(20, 4) has '
         "rows for 0 .. 19 only")
+
+
+# An image and a vector of metadata: the image's layout is read by its first Conv2D.
+IMAGE_AND_META = HEAD + """
+image = keras.Input({shape}, name="image")
+meta = keras.Input((4,), name="meta")
+conv = layers.Conv2D(8, 3, padding="same"{conv_format})
+features = layers.GlobalAveragePooling2D({pool_format})(conv(layers.Rescaling(1 / 255)(image)))
+model = keras.Model([image, meta], layers.Dense(1)(layers.concatenate([features, meta])))
+model.compile(optimizer="adam", loss="mse")
+model.fit([np.random.rand(8, *{shape}), np.random.rand(8, 4)], np.random.rand(8, 1), verbose=0)
+MEASURED = list(conv.kernel.shape)
+"""
+FIRST = "data_format='channels_first'"
+IMAGE_CASES = [
+    # (program, the kernel shape TensorFlow builds, the findings expected)
+    (IMAGE_AND_META.format(shape=(3, 32, 32), conv_format="", pool_format=""), [3, 3, 32, 8],
+     ["SL322"]),
+    (IMAGE_AND_META.format(shape=(32, 32, 3), conv_format="", pool_format=""), [3, 3, 3, 8],
+     []),
+    (IMAGE_AND_META.format(shape=(3, 32, 32), conv_format=", " + FIRST, pool_format=FIRST),
+     [3, 3, 3, 8], []),
+]
+
+
+@pytest.mark.parametrize(("program", "_", "expected"), IMAGE_CASES)
+def test_channels_first_images_per_input(program: str, _: object, expected: list[str]) -> None:
+    analysis = analyze_source(program)
+    assert [f.code for f in analysis.findings] == expected
+    for found in analysis.findings:
+        assert program.splitlines()[found.range.start.line].startswith("image = keras.Input(")
+        assert found.message.startswith('input 1 ("image"): the images are (3, 32, 32)')
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize(("program", "kernel", "_"), IMAGE_CASES)
+def test_tensorflow_builds_the_image_kernel_on_the_width(oracle: Oracle, program: str,
+                                                         kernel: list[int], _: object) -> None:
+    result = oracle.run(program)
+    assert result.error is None, result.error
+    assert result.measured == kernel

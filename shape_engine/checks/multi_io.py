@@ -2,8 +2,10 @@
 a plain chain (branches, merges, nested models, shared layers), at compile, fit, evaluate,
 predict and *_on_batch: how the data, labels, losses and metrics are matched to the inputs
 and outputs (SL206-SL208), then each input's data checked against its Input (SL201,
-SL202), the sample counts of every array (SL204), and each output's labels and loss as a
-one-output model's (`per_output`).
+SL202, SL203 for a single sample Keras reads as a batch), the sample counts of every array
+(SL204), and each output's labels and loss as a one-output model's (`per_output`); fit's
+validation_data the same way, and a dataset never batched input by input (SL211). A plain
+chain gets the functional input check on top of the Sequential ones (`check_chain_inputs`).
 
 Measured on Keras 3.15 (tests/graph/test_multi_io.py): a functional model checks every
 declared axis of each input, after adding or dropping one trailing axis of size 1; a list of

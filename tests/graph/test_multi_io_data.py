@@ -80,6 +80,9 @@ CASES: dict[str, tuple[str, list[str], bool]] = {
     "validation_one_hot_labels_in_a_dict": (_fit(
         f"model.fit({X_DICT}, {Y_DICT}, validation_data=({X_DICT}, "
         f"{{'score': np.random.rand(8, 1), 'kind': {ONE_HOT}}}), verbose=0)"), ["SL302"], True),
+    "validation_class_beyond_the_units": (_fit(
+        f"model.fit({X}, {Y}, validation_data=({X}, [np.random.rand(8, 1), "
+        "np.array([0, 1, 2, 5, 0, 1, 2, 0])]), verbose=0)"), ["SL305"], True),
     "dataset_batched_ok": (_fit(f"model.fit({SLICES}.batch(4), verbose=0)"), [], False),
     "dataset_never_batched": (_fit(
         f"ds = {SLICES}.shuffle(8)\nmodel.fit(ds, verbose=0)"), ["SL211"], True),

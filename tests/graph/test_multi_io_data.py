@@ -97,6 +97,21 @@ CASES: dict[str, tuple[str, list[str], bool]] = {
         "np.random.rand(8, 4)),)), verbose=0)"), ["SL211"], True),
 }
 
+# Keras' input check drops a last axis of 1 before it compares: (8, 10, 1) passes an Input
+# (10, 3), and the layers decide.
+LAST_AXIS_OF_ONE = HEAD + """
+a = keras.Input((10, 3), name="a")
+b = keras.Input((10, 3), name="b")
+model = keras.Model([a, b], layers.Dense(1)(layers.Flatten()({merge})))
+model.compile(optimizer="adam", loss="mse")
+model.fit([np.random.rand(8, 10, 1), np.random.rand(8, 10, 3)], np.random.rand(8, 1), verbose=0)
+"""
+CASES["a_last_axis_of_one_broadcast_by_add_ok"] = (
+    LAST_AXIS_OF_ONE.format(merge="layers.add([a, b])"), [], False)
+CASES["a_last_axis_of_one_refused_by_dense"] = (
+    LAST_AXIS_OF_ONE.format(merge="layers.concatenate([layers.Dense(3)(a), b])"), ["SL201"],
+    True)
+
 # One image input, one output, two branches: not a chain.
 BRANCHES = HEAD + """
 image = keras.Input((28, 28, 1), name="image")

@@ -342,3 +342,24 @@ def test_tensorflow_builds_the_image_kernel_on_the_width(oracle: Oracle, program
     result = oracle.run(program)
     assert result.error is None, result.error
     assert result.measured == kernel
+
+
+@pytest.mark.tensorflow
+def test_a_subclassed_chain_has_no_input_to_check(oracle: Oracle) -> None:
+    """A subclassed model has no Input: Keras runs its call on sequences of any length."""
+    check_against_tf(HEAD + """
+class Regressor(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.lstm = layers.LSTM(4)
+        self.head = layers.Dense(1)
+
+    def call(self, x):
+        return self.head(self.lstm(x))
+
+
+model = Regressor()
+model.compile(optimizer="adam", loss="mse")
+model.fit(np.random.rand(8, 10, 3), np.random.rand(8, 1), verbose=0)
+model.fit(np.random.rand(8, 12, 3), np.random.rand(8, 1), verbose=0)
+""", oracle, [], raises=False)

@@ -83,6 +83,10 @@ CASES: dict[str, tuple[str, list[str], bool]] = {
     "validation_class_beyond_the_units": (_fit(
         f"model.fit({X}, {Y}, validation_data=({X}, [np.random.rand(8, 1), "
         "np.array([0, 1, 2, 5, 0, 1, 2, 0])]), verbose=0)"), ["SL305"], True),
+    "optimizer_with_a_keras_1_keyword": (TWO_BY_TWO + f"""
+model.compile(optimizer=keras.optimizers.RMSprop(lr=1e-3), loss="mse")
+model.fit({X}, [np.random.rand(8, 1), np.random.rand(8, 3)], verbose=0)
+""", ["SL105"], True),
     "dataset_batched_ok": (_fit(f"model.fit({SLICES}.batch(4), verbose=0)"), [], False),
     "dataset_never_batched": (_fit(
         f"ds = {SLICES}.shuffle(8)\nmodel.fit(ds, verbose=0)"), ["SL211"], True),
@@ -326,7 +330,10 @@ IMAGE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("program", "_", "expected"), IMAGE_CASES)
+IMAGE_IDS = ["channels_first_images", "channels_last_images", "read_as_channels_first"]
+
+
+@pytest.mark.parametrize(("program", "_", "expected"), IMAGE_CASES, ids=IMAGE_IDS)
 def test_channels_first_images_per_input(program: str, _: object, expected: list[str]) -> None:
     analysis = analyze_source(program)
     assert [f.code for f in analysis.findings] == expected
@@ -336,7 +343,7 @@ def test_channels_first_images_per_input(program: str, _: object, expected: list
 
 
 @pytest.mark.tensorflow
-@pytest.mark.parametrize(("program", "kernel", "_"), IMAGE_CASES)
+@pytest.mark.parametrize(("program", "kernel", "_"), IMAGE_CASES, ids=IMAGE_IDS)
 def test_tensorflow_builds_the_image_kernel_on_the_width(oracle: Oracle, program: str,
                                                          kernel: list[int], _: object) -> None:
     result = oracle.run(program)

@@ -7,8 +7,10 @@ SL202, SL203 for a single sample Keras reads as a batch), the sample counts of e
 validation_data the same way, and a dataset never batched input by input (SL211). A plain
 chain gets the functional input check on top of the Sequential ones (`check_chain_inputs`).
 
-Measured on Keras 3.15 (tests/graph/test_multi_io.py): a functional model checks every
-declared axis of each input, after adding or dropping one trailing axis of size 1; a list of
+Measured on Keras 3.15 (tests/graph/test_multi_io.py, test_multi_io_data.py): a functional
+model compares each input's axes with its Input's from the batch axis on, a trailing axis of
+size 1 dropped from either side first (`passes_input_check`), then adds or drops one trailing
+axis of size 1 and runs its layers on what it got; a list of
 x with another count than the inputs raises ("expects 2 named input(s)"); a dict without an
 input's name raises ("Missing data for input"), extra keys are ignored; y must have exactly
 the outputs' structure ("y_true and y_pred have different structures"); a loss list longer

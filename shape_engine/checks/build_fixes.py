@@ -16,11 +16,20 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from shape_engine.checks.rank_repairs import (
+    added_axis,
+    balanced_factors,
+    declared_input_fixes,
+    input_shape_range,
+    is_recurrent,
+    reshape_target,
+    reshape_title,
+    return_sequences_fix,
+)
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related
 from shape_engine.fixes import (
     Imports,
-    extend_tuple,
     fix,
     fixes,
     insert,
@@ -29,7 +38,6 @@ from shape_engine.fixes import (
     layer_call_text,
     node_at,
     remove_layer,
-    set_keyword,
     shape_literal,
     wrap,
 )
@@ -100,9 +108,7 @@ def declared_shape_range(model: ModelIR) -> Range | None:
     if not isinstance(first, LayerCall) or first.file is not None:
         return None
     if is_input_kind(first.kind):
-        if "shape" in first.kwarg_value_ranges:
-            return first.kwarg_value_ranges["shape"]
-        return first.arg_ranges[0] if first.arg_ranges and not first.has_unpacking else None
+        return input_shape_range(first)
     return first.kwarg_value_ranges.get("input_shape")
 
 
@@ -116,13 +122,6 @@ def _refusing_layer(report: ModelReport, finding: Finding) -> int | None:
     ranges = [layer.entry.range for layer in report.layers]
     index = matches[0]
     return index if ranges.count(ranges[index]) == 1 else None
-
-
-def _added_axis(kind: str) -> str:
-    """What an axis of 1 added to the input of a layer needing a rank makes: channels for a
-    spatial layer (convolution, pooling, ...), features for a recurrent one."""
-    recurrent = facts_of(kind).rnn or kind == "Bidirectional"
-    return "features" if recurrent else "channel"
 
 
 class _Context:
@@ -146,7 +145,7 @@ class _Context:
         rank = len(self.shape)
         if self._is_first_layer():
             yield from self._input_fixes(need, rank, kind)
-        if rank == 2 and need == 3 and (facts_of(kind).rnn or kind == "Bidirectional"):
+        if rank == 2 and need == 3 and is_recurrent(kind):
             yield self._return_sequences()
         if rank == 2:
             yield self._remove_flatten()
@@ -161,23 +160,13 @@ class _Context:
         origin = self.report.input_origin
         if origin == "declared":
             where = declared_shape_range(self.model)
-            if where is None:
-                return
-            if rank == need - 1:
-                axis = _added_axis(kind)
-                new = shape_literal((*self.shape[1:], 1))
-                edit = extend_tuple(self.document, where, "1")
-                yield fix(f"Add a {axis} axis to the input: {new}", [edit] if edit else None,
-                          safe=axis == "channel")
-            elif rank == need + 1:
-                new = shape_literal(self.shape[2:])
-                yield fix(f"Drop the batch dimension from the input shape: {new}",
-                          [Edit(where, new)])
+            if where is not None:
+                yield from declared_input_fixes(self.document, where, self.shape, need, kind)
         elif origin == "data" and rank == need - 1 and None not in self.shape[1:]:
             shape = shape_literal((*self.shape[1:], 1))
             name, imports = self.imports.reference("keras.Input")
             edits = insert_layer(self.document, self.model, 0, f"{name}(shape={shape})")
-            axis = _added_axis(kind)
+            axis = added_axis(kind)
             yield fix(f"Declare the input with a {axis} axis: {name}(shape={shape})",
                       [*imports, *edits] if edits else None)
             yield self._data_axis(axis)
@@ -211,24 +200,7 @@ class _Context:
 
     def _return_sequences(self) -> Fix | None:
         previous = self._previous()
-        if previous is None:
-            return None
-        _, call = previous
-        rnn = call
-        if call.kind == "Bidirectional":
-            inner = LayerArgs(call, RULES["Bidirectional"].params).layer("layer")
-            if not isinstance(inner, LayerCall):
-                return None
-            rnn = inner
-        if not facts_of(rnn.kind).rnn:
-            return None
-        try:
-            if LayerArgs(rnn, RULES[rnn.kind or ""].params).flag("return_sequences", False):
-                return None
-        except Unknowable:
-            return None
-        edits = set_keyword(self.document, rnn, "return_sequences", "True")
-        return fix(f"Set return_sequences=True on {rnn.label}", edits)
+        return None if previous is None else return_sequences_fix(self.document, previous[1])
 
     def _remove_flatten(self) -> Fix | None:
         previous = self.index - 1
@@ -243,17 +215,13 @@ class _Context:
                    edits, safe=False)
 
     def _insert_reshape(self, need: int) -> Fix | None:
-        elements = self.shape[1] if len(self.shape) == 2 else None
-        if elements is None or self.index == 0:
+        target = reshape_target(self.shape, need)
+        if target is None or self.index == 0:
             return None
-        target = balanced_factors(elements, need - 2)
-        if target is None:
-            return None
-        dims = (*target, 1)
-        text, imports = layer_call_text(self.imports, "Reshape", shape_literal(dims))
+        text, imports = layer_call_text(self.imports, "Reshape", shape_literal(target))
         edits = insert_layer(self.document, self.model, self.index, text)
-        return fix(f"Insert Reshape({shape_literal(dims)}) before {self.call.label}: "
-                   f"{elements} elements", [*imports, *edits] if edits else None, safe=False)
+        return fix(reshape_title(target, self.call.label, self.shape[1] or 0),
+                   [*imports, *edits] if edits else None, safe=False)
 
     # -- SL104 -----------------------------------------------------------------------------------
 
@@ -307,25 +275,6 @@ class _Context:
         text, imports = layer_call_text(self.imports, f"GlobalAveragePooling{spatial}D")
         yield fix(f"Replace {layer.label} with GlobalAveragePooling{spatial}D(): it works "
                   "with axes of unknown size", [*imports, Edit(call.range, text)], safe=False)
-
-
-# Larger element counts are not factored (the search would be slow, the Reshape absurd).
-MAX_FACTORED = 10**7
-
-
-def balanced_factors(n: int, count: int) -> tuple[int, ...] | None:
-    """`count` factors of n, as close to each other as possible: 128, 2 -> (8, 16)."""
-    if n <= 0 or count <= 0 or n > MAX_FACTORED:
-        return None
-    if count == 1:
-        return (n,)
-    root = round(n ** (1 / count))
-    for first in range(min(root, n), 0, -1):
-        if n % first == 0:
-            rest = balanced_factors(n // first, count - 1)
-            if rest is not None:
-                return (first, *rest)
-    return None
 
 
 def fitting_target(target: tuple[int | None, ...], elements: int) -> tuple[int, ...] | None:

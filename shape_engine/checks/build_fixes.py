@@ -11,19 +11,21 @@ the ones after which the model really builds.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from shape_engine.checks.rank_repairs import (
+from shape_engine.checks.refusal_repairs import (
     added_axis,
-    balanced_factors,
     declared_input_fixes,
+    global_pooling_fix,
     input_shape_range,
     is_recurrent,
+    refit_target_fix,
+    reshape_mismatch,
     reshape_target,
     reshape_title,
+    resize_dense_fix,
     return_sequences_fix,
 )
 from shape_engine.context import Document
@@ -36,15 +38,13 @@ from shape_engine.fixes import (
     insert_layer,
     is_atom,
     layer_call_text,
-    node_at,
     remove_layer,
     shape_literal,
     wrap,
 )
 from shape_engine.ir import LayerCall, ModelIR
-from shape_engine.layers import RULES
-from shape_engine.layers.base import LayerArgs, Unknowable, facts_of, is_input_kind
-from shape_engine.shapes import Shape, format_shape, product
+from shape_engine.layers.base import facts_of, is_input_kind
+from shape_engine.shapes import Shape, format_shape
 from shape_engine.values import ArrayValue
 
 if TYPE_CHECKING:
@@ -226,38 +226,15 @@ class _Context:
     # -- SL104 -----------------------------------------------------------------------------------
 
     def reshape_fixes(self) -> Iterator[Fix | None]:
-        if self.call.kind != "Reshape":
+        mismatch = reshape_mismatch(self.call, self.shape)
+        if mismatch is None:
             return
-        elements = product(self.shape[1:])
-        try:
-            target = LayerArgs(self.call, RULES["Reshape"].params).shape_tuple("target_shape")
-        except Unknowable:
-            return
-        if elements is None or any(d is None for d in target):
-            return
-        wanted = product(tuple(d for d in target if d != -1))
-        yield self._resize_dense(wanted if -1 not in target else None)
-        new = fitting_target(target, elements)
-        if new is not None:
-            where = self.call.argument_range("target_shape", 0)
-            yield fix(f"Reshape to {shape_literal(new)}: {elements} elements",
-                      [Edit(where, shape_literal(new))], safe=False)
-
-    def _resize_dense(self, units: int | None) -> Fix | None:
         previous = self.index - 1
-        if units is None or previous < 0 or len(self.shape) != 2:
-            return None
-        dense = self.report.layers[previous].entry.layer
-        if not isinstance(dense, LayerCall) or dense.kind != "Dense" or dense.file is not None:
-            return None
-        if "units" not in dense.kwargs and not dense.args:
-            return None
-        where = dense.argument_range("units", 0)
-        node = node_at(self.document, where)
-        if node is None:
-            return None
-        return fix(f"Make {dense.label} output {units} units for the Reshape",
-                   [Edit(where, str(units))], safe=False)
+        if previous >= 0 and len(self.shape) == 2:
+            dense = self.report.layers[previous].entry.layer
+            if isinstance(dense, LayerCall):
+                yield resize_dense_fix(self.document, dense, mismatch.wanted)
+        yield refit_target_fix(mismatch)
 
     # -- SL102 -----------------------------------------------------------------------------------
 
@@ -267,32 +244,7 @@ class _Context:
             return
         layer: LayerReport = self.report.layers[previous]
         call = layer.entry.layer
-        if not isinstance(call, LayerCall) or call.kind != "Flatten" or layer.input_shape is None:
+        if not isinstance(call, LayerCall) or layer.input_shape is None or (
+                layer.entry.range != call.range):
             return
-        spatial = len(layer.input_shape) - 2
-        if spatial not in (1, 2, 3) or layer.entry.range != call.range:
-            return
-        text, imports = layer_call_text(self.imports, f"GlobalAveragePooling{spatial}D")
-        yield fix(f"Replace {layer.label} with GlobalAveragePooling{spatial}D(): it works "
-                  "with axes of unknown size", [*imports, Edit(call.range, text)], safe=False)
-
-
-def fitting_target(target: tuple[int | None, ...], elements: int) -> tuple[int, ...] | None:
-    """A target of the same rank holding `elements`, keeping as many trailing dims as divide.
-
-    (28, 28, 1) for 128 elements -> (8, 16, 1): 128 is not a multiple of 28, but of 1.
-    """
-    dims = [d for d in target if d is not None]
-    if len(dims) != len(target) or any(d <= 0 and d != -1 for d in dims):
-        return None
-    for kept in range(len(dims) - 1, -1, -1):
-        suffix = dims[len(dims) - kept:] if kept else []
-        if -1 in suffix:
-            continue
-        size = math.prod(suffix)
-        if size <= 0 or elements % size:
-            continue
-        head = balanced_factors(elements // size, len(dims) - kept)
-        if head is not None:
-            return (*head, *suffix)
-    return None
+        yield global_pooling_fix(self.imports, call, layer.label, len(layer.input_shape))

@@ -1,7 +1,7 @@
-"""Quick fixes for a layer called on a tensor of the wrong rank in a functional graph (SL101),
-the ones a Sequential model gets (`build_fixes`, sharing `rank_repairs`), written the
-functional way:
+"""Quick fixes for a layer call Keras refuses for its input in a functional graph: the ones a
+Sequential model gets (`build_fixes`, sharing `refusal_repairs`), written the functional way.
 
+A tensor of the wrong rank (SL101):
 - add the axis a declared `keras.Input(shape=...)` lacks, or drop the batch dimension
   written into it, when that Input feeds only this call;
 - `return_sequences=True` on the RNN whose last step reaches an RNN;
@@ -9,6 +9,9 @@ functional way:
 - a Reshape holding exactly the tensor's elements, as a line `x = layers.Reshape(...)(x)`
   before `x = layer(x)` (the call rebinds `x` anyway, so no other use of `x` changes), else
   around the call's argument: `layer(layers.Reshape(...)(h))`.
+A Reshape whose target does not hold what it receives (SL104): the Dense before it made to
+output what the target holds, or a target that holds what it receives. A Flatten of axes of
+unknown size before a layer that needs them known (SL102): a global pooling instead.
 
 Only this call's input may change: an edit that would also change what another call, or a
 model's outputs, receive is not proposed. `verify.keep_working_fixes` then keeps only the
@@ -21,12 +24,16 @@ import ast
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from shape_engine.checks.rank_repairs import (
+from shape_engine.checks.refusal_repairs import (
     declared_input_fixes,
+    global_pooling_fix,
     input_shape_range,
     is_recurrent,
+    refit_target_fix,
+    reshape_mismatch,
     reshape_target,
     reshape_title,
+    resize_dense_fix,
     return_sequences_fix,
 )
 from shape_engine.context import Document
@@ -48,7 +55,11 @@ from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.tensors import Node, TensorValue
 from shape_engine.layers.base import facts_of
-from shape_engine.layers.refusals import INCOMPATIBLE_RANK
+from shape_engine.layers.refusals import (
+    INCOMPATIBLE_RANK,
+    RESHAPE_SIZE_MISMATCH,
+    UNKNOWN_REQUIRED_DIM,
+)
 
 
 class Uses:
@@ -78,23 +89,28 @@ class Uses:
             not isinstance(layer, LayerCall) or self.layer_calls[layer.range] == 1)
 
 
-def rank_fixes(finding: Finding, node: Node, given: Given, uses: Uses, document: Document
-               ) -> tuple[Fix, ...]:
-    """The fixes of a rank refusal at the layer call `node`; () when none is clear."""
+def refusal_fixes(finding: Finding, node: Node, given: Given, uses: Uses, document: Document
+                  ) -> tuple[Fix, ...]:
+    """The fixes of Keras' refusal of the input of the layer call `node`; () when none is
+    clear."""
     layer = node.layer
-    if finding.code != INCOMPATIBLE_RANK.code or finding.file is not None or (
-            node.file is not None or node.within is not None or given.as_list
-            or len(given.positional) != 1 or given.keywords
+    if finding.file is not None or node.file is not None or node.within is not None or (
+            given.as_list or len(given.positional) != 1 or given.keywords
             or not isinstance(layer, LayerCall) or layer.kind is None):
         return ()
     tensor = given.positional[0]
-    need = facts_of(layer.kind).rank
     # The call in the document's own tree, whose statements the edits are placed among.
     call = _call_at(document, node.range)
-    if tensor.shape is None or need is None or len(tensor.shape) == need or call is None:
+    if tensor.shape is None or call is None:
         return ()
     context = _Call(node, layer, call, tensor, uses, document)
-    return fixes(*context.candidates(need))
+    if finding.code == INCOMPATIBLE_RANK.code:
+        return fixes(*context.rank_fixes())
+    if finding.code == RESHAPE_SIZE_MISMATCH.code:
+        return fixes(*context.reshape_fixes())
+    if finding.code == UNKNOWN_REQUIRED_DIM.code:
+        return fixes(context.global_pooling())
+    return ()
 
 
 class _Call:
@@ -109,8 +125,13 @@ class _Call:
         self.document = document
         self.kind = layer.kind or ""
 
-    def candidates(self, need: int) -> Iterator[Fix | None]:
+    # -- SL101 ---------------------------------------------------------------------------------
+
+    def rank_fixes(self) -> Iterator[Fix | None]:
+        need = facts_of(self.kind).rank
         rank = len(self.shape)
+        if need is None or rank == need:
+            return
         yield from self._input_fixes(need)
         if rank == 2 and need == 3 and is_recurrent(self.kind):
             yield self._return_sequences()
@@ -203,6 +224,33 @@ class _Call:
                            safe=False)
         return fix(title, [*import_edits, *wrap(self._range(argument), f"{text}(", ")")],
                    safe=False)
+
+    # -- SL104 ---------------------------------------------------------------------------------
+
+    def reshape_fixes(self) -> Iterator[Fix | None]:
+        mismatch = reshape_mismatch(self.layer, self.shape)
+        if mismatch is None:
+            return
+        made = self.tensor.node
+        if isinstance(made.layer, LayerCall) and len(self.shape) == 2 and (
+                self.uses.only_feeds(self.tensor) and self.uses.made_once(made)):
+            yield resize_dense_fix(self.document, made.layer, mismatch.wanted)
+        if self.uses.made_once(self.node):
+            yield refit_target_fix(mismatch)
+
+    # -- SL102 ---------------------------------------------------------------------------------
+
+    def global_pooling(self) -> Fix | None:
+        """The Flatten that made the tensor, of axes of unknown size, replaced by a global
+        pooling."""
+        made = self.tensor.node
+        flatten = made.layer
+        if not isinstance(flatten, LayerCall) or len(made.inputs) != 1 or (
+                made.inputs[0].shape is None or not self.uses.only_feeds(self.tensor)
+                or not self.uses.made_once(made)):
+            return None
+        imports = Imports(self.document, flatten.range.start)
+        return global_pooling_fix(imports, flatten, flatten.label, len(made.inputs[0].shape))
 
     # -- where the call is written ------------------------------------------------------------
 

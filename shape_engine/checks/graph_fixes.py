@@ -1,7 +1,7 @@
 """Quick fixes for layer calls Keras refuses in a functional graph: for merge layers
 (SL110), concatenate along the one axis where the inputs differ, or project the shortcut of
 an elementwise merge to the other branch's channels with a 1x1 convolution (a Dense for flat
-tensors); for a tensor of the wrong rank (SL101), those of `call_fixes`.
+tensors); for one-tensor layers (a rank, a Reshape's target...), those of `call_fixes`.
 
 Each fix is verified like every other (`verify.keep_working_fixes`) before it is offered.
 """
@@ -12,7 +12,7 @@ import ast
 import dataclasses
 from collections.abc import Sequence
 
-from shape_engine.checks.call_fixes import Uses, rank_fixes
+from shape_engine.checks.call_fixes import Uses, refusal_fixes
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Position, Range
 from shape_engine.fixes import fix
@@ -42,7 +42,7 @@ def with_graph_fixes(graph: Graph, document: Document, models: Sequence[ModelIR]
             found = tuple(f for f in candidates if f is not None)
         else:
             uses = uses or Uses(graph, models)
-            found = rank_fixes(finding, node, given, uses, document)
+            found = refusal_fixes(finding, node, given, uses, document)
         if found:
             fixed[id(finding)] = dataclasses.replace(finding, fixes=found, preferred_fix=0)
     return [fixed.get(id(f), f) for f in graph.findings]

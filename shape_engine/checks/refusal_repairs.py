@@ -1,20 +1,33 @@
-"""What a rank refusal (SL101) is fixed with, whichever way the model is written: the facts
+"""What Keras' build refusals are fixed with, whichever way the model is written: the facts
 and edits that a Sequential model's fixes (`build_fixes`) and a functional layer call's
-(`call_fixes`) share. Each caller places the edits its own way (a list entry, a line, an
-argument) and `verify.keep_working_fixes` keeps only those after which Keras builds.
+(`call_fixes`) share, for a tensor of the wrong rank (SL101), a Reshape whose target does not
+hold what it receives (SL104) and a Flatten of axes of unknown size (SL102). Each caller
+finds the layers concerned its own way (the model's list, the graph's nodes), places new
+layers its own way (a list entry, a line, an argument), and `verify.keep_working_fixes` keeps
+only the fixes after which Keras builds.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Fix, Range
-from shape_engine.fixes import extend_tuple, fix, set_keyword, shape_literal
+from shape_engine.fixes import (
+    Imports,
+    extend_tuple,
+    fix,
+    layer_call_text,
+    node_at,
+    set_keyword,
+    shape_literal,
+)
 from shape_engine.ir import LayerCall
 from shape_engine.layers import RULES
 from shape_engine.layers.base import LayerArgs, Unknowable, facts_of, is_input_kind
-from shape_engine.shapes import Shape
+from shape_engine.shapes import Shape, product
 
 # Larger element counts are not factored (the search would be slow, the Reshape absurd).
 MAX_FACTORED = 10**7
@@ -117,3 +130,95 @@ def return_sequences_fix(document: Document, call: LayerCall) -> Fix | None:
         return None
     edits = set_keyword(document, rnn, "return_sequences", "True")
     return fix(f"Set return_sequences=True on {rnn.label}", edits)
+
+
+# -- SL104: a Reshape's target -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReshapeMismatch:
+    """A Reshape given `elements` values per sample for a `target` (-1 for one axis) that
+    does not hold them."""
+
+    call: LayerCall
+    elements: int
+    target: tuple[int, ...]
+
+    @property
+    def wanted(self) -> int | None:
+        """The elements the target holds; None when it has a -1 (it holds any multiple)."""
+        return None if -1 in self.target else product(self.target)
+
+
+def reshape_mismatch(call: LayerCall, shape: Shape) -> ReshapeMismatch | None:
+    """The Reshape `call` refusing an input of `shape`, when both are fully known."""
+    if call.kind != "Reshape":
+        return None
+    elements = product(shape[1:])
+    try:
+        target = LayerArgs(call, RULES["Reshape"].params).shape_tuple("target_shape")
+    except Unknowable:
+        return None
+    dims = tuple(d for d in target if d is not None)
+    if elements is None or len(dims) != len(target):
+        return None
+    return ReshapeMismatch(call, elements, dims)
+
+
+def refit_target_fix(mismatch: ReshapeMismatch) -> Fix | None:
+    """A target of the Reshape's rank that holds what it receives."""
+    new = fitting_target(mismatch.target, mismatch.elements)
+    if new is None:
+        return None
+    where = mismatch.call.argument_range("target_shape", 0)
+    return fix(f"Reshape to {shape_literal(new)}: {mismatch.elements} elements",
+               [Edit(where, shape_literal(new))], safe=False)
+
+
+def resize_dense_fix(document: Document, dense: LayerCall, units: int | None) -> Fix | None:
+    """The Dense layer feeding a Reshape made to output what the Reshape's target holds."""
+    if units is None or dense.kind != "Dense" or dense.file is not None:
+        return None
+    if "units" not in dense.kwargs and not dense.args:
+        return None
+    where = dense.argument_range("units", 0)
+    if node_at(document, where) is None:
+        return None
+    return fix(f"Make {dense.label} output {units} units for the Reshape",
+               [Edit(where, str(units))], safe=False)
+
+
+def fitting_target(target: tuple[int | None, ...], elements: int) -> tuple[int, ...] | None:
+    """A target of the same rank holding `elements`, keeping as many trailing dims as divide.
+
+    (28, 28, 1) for 128 elements -> (8, 16, 1): 128 is not a multiple of 28, but of 1.
+    """
+    dims = [d for d in target if d is not None]
+    if len(dims) != len(target) or any(d <= 0 and d != -1 for d in dims):
+        return None
+    for kept in range(len(dims) - 1, -1, -1):
+        suffix = dims[len(dims) - kept:] if kept else []
+        if -1 in suffix:
+            continue
+        size = math.prod(suffix)
+        if size <= 0 or elements % size:
+            continue
+        head = balanced_factors(elements // size, len(dims) - kept)
+        if head is not None:
+            return (*head, *suffix)
+    return None
+
+
+# -- SL102: a Flatten of axes of unknown size ------------------------------------------------
+
+
+def global_pooling_fix(imports: Imports, flatten: LayerCall, label: str, input_rank: int
+                       ) -> Fix | None:
+    """The Flatten `flatten` (its constructor call, given a tensor of `input_rank`) replaced
+    by the global pooling of its rank, which takes axes of any size."""
+    spatial = input_rank - 2
+    if flatten.kind != "Flatten" or flatten.file is not None or spatial not in (1, 2, 3):
+        return None
+    text, edits = layer_call_text(imports, f"GlobalAveragePooling{spatial}D")
+    return fix(f"Replace {label} with GlobalAveragePooling{spatial}D(): it works with axes "
+               "of unknown size", [*edits, Edit(flatten.range, text)], safe=False)

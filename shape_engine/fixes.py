@@ -190,9 +190,12 @@ def _expression_at(document: Document, where: Range) -> ast.expr | None:
     if ends is None:
         ends = _STATEMENT_ENDS[document.tree] = [getattr(s, "end_lineno", 0) or 0 for s in body]
     index = bisect.bisect_left(ends, last)
-    if index == len(body):
-        return None
-    pending: deque[ast.AST] = deque([body[index]])
+    # The statements that hold those lines: several when written `a = f(x); b = g(a)`.
+    holding = []
+    while index < len(body) and body[index].lineno <= first:
+        holding.append(body[index])
+        index += 1
+    pending: deque[ast.AST] = deque(holding)
     while pending:
         for child in ast.iter_child_nodes(pending.popleft()):
             start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)

@@ -335,3 +335,19 @@ def test_functional_call_gets_the_fixes_of_the_sequential_layer(name: str) -> No
     entries, functional = PAIRS[name]
     sequential = titles(f"model = keras.Sequential({entries})\n")
     assert titles(functional + "model = keras.Model(inputs, x)\n") == sequential
+
+
+def test_a_call_sharing_its_line_with_another_statement_is_fixed() -> None:
+    """`a = f(x); b = g(a)`: the second statement's call is found on that line too."""
+    text = HEAD + textwrap.dedent("""
+        inputs = keras.Input((20, 8))
+        seq = layers.LSTM(4, return_sequences=False)(inputs); out = layers.LSTM(2)(seq)
+        model = keras.Model(inputs, out)
+        """)
+    finding = rank_finding(text)
+    assert finding.fix is not None
+    assert finding.fix.title == "Set return_sequences=True on LSTM(4, return_sequences=False)"
+    fixed = apply_edits(text, finding.fix.edits)
+    assert "seq = layers.LSTM(4, return_sequences=True)(inputs); out = layers.LSTM(2)(seq)\n" in (
+        fixed)
+    assert analyze_source(fixed).findings == []

@@ -114,6 +114,8 @@ def refusal_fixes(finding: Finding, node: Node, given: Given, uses: Uses, docume
 
 
 class _Call:
+    """One refused layer call: the tensor it was given, and the call as written."""
+
     def __init__(self, node: Node, layer: LayerCall, call: ast.Call, tensor: TensorValue,
                  uses: Uses, document: Document) -> None:
         self.node = node

@@ -153,7 +153,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     document = Document(text, index, tree, path)
     reports = _interpret_models(program.models)
     # Keras' refusals of layer calls on symbolic tensors, at the call (no model needed).
-    findings: list[Finding] = with_graph_fixes(program.graph, document)
+    findings: list[Finding] = with_graph_fixes(program.graph, document, program.models)
     origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
         if report.model.graph is not None:

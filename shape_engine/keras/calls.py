@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Literal
 
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
@@ -20,9 +20,11 @@ from shape_engine.keras.layer_call import (
     argument_refusal,
     built_input_fits,
     compute,
+    past_unknown_dims,
     refusal_finding,
 )
 from shape_engine.keras.ops import NotModelled, OpRefusal
+from shape_engine.keras.replay import BuildSequential, Replay
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
@@ -34,40 +36,12 @@ from shape_engine.layers.refusals import (
     UNKNOWN_REQUIRED_DIM,
     WRONG_INPUT_COUNT,
 )
-from shape_engine.partial_shapes import (
-    certain_past_unknown_dims,
-    output_past_unknown_features,
-    partial_input_shape,
-)
+from shape_engine.partial_shapes import certain_past_unknown_dims, partial_input_shape
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import Const, Value
 
 # How many nodes one program's graph may hold before further calls are taken as unknown.
 MAX_NODES = 20_000
-
-
-class BuiltSequential(Protocol):
-    """What building a Sequential model gives (the interpreter's `ModelReport`)."""
-
-    @property
-    def input_origin(self) -> str | None: ...
-    @property
-    def input_shape(self) -> MaybeShape: ...
-    @property
-    def refused(self) -> bool: ...
-    @property
-    def findings(self) -> list[Finding]: ...
-    @property
-    def output_list_why(self) -> str | None: ...
-    @property
-    def output_shape(self) -> MaybeShape: ...
-    @property
-    def total_params(self) -> int | None: ...
-
-
-# Builds a Sequential model, on its own input or else on `outer_input` (a batch shape): the
-# interpreter, given by whoever makes the graph (it sits above this module).
-BuildSequential = Callable[[ModelIR, MaybeShape], BuiltSequential]
 
 
 @dataclass
@@ -182,7 +156,7 @@ class Graph:
             return compute(layer, tensor.shape, guessed)
         except Refusal as refusal:
             if guessed and not certain_past_unknown_dims(refusal.rule):
-                return _past_unknown_dims(layer, tensor.shape, refusal)
+                return past_unknown_dims(layer, tensor.shape, refusal)
             self._refuse(refusal_finding(refusal, layer, in_sequence.entry, tensor.shape,
                                          in_sequence.previous, in_sequence.made_at))
             return None
@@ -207,11 +181,17 @@ class Graph:
             return None
         if tensor.shape is None:
             return LayerOutput(None, None)
+        if self._refused_by_built_spec(layer, tensor, node, given):
+            return None
         try:
             return compute(layer, tensor.shape, tensor.guessed)
         except Refusal as refusal:
+            if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call and (
+                    id(layer) in self._built):
+                # Built already, it is not built again: only its build needs the dim.
+                return past_unknown_dims(layer, tensor.shape, refusal, tensor.guessed)
             if tensor.guessed and not certain_past_unknown_dims(refusal.rule):
-                return _past_unknown_dims(layer, tensor.shape, refusal)
+                return past_unknown_dims(layer, tensor.shape, refusal)
             finding = self._input_finding(refusal, layer, node, given, tensor.shape)
             self._refuse(finding)
             self.refused_inputs.append((finding, node, given))
@@ -272,32 +252,50 @@ class Graph:
         except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
             return LayerOutput(None, None)
 
-    def _shared(self, layer: LayerCall, node: Node, output: LayerOutput) -> LayerOutput | None:
+    def _shared(self, layer: LayerCall, node: Node, output: LayerOutput) -> LayerOutput:
         """A layer object called again keeps the weights its first call made."""
         built = self._built.get(id(layer))
         if built is None:
             self._built[id(layer)] = _Built(node, output.params)
             return output
+        # The same weights, counted once per layer (`GraphModel.params`); what its built
+        # input spec lets through computes its output anew (`_refused_by_built_spec`).
+        return replace(output, params=built.params)
+
+    def _refused_by_built_spec(self, layer: LayerCall, tensor: TensorValue, node: Node,
+                               given: Given) -> bool:
+        """A layer object called again checks its input against the spec its build set
+        from its first input (Keras 3.15: before anything else, and it is not built again):
+        the rank it was built on (EinsumDense, PReLU, BatchNormalization, ...), the sizes its
+        weights took (Dense's last axis, a convolution's channels). Refused: the finding."""
+        built = self._built.get(id(layer))
         rule = RULES.get(layer.kind or "")
-        if built.node.inputs and node.inputs and (
-                built.node.inputs[0].guessed or node.inputs[0].guessed):
-            return replace(output, params=built.params)  # sizes not known may well fit
-        if built.params is not None and output.params is not None and (
-                built.params != output.params) and rule is not None and rule.pins(layer):
-            first = built.node.inputs[0].shape if built.node.inputs else None
-            now = node.inputs[0].shape if node.inputs else None
+        first = (built.node.inputs[0].shape
+                 if built is not None and len(built.node.inputs) == 1 else None)
+        if rule is None or first is None or tensor.shape is None:
+            return False
+        spec = rule.spec_built_on(layer, first)
+        why = spec.refuses(tensor.shape) if spec is not None else None
+        if spec is None or why is None:
+            return False
+        assert built is not None
+        related = (Related(built.node.range, f"{layer.label} is first called here on "
+                           f"{format_shape(first)}", layer.file),)
+        if why == "rank":
+            self._refuse(INCOMPATIBLE_RANK.finding(
+                f"{layer.written_name} was built at line {built.node.line} on inputs of shape "
+                f"{format_shape(first)}, and its input spec keeps that rank ({len(first)}), "
+                f"but {given.describe(0)} is {format_shape(tensor.shape)}, of rank "
+                f"{len(tensor.shape)} (a layer object called twice keeps what its first "
+                "call built)",
+                at=node.range, related=related, file=layer.file))
+        else:
             self._refuse(INCOMPATIBLE_DIM.finding(
                 f"{layer.written_name} was built at line {built.node.line} on inputs of shape "
-                f"{format_shape(first)}; its weights do not fit {format_shape(now)}, which "
-                "this call gives it (a layer object called twice shares its weights)",
-                at=node.range,
-                related=(Related(built.node.range, f"{layer.label} is first called here on "
-                                 f"{format_shape(first)}", layer.file),),
-                file=layer.file))
-            return None
-        # The same weights, counted once per layer (`GraphModel.params`); a layer whose
-        # spec pins nothing computes its output anew and keeps the weights it has.
-        return replace(output, params=built.params)
+                f"{format_shape(first)}; its weights do not fit {format_shape(tensor.shape)}, "
+                "which this call gives it (a layer object called twice shares its weights)",
+                at=node.range, related=related, file=layer.file))
+        return True
 
     def _input_finding(self, refusal: Refusal, layer: LayerCall, node: Node, given: Given,
                        shape: MaybeShape) -> Finding:
@@ -444,16 +442,20 @@ class Graph:
         batch = tensors[0].shape[0] if tensors[0].shape else None
         same_inputs = all(tuple(t.shape or ())[1:] == tuple(i.shape or ())[1:]
                           for t, i in zip(tensors, graph.inputs, strict=True))
+        guessed = any(o.guessed for o in graph.outputs)
         if all(t.shape == i.shape for t, i in zip(tensors, graph.inputs, strict=True)):
             # The very tensors it was built on: its outputs as they are (an output need not
             # have a batch axis: CenterCrop of a rank-3 tensor crops one unbatched image).
-            shapes = [o.shape for o in graph.outputs]
+            shapes: list[MaybeShape] = [o.shape for o in graph.outputs]
         elif same_inputs:
             shapes = [(batch, *o.shape[1:]) if o.shape is not None else None
                       for o in graph.outputs]
         else:
-            shapes = _replay(graph, [t.shape for t in tensors])
-        outs = tuple(TensorValue(shape, node, index=i) for i, shape in enumerate(shapes))
+            replayed = Replay(self.build_sequential).graph(graph, [t.shape for t in tensors])
+            shapes = list(replayed.shapes)
+            guessed = replayed.guessed
+        outs = tuple(TensorValue(shape, node, index=i, guessed=guessed)
+                     for i, shape in enumerate(shapes))
         node.outputs = outs
         return outs[0] if graph.single_output else list(outs)
 
@@ -530,45 +532,6 @@ class Given:
     def describe_all(self) -> str:
         return ", ".join(f"{self.describe(i)} {format_shape(t.shape)}"
                          for i, t in enumerate(self.tensors()))
-
-
-def _past_unknown_dims(layer: LayerCall, shape: Shape, refusal: Refusal) -> LayerOutput:
-    """A refusal that sizes the engine does not know may well not raise: what holds for any
-    size of the features, if anything (`partial_shapes`)."""
-    past = output_past_unknown_features(shape, lambda probe: compute(layer, probe)) if (
-        refusal.rule is UNKNOWN_REQUIRED_DIM) else None
-    return past if past is not None else LayerOutput(None, None)
-
-
-def _replay(graph: GraphModel, inputs: list[MaybeShape]) -> list[MaybeShape]:
-    """A functional model called on tensors of other shapes runs its graph on them (Keras
-    3.15): each layer's rule again, on what reaches it. Ops, nested models, attention and
-    whatever Keras would refuse there give unknown shapes."""
-    known: dict[int, MaybeShape] = {id(i): s for i, s in zip(graph.inputs, inputs, strict=True)}
-    for node in graph.nodes:
-        if node.is_input:
-            continue
-        given = [known.get(id(t)) for t in node.inputs]
-        outputs: tuple[MaybeShape, ...] | None = None
-        layer = node.layer
-        if None not in given and isinstance(layer, LayerCall) and not node.is_op:
-            try:
-                multi = MULTI_INPUT_RULES.get(layer.kind or "")
-                if multi is not None and multi.takes_list:
-                    result = multi.compute(LayerArgs(layer, multi.params),
-                                           tuple(s for s in given if s is not None), {})
-                elif multi is None and len(given) == 1 and given[0] is not None and (
-                        layer.kind in RULES):
-                    result = compute(layer, given[0])
-                else:
-                    result = LayerOutput(None, None)
-                outputs = result.outputs if result.multiple_outputs else (result.shape,)
-            except (Refusal, Unknowable, ArithmeticError, ValueError, TypeError, IndexError,
-                    KeyError):
-                outputs = None
-        for i, tensor in enumerate(node.outputs):
-            known[id(tensor)] = outputs[i] if outputs is not None and i < len(outputs) else None
-    return [known.get(id(o)) for o in graph.outputs]
 
 
 def _only_an_input(model: ModelIR) -> bool:

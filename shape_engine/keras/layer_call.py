@@ -7,7 +7,7 @@ It sits below both, so neither imports the other for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry
@@ -15,8 +15,11 @@ from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable
 from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
-from shape_engine.layers.refusals import INVALID_ARGUMENT
-from shape_engine.partial_shapes import output_with_unknown_arguments
+from shape_engine.layers.refusals import INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
+from shape_engine.partial_shapes import (
+    output_past_unknown_features,
+    output_with_unknown_arguments,
+)
 from shape_engine.shapes import Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue
 
@@ -51,6 +54,19 @@ def compute(layer: LayerCall, shape: Shape, guessed: bool = False) -> LayerOutpu
     except (ArithmeticError, ValueError, TypeError, OverflowError, IndexError, KeyError):
         # Arguments of the wrong type or size: whatever Keras does with them, we cannot know.
         return LayerOutput(None, None)
+
+
+def past_unknown_dims(layer: LayerCall, shape: Shape, refusal: Refusal,
+                      guessed: bool = True) -> LayerOutput:
+    """A refusal that may well not be raised (sizes the engine does not know, or a layer
+    built already, whose build's refusal of an undefined dim is not met again): what holds
+    for any size of the features, if anything (`partial_shapes`). Not `guessed`: the unknown
+    dim is Keras' None, which the output keeps where the features' size shows."""
+    past = output_past_unknown_features(shape, lambda probe: compute(layer, probe)) if (
+        refusal.rule is UNKNOWN_REQUIRED_DIM) else None
+    if past is None:
+        return LayerOutput(None, None)
+    return past if guessed else replace(past, partial=False)
 
 
 def constructor_refusal(layer: LayerCall) -> Finding | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from shape_engine.layers.base import (
+    BuiltSpec,
     LayerArgs,
     LayerFacts,
     LayerOutput,
@@ -131,17 +132,19 @@ def _shared_axes(args: LayerArgs) -> list[int]:
     return axes
 
 
-def _pins_unshared_axes(args: LayerArgs) -> bool:
-    """Built with shared_axes, PReLU's input spec pins every other axis to its built size
-    (those alpha is sized by among them); without, only the rank (Keras 3.15)."""
-    try:
-        return bool(_shared_axes(args))
-    except (Refusal, Unknowable):
-        return False
+def _pins_rank_and_unshared_axes(args: LayerArgs, x: Shape) -> BuiltSpec:
+    """PReLU's build: `InputSpec(ndim=len(input_shape), axes=...)`, the axes every one not in
+    shared_axes (as given: a negative one shares nothing there) when it shares any."""
+    shared = args.raw("shared_axes", None)
+    if shared is None:
+        return BuiltSpec(ndim=len(x))
+    shared_axes = _shared_axes(args)
+    return BuiltSpec(ndim=len(x), axes=tuple((i, x[i]) for i in range(1, len(x))
+                                             if shared_axes and i not in shared_axes))
 
 
 @layer_rule("PReLU", params=("alpha_initializer", "alpha_regularizer", "alpha_constraint",
-                             "shared_axes"), pins_built_axes=_pins_unshared_axes,
+                             "shared_axes"), built_spec=_pins_rank_and_unshared_axes,
             facts=LayerFacts(applies_activation="prelu"))
 def prelu(args: LayerArgs, x: Shape) -> LayerOutput:
     # Keras sizes alpha as the non-batch dims with each shared axis i set to 1 at index i - 1

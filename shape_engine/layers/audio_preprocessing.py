@@ -12,7 +12,12 @@ from shape_engine.layers.base import (
     layer_rule,
     spatial_input,
 )
-from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT, NON_POSITIVE_DIM
+from shape_engine.layers.refusals import (
+    INCOMPATIBLE_RANK,
+    INVALID_ARGUMENT,
+    NON_POSITIVE_DIM,
+    UNKNOWN_REQUIRED_DIM,
+)
 from shape_engine.shapes import Dim, Shape
 
 MEL_PARAMS = ("fft_length", "sequence_stride", "sequence_length", "window", "sampling_rate",
@@ -67,6 +72,13 @@ def stft_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
     padding = args.string("padding", "valid")
     if padding not in ("valid", "same"):
         raise Unknowable("padding")
+    if channels is None:
+        # Built, its call reshapes the frames by the channels' count, as an int (Keras 3.15:
+        # "unsupported operand type(s) for *: 'int' and 'NoneType'").
+        raise Refusal(UNKNOWN_REQUIRED_DIM, every_call=True,
+                      needs="a defined number of channels ("
+                            + ("its last axis" if data_format == "channels_last" else "axis 1")
+                            + "), which its call multiplies by the frequencies,")
     frequencies = fft_length // 2 + 1
     # A real kernel unless mode="imag", an imaginary one unless mode="real".
     params = (1 if mode in ("real", "imag") else 2) * frame_length * frequencies

@@ -39,16 +39,20 @@ class Refusal(Exception):
     height, width, channels)"; the interpreter names the layer and the producer around it.
     `message` (everything else): the full sentence. `argument` points the range at that argument.
     `detail` (with `needs`) follows the received shape, e.g. "128 elements".
+    `every_call`: raised by the layer's call itself, built or not; an undefined dim (SL102)
+    is otherwise refused by its build alone, which a layer object called again skips.
     """
 
     def __init__(self, rule: Rule, message: str | None = None, *, needs: str | None = None,
-                 argument: str | None = None, detail: str | None = None) -> None:
+                 argument: str | None = None, detail: str | None = None,
+                 every_call: bool = False) -> None:
         super().__init__(message or needs or rule.summary)
         self.rule = rule
         self.message = message
         self.needs = needs
         self.argument = argument
         self.detail = detail
+        self.every_call = every_call
 
 
 @dataclass(frozen=True)
@@ -333,6 +337,44 @@ NO_FACTS = LayerFacts()
 
 
 @dataclass(frozen=True)
+class BuiltSpec:
+    """The `InputSpec(ndim=..., axes=...)` a layer's build() sets from the shape it is built
+    on (Keras 3.15): a layer object called again checks its input against it before anything
+    else (`assert_input_compatibility`), never building again. `ndim` pins the rank (EinsumDense,
+    PReLU, BatchNormalization, ...); `axes` pins sizes, by axis (negative from the end), those
+    its weights are sized by (Dense's last, a convolution's channels)."""
+
+    ndim: int | None = None
+    axes: tuple[tuple[int, Dim], ...] = ()
+
+    def refuses(self, shape: Shape) -> Literal["rank", "axis"] | None:
+        """Why Keras refuses a tensor of `shape` (a None dim matches anything), if it does."""
+        if self.ndim is not None and len(shape) != self.ndim:
+            return "rank"
+        for axis, size in self.axes:
+            if size is None:
+                continue
+            if not -len(shape) <= axis < len(shape):
+                return "rank"  # Keras' shape[axis] raises IndexError
+            if shape[axis] is not None and shape[axis] != size:
+                return "axis"
+        return None
+
+
+BuiltSpecRule = Callable[["LayerArgs", Shape], BuiltSpec]
+
+
+def pins_rank(args: LayerArgs, x: Shape) -> BuiltSpec:
+    """`InputSpec(ndim=len(input_shape))` (EinsumDense)."""
+    return BuiltSpec(ndim=len(x))
+
+
+def pins_last_axis(args: LayerArgs, x: Shape) -> BuiltSpec:
+    """`InputSpec(min_ndim=..., axes={-1: input_shape[-1]})` (Dense, SpectralNormalization)."""
+    return BuiltSpec(axes=((-1, x[-1]),))
+
+
+@dataclass(frozen=True)
 class LayerRule:
     """How one layer kind computes its output, and what it refuses."""
 
@@ -347,20 +389,24 @@ class LayerRule:
     # The output without the input spec's checks, for layers whose build and
     # compute_output_shape take any rank: what TimeDistributed, which skips that spec, gets.
     without_input_spec: Rule_ | None = None
-    # Once built, its input spec pins the axes its weights are sized by (Dense's last,
-    # a convolution's channels): a later call of the same layer object on other sizes there
-    # is refused. Layers without (LSTM, LayerNormalization, ...) accept it when called and
-    # fail only when data flows (Keras 3.15). A function: whether the layer's arguments make
-    # it pin them (PReLU with shared_axes).
-    pins_built_axes: bool | Callable[[LayerArgs], bool] = False
+    # The input spec its build() sets from the shape it is built on (see BuiltSpec): a
+    # later call of the same layer object must fit it. Layers without (LSTM,
+    # LayerNormalization, ...) accept any shape when called again and fail only when data
+    # flows (Keras 3.15).
+    built_spec: BuiltSpecRule | None = None
     # What checks and fixes know of this kind (see LayerFacts).
     facts: LayerFacts = NO_FACTS
 
-    def pins(self, layer: LayerCall) -> bool:
-        """Whether this layer, once built, refuses other sizes on its weights' axes."""
-        if callable(self.pins_built_axes):
-            return self.pins_built_axes(LayerArgs(layer, self.params))
-        return self.pins_built_axes
+    def spec_built_on(self, layer: LayerCall, shape: Shape) -> BuiltSpec | None:
+        """The input spec this layer has once built on `shape`; None when it sets none or
+        it is not known."""
+        if self.built_spec is None:
+            return None
+        try:
+            return self.built_spec(LayerArgs(layer, self.params), shape)
+        except (Refusal, Unknowable, ArithmeticError, ValueError, TypeError, IndexError,
+                KeyError):
+            return None
 
 
 V = TypeVar("V")
@@ -442,13 +488,13 @@ def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, .
                needs_input: bool = True,
                check_args: Callable[[LayerArgs], object] | None = None,
                without_input_spec: Rule_ | None = None,
-               pins_built_axes: bool | Callable[[LayerArgs], bool] = False,
+               built_spec: BuiltSpecRule | None = None,
                facts: LayerFacts = NO_FACTS) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
         if RULES.holds(kind):
             raise ValueError(f"layer rule {kind} registered twice")
         RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args,
-                                without_input_spec, pins_built_axes, facts)
+                                without_input_spec, built_spec, facts)
         for name in (kind, *aliases):
             ALIASES[name] = kind
         return compute
@@ -534,6 +580,10 @@ class MultiInputRule:
     tensor_keywords: tuple[str, ...] = ()
     # Takes its tensors as one list (`Add()([a, b])`) rather than as separate arguments.
     takes_list: bool = True
+    # What its compute_output_shape alone makes of them, without its build's checks: what
+    # a functional model called on tensors of other shapes gives (Keras replays each
+    # layer's compute_output_spec there). None: as `compute`.
+    output_shape_only: MultiCompute_ | None = None
 
 
 MULTI_INPUT_RULES: FamilyRegistry[MultiInputRule] = FamilyRegistry(
@@ -541,13 +591,14 @@ MULTI_INPUT_RULES: FamilyRegistry[MultiInputRule] = FamilyRegistry(
 
 
 def multi_input_rule(kind: str, *, params: tuple[str, ...] = (),
-                     tensor_keywords: tuple[str, ...] = (), takes_list: bool = True
+                     tensor_keywords: tuple[str, ...] = (), takes_list: bool = True,
+                     output_shape_only: MultiCompute_ | None = None
                      ) -> Callable[[MultiCompute_], MultiCompute_]:
     def register(compute: MultiCompute_) -> MultiCompute_:
         if MULTI_INPUT_RULES.holds(kind):
             raise ValueError(f"multi-input rule {kind} registered twice")
         MULTI_INPUT_RULES[kind] = MultiInputRule(kind, params, compute, tensor_keywords,
-                                                 takes_list)
+                                                 takes_list, output_shape_only)
         return compute
     return register
 

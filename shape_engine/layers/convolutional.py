@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from shape_engine.layers.base import (
     AXIS_NAMES,
+    BuiltSpec,
     LayerArgs,
     LayerFacts,
     LayerOutput,
@@ -405,6 +406,12 @@ DEPTHWISE_PARAMS = ("kernel_size", "strides", "padding", "depth_multiplier", "da
                     "dilation_rate", "activation", "use_bias")
 
 
+def _pins_channels(args: LayerArgs, x: Shape) -> BuiltSpec:
+    """Every convolution's build: `InputSpec(min_ndim=rank + 2, axes={channel_axis: ...})`."""
+    axis = 1 if args.data_format() == "channels_first" else -1
+    return BuiltSpec(axes=((axis, x[axis]),))
+
+
 def _register(kind: str, rank: int, params: tuple[str, ...], aliases: tuple[str, ...],
               compute: Callable[[LayerArgs, Shape, int], LayerOutput],
               arguments: Callable[[LayerArgs, int], ConvArguments]) -> None:
@@ -412,7 +419,7 @@ def _register(kind: str, rank: int, params: tuple[str, ...], aliases: tuple[str,
                        default_activation="linear", biased=True,
                        refuses_nested_list=compute is _conv)
     layer_rule(kind, params=params, aliases=aliases,
-               check_args=lambda args: arguments(args, rank), pins_built_axes=True,
+               check_args=lambda args: arguments(args, rank), built_spec=_pins_channels,
                facts=facts)(
         lambda args, x: compute(args, x, rank))
 

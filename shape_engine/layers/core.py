@@ -21,6 +21,7 @@ from shape_engine.layers.base import (
     Unknowable,
     layer_rule,
     list_rule,
+    pins_last_axis,
     same_list,
 )
 from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
@@ -171,7 +172,7 @@ def _dense_args(args: LayerArgs) -> int:
                              "bias_initializer", "kernel_regularizer", "bias_regularizer",
                              "activity_regularizer", "kernel_constraint", "bias_constraint",
                              "lora_rank", "lora_alpha"), check_args=_dense_args,
-            pins_built_axes=True,
+            built_spec=pins_last_axis,
             facts=LayerFacts(weights_axis="last", default_activation="linear", biased=True,
                              refuses_nested_list=True))
 def dense(args: LayerArgs, x: Shape) -> LayerOutput:

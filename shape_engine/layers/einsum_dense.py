@@ -19,6 +19,7 @@ from shape_engine.layers.base import (
     Refusal,
     Unknowable,
     layer_rule,
+    pins_rank,
 )
 from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
 from shape_engine.shapes import Dim, Shape
@@ -66,7 +67,7 @@ def _partial_output(args: LayerArgs) -> list[Dim]:
     raise Unknowable("output_shape")
 
 
-@layer_rule("EinsumDense", params=PARAMS, check_args=_einsum_args)
+@layer_rule("EinsumDense", params=PARAMS, check_args=_einsum_args, built_spec=pins_rank)
 def einsum_dense(args: LayerArgs, x: Shape) -> LayerOutput:
     input_spec, weight_spec, output_spec, left = _split(args)
     elided = len(x) - len(input_spec)

@@ -27,11 +27,14 @@ ELEMENTWISE = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "M
 WEIGHTLESS = ELEMENTWISE | {"Concatenate", "Dot"}
 
 
-def merge_list(call: LayerCall, shapes: tuple[MaybeShape, ...] | None) -> LayerOutput:
+def merge_list(call: LayerCall, shapes: tuple[MaybeShape, ...] | None,
+               nones_are_keras: bool = False) -> LayerOutput:
     """The merge of a list of tensors of these shapes (batch included; None: unknown).
 
     Raises Refusal (SL108) where Keras refuses to merge them; the output shape is None where
-    it is not modelled or not known.
+    it is not modelled or not known. `nones_are_keras`: every None dim is one Keras leaves
+    undefined too (not one only the engine does not know), so a check comparing it with a
+    size, as Dot's does, refuses.
     """
     params = 0 if call.kind in WEIGHTLESS else None
     if shapes is None or any(shape is None for shape in shapes) or not shapes:
@@ -43,7 +46,7 @@ def merge_list(call: LayerCall, shapes: tuple[MaybeShape, ...] | None) -> LayerO
         if call.kind == "Concatenate":
             return LayerOutput(_concatenate(call, known), params)
         if call.kind == "Dot":
-            return LayerOutput(_dot(call, known), params)
+            return LayerOutput(_dot(call, known, nones_are_keras), params)
     except Unknowable:
         pass
     return LayerOutput(None, params)
@@ -128,9 +131,12 @@ def _concatenate(call: LayerCall, shapes: list[Shape]) -> Shape:
     return tuple(output)
 
 
-def _dot(call: LayerCall, shapes: list[Shape]) -> Shape:
+def _dot(call: LayerCall, shapes: list[Shape], nones_are_keras: bool,
+         built: bool = True) -> Shape:
     """`Dot.build` (exactly two tensors, equal sizes on the axes multiplied) and
-    `compute_output_shape`: both shapes without those axes, the second without its batch."""
+    `compute_output_shape`: both shapes without those axes, the second without its batch.
+    Keras compares the two sizes with `!=`: None against a size is refused too. Not
+    `built`: compute_output_shape alone, which compares nothing."""
     args = LayerArgs(call, ("axes", "normalize"))
     if call.has_unpacking:
         raise Unknowable("arguments")
@@ -149,11 +155,13 @@ def _dot(call: LayerCall, shapes: list[Shape]) -> Shape:
     if not (0 < pair[0] < len(first) and 0 < pair[1] < len(second)):
         raise Unknowable("axes")
     a, b = first[pair[0]], second[pair[1]]
-    if a is not None and b is not None and a != b:
+    if built and a != b and ((a is not None and b is not None) or nones_are_keras):
+        undefined = (" (Keras refuses an undefined size against a defined one)"
+                     if a is None or b is None else "")
         raise Refusal(MULTIPLE_OUTPUTS,
                       f"Dot(axes={axes!r}) multiplies axis {pair[0]} of {format_shape(first)} "
                       f"with axis {pair[1]} of {format_shape(second)}, but their sizes differ "
-                      f"({a} != {b})")
+                      f"({a} != {b}){undefined}")
     output = [d for i, d in enumerate(first) if i != pair[0]]
     output += [d for i, d in enumerate(second) if i not in (0, pair[1])]
     if len(output) == 1:
@@ -172,12 +180,40 @@ def _merge(args: LayerArgs, tensors: tuple[Shape, ...], keywords: dict[str, Shap
                           f"Concatenate(axis={axis}) is out of range for tensors of rank "
                           f"{rank}: {_shapes(list(tensors))}")
     try:
-        return merge_list(args.call, tensors)
+        # The functional API's calls (`keras.calls`) come here with Keras' own None dims
+        # only: a tensor with dims the engine does not know makes no refusal there.
+        return merge_list(args.call, tensors, nones_are_keras=True)
     except Refusal as refusal:
         raise Refusal(UNMERGEABLE_INPUTS, refusal.message) from None
 
 
+def _output_shape_only(args: LayerArgs, tensors: tuple[Shape, ...],
+                       keywords: dict[str, Shape]) -> LayerOutput:
+    """`Merge.compute_output_spec` alone, without `build`'s checks: Concatenate adds up its
+    axis whatever the other axes hold, Dot drops its axes whatever their sizes; the
+    elementwise merges broadcast there as in their build."""
+    call = args.call
+    if call.has_unpacking:
+        raise Unknowable("arguments")
+    if call.kind == "Concatenate":
+        axis = args.integer("axis", -1)
+        output = list(tensors[0])  # an axis out of range: IndexError, as in Keras
+        for shape in tensors[1:]:
+            first, other = output[axis], shape[axis]
+            if first is None or other is None:
+                output[axis] = None
+                break
+            output[axis] = first + other
+        return LayerOutput(tuple(output), 0)
+    if call.kind == "Dot":
+        if len(tensors) != 2:
+            raise Unknowable("inputs")
+        return LayerOutput(_dot(call, list(tensors), nones_are_keras=True, built=False), 0)
+    return _merge(args, tensors, keywords)
+
+
 for _kind in (*ELEMENTWISE, "Concatenate", "Dot"):
     multi_input_rule(_kind, params=("axes", "normalize") if _kind == "Dot" else
-                     ("axis",) if _kind == "Concatenate" else ())(_merge)
+                     ("axis",) if _kind == "Concatenate" else (),
+                     output_shape_only=_output_shape_only)(_merge)
 

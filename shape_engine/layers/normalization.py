@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from shape_engine.layers.base import (
+    BuiltSpec,
     LayerArgs,
     LayerFacts,
     LayerOutput,
@@ -18,6 +19,7 @@ from shape_engine.layers.base import (
     Unknowable,
     layer_rule,
     list_rule,
+    pins_last_axis,
 )
 from shape_engine.layers.refusals import (
     INCOMPATIBLE_RANK,
@@ -70,11 +72,18 @@ def _batch_norm_axis(args: LayerArgs) -> int:
         raise _refuse_axis(args, value, "one int") from None
 
 
+def _pins_rank_and_axis(x: Shape, axis: int) -> BuiltSpec:
+    """BatchNormalization's and GroupNormalization's build: `InputSpec(ndim=len(input_shape),
+    axes={axis: input_shape[axis]})`."""
+    return BuiltSpec(ndim=len(x), axes=((axis, x[axis]),))
+
+
 @layer_rule("BatchNormalization", params=(
     "axis", "momentum", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
     "moving_mean_initializer", "moving_variance_initializer", "beta_regularizer",
     "gamma_regularizer", "beta_constraint", "gamma_constraint", "renorm", "renorm_clipping",
-    "renorm_momentum", "synchronized"), check_args=_batch_norm_axis, pins_built_axes=True,
+    "renorm_momentum", "synchronized"), check_args=_batch_norm_axis,
+            built_spec=lambda args, x: _pins_rank_and_axis(x, _batch_norm_axis(args)),
             facts=LayerFacts(keeps_rank=True, linear=True, normalization=True))
 def batch_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     axis = _batch_norm_axis(args)
@@ -132,7 +141,8 @@ def _groups(args: LayerArgs) -> int:
 
 @layer_rule("GroupNormalization",
             params=("groups", "axis", "epsilon", "center", "scale", *_INITIALIZERS),
-            check_args=_groups, pins_built_axes=True,
+            check_args=_groups, built_spec=lambda args, x: _pins_rank_and_axis(
+                x, args.integer("axis", -1)),
             facts=LayerFacts(normalization=True))
 def group_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     groups = _groups(args)
@@ -216,7 +226,8 @@ def rms_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
 _SPECTRAL_WRAPPABLE = frozenset({"Dense", "Conv1D", "Conv2D", "Conv3D", "Embedding"})
 
 
-@layer_rule("SpectralNormalization", params=("layer", "power_iterations"))
+@layer_rule("SpectralNormalization", params=("layer", "power_iterations"),
+            built_spec=pins_last_axis)
 def spectral_normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     """The wrapped layer's output; its weights plus the power iteration's vector u, one value
     per column of the kernel."""

@@ -80,7 +80,13 @@ def center_crop(args: LayerArgs, x: Shape) -> LayerOutput:
 
 
 def _normalization_args(args: LayerArgs) -> bool:
-    """Whether mean and variance are given; the constructor refuses one without the other."""
+    """Whether mean and variance are given; the constructor refuses one without the other,
+    and an axis that `tuple(axis)` refuses (a float: TypeError, before anything else)."""
+    axis = args.raw("axis", -1)
+    if isinstance(axis, float):
+        raise Refusal(INVALID_ARGUMENT,
+                      f"{args.written_name} needs `axis` to be an int, a tuple of ints or None, "
+                      f"got {axis!r}", argument="axis")
     mean, variance = args.raw("mean", None), args.raw("variance", None)
     if (mean is None) != (variance is None):
         raise Refusal(INVALID_ARGUMENT,
@@ -96,10 +102,6 @@ def normalization(args: LayerArgs, x: Shape) -> LayerOutput:
     mean and a variance per element of the kept axes, and a count."""
     given = _normalization_args(args)
     axis = args.raw("axis", -1)
-    if isinstance(axis, float):
-        raise Refusal(INVALID_ARGUMENT,
-                      f"{args.written_name} needs `axis` to be an int, a tuple of ints or None, "
-                      f"got {axis!r}", argument="axis")
     axes = () if axis is None else (axis,) if isinstance(axis, int) else axis
     if not isinstance(axes, list | tuple) or not all(
             isinstance(a, int) and not isinstance(a, bool) for a in axes):

@@ -242,6 +242,67 @@ inputs = keras.Input(shape=(4,))
 x1 = layers.Add()(inputs)
 model = keras.Model(inputs, x1)
 """, 4),
+    # Correct neighbours of the cases above that must stay silent.
+    "shared_einsum_dense_on_other_sizes_of_its_rank": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(4, 3))
+input_1 = keras.Input(shape=(7, 3))
+shared0 = layers.EinsumDense("...b,bc->...c", output_shape=5)
+x1 = shared0(input_0)
+x2 = shared0(input_1)
+model = keras.Model([input_0, input_1], [x1, x2])
+""", None),
+    "shared_prelu_on_other_sizes_of_its_rank": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(5, 3))
+input_1 = keras.Input(shape=(5, 3))
+x1 = layers.Dense(3)(input_1)
+shared0 = layers.PReLU()
+x2 = shared0(input_0)
+x3 = shared0(x1)
+model = keras.Model([input_0, input_1], [x2, x3])
+""", None),
+    "dot_of_two_undefined_axes": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(None, 4))
+input_1 = keras.Input(shape=(None, 4))
+x1 = layers.Dot(axes=1)([input_0, input_1])
+model = keras.Model([input_0, input_1], x1)
+""", None),
+    "stft_spectrogram_of_undefined_samples": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 2))
+x1 = layers.STFTSpectrogram(frame_length=4, padding="same")(inputs)
+model = keras.Model(inputs, x1)
+""", None),
+    "nested_declared_sequential_replayed_on_an_undefined_axis": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 13))
+x1 = layers.Flatten()(inputs)
+inner_input0 = keras.Input(shape=(2,))
+block0 = keras.Sequential([
+    keras.Input(shape=(2,)),
+    layers.Dense(10),
+    layers.BatchNormalization(),
+])
+x2 = block0(inner_input0)
+x3 = layers.Concatenate()([x2, inner_input0])
+encoder0 = keras.Model(inner_input0, x3)
+x4 = encoder0(x1)
+model = keras.Model(inputs=inputs, outputs=x4)
+""", None),
+    "normalization_tuple_axis": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(6, 3))
+x1 = layers.Normalization(axis=(1, 2))(inputs)
+model = keras.Model(inputs, x1)
+""", None),
 }
 
 # Disagreements the generator found with the engine of branch `graph` (deep_graphs, seeds 1,
@@ -374,6 +435,138 @@ model = keras.Model(inputs, [x3, x2])
 """, 7, "missed-error", "a PReLU with shared_axes built on (None, 7, 15) called on (None, 7, "
          "8): its input spec pins the unshared axis 2 to 15 and Keras refuses the call; the "
          "engine said nothing (test_random_graphs seed 20261207, graph 518)"),
+    "shared_einsum_dense_on_another_rank": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(56,))
+input_1 = keras.Input(shape=(28, 4))
+shared0 = layers.EinsumDense("...b,bc->...c", output_shape=5)
+x1 = shared0(input_1)
+x2 = shared0(input_0)
+model = keras.Model(inputs=[input_0, input_1], outputs=[x1, x2])
+""", 7, "missed-error", "EinsumDense's build pins the rank it is built on (InputSpec(ndim=3) "
+         "here): called again on (None, 56) Keras refuses; the engine said nothing "
+         "(deep_graphs seed 12, graphs 3638 and 6560)"),
+    "shared_prelu_on_another_rank": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(8, 23, 5))
+input_1 = keras.Input(shape=(29, 5))
+shared0 = layers.PReLU()
+x1 = shared0(input_1)
+x2 = shared0(input_0)
+model = keras.Model([input_0, input_1], x2)
+""", 7, "missed-error", "PReLU's build pins the rank, shared_axes or not: built on (None, 29, "
+         "5), called on (None, 8, 23, 5) Keras refuses (expected ndim=3); the engine said "
+         "nothing (deep_graphs seed 12, graph 12215)"),
+    "shared_batch_normalization_on_another_rank": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(4, 8))
+input_1 = keras.Input(shape=(8,))
+shared0 = layers.BatchNormalization()
+x1 = shared0(input_0)
+x2 = shared0(input_1)
+model = keras.Model([input_0, input_1], [x1, x2])
+""", 7, "missed-error", "BatchNormalization's build pins the rank as well as its axis: the "
+         "same 8 channels at rank 2 are refused; the engine compared only the weights "
+         "(found reading Keras' build, next to seed 12's shared EinsumDense)"),
+    "shared_spectral_normalization_on_another_last_dim": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(4,))
+input_1 = keras.Input(shape=(5,))
+shared0 = layers.SpectralNormalization(layers.Dense(3))
+x1 = shared0(input_0)
+x2 = shared0(input_1)
+model = keras.Model([input_0, input_1], [x1, x2])
+""", 7, "missed-error", "SpectralNormalization's build pins the last axis (InputSpec(axes={-1: "
+         "4})); the engine did not pin it (found reading Keras' build)"),
+    "shared_dense_past_an_undefined_last_axis": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(4,))
+input_1 = keras.Input(shape=(None, 13))
+x1 = layers.Flatten()(input_1)
+shared0 = layers.Dense(3)
+x2 = shared0(input_0)
+x3 = shared0(x1)
+model = keras.Model([input_0, input_1], [x2, x3])
+""", None, "false-alarm", "a Dense built on (None, 4) and called again on (None, None): its "
+            "spec lets None through and it is not built again, so nothing needs the "
+            "undefined axis (Keras: (None, 3)); the engine reported SL102"),
+    "dot_of_an_undefined_axis_against_a_defined_one": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(32, 2, 2))
+input_1 = keras.Input(shape=(None, 13))
+x1 = layers.Flatten()(input_1)
+x2 = layers.Dot(axes=-1)([input_0, x1])
+model = keras.Model([input_0, input_1], x2)
+""", 6, "missed-error", "Dot's build compares the two sizes with `!=`: 2 against None is "
+         "refused; the engine took None as a match (deep_graphs seed 12, graph 18914)"),
+    "stft_spectrogram_of_undefined_channels": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(None, 1))
+x1 = layers.Flatten()(input_0)
+x2 = layers.RepeatVector(4)(x1)
+shared0 = layers.STFTSpectrogram(padding="same")
+x3 = shared0(x2)
+model = keras.Model(inputs=input_0, outputs=x3)
+""", 7, "missed-error", "STFTSpectrogram's call multiplies the channels' count, None on "
+         "(None, 4, None): TypeError; the engine gave (None, 4, None) (deep_graphs seed 12, "
+         "graph 230)"),
+    "normalization_float_axis_refused_at_its_constructor": ("""\
+from tensorflow.keras import layers, models
+input_0 = layers.Input(shape=(24, 9, 7))
+shared0 = layers.Normalization(axis=1.0)
+x1 = shared0(input_0)
+model = models.Model(input_0, x1)
+""", 3, "wrong-location", "Normalization's constructor calls tuple(axis): a float axis is a "
+         "TypeError where the layer is made; the engine reported it at the call (deep_graphs "
+         "seed 12, graph 19622)"),
+    "normalization_float_axis_in_a_nested_sequential": ("""\
+from tensorflow.keras import layers, models
+inputs = layers.Input(shape=(6,))
+block0 = models.Sequential([
+    layers.Normalization(axis=-1.0),
+])
+x1 = block0(inputs)
+model = models.Model(inputs=inputs, outputs=x1)
+""", 4, "wrong-location", "the same in a Sequential's list: Keras raises at the constructor "
+         "(line 4), the engine reported the call (deep_graphs seed 12, graph 14936)"),
+    "nested_model_replayed_past_its_build_checks": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(1, 1, 3, 1))
+inner_input0 = keras.Input(shape=(1, 1, 3, 4))
+x1 = layers.Dense(4)(inner_input0)
+x2 = layers.Concatenate(axis=2)([inner_input0, x1, x1])
+encoder0 = keras.Model(inner_input0, x2, name="encoder0")
+x3 = encoder0(inputs)
+model = keras.Model(inputs, x3)
+""", None, "unknown-shape", "a nested model called on another shape replays each layer's "
+            "compute_output_spec, not its build: Concatenate adds up axis 2 without "
+            "comparing the others, (None, 1, 3, 3, 1); the engine left it unknown "
+            "(deep_graphs seed 12, graph 14382)"),
+    "nested_sequential_replayed_on_an_undefined_axis": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(None, 13))
+x1 = layers.Flatten()(inputs)
+inner_input0 = keras.Input(shape=(2,))
+x2 = layers.BatchNormalization()(inner_input0)
+block0 = keras.Sequential([
+    layers.Dense(10),
+])
+x3 = block0(x2)
+encoder0 = keras.Model(inner_input0, x3)
+x4 = encoder0(x1)
+model = keras.Model(inputs=inputs, outputs=x4)
+""", None, "unknown-shape", "a nested model (holding a Sequential) called on (None, None): "
+            "the replay builds nothing, so BatchNormalization and Dense need no defined "
+            "axis: Keras (None, 10), the engine unknown (deep_graphs seed 12, graph 17742)"),
 }
 
 
@@ -391,6 +584,17 @@ FIXED = frozenset({
     "shared_lstm_on_another_feature_size",
     "shared_prelu_on_another_last_dim",
     "shared_prelu_with_shared_axes_on_another_last_dim",
+    "shared_einsum_dense_on_another_rank",
+    "shared_prelu_on_another_rank",
+    "shared_batch_normalization_on_another_rank",
+    "shared_spectral_normalization_on_another_last_dim",
+    "shared_dense_past_an_undefined_last_axis",
+    "dot_of_an_undefined_axis_against_a_defined_one",
+    "stft_spectrogram_of_undefined_channels",
+    "normalization_float_axis_refused_at_its_constructor",
+    "normalization_float_axis_in_a_nested_sequential",
+    "nested_model_replayed_past_its_build_checks",
+    "nested_sequential_replayed_on_an_undefined_axis",
 })
 
 

@@ -189,6 +189,8 @@ class LineIndex:
         # Per non-ASCII line, the UTF-8 offset where each code point starts: built once, so a
         # long line with many nodes costs a bisection per position, not a re-encoding.
         self._byte_starts: dict[int, array.array[int]] = {}
+        # Each node's range, by node: a helper function's body is evaluated at every call.
+        self._ranges: dict[ast.AST, Range] = {}
 
     def position(self, lineno: int, col_offset: int) -> Position:
         line = lineno - 1
@@ -202,6 +204,12 @@ class LineIndex:
         return Position(line, col_offset)
 
     def range_of(self, node: ast.AST) -> Range:
+        found = self._ranges.get(node)
+        if found is None:
+            found = self._ranges[node] = self._range_of(node)
+        return found
+
+    def _range_of(self, node: ast.AST) -> Range:
         lineno: int = node.lineno  # type: ignore[attr-defined]
         end_col: int | None = getattr(node, "end_col_offset", None)
         line = lineno - 1

@@ -51,6 +51,7 @@ class EvaluatorState:
         self._called_functions: set[ast.AST] = set()
         self._jumps: dict[ast.AST, bool] = {}  # loops with break/continue, by loop node
         self._bound_names: dict[ast.stmt, frozenset[str] | None] = {}  # by statement
+        self._constants: dict[ast.Constant, Value] = {}  # each literal's value, by node
         self._importing = _importing
         self._function_returns: list[list[Value]] = []
         # keras.config.image_data_format() as the program has set it so far (None: unknown).

@@ -113,11 +113,14 @@ def test_a_refused_argument_is_refused_at_every_read() -> None:
 
 def test_a_nodes_range_is_the_same_asked_again_as_worked_out_anew() -> None:
     text = 'x = f(1)\ny = "caf\u00e9" + g(2,\n   3)\nz = [h(i) for i in "\u00e9t\u00e9"]\n'
+    tree = ast.parse(text)
     index = LineIndex(text)
-    nodes = [n for n in ast.walk(ast.parse(text)) if hasattr(n, "lineno")]
+    nodes = [n for n in ast.walk(tree) if hasattr(n, "lineno")]
     first = [index.range_of(n) for n in nodes]
     assert [index.range_of(n) for n in nodes] == first
     assert [LineIndex(text).range_of(n) for n in nodes] == first
+    index.forget_ranges()
+    assert [index.range_of(n) for n in nodes] == first
     assert len(set(first)) > len(nodes) // 2  # distinct nodes keep distinct ranges
 
 

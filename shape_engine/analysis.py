@@ -188,6 +188,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     if program.exhausted and not program.timed_out:
         # Out of steps, the same on every run: said here (a deadline is its caller's to say).
         local_findings.append(partly_analysed(program.stopped_at, index, "step"))
+    index.forget_ranges()  # before the collector runs again: it would walk what they hold
     return Analysis(text, path, local_findings, local_reports, program.data,
                     steps=program.steps, exhausted=program.exhausted,
                     timed_out=program.timed_out, stopped_at=program.stopped_at,

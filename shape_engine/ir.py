@@ -40,6 +40,11 @@ class LayerCall:
     # Reached through `tensorflow.keras` (`tf.keras.layers.AlphaDropout` is a legacy class
     # there); None when either spelling may be meant.
     via_tf: bool | None = False
+    # What layer rules made of the arguments, by reader (`layers.base.read_once`): the
+    # constructor's checks and the rule's output read them once. A call made anew with
+    # other arguments (`dataclasses.replace`) starts empty.
+    read: dict[object, object] = field(default_factory=dict, init=False, repr=False,
+                                       compare=False)
 
     @cached_property
     def arg_ranges(self) -> tuple[Range, ...]:

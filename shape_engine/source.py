@@ -189,6 +189,9 @@ class LineIndex:
         # Per non-ASCII line, the UTF-8 offset where each code point starts: built once, so a
         # long line with many nodes costs a bisection per position, not a re-encoding.
         self._byte_starts: dict[int, array.array[int]] = {}
+        # Each node's range, by node, while an analysis runs (see `forget_ranges`): a helper
+        # function's body is evaluated at every call, and checks ask for the same nodes.
+        self._ranges: dict[ast.AST, Range] = {}
 
     def position(self, lineno: int, col_offset: int) -> Position:
         line = lineno - 1
@@ -202,6 +205,17 @@ class LineIndex:
         return Position(line, col_offset)
 
     def range_of(self, node: ast.AST) -> Range:
+        found = self._ranges.get(node)
+        if found is None:
+            found = self._ranges[node] = self._range_of(node)
+        return found
+
+    def forget_ranges(self) -> None:
+        """Let go of the ranges kept (and of the nodes they are kept by): once the analysis
+        is made, they would only hold its syntax tree."""
+        self._ranges.clear()
+
+    def _range_of(self, node: ast.AST) -> Range:
         lineno: int = node.lineno  # type: ignore[attr-defined]
         end_col: int | None = getattr(node, "end_col_offset", None)
         line = lineno - 1

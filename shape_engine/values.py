@@ -86,9 +86,23 @@ class ModuleRef(Value):
     via_tf: bool | None = field(default=False, compare=False)
 
     def attribute(self, attr: str) -> ModuleRef:
-        if self.name == "tensorflow" and attr == "keras":
-            return ModuleRef("keras", via_tf=True)
-        return module_ref(f"{self.name}.{attr}", self.via_tf)
+        # By the parts (whose hashes the strings keep): `layers.Dense` at every layer call
+        # would otherwise make and hash the dotted name anew.
+        key = (self.name, self.via_tf, attr)
+        found = _ATTRIBUTES.get(key)
+        if found is None:
+            if self.name == "tensorflow" and attr == "keras":
+                found = ModuleRef("keras", via_tf=True)
+            else:
+                found = module_ref(f"{self.name}.{attr}", self.via_tf)
+            if len(_ATTRIBUTES) < MAX_ATTRIBUTES_KEPT:
+                _ATTRIBUTES[key] = found
+        return found
+
+
+# `ModuleRef.attribute`'s answers, by (name, via_tf, attribute): each depends on those alone.
+_ATTRIBUTES: dict[tuple[str, bool | None, str], ModuleRef] = {}
+MAX_ATTRIBUTES_KEPT = 4096
 
 
 @functools.lru_cache(maxsize=4096)  # `layers.Dense` is looked up at every layer call

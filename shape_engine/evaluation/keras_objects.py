@@ -132,12 +132,20 @@ class KerasObjects(PythonSemantics):
     def _layer_call(self, class_name: str, callee: ModuleRef, node: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], has_unpacking: bool) -> LayerCall:
         self._steps += LAYER_STEPS
-        positional = sum(1 for a in node.args if not isinstance(a, ast.Starred))
         at = self._range(node)
+        # What the call's text and the callee's name alone make: worked out once per call
+        # written (a helper function's layers are made at every call of it).
+        key = (node, callee.name, class_name)
+        written = self._layers_written.get(key)
+        if written is None:
+            written = self._layers_written[key] = (
+                layer_kind(callee.name), self._label(node, at, class_name),
+                sum(1 for a in node.args if not isinstance(a, ast.Starred)))
+        kind, label, positional = written
         return LayerCall(
-            kind=layer_kind(callee.name),
+            kind=kind,
             written_name=class_name,
-            label=self._label(node, at, class_name),
+            label=label,
             range=at,
             args=tuple(args),
             kwargs=kwargs,

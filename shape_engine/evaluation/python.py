@@ -554,6 +554,8 @@ class PythonSemantics(DataValues):
                 value = _EXPRESSIONS.get(type(node), PythonSemantics._other_expression)(self, node)
             finally:
                 self._expr_depth -= 1
+        if type(value) in _HANDED_ON:  # tensors, layers, names: nothing below applies
+            return value
         if isinstance(value, Seq):
             if self._forward:
                 value = self._current(value)
@@ -574,7 +576,13 @@ class PythonSemantics(DataValues):
         return value
 
     def _constant(self, node: ast.Constant) -> Value:
-        return Const(node.value) if node.value is not ... else UNKNOWN
+        # One value per literal (a constant is equal to its copies, and never changes): a
+        # helper function's body is evaluated at every call.
+        value = self._constants.get(node)
+        if value is None:
+            value = self._constants[node] = (Const(node.value) if node.value is not ...
+                                             else UNKNOWN)
+        return value
 
     def _sequence_display(self, node: ast.Tuple | ast.List) -> Value:
         items: list[Value] = []
@@ -1033,6 +1041,11 @@ class PythonSemantics(DataValues):
         """`x[:, 0]` on a symbolic tensor."""
         return UNKNOWN
 
+
+# Values `_eval` hands on as they are (by exact type): neither sequences, data nor constants.
+_HANDED_ON = frozenset({TensorValue, LayerValue, ModuleRef, type(UNKNOWN), FunctionValue,
+                        ModelValue, BoundMethod})
+assert not any(issubclass(kind, Seq | ArrayValue | DataObject | Const) for kind in _HANDED_ON)
 
 # What executes each kind of statement (any other: `PythonSemantics._other_statement`).
 _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {

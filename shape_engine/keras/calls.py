@@ -65,6 +65,10 @@ class Graph:
     refused_inputs: list[tuple[Finding, Node, Given]] = field(default_factory=list)
     _built: dict[int, _Built] = field(default_factory=dict)
     _inputs: dict[int, TensorValue] = field(default_factory=dict)
+    # Each node's place in `nodes` (which is only appended to), by id, for the first
+    # `_ordered` nodes: kept up to date as models are made, not built anew for each.
+    _order: dict[int, int] = field(default_factory=dict)
+    _ordered: int = 0
 
     @property
     def full(self) -> bool:
@@ -492,10 +496,18 @@ class Graph:
                 related=tuple(Related(n.range, f"{n.label} is not among the model's inputs",
                                       n.file) for n in missing), file=model.file))
             return False
-        order = {id(n): i for i, n in enumerate(self.nodes)}
+        order = self._node_order()
         model.graph = GraphModel(inputs, outputs,
                                  nodes=sorted(nodes.values(), key=lambda n: order.get(id(n), 0)))
         return True
+
+    def _node_order(self) -> dict[int, int]:
+        if len(self.nodes) < self._ordered:  # not appended to: ordered anew
+            self._order, self._ordered = {}, 0
+        for place in range(self._ordered, len(self.nodes)):
+            self._order[id(self.nodes[place])] = place
+        self._ordered = len(self.nodes)
+        return self._order
 
     def _refuse(self, finding: Finding) -> None:
         self.findings.append(finding)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 from shape_engine.layers import index
 from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT
@@ -206,6 +206,25 @@ class LayerArgs:
         return text
 
 
+R = TypeVar("R")
+
+
+def read_once(reader: Callable[[LayerArgs, int], R]) -> Callable[[LayerArgs, int], R]:
+    """`reader(args, rank)` made once per layer call: the constructor's checks (`check_args`)
+    and the rule that computes the output both read the arguments through it. What it reads
+    is the call's own (its arguments, the data format when it was made), which no one
+    changes after; a refusal is not kept (it is read again, the same)."""
+    def read(args: LayerArgs, rank: int) -> R:
+        memo = args.call.read
+        key = (reader, rank, args.params)
+        if key in memo:
+            return memo[key]  # type: ignore[return-value]
+        made = memo[key] = reader(args, rank)
+        return made
+    read.__doc__ = reader.__doc__
+    return read
+
+
 def known(value: T | None) -> T:
     """The value, or Unknowable when it is None (an unknown dim)."""
     if value is None:
@@ -258,6 +277,8 @@ def standard_tuple(args: LayerArgs, name: str, value: object, count: int, *,
     bound = ">= 0" if allow_zero else "> 0"
     expected = f"an int or a tuple of {count} ints {bound}"
     if isinstance(value, int):
+        if value > 0 or (allow_zero and value == 0):  # the commonest case, `strides=2`
+            return (int(value),) * count
         items: tuple[object, ...] = (value,) * count
     elif isinstance(value, tuple | list):
         if len(value) != count:
@@ -445,13 +466,32 @@ class FamilyRegistry(MutableMapping[str, V]):
                 _family_loader(family)
 
     def __getitem__(self, name: str) -> V:
+        entry = self._entries.get(name)  # the common case, looked up at every layer call
+        if entry is not None:
+            return entry
         self._load(name)
         return self._entries[name]
 
     def __contains__(self, name: object) -> bool:
+        if name in self._entries:
+            return True
         if isinstance(name, str):
             self._load(name)
         return name in self._entries
+
+    @overload
+    def get(self, name: str) -> V | None: ...
+
+    @overload
+    def get(self, name: str, default: V | T) -> V | T: ...
+
+    def get(self, name: str, default: object = None) -> object:
+        # Mapping.get would go through __getitem__ and a KeyError for every name not held.
+        entry = self._entries.get(name)
+        if entry is not None:
+            return entry
+        self._load(name)
+        return self._entries.get(name, default)
 
     def __setitem__(self, name: str, value: V) -> None:
         self._entries[name] = value

@@ -24,6 +24,7 @@ from shape_engine.layers.base import (
     Refusal,
     join_channels,
     layer_rule,
+    read_once,
     spatial_input,
     standard_tuple,
 )
@@ -269,6 +270,7 @@ class ConvArguments:
     output_padding: tuple[int, ...] | None = None
 
 
+@read_once
 def conv_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     """BaseConv's constructor checks, in its order."""
     require(args, "filters")
@@ -285,6 +287,7 @@ def conv_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     return ConvArguments(config, filters, groups=groups)
 
 
+@read_once
 def transpose_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     """BaseConvTranspose's constructor checks: no groups, no causal padding."""
     require(args, "filters")
@@ -305,6 +308,7 @@ def transpose_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     return ConvArguments(config, filters, output_padding=output_padding)
 
 
+@read_once
 def depthwise_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     """BaseDepthwiseConv's constructor checks: strides > 1 with dilation > 1 is let through."""
     kernel, strides, dilation, padding = _window_args(args, rank, allow_causal=False)
@@ -313,6 +317,7 @@ def depthwise_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     return ConvArguments(config, None, depth_multiplier=multiplier)
 
 
+@read_once
 def separable_arguments(args: LayerArgs, rank: int) -> ConvArguments:
     """BaseSeparableConv's constructor checks: strides > 1 with dilation > 1 is let through."""
     require(args, "filters")

@@ -201,7 +201,9 @@ def _expression_at(document: Document, where: Range) -> ast.expr | None:
             start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)
             if start is not None and end is not None and (start > first or end < last):
                 continue
-            if isinstance(child, ast.expr) and end is not None \
+            # Same lines first: a range is worked out only for a node that may match, as
+            # most nodes here were never seen by the evaluator and have none kept yet.
+            if isinstance(child, ast.expr) and start == first and end == last \
                     and document.index.range_of(child) == where:
                 return child
             pending.append(child)

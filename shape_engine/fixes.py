@@ -139,6 +139,7 @@ def shape_literal(dims: Sequence[int | None]) -> str:
 # Per syntax tree (an explicit cache, dropped with the tree): the ranges asked for -> nodes.
 _EXPRESSIONS: weakref.WeakKeyDictionary[ast.Module, dict[Range, ast.expr | None]] = (
     weakref.WeakKeyDictionary())
+_NOT_ASKED = ast.expr()  # a marker in it: no range was asked for this node
 
 
 # Per syntax tree: where each of its top-level statements ends (a line), for bisection.
@@ -174,10 +175,14 @@ def _name_counts(tree: ast.Module) -> tuple[Counter[str], Counter[str]]:
 
 def node_at(document: Document, where: Range) -> ast.expr | None:
     """The expression whose source range is exactly `where` (the outermost one)."""
-    asked = _EXPRESSIONS.setdefault(document.tree, {})
-    if where not in asked:
-        asked[where] = _expression_at(document, where)
-    return asked[where]
+    # One look-up when asked again (checks ask each output's view for the same ranges).
+    asked = _EXPRESSIONS.get(document.tree)
+    if asked is None:
+        asked = _EXPRESSIONS[document.tree] = {}
+    found = asked.get(where, _NOT_ASKED)
+    if found is _NOT_ASKED:
+        found = asked[where] = _expression_at(document, where)
+    return found
 
 
 def _expression_at(document: Document, where: Range) -> ast.expr | None:

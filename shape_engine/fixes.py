@@ -202,7 +202,7 @@ def _expression_at(document: Document, where: Range) -> ast.expr | None:
         index += 1
     pending: deque[ast.AST] = deque(holding)
     while pending:
-        for child in ast.iter_child_nodes(pending.popleft()):
+        for child in _child_nodes(pending.popleft()):
             start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)
             if start is not None and end is not None and (start > first or end < last):
                 continue
@@ -213,6 +213,22 @@ def _expression_at(document: Document, where: Range) -> ast.expr | None:
                 return child
             pending.append(child)
     return None
+
+
+def _child_nodes(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` in its order, without its two generators (the walk above
+    asks for many nodes' children) and without the expression contexts (Load, Store),
+    which hold nothing."""
+    children: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    children.append(item)
+        elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+            children.append(value)
+    return children
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

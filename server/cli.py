@@ -10,7 +10,14 @@ import argparse
 import gc
 from collections.abc import Sequence
 
-from shape_engine import cli
+# Importing the engine makes objects that live until the process ends (modules, classes, rule
+# tables): collector passes during the import would walk them again and again (a tenth of
+# the start-up of `shapelens check`). `main` then freezes them out of later passes.
+gc.disable()
+try:
+    from shape_engine import cli
+finally:
+    gc.enable()
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ resolved: a file outside, missing, unreadable or malformed is simply unknown (No
 from __future__ import annotations
 
 import ast
-import csv
 import functools
 import os
 import stat
@@ -203,6 +202,8 @@ def split_row(line: str, delimiter: str | None) -> list[str] | None:
         return line.split()
     if len(delimiter) != 1:
         return None
+    import csv  # only for data files read with a delimiter
+
     try:
         return next(csv.reader([line], delimiter=delimiter))
     except (csv.Error, StopIteration):

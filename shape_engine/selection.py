@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from shape_engine.findings import Finding, Severity
 from shape_engine.rule_registry import all_rules, rule_for
@@ -85,8 +86,7 @@ def _specificity(code: str, selectors: Iterable[str], prefixes: bool) -> int:
     return best
 
 
-@dataclass(frozen=True)
-class RuleSelection:
+class RuleSelection(NamedTuple):
     """The layers in force for a file, lowest first."""
 
     layers: tuple[Layer, ...] = ()

@@ -15,9 +15,8 @@ import functools
 import os
 import stat
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, NamedTuple
 
 DType = Literal["int", "float", "bool", "str"]
 
@@ -31,8 +30,7 @@ _KINDS: dict[str, DType] = {"f": "float", "i": "int", "u": "int", "b": "bool", "
                             "S": "str"}
 
 
-@dataclass(frozen=True)
-class StoredArray:
+class StoredArray(NamedTuple):
     """An array as its `.npy` header describes it."""
 
     shape: tuple[int, ...]

@@ -279,7 +279,7 @@ class Graph:
         rule = RULES.get(layer.kind or "")
         if built.node.inputs and node.inputs and (
                 built.node.inputs[0].guessed or node.inputs[0].guessed):
-            return replace(output, params=built.params)  # sizes not known may well fit
+            return output._replace(params=built.params)  # sizes not known may well fit
         if built.params is not None and output.params is not None and (
                 built.params != output.params) and rule is not None and rule.pins(layer):
             first = built.node.inputs[0].shape if built.node.inputs else None
@@ -295,7 +295,7 @@ class Graph:
             return None
         # The same weights, counted once per layer (`GraphModel.params`); a layer whose
         # spec pins nothing computes its output anew and keeps the weights it has.
-        return replace(output, params=built.params)
+        return output._replace(params=built.params)
 
     def _input_finding(self, refusal: Refusal, layer: LayerCall, node: Node, given: Given,
                        shape: MaybeShape) -> Finding:

@@ -12,12 +12,17 @@ from collections.abc import Sequence
 
 # Importing the engine makes objects that live until the process ends (modules, classes, rule
 # tables): collector passes during the import would walk them again and again (a tenth of
-# the start-up of `shapelens check`). `main` then freezes them out of later passes.
+# the start-up of `shapelens check`), and one right after it would walk them all once more.
+# So no passes while importing, and what the import made is frozen out of later ones (which
+# would walk it each time, and again at exit).
+_collecting = gc.isenabled()
 gc.disable()
 try:
     from shape_engine import cli
 finally:
-    gc.enable()
+    gc.freeze()
+    if _collecting:
+        gc.enable()
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -31,8 +36,4 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # What importing made (modules, rule tables) lives until the process ends: left out of
-    # the collector's passes, which would walk it each time and again at exit (a tenth of
-    # the time of checking a small file).
-    gc.freeze()
     return cli.main(argv, serve=serve)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
+import sys
 from collections.abc import Sequence
 
 # Importing the engine makes objects that live until the process ends (modules, classes, rule
@@ -36,4 +38,24 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(argv, serve=serve)
+    """`argv` None: the command line of the `shapelens` script's own process, which a command
+    other than `serve` ends as soon as its output is flushed (see `_end`). Given `argv`
+    (tests, the editors' launcher), it returns."""
+    status = cli.main(argv, serve=serve)
+    if argv is None and sys.argv[1:2] != ["serve"]:
+        _end(status)
+    return status
+
+
+def _end(status: int) -> None:
+    """Ends the process with `status` without tearing the interpreter down: freeing the
+    engine's modules object by object would add a tenth to checking a small file, and the
+    commands leave nothing else to do at exit (no threads, no atexit hooks, files closed).
+    When the output cannot be flushed (a reader that left), returns: the interpreter's own
+    exit then reports it as it always has."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(status)

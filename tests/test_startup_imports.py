@@ -95,3 +95,36 @@ def test_a_fix_brings_in_verification_and_a_folder_its_gitignore(tmp_path: Path)
     loaded, report = modules_after(["check", str(tmp_path)])
     assert "SL" in report
     assert {"shape_engine.gitignore", "shape_engine.verify"} <= loaded
+
+
+def _script(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """The `shapelens` script as installed: server.cli's main, reading sys.argv."""
+    probe = ("import sys\n"
+             f"sys.argv = ['shapelens', *{args!r}]\n"
+             "from server.cli import main\n"
+             "sys.exit(main())\n")
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), check=False)
+
+
+def test_the_script_ends_its_process_with_all_its_output_and_its_status(
+        tmp_path: Path) -> None:
+    """The script skips the interpreter's teardown: what it printed must all be there, and
+    its exit status be the command's."""
+    broken = tmp_path / "broken.py"
+    models = "".join(f"m{i} = keras.Sequential([keras.Input((28, 28)), "
+                     f"keras.layers.Conv2D(2, 3)])\n" for i in range(400))
+    broken.write_text("from tensorflow import keras\n" + models, encoding="utf-8")
+    done = _script(["check", "--output-format", "concise", str(broken)])
+    lines = done.stdout.splitlines()
+    assert len(done.stdout) > 65_536  # more than a pipe's buffer holds
+    assert len(lines) == 400 and all(" SL101 " in line for line in lines)
+    assert lines[-1].startswith(f"{broken}:401:")
+    assert done.stderr.strip() == "Found 400 findings in 1 file."
+    assert done.returncode == 1
+    clean = tmp_path / "clean.py"
+    clean.write_text(CLEAN, encoding="utf-8")
+    assert _script(["check", str(clean)]).returncode == 0
+    assert _script(["check", str(tmp_path / "missing.py")]).returncode == 2
+    version = _script(["version"])
+    assert version.returncode == 0 and version.stdout.startswith("shapelens ")

@@ -54,8 +54,9 @@ def _end(status: int) -> None:
     When the output cannot be flushed (a reader that left), returns: the interpreter's own
     exit then reports it as it always has."""
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None without a console (pythonw)
+                stream.flush()
     except (OSError, ValueError):
         return
     os._exit(status)

@@ -264,7 +264,7 @@ class Graph:
             return output
         # The same weights, counted once per layer (`GraphModel.params`); what its built
         # input spec lets through computes its output anew (`_refused_by_built_spec`).
-        return replace(output, params=built.params)
+        return output._replace(params=built.params)
 
     def _refused_by_built_spec(self, layer: LayerCall, tensor: TensorValue, node: Node,
                                given: Given) -> bool:

@@ -7,7 +7,7 @@ It sits below both, so neither imports the other for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry
@@ -66,7 +66,7 @@ def past_unknown_dims(layer: LayerCall, shape: Shape, refusal: Refusal,
         refusal.rule is UNKNOWN_REQUIRED_DIM) else None
     if past is None:
         return LayerOutput(None, None)
-    return past if guessed else replace(past, partial=False)
+    return past if guessed else past._replace(partial=False)
 
 
 def constructor_refusal(layer: LayerCall) -> Finding | None:

@@ -69,7 +69,7 @@ def test_each_layer_is_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
             counts[rule.kind] += 1
             return rule.compute(args, shape)
 
-        monkeypatch.setitem(RULES, kind, replace(rule, compute=counted))
+        monkeypatch.setitem(RULES, kind, rule._replace(compute=counted))
     analysis = analyze_source(PROGRAM)
     [report] = analysis.models
     assert model_graph(report) is lower(report)  # lowered once, then kept

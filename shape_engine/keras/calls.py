@@ -11,18 +11,24 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Literal
 
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.keras.layer_call import (
+    BuiltSequential,
     InSequence,
     argument_refusal,
     built_input_fits,
     compute,
+    constructor_refusal,
+    entry_label,
+    input_shape_of,
     refusal_finding,
+    sequence_refusal,
 )
 from shape_engine.keras.ops import NotModelled, OpRefusal
+from shape_engine.keras.own_input import own_input, own_input_fits, own_input_refusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
@@ -37,32 +43,12 @@ from shape_engine.layers.refusals import (
 from shape_engine.partial_shapes import (
     certain_past_unknown_dims,
     output_past_unknown_features,
-    partial_input_shape,
 )
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import Const, Value
 
 # How many nodes one program's graph may hold before further calls are taken as unknown.
 MAX_NODES = 20_000
-
-
-class BuiltSequential(Protocol):
-    """What building a Sequential model gives (the interpreter's `ModelReport`)."""
-
-    @property
-    def input_origin(self) -> str | None: ...
-    @property
-    def input_shape(self) -> MaybeShape: ...
-    @property
-    def refused(self) -> bool: ...
-    @property
-    def findings(self) -> list[Finding]: ...
-    @property
-    def output_list_why(self) -> str | None: ...
-    @property
-    def output_shape(self) -> MaybeShape: ...
-    @property
-    def total_params(self) -> int | None: ...
 
 
 # Builds a Sequential model, on its own input or else on `outer_input` (a batch shape): the
@@ -76,6 +62,7 @@ class _Built:
 
     node: Node
     params: int | None
+    guessed: bool = False  # built on a tensor with dims the engine does not know
 
 
 @dataclass
@@ -103,20 +90,21 @@ class Graph:
         made = self._inputs.get(id(call))
         if made is not None:
             return made
-        node = Node(call.label, call.range, (), is_input=True, input_call=call, file=call.file)
-        shape: MaybeShape = None
-        guessed = False
         try:
-            shape = compute(call, ()).shape
+            shape, guessed = input_shape_of(call)
         except Refusal as refusal:
-            node.refused = True
             self._refuse(refusal.rule.finding(refusal.message or refusal.rule.summary,
                                               _argument_at(call, refusal), file=call.file))
-        else:
-            if shape is None and call.kind == "Input":
-                # Input(shape=(n, 3)) with n not known is still a 3-D tensor.
-                shape = partial_input_shape(call)
-                guessed = shape is not None
+            tensor = self.input_tensor(call, None, call.range)
+            tensor.node.refused = True
+            return tensor
+        return self.input_tensor(call, shape, call.range, guessed)
+
+    def input_tensor(self, call: LayerCall, shape: MaybeShape, at: Range,
+                     guessed: bool = False) -> TensorValue:
+        """The tensor of the Input `call` once its shape is known (`input_shape_of`), its
+        node made at `at` (the call, or a Sequential model's entry)."""
+        node = Node(call.label, at, (), is_input=True, input_call=call, file=call.file)
         dtype = call.kwargs.get("dtype")
         tensor = TensorValue(shape, node, dtype=_constant_str(dtype),
                              name=_constant_str(call.kwargs.get("name")), guessed=guessed)
@@ -141,8 +129,8 @@ class Graph:
 
         `in_sequence`: the call a Sequential model makes of its entry on the tensor before
         it. Its constructor's refusals were checked in the order the Sequential model makes
-        its layers, its refusal is worded as the model's (the entry, what the entry before
-        gives), and each entry counts its own weights, as the model's rows do.
+        its layers and its refusal is worded as the model's (the entry, what the entry before
+        gives). A layer object that is two entries of the model is one layer there too.
         """
         node = Node(layer.label, at, given.tensors(), layer=layer, file=layer.file)
         self.nodes.append(node)
@@ -154,8 +142,9 @@ class Graph:
             output = self._multi(layer, multi.takes_list, given, node)
         else:
             output = self._single(layer, given, node)
-        if output is not None and in_sequence is None:
-            output = self._shared(layer, node, output)
+        if output is not None:
+            output = self._shared(layer, node, output,
+                                  in_sequence is not None and in_sequence.guessed_dims)
         if output is None:
             node.refused, node.params = True, None
             self._unknown_outputs(node)
@@ -175,8 +164,19 @@ class Graph:
 
     def _in_sequence(self, layer: LayerCall, tensor: TensorValue, in_sequence: InSequence
                      ) -> LayerOutput | None:
-        if tensor.shape is None:
-            return LayerOutput(None, None)
+        """Keras' refusals in the order a Sequential model meets them: the constructor's,
+        the arguments' when no shape reaches the layer, a layer the model cannot hold, then
+        the rule's on what reaches it."""
+        refused = constructor_refusal(layer)
+        if refused is None and tensor.shape is None:
+            refused = argument_refusal(layer, in_sequence.entry, in_sequence.previous)
+        if refused is None:
+            refused = sequence_refusal(layer, in_sequence)
+        if refused is not None:
+            self._refuse(refused)
+            return None
+        if tensor.shape is None or layer.kind not in RULES:
+            return LayerOutput(None, None)  # not known, or a layer not modelled
         guessed = in_sequence.guessed_dims or tensor.guessed
         try:
             return compute(layer, tensor.shape, guessed)
@@ -270,15 +270,17 @@ class Graph:
         except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
             return LayerOutput(None, None)
 
-    def _shared(self, layer: LayerCall, node: Node, output: LayerOutput) -> LayerOutput | None:
-        """A layer object called again keeps the weights its first call made."""
+    def _shared(self, layer: LayerCall, node: Node, output: LayerOutput, guessed: bool = False
+                ) -> LayerOutput | None:
+        """A layer object called again keeps the weights its first call made. `guessed`:
+        the tensor has dims the engine does not know (a Sequential model's input)."""
         built = self._built.get(id(layer))
         if built is None:
-            self._built[id(layer)] = _Built(node, output.params)
+            self._built[id(layer)] = _Built(node, output.params, guessed)
             return output
         rule = RULES.get(layer.kind or "")
-        if built.node.inputs and node.inputs and (
-                built.node.inputs[0].guessed or node.inputs[0].guessed):
+        if guessed or built.guessed or (built.node.inputs and node.inputs and (
+                built.node.inputs[0].guessed or node.inputs[0].guessed)):
             return replace(output, params=built.params)  # sizes not known may well fit
         if built.params is not None and output.params is not None and (
                 built.params != output.params) and rule is not None and rule.pins(layer):
@@ -369,10 +371,12 @@ class Graph:
             return self._unknown_outputs(node)
         report = self.build_sequential(model, None)
         if report.input_origin == "declared":
-            if report.input_shape is not None and _only_an_input(model) and _differ(
-                    report.input_shape, tensor.shape):
+            own = own_input(model)
+            if own is not None and not own[1] and _only_an_input(model) and not (
+                    own_input_fits(own[0], own[1], tensor.shape)):
                 # Nothing after its Input: Keras builds it only now, on this tensor's shape,
-                # which must be the Input's exactly (Sequential.build, Keras 3.15).
+                # which must be the Input's exactly, None dims too (Sequential.build, Keras
+                # 3.15), as for a Sequential model's entry.
                 self._refuse(INCOMPATIBLE_DIM.finding(
                     f"{node.label} holds only an Input, configured for "
                     f"{format_shape(report.input_shape)}, and Keras builds it on the tensor "
@@ -411,7 +415,51 @@ class Graph:
         node.outputs = (out,)
         return out
 
-    def _call_functional(self, model: ModelIR, graph: GraphModel, given: Given, node: Node
+    def model_node(self, model: ModelIR, given: Given, at: Range, in_sequence: InSequence
+                   ) -> Node:
+        """A model as the entry of a Sequential model, called on the tensor before it, its
+        refusal worded as the model's. A functional model is called as the functional API
+        calls it (the node's outputs are unknown where that is not known: several outputs
+        are a list, which the Sequential model does not follow); a Sequential one is run
+        nested on what reaches it (`_sequential_entry`)."""
+        node = Node(entry_label(in_sequence.entry), at, given.tensors(), layer=model,
+                    file=model.file)
+        self.nodes.append(node)
+        if model.graph is None:
+            self._sequential_entry(model, given.positional[0], node, in_sequence)
+            return node
+        count = len(model.graph.outputs)
+        if in_sequence.guessed_dims or any(t.guessed for t in given.tensors()):
+            self._unknown_outputs(node, count)  # whether it fits depends on unknown sizes
+            node.params = model.graph.params
+        else:
+            self._call_functional(model, model.graph, given, node, in_sequence)
+        return node
+
+    def _sequential_entry(self, model: ModelIR, tensor: TensorValue, node: Node,
+                          in_sequence: InSequence) -> None:
+        """A Sequential model as the entry of another: refused when what reaches it does
+        not fit an input of its own; else its layers run nested on what reaches it (the
+        interpreter's `in_sequence.run_nested`)."""
+        refused = own_input_refusal(model, tensor.shape, node.label, in_sequence.previous,
+                                    in_sequence.entry)
+        if refused is not None:
+            self._refuse(refused)
+            node.refused, node.params = True, None
+            self._unknown_outputs(node)
+            return
+        if in_sequence.run_nested is None:
+            node.params = None
+            self._unknown_outputs(node)
+            return
+        built = in_sequence.run_nested(model, tensor.shape)
+        node.params = built.total_params
+        # A list of tensors coming out (return_state=True inside) is followed by the
+        # interpreter's list rows, not as tensors.
+        node.outputs = (TensorValue(built.output_shape, node),)
+
+    def _call_functional(self, model: ModelIR, graph: GraphModel, given: Given, node: Node,
+                         in_sequence: InSequence | None = None
                          ) -> TensorValue | list[TensorValue]:
         node.params = graph.params
         count = len(graph.inputs)
@@ -433,10 +481,12 @@ class Graph:
         for index, (mine, declared) in enumerate(zip(tensors, graph.inputs, strict=True)):
             assert mine.shape is not None and declared.shape is not None
             if not _functional_input_fits(declared.shape, mine.shape):
+                received = (f"it receives {format_shape(mine.shape)}" if in_sequence else
+                            f"{given.describe(index)} is {format_shape(mine.shape)}")
                 self._refuse(INCOMPATIBLE_DIM.finding(
                     f"{node.label} was built for inputs of shape "
-                    f"{format_shape(declared.shape)}, but {given.describe(index)} is "
-                    f"{format_shape(mine.shape)}", at=node.range, file=model.file))
+                    f"{format_shape(declared.shape)}, but {received}", at=node.range,
+                    file=in_sequence.file if in_sequence else model.file))
                 node.refused = True
                 return self._unknown_outputs(node, len(graph.outputs))
         batch = tensors[0].shape[0] if tensors[0].shape else None
@@ -575,13 +625,6 @@ def _only_an_input(model: ModelIR) -> bool:
     return not model.opaque and bool(model.entries) and all(
         isinstance(entry.layer, LayerCall) and is_input_kind(entry.layer.kind)
         for entry in model.entries)
-
-
-def _differ(declared: Shape, received: Shape) -> bool:
-    """Shapes surely unequal: of other ranks, or with other sizes on an axis both know."""
-    return len(declared) != len(received) or any(
-        a is not None and b is not None and a != b for a, b in zip(declared, received,
-                                                                   strict=True))
 
 
 def _functional_input_fits(declared: Shape, received: Shape) -> bool:

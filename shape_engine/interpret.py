@@ -8,18 +8,19 @@ from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
 from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.layer_call import (
+    FlowingList,
     InSequence,
     argument_refusal,
-    compute,
     constructor_refusal,
     entry_label,
     input_shape_of,
     refusal_finding,
+    takes_flowing_list,
 )
 from shape_engine.keras.own_input import MAX_NESTING, own_input
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.keras_version import is_keras_2
-from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
+from shape_engine.layers import RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import (
     LIST_RULES,
     Refusal,
@@ -29,17 +30,13 @@ from shape_engine.layers.base import (
     is_input_kind,
 )
 from shape_engine.layers.core import declared_input_shape
-from shape_engine.layers.merging import merge_list
 from shape_engine.layers.refusals import (
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
     MULTIPLE_OUTPUTS,
-    UNKNOWN_REQUIRED_DIM,
 )
 from shape_engine.partial_shapes import (
-    certain_past_unknown_dims,
     has_guessed_dims,
-    output_past_unknown_features,
     partial_declared_shape,
 )
 from shape_engine.shapes import MaybeShape, Shape, format_shape
@@ -312,8 +309,13 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, None, None, None))
             continue
         if list_why is not None:
-            if isinstance(layer, LayerCall) and facts_of(layer.kind).passes_lists:
-                report.layers.append(LayerReport(entry, label, None, None, 0))
+            flowing = FlowingList(list_why, list_shapes)
+            if isinstance(layer, LayerCall) and takes_flowing_list(layer, flowing):
+                output = _call_on_list(layer, entry, flowing, report, previous, made_at)
+                if output is None or output.multiple_outputs:
+                    continue  # refused; or the list passed on as it is, from `previous`
+                list_why, list_shapes, shape = None, None, output.shape
+                previous, made_at = label, entry.range
                 continue
             if isinstance(layer, ModelIR) and _runs_on_list(layer):
                 source = _ListSource(list_why, previous, entry, report.model.file)
@@ -328,39 +330,13 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                     list_why, list_shapes, shape = None, None, None  # not known what comes
                     previous, made_at = label, entry.range
                 continue
-            if _takes_one_tensor(layer):
+            if isinstance(layer, ModelIR) and _built_on_own_input(layer):
                 _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
                     f"{label} receives a list of tensors: {previous} {list_why}; a Sequential "
                     "layer takes one tensor", at=entry.range, file=report.model.file))
                 report.layers.append(LayerReport(entry, label, None, None, None))
                 continue
-            why, shapes = list_why, list_shapes
-            list_why, list_shapes = None, None
-            if isinstance(layer, LayerCall) and layer.kind in MULTI_INPUT_LAYERS:
-                # A merge layer does take a list.
-                try:
-                    merged = merge_list(layer, shapes)
-                except Refusal as unmergeable:
-                    _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
-                        f"{unmergeable.message}; {previous} {why}", at=entry.range,
-                        file=report.model.file))
-                    report.layers.append(LayerReport(entry, label, None, None, None))
-                    continue
-                report.layers.append(LayerReport(entry, label, None, merged.shape,
-                                                  merged.params))
-                shape = merged.shape
-                previous, made_at = label, entry.range
-                continue
-            if isinstance(layer, LayerCall) and layer.kind == "Lambda" and shapes and (
-                    shapes[0] is not None):
-                # Keras puts the batch size of the list's first tensor before output_shape:
-                # the rule sees that tensor.
-                output = _apply(layer, entry, shapes[0], report, previous, made_at)
-                shape = output.shape if output else None
-                report.layers.append(LayerReport(entry, label, None, shape,
-                                                  output.params if output else None))
-                previous, made_at = label, entry.range
-                continue
+            list_why, list_shapes = None, None  # what comes out is not known
         if isinstance(layer, ModelIR) and layer.graph is not None:
             shape = _functional_layer(layer, entry, shape, report, previous, made_at)
             if report.refused:
@@ -441,15 +417,11 @@ def _sequential_entry(model: ModelIR, entry: LayerEntry, shape: MaybeShape,
     return nested
 
 
-def _takes_one_tensor(layer: LayerCall | ModelIR | None) -> bool:
-    """Whether Keras refuses a list of tensors as this layer's input (unknown layers: no)."""
-    if isinstance(layer, ModelIR):
-        # Built on its own input, it wants one tensor; unbuilt: see _list_through_nested.
-        own = own_input(layer)
-        return own is not None and own[1]
-    return (isinstance(layer, LayerCall) and layer.kind in RULES
-            and not facts_of(layer.kind).passes_lists and not is_input_kind(layer.kind)
-            and layer.kind != "Lambda")
+def _built_on_own_input(model: ModelIR) -> bool:
+    """A nested model built on an input of its own wants one tensor (Keras refuses a list);
+    unbuilt, it takes one: see `_list_through_nested`."""
+    own = own_input(model)
+    return own is not None and own[1]
 
 
 @dataclass(frozen=True)
@@ -616,6 +588,24 @@ def _call(layer: LayerCall, entry: LayerEntry, shape: MaybeShape, report: ModelR
     return output
 
 
+def _call_on_list(layer: LayerCall, entry: LayerEntry, flowing: FlowingList,
+                  report: ModelReport, previous: str, made_at: Range | None
+                  ) -> LayerOutput | None:
+    """The entry's layer given the list of tensors the entry before gives, through the
+    graph's layer call (`takes_flowing_list`); records the row and its node."""
+    tensor = _tensor_before(report, None, previous, made_at, entry)
+    node, output = report.calls.layer_node(layer, Given((tensor,)), entry.range, replace(
+        _in_sequence(report, entry, previous, made_at), flowing=flowing))
+    if output is None:
+        _refuse(report, entry, report.calls.findings[-1])
+    elif output.partial:
+        report.guessed_dims = True  # its None dims are the engine's, not Keras'
+    shape = None if output is None or output.multiple_outputs else output.shape
+    report.layers.append(LayerReport(entry, _label(entry), None, shape,
+                                     output.params if output else None, node=node))
+    return output
+
+
 def _tensor_before(report: ModelReport, shape: MaybeShape, previous: str,
                    made_at: Range | None, entry: LayerEntry) -> TensorValue:
     """The tensor an entry is called on: the one the entry before made, when a call made
@@ -630,23 +620,6 @@ def _in_sequence(report: ModelReport, entry: LayerEntry, previous: str,
                  made_at: Range | None) -> InSequence:
     return InSequence(entry, previous, made_at, report.guessed_dims,
                       has_input=report.input_origin is not None, file=report.model.file)
-
-
-def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,
-           previous: str, made_at: Range | None) -> LayerOutput | None:
-    try:
-        output = compute(layer, shape, report.guessed_dims)
-    except Refusal as refusal:
-        if report.guessed_dims and not certain_past_unknown_dims(refusal.rule):
-            # The dims may well fit: what holds for any size of its features, if any.
-            past = output_past_unknown_features(shape, lambda probe: compute(layer, probe)) if (
-                refusal.rule is UNKNOWN_REQUIRED_DIM) else None
-            return past if past is not None else LayerOutput(None, None)
-        _refuse(report, entry, refusal_finding(refusal, layer, entry, shape, previous, made_at))
-        return None
-    if output.partial:
-        report.guessed_dims = True  # its None dims are the engine's, not Keras'
-    return output
 
 
 def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,

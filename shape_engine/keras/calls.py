@@ -17,6 +17,7 @@ from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.keras.layer_call import (
     BuiltSequential,
+    FlowingList,
     InSequence,
     argument_refusal,
     built_input_fits,
@@ -30,13 +31,15 @@ from shape_engine.keras.layer_call import (
 from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.own_input import own_input, own_input_fits, own_input_refusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
-from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
+from shape_engine.layers import MULTI_INPUT_LAYERS, MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
+from shape_engine.layers.merging import merge_list
 from shape_engine.layers.refusals import (
     DISCONNECTED_GRAPH,
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
     INVALID_TENSOR_OP,
+    MULTIPLE_OUTPUTS,
     UNKNOWN_REQUIRED_DIM,
     WRONG_INPUT_COUNT,
 )
@@ -167,6 +170,8 @@ class Graph:
         """Keras' refusals in the order a Sequential model meets them: the constructor's,
         the arguments' when no shape reaches the layer, a layer the model cannot hold, then
         the rule's on what reaches it."""
+        if in_sequence.flowing is not None:
+            return self._list_in_sequence(layer, in_sequence.flowing, in_sequence)
         refused = constructor_refusal(layer)
         if refused is None and tensor.shape is None:
             refused = argument_refusal(layer, in_sequence.entry, in_sequence.previous)
@@ -177,15 +182,48 @@ class Graph:
             return None
         if tensor.shape is None or layer.kind not in RULES:
             return LayerOutput(None, None)  # not known, or a layer not modelled
-        guessed = in_sequence.guessed_dims or tensor.guessed
+        return self._rule_in_sequence(layer, tensor.shape, in_sequence,
+                                      in_sequence.guessed_dims or tensor.guessed)
+
+    def _rule_in_sequence(self, layer: LayerCall, shape: Shape, in_sequence: InSequence,
+                          guessed: bool) -> LayerOutput | None:
+        """The layer's rule on what reaches the entry, a refusal in the model's words."""
         try:
-            return compute(layer, tensor.shape, guessed)
+            return compute(layer, shape, guessed)
         except Refusal as refusal:
             if guessed and not certain_past_unknown_dims(refusal.rule):
-                return _past_unknown_dims(layer, tensor.shape, refusal)
-            self._refuse(refusal_finding(refusal, layer, in_sequence.entry, tensor.shape,
+                return _past_unknown_dims(layer, shape, refusal)
+            self._refuse(refusal_finding(refusal, layer, in_sequence.entry, shape,
                                          in_sequence.previous, in_sequence.made_at))
             return None
+
+    def _list_in_sequence(self, layer: LayerCall, flowing: FlowingList,
+                          in_sequence: InSequence) -> LayerOutput | None:
+        """A list of tensors reaching a Sequential model's entry, as `Sequential.build` hands
+        it on (`takes_flowing_list`): a layer that passes lists keeps it as it is (several
+        outputs), a merge layer merges it, a Lambda sees its first tensor, any other layer
+        is refused."""
+        entry, previous = in_sequence.entry, in_sequence.previous
+        if facts_of(layer.kind).passes_lists:
+            return LayerOutput(None, 0, multiple_outputs=True, outputs=flowing.shapes,
+                               multiple_outputs_why=flowing.why)
+        if layer.kind in MULTI_INPUT_LAYERS:
+            try:
+                return merge_list(layer, flowing.shapes)
+            except Refusal as unmergeable:
+                self._refuse(MULTIPLE_OUTPUTS.finding(
+                    f"{unmergeable.message}; {previous} {flowing.why}", at=entry.range,
+                    file=in_sequence.file))
+                return None
+        if layer.kind == "Lambda" and flowing.shapes and flowing.shapes[0] is not None:
+            # Keras puts the batch size of the list's first tensor before output_shape:
+            # the rule sees that tensor.
+            return self._rule_in_sequence(layer, flowing.shapes[0], in_sequence,
+                                          in_sequence.guessed_dims)
+        self._refuse(MULTIPLE_OUTPUTS.finding(
+            f"{layer.label} receives a list of tensors: {previous} {flowing.why}; a "
+            "Sequential layer takes one tensor", at=entry.range, file=in_sequence.file))
+        return None
 
     def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
         if is_input_kind(layer.kind) or layer.kind is None:

@@ -15,7 +15,7 @@ from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import Refusal, Unknowable, is_input_kind
+from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
 from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
 from shape_engine.layers.refusals import (
     INVALID_ARGUMENT,
@@ -46,6 +46,28 @@ class BuiltSequential(Protocol):
     def total_params(self) -> int | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class FlowingList:
+    """A list of tensors reaching a Sequential model's entry: why the entry before gives a
+    list (completes "<previous> ..." in messages) and the shapes in it, when known."""
+
+    why: str
+    shapes: tuple[MaybeShape, ...] | None
+
+
+def takes_flowing_list(layer: LayerCall, flowing: FlowingList) -> bool:
+    """Whether a Sequential model's entry does something of its own with a list of tensors
+    reaching it (Keras 3.15 passes the list on): a layer that passes lists keeps it, a merge
+    layer merges it, a Lambda with output_shape sees its first tensor, any other modelled
+    layer is refused. Else what comes out is not known."""
+    if facts_of(layer.kind).passes_lists or layer.kind in MULTI_INPUT_LAYERS:
+        return True
+    if layer.kind == "Lambda":
+        return bool(flowing.shapes) and flowing.shapes is not None and (
+            flowing.shapes[0] is not None)
+    return layer.kind in RULES and not is_input_kind(layer.kind)
+
+
 @dataclass(slots=True)
 class InSequence:
     """A layer called as an entry of a Sequential model: the entry, what the entry before it
@@ -65,6 +87,8 @@ class InSequence:
     # Runs a Sequential model that is the entry, nested, on the batch shape reaching it (the
     # interpreter, which sits above this module); None: its output is not known.
     run_nested: Callable[[ModelIR, MaybeShape], BuiltSequential] | None = None
+    # What reaches the entry is a list of tensors (`takes_flowing_list`), not one tensor.
+    flowing: FlowingList | None = None
 
 
 def compute(layer: LayerCall, shape: Shape, guessed: bool = False) -> LayerOutput:

@@ -163,6 +163,12 @@ SHARED = {
                    False),
     "weights_do_not_fit": ("d = layers.Dense(4)\n"
                            "model = keras.Sequential([keras.Input((3,)), d, d])\n", True),
+    "built_later": ("d = layers.Dense(4)\n"
+                    "model = keras.Sequential([d, d])\n"
+                    "model.build((None, 3))\n", True),
+    "built_later_fits": ("d = layers.Dense(4)\n"
+                         "model = keras.Sequential([d, d])\n"
+                         "model.build((None, 4))\n", False),
     "from_input_shape": ("d = layers.Dense(5)\n"
                          "model = keras.Sequential([layers.Dense(5, input_shape=(2,)), d, d])\n",
                          False),
@@ -285,3 +291,16 @@ def test_an_input_of_sizes_not_known_is_not_checked_against_what_it_is_called_on
                   "inner = keras.Sequential([keras.Input((n, 3))])\n" + called)
         assert [f.code for f in analyze_source(source).findings if f.code.startswith("SL1")
                 ] == [], called
+
+
+@pytest.mark.tensorflow
+def test_the_rows_a_list_of_tensors_reaches_are_layer_calls_too(oracle: Oracle) -> None:
+    source = ("import keras\nfrom keras import layers\n"
+              "model = keras.Sequential([keras.Input((5, 3)), layers.LSTM(4, return_state=True),\n"
+              "                          layers.Dropout(0.5), layers.Add(), layers.Dense(2)])\n")
+    assert_agrees(source, oracle, expect_raises=False)
+    [report] = _sequential_reports(source)
+    assert all(row.node is not None for row in report.layers)
+    assert [row.output_shape for row in report.layers] == [
+        (None, 5, 3), None, None, (None, 4), (None, 2)]
+    assert _rows(_as_functional(report)) == _rows(report.layers)

@@ -317,24 +317,17 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                 list_why, list_shapes, shape = None, None, output.shape
                 previous, made_at = label, entry.range
                 continue
-            if isinstance(layer, ModelIR) and _runs_on_list(layer):
-                source = _ListSource(list_why, previous, entry, report.model.file)
-                nested = _list_through_nested(layer, _List(list_shapes), source, report,
-                                              depth, nesting)
-                report.nested.append(nested)
-                report.layers.append(LayerReport(entry, label, None, None,
-                                                  nested.total_params))
+            if isinstance(layer, ModelIR) and (_runs_on_list(layer)
+                                               or _built_on_own_input(layer)):
+                nested = _model_given_list(layer, entry, flowing, report, previous, made_at,
+                                           depth, nesting)
+                if nested is None:
+                    continue  # refused: Keras stops there
                 if nested.output_list_why is not None:
                     list_shapes = nested.output_list_shapes  # a list still, from `previous`
                 elif not report.refused:
                     list_why, list_shapes, shape = None, None, None  # not known what comes
                     previous, made_at = label, entry.range
-                continue
-            if isinstance(layer, ModelIR) and _built_on_own_input(layer):
-                _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
-                    f"{label} receives a list of tensors: {previous} {list_why}; a Sequential "
-                    "layer takes one tensor", at=entry.range, file=report.model.file))
-                report.layers.append(LayerReport(entry, label, None, None, None))
                 continue
             list_why, list_shapes = None, None  # what comes out is not known
         if isinstance(layer, ModelIR) and layer.graph is not None:
@@ -414,6 +407,35 @@ def _sequential_entry(model: ModelIR, entry: LayerEntry, shape: MaybeShape,
     report.nested.append(nested)
     report.layers.append(LayerReport(entry, _label(entry), shape, nested.output_shape,
                                      nested.total_params, node=node))
+    return nested
+
+
+def _model_given_list(model: ModelIR, entry: LayerEntry, flowing: FlowingList,
+                      report: ModelReport, previous: str, made_at: Range | None, depth: int,
+                      nesting: _Nesting) -> ModelReport | None:
+    """A model entry given the list of tensors the entry before gives, through the graph's
+    model call: refused when built on an input of its own, else run on the list here (see
+    `_list_through_nested`); its report, None when refused."""
+    ran: list[ModelReport] = []
+
+    def run_on_list(inner: ModelIR, _: MaybeShape) -> ModelReport:
+        source = _ListSource(flowing.why, previous, entry, report.model.file)
+        ran.append(_list_through_nested(inner, _List(flowing.shapes), source, report, depth,
+                                        nesting))
+        return ran[-1]
+
+    tensor = _tensor_before(report, None, previous, made_at, entry)
+    node = report.calls.model_node(model, Given((tensor,)), entry.range, replace(
+        _in_sequence(report, entry, previous, made_at), run_nested=run_on_list,
+        flowing=flowing))
+    if node.refused:
+        _refuse(report, entry, report.calls.findings[-1])
+        report.layers.append(LayerReport(entry, _label(entry), None, None, None, node=node))
+        return None
+    [nested] = ran
+    report.nested.append(nested)
+    report.layers.append(LayerReport(entry, _label(entry), None, None, nested.total_params,
+                                     node=node))
     return nested
 
 

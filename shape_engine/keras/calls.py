@@ -463,6 +463,9 @@ class Graph:
         node = Node(entry_label(in_sequence.entry), at, given.tensors(), layer=model,
                     file=model.file)
         self.nodes.append(node)
+        if in_sequence.flowing is not None:
+            self._model_given_list(model, in_sequence.flowing, node, in_sequence)
+            return node
         if model.graph is None:
             self._sequential_entry(model, given.positional[0], node, in_sequence)
             return node
@@ -495,6 +498,23 @@ class Graph:
         # A list of tensors coming out (return_state=True inside) is followed by the
         # interpreter's list rows, not as tensors.
         node.outputs = (TensorValue(built.output_shape, node),)
+
+    def _model_given_list(self, model: ModelIR, flowing: FlowingList, node: Node,
+                          in_sequence: InSequence) -> None:
+        """A model entry the list of tensors the entry before gives reaches: built on an
+        input of its own, it wants one tensor; else (an unbuilt Sequential model) Keras hands
+        the list to each of its layers, which the interpreter follows (`run_nested`)."""
+        self._unknown_outputs(node)
+        own = own_input(model)
+        if own is not None and own[1]:
+            self._refuse(MULTIPLE_OUTPUTS.finding(
+                f"{node.label} receives a list of tensors: {in_sequence.previous} "
+                f"{flowing.why}; a Sequential layer takes one tensor",
+                at=in_sequence.entry.range, file=in_sequence.file))
+            node.refused, node.params = True, None
+            return
+        built = in_sequence.run_nested(model, None) if in_sequence.run_nested else None
+        node.params = built.total_params if built is not None else None
 
     def _call_functional(self, model: ModelIR, graph: GraphModel, given: Given, node: Node,
                          in_sequence: InSequence | None = None

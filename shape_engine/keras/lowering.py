@@ -7,12 +7,12 @@ functional API's calls (`keras/calls.py`): the Input entry's tensor is made once
 (`Graph.layer_node`: its rule, its refusals in the model's words, a layer object that is
 several entries sharing its weights), and a model entry is called as a model
 (`Graph.model_node`: a functional model as the functional API calls it, a Sequential one run
-nested); a list of tensors flowing on (return_state=True) reaches the next layer entry
-through the same call (`InSequence.flowing`). `lower` assembles those nodes into the model's
-graph: the Input, then each row's node fed the tensor before it. The rows no call makes (a
-nested Sequential model given such a list, an entry that is not a layer, rows after Keras'
-refusal, a model refused before it is built) get a node holding what the interpreter found.
-No layer is evaluated again; `model_graph` gives either kind of model as its graph.
+nested); a list of tensors flowing on (return_state=True) reaches the next entry through
+the same calls (`InSequence.flowing`). `lower` assembles those nodes into the model's graph:
+the Input, then each row's node fed the tensor before it. The rows no call makes (an entry
+that is not a layer, rows after Keras' refusal, a model refused before it is built) get a
+node holding what the interpreter found. No layer is evaluated again; `model_graph` gives
+either kind of model as its graph.
 """
 
 from __future__ import annotations

@@ -331,10 +331,14 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
                 continue
             list_why, list_shapes = None, None  # what comes out is not known
         if isinstance(layer, ModelIR) and layer.graph is not None:
-            shape = _functional_layer(layer, entry, shape, report, previous, made_at)
+            node = _functional_layer(layer, entry, shape, report, previous, made_at)
             if report.refused:
                 continue  # Keras stops there
+            shape = report.layers[-1].output_shape
             list_why, list_shapes = None, None
+            if len(node.outputs) > 1:  # its outputs flow on as a list
+                list_why = f"returns its {len(node.outputs)} outputs as a list"
+                list_shapes = tuple(tensor.shape for tensor in node.outputs)
         elif isinstance(layer, ModelIR):
             inner = _sequential_entry(layer, entry, shape, report, previous, made_at, depth,
                                       nesting)
@@ -369,20 +373,21 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
 
 
 def _functional_layer(model: ModelIR, entry: LayerEntry, shape: MaybeShape,
-                      report: ModelReport, previous: str, made_at: Range | None) -> MaybeShape:
+                      report: ModelReport, previous: str, made_at: Range | None) -> Node:
     """A functional model as a layer of a Sequential one, called through the functional
-    API's model call on the tensor before it: its output when it has one output."""
+    API's model call on the tensor before it; records the row (its output when it has one)
+    and gives the node."""
     tensor = _tensor_before(report, shape, previous, made_at, entry)
     node = report.calls.model_node(model, Given((tensor,)), entry.range, _in_sequence(
         report, entry, previous, made_at))
     if node.refused:
         _refuse(report, entry, report.calls.findings[-1])
         report.layers.append(LayerReport(entry, _label(entry), shape, None, None, node=node))
-        return None
+        return node
     output = node.outputs[0].shape if len(node.outputs) == 1 else None
     report.layers.append(LayerReport(entry, _label(entry), shape, output, node.params,
                                      node=node))
-    return output
+    return node
 
 
 def _sequential_entry(model: ModelIR, entry: LayerEntry, shape: MaybeShape,

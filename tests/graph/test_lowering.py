@@ -304,3 +304,40 @@ def test_the_rows_a_list_of_tensors_reaches_are_layer_calls_too(oracle: Oracle) 
     assert [row.output_shape for row in report.layers] == [
         (None, 5, 3), None, None, (None, 4), (None, 2)]
     assert _rows(_as_functional(report)) == _rows(report.layers)
+
+
+# A functional model of several inputs or outputs as a Sequential entry: Keras refuses to
+# call one of two inputs on one tensor, and hands the outputs of one of two outputs on as a
+# list, which a merge layer takes and any other layer refuses.
+SEVERAL = """\
+import keras
+from keras import layers
+a, b, c = keras.Input((4,)), keras.Input((4,)), keras.Input((4,))
+two_in = keras.Model([a, b], layers.Add()([a, b]))
+two_out = keras.Model(c, [layers.Dense(2)(c), layers.Dense(3)(c)])
+model = keras.Sequential([keras.Input((4,)), {entries}])
+"""
+SEVERAL_CASES = {
+    "two_inputs": ("two_in", "SL112"),
+    "two_outputs_last": ("two_out", None),
+    "two_outputs_then_dense": ("two_out, layers.Dense(2)", "SL108"),
+    "two_outputs_then_concatenate": ("two_out, layers.Concatenate(), layers.Dense(2)", None),
+}
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("name", sorted(SEVERAL_CASES))
+def test_a_functional_entry_of_several_inputs_or_outputs(name: str, oracle: Oracle) -> None:
+    entries, code = SEVERAL_CASES[name]
+    source = SEVERAL.format(entries=entries)
+    result = oracle.run(source)
+    assert result.raised == (code is not None), result.error
+    report = next(r for r in analyze_source(source).models if r.model.variable == "model")
+    assert [f.code for f in report.findings] == ([code] if code else [])
+    if code is None:
+        theirs = result.models["model"]
+        assert report.total_params == theirs.total_params
+        if name == "two_outputs_last":  # a list: Keras' first output, the engine's none
+            assert report.output_list_why is not None and report.output_shape is None
+        else:
+            assert report.output_shape == theirs.output_shape

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from shape_engine.checks import MODEL_CHECKS, MULTI_IO_CHECKS, ModelCheck, data_blame
+from shape_engine.checks import MODEL_CHECKS, MULTI_IO_CHECKS, ModelCheck, data_blame, multi_io
 from shape_engine.checks.build_fixes import with_build_fixes
 from shape_engine.checks.graph_fixes import with_graph_fixes
 from shape_engine.checks.noqa import UNUSED_NOQA
@@ -153,7 +153,7 @@ def _analyze_source(text: str, path: str | None, resolver: ModuleResolver | None
     document = Document(text, index, tree, path)
     reports = _interpret_models(program.models)
     # Keras' refusals of layer calls on symbolic tensors, at the call (no model needed).
-    findings: list[Finding] = with_graph_fixes(program.graph, document)
+    findings: list[Finding] = with_graph_fixes(program.graph, document, program.models)
     origins: dict[FindingId, list[ModelIR]] = {}  # the models each finding is about
     for report in reports:
         if report.model.graph is not None:
@@ -206,8 +206,9 @@ def _functional_checks(graph: ModelReport, document: Document) -> list[Finding]:
     report = interpret(chain, _first_data_shape(chain))
     if report.refused:
         return []
-    return [dataclasses.replace(finding, fixes=(), preferred_fix=None)
-            for check in model_checks() for finding in check(report, document)]
+    found = [dataclasses.replace(finding, fixes=(), preferred_fix=None)
+             for check in model_checks() for finding in check(report, document)]
+    return [*found, *multi_io.check_chain_inputs(graph, found, document)]
 
 
 def partly_analysed(line: int | None, index: LineIndex, why: str,

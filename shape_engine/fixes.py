@@ -190,9 +190,12 @@ def _expression_at(document: Document, where: Range) -> ast.expr | None:
     if ends is None:
         ends = _STATEMENT_ENDS[document.tree] = [getattr(s, "end_lineno", 0) or 0 for s in body]
     index = bisect.bisect_left(ends, last)
-    if index == len(body):
-        return None
-    pending: deque[ast.AST] = deque([body[index]])
+    # The statements that hold those lines: several when written `a = f(x); b = g(a)`.
+    holding = []
+    while index < len(body) and body[index].lineno <= first:
+        holding.append(body[index])
+        index += 1
+    pending: deque[ast.AST] = deque(holding)
     while pending:
         for child in ast.iter_child_nodes(pending.popleft()):
             start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)
@@ -238,7 +241,7 @@ def _indent(document: Document, line: int) -> str:
     return text[:len(text) - len(text.lstrip())]
 
 
-def _owns_lines(document: Document, where: Range) -> bool:
+def owns_lines(document: Document, where: Range) -> bool:
     """Whether nothing but blanks shares the lines of `where` (before it and after it)."""
     lines = document.index.lines
     before = lines[where.start.line][:where.start.character]
@@ -587,7 +590,7 @@ def insert_layer(document: Document, model: ModelIR, index: int, layer_text: str
     if stmt is None or not isinstance(stmt.value, ast.Call):
         return None
     where = document.index.range_of(stmt)
-    if not _owns_lines(document, where):
+    if not owns_lines(document, where):
         return None
     func = stmt.value.func
     assert isinstance(func, ast.Attribute)
@@ -614,7 +617,7 @@ def remove_layer(document: Document, model: ModelIR, index: int) -> tuple[Edit, 
     if stmt is None:
         return None
     where = document.index.range_of(stmt)
-    if not _owns_lines(document, where):
+    if not owns_lines(document, where):
         return None
     return (_edit(Position(where.start.line, 0), Position(where.end.line + 1, 0), ""),)
 
@@ -733,6 +736,7 @@ __all__ = [
     "is_atom",
     "layer_call_text",
     "node_at",
+    "owns_lines",
     "remove_keyword",
     "remove_layer",
     "replace_string",

@@ -49,7 +49,10 @@ MODEL_CHECKS: list[ModelCheck] = [
 # Run on functional models that are not plain chains: several inputs or outputs, branches,
 # merges, nested models, shared layers (chains are checked as the Sequential models they
 # are, by `MODEL_CHECKS`).
-MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output]
+MULTI_IO_CHECKS: list[ModelCheck] = [multi_io.check_multi_io, per_output.check_per_output,
+                                     embedding_range.check_graph_embedding_range,
+                                     nchw_images.check_graph_channels_first_images,
+                                     legacy_arguments.check_optimizer_keywords]
 
 __all__ = ["MODEL_CHECKS", "MULTI_IO_CHECKS", "ModelCheck", "arguments", "data_format_mix",
            "datasets", "design", "embedding_range", "legacy_arguments", "losses", "multi_io",

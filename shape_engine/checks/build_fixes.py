@@ -11,32 +11,40 @@ the ones after which the model really builds.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from shape_engine.checks.refusal_repairs import (
+    added_axis,
+    declared_input_fixes,
+    global_pooling_fix,
+    input_shape_range,
+    is_recurrent,
+    refit_target_fix,
+    reshape_mismatch,
+    reshape_target,
+    reshape_title,
+    resize_dense_fix,
+    return_sequences_fix,
+)
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related
 from shape_engine.fixes import (
     Imports,
-    extend_tuple,
     fix,
     fixes,
     insert,
     insert_layer,
     is_atom,
     layer_call_text,
-    node_at,
     remove_layer,
-    set_keyword,
     shape_literal,
     wrap,
 )
 from shape_engine.ir import LayerCall, ModelIR
-from shape_engine.layers import RULES
-from shape_engine.layers.base import LayerArgs, Unknowable, facts_of, is_input_kind
-from shape_engine.shapes import Shape, format_shape, product
+from shape_engine.layers.base import facts_of, is_input_kind
+from shape_engine.shapes import Shape, format_shape
 from shape_engine.values import ArrayValue
 
 if TYPE_CHECKING:
@@ -100,9 +108,7 @@ def declared_shape_range(model: ModelIR) -> Range | None:
     if not isinstance(first, LayerCall) or first.file is not None:
         return None
     if is_input_kind(first.kind):
-        if "shape" in first.kwarg_value_ranges:
-            return first.kwarg_value_ranges["shape"]
-        return first.arg_ranges[0] if first.arg_ranges and not first.has_unpacking else None
+        return input_shape_range(first)
     return first.kwarg_value_ranges.get("input_shape")
 
 
@@ -116,13 +122,6 @@ def _refusing_layer(report: ModelReport, finding: Finding) -> int | None:
     ranges = [layer.entry.range for layer in report.layers]
     index = matches[0]
     return index if ranges.count(ranges[index]) == 1 else None
-
-
-def _added_axis(kind: str) -> str:
-    """What an axis of 1 added to the input of a layer needing a rank makes: channels for a
-    spatial layer (convolution, pooling, ...), features for a recurrent one."""
-    recurrent = facts_of(kind).rnn or kind == "Bidirectional"
-    return "features" if recurrent else "channel"
 
 
 class _Context:
@@ -146,7 +145,7 @@ class _Context:
         rank = len(self.shape)
         if self._is_first_layer():
             yield from self._input_fixes(need, rank, kind)
-        if rank == 2 and need == 3 and (facts_of(kind).rnn or kind == "Bidirectional"):
+        if rank == 2 and need == 3 and is_recurrent(kind):
             yield self._return_sequences()
         if rank == 2:
             yield self._remove_flatten()
@@ -161,23 +160,13 @@ class _Context:
         origin = self.report.input_origin
         if origin == "declared":
             where = declared_shape_range(self.model)
-            if where is None:
-                return
-            if rank == need - 1:
-                axis = _added_axis(kind)
-                new = shape_literal((*self.shape[1:], 1))
-                edit = extend_tuple(self.document, where, "1")
-                yield fix(f"Add a {axis} axis to the input: {new}", [edit] if edit else None,
-                          safe=axis == "channel")
-            elif rank == need + 1:
-                new = shape_literal(self.shape[2:])
-                yield fix(f"Drop the batch dimension from the input shape: {new}",
-                          [Edit(where, new)])
+            if where is not None:
+                yield from declared_input_fixes(self.document, where, self.shape, need, kind)
         elif origin == "data" and rank == need - 1 and None not in self.shape[1:]:
             shape = shape_literal((*self.shape[1:], 1))
             name, imports = self.imports.reference("keras.Input")
             edits = insert_layer(self.document, self.model, 0, f"{name}(shape={shape})")
-            axis = _added_axis(kind)
+            axis = added_axis(kind)
             yield fix(f"Declare the input with a {axis} axis: {name}(shape={shape})",
                       [*imports, *edits] if edits else None)
             yield self._data_axis(axis)
@@ -211,24 +200,7 @@ class _Context:
 
     def _return_sequences(self) -> Fix | None:
         previous = self._previous()
-        if previous is None:
-            return None
-        _, call = previous
-        rnn = call
-        if call.kind == "Bidirectional":
-            inner = LayerArgs(call, RULES["Bidirectional"].params).layer("layer")
-            if not isinstance(inner, LayerCall):
-                return None
-            rnn = inner
-        if not facts_of(rnn.kind).rnn:
-            return None
-        try:
-            if LayerArgs(rnn, RULES[rnn.kind or ""].params).flag("return_sequences", False):
-                return None
-        except Unknowable:
-            return None
-        edits = set_keyword(self.document, rnn, "return_sequences", "True")
-        return fix(f"Set return_sequences=True on {rnn.label}", edits)
+        return None if previous is None else return_sequences_fix(self.document, previous[1])
 
     def _remove_flatten(self) -> Fix | None:
         previous = self.index - 1
@@ -243,53 +215,26 @@ class _Context:
                    edits, safe=False)
 
     def _insert_reshape(self, need: int) -> Fix | None:
-        elements = self.shape[1] if len(self.shape) == 2 else None
-        if elements is None or self.index == 0:
+        target = reshape_target(self.shape, need)
+        if target is None or self.index == 0:
             return None
-        target = balanced_factors(elements, need - 2)
-        if target is None:
-            return None
-        dims = (*target, 1)
-        text, imports = layer_call_text(self.imports, "Reshape", shape_literal(dims))
+        text, imports = layer_call_text(self.imports, "Reshape", shape_literal(target))
         edits = insert_layer(self.document, self.model, self.index, text)
-        return fix(f"Insert Reshape({shape_literal(dims)}) before {self.call.label}: "
-                   f"{elements} elements", [*imports, *edits] if edits else None, safe=False)
+        return fix(reshape_title(target, self.call.label, self.shape[1] or 0),
+                   [*imports, *edits] if edits else None, safe=False)
 
     # -- SL104 -----------------------------------------------------------------------------------
 
     def reshape_fixes(self) -> Iterator[Fix | None]:
-        if self.call.kind != "Reshape":
+        mismatch = reshape_mismatch(self.call, self.shape)
+        if mismatch is None:
             return
-        elements = product(self.shape[1:])
-        try:
-            target = LayerArgs(self.call, RULES["Reshape"].params).shape_tuple("target_shape")
-        except Unknowable:
-            return
-        if elements is None or any(d is None for d in target):
-            return
-        wanted = product(tuple(d for d in target if d != -1))
-        yield self._resize_dense(wanted if -1 not in target else None)
-        new = fitting_target(target, elements)
-        if new is not None:
-            where = self.call.argument_range("target_shape", 0)
-            yield fix(f"Reshape to {shape_literal(new)}: {elements} elements",
-                      [Edit(where, shape_literal(new))], safe=False)
-
-    def _resize_dense(self, units: int | None) -> Fix | None:
         previous = self.index - 1
-        if units is None or previous < 0 or len(self.shape) != 2:
-            return None
-        dense = self.report.layers[previous].entry.layer
-        if not isinstance(dense, LayerCall) or dense.kind != "Dense" or dense.file is not None:
-            return None
-        if "units" not in dense.kwargs and not dense.args:
-            return None
-        where = dense.argument_range("units", 0)
-        node = node_at(self.document, where)
-        if node is None:
-            return None
-        return fix(f"Make {dense.label} output {units} units for the Reshape",
-                   [Edit(where, str(units))], safe=False)
+        if previous >= 0 and len(self.shape) == 2:
+            dense = self.report.layers[previous].entry.layer
+            if isinstance(dense, LayerCall):
+                yield resize_dense_fix(self.document, dense, mismatch.wanted)
+        yield refit_target_fix(mismatch)
 
     # -- SL102 -----------------------------------------------------------------------------------
 
@@ -299,51 +244,7 @@ class _Context:
             return
         layer: LayerReport = self.report.layers[previous]
         call = layer.entry.layer
-        if not isinstance(call, LayerCall) or call.kind != "Flatten" or layer.input_shape is None:
+        if not isinstance(call, LayerCall) or layer.input_shape is None or (
+                layer.entry.range != call.range):
             return
-        spatial = len(layer.input_shape) - 2
-        if spatial not in (1, 2, 3) or layer.entry.range != call.range:
-            return
-        text, imports = layer_call_text(self.imports, f"GlobalAveragePooling{spatial}D")
-        yield fix(f"Replace {layer.label} with GlobalAveragePooling{spatial}D(): it works "
-                  "with axes of unknown size", [*imports, Edit(call.range, text)], safe=False)
-
-
-# Larger element counts are not factored (the search would be slow, the Reshape absurd).
-MAX_FACTORED = 10**7
-
-
-def balanced_factors(n: int, count: int) -> tuple[int, ...] | None:
-    """`count` factors of n, as close to each other as possible: 128, 2 -> (8, 16)."""
-    if n <= 0 or count <= 0 or n > MAX_FACTORED:
-        return None
-    if count == 1:
-        return (n,)
-    root = round(n ** (1 / count))
-    for first in range(min(root, n), 0, -1):
-        if n % first == 0:
-            rest = balanced_factors(n // first, count - 1)
-            if rest is not None:
-                return (first, *rest)
-    return None
-
-
-def fitting_target(target: tuple[int | None, ...], elements: int) -> tuple[int, ...] | None:
-    """A target of the same rank holding `elements`, keeping as many trailing dims as divide.
-
-    (28, 28, 1) for 128 elements -> (8, 16, 1): 128 is not a multiple of 28, but of 1.
-    """
-    dims = [d for d in target if d is not None]
-    if len(dims) != len(target) or any(d <= 0 and d != -1 for d in dims):
-        return None
-    for kept in range(len(dims) - 1, -1, -1):
-        suffix = dims[len(dims) - kept:] if kept else []
-        if -1 in suffix:
-            continue
-        size = math.prod(suffix)
-        if size <= 0 or elements % size:
-            continue
-        head = balanced_factors(elements // size, len(dims) - kept)
-        if head is not None:
-            return (*head, *suffix)
-    return None
+        yield global_pooling_fix(self.imports, call, layer.label, len(layer.input_shape))

@@ -26,8 +26,9 @@ DATASET_NOT_BATCHED = Rule(
     "Keras reads each element of a dataset as one batch. Dataset.from_tensor_slices((x, y)) "
     "yields one sample at a time, so without .batch(n) the model receives a sample of shape "
     "(8,) where it expects (batch, 8), and Keras refuses it (or builds a model without a "
-    "declared input for the wrong rank). Add .batch(32) before fit, or .batch() again after "
-    ".unbatch().",
+    "declared input for the wrong rank). A functional model's element is checked input by "
+    "input, as Keras does: its input check, then its layers. Add .batch(32) before fit, or "
+    ".batch() again after .unbatch().",
 )
 
 # What fit/evaluate/predict take; train_on_batch and model(x) take tensors, not datasets.

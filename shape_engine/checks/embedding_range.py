@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from shape_engine.checks.losses import surely_outside
+from shape_engine.checks.multi_io import fed_inputs, is_functional
 from shape_engine.checks.training import feeds
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Related, Severity
 from shape_engine.ir import LayerCall
+from shape_engine.keras.tensors import Node, TensorValue
 from shape_engine.layers.base import is_input_kind
 from shape_engine.rule import Rule
-from shape_engine.values import Const, Value
+from shape_engine.values import ArrayValue, Const, Value
 
 if TYPE_CHECKING:
     from shape_engine.interpret import ModelReport
@@ -78,3 +80,46 @@ def check_embedding_range(report: ModelReport, document: Document) -> Iterator[F
                 f"Use input_dim={int(high) + 1}",
                 at=data.where, related=(Related(embedding.range,
                                                 f"{embedding.label}: {rows} rows"),))
+
+
+def check_graph_embedding_range(report: ModelReport, document: Document) -> Iterator[Finding]:
+    """SL323 for a functional model that is not a plain chain: each input's data against the
+    Embedding layers that Input feeds (a user id and an item id into their own tables)."""
+    model = report.model
+    graph = model.graph
+    if graph is None or not is_functional(model) or model.file is not None or report.refused:
+        return
+    tables = {id(t): _embeddings_fed_by(graph.nodes, t) for t in graph.inputs}
+    if not any(tables.values()):
+        return
+    for method, port, part in fed_inputs(report, document):
+        data = part.value
+        if (not isinstance(data, ArrayValue) or data.bounds is None
+                or data.dtype not in ("int", None)):
+            continue
+        for embedding, rows in tables.get(id(port.tensor), []):
+            if not surely_outside(data, rows):
+                continue
+            low, high = data.bounds
+            yield EMBEDDING_INDEX_OUT_OF_RANGE.finding(
+                f"{method}: {port.data} holds indices in [{int(low)}, {int(high)}] but "
+                f"{embedding.label} has rows for 0 .. {rows - 1} only: fit fails on CPU "
+                "('indices ... is not in [0, " + f"{rows})'), a GPU looks up zero vectors. "
+                f"Use input_dim={int(high) + 1}",
+                at=part.where, related=(Related(embedding.range,
+                                                f"{embedding.label}: {rows} rows"),))
+            break
+
+
+def _embeddings_fed_by(nodes: list[Node], tensor: TensorValue) -> list[tuple[LayerCall, int]]:
+    """The Embedding layers called on the tensor itself, with their number of rows."""
+    found = []
+    for node in nodes:
+        layer = node.layer
+        if (isinstance(layer, LayerCall) and layer.kind == "Embedding" and not node.is_op
+                and len(node.inputs) == 1 and node.inputs[0] is tensor
+                and not layer.has_unpacking):
+            rows = _whole(layer.kwargs.get("input_dim", layer.args[0] if layer.args else None))
+            if rows is not None and rows > 0:
+                found.append((layer, rows))
+    return found

@@ -1,6 +1,7 @@
-"""Quick fixes for merge layers Keras refuses in a functional graph (SL110): concatenate
-along the one axis where the inputs differ, or project the shortcut of an elementwise merge
-to the other branch's channels with a 1x1 convolution (a Dense for flat tensors).
+"""Quick fixes for layer calls Keras refuses in a functional graph: for merge layers
+(SL110), concatenate along the one axis where the inputs differ, or project the shortcut of
+an elementwise merge to the other branch's channels with a 1x1 convolution (a Dense for flat
+tensors); for one-tensor layers (a rank, a Reshape's target...), those of `call_fixes`.
 
 Each fix is verified like every other (`verify.keep_working_fixes`) before it is offered.
 """
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from collections.abc import Sequence
 
+from shape_engine.checks.call_fixes import Uses, refusal_fixes
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Position, Range
 from shape_engine.fixes import fix
-from shape_engine.ir import LayerCall
+from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.tensors import Node
 from shape_engine.layers.merging import ELEMENTWISE
@@ -24,15 +27,22 @@ _PROJECTIONS = {2: "Dense({channels})", 3: "Conv1D({channels}, 1)",
                 4: "Conv2D({channels}, 1)", 5: "Conv3D({channels}, 1)"}
 
 
-def with_graph_fixes(graph: Graph, document: Document) -> list[Finding]:
-    """The graph's findings, the fixable merges with their fixes."""
+def with_graph_fixes(graph: Graph, document: Document, models: Sequence[ModelIR] = ()
+                     ) -> list[Finding]:
+    """The graph's findings, the fixable ones with their fixes. `models`: the program's
+    models (a fix must not change what their outputs are)."""
     fixed: dict[int, Finding] = {}
-    for finding, node, given in graph.unmerged:
+    uses: Uses | None = None
+    for finding, node, given in graph.refused_inputs:
         if finding.file is not None or not isinstance(node.layer, LayerCall):
             continue
-        candidates = [_concatenate_axis(node.layer, given, document),
-                      _project_shortcut(node, given, document)]
-        found = tuple(f for f in candidates if f is not None)
+        if given.as_list:
+            candidates = [_concatenate_axis(node.layer, given, document),
+                          _project_shortcut(node, given, document)]
+            found = tuple(f for f in candidates if f is not None)
+        else:
+            uses = uses or Uses(graph, models)
+            found = refusal_fixes(finding, node, given, uses, document)
         if found:
             fixed[id(finding)] = dataclasses.replace(finding, fixes=found, preferred_fix=0)
     return [fixed.get(id(f), f) for f in graph.findings]

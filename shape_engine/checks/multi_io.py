@@ -2,11 +2,15 @@
 a plain chain (branches, merges, nested models, shared layers), at compile, fit, evaluate,
 predict and *_on_batch: how the data, labels, losses and metrics are matched to the inputs
 and outputs (SL206-SL208), then each input's data checked against its Input (SL201,
-SL202), the sample counts of every array (SL204), and each output's labels and loss as a
-one-output model's (`per_output`).
+SL202, SL203 for a single sample Keras reads as a batch), the sample counts of every array
+(SL204), and each output's labels and loss as a one-output model's (`per_output`); fit's
+validation_data the same way, and a dataset never batched input by input (SL211). A plain
+chain gets the functional input check on top of the Sequential ones (`check_chain_inputs`).
 
-Measured on Keras 3.15 (tests/graph/test_multi_io.py): a functional model checks every
-declared axis of each input, after adding or dropping one trailing axis of size 1; a list of
+Measured on Keras 3.15 (tests/graph/test_multi_io.py, test_multi_io_data.py): a functional
+model compares each input's axes with its Input's from the batch axis on, a trailing axis of
+size 1 dropped from either side first (`passes_input_check`), then adds or drops one trailing
+axis of size 1 and runs its layers on what it got; a list of
 x with another count than the inputs raises ("expects 2 named input(s)"); a dict without an
 input's name raises ("Missing data for input"), extra keys are ignored; y must have exactly
 the outputs' structure ("y_true and y_pred have different structures"); a loss list longer
@@ -18,9 +22,13 @@ and dicts and of y's dict keys are left out (not measured on tf.keras 2).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from shape_engine.checks.datasets import DATASET_NOT_BATCHED
+from shape_engine.checks.graph_run import refused_inside
 from shape_engine.checks.ports import (
     Part,
     Port,
@@ -37,17 +45,19 @@ from shape_engine.checks.training import (
     MISSING_BATCH_AXIS,
     NOT_COMPILED,
     SAMPLE_COUNT_MISMATCH,
+    SAMPLE_READ_AS_BATCH,
     _is_one_sample,
     adjust_rank,
     method_name,
 )
 from shape_engine.context import Document
-from shape_engine.findings import Finding, Related, Severity
+from shape_engine.findings import Finding, Range, Related, Severity
+from shape_engine.fixes import node_at
 from shape_engine.ir import CompileCall, ModelIR, TrainingCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.rule import Rule
-from shape_engine.shapes import dims_compatible, format_shape
-from shape_engine.values import ArrayValue, Seq
+from shape_engine.shapes import Shape, dims_compatible, format_shape
+from shape_engine.values import ArrayValue, Seq, Value
 
 if TYPE_CHECKING:
     from shape_engine.interpret import ModelReport
@@ -118,19 +128,22 @@ def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]
                 f"{call.method}() is called before compile(): Keras has no loss and optimizer "
                 "to train or evaluate with", at=call.method_range)
         if not call.dataset_batched:
-            continue  # a dataset of single samples: its arrays are not batches (see SL211)
-        fed = _match_inputs(call, inputs, document)
-        if isinstance(fed, Finding):
-            yield fed
-            fed = []
-        labels = matched_labels(call, outputs, document)
-        if isinstance(labels, Finding):
-            yield labels
-            labels = []
-        if call.method in DATASET_METHODS:
-            yield from _sample_counts(call, [*fed, *labels])
-        for port, part in fed:
-            yield from _input_data(call, port, part)
+            yield from _unbatched_dataset(call, inputs, model, document)
+            continue
+        for given in _given(call, document):
+            fed = _match_inputs(given.x, given.method, inputs, document)
+            if isinstance(fed, Finding):
+                yield fed
+                fed = []
+            labels = (match_labels(given.y, given.method, outputs, document)
+                      if given.y is not None else [])
+            if isinstance(labels, Finding):
+                yield labels
+                labels = []
+            if call.method in DATASET_METHODS:
+                yield from _sample_counts(given.method, [*fed, *labels])
+            for port, part in fed:
+                yield from _input_data(given.method, port, part, model)
 
 
 # -- matching data to the inputs and outputs -----------------------------------------------------
@@ -139,14 +152,54 @@ def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]
 Matched = list[tuple[Port, Part]]
 
 
-def _match_inputs(call: TrainingCall, inputs: Ports, document: Document
-                  ) -> Matched | Finding:
-    value, where = call.argument("inputs" if call.method == "__call__" else "x", 0)
-    given = parts(value, where, document)
+@dataclass(frozen=True)
+class Given:
+    """What one call gives the model: its x and y, or its validation_data's."""
+
+    method: str  # for messages: "fit", "fit validation_data", "model(...)"
+    x: Part | None
+    y: Part | None  # None: the method takes no labels
+
+
+def _given(call: TrainingCall, document: Document) -> list[Given]:
     method = method_name(call)
+    x = _part(*call.argument("inputs" if call.method == "__call__" else "x", 0))
+    y = _part(*call.argument("y", 1)) if call.method in LABELED_METHODS else None
+    given = [Given(method, x, y)]
+    validation = validation_parts(call, document)
+    if validation is not None:
+        given.append(Given(f"{method} validation_data", *validation))
+    return given
+
+
+def _part(value: Value | None, where: Range | None) -> Part | None:
+    return None if value is None or where is None else Part(value, where)
+
+
+def validation_parts(call: TrainingCall, document: Document) -> tuple[Part, Part] | None:
+    """fit's validation_data=(x_val, y_val[, sample_weight]) as its x and y, each where it
+    is written (the whole argument when it is not written as a tuple)."""
+    value, where = call.argument("validation_data", 99)
+    if call.method != "fit" or not isinstance(value, Seq) or not 2 <= len(value.items) <= 3 or (
+            where is None):
+        return None
+    node = node_at(document, where)
+    if isinstance(node, ast.Tuple | ast.List):
+        if len(node.elts) != len(value.items) or any(
+                isinstance(e, ast.Starred) for e in node.elts):
+            return None
+        return (Part(value.items[0], document.index.range_of(node.elts[0])),
+                Part(value.items[1], document.index.range_of(node.elts[1])))
+    return Part(value.items[0], where), Part(value.items[1], where)
+
+
+def _match_inputs(x: Part | None, method: str, inputs: Ports, document: Document
+                  ) -> Matched | Finding:
+    given = parts(x.value, x.where, document) if x is not None else None
     count = len(inputs)
-    if given is None or where is None:
+    if given is None or x is None:
         return []
+    where = x.where
     if isinstance(given, Part):
         if count == 1:
             return [(inputs.ports[0], given)]
@@ -183,12 +236,17 @@ def matched_labels(call: TrainingCall, outputs: Ports, document: Document
     structure."""
     if call.method not in LABELED_METHODS:
         return []
-    value, where = call.argument("y", 1)
-    given = parts(value, where, document)
-    method = method_name(call)
+    return match_labels(_part(*call.argument("y", 1)), method_name(call), outputs, document)
+
+
+def match_labels(y: Part | None, method: str, outputs: Ports, document: Document
+                 ) -> Matched | Finding:
+    """y (or validation_data's y) matched to the outputs: see `matched_labels`."""
+    given = parts(y.value, y.where, document) if y is not None else None
     count = len(outputs)
-    if given is None or where is None:
+    if given is None or y is None:
         return []
+    where = y.where
     if isinstance(given, Part):
         if count == 1:
             return [(outputs.ports[0], given)]
@@ -229,7 +287,7 @@ def _names(ports: Ports) -> str:
 # -- the data itself -----------------------------------------------------------------------------
 
 
-def _sample_counts(call: TrainingCall, matched: Matched) -> Iterator[Finding]:
+def _sample_counts(method: str, matched: Matched) -> Iterator[Finding]:
     counted = [(port, part, part.value.shape[0]) for port, part in matched
                if isinstance(part.value, ArrayValue) and part.value.shape
                and part.value.shape[0] is not None]
@@ -241,7 +299,7 @@ def _sample_counts(call: TrainingCall, matched: Matched) -> Iterator[Finding]:
             continue
         assert isinstance(part.value, ArrayValue) and isinstance(first_part.value, ArrayValue)
         yield SAMPLE_COUNT_MISMATCH.finding(
-            f"{method_name(call)}: {port.data} has {count} samples (shape "
+            f"{method}: {port.data} has {count} samples (shape "
             f"{format_shape(part.value.shape)}) but {_that_of(first_port)} has "
             f"{first_count} (shape {format_shape(first_part.value.shape)}): Keras needs the "
             "same number of samples in every input and label array", at=part.where,
@@ -254,21 +312,34 @@ def _that_of(port: Port) -> str:
     return port.data if port.alone else f"that of {port.label}"
 
 
-def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]:
+def passes_input_check(x: Shape, expected: Shape) -> bool:
+    """Keras' check of data against a functional model's Input (keras/src/layers/
+    input_spec.py, `allow_last_axis_squeeze`): a trailing axis of size 1 dropped from either
+    side, then the axes both have compared from the batch axis on, whatever the ranks."""
+    data, spec = list(x), [None, *expected[1:]]
+    if data and data[-1] == 1:
+        data.pop()
+    if spec and spec[-1] == 1:
+        spec.pop()
+    return all(dims_compatible(a, b) for a, b in zip(spec, data, strict=False))
+
+
+def _declared(port: Port, expected: Shape) -> tuple[Related, ...]:
+    return (Related(port.tensor.node.range,
+                    f"{port.declared} is declared here: {format_shape(expected)}",
+                    port.tensor.node.file),)
+
+
+def _input_data(method: str, port: Port, part: Part, model: ModelIR) -> Iterator[Finding]:
     """Keras checks each input of a functional model against its Input: the rank, after
     adding or dropping one trailing axis of size 1, then every declared axis."""
     data, expected = part.value, port.tensor.shape
     if not isinstance(data, ArrayValue) or data.shape is None or expected is None:
         return
-    x, method = data.shape, method_name(call)
-    declared = (Related(port.tensor.node.range,
-                        f"{port.declared} is declared here: {format_shape(expected)}",
-                        port.tensor.node.file),)
+    x = data.shape
+    declared = _declared(port, expected)
     if len(x) == len(expected) - 1 and _is_one_sample(x, expected):
-        yield MISSING_BATCH_AXIS.finding(
-            f"{method}: {port.data} has shape {format_shape(x)}, one sample of "
-            f"the input {format_shape(expected)} without its batch axis: give a batch of "
-            f"shape {format_shape((1, *x))}", at=part.where, related=declared)
+        yield _one_sample(method, port, part, x, expected, model)
         return
     adjusted = adjust_rank(x, expected)
     if adjusted is None:
@@ -281,12 +352,134 @@ def _input_data(call: TrainingCall, port: Port, part: Part) -> Iterator[Finding]
         return
     axes = [axis for axis in range(1, len(expected))
             if not dims_compatible(adjusted[axis], expected[axis])]
-    if axes:
-        axis = axes[0]
-        yield INPUT_MISMATCH.finding(
-            f"{method}: {port.data} has shape {format_shape(x)} but {port.declared} is "
-            f"{format_shape(expected)}: axis {axis} is {adjusted[axis]}, the Input declares "
-            f"{expected[axis]}", at=part.where, related=declared)
+    if not axes:
+        return
+    axis = axes[0]
+    inside = ""
+    if passes_input_check(x, expected) and not is_keras_2() and model.graph is not None:
+        # A last axis of 1 on either side is dropped before Keras compares: the layers then
+        # decide (measured: an Add broadcasts (8, 10, 1) with (8, 10, 3) and trains).
+        if refused_inside(model.graph, {id(port.tensor): adjusted}) is not True:
+            return
+        inside = " (Keras' input check drops a last axis of 1; a layer then refuses it)"
+    yield INPUT_MISMATCH.finding(
+        f"{method}: {port.data} has shape {format_shape(x)} but {port.declared} is "
+        f"{format_shape(expected)}: axis {axis} is {adjusted[axis]}, the Input declares "
+        f"{expected[axis]}{inside}", at=part.where, related=declared)
+
+
+def _one_sample(method: str, port: Port, part: Part, x: Shape, expected: Shape,
+                model: ModelIR) -> Finding:
+    """One sample without its batch axis. When the Input ends in an axis of 1 and the
+    sample passes Keras' input check (an image (28, 28, 1) for an Input (28, 28, 1)), Keras
+    gives it that axis and runs the model on a batch of x[0] smaller samples: SL203 when
+    no layer is known to refuse them (measured: a branching model with `same` convolutions
+    predicts 28 rows without a word), SL202 when one does."""
+    message = (f"{method}: {port.data} has shape {format_shape(x)}, one sample of "
+               f"{'the input' if port.alone else port.label} {format_shape(expected)} "
+               "without its batch axis")
+    adjusted = adjust_rank(x, expected)
+    related = _declared(port, expected)
+    if passes_input_check(x, expected) and isinstance(adjusted, tuple) and (
+            model.graph is not None and not is_keras_2()):
+        read_as = (f": Keras reads it as {x[0]} samples of shape "
+                   f"{format_shape(adjusted[1:])}")
+        if refused_inside(model.graph, {id(port.tensor): adjusted}) is not True:
+            return SAMPLE_READ_AS_BATCH.finding(
+                message + read_as + f"; give a batch of shape {format_shape((1, *x))}",
+                at=part.where, related=related)
+        return MISSING_BATCH_AXIS.finding(
+            message + read_as + ", which the model cannot take; give a batch of shape "
+            f"{format_shape((1, *x))}", at=part.where, related=related)
+    return MISSING_BATCH_AXIS.finding(
+        message + f": give a batch of shape {format_shape((1, *x))}", at=part.where,
+        related=related)
+
+
+def _unbatched_dataset(call: TrainingCall, inputs: Ports, model: ModelIR,
+                       document: Document) -> Iterator[Finding]:
+    """SL211 for a functional model: an element of a dataset never batched, taken as one
+    batch, that Keras refuses for one of the inputs (its input check or its rank adjustment,
+    else a layer inside: `refused_inside`)."""
+    if call.method not in DATASET_METHODS or model.graph is None or is_keras_2():
+        return  # measured on Keras 3 only
+    fed = _match_inputs(_part(*call.argument("x", 0)), method_name(call), inputs, document)
+    if isinstance(fed, Finding):
+        yield fed  # batched or not, Keras refuses the structure
+        return
+    for port, part in fed:
+        data, expected = part.value, port.tensor.shape
+        if not isinstance(data, ArrayValue) or data.shape is None or expected is None or (
+                len(data.shape) != len(expected) - 1):
+            continue
+        x = data.shape
+        adjusted = adjust_rank(x, expected)
+        refused = not passes_input_check(x, expected) or adjusted is False or (
+            isinstance(adjusted, tuple)
+            and refused_inside(model.graph, {id(port.tensor): adjusted}) is True)
+        if not refused:
+            continue
+        related = () if call.dataset_origin is None else (
+            Related(call.dataset_origin, "the dataset is made here, one sample per element"),)
+        yield DATASET_NOT_BATCHED.finding(
+            f"{call.method} gets a dataset that was never batched: each element is taken as "
+            f"one batch, so {'the model' if port.alone else port.label} sees "
+            f"{format_shape(x)} instead of {format_shape((None, *x))}; add .batch(32) to the "
+            "dataset", at=part.where, related=(*related, *_declared(port, expected)))
+        return
+
+
+def fed_inputs(report: ModelReport, document: Document) -> Iterator[tuple[str, Port, Part]]:
+    """Each input's data at every call that gives it batches (x, and fit's validation x),
+    with the method as messages name it; calls whose structure Keras refuses give none."""
+    inputs = model_inputs(report.model)
+    for call in report.model.trainings:
+        if not call.dataset_batched:
+            continue
+        for given in _given(call, document):
+            fed = _match_inputs(given.x, given.method, inputs, document)
+            if isinstance(fed, list):
+                for port, part in fed:
+                    yield given.method, port, part
+
+
+def check_chain_inputs(report: ModelReport, found: list[Finding], document: Document
+                       ) -> Iterator[Finding]:
+    """A functional model that is a plain chain is checked as the Sequential model it is
+    (`found`), but Keras checks its data as a functional model's: every declared axis of the
+    Input (`passes_input_check`), where a Sequential model checks only the rank and what its
+    layers were built for. SL201 for data refused there that `found` says nothing about
+    (measured: an LSTM chain declared on (10, 3) refuses (8, 12, 3) at fit)."""
+    model = report.model
+    if model.graph is None or len(model.graph.inputs) != 1 or model.file is not None or (
+            model.subclassed or is_keras_2()):
+        return  # a subclassed model has no Input to check against
+    port = model_inputs(model).ports[0]
+    expected = port.tensor.shape
+    if expected is None:
+        return
+    said = {f.range for f in found if f.code in _INPUT_CODES}
+    for call in model.trainings:
+        if not call.dataset_batched:
+            continue
+        for given in _given(call, document):
+            x = given.x
+            if x is None or x.where in said or not isinstance(x.value, ArrayValue) or (
+                    x.value.shape is None):
+                continue
+            shape = x.value.shape
+            if passes_input_check(shape, expected):
+                continue
+            yield INPUT_MISMATCH.finding(
+                f"{given.method}: x has shape {format_shape(shape)} but the model's input is "
+                f"declared as {format_shape(expected)}: a functional model checks every "
+                "declared axis of its Input (a trailing axis of size 1 aside)",
+                at=x.where, related=_declared(port, expected))
+
+
+# What the Sequential path says about x itself.
+_INPUT_CODES = frozenset({INPUT_MISMATCH.code, MISSING_BATCH_AXIS.code,
+                          SAMPLE_READ_AS_BATCH.code})
 
 
 # -- compile -------------------------------------------------------------------------------------

@@ -13,10 +13,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from shape_engine.checks.data_format_mix import image_format
+from shape_engine.checks.multi_io import is_functional
+from shape_engine.checks.ports import model_inputs
 from shape_engine.checks.training import feeds
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Range, Related, Severity
 from shape_engine.ir import LayerCall
+from shape_engine.keras.tensors import Node, TensorValue
 from shape_engine.layers.base import is_input_kind
 from shape_engine.rule import Rule
 from shape_engine.shapes import MaybeShape
@@ -102,3 +105,47 @@ def check_channels_first_images(report: ModelReport, document: Document
         f"to ({height}, {width}, {channels}), or give the image layers "
         "data_format=\"channels_first\"",
         at=where, related=tuple(related))
+
+
+def check_graph_channels_first_images(report: ModelReport, document: Document
+                                      ) -> Iterator[Finding]:
+    """SL322 for a functional model that is not a plain chain: each Input declared as
+    channels-first images that an image layer reading channels_last takes (directly or
+    through layers that leave the layout alone), reported at that Input."""
+    model = report.model
+    if model.graph is None or not is_functional(model) or model.file is not None:
+        return
+    for port in model_inputs(model).ports:
+        shape = port.tensor.shape
+        if not looks_channels_first(shape):
+            continue
+        first = _image_layer_fed_by(model.graph.nodes, port.tensor)
+        if first is None or image_format(first) != "channels_last":
+            continue
+        assert shape is not None
+        channels, height, width = shape[1:]
+        named = "" if port.alone else f"{port.label}: "
+        yield CHANNELS_FIRST_IMAGES.finding(
+            f"{named}the images are {shape[1:]}: {channels} channels of {height}x{width} "
+            f"pixels in channels-first order, but {first.label} reads channels_last: it sees "
+            f"images {channels} rows high with {width} channels (Keras raises nothing). "
+            f"Transpose them to ({height}, {width}, {channels}), or give the image layers "
+            "data_format=\"channels_first\"",
+            at=port.tensor.node.range,
+            related=(Related(first.range, f"{first.label} reads channels_last"),))
+
+
+def _image_layer_fed_by(nodes: list[Node], tensor: TensorValue) -> LayerCall | None:
+    """The first image layer (in program order) called on the tensor, or on what layers
+    that leave the layout alone made of it."""
+    reached = {id(tensor)}
+    for node in nodes:
+        layer = node.layer
+        if node.is_op or not isinstance(layer, LayerCall) or layer.kind is None or not any(
+                id(t) in reached for t in node.inputs):
+            continue
+        if layer.kind in _IMAGE_LAYERS and not layer.has_unpacking:
+            return layer
+        if layer.kind in _BEFORE and len(node.inputs) == 1:
+            reached.update(id(t) for t in node.outputs)
+    return None

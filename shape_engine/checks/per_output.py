@@ -16,8 +16,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from shape_engine.checks import losses, output_loss
-from shape_engine.checks.multi_io import compile_argument, is_functional, matched_labels
+from shape_engine.checks.multi_io import (
+    compile_argument,
+    is_functional,
+    match_labels,
+    matched_labels,
+    validation_parts,
+)
 from shape_engine.checks.ports import Part, Port, Ports, model_outputs
+from shape_engine.checks.training import method_name
 from shape_engine.context import Document
 from shape_engine.findings import Finding
 from shape_engine.ir import CompileCall, TrainingCall
@@ -101,13 +108,21 @@ def _part_for(structure: object, whole: Part, port: Port, outputs: Ports,
 
 def _training_for(call: TrainingCall, port: Port, outputs: Ports, document: Document
                   ) -> TrainingCall:
-    """The call as this output sees it: its labels only (no x, no validation data)."""
-    labels = matched_labels(call, outputs, document)
-    mine = (next((part for p, part in labels if p is port), None)
-            if isinstance(labels, list) else None)
+    """The call as this output sees it: its labels only (no x), and those of its
+    validation_data."""
+    # A dataset of single samples gives labels without their batch axis: SL211 says so.
+    mine = _mine(matched_labels(call, outputs, document), port) if call.dataset_batched else None
     kwargs = {k: v for k, v in call.kwargs.items()
               if k not in ("x", "y", "inputs", "validation_data")}
     ranges = {k: v for k, v in call.kwarg_value_ranges.items() if k in kwargs}
+    validation = validation_parts(call, document)
+    if validation is not None:
+        method = f"{method_name(call)} validation_data"
+        mine_validation = _mine(match_labels(validation[1], method, outputs, document), port)
+        if mine_validation is not None:
+            # Read by `training.feeds` as (x_val, y_val), written where y_val is.
+            kwargs["validation_data"] = Seq((UNKNOWN, mine_validation.value))
+            ranges["validation_data"] = mine_validation.where
     rest, rest_ranges = call.args[2:], call.arg_ranges[2:]
     if mine is None:
         return dataclasses.replace(call, args=(), arg_ranges=(), kwargs=kwargs,
@@ -115,6 +130,11 @@ def _training_for(call: TrainingCall, port: Port, outputs: Ports, document: Docu
     return dataclasses.replace(call, args=(UNKNOWN, mine.value, *rest),
                                arg_ranges=(mine.where, mine.where, *rest_ranges),
                                kwargs=kwargs, kwarg_value_ranges=ranges)
+
+
+def _mine(labels: list[tuple[Port, Part]] | Finding, port: Port) -> Part | None:
+    return (next((part for p, part in labels if p is port), None)
+            if isinstance(labels, list) else None)
 
 
 def _named(finding: Finding, port: Port, count: int) -> Finding:

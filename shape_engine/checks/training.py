@@ -39,8 +39,10 @@ INPUT_MISMATCH = Rule(
     "trailing axis of size 1 by itself, then each layer checks the axes it was built for: a "
     "Dense layer built for 100 features refuses 200. An RNN needs 3-D data (samples, "
     "timesteps, features); Dense layers after a Flatten need the same number of elements "
-    "per sample as the model was built with. With keras-version \"2\", tf.keras 2 also "
-    "checks every axis of a declared input: Input((10, 3)) refuses data of (N, 12, 3).",
+    "per sample as the model was built with. A functional model (keras.Model) also checks "
+    "every declared axis of each Input, a trailing axis of size 1 aside: Input((10, 3)) "
+    "refuses data of (N, 12, 3), even where its layers would take it. With keras-version "
+    "\"2\", tf.keras 2 checks every axis of a Sequential model's declared input too.",
 )
 
 MISSING_BATCH_AXIS = Rule(
@@ -57,7 +59,9 @@ SAMPLE_READ_AS_BATCH = Rule(
     "When the model's input ends in an axis of size 1, Keras adds that axis to data one rank "
     "short. A single image (28, 28, 1) given to a model of input (None, 28, 28, 1) is then "
     "read as 28 samples of shape (28, 1, 1): the results are not what was meant, when it "
-    "runs at all. Add the batch axis with np.expand_dims(x, 0).",
+    "runs at all. A functional model's input check lets such a sample through when its "
+    "leading axes are equal (28, 28): each input of a model with several is checked so. Add "
+    "the batch axis with np.expand_dims(x, 0).",
 )
 
 SAMPLE_COUNT_MISMATCH = Rule(

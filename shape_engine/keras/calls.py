@@ -76,9 +76,9 @@ class Graph:
     findings: list[Finding] = field(default_factory=list)
     # How a Sequential model called on a tensor is built; None: its output is not known.
     build_sequential: BuildSequential | None = None
-    # Merge layers refused for their inputs' shapes, with the finding and what they got:
-    # what the checks' fixes start from.
-    unmerged: list[tuple[Finding, Node, Given]] = field(default_factory=list)
+    # Layer calls refused for their inputs' shapes (merges, and one-tensor layers such as a
+    # rank refusal), with the finding and what they got: what the checks' fixes start from.
+    refused_inputs: list[tuple[Finding, Node, Given]] = field(default_factory=list)
     _built: dict[int, _Built] = field(default_factory=dict)
     _inputs: dict[int, TensorValue] = field(default_factory=dict)
 
@@ -250,7 +250,9 @@ class Graph:
         except Refusal as refusal:
             if tensor.guessed and not certain_past_unknown_dims(refusal.rule):
                 return _past_unknown_dims(layer, tensor.shape, refusal)
-            self._refuse(self._input_finding(refusal, layer, node, given, tensor.shape))
+            finding = self._input_finding(refusal, layer, node, given, tensor.shape)
+            self._refuse(finding)
+            self.refused_inputs.append((finding, node, given))
             return None
 
     def _list_taken(self, layer: LayerCall, given: Given, node: Node
@@ -303,7 +305,7 @@ class Graph:
             finding = self._input_finding(refusal, layer, node, given, None)
             self._refuse(finding)
             if takes_list:
-                self.unmerged.append((finding, node, given))
+                self.refused_inputs.append((finding, node, given))
             return None
         except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
             return LayerOutput(None, None)

@@ -199,8 +199,8 @@ def _explain(ev: KerasObjects, obj: ObjectValue, first: int, shape: MaybeShape) 
         graph.findings[i] = new
         replaced[id(old)] = new
     if replaced:
-        graph.unmerged = [(replaced.get(id(f), f), n, g)  # type: ignore[misc]
-                          for f, n, g in graph.unmerged]
+        graph.refused_inputs = [(replaced.get(id(f), f), n, g)  # type: ignore[misc]
+                                for f, n, g in graph.refused_inputs]
 
 
 def _add_weight(obj: ObjectValue, args: list[Value], kwargs: dict[str, Value]) -> None:

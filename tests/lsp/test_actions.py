@@ -100,3 +100,33 @@ async def test_no_actions_away_from_findings(client: LanguageClient, workspace: 
     await document.diagnostics()
     top = types.Range(types.Position(0, 0), types.Position(0, 5))
     assert await document.code_actions(top, only=["quickfix"]) == []
+
+
+FUNCTIONAL = """
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(784,))
+    x = layers.Dense(64)(inputs)
+    x = layers.Conv2D(8, 3)(x)
+    model = keras.Model(inputs, layers.Dense(10)(x))
+"""
+
+
+async def test_a_functional_layer_call_gets_its_quick_fix(client: LanguageClient,
+                                                          workspace: Path) -> None:
+    """The Conv2D call given a flat tensor: a Reshape line inserted before it, which the
+    fix-all action (safe fixes only) leaves out."""
+    document = Document(client, write(workspace, "functional.py", FUNCTIONAL)).open()
+    (diagnostic,) = await document.diagnostics()
+    assert diagnostic.code == "SL101"
+    call = document.find("layers.Conv2D")
+    quick = await document.code_actions(types.Range(call, call), only=["quickfix"])
+    assert [a.title for a in quick] == [
+        "Insert Reshape((8, 8, 1)) before Conv2D(8, 3): 64 elements"]
+    fixed = apply_edits(document.text, edits_of(quick[0], document.uri))
+    assert "x = layers.Dense(64)(inputs)\nx = layers.Reshape((8, 8, 1))(x)\n" in fixed
+    assert analyze_source(fixed).findings == []
+    assert await document.code_actions(whole(document), only=["source.fixAll"]) == []
+    document.set_text(fixed)
+    assert await document.diagnostics() == []

@@ -466,14 +466,19 @@ class Graph:
                 node.params = report.total_params
                 return self._unknown_outputs(node)
         else:
+            # What the model refuses whatever it is built on (its layers' constructors) is
+            # reported where the model is made: Keras never reaches this call then.
+            unbuilt = {(f.code, f.range) for f in report.findings}
             report = self.build_sequential(model, tensor.shape)
             if report.refused:
-                self._refuse(INCOMPATIBLE_RANK.finding(
-                    f"{node.label}, built on {given.describe(0)} "
-                    f"{format_shape(tensor.shape)}, is refused: "
-                    + "; ".join(f.message for f in report.findings),
-                    at=at, related=tuple(Related(f.range, f.message, f.file)
-                                         for f in report.findings), file=model.file))
+                refusals = [f for f in report.findings if (f.code, f.range) not in unbuilt]
+                if refusals:
+                    self._refuse(INCOMPATIBLE_RANK.finding(
+                        f"{node.label}, built on {given.describe(0)} "
+                        f"{format_shape(tensor.shape)}, is refused: "
+                        + "; ".join(f.message for f in refusals),
+                        at=at, related=tuple(Related(f.range, f.message, f.file)
+                                             for f in refusals), file=model.file))
                 node.refused = True
                 return self._unknown_outputs(node)
             if model.called_on is None:

@@ -341,3 +341,22 @@ def test_a_functional_entry_of_several_inputs_or_outputs(name: str, oracle: Orac
             assert report.output_list_why is not None and report.output_shape is None
         else:
             assert report.output_shape == theirs.output_shape
+
+
+@pytest.mark.tensorflow
+def test_a_sequential_whose_layer_constructor_is_refused_is_reported_once(
+        oracle: Oracle) -> None:
+    """Keras raises where the layer is made; the call of the model on a tensor later is
+    never reached, so it gets no second finding wrapping the first."""
+    source = """\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(6,))
+block = keras.Sequential([layers.Normalization(axis=-1.0)])
+x = block(inputs)
+model = keras.Model(inputs, x)
+"""
+    result = oracle.run(source)
+    assert result.raised and result.error_line == 4, result.error
+    findings = analyze_source(source).findings
+    assert [(f.code, f.range.start.line + 1) for f in findings] == [("SL105", 4)]

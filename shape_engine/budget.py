@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class Interrupted(BaseException):
@@ -21,8 +21,7 @@ class Interrupted(BaseException):
     the engine's guards against its own failures (`except Exception`) let it through."""
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """The limits analyses on one thread run under."""
 
     seconds: float | None = None  # how long the analysis may take

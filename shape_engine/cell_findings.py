@@ -4,8 +4,7 @@ the notebook machinery (`notebook`, `notebook_analysis`), which a notebook bring
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from shape_engine.findings import Finding
 
@@ -19,8 +18,7 @@ def is_notebook(path: str | None) -> bool:
     return path is not None and path.endswith(NOTEBOOK_SUFFIX)
 
 
-@dataclass(frozen=True)
-class CellFinding:
+class CellFinding(NamedTuple):
     """A finding with its ranges in its cell; each related location's cell alongside. The
     cells are None for a finding in a file that is not a notebook's program."""
 

@@ -7,7 +7,6 @@ language server: `serve` is given by the `shapelens` script (`server.cli`), whic
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -25,7 +24,6 @@ from shape_engine.interpret import LayerReport, ModelReport
 from shape_engine.ir import LayerCall
 from shape_engine.layers.base import is_input_kind
 from shape_engine.presenters.concise import cell_prefix, finding_line
-from shape_engine.presenters.json_format import finding_json, fix_json, position_json
 from shape_engine.presenters.report import FileResult
 from shape_engine.selection import Layer, Selection, parse_codes
 from shape_engine.shapes import MaybeShape, format_shape
@@ -46,7 +44,7 @@ OUTPUT_FORMATS = tuple(presenters.FORMATS)
 FORMAT_ALIASES = {"text": "concise", "json": "json"}
 STDIN = "-"
 
-__all__ = ["UsageError", "finding_json", "finding_line", "fix_json", "main"]
+__all__ = ["UsageError", "finding_line", "main"]
 
 
 # `shapelens serve`: runs the language server with the parsed arguments.
@@ -423,6 +421,8 @@ def _shapes(args: argparse.Namespace) -> int:
                               version_for=keras_versions(args, configs))
     unparsed = any(not analysis.parsed for _, analysis in results)
     if args.format == "json":
+        import json
+
         print(json.dumps([shapes_json(str(path), analysis) for path, analysis in results],
                          indent=2))
         return reader.status(1 if unparsed else 0)
@@ -444,6 +444,8 @@ def shapes_json(filename: str, analysis: Analysis) -> dict[str, object]:
                    for m, name in zip(analysis.models, model_names(analysis.models),
                                       strict=True)]}
     if not analysis.parsed or is_too_large(analysis):
+        from shape_engine.presenters.json_format import position_json
+
         error = placed_findings(analysis)[0]
         entry["error"] = error.finding.message
         entry["location"] = position_json(error.finding.range.start)

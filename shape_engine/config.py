@@ -12,9 +12,9 @@ from __future__ import annotations
 import fnmatch
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from shape_engine.selection import LEVEL_ALIASES, LEVELS, RuleSelection, check_selectors
 from shape_engine.walk import DEFAULT_MAX_FILE_SIZE, SKIPPED_DIRS, parse_size
@@ -29,18 +29,21 @@ class ConfigError(Exception):
     """A configuration file that cannot be used: its message is one line naming the file."""
 
 
-@dataclass(frozen=True)
-class Config:
+# The default of a mapping setting: shared by every Config without it, so read-only.
+_NONE_GIVEN: Mapping[str, Any] = MappingProxyType({})
+
+
+class Config(NamedTuple):
     """The settings of one configuration file (or the defaults, `path` None)."""
 
     path: Path | None = None
     select: tuple[str, ...] | None = None  # None: the rules enabled by default
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
-    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    per_file_ignores: Mapping[str, tuple[str, ...]] = _NONE_GIVEN
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
-    severity: Mapping[str, str] = field(default_factory=dict)  # code -> level in LEVELS
+    severity: Mapping[str, str] = _NONE_GIVEN  # code -> level in LEVELS
     keras_version: str | None = None  # None: not written (Keras 3 unless the editor says)
     max_file_size: int | None = DEFAULT_MAX_FILE_SIZE  # bytes; None: no limit
 

@@ -234,8 +234,8 @@ class _Mover:
         if related.file is not None:
             return related
         at = self.range(related.range)
-        return None if at is None else replace(related, range=at,
-                                               message=self.mentions(related.message))
+        return None if at is None else related._replace(range=at,
+                                                        message=self.mentions(related.message))
 
     def fix(self, fix: Fix) -> Fix | None:
         edits = []
@@ -244,7 +244,7 @@ class _Mover:
             if at is None:
                 return None
             edits.append(Edit(at, edit.content))
-        return replace(fix, edits=tuple(edits))
+        return fix._replace(edits=tuple(edits))
 
     def layer(self, layer: LayerFact) -> LayerFact | None:
         call, entry = self.range(layer.call), self.range(layer.entry)

@@ -19,7 +19,7 @@ import functools
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from shape_engine.context import Document
 from shape_engine.findings import Applicability, Edit, Finding, Fix, Position, Range
@@ -281,8 +281,7 @@ EQUIVALENT_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class _Binding:
+class _Binding(NamedTuple):
     """A module-level binding of a name: an import (of `target`) or any other statement."""
 
     target: str | None  # the canonical dotted name an import binds; None: not an import
@@ -292,8 +291,7 @@ class _Binding:
     block: tuple[int, int] | None
 
 
-@dataclass(frozen=True)
-class _FromImport:
+class _FromImport(NamedTuple):
     """A `from module import ...` statement of the document."""
 
     node: ast.ImportFrom

@@ -8,16 +8,19 @@ from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR, Snapshot
 from shape_engine.keras.calls import Given, Graph
 from shape_engine.keras.layer_call import (
+    FlowingList,
     InSequence,
     argument_refusal,
-    built_input_fits,
-    compute,
     constructor_refusal,
+    entry_label,
+    input_shape_of,
     refusal_finding,
+    takes_flowing_list,
 )
+from shape_engine.keras.own_input import MAX_NESTING, own_input
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.keras_version import is_keras_2
-from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
+from shape_engine.layers import RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import (
     LIST_RULES,
     Refusal,
@@ -27,27 +30,18 @@ from shape_engine.layers.base import (
     is_input_kind,
 )
 from shape_engine.layers.core import declared_input_shape
-from shape_engine.layers.merging import merge_list
 from shape_engine.layers.refusals import (
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
-    MULTI_INPUT_LAYER,
     MULTIPLE_OUTPUTS,
-    SECOND_INPUT,
-    UNKNOWN_REQUIRED_DIM,
 )
 from shape_engine.partial_shapes import (
-    certain_past_unknown_dims,
     has_guessed_dims,
-    output_past_unknown_features,
     partial_declared_shape,
-    partial_input_shape,
 )
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import to_python
 
-# How deep nested Sequential models may go before the rest is taken as unknown.
-MAX_NESTING = 16
 # How many nested models one model may run in all (each use of a shared model counts).
 MAX_NESTED_RUNS = 1_000
 
@@ -63,8 +57,9 @@ class LayerReport:
     params: int | None
     # In a functional model: the rows (indices into the model's layers) this call consumed.
     inputs: tuple[int, ...] | None = None
-    # The node the layer call made, when the row's layer was called on the tensor before it
-    # (see `_call`); the other rows get theirs when the model is lowered (keras/lowering).
+    # The node the graph's call made, when the row's layer or model was called on the tensor
+    # before it (see `_call`); the other rows get theirs when the model is lowered
+    # (keras/lowering).
     node: Node | None = None
 
     @property
@@ -123,10 +118,13 @@ class ModelReport:
         if self.list_input:
             # Run on a list without building a layer: no weights, when all of it is known.
             return 0 if self.output_list_why is not None else None
-        counts = [layer.params for layer in self.layers]
-        if any(c is None for c in counts):
+        # A layer object that is several entries is one layer: its weights count once, as
+        # in Keras' count_params (each of its rows shows them all, as Keras' summary does).
+        counts = {id(row.entry.layer) if row.entry.layer is not None else id(row): row.params
+                  for row in self.layers}
+        if any(c is None for c in counts.values()):
             return None
-        return sum(c for c in counts if c is not None)
+        return sum(c for c in counts.values() if c is not None)
 
     @property
     def declares_input(self) -> bool:
@@ -150,7 +148,7 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
                 return earlier
     entries = list(model.entries)
     try:
-        origin, shape, first = _input_of(model, entries, data_shape)
+        origin, shape, first, input_guessed = _input_of(model, entries, data_shape)
     except Refusal as refusal:
         # Keras refuses the declared input itself: Input(5), input_shape=(-1,), ...
         return _refused_input(model, entries, refusal)
@@ -163,10 +161,14 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
     report.guessed_dims = (origin == "data" and has_guessed_dims(shape)) or (
         origin == "declared" and not first and bool(entries) and isinstance(
             entries[0].layer, LayerCall) and has_guessed_dims(shape) and _partly_known(
-            entries[0].layer)) or (
-        origin == "declared" and first and _input_partly_known(entries[0]))
+            entries[0].layer)) or input_guessed
     if first and entries and _is_input_entry(entries[0]):
-        report.layers.append(LayerReport(entries[0], _label(entries[0]), None, shape, 0))
+        entry = entries[0]
+        assert isinstance(entry.layer, LayerCall)
+        # The Input's tensor, from which the layers are called (its node is the entry's).
+        made = report.calls.input_tensor(entry.layer, shape, entry.range,
+                                         guessed=report.guessed_dims)
+        report.layers.append(LayerReport(entry, _label(entry), None, shape, 0, node=made.node))
         entries = entries[1:]
     created = _list_construction_refusal(model, origin)
     if created is not None:
@@ -182,13 +184,6 @@ def interpret(model: ModelIR, data_shape: MaybeShape = None,
             report.refused = True
             report.findings.append(rebuild)
     return report
-
-
-def _input_partly_known(entry: LayerEntry) -> bool:
-    """An Input entry whose shape has dims not known (`partial_input_shape`)."""
-    layer = entry.layer
-    return isinstance(layer, LayerCall) and layer.kind == "Input" and (
-        compute(layer, ()).shape is None and partial_input_shape(layer) is not None)
 
 
 def _partly_known(layer: LayerCall) -> bool:
@@ -243,44 +238,46 @@ def _refused_input(model: ModelIR, entries: list[LayerEntry], refusal: Refusal) 
     first = entries[0]
     assert isinstance(first.layer, LayerCall)
     _refuse(report, first, refusal_finding(refusal, first.layer, first, (), "the model input"))
+    made = report.calls.input_tensor(first.layer, None, first.range)
+    made.node.refused = True
     report.layers.extend(LayerReport(e, _label(e), None, None, None) for e in entries)
+    report.layers[0].node = made.node
     return report
 
 
 def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
-              ) -> tuple[str | None, MaybeShape, bool]:
-    """(origin, batch input shape, whether the first entry is the Input itself)."""
+              ) -> tuple[str | None, MaybeShape, bool, bool]:
+    """(origin, batch input shape, whether the first entry is the Input itself, whether that
+    Input's shape has dims the engine does not know)."""
     if entries:
         first = entries[0].layer
         if isinstance(first, LayerCall) and is_input_kind(first.kind):
-            declared_shape = compute(first, ()).shape
-            if declared_shape is None and first.kind == "Input":
-                declared_shape = partial_input_shape(first)
-            return "declared", declared_shape, True
+            shape, guessed = input_shape_of(first)
+            return "declared", shape, True, guessed
         if isinstance(first, LayerCall):
             try:
                 declared = declared_input_shape(first)
             except Unknowable:
-                return "declared", partial_declared_shape(first), False
+                return "declared", partial_declared_shape(first), False, False
             if declared is not None:
-                return "declared", declared, False
+                return "declared", declared, False, False
         if isinstance(first, ModelIR):
             # A model built on its own input gives the outer model that input.
-            inner = _own_input(first)
+            inner = own_input(first)
             if inner is not None and inner[1] and inner[0] is not None:
-                return "declared", inner[0], False
+                return "declared", inner[0], False, False
     if model.builds:
         try:
             built = to_python(model.builds[0].shape)
         except Exception:
-            return "build", None, False
+            return "build", None, False, False
         if isinstance(built, tuple | list) and all(
                 d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in built):
-            return "build", tuple(built), False
-        return "build", None, False
+            return "build", tuple(built), False, False
+        return "build", None, False, False
     if data_shape is not None:
-        return "data", (None, *data_shape[1:]), False
-    return None, None, False
+        return "data", (None, *data_shape[1:]), False, False
+    return None, None, False, False
 
 
 @dataclass
@@ -312,99 +309,50 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
             report.layers.append(LayerReport(entry, label, None, None, None))
             continue
         if list_why is not None:
-            if isinstance(layer, LayerCall) and facts_of(layer.kind).passes_lists:
-                report.layers.append(LayerReport(entry, label, None, None, 0))
+            flowing = FlowingList(list_why, list_shapes)
+            if isinstance(layer, LayerCall) and takes_flowing_list(layer, flowing):
+                output = _call_on_list(layer, entry, flowing, report, previous, made_at)
+                if output is None or output.multiple_outputs:
+                    continue  # refused; or the list passed on as it is, from `previous`
+                list_why, list_shapes, shape = None, None, output.shape
+                previous, made_at = label, entry.range
                 continue
-            if isinstance(layer, ModelIR) and _runs_on_list(layer):
-                source = _ListSource(list_why, previous, entry, report.model.file)
-                nested = _list_through_nested(layer, _List(list_shapes), source, report,
-                                              depth, nesting)
-                report.nested.append(nested)
-                report.layers.append(LayerReport(entry, label, None, None,
-                                                  nested.total_params))
+            if isinstance(layer, ModelIR) and (_runs_on_list(layer)
+                                               or _built_on_own_input(layer)):
+                nested = _model_given_list(layer, entry, flowing, report, previous, made_at,
+                                           depth, nesting)
+                if nested is None:
+                    continue  # refused: Keras stops there
                 if nested.output_list_why is not None:
                     list_shapes = nested.output_list_shapes  # a list still, from `previous`
                 elif not report.refused:
                     list_why, list_shapes, shape = None, None, None  # not known what comes
                     previous, made_at = label, entry.range
                 continue
-            if _takes_one_tensor(layer):
-                _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
-                    f"{label} receives a list of tensors: {previous} {list_why}; a Sequential "
-                    "layer takes one tensor", at=entry.range, file=report.model.file))
-                report.layers.append(LayerReport(entry, label, None, None, None))
-                continue
-            why, shapes = list_why, list_shapes
-            list_why, list_shapes = None, None
-            if isinstance(layer, LayerCall) and layer.kind in MULTI_INPUT_LAYERS:
-                # A merge layer does take a list.
-                try:
-                    merged = merge_list(layer, shapes)
-                except Refusal as unmergeable:
-                    _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
-                        f"{unmergeable.message}; {previous} {why}", at=entry.range,
-                        file=report.model.file))
-                    report.layers.append(LayerReport(entry, label, None, None, None))
-                    continue
-                report.layers.append(LayerReport(entry, label, None, merged.shape,
-                                                  merged.params))
-                shape = merged.shape
-                previous, made_at = label, entry.range
-                continue
-            if isinstance(layer, LayerCall) and layer.kind == "Lambda" and shapes and (
-                    shapes[0] is not None):
-                # Keras puts the batch size of the list's first tensor before output_shape:
-                # the rule sees that tensor.
-                output = _apply(layer, entry, shapes[0], report, previous, made_at)
-                shape = output.shape if output else None
-                report.layers.append(LayerReport(entry, label, None, shape,
-                                                  output.params if output else None))
-                previous, made_at = label, entry.range
-                continue
-        refusal = constructor_refusal(layer) if isinstance(layer, LayerCall) else None
-        if refusal is None and shape is None and isinstance(layer, LayerCall):
-            refusal = argument_refusal(layer, entry, previous)
-        if refusal is not None:
-            _refuse(report, entry, refusal)
-            report.layers.append(LayerReport(entry, label, shape, None, None))
-            continue
+            list_why, list_shapes = None, None  # what comes out is not known
         if isinstance(layer, ModelIR) and layer.graph is not None:
-            shape = _functional_layer(layer, entry, label, shape, report)
+            node = _functional_layer(layer, entry, shape, report, previous, made_at)
+            if report.refused:
+                continue  # Keras stops there
+            shape = report.layers[-1].output_shape
             list_why, list_shapes = None, None
+            if len(node.outputs) > 1:  # its outputs flow on as a list
+                list_why = f"returns its {len(node.outputs)} outputs as a list"
+                list_shapes = tuple(tensor.shape for tensor in node.outputs)
         elif isinstance(layer, ModelIR):
-            mismatch = _own_input_mismatch(layer, shape, label, previous, entry)
-            if mismatch is not None:
-                _refuse(report, entry, mismatch)
-                report.layers.append(LayerReport(entry, label, shape, None, None))
-                continue
-            nested = _nested(layer, shape, report, depth, nesting)
-            report.nested.append(nested)
-            report.layers.append(LayerReport(entry, label, shape, nested.output_shape,
-                                              nested.total_params))
-            shape = nested.output_shape
-            list_why, list_shapes = nested.output_list_why, nested.output_list_shapes
-        elif (isinstance(layer, LayerCall) and is_input_kind(layer.kind)
-              and report.input_origin is not None):
-            # Keras refuses it once the model has an input (declared, or when it is built).
-            _refuse(report, entry, SECOND_INPUT.finding(
-                f"{label} comes after the first layer: a Sequential model has one input, "
-                "declared first", at=entry.range, file=report.model.file))
-            report.layers.append(LayerReport(entry, label, shape, None, None))
-            continue
-        elif (isinstance(layer, LayerCall) and layer.kind in MULTI_INPUT_LAYERS
-              and report.input_origin is not None):
-            # Refused when the model is built; an unbuilt model never calls it.
-            _refuse(report, entry, MULTI_INPUT_LAYER.finding(
-                f"{layer.written_name} needs a list of input tensors, but in a Sequential model "
-                f"it receives only {_what_comes(previous)}; use the functional API", at=entry.range,
-                file=report.model.file))
-            report.layers.append(LayerReport(entry, label, shape, None, None))
-            continue
-        elif isinstance(layer, LayerCall) and layer.kind in RULES and shape is not None:
+            inner = _sequential_entry(layer, entry, shape, report, previous, made_at, depth,
+                                      nesting)
+            if inner is None:
+                continue  # refused: Keras stops there
+            shape = inner.output_shape
+            list_why, list_shapes = inner.output_list_why, inner.output_list_shapes
+        elif isinstance(layer, LayerCall):
             output = _call(layer, entry, shape, report, previous, made_at)
-            list_why = output.multiple_outputs_why if output and output.multiple_outputs else None
-            list_shapes = output.outputs if output and output.multiple_outputs else None
-            shape = output.shape if output else None
+            if output is None:
+                continue  # refused: Keras stops there
+            list_why = output.multiple_outputs_why if output.multiple_outputs else None
+            list_shapes = output.outputs if output.multiple_outputs else None
+            shape = output.shape
             if list_why is not None and is_keras_2():
                 # tf.keras 2 refuses it as it is added, wherever it is (Keras 3 passes it on).
                 _refuse(report, entry, MULTIPLE_OUTPUTS.finding(
@@ -424,37 +372,83 @@ def _run(entries: list[LayerEntry], shape: MaybeShape, report: ModelReport, prev
     return shape
 
 
-def _functional_layer(model: ModelIR, entry: LayerEntry, label: str, shape: MaybeShape,
-                      report: ModelReport) -> MaybeShape:
-    """A functional model as a layer of a Sequential one: its output, for one input and one
-    output given the tensor it was built for (batch aside); anything else is not known."""
-    graph = model.graph
-    assert graph is not None
-    output: MaybeShape = None
-    if (len(graph.inputs) == 1 and len(graph.outputs) == 1 and shape is not None
-            and graph.inputs[0].shape is not None and graph.outputs[0].shape is not None):
-        declared = graph.inputs[0].shape
-        if len(declared) == len(shape) and not built_input_fits(declared, shape):
-            _refuse(report, entry, INCOMPATIBLE_DIM.finding(
-                f"{label} was built for inputs of shape {format_shape(declared)}, but it "
-                f"receives {format_shape(shape)}", at=entry.range, file=report.model.file))
-            report.layers.append(LayerReport(entry, label, shape, None, None))
-            return None
-        if tuple(declared[1:]) == tuple(shape[1:]):
-            output = (shape[0], *graph.outputs[0].shape[1:])
-    report.layers.append(LayerReport(entry, label, shape, output, graph.params))
-    return output
+def _functional_layer(model: ModelIR, entry: LayerEntry, shape: MaybeShape,
+                      report: ModelReport, previous: str, made_at: Range | None) -> Node:
+    """A functional model as a layer of a Sequential one, called through the functional
+    API's model call on the tensor before it; records the row (its output when it has one)
+    and gives the node."""
+    tensor = _tensor_before(report, shape, previous, made_at, entry)
+    node = report.calls.model_node(model, Given((tensor,)), entry.range, _in_sequence(
+        report, entry, previous, made_at))
+    if node.refused:
+        _refuse(report, entry, report.calls.findings[-1])
+        report.layers.append(LayerReport(entry, _label(entry), shape, None, None, node=node))
+        return node
+    output = node.outputs[0].shape if len(node.outputs) == 1 else None
+    report.layers.append(LayerReport(entry, _label(entry), shape, output, node.params,
+                                     node=node))
+    return node
 
 
-def _takes_one_tensor(layer: LayerCall | ModelIR | None) -> bool:
-    """Whether Keras refuses a list of tensors as this layer's input (unknown layers: no)."""
-    if isinstance(layer, ModelIR):
-        # Built on its own input, it wants one tensor; unbuilt: see _list_through_nested.
-        own = _own_input(layer)
-        return own is not None and own[1]
-    return (isinstance(layer, LayerCall) and layer.kind in RULES
-            and not facts_of(layer.kind).passes_lists and not is_input_kind(layer.kind)
-            and layer.kind != "Lambda")
+def _sequential_entry(model: ModelIR, entry: LayerEntry, shape: MaybeShape,
+                      report: ModelReport, previous: str, made_at: Range | None, depth: int,
+                      nesting: _Nesting) -> ModelReport | None:
+    """A Sequential model as a layer of another, called through the graph's model call on
+    the tensor before it, which runs it nested here; its report, None when refused."""
+    ran: list[ModelReport] = []
+
+    def run_nested(inner: ModelIR, given: MaybeShape) -> ModelReport:
+        ran.append(_nested(inner, given, report, depth, nesting))
+        return ran[-1]
+
+    tensor = _tensor_before(report, shape, previous, made_at, entry)
+    node = report.calls.model_node(model, Given((tensor,)), entry.range, replace(
+        _in_sequence(report, entry, previous, made_at), run_nested=run_nested))
+    if node.refused:
+        _refuse(report, entry, report.calls.findings[-1])
+        report.layers.append(LayerReport(entry, _label(entry), shape, None, None, node=node))
+        return None
+    [nested] = ran
+    report.nested.append(nested)
+    report.layers.append(LayerReport(entry, _label(entry), shape, nested.output_shape,
+                                     nested.total_params, node=node))
+    return nested
+
+
+def _model_given_list(model: ModelIR, entry: LayerEntry, flowing: FlowingList,
+                      report: ModelReport, previous: str, made_at: Range | None, depth: int,
+                      nesting: _Nesting) -> ModelReport | None:
+    """A model entry given the list of tensors the entry before gives, through the graph's
+    model call: refused when built on an input of its own, else run on the list here (see
+    `_list_through_nested`); its report, None when refused."""
+    ran: list[ModelReport] = []
+
+    def run_on_list(inner: ModelIR, _: MaybeShape) -> ModelReport:
+        source = _ListSource(flowing.why, previous, entry, report.model.file)
+        ran.append(_list_through_nested(inner, _List(flowing.shapes), source, report, depth,
+                                        nesting))
+        return ran[-1]
+
+    tensor = _tensor_before(report, None, previous, made_at, entry)
+    node = report.calls.model_node(model, Given((tensor,)), entry.range, replace(
+        _in_sequence(report, entry, previous, made_at), run_nested=run_on_list,
+        flowing=flowing))
+    if node.refused:
+        _refuse(report, entry, report.calls.findings[-1])
+        report.layers.append(LayerReport(entry, _label(entry), None, None, None, node=node))
+        return None
+    [nested] = ran
+    report.nested.append(nested)
+    report.layers.append(LayerReport(entry, _label(entry), None, None, nested.total_params,
+                                     node=node))
+    return nested
+
+
+def _built_on_own_input(model: ModelIR) -> bool:
+    """A nested model built on an input of its own wants one tensor (Keras refuses a list);
+    unbuilt, it takes one: see `_list_through_nested`."""
+    own = own_input(model)
+    return own is not None and own[1]
 
 
 @dataclass(frozen=True)
@@ -479,7 +473,7 @@ def _runs_on_list(model: ModelIR) -> bool:
     """Whether a list of tensors takes Keras' fallback path through this nested model: it has
     no input of its own, no build() and some layers (an empty one, or one holding only its
     Input, fails there in ways not modelled)."""
-    return (_own_input(model) is None and not model.builds and bool(model.entries)
+    return (own_input(model) is None and not model.builds and bool(model.entries)
             and model.opaque_from != 0)
 
 
@@ -603,18 +597,14 @@ def _list_construction_refusal(model: ModelIR, origin: str | None
     return None
 
 
-def _call(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,
+def _call(layer: LayerCall, entry: LayerEntry, shape: MaybeShape, report: ModelReport,
           previous: str, made_at: Range | None) -> LayerOutput | None:
     """The entry's layer called on the tensor before it through the functional API's layer
-    call, worded as a Sequential model's; records the row and the node the call made."""
-    before = report.layers[-1].node if report.layers else None
-    if before is not None and len(before.outputs) == 1 and before.outputs[0].shape == shape:
-        tensor = before.outputs[0]  # the previous entry's call made it
-    else:  # made by a row no call made, wired when the model is lowered
-        tensor = TensorValue(shape, Node(previous, made_at or entry.range, ()))
+    call, worded as a Sequential model's; records the row and the node the call made.
+    None: Keras refuses the call (its finding is the report's)."""
+    tensor = _tensor_before(report, shape, previous, made_at, entry)
     node, output = report.calls.layer_node(layer, Given((tensor,)), entry.range,
-                                           InSequence(entry, previous, made_at,
-                                                      report.guessed_dims))
+                                           _in_sequence(report, entry, previous, made_at))
     if output is None:
         _refuse(report, entry, report.calls.findings[-1])
     elif output.partial:
@@ -625,69 +615,38 @@ def _call(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport
     return output
 
 
-def _apply(layer: LayerCall, entry: LayerEntry, shape: Shape, report: ModelReport,
-           previous: str, made_at: Range | None) -> LayerOutput | None:
-    try:
-        output = compute(layer, shape, report.guessed_dims)
-    except Refusal as refusal:
-        if report.guessed_dims and not certain_past_unknown_dims(refusal.rule):
-            # The dims may well fit: what holds for any size of its features, if any.
-            past = output_past_unknown_features(shape, lambda probe: compute(layer, probe)) if (
-                refusal.rule is UNKNOWN_REQUIRED_DIM) else None
-            return past if past is not None else LayerOutput(None, None)
-        _refuse(report, entry, refusal_finding(refusal, layer, entry, shape, previous, made_at))
-        return None
-    if output.partial:
+def _call_on_list(layer: LayerCall, entry: LayerEntry, flowing: FlowingList,
+                  report: ModelReport, previous: str, made_at: Range | None
+                  ) -> LayerOutput | None:
+    """The entry's layer given the list of tensors the entry before gives, through the
+    graph's layer call (`takes_flowing_list`); records the row and its node."""
+    tensor = _tensor_before(report, None, previous, made_at, entry)
+    node, output = report.calls.layer_node(layer, Given((tensor,)), entry.range, replace(
+        _in_sequence(report, entry, previous, made_at), flowing=flowing))
+    if output is None:
+        _refuse(report, entry, report.calls.findings[-1])
+    elif output.partial:
         report.guessed_dims = True  # its None dims are the engine's, not Keras'
+    shape = None if output is None or output.multiple_outputs else output.shape
+    report.layers.append(LayerReport(entry, _label(entry), None, shape,
+                                     output.params if output else None, node=node))
     return output
 
 
-def _own_input(model: ModelIR, depth: int = 0) -> tuple[MaybeShape, bool] | None:
-    """The input a model declares itself, and whether Keras has built it on that input.
-
-    None when it declares none. A model holding only its Input stays unbuilt.
-    """
-    if model.graph is not None:
-        inputs = model.graph.inputs
-        return (inputs[0].shape, True) if len(inputs) == 1 else None
-    if not model.entries or model.opaque_from == 0 or depth >= MAX_NESTING:
-        return None
-    first = model.entries[0].layer
-    try:
-        if isinstance(first, LayerCall) and is_input_kind(first.kind):
-            return compute(first, ()).shape, len(model.entries) > 1
-        if isinstance(first, LayerCall):
-            declared = declared_input_shape(first)
-            return None if declared is None else (declared, True)
-    except (Refusal, Unknowable):
-        return None
-    if isinstance(first, ModelIR):
-        inner = _own_input(first, depth + 1)
-        if inner is not None and inner[1]:
-            return inner[0], len(model.entries) > 1
-    return None
+def _tensor_before(report: ModelReport, shape: MaybeShape, previous: str,
+                   made_at: Range | None, entry: LayerEntry) -> TensorValue:
+    """The tensor an entry is called on: the one the entry before made, when a call made
+    it; else one of the shape the interpreter found, wired when the model is lowered."""
+    before = report.layers[-1].node if report.layers else None
+    if before is not None and len(before.outputs) == 1 and before.outputs[0].shape == shape:
+        return before.outputs[0]
+    return TensorValue(shape, Node(previous, made_at or entry.range, ()))
 
 
-def _own_input_mismatch(model: ModelIR, shape: MaybeShape, label: str, previous: str,
-                        entry: LayerEntry) -> Finding | None:
-    """A nested model with an input of its own refuses a tensor that does not fit it.
-
-    Built, it checks the tensor as Keras' functional input spec does (`_built_input_fits`);
-    holding only its Input, it is built by this call and wants exactly its declared shape.
-    """
-    own = _own_input(model)
-    if own is None or shape is None:
-        return None
-    declared, built = own
-    if declared is None:
-        return None
-    fits = built_input_fits(declared, shape) if built else tuple(declared) == tuple(shape)
-    if fits:
-        return None
-    rule = INCOMPATIBLE_RANK if len(declared) != len(shape) else INCOMPATIBLE_DIM
-    return rule.finding(
-        f"{label} was built for inputs of shape {format_shape(declared)}, but it receives "
-        f"{format_shape(shape)} from {previous}", at=entry.range, file=model.file)
+def _in_sequence(report: ModelReport, entry: LayerEntry, previous: str,
+                 made_at: Range | None) -> InSequence:
+    return InSequence(entry, previous, made_at, report.guessed_dims,
+                      has_input=report.input_origin is not None, file=report.model.file)
 
 
 def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
@@ -695,7 +654,7 @@ def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
     if depth >= MAX_NESTING or id(model) in nesting.running or nesting.runs >= MAX_NESTED_RUNS:
         return ModelReport(model, "nested", None)
     inner = _run_nested(model, shape, outer, depth, nesting)
-    own = _own_input(model)
+    own = own_input(model)
     if own is not None and own[1] and own[0] is not None and shape is not None \
             and tuple(own[0]) != tuple(shape):
         # Built on its own input, it runs its built layers on this other tensor. Where a
@@ -714,7 +673,7 @@ def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
 def _run_nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
                 nesting: _Nesting) -> ModelReport:
     nesting.runs += 1
-    # A nested model is built when the outer one is (its own Input aside: see _own_input).
+    # A nested model is built when the outer one is (its own Input aside: see own_input).
     inner = ModelReport(model, "nested" if outer.input_origin is not None else None, shape)
     entries = list(model.entries)
     if entries and _is_input_entry(entries[0]):
@@ -732,10 +691,6 @@ def _refuse(report: ModelReport, entry: LayerEntry, finding: Finding) -> None:
     report.findings.append(finding)
 
 
-def _what_comes(previous: str) -> str:
-    return previous if previous == "the model input" else f"{previous}'s output"
-
-
 def _producer(report: ModelReport) -> str:
     return "the model input"
 
@@ -745,8 +700,4 @@ def _is_input_entry(entry: LayerEntry) -> bool:
 
 
 def _label(entry: LayerEntry) -> str:
-    if isinstance(entry.layer, LayerCall):
-        return entry.layer.label
-    if isinstance(entry.layer, ModelIR):
-        return entry.layer.name or "Sequential"
-    return "an unknown layer"
+    return entry_label(entry)

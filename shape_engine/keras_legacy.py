@@ -11,7 +11,7 @@ entry here was observed to raise on TensorFlow 2.21 with Keras 3.15 and with tf-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 CONV_KINDS = frozenset({
     "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "Conv1DTranspose",
@@ -59,8 +59,7 @@ DIM_ORDERINGS = {"tf": "channels_last", "th": "channels_first"}
 KERNEL_PAIR = ("nb_row", "nb_col")
 
 
-@dataclass(frozen=True)
-class LegacyKeyword:
+class LegacyKeyword(NamedTuple):
     """A Keras 1 keyword found on a layer call, with the argument that replaced it."""
 
     keyword: str

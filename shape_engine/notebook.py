@@ -216,7 +216,7 @@ class CellMap:
                 continue
             spot = self.to_cell_range(item.range)
             if spot is not None:
-                related.append(dataclasses.replace(item, range=spot[1]))
+                related.append(item._replace(range=spot[1]))
                 related_cells.append(spot[0])
         fixes: list[Fix] = []
         edit_cells: list[tuple[int | None, ...]] = []
@@ -227,7 +227,7 @@ class CellMap:
                 continue
             if index == finding.preferred_fix:
                 preferred = len(fixes)
-            fixes.append(dataclasses.replace(fix, edits=tuple(edit for _, edit in edits)))
+            fixes.append(fix._replace(edits=tuple(edit for _, edit in edits)))
             edit_cells.append(tuple(cell for cell, _ in edits))
         moved = dataclasses.replace(finding, range=where, related=tuple(related),
                                     fixes=tuple(fixes), preferred_fix=preferred)

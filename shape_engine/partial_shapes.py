@@ -167,7 +167,7 @@ def _several(first: LayerOutput, second: LayerOutput) -> LayerOutput | None:
             len(first.outputs) != len(second.outputs)):
         return None
     outputs = tuple(_agreed(a, b) for a, b in zip(first.outputs, second.outputs, strict=True))
-    return replace(first, params=None, outputs=outputs, partial=outputs != first.outputs)
+    return first._replace(params=None, outputs=outputs, partial=outputs != first.outputs)
 
 
 def _agreed(first: MaybeShape, second: MaybeShape) -> MaybeShape:

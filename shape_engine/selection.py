@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from shape_engine.findings import Finding, Severity
 from shape_engine.rule_registry import all_rules, rule_for
@@ -50,14 +51,17 @@ def parse_codes(raw: Iterable[str]) -> frozenset[str]:
     return frozenset(codes)
 
 
-@dataclass(frozen=True)
-class Layer:
+# The default of the severity overrides: shared by every Layer without any, so read-only.
+NO_SEVERITY: Mapping[str, str] = MappingProxyType({})
+
+
+class Layer(NamedTuple):
     """One source's selection: a configuration file, the command line, the editor."""
 
     select: tuple[str, ...] | None = None  # None: keep what the layers below chose
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
-    severity: Mapping[str, str] = field(default_factory=dict)  # code -> a LEVELS level
+    severity: Mapping[str, str] = NO_SEVERITY  # code -> a LEVELS level
 
     def decide(self, code: str, enabled: bool, default_enabled: bool) -> bool:
         positive = _specificity(code, (*(self.select or ()), *self.extend_select),
@@ -85,8 +89,7 @@ def _specificity(code: str, selectors: Iterable[str], prefixes: bool) -> int:
     return best
 
 
-@dataclass(frozen=True)
-class RuleSelection:
+class RuleSelection(NamedTuple):
     """The layers in force for a file, lowest first."""
 
     layers: tuple[Layer, ...] = ()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import array
 import ast
 import bisect
 import codecs
@@ -10,8 +9,12 @@ import itertools
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from shape_engine.findings import Position, Range
+
+if TYPE_CHECKING:
+    import array
 
 # Python and LSP end lines at \n, \r\n and \r only; str.splitlines also breaks at \f, \v,
 # \x1c-\x1e, \x85, U+2028 and U+2029, which would put every position after one on a wrong line.
@@ -245,6 +248,8 @@ class LineIndex:
 def _utf8_starts(line: str) -> array.array[int]:
     """The UTF-8 byte offset of each code point of `line`, and of its end (compact: a long
     line holds a million of them)."""
+    import array  # an extension module: only files with non-ASCII lines need it
+
     sizes = (1 if c < "\x80" else 2 if c < "\u0800" else 3 if c < "\U00010000" else 4
              for c in line)
     return array.array("q", itertools.accumulate(sizes, initial=0))

@@ -16,9 +16,8 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 if TYPE_CHECKING:
     from shape_engine.gitignore import IgnoreRules
@@ -39,8 +38,7 @@ class UsageError(Exception):
     """A path named by the user cannot be checked: the run stops before it starts."""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A file to read, a folder that could not be listed (`error`), or a file skipped
     (`skipped` says why)."""
 
@@ -51,8 +49,7 @@ class Target:
     size: int | None = None  # from stat, for a regular file
 
 
-@dataclass(frozen=True)
-class TooLarge:
+class TooLarge(NamedTuple):
     """A file larger than the size limit: not read (or not read to its end)."""
 
     size: int  # at least this many bytes

@@ -12,7 +12,7 @@ function, a lambda or anything else is unknown: no rule reads it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from shape_engine.findings import Range
 from shape_engine.ir import CompileCall, TrainingCall
@@ -66,8 +66,7 @@ ACCURACY_NAMES = frozenset({"accuracy", "acc"})
 Spelling = Literal["string", "function", "instance"]
 
 
-@dataclass(frozen=True)
-class Loss:
+class Loss(NamedTuple):
     """The loss a `compile` call names, and where."""
 
     name: str  # canonical, e.g. "categorical_crossentropy"

@@ -8,8 +8,7 @@ nested model. A functional model's outputs, once the engine has its graph, are r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from shape_engine.findings import Range
 from shape_engine.ir import LayerCall, ModelIR
@@ -32,8 +31,7 @@ UNBOUNDED_ACTIVATIONS = frozenset(
 _ALIASES = {"log_softmax": "log_softmax", "logsoftmax": "log_softmax"}
 
 
-@dataclass(frozen=True)
-class Activation:
+class Activation(NamedTuple):
     """The activation a layer applies, and where it is written."""
 
     name: str | None  # None: not known
@@ -48,8 +46,7 @@ class Activation:
         return layer if isinstance(layer, LayerCall) else None
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """A model output: its shape and the activation that produced its values."""
 
     shape: MaybeShape

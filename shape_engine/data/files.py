@@ -11,14 +11,12 @@ resolved: a file outside, missing, unreadable or malformed is simply unknown (No
 from __future__ import annotations
 
 import ast
-import csv
 import functools
 import os
 import stat
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, NamedTuple
 
 DType = Literal["int", "float", "bool", "str"]
 
@@ -32,8 +30,7 @@ _KINDS: dict[str, DType] = {"f": "float", "i": "int", "u": "int", "b": "bool", "
                             "S": "str"}
 
 
-@dataclass(frozen=True)
-class StoredArray:
+class StoredArray(NamedTuple):
     """An array as its `.npy` header describes it."""
 
     shape: tuple[int, ...]
@@ -203,6 +200,8 @@ def split_row(line: str, delimiter: str | None) -> list[str] | None:
         return line.split()
     if len(delimiter) != 1:
         return None
+    import csv  # only for data files read with a delimiter
+
     try:
         return next(csv.reader([line], delimiter=delimiter))
     except (csv.Error, StopIteration):

@@ -16,27 +16,35 @@ from typing import Literal
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.keras.layer_call import (
+    FlowingList,
     InSequence,
     argument_refusal,
     built_input_fits,
     compute,
+    constructor_refusal,
+    entry_label,
+    input_shape_of,
     past_unknown_dims,
     refusal_finding,
+    sequence_refusal,
 )
 from shape_engine.keras.ops import NotModelled, OpRefusal
+from shape_engine.keras.own_input import own_input, own_input_fits, own_input_refusal
 from shape_engine.keras.replay import BuildSequential, Replay
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
-from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
+from shape_engine.layers import MULTI_INPUT_LAYERS, MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
+from shape_engine.layers.merging import merge_list
 from shape_engine.layers.refusals import (
     DISCONNECTED_GRAPH,
     INCOMPATIBLE_DIM,
     INCOMPATIBLE_RANK,
     INVALID_TENSOR_OP,
+    MULTIPLE_OUTPUTS,
     UNKNOWN_REQUIRED_DIM,
     WRONG_INPUT_COUNT,
 )
-from shape_engine.partial_shapes import certain_past_unknown_dims, partial_input_shape
+from shape_engine.partial_shapes import certain_past_unknown_dims
 from shape_engine.shapes import MaybeShape, Shape, format_shape
 from shape_engine.values import Const, Value
 
@@ -50,6 +58,7 @@ class _Built:
 
     node: Node
     params: int | None
+    guessed: bool = False  # built on a tensor with dims the engine does not know
 
 
 @dataclass
@@ -81,20 +90,21 @@ class Graph:
         made = self._inputs.get(id(call))
         if made is not None:
             return made
-        node = Node(call.label, call.range, (), is_input=True, input_call=call, file=call.file)
-        shape: MaybeShape = None
-        guessed = False
         try:
-            shape = compute(call, ()).shape
+            shape, guessed = input_shape_of(call)
         except Refusal as refusal:
-            node.refused = True
             self._refuse(refusal.rule.finding(refusal.message or refusal.rule.summary,
                                               _argument_at(call, refusal), file=call.file))
-        else:
-            if shape is None and call.kind == "Input":
-                # Input(shape=(n, 3)) with n not known is still a 3-D tensor.
-                shape = partial_input_shape(call)
-                guessed = shape is not None
+            tensor = self.input_tensor(call, None, call.range)
+            tensor.node.refused = True
+            return tensor
+        return self.input_tensor(call, shape, call.range, guessed)
+
+    def input_tensor(self, call: LayerCall, shape: MaybeShape, at: Range,
+                     guessed: bool = False) -> TensorValue:
+        """The tensor of the Input `call` once its shape is known (`input_shape_of`), its
+        node made at `at` (the call, or a Sequential model's entry)."""
+        node = Node(call.label, at, (), is_input=True, input_call=call, file=call.file)
         dtype = call.kwargs.get("dtype")
         tensor = TensorValue(shape, node, dtype=_constant_str(dtype),
                              name=_constant_str(call.kwargs.get("name")), guessed=guessed)
@@ -119,21 +129,22 @@ class Graph:
 
         `in_sequence`: the call a Sequential model makes of its entry on the tensor before
         it. Its constructor's refusals were checked in the order the Sequential model makes
-        its layers, its refusal is worded as the model's (the entry, what the entry before
-        gives), and each entry counts its own weights, as the model's rows do.
+        its layers and its refusal is worded as the model's (the entry, what the entry before
+        gives). A layer object that is two entries of the model is one layer there too.
         """
         node = Node(layer.label, at, given.tensors(), layer=layer, file=layer.file)
         self.nodes.append(node)
         multi = MULTI_INPUT_RULES.get(layer.kind or "")
         output: LayerOutput | None
         if in_sequence is not None:
-            output = self._in_sequence(layer, given.positional[0], in_sequence)
+            output = self._in_sequence(layer, given, node, in_sequence)
         elif multi is not None:
             output = self._multi(layer, multi.takes_list, given, node)
         else:
             output = self._single(layer, given, node)
-        if output is not None and in_sequence is None:
-            output = self._shared(layer, node, output)
+        if output is not None:
+            output = self._shared(layer, node, output,
+                                  in_sequence is not None and in_sequence.guessed_dims)
         if output is None:
             node.refused, node.params = True, None
             self._unknown_outputs(node)
@@ -151,19 +162,69 @@ class Graph:
         node.outputs = (TensorValue(output.shape, node, guessed=guessed),)
         return node, output
 
-    def _in_sequence(self, layer: LayerCall, tensor: TensorValue, in_sequence: InSequence
+    def _in_sequence(self, layer: LayerCall, given: Given, node: Node, in_sequence: InSequence
                      ) -> LayerOutput | None:
-        if tensor.shape is None:
-            return LayerOutput(None, None)
-        guessed = in_sequence.guessed_dims or tensor.guessed
+        """Keras' refusals in the order a Sequential model meets them: the constructor's,
+        the arguments' when no shape reaches the layer, a layer the model cannot hold, the
+        input spec a layer object that is an earlier entry too was built with, then the
+        rule's on what reaches it."""
+        tensor = given.positional[0]
+        if in_sequence.flowing is not None:
+            return self._list_in_sequence(layer, in_sequence.flowing, in_sequence)
+        refused = constructor_refusal(layer)
+        if refused is None and tensor.shape is None:
+            refused = argument_refusal(layer, in_sequence.entry, in_sequence.previous)
+        if refused is None:
+            refused = sequence_refusal(layer, in_sequence)
+        if refused is not None:
+            self._refuse(refused)
+            return None
+        if tensor.shape is None or layer.kind not in RULES:
+            return LayerOutput(None, None)  # not known, or a layer not modelled
+        if self._refused_by_built_spec(layer, tensor, node, given, in_sequence.guessed_dims):
+            return None
+        return self._rule_in_sequence(layer, tensor.shape, in_sequence,
+                                      in_sequence.guessed_dims or tensor.guessed)
+
+    def _rule_in_sequence(self, layer: LayerCall, shape: Shape, in_sequence: InSequence,
+                          guessed: bool) -> LayerOutput | None:
+        """The layer's rule on what reaches the entry, a refusal in the model's words."""
         try:
-            return compute(layer, tensor.shape, guessed)
+            return compute(layer, shape, guessed)
         except Refusal as refusal:
             if guessed and not certain_past_unknown_dims(refusal.rule):
-                return past_unknown_dims(layer, tensor.shape, refusal)
-            self._refuse(refusal_finding(refusal, layer, in_sequence.entry, tensor.shape,
+                return past_unknown_dims(layer, shape, refusal)
+            self._refuse(refusal_finding(refusal, layer, in_sequence.entry, shape,
                                          in_sequence.previous, in_sequence.made_at))
             return None
+
+    def _list_in_sequence(self, layer: LayerCall, flowing: FlowingList,
+                          in_sequence: InSequence) -> LayerOutput | None:
+        """A list of tensors reaching a Sequential model's entry, as `Sequential.build` hands
+        it on (`takes_flowing_list`): a layer that passes lists keeps it as it is (several
+        outputs), a merge layer merges it, a Lambda sees its first tensor, any other layer
+        is refused."""
+        entry, previous = in_sequence.entry, in_sequence.previous
+        if facts_of(layer.kind).passes_lists:
+            return LayerOutput(None, 0, multiple_outputs=True, outputs=flowing.shapes,
+                               multiple_outputs_why=flowing.why)
+        if layer.kind in MULTI_INPUT_LAYERS:
+            try:
+                return merge_list(layer, flowing.shapes)
+            except Refusal as unmergeable:
+                self._refuse(MULTIPLE_OUTPUTS.finding(
+                    f"{unmergeable.message}; {previous} {flowing.why}", at=entry.range,
+                    file=in_sequence.file))
+                return None
+        if layer.kind == "Lambda" and flowing.shapes and flowing.shapes[0] is not None:
+            # Keras puts the batch size of the list's first tensor before output_shape:
+            # the rule sees that tensor.
+            return self._rule_in_sequence(layer, flowing.shapes[0], in_sequence,
+                                          in_sequence.guessed_dims)
+        self._refuse(MULTIPLE_OUTPUTS.finding(
+            f"{layer.label} receives a list of tensors: {previous} {flowing.why}; a "
+            "Sequential layer takes one tensor", at=entry.range, file=in_sequence.file))
+        return None
 
     def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
         if is_input_kind(layer.kind) or layer.kind is None:
@@ -256,33 +317,40 @@ class Graph:
         except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
             return LayerOutput(None, None)
 
-    def _shared(self, layer: LayerCall, node: Node, output: LayerOutput) -> LayerOutput:
-        """A layer object called again keeps the weights its first call made."""
+    def _shared(self, layer: LayerCall, node: Node, output: LayerOutput, guessed: bool = False
+                ) -> LayerOutput:
+        """A layer object called again keeps the weights its first call made. `guessed`:
+        the tensor has dims the engine does not know (a Sequential model's input)."""
         built = self._built.get(id(layer))
         if built is None:
-            self._built[id(layer)] = _Built(node, output.params)
+            self._built[id(layer)] = _Built(node, output.params, guessed)
             return output
         # The same weights, counted once per layer (`GraphModel.params`); what its built
         # input spec lets through computes its output anew (`_refused_by_built_spec`).
-        return replace(output, params=built.params)
+        return output._replace(params=built.params)
 
     def _refused_by_built_spec(self, layer: LayerCall, tensor: TensorValue, node: Node,
-                               given: Given) -> bool:
+                               given: Given, guessed: bool = False) -> bool:
         """A layer object called again checks its input against the spec its build set
         from its first input (Keras 3.15: before anything else, and it is not built again):
         the rank it was built on (EinsumDense, PReLU, BatchNormalization, ...), the sizes its
-        weights took (Dense's last axis, a convolution's channels). Refused: the finding."""
+        weights took (Dense's last axis, a convolution's channels). Refused: the finding.
+        `guessed`: the tensor has dims the engine does not know (a Sequential model's input):
+        only its rank is checked then."""
         built = self._built.get(id(layer))
         rule = RULES.get(layer.kind or "")
-        first = (built.node.inputs[0].shape
-                 if built is not None and len(built.node.inputs) == 1 else None)
+        if built is None:
+            return False
+        first = built.node.inputs[0].shape if len(built.node.inputs) == 1 else None
         if rule is None or first is None or tensor.shape is None:
             return False
         spec = rule.spec_built_on(layer, first)
         why = spec.refuses(tensor.shape) if spec is not None else None
         if spec is None or why is None:
             return False
-        assert built is not None
+        if why == "axis" and (guessed or built.guessed or tensor.guessed or any(
+                t.guessed for t in built.node.inputs)):
+            return False  # sizes the engine does not know may well fit
         related = (Related(built.node.range, f"{layer.label} is first called here on "
                            f"{format_shape(first)}", layer.file),)
         if why == "rank":
@@ -373,10 +441,12 @@ class Graph:
             return self._unknown_outputs(node)
         report = self.build_sequential(model, None)
         if report.input_origin == "declared":
-            if report.input_shape is not None and _only_an_input(model) and _differ(
-                    report.input_shape, tensor.shape):
+            own = own_input(model)
+            if own is not None and not own[1] and _only_an_input(model) and not (
+                    own_input_fits(own[0], own[1], tensor.shape)):
                 # Nothing after its Input: Keras builds it only now, on this tensor's shape,
-                # which must be the Input's exactly (Sequential.build, Keras 3.15).
+                # which must be the Input's exactly, None dims too (Sequential.build, Keras
+                # 3.15), as for a Sequential model's entry.
                 self._refuse(INCOMPATIBLE_DIM.finding(
                     f"{node.label} holds only an Input, configured for "
                     f"{format_shape(report.input_shape)}, and Keras builds it on the tensor "
@@ -396,14 +466,19 @@ class Graph:
                 node.params = report.total_params
                 return self._unknown_outputs(node)
         else:
+            # What the model refuses whatever it is built on (its layers' constructors) is
+            # reported where the model is made: Keras never reaches this call then.
+            unbuilt = {(f.code, f.range) for f in report.findings}
             report = self.build_sequential(model, tensor.shape)
             if report.refused:
-                self._refuse(INCOMPATIBLE_RANK.finding(
-                    f"{node.label}, built on {given.describe(0)} "
-                    f"{format_shape(tensor.shape)}, is refused: "
-                    + "; ".join(f.message for f in report.findings),
-                    at=at, related=tuple(Related(f.range, f.message, f.file)
-                                         for f in report.findings), file=model.file))
+                refusals = [f for f in report.findings if (f.code, f.range) not in unbuilt]
+                if refusals:
+                    self._refuse(INCOMPATIBLE_RANK.finding(
+                        f"{node.label}, built on {given.describe(0)} "
+                        f"{format_shape(tensor.shape)}, is refused: "
+                        + "; ".join(f.message for f in refusals),
+                        at=at, related=tuple(Related(f.range, f.message, f.file)
+                                             for f in refusals), file=model.file))
                 node.refused = True
                 return self._unknown_outputs(node)
             if model.called_on is None:
@@ -415,7 +490,71 @@ class Graph:
         node.outputs = (out,)
         return out
 
-    def _call_functional(self, model: ModelIR, graph: GraphModel, given: Given, node: Node
+    def model_node(self, model: ModelIR, given: Given, at: Range, in_sequence: InSequence
+                   ) -> Node:
+        """A model as the entry of a Sequential model, called on the tensor before it, its
+        refusal worded as the model's. A functional model is called as the functional API
+        calls it (the node's outputs are unknown where that is not known: several outputs
+        are a list, which the Sequential model does not follow); a Sequential one is run
+        nested on what reaches it (`_sequential_entry`)."""
+        node = Node(entry_label(in_sequence.entry), at, given.tensors(), layer=model,
+                    file=model.file)
+        self.nodes.append(node)
+        if in_sequence.flowing is not None:
+            self._model_given_list(model, in_sequence.flowing, node, in_sequence)
+            return node
+        if model.graph is None:
+            self._sequential_entry(model, given.positional[0], node, in_sequence)
+            return node
+        count = len(model.graph.outputs)
+        if in_sequence.guessed_dims or any(t.guessed for t in given.tensors()):
+            self._unknown_outputs(node, count)  # whether it fits depends on unknown sizes
+            node.params = model.graph.params
+        else:
+            self._call_functional(model, model.graph, given, node, in_sequence)
+        return node
+
+    def _sequential_entry(self, model: ModelIR, tensor: TensorValue, node: Node,
+                          in_sequence: InSequence) -> None:
+        """A Sequential model as the entry of another: refused when what reaches it does
+        not fit an input of its own; else its layers run nested on what reaches it (the
+        interpreter's `in_sequence.run_nested`)."""
+        refused = own_input_refusal(model, tensor.shape, node.label, in_sequence.previous,
+                                    in_sequence.entry)
+        if refused is not None:
+            self._refuse(refused)
+            node.refused, node.params = True, None
+            self._unknown_outputs(node)
+            return
+        if in_sequence.run_nested is None:
+            node.params = None
+            self._unknown_outputs(node)
+            return
+        built = in_sequence.run_nested(model, tensor.shape)
+        node.params = built.total_params
+        # A list of tensors coming out (return_state=True inside) is followed by the
+        # interpreter's list rows, not as tensors.
+        node.outputs = (TensorValue(built.output_shape, node),)
+
+    def _model_given_list(self, model: ModelIR, flowing: FlowingList, node: Node,
+                          in_sequence: InSequence) -> None:
+        """A model entry the list of tensors the entry before gives reaches: built on an
+        input of its own, it wants one tensor; else (an unbuilt Sequential model) Keras hands
+        the list to each of its layers, which the interpreter follows (`run_nested`)."""
+        self._unknown_outputs(node)
+        own = own_input(model)
+        if own is not None and own[1]:
+            self._refuse(MULTIPLE_OUTPUTS.finding(
+                f"{node.label} receives a list of tensors: {in_sequence.previous} "
+                f"{flowing.why}; a Sequential layer takes one tensor",
+                at=in_sequence.entry.range, file=in_sequence.file))
+            node.refused, node.params = True, None
+            return
+        built = in_sequence.run_nested(model, None) if in_sequence.run_nested else None
+        node.params = built.total_params if built is not None else None
+
+    def _call_functional(self, model: ModelIR, graph: GraphModel, given: Given, node: Node,
+                         in_sequence: InSequence | None = None
                          ) -> TensorValue | list[TensorValue]:
         node.params = graph.params
         count = len(graph.inputs)
@@ -437,10 +576,12 @@ class Graph:
         for index, (mine, declared) in enumerate(zip(tensors, graph.inputs, strict=True)):
             assert mine.shape is not None and declared.shape is not None
             if not _functional_input_fits(declared.shape, mine.shape):
+                received = (f"it receives {format_shape(mine.shape)}" if in_sequence else
+                            f"{given.describe(index)} is {format_shape(mine.shape)}")
                 self._refuse(INCOMPATIBLE_DIM.finding(
                     f"{node.label} was built for inputs of shape "
-                    f"{format_shape(declared.shape)}, but {given.describe(index)} is "
-                    f"{format_shape(mine.shape)}", at=node.range, file=model.file))
+                    f"{format_shape(declared.shape)}, but {received}", at=node.range,
+                    file=in_sequence.file if in_sequence else model.file))
                 node.refused = True
                 return self._unknown_outputs(node, len(graph.outputs))
         batch = tensors[0].shape[0] if tensors[0].shape else None
@@ -552,13 +693,6 @@ def _only_an_input(model: ModelIR) -> bool:
     return not model.opaque and bool(model.entries) and all(
         isinstance(entry.layer, LayerCall) and is_input_kind(entry.layer.kind)
         for entry in model.entries)
-
-
-def _differ(declared: Shape, received: Shape) -> bool:
-    """Shapes surely unequal: of other ranks, or with other sizes on an axis both know."""
-    return len(declared) != len(received) or any(
-        a is not None and b is not None and a != b for a, b in zip(declared, received,
-                                                                   strict=True))
 
 
 def _functional_input_fits(declared: Shape, received: Shape) -> bool:

@@ -7,21 +7,70 @@ It sits below both, so neither imports the other for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.ir import LayerCall, LayerEntry
+from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.keras_version import is_keras_2
-from shape_engine.layers import RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import Refusal, Unknowable
+from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
+from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
 from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
-from shape_engine.layers.refusals import INVALID_ARGUMENT, UNKNOWN_REQUIRED_DIM
+from shape_engine.layers.refusals import (
+    INVALID_ARGUMENT,
+    MULTI_INPUT_LAYER,
+    SECOND_INPUT,
+    UNKNOWN_REQUIRED_DIM,
+)
 from shape_engine.partial_shapes import (
     output_past_unknown_features,
     output_with_unknown_arguments,
+    partial_input_shape,
 )
-from shape_engine.shapes import Shape, dims_compatible, format_shape
+from shape_engine.shapes import MaybeShape, Shape, dims_compatible, format_shape
 from shape_engine.values import LayerValue
+
+
+class BuiltSequential(Protocol):
+    """What building a Sequential model gives (the interpreter's `ModelReport`)."""
+
+    @property
+    def input_origin(self) -> str | None: ...
+    @property
+    def input_shape(self) -> MaybeShape: ...
+    @property
+    def refused(self) -> bool: ...
+    @property
+    def findings(self) -> list[Finding]: ...
+    @property
+    def output_list_why(self) -> str | None: ...
+    @property
+    def output_shape(self) -> MaybeShape: ...
+    @property
+    def total_params(self) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FlowingList:
+    """A list of tensors reaching a Sequential model's entry: why the entry before gives a
+    list (completes "<previous> ..." in messages) and the shapes in it, when known."""
+
+    why: str
+    shapes: tuple[MaybeShape, ...] | None
+
+
+def takes_flowing_list(layer: LayerCall, flowing: FlowingList) -> bool:
+    """Whether a Sequential model's entry does something of its own with a list of tensors
+    reaching it (Keras 3.15 passes the list on): a layer that passes lists keeps it, a merge
+    layer merges it, a Lambda with output_shape sees its first tensor, any other modelled
+    layer is refused. Else what comes out is not known."""
+    if facts_of(layer.kind).passes_lists or layer.kind in MULTI_INPUT_LAYERS:
+        return True
+    if layer.kind == "Lambda":
+        return bool(flowing.shapes) and flowing.shapes is not None and (
+            flowing.shapes[0] is not None)
+    return layer.kind in RULES and not is_input_kind(layer.kind)
 
 
 @dataclass(slots=True)
@@ -35,6 +84,16 @@ class InSequence:
     # The model's input has dims the engine does not know (see `partial_shapes`): a refusal
     # of an undefined dim may not be Keras' (the dim may well be defined), so it is unknown.
     guessed_dims: bool = False
+    # The model has an input (declared, or given when it is built): Keras builds its layers,
+    # and refuses those a Sequential model cannot hold.
+    has_input: bool = True
+    # The model's file: those refusals point at the entry, which is there.
+    file: str | None = None
+    # Runs a Sequential model that is the entry, nested, on the batch shape reaching it (the
+    # interpreter, which sits above this module); None: its output is not known.
+    run_nested: Callable[[ModelIR, MaybeShape], BuiltSequential] | None = None
+    # What reaches the entry is a list of tensors (`takes_flowing_list`), not one tensor.
+    flowing: FlowingList | None = None
 
 
 def compute(layer: LayerCall, shape: Shape, guessed: bool = False) -> LayerOutput:
@@ -66,7 +125,52 @@ def past_unknown_dims(layer: LayerCall, shape: Shape, refusal: Refusal,
         refusal.rule is UNKNOWN_REQUIRED_DIM) else None
     if past is None:
         return LayerOutput(None, None)
-    return past if guessed else replace(past, partial=False)
+    return past if guessed else past._replace(partial=False)
+
+
+def entry_label(entry: LayerEntry) -> str:
+    """How a Sequential model's entry is named in messages and rows."""
+    if isinstance(entry.layer, LayerCall):
+        return entry.layer.label
+    if isinstance(entry.layer, ModelIR):
+        return entry.layer.name or "Sequential"
+    return "an unknown layer"
+
+
+def sequence_refusal(layer: LayerCall, in_sequence: InSequence) -> Finding | None:
+    """A layer a Sequential model refuses as one of its entries once it has an input: a
+    second Input, or a layer that needs several input tensors (Keras refuses the merge when
+    the model is built; an unbuilt model never calls it)."""
+    if not in_sequence.has_input:
+        return None
+    entry = in_sequence.entry
+    if is_input_kind(layer.kind):
+        return SECOND_INPUT.finding(
+            f"{layer.label} comes after the first layer: a Sequential model has one input, "
+            "declared first", at=entry.range, file=in_sequence.file)
+    if layer.kind in MULTI_INPUT_LAYERS:
+        previous = in_sequence.previous
+        comes = previous if previous == "the model input" else f"{previous}'s output"
+        return MULTI_INPUT_LAYER.finding(
+            f"{layer.written_name} needs a list of input tensors, but in a Sequential model "
+            f"it receives only {comes}; use the functional API", at=entry.range,
+            file=in_sequence.file)
+    return None
+
+
+def input_shape_of(call: LayerCall) -> tuple[MaybeShape, bool]:
+    """The batch shape of the tensor `keras.Input(...)` (or an `InputLayer`) makes, and
+    whether some of its None dims are only unknown to the engine: `Input(shape=(n, 3))` with
+    `n` not known is still a 3-D tensor. Refusal when Keras refuses the arguments.
+
+    The one place an Input's tensor is computed: the functional API's `keras.Input(...)`,
+    a Sequential model's Input entry and a nested model's own input all ask it.
+    """
+    shape = compute(call, ()).shape
+    if shape is None and call.kind == "Input":
+        partial = partial_input_shape(call)
+        return partial, partial is not None
+    return shape, False
 
 
 def constructor_refusal(layer: LayerCall) -> Finding | None:

@@ -1,13 +1,18 @@
 """A Sequential model as the graph of symbolic tensors Keras makes of it.
 
 Keras' `Sequential.build` calls each layer on the previous layer's output, starting from an
-Input, and keeps the functional graph that makes. The interpreter does the same: each entry
-it can call on one tensor goes through the functional API's layer call (`Graph.layer_node`),
-which evaluates the layer once and makes its node. `lower` assembles those nodes into the
-model's graph: an Input tensor of the model's input shape, then each row's node fed the
-tensor before it. A row such a call does not model (a nested model, a list of tensors
-flowing on, a refused or unknown row) gets a node holding what the interpreter found. No
-layer is evaluated again; `model_graph` gives either kind of model as its graph.
+Input, and keeps the functional graph that makes. The interpreter does the same, through the
+functional API's calls (`keras/calls.py`): the Input entry's tensor is made once
+(`Graph.input_tensor`), each layer entry is called on the tensor before it
+(`Graph.layer_node`: its rule, its refusals in the model's words, a layer object that is
+several entries sharing its weights), and a model entry is called as a model
+(`Graph.model_node`: a functional model as the functional API calls it, a Sequential one run
+nested); a list of tensors flowing on (return_state=True) reaches the next entry through
+the same calls (`InSequence.flowing`). `lower` assembles those nodes into the model's graph:
+the Input, then each row's node fed the tensor before it. The rows no call makes (an entry
+that is not a layer, rows after Keras' refusal, a model refused before it is built) get a
+node holding what the interpreter found. No layer is evaluated again; `model_graph` gives
+either kind of model as its graph.
 """
 
 from __future__ import annotations
@@ -60,13 +65,14 @@ def _model_range(report: ModelReport) -> Range:
 
 
 def _declared_input(graph: Graph, row: LayerReport) -> TensorValue:
-    """The model's own `keras.Input(...)` entry, made as the functional API makes it."""
-    assert isinstance(row.entry.layer, LayerCall)
-    made = graph.make_input(row.entry.layer)
-    made.node.range = row.range  # the entry, as every other row's node
-    if made.shape != row.output_shape:
-        _hold(made.node, row)
-    return made.node.outputs[0]
+    """The model's own `keras.Input(...)` entry: the node the interpreter made of it, from
+    which the layers were called."""
+    node = row.node
+    assert node is not None
+    if len(node.outputs) != 1 or node.outputs[0].shape != row.output_shape:
+        _hold(node, row)
+    graph.nodes.append(node)
+    return node.outputs[0]
 
 
 def _given_input(graph: Graph, shape: MaybeShape, at: Range, guessed: bool) -> TensorValue:

@@ -13,36 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from shape_engine.findings import Finding
 from shape_engine.ir import LayerCall, ModelIR
-from shape_engine.keras.layer_call import built_input_fits, compute, past_unknown_dims
+from shape_engine.keras.layer_call import (
+    BuiltSequential,
+    built_input_fits,
+    compute,
+    past_unknown_dims,
+)
 from shape_engine.keras.tensors import GraphModel, Node
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, is_input_kind
 from shape_engine.layers.refusals import UNKNOWN_REQUIRED_DIM
 from shape_engine.shapes import MaybeShape, Shape
-
-
-class BuiltSequential(Protocol):
-    """What building a Sequential model gives (the interpreter's `ModelReport`)."""
-
-    @property
-    def input_origin(self) -> str | None: ...
-    @property
-    def input_shape(self) -> MaybeShape: ...
-    @property
-    def refused(self) -> bool: ...
-    @property
-    def findings(self) -> list[Finding]: ...
-    @property
-    def output_list_why(self) -> str | None: ...
-    @property
-    def output_shape(self) -> MaybeShape: ...
-    @property
-    def total_params(self) -> int | None: ...
-
 
 # Builds a Sequential model, on its own input or else on `outer_input` (a batch shape): the
 # interpreter, given by whoever makes the graph (it sits above this module).

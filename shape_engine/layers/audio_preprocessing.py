@@ -67,7 +67,9 @@ def stft_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
                           f"{args.written_name} needs `{name}` to be an int, got "
                           f"{args.raw(name)!r}", argument=name)
     frame_length = args.integer("frame_length", 256)
-    step = args.optional_int("frame_step") or frame_length // 2
+    # Keras' convolution arithmetic takes a float step too (frame_step=3.0 builds).
+    step = args.number("frame_step") if isinstance(args.raw("frame_step", None), float) else (
+        args.optional_int("frame_step") or frame_length // 2)
     fft_length = args.optional_int("fft_length") or 2 ** math.ceil(math.log2(frame_length))
     padding = args.string("padding", "valid")
     if padding not in ("valid", "same"):
@@ -86,8 +88,8 @@ def stft_spectrogram(args: LayerArgs, x: Shape) -> LayerOutput:
         frequencies *= 2
     time: Dim = None
     if samples is not None:
-        time = ((samples - frame_length) // step + 1 if padding == "valid"
-                else (samples - 1) // step + 1)
+        time = int((samples - frame_length) // step + 1 if padding == "valid"
+                   else (samples - 1) // step + 1)
         if time <= 0:
             raise Refusal(NON_POSITIVE_DIM,
                           f"{args.written_name} gets {samples} samples, fewer than one frame "

@@ -13,8 +13,7 @@ statically: the layer's output is then unknown and nothing downstream is checked
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar, overload
 
 from shape_engine.layers import index
 from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT
@@ -55,8 +54,7 @@ class Refusal(Exception):
         self.every_call = every_call
 
 
-@dataclass(frozen=True)
-class LayerOutput:
+class LayerOutput(NamedTuple):
     """What a layer makes of its input: its output shape and parameter count."""
 
     shape: MaybeShape
@@ -309,8 +307,7 @@ def spatial_input(x: Shape, spatial: int, data_format: str) -> tuple[tuple[Dim, 
 Rule_ = Callable[[LayerArgs, Shape], LayerOutput]
 
 
-@dataclass(frozen=True)
-class LayerFacts:
+class LayerFacts(NamedTuple):
     """What the checks and fixes need to know of a layer kind besides its output.
 
     Declared on the layer's registration (`@layer_rule(..., facts=LayerFacts(rank=4))`);
@@ -357,8 +354,7 @@ class LayerFacts:
 NO_FACTS = LayerFacts()
 
 
-@dataclass(frozen=True)
-class BuiltSpec:
+class BuiltSpec(NamedTuple):
     """The `InputSpec(ndim=..., axes=...)` a layer's build() sets from the shape it is built
     on (Keras 3.15): a layer object called again checks its input against it before anything
     else (`assert_input_compatibility`), never building again. `ndim` pins the rank (EinsumDense,
@@ -395,8 +391,7 @@ def pins_last_axis(args: LayerArgs, x: Shape) -> BuiltSpec:
     return BuiltSpec(axes=((-1, x[-1]),))
 
 
-@dataclass(frozen=True)
-class LayerRule:
+class LayerRule(NamedTuple):
     """How one layer kind computes its output, and what it refuses."""
 
     kind: str
@@ -565,8 +560,7 @@ Shapes = tuple[MaybeShape, ...]
 ListCompute_ = Callable[[LayerArgs, Shapes], Shapes]
 
 
-@dataclass(frozen=True)
-class ListRule:
+class ListRule(NamedTuple):
     """What a layer makes of a list of tensors (see `list_rule`)."""
 
     compute: ListCompute_
@@ -609,8 +603,7 @@ def same_list(args: LayerArgs, shapes: Shapes) -> Shapes:
 MultiCompute_ = Callable[[LayerArgs, tuple[Shape, ...], dict[str, Shape]], LayerOutput]
 
 
-@dataclass(frozen=True)
-class MultiInputRule:
+class MultiInputRule(NamedTuple):
     """A layer called on several tensors: merge and attention layers."""
 
     kind: str

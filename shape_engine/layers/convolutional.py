@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from shape_engine.layers.base import (
     AXIS_NAMES,
@@ -139,8 +139,7 @@ def known_channels(channels: Dim, data_format: str) -> int:
 
 # --- arithmetic ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """A sliding window along one axis: convolution kernel or pooling window."""
 
     size: int
@@ -198,8 +197,7 @@ def transpose_output_length(length: Dim, window: Window, padding: str,
 
 # --- the layers ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ConvConfig:
+class ConvConfig(NamedTuple):
     """A convolution's windows, padding and data format."""
 
     windows: tuple[Window, ...]
@@ -259,8 +257,7 @@ def _bias(args: LayerArgs, size: int) -> int:
     return size if args.raw("use_bias", True) else 0
 
 
-@dataclass(frozen=True)
-class ConvArguments:
+class ConvArguments(NamedTuple):
     """A convolution's constructor arguments, after the constructor's own checks."""
 
     config: ConvConfig

@@ -11,7 +11,7 @@ import math
 from shape_engine.ir import LayerCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.activations import check_activation
-from shape_engine.layers.applications import APPLICATIONS, application_input
+from shape_engine.layers.applications_table import APPLICATIONS
 from shape_engine.layers.base import (
     RULES,
     LayerArgs,
@@ -118,7 +118,10 @@ def declared_input_shape(call: LayerCall) -> Shape | None:
     Raises Unknowable when one is declared but its value is not known, Refusal when invalid.
     """
     if call.kind in APPLICATIONS:
-        return application_input(call)  # a whole model, with an input of its own
+        # A whole model, with an input of its own (its family is imported when one is used).
+        from shape_engine.layers.applications import application_input
+
+        return application_input(call)
     args = LayerArgs(call, ())
     if "batch_input_shape" in call.kwargs:
         return args.shape_tuple("batch_input_shape")

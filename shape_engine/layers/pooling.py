@@ -7,7 +7,7 @@ Conv), and only when the layer is built; strides of 0 pass the constructor but f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers.base import (
@@ -49,8 +49,7 @@ def _pool_padding(args: LayerArgs) -> str:
                   argument="padding")
 
 
-@dataclass(frozen=True)
-class PoolArguments:
+class PoolArguments(NamedTuple):
     """A pooling layer's checked pool size, strides and data format."""
 
     pool: tuple[int, ...]

@@ -27,9 +27,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from shape_engine.analysis import Analysis, analyze_bytes, analyze_source
-from shape_engine.cli import finding_json, model_json, summary_table
+from shape_engine.cli import model_json, summary_table
 from shape_engine.evaluation.scope import ModuleResolver
 from shape_engine.findings import Position, Range
+from shape_engine.presenters.json_format import finding_json
 from shape_engine.source import LineIndex
 
 BASE_SECONDS = 0.100

@@ -455,6 +455,22 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
             keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)]),
         ])
         """, "SL108", True),
+    # A float frame_step goes through Keras' convolution arithmetic (deep profile seed 31,
+    # model 1387): the engine read only an int and left the shape and count unknown.
+    "stft_float_frame_step_undefined_samples": (
+        """
+        import keras
+        model = keras.Sequential([keras.Input((None, 3)),
+                                  keras.layers.STFTSpectrogram(frame_step=3.0)])
+        """, None, False),
+    "stft_float_frame_step_same_padding": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((101, 2)),
+            keras.layers.STFTSpectrogram(frame_length=16, frame_step=3.5, padding="same"),
+        ])
+        """, None, False),
 }
 
 

@@ -86,6 +86,65 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
         model = keras.Sequential([keras.Input((4,), batch_size=8),
                                   keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])])
         """, None, False),
+    # A nested model built on its own input and given a tensor that fits it but is not its
+    # input runs its layers' compute_output_spec only: weights stay as built (the engine
+    # left the row unknown where they would be of another size).
+    "nested_built_layer_norm_given_last_axis_one": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17,)),
+            keras.layers.Reshape([17, -1]),
+            keras.Sequential([keras.Input((17,)), keras.layers.LayerNormalization()]),
+        ])
+        """, None, False),
+    "nested_built_dense_given_last_axis_one": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17, 1)),
+            keras.Sequential([keras.Input((17,)), keras.layers.Dense(3),
+                              keras.layers.LayerNormalization()]),
+        ])
+        """, None, False),
+    "nested_built_last_axis_one_given_lower_rank": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17,)),
+            keras.Sequential([keras.Input((17, 1)), keras.layers.Dense(3)]),
+        ])
+        """, None, False),
+    "nested_built_one_channel_given_five": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17, 5)),
+            keras.Sequential([keras.Input((17, 1)), keras.layers.Conv1D(4, 3),
+                              keras.layers.BatchNormalization()]),
+        ])
+        """, None, False),
+    "nested_built_embedding_given_last_axis_one": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17, 1)),
+            keras.Sequential([keras.Input((17,)), keras.layers.Embedding(10, 3)]),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ])
+        """, None, False),
+    # Given its own input shape, the nested model is run as built.
+    "nested_built_given_its_input": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17,)),
+            keras.layers.Reshape([17]),
+            keras.Sequential([keras.Input((17,)), keras.layers.LayerNormalization(),
+                              keras.layers.Dense(3)]),
+        ])
+        """, None, False),
     # A nested model built on its own input, placed first, gives the outer model its input
     # (the engine saw no input and left every shape unknown).
     "nested_first_gives_outer_input": (

@@ -653,7 +653,7 @@ def _in_sequence(report: ModelReport, entry: LayerEntry, previous: str,
 def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
             nesting: _Nesting) -> ModelReport:
     if depth >= MAX_NESTING or id(model) in nesting.running or nesting.runs >= MAX_NESTED_RUNS:
-        return ModelReport(model, "nested", None)
+        return _not_known(model)
     inner = _run_nested(model, shape, outer, depth, nesting)
     own = own_input(model)
     if own is not None and own[1] and own[0] is not None and shape is not None \
@@ -664,11 +664,20 @@ def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
         as_built = _run_nested(model, own[0], outer, depth, nesting)
         if as_built.refused or [layer.params for layer in as_built.layers] != [
                 layer.params for layer in inner.layers]:
-            return _replayed(as_built, shape) or ModelReport(model, "nested", None)
+            return _replayed(as_built, shape) or _not_known(model)
     if inner.refused:
         outer.refused = True
         outer.findings.extend(inner.findings)
     return inner
+
+
+def _not_known(model: ModelIR) -> ModelReport:
+    """A nested model whose run is not known: each of its rows unknown, so its output and
+    its parameter count are too (not 0, as a model of no rows would count)."""
+    report = ModelReport(model, "nested", None)
+    report.layers = [LayerReport(entry, _label(entry), None, None, None)
+                     for entry in model.entries if not _is_input_entry(entry)]
+    return report
 
 
 def _replayed(as_built: ModelReport, shape: Shape) -> ModelReport | None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.compare import assert_agrees
+from shape_engine import analyze_source, keras_version
+from shape_engine.analysis import Analysis
+from shape_engine.interpret import ModelReport
+from tests.compare import assert_agrees, build_errors
 from tests.oracle import Oracle
 
 pytestmark = pytest.mark.tensorflow
@@ -679,6 +682,48 @@ def test_unbuilt_nested_model_given_returned_states(oracle: Oracle) -> None:
             keras.Sequential([keras.layers.BatchNormalization()]),
         ])
         """, oracle, expect_raises=False)
+
+
+# A nested model built on its own input and given another shape runs compute_output_spec
+# only, which for these takes what the engine's rules refuse (SimpleRNN and global pooling
+# on rank 2, RepeatVector on rank 3): Keras builds them, the engine leaves the row unknown
+# and says nothing.
+SILENT_NESTED_REPLAYS = {
+    "rnn_given_lower_rank": ("(17,)", "(17, 1)", "keras.layers.SimpleRNN(4)"),
+    "pooling_given_lower_rank": ("(17,)", "(17, 1)", "keras.layers.GlobalAveragePooling1D()"),
+    "repeat_given_higher_rank": ("(17, 1)", "(17,)", "keras.layers.RepeatVector(2)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SILENT_NESTED_REPLAYS))
+def test_nested_replay_not_known_stays_silent(name: str, oracle: Oracle) -> None:
+    outer, inner, layer = SILENT_NESTED_REPLAYS[name]
+    source = (f"import keras\nmodel = keras.Sequential([keras.Input({outer}), keras.Sequential("
+              f"[keras.Input({inner}), {layer}])])\n")
+    assert not oracle.run(source).raised
+    analysis = analyze_source(source)
+    assert not build_errors(analysis)
+    report = _model(analysis)
+    assert report.layers[-1].output_shape is None
+    assert report.total_params is None
+
+
+# tf.keras 2 calls a nested model built on (None, 17) on (None, 17, 1) otherwise (it
+# squeezes the input: (None, 17) comes out): not modelled, the row stays unknown.
+def test_keras2_nested_replay_stays_unknown(oracle_keras2: Oracle) -> None:
+    source = ("import tf_keras as keras\nmodel = keras.Sequential([keras.Input((17, 1)), "
+              "keras.Sequential([keras.Input((17,)), keras.layers.LayerNormalization()])])\n")
+    result = oracle_keras2.run(source)
+    assert not result.raised
+    assert result.models["model"].layers[-1].output_shape == (None, 17)
+    with keras_version.using("2"):
+        analysis = analyze_source(source)
+    assert not build_errors(analysis)
+    assert _model(analysis).layers[-1].output_shape is None
+
+
+def _model(analysis: Analysis) -> ModelReport:
+    return next(r for r in analysis.models if r.model.variable == "model")
 
 
 # TimeDistributed skips its layer's input spec, and global pooling's compute_output_shape

@@ -303,6 +303,29 @@ inputs = keras.Input(shape=(6, 3))
 x1 = layers.Normalization(axis=(1, 2))(inputs)
 model = keras.Model(inputs, x1)
 """, None),
+    "concatenate_stops_at_an_undefined_axis_before_a_shorter_tensor": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(5,))
+input_1 = keras.Input(shape=(5, None))
+x1 = layers.Concatenate(axis=2)([input_1, input_0])
+model = keras.Model(inputs=[input_0, input_1], outputs=x1)
+""", None),
+    "concatenate_of_one_tensor_on_an_axis_beyond_its_rank": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(3,))
+x1 = layers.Concatenate(axis=2)([inputs])
+model = keras.Model(inputs, x1)
+""", None),
+    "concatenate_negative_axis_beyond_a_later_tensor": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(5, 4))
+input_1 = keras.Input(shape=(5,))
+x1 = layers.Concatenate(axis=-3)([input_0, input_1])
+model = keras.Model(inputs=[input_0, input_1], outputs=x1)
+""", 5),
 }
 
 # Disagreements the generator found with the engine of branch `graph` (deep_graphs, seeds 1,
@@ -567,11 +590,23 @@ model = keras.Model(inputs=inputs, outputs=x4)
 """, None, "unknown-shape", "a nested model (holding a Sequential) called on (None, None): "
             "the replay builds nothing, so BatchNormalization and Dense need no defined "
             "axis: Keras (None, 10), the engine unknown (deep_graphs seed 12, graph 17742)"),
+    "concatenate_axis_beyond_the_rank_of_a_later_tensor": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(14,))
+input_1 = keras.Input(shape=(None, 12))
+x1 = layers.Concatenate(axis=2)([input_1, input_0])
+model = keras.Model(inputs=[input_0, input_1], outputs=x1)
+""", 5, "missed-error", "Concatenate(axis=2) of (None, None, 12) and (None, 14): build "
+         "compares (None, None) with (None, 14) and lets it through, then "
+         "compute_output_shape reads axis 2 of (None, 14): IndexError; the engine left it "
+         "unknown (deep_graphs seed 13, graph 17427)"),
 }
 
 
 # The disagreements above that the engine has since been mended for: plain regression cases.
 FIXED = frozenset({
+    "concatenate_axis_beyond_the_rank_of_a_later_tensor",
     "bidirectional_without_merge_mode_as_an_output",
     "concatenate_axis_beyond_the_rank",
     "concatenate_of_another_rank_on_a_later_axis",

@@ -249,7 +249,7 @@ class Graph:
         if self._refused_by_built_spec(layer, tensor, node, given):
             return None
         try:
-            return compute(layer, tensor.shape, tensor.guessed)
+            return compute(layer, tensor.shape, tensor.guessed, built=id(layer) in self._built)
         except Refusal as refusal:
             if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call and (
                     id(layer) in self._built):

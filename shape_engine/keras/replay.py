@@ -156,10 +156,10 @@ def _layer(layer: LayerCall, shapes: list[Shape]) -> Replayed | None:
 
 
 def _single(layer: LayerCall, shape: Shape) -> LayerOutput:
-    """The layer's rule, past a build's refusal of an undefined dim (its build is not run
-    again); other refusals raise."""
+    """The layer's rule as for a layer built already, past a build's refusal of an
+    undefined dim (its build is not run again); other refusals raise."""
     try:
-        return compute(layer, shape)
+        return compute(layer, shape, built=True)
     except Refusal as refusal:
         if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call:
             return past_unknown_dims(layer, shape, refusal, guessed=False)

@@ -326,6 +326,43 @@ input_1 = keras.Input(shape=(5,))
 x1 = layers.Concatenate(axis=-3)([input_0, input_1])
 model = keras.Model(inputs=[input_0, input_1], outputs=x1)
 """, 5),
+    "shared_rnn_with_return_sequences_on_a_rank_2_tensor": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(29, 7))
+input_1 = keras.Input(shape=(8,))
+shared0 = layers.RNN(layers.SimpleRNNCell(3), return_sequences=True)
+x1 = shared0(input_0)
+x2 = shared0(input_1)
+model = keras.Model([input_0, input_1], [x2, x1])
+""", None),
+    "shared_rnn_on_a_rank_1_tensor": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(29, 7))
+input_1 = keras.Input(shape=())
+shared0 = layers.RNN(layers.GRUCell(3))
+x1 = shared0(input_0)
+x2 = shared0(input_1)
+model = keras.Model([input_0, input_1], [x2, x1])
+""", 7),
+    "shared_lstm_on_a_rank_2_tensor": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(29, 7))
+input_1 = keras.Input(shape=(8,))
+shared0 = layers.LSTM(3)
+x1 = shared0(input_0)
+x2 = shared0(input_1)
+model = keras.Model([input_0, input_1], [x2, x1])
+""", 7),
+    "rnn_first_called_on_a_rank_2_tensor": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(8,))
+x1 = layers.RNN([layers.SimpleRNNCell(2), layers.GRUCell(5)])(inputs)
+model = keras.Model(inputs, x1)
+""", 4),
 }
 
 # Disagreements the generator found with the engine of branch `graph` (deep_graphs, seeds 1,
@@ -601,11 +638,24 @@ model = keras.Model(inputs=[input_0, input_1], outputs=x1)
          "compares (None, None) with (None, 14) and lets it through, then "
          "compute_output_shape reads axis 2 of (None, 14): IndexError; the engine left it "
          "unknown (deep_graphs seed 13, graph 17427)"),
+    "shared_rnn_of_stacked_cells_on_a_rank_2_tensor": ("""\
+import keras
+from keras import layers
+input_0 = keras.Input(shape=(29, 7))
+input_1 = keras.Input(shape=(8,))
+shared0 = layers.RNN([layers.SimpleRNNCell(2), layers.LSTMCell(2), layers.GRUCell(5)])
+x1 = shared0(input_0)
+x2 = shared0(input_1)
+model = keras.Model([input_0, input_1], [x2, x1])
+""", None, "unknown-shape", "an RNN built on (None, 29, 7) called again on (None, 8): the "
+            "generic RNN has no input spec and is not built again, its compute_output_shape "
+            "gives (None, 5); the engine left it unknown (deep_graphs seed 13, graph 10406)"),
 }
 
 
 # The disagreements above that the engine has since been mended for: plain regression cases.
 FIXED = frozenset({
+    "shared_rnn_of_stacked_cells_on_a_rank_2_tensor",
     "concatenate_axis_beyond_the_rank_of_a_later_tensor",
     "bidirectional_without_merge_mode_as_an_output",
     "concatenate_axis_beyond_the_rank",

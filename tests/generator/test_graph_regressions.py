@@ -363,6 +363,37 @@ inputs = keras.Input(shape=(8,))
 x1 = layers.RNN([layers.SimpleRNNCell(2), layers.GRUCell(5)])(inputs)
 model = keras.Model(inputs, x1)
 """, 4),
+    "nested_model_replay_through_a_reshape_that_fits": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(4, 3))
+inner_input0 = keras.Input(shape=(None, 3))
+x1 = layers.Reshape((-1, 6))(inner_input0)
+encoder0 = keras.Model(inner_input0, x1)
+x2 = encoder0(inputs)
+model = keras.Model(inputs, x2)
+""", None),
+    "nested_model_replay_through_a_reshape_that_does_not_divide": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(5, 3))
+inner_input0 = keras.Input(shape=(None, 3))
+x1 = layers.Reshape((-1, 6))(inner_input0)
+encoder0 = keras.Model(inner_input0, x1)
+x2 = encoder0(inputs)
+model = keras.Model(inputs, x2)
+""", 7),
+    "nested_model_replay_through_a_sequential_reshape": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(5, 3))
+inner_input0 = keras.Input(shape=(None, 3))
+block0 = keras.Sequential([layers.Dense(3), layers.Reshape((-1, 6))])
+x1 = block0(inner_input0)
+encoder0 = keras.Model(inner_input0, x1)
+x2 = encoder0(inputs)
+model = keras.Model(inputs, x2)
+""", 8),
 }
 
 # Disagreements the generator found with the engine of branch `graph` (deep_graphs, seeds 1,
@@ -650,11 +681,24 @@ model = keras.Model([input_0, input_1], [x2, x1])
 """, None, "unknown-shape", "an RNN built on (None, 29, 7) called again on (None, 8): the "
             "generic RNN has no input spec and is not built again, its compute_output_shape "
             "gives (None, 5); the engine left it unknown (deep_graphs seed 13, graph 10406)"),
+    "nested_model_replay_refused_by_a_reshape": ("""\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(1,))
+inner_input0 = keras.Input(shape=(2,))
+x1 = layers.Reshape(target_shape=(1, 2, 1))(inner_input0)
+encoder0 = keras.Model(inner_input0, x1, name="encoder0")
+x2 = encoder0(inputs)
+model = keras.Model(inputs, x2)
+""", 7, "missed-error", "a nested model declaring (2,) called on (None, 1) replays its "
+         "graph: Reshape((1, 2, 1))'s compute_output_shape refuses 1 element; the engine's "
+         "replay gave only shapes, never findings (deep_graphs seed 13, graph 15874)"),
 }
 
 
 # The disagreements above that the engine has since been mended for: plain regression cases.
 FIXED = frozenset({
+    "nested_model_replay_refused_by_a_reshape",
     "shared_rnn_of_stacked_cells_on_a_rank_2_tensor",
     "concatenate_axis_beyond_the_rank_of_a_later_tensor",
     "bidirectional_without_merge_mode_as_an_output",

@@ -139,6 +139,7 @@ def shape_literal(dims: Sequence[int | None]) -> str:
 # Per syntax tree (an explicit cache, dropped with the tree): the ranges asked for -> nodes.
 _EXPRESSIONS: weakref.WeakKeyDictionary[ast.Module, dict[Range, ast.expr | None]] = (
     weakref.WeakKeyDictionary())
+_NOT_ASKED = ast.expr()  # a marker in it: no range was asked for this node
 
 
 # Per syntax tree: where each of its top-level statements ends (a line), for bisection.
@@ -174,10 +175,14 @@ def _name_counts(tree: ast.Module) -> tuple[Counter[str], Counter[str]]:
 
 def node_at(document: Document, where: Range) -> ast.expr | None:
     """The expression whose source range is exactly `where` (the outermost one)."""
-    asked = _EXPRESSIONS.setdefault(document.tree, {})
-    if where not in asked:
-        asked[where] = _expression_at(document, where)
-    return asked[where]
+    # One look-up when asked again (checks ask each output's view for the same ranges).
+    asked = _EXPRESSIONS.get(document.tree)
+    if asked is None:
+        asked = _EXPRESSIONS[document.tree] = {}
+    found = asked.get(where, _NOT_ASKED)
+    if found is _NOT_ASKED:
+        found = asked[where] = _expression_at(document, where)
+    return found
 
 
 def _expression_at(document: Document, where: Range) -> ast.expr | None:
@@ -197,15 +202,33 @@ def _expression_at(document: Document, where: Range) -> ast.expr | None:
         index += 1
     pending: deque[ast.AST] = deque(holding)
     while pending:
-        for child in ast.iter_child_nodes(pending.popleft()):
+        for child in _child_nodes(pending.popleft()):
             start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)
             if start is not None and end is not None and (start > first or end < last):
                 continue
-            if isinstance(child, ast.expr) and end is not None \
+            # Same lines first: a range is worked out only for a node that may match, as
+            # most nodes here were never seen by the evaluator and have none kept yet.
+            if isinstance(child, ast.expr) and start == first and end == last \
                     and document.index.range_of(child) == where:
                 return child
             pending.append(child)
     return None
+
+
+def _child_nodes(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` in its order, without its two generators (the walk above
+    asks for many nodes' children) and without the expression contexts (Load, Store),
+    which hold nothing."""
+    children: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    children.append(item)
+        elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+            children.append(value)
+    return children
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

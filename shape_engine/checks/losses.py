@@ -171,14 +171,17 @@ def check_losses(report: ModelReport, document: Document) -> Iterator[Finding]:
 
 def _softmax_on_one_unit(report: ModelReport, document: Document) -> Iterator[Finding]:
     for layer in report.layers:
-        found = activation_of(layer, report)
-        if found is None or found.name != "softmax" or found.layer is not layer:
-            continue
+        # A softmax the layer applies itself is a layer call's: the units first, as few
+        # layers have one, and reading each one's activation works out argument ranges.
         call = layer.entry.layer
-        assert isinstance(call, LayerCall)
+        if not isinstance(call, LayerCall):
+            continue
         units = (layer.input_shape if call.kind in ("Activation", "Softmax")
                  else layer.output_shape)
         if not units or units[-1] != 1:
+            continue
+        found = activation_of(layer, report)
+        if found is None or found.name != "softmax" or found.layer is not layer:
             continue
         at = found.where or call.range
         yield SOFTMAX_ONE_UNIT.finding(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from shape_engine.checks import losses, output_loss
 from shape_engine.checks.multi_io import (
@@ -27,7 +27,7 @@ from shape_engine.checks.ports import Part, Port, Ports, model_outputs
 from shape_engine.checks.training import method_name
 from shape_engine.context import Document
 from shape_engine.findings import Finding
-from shape_engine.ir import CompileCall, TrainingCall
+from shape_engine.ir import CompileCall, ModelIR, TrainingCall
 from shape_engine.values import UNKNOWN, Seq, Value
 
 if TYPE_CHECKING:
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 LAYER_CODES = frozenset({losses.SOFTMAX_ONE_UNIT.code})
 # "fit: ...", "fit validation_data: ...", "model(...): ...": where the output is named.
 _METHOD_PREFIX = re.compile(r"^([\w.()]+(?: validation_data)?): ")
+
+# The plain dataclasses a view is made of (see `_view`).
+Viewed = TypeVar("Viewed", ModelIR, "ModelReport", CompileCall, TrainingCall)
 
 
 def check_per_output(report: ModelReport, document: Document) -> Iterator[Finding]:
@@ -60,12 +63,23 @@ def _seen_through(report: ModelReport, port: Port, outputs: Ports, row: int,
     model = report.model
     compiles = [_compile_for(c, port, outputs, document) for c in model.compiles]
     trainings = [_training_for(t, port, outputs, document) for t in model.trainings]
-    one = dataclasses.replace(model, compiles=compiles, trainings=trainings)
+    one = _view(model, compiles=compiles, trainings=trainings)
     # The layers up to the output's own: its head is the last of them.
-    return dataclasses.replace(
+    return _view(
         report, model=one, layers=report.layers[:row + 1], findings=[],
         graph_outputs=(report.graph_outputs[port.index],) if report.graph_outputs else None,
         graph_output_rows=(row,))
+
+
+def _view(original: Viewed, **changes: object) -> Viewed:
+    """`dataclasses.replace` for these dataclasses, which have no `__post_init__`, no
+    init=False field and no cached property (tests/checks/test_per_output_views.py keeps
+    it so): a copy of the fields with some changed, without going through `__init__` once
+    per output of every model."""
+    view = object.__new__(type(original))
+    view.__dict__.update(original.__dict__)
+    view.__dict__.update(changes)
+    return view
 
 
 def _compile_for(compile_: CompileCall, port: Port, outputs: Ports, document: Document
@@ -86,7 +100,7 @@ def _compile_for(compile_: CompileCall, port: Port, outputs: Ports, document: Do
             if name == "metrics" and not isinstance(value, Seq):
                 value = Seq((value,), "list")  # one metric for this output
             kwargs[name], ranges[name] = value, mine.where
-    return dataclasses.replace(compile_, kwargs=kwargs, kwarg_value_ranges=ranges,
+    return _view(compile_, kwargs=kwargs, kwarg_value_ranges=ranges,
                                args=(), arg_ranges=())
 
 
@@ -125,9 +139,9 @@ def _training_for(call: TrainingCall, port: Port, outputs: Ports, document: Docu
             ranges["validation_data"] = mine_validation.where
     rest, rest_ranges = call.args[2:], call.arg_ranges[2:]
     if mine is None:
-        return dataclasses.replace(call, args=(), arg_ranges=(), kwargs=kwargs,
+        return _view(call, args=(), arg_ranges=(), kwargs=kwargs,
                                    kwarg_value_ranges=ranges)
-    return dataclasses.replace(call, args=(UNKNOWN, mine.value, *rest),
+    return _view(call, args=(UNKNOWN, mine.value, *rest),
                                arg_ranges=(mine.where, mine.where, *rest_ranges),
                                kwargs=kwargs, kwarg_value_ranges=ranges)
 

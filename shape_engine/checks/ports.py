@@ -119,14 +119,15 @@ def parts(value: Value | None, where: Range | None, document: Document) -> Struc
     not known: what the program did to it since it was made is not followed."""
     if value is None or where is None:
         return None
-    node = node_at(document, where)
     if isinstance(value, Seq):
+        node = node_at(document, where)  # only a list or dict is looked for in the tree
         ranges = [where] * len(value.items)
         if isinstance(node, ast.List | ast.Tuple) and len(node.elts) == len(value.items) and (
                 not any(isinstance(e, ast.Starred) for e in node.elts)):
             ranges = [document.index.range_of(e) for e in node.elts]
         return [Part(v, r) for v, r in zip(value.items, ranges, strict=True)]
     if isinstance(value, DictValue):
+        node = node_at(document, where)
         if not isinstance(node, ast.Dict) or len(node.keys) != len(set(value.keys)) or len(
                 node.keys) != len(value.keys):
             return None

@@ -30,7 +30,7 @@ from shape_engine.keras.layer_call import (
 )
 from shape_engine.keras.ops import NotModelled, OpRefusal
 from shape_engine.keras.own_input import own_input, own_input_fits, own_input_refusal
-from shape_engine.keras.replay import BuildSequential, Replay
+from shape_engine.keras.replay import BuildSequential, Replay, ReplayRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_LAYERS, MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
@@ -249,7 +249,7 @@ class Graph:
         if self._refused_by_built_spec(layer, tensor, node, given):
             return None
         try:
-            return compute(layer, tensor.shape, tensor.guessed)
+            return compute(layer, tensor.shape, tensor.guessed, built=id(layer) in self._built)
         except Refusal as refusal:
             if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call and (
                     id(layer) in self._built):
@@ -597,12 +597,31 @@ class Graph:
                       for o in graph.outputs]
         else:
             replayed = Replay(self.build_sequential).graph(graph, [t.shape for t in tensors])
+            if replayed.refusal is not None:
+                self._refuse_replay(replayed.refusal, model, given, node, in_sequence)
+                return self._unknown_outputs(node, len(graph.outputs))
             shapes = list(replayed.shapes)
             guessed = replayed.guessed
         outs = tuple(TensorValue(shape, node, index=i, guessed=guessed)
                      for i, shape in enumerate(shapes))
         node.outputs = outs
         return outs[0] if graph.single_output else list(outs)
+
+    def _refuse_replay(self, refused: ReplayRefusal, model: ModelIR, given: Given, node: Node,
+                       in_sequence: InSequence | None) -> None:
+        """A functional model called on other shapes than its inputs' runs its graph again
+        (`Replay`), and Keras refuses a layer in it: the finding at this call."""
+        received = ("what reaches it" if in_sequence else
+                    ", ".join(f"{given.describe(i)} {format_shape(t.shape)}"
+                              for i, t in enumerate(given.positional)))
+        layer = refused.layer
+        self._refuse(refused.refusal.rule.finding(
+            f"{node.label} runs its graph again on {received}, and Keras refuses a layer in "
+            f"it: {refused.describe()}", at=node.range,
+            related=(Related(layer.range, f"{layer.label} refuses {format_shape(refused.shape)}"
+                             " when the model is called on this tensor", layer.file),),
+            file=in_sequence.file if in_sequence else model.file))
+        node.refused = True
 
     def _unknown_outputs(self, node: Node, count: int = 1
                          ) -> TensorValue | list[TensorValue]:

@@ -96,10 +96,19 @@ class InSequence:
     flowing: FlowingList | None = None
 
 
-def compute(layer: LayerCall, shape: Shape, guessed: bool = False) -> LayerOutput:
+def compute(layer: LayerCall, shape: Shape, guessed: bool = False, built: bool = False
+            ) -> LayerOutput:
     """The layer's rule on `shape`; Refusal when Keras refuses it, unknown when not known.
-    `guessed`: some None dims of `shape` are only unknown to the engine."""
+    `guessed`: some None dims of `shape` are only unknown to the engine. `built`: the layer
+    object was built by an earlier call (its `built_output` then, where it has one)."""
     rule = RULES[layer.kind or ""]
+    if built and rule.built_output is not None:
+        try:
+            return rule.built_output(LayerArgs(layer, rule.params), shape)
+        except Refusal:
+            raise
+        except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
+            return LayerOutput(None, None)
     try:
         return rule.compute(LayerArgs(layer, rule.params), shape)
     except Unknowable:

@@ -5,8 +5,10 @@ Keras then runs its graph again on the new shapes, but only through each layer's
 input spec is checked, so what only a build refuses (an undefined dim that would size
 weights, the sizes Concatenate's build compares) does not stop it. Models nested in it
 (functional or Sequential) are replayed the same way, after the check of their own input.
-What is not modelled, or what Keras would refuse there, gives unknown shapes: a replay only
-gives shapes, never findings.
+What is not modelled gives unknown shapes. What Keras refuses there is what a layer refuses
+on every call (`Refusal.every_call`: Reshape's size check, from its compute_output_shape):
+the replay stops at it and says which layer refused (`Replayed.refusal`), where no size the
+engine does not know reached that layer; any other refusal gives unknown shapes.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from shape_engine.keras.tensors import GraphModel, Node
 from shape_engine.layers import MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
 from shape_engine.layers.base import Refusal, Unknowable, is_input_kind
 from shape_engine.layers.refusals import UNKNOWN_REQUIRED_DIM
-from shape_engine.shapes import MaybeShape, Shape
+from shape_engine.shapes import MaybeShape, Shape, format_shape
 
 # Builds a Sequential model, on its own input or else on `outer_input` (a batch shape): the
 # interpreter, given by whoever makes the graph (it sits above this module).
@@ -44,12 +46,33 @@ _NOT_KNOWN = (Refusal, Unknowable, ArithmeticError, ValueError, TypeError, Index
 
 
 @dataclass(frozen=True)
+class ReplayRefusal:
+    """A layer of the replayed graph that Keras' compute_output_spec refuses, on `shape`."""
+
+    layer: LayerCall
+    shape: Shape
+    refusal: Refusal
+
+    def describe(self) -> str:
+        """"Reshape((1, 2, 1)) (line 7) expects 2 elements but gets (None, 1): 1 element"."""
+        refusal, layer = self.refusal, self.layer
+        what = (f"expects {refusal.needs} but gets {format_shape(self.shape)}"
+                if refusal.needs is not None else
+                f"refuses {format_shape(self.shape)}: {refusal.message or refusal.rule.summary}")
+        if refusal.detail:
+            what += f": {refusal.detail}"
+        return f"{layer.written_name} (line {layer.range.start.line + 1}) {what}"
+
+
+@dataclass(frozen=True)
 class Replayed:
     """The shapes of a replay's outputs (None: not known); `guessed`: some of their None
-    dims are only unknown to the engine (a layer's argument not known), see `partial_shapes`."""
+    dims are only unknown to the engine (a layer's argument not known), see `partial_shapes`.
+    `refusal`: the layer Keras refuses in it (the shapes are then unknown)."""
 
     shapes: tuple[MaybeShape, ...]
     guessed: bool = False
+    refusal: ReplayRefusal | None = None
 
 
 class Replay:
@@ -64,20 +87,26 @@ class Replay:
         known: dict[int, MaybeShape] = {
             id(i): s for i, s in zip(graph.inputs, inputs, strict=True)}
         guessed = False
+        partial: set[int] = set()  # tensors whose None dims may be only the engine's
         for node in graph.nodes:
             if node.is_input:
                 continue
-            outputs = self._node(node, [known.get(id(t)) for t in node.inputs], depth)
-            if outputs is not None:
-                guessed = guessed or outputs.guessed
+            outputs = self._node(node, [known.get(id(t)) for t in node.inputs], depth,
+                                 any(id(t) in partial for t in node.inputs))
+            if outputs is not None and outputs.refusal is not None:
+                return Replayed(tuple(None for _ in graph.outputs), refusal=outputs.refusal)
+            if outputs is not None and outputs.guessed:
+                guessed = True
+                partial.update(id(t) for t in node.outputs)
             for i, tensor in enumerate(node.outputs):
                 shapes = outputs.shapes if outputs is not None else ()
                 known[id(tensor)] = shapes[i] if i < len(shapes) else None
         return Replayed(tuple(known.get(id(o)) for o in graph.outputs), guessed)
 
-    def _node(self, node: Node, given: list[MaybeShape], depth: int) -> Replayed | None:
+    def _node(self, node: Node, given: list[MaybeShape], depth: int, guessed: bool
+              ) -> Replayed | None:
         """What one call of the graph gives on these shapes; None when not known. Ops are
-        not replayed."""
+        not replayed. `guessed`: some given None dims may be only the engine's."""
         if node.is_op or any(s is None for s in given):
             return None
         shapes = [s for s in given if s is not None]
@@ -87,9 +116,16 @@ class Replay:
                 return _layer(layer, shapes)
             if isinstance(layer, ModelIR) and depth < MAX_DEPTH:
                 if layer.graph is not None:
-                    return self._functional(layer.graph, shapes, depth + 1)
-                if len(shapes) == 1:
-                    return self._sequential(layer, shapes[0])
+                    replayed = self._functional(layer.graph, shapes, depth + 1)
+                elif len(shapes) == 1:
+                    replayed = self._sequential(layer, shapes[0])
+                else:
+                    return None
+                if guessed and replayed is not None and replayed.refusal is not None:
+                    return None  # sizes the engine does not know may well fit
+                return replayed
+        except _Refused as refused:
+            return None if guessed else Replayed((), refusal=refused.refusal)
         except _NOT_KNOWN:
             return None
         return None
@@ -120,8 +156,12 @@ class Replay:
         built_on = self._built_on(model)
         if built_on is None or not built_input_fits(built_on, shape):
             return None
-        rows = replay_layers([layer for layer in layers if isinstance(layer, LayerCall)
-                              and not is_input_kind(layer.kind)], shape)
+        calls = [layer for layer in layers
+                 if isinstance(layer, LayerCall) and not is_input_kind(layer.kind)]
+        try:
+            rows = _replay_rows(calls, shape)
+        except _Refused as refused:
+            return Replayed((None,), refusal=refused.refusal)
         if rows is None:
             return None
         return Replayed((rows[-1].shape if rows else shape,), any(r.partial for r in rows))
@@ -141,14 +181,27 @@ class Replay:
 
 def replay_layers(layers: Sequence[LayerCall], shape: Shape) -> list[LayerOutput] | None:
     """What each of a built Sequential model's layers gives in turn from `shape`, through
-    its `compute_output_spec` only (its weights stay as built); None when not known. The
-    outputs' shapes are all known (one tensor each)."""
+    its `compute_output_spec` only (its weights stay as built); None when not known or
+    refused. The outputs' shapes are all known (one tensor each)."""
+    try:
+        return _replay_rows(layers, shape)
+    except _Refused:
+        return None
+
+
+def _replay_rows(layers: Sequence[LayerCall], shape: Shape) -> list[LayerOutput] | None:
+    """`replay_layers`, raising _Refused for a refusal Keras meets on every call, unless
+    sizes the engine does not know reached the refusing layer."""
     outputs: list[LayerOutput] = []
     for layer in layers:
         if layer.kind not in RULES or layer.kind in _CALL_TRACED:
             return None
         try:
             output = _single(layer, shape)
+        except _Refused:
+            if any(o.partial for o in outputs):
+                return None
+            raise
         except _NOT_KNOWN:
             return None
         if output.shape is None or output.multiple_outputs:
@@ -174,12 +227,23 @@ def _layer(layer: LayerCall, shapes: list[Shape]) -> Replayed | None:
     return Replayed((result.shape,), result.partial)
 
 
+class _Refused(Exception):
+    """A refusal Keras meets in the replay (`Refusal.every_call`)."""
+
+    def __init__(self, refusal: ReplayRefusal) -> None:
+        super().__init__(refusal.describe())
+        self.refusal = refusal
+
+
 def _single(layer: LayerCall, shape: Shape) -> LayerOutput:
-    """The layer's rule, past a build's refusal of an undefined dim (its build is not run
-    again); other refusals raise."""
+    """The layer's rule as for a layer built already, past a build's refusal of an
+    undefined dim (its build is not run again); a refusal of every call raises _Refused,
+    other refusals Refusal."""
     try:
-        return compute(layer, shape)
+        return compute(layer, shape, built=True)
     except Refusal as refusal:
         if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call:
             return past_unknown_dims(layer, shape, refusal, guessed=False)
+        if refusal.every_call:
+            raise _Refused(ReplayRefusal(layer, shape, refusal)) from None
         raise

@@ -412,6 +412,10 @@ class LayerRule(NamedTuple):
     built_spec: BuiltSpecRule | None = None
     # What checks and fixes know of this kind (see LayerFacts).
     facts: LayerFacts = NO_FACTS
+    # The output of a call once the layer is built, where it differs from `compute`: Keras
+    # does not build it again then and some layers check nothing else (RNN takes any rank
+    # from 2 through compute_output_shape alone).
+    built_output: Rule_ | None = None
 
     def spec_built_on(self, layer: LayerCall, shape: Shape) -> BuiltSpec | None:
         """The input spec this layer has once built on `shape`; None when it sets none or
@@ -524,12 +528,13 @@ def layer_rule(kind: str, *, params: tuple[str, ...] = (), aliases: tuple[str, .
                check_args: Callable[[LayerArgs], object] | None = None,
                without_input_spec: Rule_ | None = None,
                built_spec: BuiltSpecRule | None = None,
-               facts: LayerFacts = NO_FACTS) -> Callable[[Rule_], Rule_]:
+               facts: LayerFacts = NO_FACTS,
+               built_output: Rule_ | None = None) -> Callable[[Rule_], Rule_]:
     def register(compute: Rule_) -> Rule_:
         if RULES.holds(kind):
             raise ValueError(f"layer rule {kind} registered twice")
         RULES[kind] = LayerRule(kind, params, compute, needs_input, check_args,
-                                without_input_spec, built_spec, facts)
+                                without_input_spec, built_spec, facts, built_output)
         for name in (kind, *aliases):
             ALIASES[name] = kind
         return compute

@@ -99,8 +99,11 @@ def _concatenate(call: LayerCall, shapes: list[Shape]) -> Shape:
     """`Concatenate.build` (shape checks, as Keras 3.15 writes them) and
     `compute_output_shape`."""
     axis = LayerArgs(call, ("axis",)).integer("axis", -1)
-    if call.has_unpacking or not all(-len(shape) <= axis for shape in shapes):
+    if call.has_unpacking:
         raise Unknowable("axis")
+    for shape in shapes:
+        if axis < -len(shape):  # build's `del shape[axis]`: an IndexError
+            raise _axis_out_of_range(axis, shape, shapes)
     reduced: set[tuple[Dim, ...]] = set()
     for shape in shapes:
         rest = list(shape)
@@ -119,16 +122,30 @@ def _concatenate(call: LayerCall, shapes: list[Shape]) -> Shape:
         for position in range(ranks.pop()):
             if len({shape[position] for shape in reduced} - {None}) > 1:
                 raise refusal
-    if not all(axis < len(shape) for shape in shapes):
-        raise Unknowable("axis")  # built, and then whatever Keras' call does with it
+    # compute_output_shape reads `axis` of the first tensor, then of each other one until
+    # a None size stops it: an IndexError where a tensor read has no such axis (a None
+    # only the engine does not know stops it earlier here: silence, never a false claim).
     output = list(shapes[0])
     for shape in shapes[1:]:
-        first, other = output[axis], shape[axis]
-        if first is None or other is None:
+        if axis >= len(output):
+            raise _axis_out_of_range(axis, shapes[0], shapes)
+        first = output[axis]
+        if first is None:
+            break
+        if axis >= len(shape):
+            raise _axis_out_of_range(axis, shape, shapes)
+        other = shape[axis]
+        if other is None:
             output[axis] = None
             break
         output[axis] = first + other
     return tuple(output)
+
+
+def _axis_out_of_range(axis: int, shape: Shape, shapes: list[Shape]) -> Refusal:
+    return Refusal(MULTIPLE_OUTPUTS,
+                   f"Concatenate(axis={axis}) is out of range for {format_shape(shape)}, of "
+                   f"rank {len(shape)} (Keras: IndexError): {_shapes(shapes)}")
 
 
 def _dot(call: LayerCall, shapes: list[Shape], nones_are_keras: bool,
@@ -172,13 +189,6 @@ def _dot(call: LayerCall, shapes: list[Shape], nones_are_keras: bool,
 def _merge(args: LayerArgs, tensors: tuple[Shape, ...], keywords: dict[str, Shape]
            ) -> LayerOutput:
     """A merge layer called on a list of tensors (the functional API)."""
-    if args.call.kind == "Concatenate" and tensors and not args.call.has_unpacking:
-        axis = args.integer("axis", -1)
-        rank = len(tensors[0])
-        if not -rank <= axis < rank:  # Keras: an IndexError when the layer is built
-            raise Refusal(UNMERGEABLE_INPUTS,
-                          f"Concatenate(axis={axis}) is out of range for tensors of rank "
-                          f"{rank}: {_shapes(list(tensors))}")
     try:
         # The functional API's calls (`keras.calls`) come here with Keras' own None dims
         # only: a tensor with dims the engine does not know makes no refusal there.

@@ -87,6 +87,8 @@ def _reshape_target(args: LayerArgs) -> tuple[Dim, ...]:
 @layer_rule("Reshape", params=("target_shape",), check_args=_reshape_target,
             facts=LayerFacts(size_free=True, refuses_nested_list=True))
 def reshape(args: LayerArgs, x: Shape) -> LayerOutput:
+    # Its size checks are compute_output_shape's (Keras 3.15), met on every call: a layer
+    # built already and a nested model's replay meet them too (`every_call`).
     target = _reshape_target(args)
     if len(x) < 1:
         raise Unknowable("rank")
@@ -100,18 +102,19 @@ def reshape(args: LayerArgs, x: Shape) -> LayerOutput:
         if math.prod(known) != size:
             shown = " x ".join(str(d) for d in known)
             needs = _elements(math.prod(known)) + (f" ({shown})" if len(known) > 1 else "")
-            raise Refusal(RESHAPE_SIZE_MISMATCH, needs=needs, detail=_elements(size))
+            raise Refusal(RESHAPE_SIZE_MISMATCH, needs=needs, detail=_elements(size),
+                          every_call=True)
         return LayerOutput((x[0], *target), 0)
     rest = math.prod(known)
     if rest == 0:
         raise Refusal(RESHAPE_SIZE_MISMATCH,
                       f"{args.written_name} cannot size the -1 of target_shape "
                       f"{format_shape(target)}: its other dims multiply to 0",
-                      argument="target_shape")
+                      argument="target_shape", every_call=True)
     if size % rest != 0:
         raise Refusal(RESHAPE_SIZE_MISMATCH,
                       needs=f"a multiple of {rest} elements to fill the -1 of "
-                      f"{format_shape(target)}", detail=_elements(size))
+                      f"{format_shape(target)}", detail=_elements(size), every_call=True)
     return LayerOutput((x[0], *(size // rest if d == -1 else d for d in target)), 0)
 
 

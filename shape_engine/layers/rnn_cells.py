@@ -128,7 +128,23 @@ def _step_features(x: Shape) -> int:
     return features
 
 
-@layer_rule("RNN", params=RNN_PARAMS)
+def _called_built(args: LayerArgs, x: Shape) -> LayerOutput:
+    """An RNN called again once built: no input spec and no build, only its
+    compute_output_shape, which takes any rank from 2 (observed on Keras 3.15: built on
+    (None, 29, 7), it gives (None, 5) on (None, 8)) and reads the time axis even without
+    return_sequences (an IndexError on a rank-1 tensor). The weights are the first call's."""
+    cells = [_cell(call) for call in _cells_of(_argument(args.call, "cell"))]
+    if len(x) < 2:
+        raise Refusal(INCOMPATIBLE_RANK, needs="an input of rank 2 or more (batch, timesteps, "
+                                               "...): its output shape reads the time axis")
+    options = _sequence_options(args, x)
+    if options.return_state and len(cells) > 1:
+        raise Unknowable("return_state")  # the states of every cell, nested
+    output = _recurrent_output(x, cells[-1].units, options, 0, cells[-1].states)
+    return output._replace(params=None)
+
+
+@layer_rule("RNN", params=RNN_PARAMS, built_output=_called_built)
 def rnn(args: LayerArgs, x: Shape) -> LayerOutput:
     cells = [_cell(call) for call in _cells_of(_argument(args.call, "cell"))]
     features = _step_features(x)

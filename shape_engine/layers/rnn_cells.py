@@ -115,7 +115,7 @@ layer_rule("StackedRNNCells", params=("cells",))(_not_alone)
 def _step_features(x: Shape) -> int:
     """The cells are built on one step, (batch,) + x[2:], and size their kernels by its last
     axis: any rank from 3 works (Keras 3.15 has no input spec here). On a 2-D input the step
-    is (batch,), so the batch size would size the kernel: refused when unknown."""
+    is (batch,), so the batch size sizes the kernel: refused when it is not fixed."""
     if len(x) < 2:
         raise Refusal(INCOMPATIBLE_RANK, needs=SEQUENCE_LAYOUT)
     features = x[-1] if len(x) >= 3 else x[0]
@@ -123,8 +123,6 @@ def _step_features(x: Shape) -> int:
         raise Refusal(UNKNOWN_REQUIRED_DIM,
                       needs="a defined last axis (features) to size its cells' kernels"
                       if len(x) >= 3 else SEQUENCE_LAYOUT)
-    if len(x) == 2:
-        raise Unknowable("rank")  # a fixed batch size sizes the kernel: not modelled
     return features
 
 

@@ -517,6 +517,25 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
             keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)]),
         ])
         """, "SL108", True),
+    # An RNN first called on a 2-D input builds its cells on one step, (batch,): a fixed
+    # batch size sizes their kernels (deep profile seed 2028, model 16503: left unknown).
+    "rnn_rank_2_fixed_batch": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((50,), batch_size=4),
+            keras.layers.RNN(keras.layers.LSTMCell(6)),
+        ])
+        """, None, False),
+    "rnn_rank_2_fixed_batch_stacked_cells_sequences": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((50,), batch_size=4),
+            keras.layers.RNN([keras.layers.SimpleRNNCell(3), keras.layers.GRUCell(5)],
+                             return_sequences=True),
+        ])
+        """, None, False),
     # A float frame_step goes through Keras' convolution arithmetic (deep profile seed 31,
     # model 1387): the engine read only an int and left the shape and count unknown.
     "stft_float_frame_step_undefined_samples": (

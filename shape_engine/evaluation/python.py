@@ -546,8 +546,11 @@ class PythonSemantics(DataValues):
         if self._expr_depth > MAX_EXPRESSION_DEPTH or (
                 self._steps > self._check_at and self._over_budget()):
             return UNKNOWN
-        if isinstance(node, ast.Name):  # the commonest node, and a leaf: no depth to track
+        # The commonest nodes, and leaves: no depth to track.
+        if type(node) is ast.Name:
             value = self.scope.lookup(node.id)
+        elif type(node) is ast.Constant:
+            value = self._constant(node)
         else:
             self._expr_depth += 1
             try:
@@ -556,14 +559,16 @@ class PythonSemantics(DataValues):
                 self._expr_depth -= 1
         if type(value) in _HANDED_ON:  # tensors, layers, names: nothing below applies
             return value
+        if type(value) is Const:  # the next commonest: a literal
+            if charge and isinstance(value.value, str | bytes):
+                self._steps += len(value.value) // 64  # a long string is walked by its user too
+            return value
         if isinstance(value, Seq):
             if self._forward:
                 value = self._current(value)
             return self._charged(value) if charge else value
         if isinstance(value, ArrayValue | DataObject):
             return self._current(value) if self._forward else value
-        if charge and isinstance(value, Const) and isinstance(value.value, str | bytes):
-            self._steps += len(value.value) // 64  # a long string is walked by its user too
         return value
 
     def _charged(self, value: Value) -> Value:
@@ -849,6 +854,8 @@ class PythonSemantics(DataValues):
 
         if isinstance(callee, ModuleRef):
             return self._call_named(callee, node, args, kwargs, has_unpacking)
+        if type(callee) is LayerValue:  # the next commonest: `Dense(8)(x)`
+            return self._call_layer_object(callee.call, node, args, kwargs)
         if isinstance(callee, BoundMethod):
             return self._call_method(callee, node, args, kwargs)
         if isinstance(callee, FunctionValue):

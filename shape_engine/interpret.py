@@ -18,6 +18,7 @@ from shape_engine.keras.layer_call import (
     takes_flowing_list,
 )
 from shape_engine.keras.own_input import MAX_NESTING, own_input
+from shape_engine.keras.replay import replay_layers
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.keras_version import is_keras_2
 from shape_engine.layers import RULES, LayerArgs, LayerOutput
@@ -652,22 +653,53 @@ def _in_sequence(report: ModelReport, entry: LayerEntry, previous: str,
 def _nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,
             nesting: _Nesting) -> ModelReport:
     if depth >= MAX_NESTING or id(model) in nesting.running or nesting.runs >= MAX_NESTED_RUNS:
-        return ModelReport(model, "nested", None)
+        return _not_known(model)
     inner = _run_nested(model, shape, outer, depth, nesting)
     own = own_input(model)
     if own is not None and own[1] and own[0] is not None and shape is not None \
             and tuple(own[0]) != tuple(shape):
         # Built on its own input, it runs its built layers on this other tensor. Where a
-        # layer's weights would be of another size for it, Keras may refuse or fail later:
-        # not modelled, so the output is unknown.
+        # layer's weights would be of another size for it, Keras builds nothing again: it
+        # runs each layer's compute_output_spec only (weights as built), as replayed here.
         as_built = _run_nested(model, own[0], outer, depth, nesting)
         if as_built.refused or [layer.params for layer in as_built.layers] != [
                 layer.params for layer in inner.layers]:
-            return ModelReport(model, "nested", None)
+            return _replayed(as_built, shape) or _not_known(model)
     if inner.refused:
         outer.refused = True
         outer.findings.extend(inner.findings)
     return inner
+
+
+def _not_known(model: ModelIR) -> ModelReport:
+    """A nested model whose run is not known: each of its rows unknown, so its output and
+    its parameter count are too (not 0, as a model of no rows would count)."""
+    report = ModelReport(model, "nested", None)
+    report.layers = [LayerReport(entry, _label(entry), None, None, None)
+                     for entry in model.entries if not _is_input_entry(entry)]
+    return report
+
+
+def _replayed(as_built: ModelReport, shape: Shape) -> ModelReport | None:
+    """A nested model built on its own input, run on `shape`: its rows as built, with the
+    shapes its layers' compute_output_spec gives (`replay_layers`); None when not known."""
+    if is_keras_2() or as_built.refused or as_built.output_list_why is not None \
+            or as_built.guessed_dims:
+        return None  # Keras 2 (tf.keras) calls a built model otherwise: not modelled
+    layers = [row.entry.layer for row in as_built.layers]
+    calls = [layer for layer in layers if isinstance(layer, LayerCall)]
+    if len(calls) != len(layers) or any(row.params is None for row in as_built.layers):
+        return None
+    outputs = replay_layers(calls, shape)
+    if outputs is None or any(output.partial for output in outputs):
+        return None
+    report = ModelReport(as_built.model, as_built.input_origin, shape)
+    given: MaybeShape = shape
+    for row, output in zip(as_built.layers, outputs, strict=True):
+        report.layers.append(replace(row, input_shape=given, output_shape=output.shape,
+                                     node=None))
+        given = output.shape
+    return report
 
 
 def _run_nested(model: ModelIR, shape: MaybeShape, outer: ModelReport, depth: int,

@@ -31,6 +31,11 @@ from shape_engine.shapes import MaybeShape, Shape
 # interpreter, given by whoever makes the graph (it sits above this module).
 BuildSequential = Callable[[ModelIR, MaybeShape], BuiltSequential]
 
+# Layers with no compute_output_shape of their own (Keras 3.15): their compute_output_spec
+# traces their call, which weights built for another shape may fail.
+_CALL_TRACED = frozenset({"GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells",
+                          "Pipeline"})
+
 # How deep models nested in models are followed.
 MAX_DEPTH = 8
 
@@ -115,16 +120,11 @@ class Replay:
         built_on = self._built_on(model)
         if built_on is None or not built_input_fits(built_on, shape):
             return None
-        guessed = False
-        for layer in layers:
-            assert isinstance(layer, LayerCall)
-            if is_input_kind(layer.kind):
-                continue
-            output = _single(layer, shape)
-            if output.shape is None or output.multiple_outputs:
-                return None
-            shape, guessed = output.shape, guessed or output.partial
-        return Replayed((shape,), guessed)
+        rows = replay_layers([layer for layer in layers if isinstance(layer, LayerCall)
+                              and not is_input_kind(layer.kind)], shape)
+        if rows is None:
+            return None
+        return Replayed((rows[-1].shape if rows else shape,), any(r.partial for r in rows))
 
     def _built_on(self, model: ModelIR) -> MaybeShape:
         """The batch shape a Sequential model was built on: the input it declares, or the
@@ -137,6 +137,25 @@ class Replay:
         if report.input_origin != "declared" or report.refused:
             return None
         return report.input_shape
+
+
+def replay_layers(layers: Sequence[LayerCall], shape: Shape) -> list[LayerOutput] | None:
+    """What each of a built Sequential model's layers gives in turn from `shape`, through
+    its `compute_output_spec` only (its weights stay as built); None when not known. The
+    outputs' shapes are all known (one tensor each)."""
+    outputs: list[LayerOutput] = []
+    for layer in layers:
+        if layer.kind not in RULES or layer.kind in _CALL_TRACED:
+            return None
+        try:
+            output = _single(layer, shape)
+        except _NOT_KNOWN:
+            return None
+        if output.shape is None or output.multiple_outputs:
+            return None
+        outputs.append(output)
+        shape = output.shape
+    return outputs
 
 
 def _layer(layer: LayerCall, shapes: list[Shape]) -> Replayed | None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.compare import assert_agrees
+from shape_engine import analyze_source, keras_version
+from shape_engine.analysis import Analysis
+from shape_engine.interpret import ModelReport
+from tests.compare import assert_agrees, build_errors
 from tests.oracle import Oracle
 
 pytestmark = pytest.mark.tensorflow
@@ -85,6 +88,65 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
         import keras
         model = keras.Sequential([keras.Input((4,), batch_size=8),
                                   keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])])
+        """, None, False),
+    # A nested model built on its own input and given a tensor that fits it but is not its
+    # input runs its layers' compute_output_spec only: weights stay as built (the engine
+    # left the row unknown where they would be of another size).
+    "nested_built_layer_norm_given_last_axis_one": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17,)),
+            keras.layers.Reshape([17, -1]),
+            keras.Sequential([keras.Input((17,)), keras.layers.LayerNormalization()]),
+        ])
+        """, None, False),
+    "nested_built_dense_given_last_axis_one": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17, 1)),
+            keras.Sequential([keras.Input((17,)), keras.layers.Dense(3),
+                              keras.layers.LayerNormalization()]),
+        ])
+        """, None, False),
+    "nested_built_last_axis_one_given_lower_rank": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17,)),
+            keras.Sequential([keras.Input((17, 1)), keras.layers.Dense(3)]),
+        ])
+        """, None, False),
+    "nested_built_one_channel_given_five": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17, 5)),
+            keras.Sequential([keras.Input((17, 1)), keras.layers.Conv1D(4, 3),
+                              keras.layers.BatchNormalization()]),
+        ])
+        """, None, False),
+    "nested_built_embedding_given_last_axis_one": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17, 1)),
+            keras.Sequential([keras.Input((17,)), keras.layers.Embedding(10, 3)]),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ])
+        """, None, False),
+    # Given its own input shape, the nested model is run as built.
+    "nested_built_given_its_input": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Input((17,)),
+            keras.layers.Reshape([17]),
+            keras.Sequential([keras.Input((17,)), keras.layers.LayerNormalization(),
+                              keras.layers.Dense(3)]),
+        ])
         """, None, False),
     # A nested model built on its own input, placed first, gives the outer model its input
     # (the engine saw no input and left every shape unknown).
@@ -620,6 +682,48 @@ def test_unbuilt_nested_model_given_returned_states(oracle: Oracle) -> None:
             keras.Sequential([keras.layers.BatchNormalization()]),
         ])
         """, oracle, expect_raises=False)
+
+
+# A nested model built on its own input and given another shape runs compute_output_spec
+# only, which for these takes what the engine's rules refuse (SimpleRNN and global pooling
+# on rank 2, RepeatVector on rank 3): Keras builds them, the engine leaves the row unknown
+# and says nothing.
+SILENT_NESTED_REPLAYS = {
+    "rnn_given_lower_rank": ("(17,)", "(17, 1)", "keras.layers.SimpleRNN(4)"),
+    "pooling_given_lower_rank": ("(17,)", "(17, 1)", "keras.layers.GlobalAveragePooling1D()"),
+    "repeat_given_higher_rank": ("(17, 1)", "(17,)", "keras.layers.RepeatVector(2)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SILENT_NESTED_REPLAYS))
+def test_nested_replay_not_known_stays_silent(name: str, oracle: Oracle) -> None:
+    outer, inner, layer = SILENT_NESTED_REPLAYS[name]
+    source = (f"import keras\nmodel = keras.Sequential([keras.Input({outer}), keras.Sequential("
+              f"[keras.Input({inner}), {layer}])])\n")
+    assert not oracle.run(source).raised
+    analysis = analyze_source(source)
+    assert not build_errors(analysis)
+    report = _model(analysis)
+    assert report.layers[-1].output_shape is None
+    assert report.total_params is None
+
+
+# tf.keras 2 calls a nested model built on (None, 17) on (None, 17, 1) otherwise (it
+# squeezes the input: (None, 17) comes out): not modelled, the row stays unknown.
+def test_keras2_nested_replay_stays_unknown(oracle_keras2: Oracle) -> None:
+    source = ("import tf_keras as keras\nmodel = keras.Sequential([keras.Input((17, 1)), "
+              "keras.Sequential([keras.Input((17,)), keras.layers.LayerNormalization()])])\n")
+    result = oracle_keras2.run(source)
+    assert not result.raised
+    assert result.models["model"].layers[-1].output_shape == (None, 17)
+    with keras_version.using("2"):
+        analysis = analyze_source(source)
+    assert not build_errors(analysis)
+    assert _model(analysis).layers[-1].output_shape is None
+
+
+def _model(analysis: Analysis) -> ModelReport:
+    return next(r for r in analysis.models if r.model.variable == "model")
 
 
 # TimeDistributed skips its layer's input spec, and global pooling's compute_output_shape

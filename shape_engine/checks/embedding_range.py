@@ -18,7 +18,7 @@ from shape_engine.checks.training import feeds
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Related, Severity
 from shape_engine.ir import LayerCall
-from shape_engine.keras.tensors import Node, TensorValue
+from shape_engine.keras.tensors import Node
 from shape_engine.layers.base import is_input_kind
 from shape_engine.rule import Rule
 from shape_engine.values import ArrayValue, Const, Value
@@ -89,7 +89,8 @@ def check_graph_embedding_range(report: ModelReport, document: Document) -> Iter
     graph = model.graph
     if graph is None or not is_functional(model) or model.file is not None or report.refused:
         return
-    tables = {id(t): _embeddings_fed_by(graph.nodes, t) for t in graph.inputs}
+    fed = _embeddings_by_input(graph.nodes)
+    tables = {id(t): fed.get(id(t), []) for t in graph.inputs}
     if not any(tables.values()):
         return
     for method, port, part in fed_inputs(report, document):
@@ -111,15 +112,15 @@ def check_graph_embedding_range(report: ModelReport, document: Document) -> Iter
             break
 
 
-def _embeddings_fed_by(nodes: list[Node], tensor: TensorValue) -> list[tuple[LayerCall, int]]:
-    """The Embedding layers called on the tensor itself, with their number of rows."""
-    found = []
+def _embeddings_by_input(nodes: list[Node]) -> dict[int, list[tuple[LayerCall, int]]]:
+    """The Embedding layers called on one tensor, with their number of rows, by that
+    tensor's id (one walk of the graph, whatever its number of inputs)."""
+    found: dict[int, list[tuple[LayerCall, int]]] = {}
     for node in nodes:
         layer = node.layer
         if (isinstance(layer, LayerCall) and layer.kind == "Embedding" and not node.is_op
-                and len(node.inputs) == 1 and node.inputs[0] is tensor
-                and not layer.has_unpacking):
+                and len(node.inputs) == 1 and not layer.has_unpacking):
             rows = _whole(layer.kwargs.get("input_dim", layer.args[0] if layer.args else None))
             if rows is not None and rows > 0:
-                found.append((layer, rows))
+                found.setdefault(id(node.inputs[0]), []).append((layer, rows))
     return found

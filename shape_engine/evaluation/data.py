@@ -68,7 +68,7 @@ class DataValues(EvaluatorState):
             checked = self._checked.get(id(value))
             if checked is not None and checked[0] is value and checked[1] == self._changes:
                 return value
-        elif not isinstance(value, ArrayValue | DataObject):
+        elif not isinstance(value, _CHANGING):
             return value
         current = self._current_in(value, set())
         if isinstance(current, Seq):
@@ -228,3 +228,7 @@ class DataValues(EvaluatorState):
 def values_changed(array: ArrayValue) -> ArrayValue:
     """Data whose values were changed in place: its shape and dtype stay, nothing else."""
     return ArrayValue(array.shape, array.dtype, array.origin)
+
+
+# Tested at each value's every use: a tuple made once (`A | B` would be made anew).
+_CHANGING = (ArrayValue, DataObject)

@@ -266,9 +266,9 @@ class KerasObjects(PythonSemantics):
         first = args[0] if args else kwargs.get("inputs")
         written: ast.expr | None = node.args[0] if node.args else next(
             (k.value for k in node.keywords if k.arg == "inputs"), None)
-        named = {k.arg: k.value for k in node.keywords if k.arg}
         tensor_kwargs = {k: v for k, v in kwargs.items()
-                         if k in keywords and isinstance(v, TensorValue)}
+                         if k in keywords and isinstance(v, TensorValue)} if keywords else {}
+        named = {k.arg: k.value for k in node.keywords if k.arg} if tensor_kwargs else {}
         if isinstance(first, TensorValue):
             positional = [first]
             names = [_name_of(written)]

@@ -330,15 +330,15 @@ class PythonSemantics(DataValues):
     # -- binding -----------------------------------------------------------------------------
 
     def _bind(self, target: ast.expr, value: Value, value_node: ast.expr | None) -> None:
-        if isinstance(target, ast.Name):
+        if type(target) is ast.Name:
             self._set_name(target.id, value)
             if isinstance(value, ModelValue) and not value.model.variable:
                 value.model.variable = target.id
                 value.model.name = value.model.name or target.id
-            if isinstance(value, ArrayValue | TensorValue) and self.file is None:
+            if isinstance(value, _DATA_BOUND) and self.file is None:
                 self.program.data.append(
                     DataBinding(target.id, self.index.range_of(target), value))
-        elif isinstance(target, ast.Tuple | ast.List):
+        elif isinstance(target, _UNPACKED):
             for element, item in zip(target.elts, self._unpack_into(target.elts, value),
                                      strict=True):
                 self._bind(element.value if isinstance(element, ast.Starred) else element,
@@ -380,7 +380,11 @@ class PythonSemantics(DataValues):
                 self._escape([value], {})
 
     def _set_name(self, name: str, value: Value) -> None:
-        scope = self.scope.owner(name)
+        here = self.scope
+        if name not in here.globals and name not in here.nonlocals:  # the common case
+            here.vars[name] = value
+            return
+        scope = here.owner(name)
         if scope is not self.scope and self._uncertain:
             # `global` / `nonlocal` written on a path that may not run: either value.
             value = join([scope.vars.get(name), value])
@@ -546,8 +550,11 @@ class PythonSemantics(DataValues):
         if self._expr_depth > MAX_EXPRESSION_DEPTH or (
                 self._steps > self._check_at and self._over_budget()):
             return UNKNOWN
-        if isinstance(node, ast.Name):  # the commonest node, and a leaf: no depth to track
+        # The commonest nodes, and leaves: no depth to track.
+        if type(node) is ast.Name:
             value = self.scope.lookup(node.id)
+        elif type(node) is ast.Constant:
+            value = self._constant(node)
         else:
             self._expr_depth += 1
             try:
@@ -556,14 +563,16 @@ class PythonSemantics(DataValues):
                 self._expr_depth -= 1
         if type(value) in _HANDED_ON:  # tensors, layers, names: nothing below applies
             return value
+        if type(value) is Const:  # the next commonest: a literal
+            if charge and isinstance(value.value, str | bytes):
+                self._steps += len(value.value) // 64  # a long string is walked by its user too
+            return value
         if isinstance(value, Seq):
             if self._forward:
                 value = self._current(value)
             return self._charged(value) if charge else value
-        if isinstance(value, ArrayValue | DataObject):
+        if isinstance(value, _CHANGING):
             return self._current(value) if self._forward else value
-        if charge and isinstance(value, Const) and isinstance(value.value, str | bytes):
-            self._steps += len(value.value) // 64  # a long string is walked by its user too
         return value
 
     def _charged(self, value: Value) -> Value:
@@ -729,9 +738,9 @@ class PythonSemantics(DataValues):
     def _attribute(self, receiver: Value, attr: str) -> Value:
         if isinstance(receiver, ModuleRef):
             return receiver.attribute(attr)
-        if isinstance(receiver, ObjectValue | ClassValue | SuperValue):
+        if isinstance(receiver, _OBJECTS):
             return classes.attribute(self, receiver, attr)
-        if isinstance(receiver, ModelValue | LayerValue | ModelDict | DatasetValue):
+        if isinstance(receiver, _WITH_METHODS):
             return BoundMethod(receiver, attr)
         if isinstance(receiver, Seq) and receiver.kind == "list":
             return BoundMethod(receiver, attr)
@@ -849,6 +858,8 @@ class PythonSemantics(DataValues):
 
         if isinstance(callee, ModuleRef):
             return self._call_named(callee, node, args, kwargs, has_unpacking)
+        if type(callee) is LayerValue:  # the next commonest: `Dense(8)(x)`
+            return self._call_layer_object(callee.call, node, args, kwargs)
         if isinstance(callee, BoundMethod):
             return self._call_method(callee, node, args, kwargs)
         if isinstance(callee, FunctionValue):
@@ -1043,6 +1054,13 @@ class PythonSemantics(DataValues):
 
 
 # Values `_eval` hands on as they are (by exact type): neither sequences, data nor constants.
+# Tested at every binding, attribute or value: tuples made once (`A | B` in the test
+# would make its union anew at each call).
+_DATA_BOUND = (ArrayValue, TensorValue)
+_UNPACKED = (ast.Tuple, ast.List)
+_CHANGING = (ArrayValue, DataObject)
+_OBJECTS = (ObjectValue, ClassValue, SuperValue)
+_WITH_METHODS = (ModelValue, LayerValue, ModelDict, DatasetValue)
 _HANDED_ON = frozenset({TensorValue, LayerValue, ModuleRef, type(UNKNOWN), FunctionValue,
                         ModelValue, BoundMethod})
 assert not any(issubclass(kind, Seq | ArrayValue | DataObject | Const) for kind in _HANDED_ON)

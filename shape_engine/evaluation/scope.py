@@ -21,6 +21,8 @@ ModuleResolver = Callable[[str, int, str | None], "tuple[str, str] | None"]
 
 # The builtins, made once: `len` and `range` are looked up at every turn of a loop.
 _BUILTIN_REFS: dict[str, Value] = {name: ModuleRef(name) for name in dir(builtins)}
+# Held by no scope: what `Scope.lookup` gets for a name a scope does not bind.
+_ABSENT = Value()
 
 
 class Return(Exception):
@@ -47,8 +49,9 @@ class Scope:
     def lookup(self, name: str) -> Value:
         scope: Scope | None = self.module if name in self.globals else self
         while scope is not None:
-            if name in scope.vars:
-                return scope.vars[name]
+            found = scope.vars.get(name, _ABSENT)  # one dict lookup: names are looked up most
+            if found is not _ABSENT:
+                return found
             for module in scope.star_modules:
                 if star_exports(module.name, name):
                     return module.attribute(name)

@@ -262,8 +262,9 @@ def _input_of(model: ModelIR, entries: list[LayerEntry], data_shape: MaybeShape
                 return "declared", partial_declared_shape(first), False, False
             if declared is not None:
                 return "declared", declared, False, False
-        if isinstance(first, ModelIR):
-            # A model built on its own input gives the outer model that input.
+        if isinstance(first, ModelIR) and not (len(entries) == 1 and model.builds):
+            # A model built on its own input gives the outer model that input (a lone one
+            # does not build the outer model: its build() does, on the shape it is given).
             inner = own_input(first)
             if inner is not None and inner[1] and inner[0] is not None:
                 return "declared", inner[0], False, False

@@ -517,6 +517,31 @@ CASES: dict[str, tuple[str, str | None, bool]] = {
             keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)]),
         ])
         """, "SL108", True),
+    # A lone nested model does not build the outer one: model.build(shape) does, on that
+    # shape, batch size included (deep profile seed 2029, model 15617: the engine took the
+    # nested model's declared input and showed a batch of None).
+    "lone_nested_model_built_with_a_batch_size": (
+        """
+        import keras
+        model = keras.Sequential([
+            keras.Sequential([keras.Input((1, 6, 2, 6, 3)), keras.layers.RandomCrop(2, 6)]),
+        ])
+        model.build((1, 1, 6, 2, 6, 3))
+        """, None, False),
+    "lone_nested_dense_built_with_a_batch_size": (
+        """
+        import keras
+        inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        model = keras.Sequential([inner])
+        model.build((1, 4))
+        """, None, False),
+    "lone_nested_dense_built_on_another_shape": (
+        """
+        import keras
+        inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        model = keras.Sequential([inner])
+        model.build((None, 5))
+        """, "SL109", True),
     # An RNN first called on a 2-D input builds its cells on one step, (batch,): a fixed
     # batch size sizes their kernels (deep profile seed 2028, model 16503: left unknown).
     "rnn_rank_2_fixed_batch": (

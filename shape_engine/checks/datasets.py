@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Related, Severity
+from shape_engine.ir import TrainingCall
 from shape_engine.rule import Rule
 from shape_engine.shapes import format_shape
 from shape_engine.values import ArrayValue
@@ -44,13 +45,18 @@ def check_datasets(report: ModelReport, document: Document) -> Iterator[Finding]
             continue
         if not _refused(report, len(x.shape)):
             continue
-        related = () if call.dataset_origin is None else (
-            Related(call.dataset_origin, "the dataset is made here, one sample per element"),)
         yield DATASET_NOT_BATCHED.finding(
             f"{call.method} gets a dataset that was never batched: each element, x of shape "
             f"{format_shape(x.shape)}, is taken as one batch, so the model sees "
             f"{format_shape(x.shape)} instead of {format_shape((None, *x.shape))}; add "
-            ".batch(32) to the dataset", at=where, related=related)
+            ".batch(32) to the dataset", at=where, related=dataset_origin(call))
+
+
+def dataset_origin(call: TrainingCall) -> tuple[Related, ...]:
+    """Where the dataset a training call gets was made, as a related place."""
+    if call.dataset_origin is None:
+        return ()
+    return (Related(call.dataset_origin, "the dataset is made here, one sample per element"),)
 
 
 def _refused(report: ModelReport, rank: int) -> bool:

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shape_engine.checks.datasets import DATASET_NOT_BATCHED
+from shape_engine.checks.datasets import DATASET_NOT_BATCHED, dataset_origin
 from shape_engine.checks.graph_run import refused_inside
 from shape_engine.checks.ports import (
     Part,
@@ -419,13 +419,11 @@ def _unbatched_dataset(call: TrainingCall, inputs: Ports, model: ModelIR,
             and refused_inside(model.graph, {id(port.tensor): adjusted}) is True)
         if not refused:
             continue
-        related = () if call.dataset_origin is None else (
-            Related(call.dataset_origin, "the dataset is made here, one sample per element"),)
         yield DATASET_NOT_BATCHED.finding(
             f"{call.method} gets a dataset that was never batched: each element is taken as "
             f"one batch, so {'the model' if port.alone else port.label} sees "
             f"{format_shape(x)} instead of {format_shape((None, *x))}; add .batch(32) to the "
-            "dataset", at=part.where, related=(*related, *_declared(port, expected)))
+            "dataset", at=part.where, related=(*dataset_origin(call), *_declared(port, expected)))
         return
 
 

@@ -209,23 +209,13 @@ def _dims(value: Value | None) -> tuple[Dim, ...] | None:
         n = _int(value.value)
         return (n,) if n is not None and n >= 0 else None
     if isinstance(value, Seq):
-        dims: list[Dim] = []
-        for item in value.items:
-            if isinstance(item, Const):
-                n = _int(item.value)
-                if n is None or n < 0:
-                    return None
-                dims.append(n)
-            elif isinstance(item, Seq | ArrayValue):
-                return None
-            else:
-                dims.append(None)
-        return tuple(dims)
+        return _dim_args(value.items)
     return None
 
 
-def _dim_args(args: Args) -> tuple[Dim, ...] | None:
-    """`rand(3, 4)`: each positional argument is a dim (unknown ones allowed)."""
+def _dim_args(args: Sequence[Value]) -> tuple[Dim, ...] | None:
+    """`rand(3, 4)`: each positional argument is a dim (unknown ones allowed); the items of
+    a shape tuple too."""
     dims: list[Dim] = []
     for arg in args:
         if isinstance(arg, Const):

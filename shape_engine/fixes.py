@@ -253,6 +253,16 @@ def statement_of(document: Document, call_range: Range) -> ast.Expr | None:
     return None
 
 
+def units_edit(document: Document, dense: LayerCall, units: int) -> Edit | None:
+    """`dense`'s units, written as an argument in this document, set to `units`."""
+    if dense.file is not None or ("units" not in dense.kwargs and not dense.args):
+        return None
+    where = dense.argument_range("units", 0)
+    if node_at(document, where) is None:
+        return None
+    return Edit(where, str(units))
+
+
 def newline(document: Document) -> str:
     """The file's own line break, for inserted lines."""
     found = LINE_BREAK.search(document.text)

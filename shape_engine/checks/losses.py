@@ -43,6 +43,7 @@ from shape_engine.fixes import (
     node_at,
     replace_string,
     set_keyword,
+    units_edit,
     wrap,
 )
 from shape_engine.ir import LayerCall
@@ -491,14 +492,12 @@ def _head_dense(report: ModelReport) -> LayerCall | None:
 
 def units_fix(report: ModelReport, document: Document, units: int) -> Fix | None:
     dense = _head_dense(report)
-    if dense is None or dense.file is not None or report.model.file is not None:
+    if dense is None or report.model.file is not None:
         return None
-    if "units" not in dense.kwargs and not dense.args:
+    edit = units_edit(document, dense, units)
+    if edit is None:
         return None
-    where = dense.argument_range("units", 0)
-    if node_at(document, where) is None:
-        return None
-    return fix(f"Give {dense.label} {units} units", [Edit(where, str(units))], safe=False)
+    return fix(f"Give {dense.label} {units} units", [edit], safe=False)
 
 
 def _reduce_fixes(report: ModelReport, document: Document) -> Iterable[Fix | None]:

@@ -20,9 +20,9 @@ from shape_engine.fixes import (
     extend_tuple,
     fix,
     layer_call_text,
-    node_at,
     set_keyword,
     shape_literal,
+    units_edit,
 )
 from shape_engine.ir import LayerCall
 from shape_engine.layers import RULES
@@ -177,15 +177,12 @@ def refit_target_fix(mismatch: ReshapeMismatch) -> Fix | None:
 
 def resize_dense_fix(document: Document, dense: LayerCall, units: int | None) -> Fix | None:
     """The Dense layer feeding a Reshape made to output what the Reshape's target holds."""
-    if units is None or dense.kind != "Dense" or dense.file is not None:
+    if units is None or dense.kind != "Dense":
         return None
-    if "units" not in dense.kwargs and not dense.args:
+    edit = units_edit(document, dense, units)
+    if edit is None:
         return None
-    where = dense.argument_range("units", 0)
-    if node_at(document, where) is None:
-        return None
-    return fix(f"Make {dense.label} output {units} units for the Reshape",
-               [Edit(where, str(units))], safe=False)
+    return fix(f"Make {dense.label} output {units} units for the Reshape", [edit], safe=False)
 
 
 def fitting_target(target: tuple[int | None, ...], elements: int) -> tuple[int, ...] | None:

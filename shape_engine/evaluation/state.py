@@ -52,9 +52,10 @@ class EvaluatorState:
         self._jumps: dict[ast.AST, bool] = {}  # loops with break/continue, by loop node
         self._bound_names: dict[ast.stmt, frozenset[str] | None] = {}  # by statement
         self._constants: dict[ast.Constant, Value] = {}  # each literal's value, by node
-        # A layer constructor call's kind, label and positional count, by (call, callee's
-        # name, class name): see `KerasObjects._layer_call`.
-        self._layers_written: dict[tuple[ast.Call, str, str], tuple[str | None, str, int]] = {}
+        # A layer constructor call's kind, label, positional count and range, by (call,
+        # callee's name, class name): see `KerasObjects._layer_call`.
+        self._layers_written: dict[tuple[ast.Call, str, str],
+                                   tuple[str | None, str, int, Range]] = {}
         self._importing = _importing
         self._function_returns: list[list[Value]] = []
         # keras.config.image_data_format() as the program has set it so far (None: unknown).

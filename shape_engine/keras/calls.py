@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.ir import LayerCall, LayerEntry, ModelIR
+from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.layer_call import (
     FlowingList,
     InSequence,
@@ -33,7 +33,13 @@ from shape_engine.keras.own_input import own_input, own_input_fits, own_input_re
 from shape_engine.keras.replay import BuildSequential, Replay, ReplayRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_LAYERS, MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
+from shape_engine.layers.base import (
+    MultiInputRule,
+    Refusal,
+    Unknowable,
+    facts_of,
+    is_input_kind,
+)
 from shape_engine.layers.merging import merge_list
 from shape_engine.layers.refusals import (
     DISCONNECTED_GRAPH,
@@ -134,12 +140,11 @@ class Graph:
         """
         node = Node(layer.label, at, given.tensors(), layer=layer, file=layer.file)
         self.nodes.append(node)
-        multi = MULTI_INPUT_RULES.get(layer.kind or "")
         output: LayerOutput | None
         if in_sequence is not None:
             output = self._in_sequence(layer, given, node, in_sequence)
-        elif multi is not None:
-            output = self._multi(layer, multi.takes_list, given, node)
+        elif layer.kind in MULTI_INPUT_LAYERS:  # the registry is asked for these kinds only
+            output = self._multi(layer, MULTI_INPUT_RULES[layer.kind or ""], given, node)
         else:
             output = self._single(layer, given, node)
         if output is not None:
@@ -150,7 +155,7 @@ class Graph:
             self._unknown_outputs(node)
             return node, None
         node.params = output.params
-        guessed = output.partial or any(t.guessed for t in given.tensors())
+        guessed = output.partial or _any_guessed(node.inputs)
         if output.multiple_outputs:
             shapes = output.outputs
             if shapes is None:
@@ -173,7 +178,7 @@ class Graph:
             return self._list_in_sequence(layer, in_sequence.flowing, in_sequence)
         refused = constructor_refusal(layer)
         if refused is None and tensor.shape is None:
-            refused = argument_refusal(layer, in_sequence.entry, in_sequence.previous)
+            refused = argument_refusal(layer, in_sequence.entry.range, in_sequence.previous)
         if refused is None:
             refused = sequence_refusal(layer, in_sequence)
         if refused is not None:
@@ -194,7 +199,7 @@ class Graph:
         except Refusal as refusal:
             if guessed and not certain_past_unknown_dims(refusal.rule):
                 return past_unknown_dims(layer, shape, refusal)
-            self._refuse(refusal_finding(refusal, layer, in_sequence.entry, shape,
+            self._refuse(refusal_finding(refusal, layer, in_sequence.entry.range, shape,
                                          in_sequence.previous, in_sequence.made_at))
             return None
 
@@ -227,8 +232,8 @@ class Graph:
         return None
 
     def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
-        if is_input_kind(layer.kind) or layer.kind is None:
-            return LayerOutput(None, None)  # an InputLayer called, a layer not modelled
+        if layer.kind is None or is_input_kind(layer.kind):
+            return LayerOutput(None, None)  # a layer not modelled, an InputLayer called
         if given.as_list:
             taken = self._list_taken(layer, given, node)
             if taken is not False:
@@ -240,7 +245,7 @@ class Graph:
             return None
         tensor = given.positional[0]
         # What the constructor refuses, Keras raises where the layer is made.
-        refused = argument_refusal(layer, LayerEntry(layer, node.range), "its input")
+        refused = argument_refusal(layer, node.range, "its input")
         if refused is not None:
             self._refuse(refused)
             return None
@@ -287,9 +292,9 @@ class Graph:
                 shapes.append(None)
         return LayerOutput(None, 0, multiple_outputs=True, outputs=tuple(shapes))
 
-    def _multi(self, layer: LayerCall, takes_list: bool, given: Given, node: Node
+    def _multi(self, layer: LayerCall, rule: MultiInputRule, given: Given, node: Node
                ) -> LayerOutput | None:
-        rule = MULTI_INPUT_RULES[layer.kind or ""]
+        takes_list = rule.takes_list
         if takes_list and not given.as_list:
             self._refuse(WRONG_INPUT_COUNT.finding(
                 f"{layer.written_name} merges a list of tensors, but it is called on "
@@ -338,9 +343,9 @@ class Graph:
         `guessed`: the tensor has dims the engine does not know (a Sequential model's input):
         only its rank is checked then."""
         built = self._built.get(id(layer))
-        rule = RULES.get(layer.kind or "")
         if built is None:
             return False
+        rule = RULES.get(layer.kind or "")
         first = built.node.inputs[0].shape if len(built.node.inputs) == 1 else None
         if rule is None or first is None or tensor.shape is None:
             return False
@@ -646,7 +651,8 @@ class Graph:
             if current.is_input and id(current) not in given:
                 missing.append(current)
             if id(current) not in given:
-                pending.extend(t.node for t in current.inputs)
+                for tensor in current.inputs:
+                    pending.append(tensor.node)
         if missing:
             first = missing[0]
             self._refuse(DISCONNECTED_GRAPH.finding(
@@ -688,6 +694,8 @@ class Given:
     call: ast.Call | None = None
 
     def tensors(self) -> tuple[TensorValue, ...]:
+        if not self.keywords:
+            return self.positional
         return (*self.positional, *self.keywords.values())
 
     def describe(self, index: int) -> str:
@@ -704,6 +712,15 @@ class Given:
     def describe_all(self) -> str:
         return ", ".join(f"{self.describe(i)} {format_shape(t.shape)}"
                          for i, t in enumerate(self.tensors()))
+
+
+def _any_guessed(tensors: tuple[TensorValue, ...]) -> bool:
+    """Whether a tensor has dims only the engine does not know. A loop, not any() of a
+    generator, whose frames cost at every layer call."""
+    for tensor in tensors:  # noqa: SIM110
+        if tensor.guessed:
+            return True
+    return False
 
 
 def _only_an_input(model: ModelIR) -> bool:

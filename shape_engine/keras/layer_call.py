@@ -196,11 +196,12 @@ def constructor_refusal(layer: LayerCall) -> Finding | None:
     return None
 
 
-def argument_refusal(layer: LayerCall, entry: LayerEntry, previous: str) -> Finding | None:
-    """Without an input shape the rule cannot run, but its constructor checks can."""
+def argument_refusal(layer: LayerCall, placed: Range, previous: str) -> Finding | None:
+    """Without an input shape the rule cannot run, but its constructor checks can. `placed`:
+    where the layer is placed (its model entry, or its call)."""
     for value in (*layer.args, *layer.kwargs.values()):
         if isinstance(value, LayerValue):  # a wrapped layer is created first
-            inner = argument_refusal(value.call, entry, previous)
+            inner = argument_refusal(value.call, placed, previous)
             if inner is not None:
                 return inner
     rule = RULES.get(layer.kind or "")
@@ -209,16 +210,17 @@ def argument_refusal(layer: LayerCall, entry: LayerEntry, previous: str) -> Find
     try:
         rule.check_args(LayerArgs(layer, rule.params))
     except Refusal as refusal:
-        return refusal_finding(refusal, layer, entry, (), previous)
+        return refusal_finding(refusal, layer, placed, (), previous)
     except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
         return None
     return None
 
 
-def refusal_finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape: Shape,
+def refusal_finding(refusal: Refusal, layer: LayerCall, placed: Range, shape: Shape,
                     previous: str, made_at: Range | None = None) -> Finding:
-    """A refusal in a Sequential model's words: the layer entry, and what `previous` (the
-    entry before it, or "the model input") gives it, made at `made_at`."""
+    """A refusal in a Sequential model's words: the layer placed at `placed` (its entry),
+    and what `previous` (the entry before it, or "the model input") gives it, made at
+    `made_at`."""
     if refusal.needs is not None:
         message = (f"{layer.written_name} expects {refusal.needs} but {previous} "
                    f"{'is' if previous == 'the model input' else 'outputs'} "
@@ -230,8 +232,8 @@ def refusal_finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape
         message = refusal.message or refusal.rule.summary
         at = (layer.argument_range(refusal.argument, _position(layer, refusal.argument))
               if refusal.argument else layer.range)
-    related: tuple[Related, ...] = () if at == entry.range else (
-        Related(entry.range, f"{layer.label} is added here", layer.file),)
+    related: tuple[Related, ...] = () if at == placed else (
+        Related(placed, f"{layer.label} is added here", layer.file),)
     if refusal.needs is not None and made_at is not None:
         made = ("the model input is declared here" if previous == "the model input"
                 else f"{previous} is added here")

@@ -97,7 +97,11 @@ class KerasObjects(PythonSemantics):
             return self._new_sequential(node, args, kwargs)
         if name in MODEL_NAMES:
             return self._new_functional(node, args, kwargs)
-        class_name = layer_class_name(name)
+        # Asked at every call of a Keras name: each name's answer is kept for the analysis.
+        if name in self._layer_class_names:
+            class_name = self._layer_class_names[name]
+        else:
+            class_name = self._layer_class_names[name] = layer_class_name(name)
         if class_name is not None:
             call = self._layer_call(class_name, callee, node, args, kwargs, has_unpacking)
             if name in TENSOR_INPUT_NAMES:
@@ -271,7 +275,8 @@ class KerasObjects(PythonSemantics):
             (k.value for k in node.keywords if k.arg == "inputs"), None)
         if type(first) is TensorValue and not several and not keywords:
             # The commonest call by far, `layer(x)`: what the general path below makes.
-            return Given((first,), False, {}, (_name_of(written),), call=node)
+            name = written.id if isinstance(written, ast.Name) else None  # as `_name_of`
+            return Given((first,), False, {}, (name,), call=node)
         tensor_kwargs = {k: v for k, v in kwargs.items()
                          if k in keywords and isinstance(v, TensorValue)} if keywords else {}
         named = {k.arg: k.value for k in node.keywords if k.arg} if tensor_kwargs else {}

@@ -56,6 +56,8 @@ class EvaluatorState:
         # callee's name, class name): see `KerasObjects._layer_call`.
         self._layers_written: dict[tuple[ast.Call, str, str],
                                    tuple[str | None, str, int, Range]] = {}
+        # Each Keras name's layer class name (None: no layer class), by the name called.
+        self._layer_class_names: dict[str, str | None] = {}
         self._importing = _importing
         self._function_returns: list[list[Value]] = []
         # keras.config.image_data_format() as the program has set it so far (None: unknown).

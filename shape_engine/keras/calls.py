@@ -232,7 +232,8 @@ class Graph:
         return None
 
     def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
-        if layer.kind is None or is_input_kind(layer.kind):
+        rule = RULES.get(layer.kind or "")  # kinds are canonical: no alias to resolve
+        if rule is None or not rule.needs_input:
             return LayerOutput(None, None)  # a layer not modelled, an InputLayer called
         if given.as_list:
             taken = self._list_taken(layer, given, node)
@@ -251,13 +252,13 @@ class Graph:
             return None
         if tensor.shape is None:
             return LayerOutput(None, None)
-        if self._refused_by_built_spec(layer, tensor, node, given):
+        built = id(layer) in self._built
+        if built and self._refused_by_built_spec(layer, tensor, node, given):
             return None
         try:
-            return compute(layer, tensor.shape, tensor.guessed, built=id(layer) in self._built)
+            return compute(layer, tensor.shape, tensor.guessed, built=built, rule=rule)
         except Refusal as refusal:
-            if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call and (
-                    id(layer) in self._built):
+            if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call and built:
                 # Built already, it is not built again: only its build needs the dim.
                 return past_unknown_dims(layer, tensor.shape, refusal, tensor.guessed)
             if tensor.guessed and not certain_past_unknown_dims(refusal.rule):
@@ -645,14 +646,16 @@ class Graph:
         given = {id(t.node) for t in inputs}
         while pending:
             current = pending.pop()
-            if id(current) in nodes:
+            key = id(current)
+            if key in nodes:
                 continue
-            nodes[id(current)] = current
-            if current.is_input and id(current) not in given:
+            nodes[key] = current
+            if key in given:
+                continue
+            if current.is_input:
                 missing.append(current)
-            if id(current) not in given:
-                for tensor in current.inputs:
-                    pending.append(tensor.node)
+            for tensor in current.inputs:
+                pending.append(tensor.node)
         if missing:
             first = missing[0]
             self._refuse(DISCONNECTED_GRAPH.finding(
@@ -663,8 +666,12 @@ class Graph:
                                       n.file) for n in missing), file=model.file))
             return False
         order = self._node_order()
-        model.graph = GraphModel(inputs, outputs,
-                                 nodes=sorted(nodes.values(), key=lambda n: order.get(id(n), 0)))
+        try:
+            # By the order's own lookup: no Python key function called per node.
+            ranked = sorted(nodes, key=order.__getitem__)
+        except KeyError:  # a node not made in this graph: first, as if made first
+            ranked = sorted(nodes, key=lambda key: order.get(key, 0))
+        model.graph = GraphModel(inputs, outputs, nodes=[nodes[key] for key in ranked])
         return True
 
     def _node_order(self) -> dict[int, int]:

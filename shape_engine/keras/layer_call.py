@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Protocol
 
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.keras_version import is_keras_2
-from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
+from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput, LayerRule
 from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
 from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
 from shape_engine.layers.refusals import (
@@ -96,12 +97,14 @@ class InSequence:
     flowing: FlowingList | None = None
 
 
-def compute(layer: LayerCall, shape: Shape, guessed: bool = False, built: bool = False
-            ) -> LayerOutput:
+def compute(layer: LayerCall, shape: Shape, guessed: bool = False, built: bool = False,
+            rule: LayerRule | None = None) -> LayerOutput:
     """The layer's rule on `shape`; Refusal when Keras refuses it, unknown when not known.
     `guessed`: some None dims of `shape` are only unknown to the engine. `built`: the layer
-    object was built by an earlier call (its `built_output` then, where it has one)."""
-    rule = RULES[layer.kind or ""]
+    object was built by an earlier call (its `built_output` then, where it has one).
+    `rule`: the layer's, when the caller has looked it up already."""
+    if rule is None:
+        rule = RULES[layer.kind or ""]
     if built and rule.built_output is not None:
         try:
             return rule.built_output(LayerArgs(layer, rule.params), shape)
@@ -199,7 +202,7 @@ def constructor_refusal(layer: LayerCall) -> Finding | None:
 def argument_refusal(layer: LayerCall, placed: Range, previous: str) -> Finding | None:
     """Without an input shape the rule cannot run, but its constructor checks can. `placed`:
     where the layer is placed (its model entry, or its call)."""
-    for value in (*layer.args, *layer.kwargs.values()):
+    for value in chain(layer.args, layer.kwargs.values()):
         if isinstance(value, LayerValue):  # a wrapped layer is created first
             inner = argument_refusal(value.call, placed, previous)
             if inner is not None:

@@ -98,12 +98,14 @@ class KerasObjects(PythonSemantics):
         if name in MODEL_NAMES:
             return self._new_functional(node, args, kwargs)
         # Asked at every call of a Keras name: each name's answer is kept for the analysis.
-        if name in self._layer_class_names:
-            class_name = self._layer_class_names[name]
+        if name in self._layer_classes:
+            layer_class = self._layer_classes[name]
         else:
-            class_name = self._layer_class_names[name] = layer_class_name(name)
-        if class_name is not None:
-            call = self._layer_call(class_name, callee, node, args, kwargs, has_unpacking)
+            class_name = layer_class_name(name)
+            layer_class = self._layer_classes[name] = (
+                None if class_name is None else (class_name, layer_kind(name)))
+        if layer_class is not None:
+            call = self._layer_call(*layer_class, callee, node, args, kwargs, has_unpacking)
             if name in TENSOR_INPUT_NAMES:
                 return self.program.graph.make_input(call)
             return LayerValue(call)
@@ -133,8 +135,9 @@ class KerasObjects(PythonSemantics):
             return UNKNOWN if self._image_data_format is None else Const(self._image_data_format)
         return None
 
-    def _layer_call(self, class_name: str, callee: ModuleRef, node: ast.Call, args: list[Value],
-                    kwargs: dict[str, Value], has_unpacking: bool) -> LayerCall:
+    def _layer_call(self, class_name: str, kind: str | None, callee: ModuleRef, node: ast.Call,
+                    args: list[Value], kwargs: dict[str, Value], has_unpacking: bool
+                    ) -> LayerCall:
         self._steps += LAYER_STEPS
         # What the call's text and the callee's name alone make: worked out once per call
         # written (a helper function's layers are made at every call of it).
@@ -143,9 +146,9 @@ class KerasObjects(PythonSemantics):
         if written is None:
             at = self._range(node)
             written = self._layers_written[key] = (
-                layer_kind(callee.name), self._label(node, at, class_name),
+                self._label(node, at, class_name),
                 sum(1 for a in node.args if not isinstance(a, ast.Starred)), at)
-        kind, label, positional, at = written
+        label, positional, at = written
         return LayerCall(
             kind=kind,
             written_name=class_name,
@@ -258,8 +261,8 @@ class KerasObjects(PythonSemantics):
         given = self._given(node, args[:1], {}, ())
         if given is None or self.program.graph.full:
             return None
-        layer = self._layer_call(kind, callee, node, args[1:], kwargs, has_unpacking)
-        layer.kind, layer.has_unpacking = kind, has_unpacking  # the list is not an argument
+        layer = self._layer_call(kind, kind, callee, node, args[1:], kwargs, has_unpacking)
+        layer.has_unpacking = has_unpacking  # the list is not an argument
         self._steps += LAYER_STEPS
         return self._graph_result(self.program.graph.call_layer(layer, given,
                                                                 self._range(node)))

@@ -58,13 +58,10 @@ from shape_engine.values import Const, Value
 MAX_NODES = 20_000
 
 
-@dataclass
-class _Built:
-    """A layer object after its first call: what it was built on and its parameters."""
-
-    node: Node
-    params: int | None
-    guessed: bool = False  # built on a tensor with dims the engine does not know
+# A layer object after its first call: the node of that call (what it was built on), its
+# parameters, and whether that tensor had dims the engine does not know. A plain tuple: one
+# is made at nearly every layer call.
+_Built = tuple[Node, int | None, bool]
 
 
 @dataclass
@@ -246,7 +243,7 @@ class Graph:
             return None
         tensor = given.positional[0]
         # What the constructor refuses, Keras raises where the layer is made.
-        refused = argument_refusal(layer, node.range, "its input")
+        refused = argument_refusal(layer, node.range, "its input", rule)
         if refused is not None:
             self._refuse(refused)
             return None
@@ -329,11 +326,11 @@ class Graph:
         the tensor has dims the engine does not know (a Sequential model's input)."""
         built = self._built.get(id(layer))
         if built is None:
-            self._built[id(layer)] = _Built(node, output.params, guessed)
+            self._built[id(layer)] = (node, output.params, guessed)
             return output
         # The same weights, counted once per layer (`GraphModel.params`); what its built
         # input spec lets through computes its output anew (`_refused_by_built_spec`).
-        return output._replace(params=built.params)
+        return output._replace(params=built[1])
 
     def _refused_by_built_spec(self, layer: LayerCall, tensor: TensorValue, node: Node,
                                given: Given, guessed: bool = False) -> bool:
@@ -346,22 +343,23 @@ class Graph:
         built = self._built.get(id(layer))
         if built is None:
             return False
+        built_node, _, built_guessed = built
         rule = RULES.get(layer.kind or "")
-        first = built.node.inputs[0].shape if len(built.node.inputs) == 1 else None
+        first = built_node.inputs[0].shape if len(built_node.inputs) == 1 else None
         if rule is None or first is None or tensor.shape is None:
             return False
         spec = rule.spec_built_on(layer, first)
         why = spec.refuses(tensor.shape) if spec is not None else None
         if spec is None or why is None:
             return False
-        if why == "axis" and (guessed or built.guessed or tensor.guessed or any(
-                t.guessed for t in built.node.inputs)):
+        if why == "axis" and (guessed or built_guessed or tensor.guessed or any(
+                t.guessed for t in built_node.inputs)):
             return False  # sizes the engine does not know may well fit
-        related = (Related(built.node.range, f"{layer.label} is first called here on "
+        related = (Related(built_node.range, f"{layer.label} is first called here on "
                            f"{format_shape(first)}", layer.file),)
         if why == "rank":
             self._refuse(INCOMPATIBLE_RANK.finding(
-                f"{layer.written_name} was built at line {built.node.line} on inputs of shape "
+                f"{layer.written_name} was built at line {built_node.line} on inputs of shape "
                 f"{format_shape(first)}, and its input spec keeps that rank ({len(first)}), "
                 f"but {given.describe(0)} is {format_shape(tensor.shape)}, of rank "
                 f"{len(tensor.shape)} (a layer object called twice keeps what its first "
@@ -369,7 +367,7 @@ class Graph:
                 at=node.range, related=related, file=layer.file))
         else:
             self._refuse(INCOMPATIBLE_DIM.finding(
-                f"{layer.written_name} was built at line {built.node.line} on inputs of shape "
+                f"{layer.written_name} was built at line {built_node.line} on inputs of shape "
                 f"{format_shape(first)}; its weights do not fit {format_shape(tensor.shape)}, "
                 "which this call gives it (a layer object called twice shares its weights)",
                 at=node.range, related=related, file=layer.file))

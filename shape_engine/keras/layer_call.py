@@ -199,15 +199,18 @@ def constructor_refusal(layer: LayerCall) -> Finding | None:
     return None
 
 
-def argument_refusal(layer: LayerCall, placed: Range, previous: str) -> Finding | None:
+def argument_refusal(layer: LayerCall, placed: Range, previous: str,
+                     rule: LayerRule | None = None) -> Finding | None:
     """Without an input shape the rule cannot run, but its constructor checks can. `placed`:
-    where the layer is placed (its model entry, or its call)."""
+    where the layer is placed (its model entry, or its call). `rule`: the layer's, when the
+    caller has looked it up already."""
     for value in chain(layer.args, layer.kwargs.values()):
         if isinstance(value, LayerValue):  # a wrapped layer is created first
             inner = argument_refusal(value.call, placed, previous)
             if inner is not None:
                 return inner
-    rule = RULES.get(layer.kind or "")
+    if rule is None:
+        rule = RULES.get(layer.kind or "")
     if rule is None or rule.check_args is None:
         return None
     try:

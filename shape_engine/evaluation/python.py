@@ -89,7 +89,7 @@ class PythonSemantics(DataValues):
     def _run_uncalled_functions(self, body: list[ast.stmt]) -> None:
         """Functions never called in the file still build models: evaluate them once."""
         for stmt in body:
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            if isinstance(stmt, _FUNCTION_DEFINITIONS):
                 if stmt in self._called_functions:
                     continue
                 fn = self.scope.vars.get(stmt.name)
@@ -330,8 +330,12 @@ class PythonSemantics(DataValues):
     # -- binding -----------------------------------------------------------------------------
 
     def _bind(self, target: ast.expr, value: Value, value_node: ast.expr | None) -> None:
-        if type(target) is ast.Name:
-            self._set_name(target.id, value)
+        if type(target) is _NAME:
+            here = self.scope
+            if target.id in here.globals or target.id in here.nonlocals:
+                self._set_name(target.id, value)
+            else:
+                here.vars[target.id] = value  # the common case, as `_set_name` has it
             if isinstance(value, ModelValue) and not value.model.variable:
                 value.model.variable = target.id
                 value.model.name = value.model.name or target.id
@@ -352,7 +356,7 @@ class PythonSemantics(DataValues):
             elif isinstance(receiver, ModelValue):
                 # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
-            elif isinstance(receiver, ObjectValue | ClassValue):  # `self.model = ...`
+            elif isinstance(receiver, _USER_OBJECTS):  # `self.model = ...`
                 classes.set_attribute(receiver, target.attr, value,
                                       may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
@@ -551,21 +555,25 @@ class PythonSemantics(DataValues):
                 self._steps > self._check_at and self._over_budget()):
             return UNKNOWN
         # The commonest nodes, and leaves: no depth to track.
-        if type(node) is ast.Name:
-            value = self.scope.lookup(node.id)
-        elif type(node) is ast.Constant:
-            value = self._constant(node)
+        node_kind: type = type(node)
+        if node_kind is _NAME:
+            value = self.scope.lookup(node.id)  # type: ignore[attr-defined]
+        elif node_kind is _CONSTANT:
+            found = self._constants.get(node)  # type: ignore[call-overload]
+            value = found if found is not None else self._constant(node)  # type: ignore[arg-type]
         else:
             self._expr_depth += 1
             try:
-                value = _EXPRESSIONS.get(type(node), PythonSemantics._other_expression)(self, node)
+                value = _EXPRESSIONS.get(node_kind, PythonSemantics._other_expression)(self, node)
             finally:
                 self._expr_depth -= 1
-        if type(value) in _HANDED_ON:  # tensors, layers, names: nothing below applies
+        value_kind: type = type(value)
+        if value_kind in _HANDED_ON:  # tensors, layers, names: nothing below applies
             return value
-        if type(value) is Const:  # the next commonest: a literal
-            if charge and isinstance(value.value, str | bytes):
-                self._steps += len(value.value) // 64  # a long string is walked by its user too
+        if value_kind is Const:  # the next commonest: a literal
+            text = value.value  # type: ignore[attr-defined]
+            if charge and isinstance(text, _TEXT):
+                self._steps += len(text) // 64  # a long string is walked by its user too
             return value
         if isinstance(value, Seq):
             if self._forward:
@@ -586,12 +594,23 @@ class PythonSemantics(DataValues):
 
     def _constant(self, node: ast.Constant) -> Value:
         # One value per literal (a constant is equal to its copies, and never changes): a
-        # helper function's body is evaluated at every call.
+        # helper function's body is evaluated at every call. `_eval` reads `_constants`
+        # itself first.
         value = self._constants.get(node)
         if value is None:
-            value = self._constants[node] = (Const(node.value) if node.value is not ...
-                                             else UNKNOWN)
+            value = self._constants[node] = self._literal(node.value)
         return value
+
+    def _literal(self, value: object) -> Value:
+        """The one Const of this analysis for a literal's value (by type too: 1, 1.0 and
+        True are equal but not the same literal): "same" and 3 are written many times."""
+        if value is ...:
+            return UNKNOWN
+        key = (type(value), value)
+        found = self._literals.get(key)
+        if found is None:
+            found = self._literals[key] = Const(value)  # type: ignore[arg-type]
+        return found
 
     def _sequence_display(self, node: ast.Tuple | ast.List) -> Value:
         items: list[Value] = []
@@ -907,7 +926,7 @@ class PythonSemantics(DataValues):
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
         receiver = self._current(method.receiver)  # the arguments may have changed it
-        if isinstance(receiver, ObjectValue | SuperValue):
+        if isinstance(receiver, _METHOD_RECEIVERS):
             return classes.call_bound(self, receiver, method.name, node, args, kwargs)
         if isinstance(receiver, ModelDict):
             result, handed = dicts.method(receiver, method.name, args, kwargs)
@@ -1057,6 +1076,11 @@ class PythonSemantics(DataValues):
 # Tested at every binding, attribute or value: tuples made once (`A | B` in the test
 # would make its union anew at each call).
 _DATA_BOUND = (ArrayValue, TensorValue)
+_NAME, _CONSTANT = ast.Name, ast.Constant  # one global lookup each in `_eval`
+_TEXT = (str, bytes)
+_FUNCTION_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_USER_OBJECTS = (ObjectValue, ClassValue)
+_METHOD_RECEIVERS = (ObjectValue, SuperValue)
 _UNPACKED = (ast.Tuple, ast.List)
 _CHANGING = (ArrayValue, DataObject)
 _OBJECTS = (ObjectValue, ClassValue, SuperValue)

@@ -96,6 +96,11 @@ class Program:
     budget: int = 0  # the steps it could spend (more than `steps` when exhausted)
 
 
+# The values equal ones of which are the same value (a tuple made once: isinstance takes it
+# faster than a union made at each test).
+_COMPARED_BY_VALUE = (Const, ModuleRef, Unknown, ArrayValue)
+
+
 def same(a: Value | None, b: Value | None) -> bool:
     """Whether two paths leave the same value: equal constants, or the very same object for
     what can change in place (two lists that look alike are still two lists)."""
@@ -104,7 +109,7 @@ def same(a: Value | None, b: Value | None) -> bool:
     if isinstance(a, Seq) and isinstance(b, Seq):
         return (a.kind == b.kind == "tuple" and len(a.items) == len(b.items)
                 and all(same(x, y) for x, y in zip(a.items, b.items, strict=True)))
-    if isinstance(a, Const | ModuleRef | Unknown | ArrayValue) and type(a) is type(b):
+    if isinstance(a, _COMPARED_BY_VALUE) and type(a) is type(b):
         return a == b
     return False
 

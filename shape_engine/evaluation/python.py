@@ -340,8 +340,7 @@ class PythonSemantics(DataValues):
                 value.model.variable = target.id
                 value.model.name = value.model.name or target.id
             if isinstance(value, _DATA_BOUND) and self.file is None:
-                self.program.data.append(
-                    DataBinding(target.id, self.index.range_of(target), value))
+                self.program.data.append(DataBinding(target.id, target, self.index, value))
         elif isinstance(target, _UNPACKED):
             for element, item in zip(target.elts, self._unpack_into(target.elts, value),
                                      strict=True):

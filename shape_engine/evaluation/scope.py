@@ -3,7 +3,9 @@ several paths through the code leave (`join`)."""
 
 from __future__ import annotations
 
+import ast
 import builtins
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -14,6 +16,7 @@ from shape_engine.keras.calls import Graph
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import star_exports
 from shape_engine.shapes import MaybeShape
+from shape_engine.source import LineIndex
 from shape_engine.values import UNKNOWN, ArrayValue, Const, ModuleRef, Seq, Unknown, Value
 
 # Resolves `import name` (level > 0 for relative imports) to (path, source text) or None.
@@ -76,8 +79,16 @@ class DataBinding:
     """A name bound to data or to a symbolic tensor, kept for hover and inlay hints."""
 
     name: str
-    range: Range  # the assignment target
+    target: ast.Name  # the assignment target
+    index: LineIndex = field(repr=False)  # its module's
     value: ArrayValue | TensorValue
+
+    @functools.cached_property
+    def range(self) -> Range:
+        """The target's range, worked out when read: hover and inlay hints read it, a run
+        of the command line never does (and a helper function binds its names anew at
+        each call)."""
+        return self.index.range_of(self.target)
 
 
 @dataclass

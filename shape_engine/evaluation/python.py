@@ -111,7 +111,7 @@ class PythonSemantics(DataValues):
                 if self.program.stopped_at is None:
                     self.program.stopped_at = stmt.lineno - 1
                 return
-            _STATEMENTS.get(type(stmt), PythonSemantics._other_statement)(self, stmt)
+            _STATEMENTS.get(type(stmt), _other_statement)(self, stmt)
 
     def _assign(self, stmt: ast.Assign) -> None:
         value = self._eval(stmt.value)
@@ -563,7 +563,7 @@ class PythonSemantics(DataValues):
         else:
             self._expr_depth += 1
             try:
-                value = _EXPRESSIONS.get(node_kind, PythonSemantics._other_expression)(self, node)
+                value = _EXPRESSIONS.get(node_kind, _other_expression)(self, node)
             finally:
                 self._expr_depth -= 1
         value_kind: type = type(value)
@@ -597,24 +597,23 @@ class PythonSemantics(DataValues):
         # itself first.
         value = self._constants.get(node)
         if value is None:
-            value = self._constants[node] = self._literal(node.value)
+            literal = node.value
+            if literal is ...:
+                value = UNKNOWN
+            else:
+                # One Const per value too ("same" and 3 are written many times), by type (1,
+                # 1.0 and True are equal but not the same literal).
+                key = (type(literal), literal)
+                value = self._literals.get(key)
+                if value is None:
+                    value = self._literals[key] = Const(literal)
+            self._constants[node] = value
         return value
-
-    def _literal(self, value: object) -> Value:
-        """The one Const of this analysis for a literal's value (by type too: 1, 1.0 and
-        True are equal but not the same literal): "same" and 3 are written many times."""
-        if value is ...:
-            return UNKNOWN
-        key = (type(value), value)
-        found = self._literals.get(key)
-        if found is None:
-            found = self._literals[key] = Const(value)  # type: ignore[arg-type]
-        return found
 
     def _sequence_display(self, node: ast.Tuple | ast.List) -> Value:
         items: list[Value] = []
         for element in node.elts:
-            if isinstance(element, ast.Starred):
+            if type(element) is _STARRED:
                 inner = self._eval(element.value)
                 if isinstance(inner, Seq):
                     items.extend(inner.items)
@@ -626,7 +625,10 @@ class PythonSemantics(DataValues):
         return Seq(tuple(items), "tuple")
 
     def _attribute_of(self, node: ast.Attribute) -> Value:
-        return self._attribute(self._eval(node.value, charge=False), node.attr)
+        receiver = self._eval(node.value, charge=False)
+        if type(receiver) is ModuleRef:  # `layers.Dense`, at every layer: the commonest
+            return receiver.attribute(node.attr)
+        return self._attribute(receiver, node.attr)
 
     def _binary(self, node: ast.BinOp) -> Value:
         left, right = self._eval(node.left), self._eval(node.right)
@@ -858,7 +860,7 @@ class PythonSemantics(DataValues):
         args: list[Value] = []
         has_unpacking = False
         for arg in node.args:
-            if isinstance(arg, ast.Starred):
+            if type(arg) is _STARRED:
                 inner = self._eval(arg.value)
                 if isinstance(inner, Seq):
                     args.extend(inner.items)
@@ -912,11 +914,12 @@ class PythonSemantics(DataValues):
             return UNKNOWN
         if has_unpacking and name.startswith("keras.losses."):
             return UNKNOWN  # its arguments (from_logits...) are not known
-        result = data_calls.call(name, args, kwargs, self._range(node), self.data_folder)
+        at = self._range(node)
+        result = data_calls.call(name, args, kwargs, at, self.data_folder)
         if result is None:
-            result = arrays.call(name, args, kwargs, self._range(node))
+            result = arrays.call(name, args, kwargs, at)
         if result is None:
-            result = datasets.call(name, args, kwargs, self._range(node))
+            result = datasets.call(name, args, kwargs, at)
         if result is not None:
             return result
         self._escape(args, kwargs)
@@ -1077,6 +1080,7 @@ class PythonSemantics(DataValues):
 _DATA_BOUND = (ArrayValue, TensorValue)
 _NAME, _CONSTANT = ast.Name, ast.Constant  # one global lookup each in `_eval`
 _TEXT = (str, bytes)
+_STARRED = ast.Starred
 _FUNCTION_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _USER_OBJECTS = (ObjectValue, ClassValue)
 _METHOD_RECEIVERS = (ObjectValue, SuperValue)
@@ -1088,7 +1092,8 @@ _HANDED_ON = frozenset({TensorValue, LayerValue, ModuleRef, type(UNKNOWN), Funct
                         ModelValue, BoundMethod})
 assert not any(issubclass(kind, Seq | ArrayValue | DataObject | Const) for kind in _HANDED_ON)
 
-# What executes each kind of statement (any other: `PythonSemantics._other_statement`).
+# What executes each kind of statement (any other: `_other_statement`).
+_other_statement = PythonSemantics._other_statement
 _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {
     ast.Assign: PythonSemantics._assign,
     ast.AnnAssign: PythonSemantics._annotated_assign,
@@ -1113,7 +1118,8 @@ _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {
     ast.Nonlocal: PythonSemantics._declaration,
 }
 
-# What evaluates each kind of expression (any other: `PythonSemantics._other_expression`).
+# What evaluates each kind of expression (any other: `_other_expression`).
+_other_expression = PythonSemantics._other_expression
 # The longest f-string text kept (paths to data files, mostly).
 MAX_FORMATTED_LENGTH = 4096
 _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {

@@ -55,9 +55,10 @@ class Scope:
             found = scope.vars.get(name, _ABSENT)  # one dict lookup: names are looked up most
             if found is not _ABSENT:
                 return found
-            for module in scope.star_modules:
-                if star_exports(module.name, name):
-                    return module.attribute(name)
+            if scope.star_modules:  # rare: no iterator made for an empty list
+                for module in scope.star_modules:
+                    if star_exports(module.name, name):
+                        return module.attribute(name)
             scope = scope.parent
         return _BUILTIN_REFS.get(name, UNKNOWN)
 

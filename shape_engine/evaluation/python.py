@@ -556,10 +556,16 @@ class PythonSemantics(DataValues):
         # The commonest nodes, and leaves: no depth to track.
         node_kind: type = type(node)
         if node_kind is _NAME:
-            value = self.scope.lookup(node.id)  # type: ignore[attr-defined]
+            # Most names are bound in the innermost scope: read there without the call.
+            name, scope = node.id, self.scope  # type: ignore[attr-defined]
+            value = scope.vars.get(name)
+            if value is None or name in scope.globals:
+                value = scope.lookup(name)
         elif node_kind is _CONSTANT:
-            found = self._constants.get(node)  # type: ignore[call-overload]
-            value = found if found is not None else self._constant(node)  # type: ignore[arg-type]
+            value = self._constants.get(node)  # type: ignore[call-overload]
+            if value is not None:
+                return value  # a literal whose use costs no more steps (see `_constant`)
+            value = self._constant(node)  # type: ignore[arg-type]
         else:
             self._expr_depth += 1
             try:
@@ -593,8 +599,9 @@ class PythonSemantics(DataValues):
 
     def _constant(self, node: ast.Constant) -> Value:
         # One value per literal (a constant is equal to its copies, and never changes): a
-        # helper function's body is evaluated at every call. `_eval` reads `_constants`
-        # itself first.
+        # helper function's body is evaluated at every call. `_eval` hands on what
+        # `_constants` holds without charging it: a text of 64 characters or more, charged
+        # at each use, is not kept there.
         value = self._constants.get(node)
         if value is None:
             literal = node.value
@@ -607,7 +614,8 @@ class PythonSemantics(DataValues):
                 value = self._literals.get(key)
                 if value is None:
                     value = self._literals[key] = Const(literal)
-            self._constants[node] = value
+            if not (isinstance(literal, _TEXT) and len(literal) >= 64):
+                self._constants[node] = value
         return value
 
     def _sequence_display(self, node: ast.Tuple | ast.List) -> Value:

@@ -332,7 +332,7 @@ class PythonSemantics(DataValues):
     def _bind(self, target: ast.expr, value: Value, value_node: ast.expr | None) -> None:
         if type(target) is _NAME:
             here = self.scope
-            if target.id in here.globals or target.id in here.nonlocals:
+            if here.globals or here.nonlocals:
                 self._set_name(target.id, value)
             else:
                 here.vars[target.id] = value  # the common case, as `_set_name` has it
@@ -598,24 +598,24 @@ class PythonSemantics(DataValues):
         return value
 
     def _constant(self, node: ast.Constant) -> Value:
-        # One value per literal (a constant is equal to its copies, and never changes): a
-        # helper function's body is evaluated at every call. `_eval` hands on what
-        # `_constants` holds without charging it: a text of 64 characters or more, charged
-        # at each use, is not kept there.
-        value = self._constants.get(node)
-        if value is None:
-            literal = node.value
-            if literal is ...:
-                value = UNKNOWN
-            else:
-                # One Const per value too ("same" and 3 are written many times), by type (1,
-                # 1.0 and True are equal but not the same literal).
-                key = (type(literal), literal)
-                value = self._literals.get(key)
-                if value is None:
-                    value = self._literals[key] = Const(literal)
-            if not (isinstance(literal, _TEXT) and len(literal) >= 64):
-                self._constants[node] = value
+        """A literal's value, for `_eval` when `_constants` does not hold it yet.
+
+        One value per literal (a constant is equal to its copies, and never changes): a
+        helper function's body is evaluated at every call. `_eval` hands on what
+        `_constants` holds without charging it: a text of 64 characters or more, charged
+        at each use, is not kept there."""
+        literal = node.value
+        if literal is ...:
+            value: Value = UNKNOWN
+        else:
+            # One Const per value too ("same" and 3 are written many times), by type (1,
+            # 1.0 and True are equal but not the same literal).
+            key = (type(literal), literal)
+            found = self._literals.get(key)
+            value = found if found is not None else self._literals.setdefault(
+                key, Const(literal))
+        if not (isinstance(literal, _TEXT) and len(literal) >= 64):
+            self._constants[node] = value
         return value
 
     def _sequence_display(self, node: ast.Tuple | ast.List) -> Value:
@@ -1126,12 +1126,12 @@ _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {
     ast.Nonlocal: PythonSemantics._declaration,
 }
 
-# What evaluates each kind of expression (any other: `_other_expression`).
+# What evaluates each kind of expression (names and literals: `_eval` itself; any other:
+# `_other_expression`).
 _other_expression = PythonSemantics._other_expression
 # The longest f-string text kept (paths to data files, mostly).
 MAX_FORMATTED_LENGTH = 4096
 _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
-    ast.Constant: PythonSemantics._constant,
     ast.Tuple: PythonSemantics._sequence_display,
     ast.List: PythonSemantics._sequence_display,
     ast.Attribute: PythonSemantics._attribute_of,

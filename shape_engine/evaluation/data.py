@@ -94,7 +94,7 @@ class DataValues(EvaluatorState):
         # Walking the items is charged like evaluating them (`[f(), f()]` nested by recursion
         # is walked again at each use).
         self._steps += 1 + len(value.items) // 4
-        if self._over_budget():
+        if self._steps > self._check_at and self._over_budget():
             return UNKNOWN
         active.add(id(value))
         # Only lists and data are ever changed in place (see `_mutated`).

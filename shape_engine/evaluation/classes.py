@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from shape_engine.findings import Range
 from shape_engine.keras_names import MODEL_NAMES, SEQUENTIAL_NAMES
+from shape_engine.source import LineIndex
 from shape_engine.values import (
     UNKNOWN,
     BoundMethod,
@@ -121,13 +122,20 @@ class ObjectValue(Value):
     cls: ClassValue
     attrs: dict[str, Value]
     region: int  # the uncertain region it was made in (see `Evaluator._uncertainty`)
-    at: Range  # the call that made it
+    made_by: ast.AST  # the call that made it (its class statement when no call did)
+    index: LineIndex = field(repr=False)  # the module that made it
     node: ast.Call | None = None
     # Keras' side of a subclassed model or custom layer (see `keras.subclass`).
     model: ModelIR | None = None
     weights: int | None = 0  # parameters made by `add_weight`; None when one is not known
     traced: set[tuple[int | None, ...]] = field(default_factory=set)  # data shapes built on
     built: bool = False  # Keras ran its `build` (at the first call)
+
+    @property
+    def at(self) -> Range:
+        """Where it was made, worked out when read (by node, once: see `LineIndex`): only
+        Keras' subclasses read it."""
+        return self.index.range_of(self.made_by)
 
 
 @dataclass(frozen=True)
@@ -190,8 +198,8 @@ def _decorated_as(decorator: ast.expr) -> str | None:
 def instantiate(ev: PythonSemantics, cls: ClassValue, node: ast.Call | None, args: list[Value],
                 kwargs: dict[str, Value], use_defaults: bool = False) -> ObjectValue:
     """`Net(...)`: a new object, its `__init__` run on it."""
-    obj = ObjectValue(cls, {}, ev._region, ev._range(node) if node is not None else
-                      ev._range(cls.node), node)
+    obj = ObjectValue(cls, {}, ev._region, node if node is not None else cls.node, ev.index,
+                      node)
     cls.instances.append(obj)
     init = cls.lookup("__init__")
     if init is not None and isinstance(init[0], FunctionValue):

@@ -1006,27 +1006,30 @@ class PythonSemantics(DataValues):
     def _bind_parameters(self, fn: FunctionValue, scope: Scope, args: list[Value],
                          kwargs: dict[str, Value], use_defaults: bool) -> None:
         params = fn.node.args
-        positional = [*params.posonlyargs, *params.args]
+        positional = [*params.posonlyargs, *params.args] if params.posonlyargs else params.args
+        variables, defaults, given = scope.vars, fn.defaults, len(args)
         bound: set[str] = set()
         for i, param in enumerate(positional):
-            if i < len(args):
-                scope.vars[param.arg] = args[i]
-            elif param.arg in kwargs:
-                scope.vars[param.arg] = kwargs[param.arg]
-                bound.add(param.arg)
+            name = param.arg
+            if i < given:
+                variables[name] = args[i]
+            elif name in kwargs:
+                variables[name] = kwargs[name]
+                bound.add(name)
             else:
-                scope.vars[param.arg] = fn.defaults.get(param.arg, UNKNOWN)
+                variables[name] = defaults.get(name, UNKNOWN)
         for param in params.kwonlyargs:
-            if param.arg in kwargs:
-                scope.vars[param.arg] = kwargs[param.arg]
-                bound.add(param.arg)
+            name = param.arg
+            if name in kwargs:
+                variables[name] = kwargs[name]
+                bound.add(name)
             else:
-                scope.vars[param.arg] = fn.defaults.get(param.arg, UNKNOWN)
+                variables[name] = defaults.get(name, UNKNOWN)
         if params.vararg:
-            scope.vars[params.vararg.arg] = (Seq(tuple(args[len(positional):]))
-                                             if not use_defaults else UNKNOWN)
+            variables[params.vararg.arg] = (Seq(tuple(args[len(positional):]))
+                                            if not use_defaults else UNKNOWN)
         if params.kwarg:
-            scope.vars[params.kwarg.arg] = UNKNOWN
+            variables[params.kwarg.arg] = UNKNOWN
             # What `**kwargs` holds is not followed: it may change through it.
             self._escape([], {k: v for k, v in kwargs.items() if k not in bound})
 

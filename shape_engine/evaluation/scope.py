@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -84,11 +83,10 @@ class DataBinding:
     index: LineIndex = field(repr=False)  # its module's
     value: ArrayValue | TensorValue
 
-    @functools.cached_property
+    @property
     def range(self) -> Range:
-        """The target's range, worked out when read: hover and inlay hints read it, a run
-        of the command line never does (and a helper function binds its names anew at
-        each call)."""
+        """The target's range, worked out when read (by node, once: see `LineIndex`): hover
+        and inlay hints read it, a run of the command line never does."""
         return self.index.range_of(self.target)
 
 

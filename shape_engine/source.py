@@ -216,8 +216,24 @@ class LineIndex:
 
     def range_of(self, node: ast.AST) -> Range:
         found = self._ranges.get(node)
-        if found is None:
-            found = self._ranges[node] = self._range_of(node)
+        if found is not None:
+            return found
+        # Every node with a position has these; the end ones are None on a node made without.
+        lineno: int = node.lineno  # type: ignore[attr-defined]
+        end_lineno: int | None = node.end_lineno  # type: ignore[attr-defined]
+        end_col: int | None = node.end_col_offset  # type: ignore[attr-defined]
+        line = lineno - 1
+        if end_lineno == lineno and end_col is not None and 0 <= line < self._line_count \
+                and line not in self._non_ascii:
+            # The common case, on the hot path of evaluation: one ASCII line. Made here, and
+            # without the NamedTuples' __new__ (a Python function each): a range is made for
+            # every node evaluated.
+            found = _new_tuple(Range, (
+                _new_tuple(Position, (line, node.col_offset)),  # type: ignore[attr-defined]
+                _new_tuple(Position, (line, end_col))))
+        else:
+            found = self._range_converted(node)
+        self._ranges[node] = found
         return found
 
     def forget_ranges(self) -> None:
@@ -225,20 +241,12 @@ class LineIndex:
         is made, they would only hold its syntax tree."""
         self._ranges.clear()
 
-    def _range_of(self, node: ast.AST) -> Range:
-        # Every node with a position has these; the end ones are None on a node made without.
+    def _range_converted(self, node: ast.AST) -> Range:
+        """A range over several lines or on a non-ASCII one: columns converted by `position`."""
         lineno: int = node.lineno  # type: ignore[attr-defined]
-        col: int = node.col_offset  # type: ignore[attr-defined]
+        start = self.position(lineno, node.col_offset)  # type: ignore[attr-defined]
         end_lineno: int | None = node.end_lineno  # type: ignore[attr-defined]
         end_col: int | None = node.end_col_offset  # type: ignore[attr-defined]
-        line = lineno - 1
-        if end_lineno == lineno and end_col is not None and 0 <= line < self._line_count \
-                and line not in self._non_ascii:
-            # The common case, on the hot path of evaluation: one ASCII line. Made without
-            # the NamedTuples' __new__ (a Python function each): a range per node evaluated.
-            return _new_tuple(Range, (_new_tuple(Position, (line, col)),
-                                      _new_tuple(Position, (line, end_col))))
-        start = self.position(lineno, col)
         end = self.position(end_lineno or lineno, end_col) if end_col is not None else start
         return Range(start, end)
 

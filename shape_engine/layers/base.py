@@ -492,9 +492,10 @@ class FamilyRegistry(MutableMapping[str, V]):
     def __contains__(self, name: object) -> bool:
         if name in self._entries:
             return True
-        if isinstance(name, str):
-            self._load(name)
-        return name in self._entries
+        if name in self._families:  # a name of a family not imported yet
+            self._load(name)  # type: ignore[arg-type]
+            return name in self._entries
+        return False
 
     @overload
     def get(self, name: str) -> V | None: ...
@@ -505,10 +506,10 @@ class FamilyRegistry(MutableMapping[str, V]):
     def get(self, name: str, default: object = None) -> object:
         # Mapping.get would go through __getitem__ and a KeyError for every name not held.
         entry = self._entries.get(name)
-        if entry is not None:
-            return entry
-        self._load(name)
-        return self._entries.get(name, default)
+        if entry is None and name in self._families:  # a name of a family not imported yet
+            self._load(name)
+            entry = self._entries.get(name)
+        return default if entry is None else entry
 
     def __setitem__(self, name: str, value: V) -> None:
         self._entries[name] = value

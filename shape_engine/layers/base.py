@@ -78,6 +78,8 @@ _MISSING = object()
 class LayerArgs:
     """The arguments of one layer call, positional or keyword, as Python constants."""
 
+    __slots__ = ("call", "params")  # made for every rule run
+
     def __init__(self, call: LayerCall, params: tuple[str, ...]) -> None:
         self.call = call
         self.params = params

@@ -51,7 +51,10 @@ def require(args: LayerArgs, name: str) -> None:
 
 def tuple_arg(args: LayerArgs, name: str, count: int, default: object = _MISSING, *,
               allow_zero: bool = False) -> tuple[int, ...]:
-    return standard_tuple(args, name, args.raw(name, default), count, allow_zero=allow_zero)
+    value = args.raw(name, default)
+    if type(value) is int and value > 0:  # the commonest case, `kernel_size=3`
+        return (value,) * count
+    return standard_tuple(args, name, value, count, allow_zero=allow_zero)
 
 
 Count = int | float | None
@@ -209,11 +212,7 @@ class ConvConfig(NamedTuple):
     windows: tuple[Window, ...]
     padding: str
     data_format: str
-    kernel_size: tuple[int, ...]
-
-    @property
-    def kernel_volume(self) -> int:
-        return math.prod(self.kernel_size)
+    kernel_volume: int  # the product of the kernel's sizes
 
 
 def _window_args(args: LayerArgs, rank: int, *, allow_causal: bool
@@ -232,7 +231,7 @@ def _config(kernel: tuple[int, ...], strides: tuple[int, ...], dilation: tuple[i
     # map, not a generator: made for every convolution called. The three have `rank` items
     # each (standard_tuple).
     windows = tuple(map(Window, kernel, strides, dilation))
-    return ConvConfig(windows, padding, data_format, kernel)
+    return ConvConfig(windows, padding, data_format, math.prod(kernel))
 
 
 def _no_strided_dilation(args: LayerArgs, strides: tuple[int, ...],

@@ -566,7 +566,9 @@ def rule_for(kind: str | None) -> LayerRule | None:
     """The rule registered for this kind (an alias's kind too); None for an unmodelled one."""
     if kind is None:
         return None
-    return RULES.get(ALIASES.get(kind, kind))
+    # A layer call's kind is the canonical one (no kind is another's alias): asked first.
+    rule = RULES.get(kind)
+    return rule if rule is not None else RULES.get(ALIASES.get(kind, kind))
 
 
 def facts_of(kind: str | None) -> LayerFacts:

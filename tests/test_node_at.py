@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from shape_engine.context import Document
 from shape_engine.findings import Position, Range
 from shape_engine.fixes import _child_nodes, node_at
@@ -50,8 +52,16 @@ def test_child_nodes_are_ast_child_nodes_without_contexts() -> None:
             assert all(a is b for a, b in zip(got, expected, strict=True))
 
 
-def test_every_expression_is_found_at_its_range_as_a_whole_walk_finds_it() -> None:
-    document = _document(SOURCE)
+# Non-ASCII lines, where ast's columns (UTF-8 bytes) are not the ranges' characters: the
+# walk leaves out nodes beside the range by their columns only on ASCII lines.
+NON_ASCII = (SOURCE.replace('"same"', '"sämé"').replace('{"a": y', '{"ä€": y')
+             .replace('"mae"], metrics', '"mäe"], metrics')
+             + 'z = ["€", ("é", 1), {"ü": [2, "ö"]}]; model.fit(["€"], {"ü": z}, x="é")\n')
+
+
+@pytest.mark.parametrize("text", [SOURCE, NON_ASCII], ids=["ascii", "non-ascii"])
+def test_every_expression_is_found_at_its_range_as_a_whole_walk_finds_it(text: str) -> None:
+    document = _document(text)
     index = document.index
     # A whole-tree breadth-first walk: the first expression at a range is the outermost.
     outermost: dict[Range, ast.expr] = {}

@@ -174,6 +174,9 @@ def _softmax_on_one_unit(report: ModelReport, document: Document) -> Iterator[Fi
     for layer in report.layers:
         # A softmax the layer applies itself is a layer call's: the units first, as few
         # layers have one, and reading each one's activation works out argument ranges.
+        output = layer.output_shape
+        if output and output[-1] != 1:
+            continue  # most rows (an Activation or Softmax keeps its input's last axis)
         call = layer.entry.layer
         if not isinstance(call, LayerCall):
             continue

@@ -119,6 +119,8 @@ def parts(value: Value | None, where: Range | None, document: Document) -> Struc
     not known: what the program did to it since it was made is not followed."""
     if value is None or where is None:
         return None
+    if isinstance(value, ArrayValue):  # the common case, first
+        return Part(value, where)
     if isinstance(value, Seq):
         node = node_at(document, where)  # only a list or dict is looked for in the tree
         ranges = [where] * len(value.items)
@@ -134,7 +136,7 @@ def parts(value: Value | None, where: Range | None, document: Document) -> Struc
         return {key: Part(item, document.index.range_of(written))
                 for key, item, written in zip(value.keys, value.items, node.values,
                                               strict=True)}
-    if isinstance(value, ArrayValue | Const | TensorValue | ModuleRef):
+    if isinstance(value, Const | TensorValue | ModuleRef):
         return Part(value, where)
     return None
 

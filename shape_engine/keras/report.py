@@ -12,18 +12,22 @@ def graph_report(model: ModelIR) -> ModelReport:
     has a row per call, its parameters counted once in the total."""
     graph = model.graph
     assert graph is not None
-    rows: dict[int, tuple[int, ...]] = {}  # node id -> the rows its outputs come from
+    # node -> the rows its outputs come from (nodes are hashed by identity)
+    rows: dict[Node, tuple[int, ...]] = {}
     layers: list[LayerReport] = []
     for node in graph.nodes:
         tensors = node.inputs
         if len(tensors) == 1:  # most calls: that tensor's rows, each once already
-            inputs = rows.get(id(tensors[0].node), ())
+            inputs = rows.get(tensors[0].node, ())
         else:
-            inputs = tuple(dict.fromkeys(row for t in tensors for row in rows.get(id(t.node), ())))
+            consumed: list[int] = []
+            for tensor in tensors:
+                consumed += rows.get(tensor.node, ())
+            inputs = tuple(dict.fromkeys(consumed))
         if node.is_op:
-            rows[id(node)] = inputs  # an op is no row: what it takes is passed on
+            rows[node] = inputs  # an op is no row: what it takes is passed on
             continue
-        rows[id(node)] = (len(layers),)
+        rows[node] = (len(layers),)
         outputs = node.outputs
         params: int | None = 0
         if node.is_input:
@@ -34,7 +38,7 @@ def graph_report(model: ModelIR) -> ModelReport:
                                   outputs[0].shape if len(outputs) == 1 else None, params,
                                   inputs))
     first_input = graph.inputs[0].shape if graph.inputs else None
-    output_rows = tuple(None if t.node.is_op else rows.get(id(t.node), (None,))[0]
+    output_rows = tuple(None if t.node.is_op else rows.get(t.node, (None,))[0]
                         for t in graph.outputs)
     return ModelReport(model, "declared", first_input, layers,
                        graph_outputs=tuple(t.shape for t in graph.outputs),

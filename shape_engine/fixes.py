@@ -181,6 +181,18 @@ def node_at(document: Document, where: Range) -> ast.expr | None:
     return found
 
 
+def sequence_at(document: Document, where: Range) -> ast.List | ast.Tuple | None:
+    """The list or tuple literal written exactly at `where`, if one is. Where an argument,
+    an element or a value is written, a tuple is in parentheses: the first character tells
+    most other expressions apart without a walk of the tree."""
+    lines = document.index.lines
+    line = lines[where.start.line] if where.start.line < len(lines) else ""
+    if line[where.start.character:where.start.character + 1] not in ("(", "["):
+        return None
+    node = node_at(document, where)
+    return node if isinstance(node, ast.List | ast.Tuple) else None
+
+
 def _expression_at(document: Document, where: Range) -> ast.expr | None:
     # Breadth first, as ast.walk, but only into the top-level statement and the nodes whose
     # lines hold `where`: checks ask for a few ranges of a large file, and walking all of it
@@ -779,6 +791,7 @@ __all__ = [
     "remove_keyword",
     "remove_layer",
     "replace_string",
+    "sequence_at",
     "set_keyword",
     "shape_literal",
     "wrap",

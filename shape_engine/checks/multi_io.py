@@ -52,7 +52,7 @@ from shape_engine.checks.training import (
 )
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Range, Related, Severity
-from shape_engine.fixes import node_at
+from shape_engine.fixes import sequence_at
 from shape_engine.ir import CompileCall, ModelIR, TrainingCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.rule import Rule
@@ -183,8 +183,8 @@ def validation_parts(call: TrainingCall, document: Document) -> tuple[Part, Part
     if call.method != "fit" or not isinstance(value, Seq) or not 2 <= len(value.items) <= 3 or (
             where is None):
         return None
-    node = node_at(document, where)
-    if isinstance(node, ast.Tuple | ast.List):
+    node = sequence_at(document, where)
+    if node is not None:
         if len(node.elts) != len(value.items) or any(
                 isinstance(e, ast.Starred) for e in node.elts):
             return None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from shape_engine.context import Document
 from shape_engine.findings import Range
-from shape_engine.fixes import node_at
+from shape_engine.fixes import node_at, sequence_at
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.values import ArrayValue, Const, DictValue, ModuleRef, Seq, Value
@@ -122,11 +122,11 @@ def parts(value: Value | None, where: Range | None, document: Document) -> Struc
     if isinstance(value, ArrayValue):  # the common case, first
         return Part(value, where)
     if isinstance(value, Seq):
-        node = node_at(document, where)  # only a list or dict is looked for in the tree
+        written = sequence_at(document, where)
         ranges = [where] * len(value.items)
-        if isinstance(node, ast.List | ast.Tuple) and len(node.elts) == len(value.items) and (
-                not any(isinstance(e, ast.Starred) for e in node.elts)):
-            ranges = [document.index.range_of(e) for e in node.elts]
+        if written is not None and len(written.elts) == len(value.items) and (
+                not any(isinstance(e, ast.Starred) for e in written.elts)):
+            ranges = [document.index.range_of(e) for e in written.elts]
         return [Part(v, r) for v, r in zip(value.items, ranges, strict=True)]
     if isinstance(value, DictValue):
         node = node_at(document, where)

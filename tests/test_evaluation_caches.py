@@ -141,3 +141,6 @@ def test_the_registry_imports_a_family_for_a_name_not_held_and_gives_a_default(
     assert loaded == ["things"]
     assert registry.get("Thing", 0) == 7 and registry["Thing"] == 7 and "Thing" in registry
     assert loaded == ["things"]
+    assert "Other" not in registry and loaded == ["things"]
+    registry["Extra"] = 5  # held without a family (registered by a test, say)
+    assert registry.get("Extra", 0) == 5 and "Extra" in registry

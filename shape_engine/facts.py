@@ -392,18 +392,19 @@ def _training_data(training: TrainingCall, lines: list[str], scopes: Sequence[Sc
 
 def _data_binding(binding: DataBinding, scopes: Sequence[ScopeSpan],
                   assigned_at: dict[Position, Assignment], facts: Facts) -> None:
-    assignment = assigned_at.get(binding.range.start)
-    hint_at = assignment.end if assignment is not None else binding.range.end
+    at = binding.range  # worked out when read
+    assignment = assigned_at.get(at.start)
+    hint_at = assignment.end if assignment is not None else at.end
     value = binding.value
     made_by = params = made_at = None
     if isinstance(value, TensorValue):
         made_by, made_at = value.node.label, value.node.range.start
         params = None if value.node.is_op or value.node.is_input else value.node.params
-    data = DataFact(binding.name, binding.range, value.shape, value.dtype, hint_at, made_by,
+    data = DataFact(binding.name, at, value.shape, value.dtype, hint_at, made_by,
                     params, made_at)
     facts.data.append(data)
-    facts.bindings.append(Binding(scope_at(scopes, binding.range.start.line), binding.name,
-                                  binding.range.start, data))
+    facts.bindings.append(Binding(scope_at(scopes, at.start.line), binding.name,
+                                  at.start, data))
 
 
 def _receiver(lines: list[str], before: Position, tokens: tuple[str, ...]) -> str | None:

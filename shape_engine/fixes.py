@@ -142,10 +142,6 @@ _EXPRESSIONS: weakref.WeakKeyDictionary[ast.Module, dict[Range, ast.expr | None]
 _NOT_ASKED = ast.expr()  # a marker in it: no range was asked for this node
 
 
-# Per syntax tree: where each of its top-level statements ends (a line), for bisection.
-_STATEMENT_ENDS: weakref.WeakKeyDictionary[ast.Module, list[int]] = weakref.WeakKeyDictionary()
-
-
 # Per syntax tree: how often each name is bound and read anywhere in it (any scope).
 _NAME_COUNTS: weakref.WeakKeyDictionary[ast.Module, tuple[Counter[str], Counter[str]]] = (
     weakref.WeakKeyDictionary())
@@ -185,27 +181,47 @@ def node_at(document: Document, where: Range) -> ast.expr | None:
     return found
 
 
+def sequence_at(document: Document, where: Range) -> ast.List | ast.Tuple | None:
+    """The list or tuple literal written exactly at `where`, if one is. Where an argument,
+    an element or a value is written, a tuple is in parentheses: the first character tells
+    most other expressions apart without a walk of the tree."""
+    lines = document.index.lines
+    line = lines[where.start.line] if where.start.line < len(lines) else ""
+    if line[where.start.character:where.start.character + 1] not in ("(", "["):
+        return None
+    node = node_at(document, where)
+    return node if isinstance(node, ast.List | ast.Tuple) else None
+
+
 def _expression_at(document: Document, where: Range) -> ast.expr | None:
     # Breadth first, as ast.walk, but only into the top-level statement and the nodes whose
     # lines hold `where`: checks ask for a few ranges of a large file, and walking all of it
     # was a third of an analysis.
     first, last = where.start.line + 1, where.end.line + 1
     body = document.tree.body
-    ends = _STATEMENT_ENDS.get(document.tree)
-    if ends is None:
-        ends = _STATEMENT_ENDS[document.tree] = [getattr(s, "end_lineno", 0) or 0 for s in body]
-    index = bisect.bisect_left(ends, last)
+    # The first statement that ends on `last` or later (a bisection reads a few of them).
+    index = bisect.bisect_left(body, last, key=_end_line)
     # The statements that hold those lines: several when written `a = f(x); b = g(a)`.
     holding = []
     while index < len(body) and body[index].lineno <= first:
         holding.append(body[index])
         index += 1
+    # On ASCII lines ast's columns are `where`'s characters: the nodes beside it on its first
+    # and last lines are left out too (the arguments before it in a call, the callee).
+    lines = document.index.lines
+    columns = last <= len(lines) and lines[first - 1].isascii() and lines[last - 1].isascii()
+    start_column, end_column = where.start.character, where.end.character
     pending: deque[ast.AST] = deque(holding)
     while pending:
         for child in _child_nodes(pending.popleft()):
             start, end = getattr(child, "lineno", None), getattr(child, "end_lineno", None)
-            if start is not None and end is not None and (start > first or end < last):
-                continue
+            if start is not None and end is not None:
+                if start > first or end < last:
+                    continue
+                if columns and (
+                        (start == first and getattr(child, "col_offset", 0) > start_column)
+                        or (end == last and getattr(child, "end_col_offset", 0) < end_column)):
+                    continue
             # Same lines first: a range is worked out only for a node that may match, as
             # most nodes here were never seen by the evaluator and have none kept yet.
             if isinstance(child, ast.expr) and start == first and end == last \
@@ -213,6 +229,10 @@ def _expression_at(document: Document, where: Range) -> ast.expr | None:
                 return child
             pending.append(child)
     return None
+
+
+def _end_line(statement: ast.stmt) -> int:
+    return statement.end_lineno or 0
 
 
 def _child_nodes(node: ast.AST) -> list[ast.AST]:
@@ -771,6 +791,7 @@ __all__ = [
     "remove_keyword",
     "remove_layer",
     "replace_string",
+    "sequence_at",
     "set_keyword",
     "shape_literal",
     "wrap",

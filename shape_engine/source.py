@@ -183,12 +183,19 @@ def _text_position(prefix: str) -> Position:
     return Position(len(breaks), len(prefix) - breaks[-1].end())
 
 
+_new_tuple = tuple.__new__
+
+
 class LineIndex:
     """Converts ast's (1-based line, UTF-8 byte column) pairs to code point positions."""
 
     def __init__(self, text: str) -> None:
-        self.lines = split_lines(text)
-        self._ascii = [line.isascii() for line in self.lines]
+        # Without \r the lines are str.split's (much cheaper than the regular expression).
+        self.lines = text.split("\n") if "\r" not in text else split_lines(text)
+        self._line_count = len(self.lines)
+        # The lines whose byte columns are not code point columns (most files have none).
+        self._non_ascii = frozenset() if text.isascii() else frozenset(
+            number for number, line in enumerate(self.lines) if not line.isascii())
         # Per non-ASCII line, the UTF-8 offset where each code point starts: built once, so a
         # long line with many nodes costs a bisection per position, not a re-encoding.
         self._byte_starts: dict[int, array.array[int]] = {}
@@ -198,7 +205,7 @@ class LineIndex:
 
     def position(self, lineno: int, col_offset: int) -> Position:
         line = lineno - 1
-        if 0 <= line < len(self.lines) and not self._ascii[line]:
+        if line in self._non_ascii:
             starts = self._byte_starts.get(line)
             if starts is None:
                 starts = self._byte_starts[line] = _utf8_starts(self.lines[line])
@@ -209,8 +216,24 @@ class LineIndex:
 
     def range_of(self, node: ast.AST) -> Range:
         found = self._ranges.get(node)
-        if found is None:
-            found = self._ranges[node] = self._range_of(node)
+        if found is not None:
+            return found
+        # Every node with a position has these; the end ones are None on a node made without.
+        lineno: int = node.lineno  # type: ignore[attr-defined]
+        end_lineno: int | None = node.end_lineno  # type: ignore[attr-defined]
+        end_col: int | None = node.end_col_offset  # type: ignore[attr-defined]
+        line = lineno - 1
+        if end_lineno == lineno and end_col is not None and 0 <= line < self._line_count \
+                and line not in self._non_ascii:
+            # The common case, on the hot path of evaluation: one ASCII line. Made here, and
+            # without the NamedTuples' __new__ (a Python function each): a range is made for
+            # every node evaluated.
+            found = _new_tuple(Range, (
+                _new_tuple(Position, (line, node.col_offset)),  # type: ignore[attr-defined]
+                _new_tuple(Position, (line, end_col))))
+        else:
+            found = self._range_converted(node)
+        self._ranges[node] = found
         return found
 
     def forget_ranges(self) -> None:
@@ -218,19 +241,13 @@ class LineIndex:
         is made, they would only hold its syntax tree."""
         self._ranges.clear()
 
-    def _range_of(self, node: ast.AST) -> Range:
+    def _range_converted(self, node: ast.AST) -> Range:
+        """A range over several lines or on a non-ASCII one: columns converted by `position`."""
         lineno: int = node.lineno  # type: ignore[attr-defined]
-        end_col: int | None = getattr(node, "end_col_offset", None)
-        line = lineno - 1
-        if end_col is not None and getattr(node, "end_lineno", None) == lineno \
-                and 0 <= line < len(self.lines) and self._ascii[line]:
-            # The common case, on the hot path of evaluation: one ASCII line.
-            return Range(Position(line, node.col_offset),  # type: ignore[attr-defined]
-                         Position(line, end_col))
-        start = self.position(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        end_line = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
-        end_col = getattr(node, "end_col_offset", None)
-        end = self.position(end_line, end_col) if end_col is not None else start
+        start = self.position(lineno, node.col_offset)  # type: ignore[attr-defined]
+        end_lineno: int | None = node.end_lineno  # type: ignore[attr-defined]
+        end_col: int | None = node.end_col_offset  # type: ignore[attr-defined]
+        end = self.position(end_lineno or lineno, end_col) if end_col is not None else start
         return Range(start, end)
 
     def text_of(self, r: Range) -> str:

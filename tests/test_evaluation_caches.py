@@ -12,6 +12,8 @@ import textwrap
 import pytest
 
 from shape_engine import analyze_source
+from shape_engine.evaluation.evaluator import Evaluator
+from shape_engine.findings import Position, Range
 from shape_engine.ir import LayerCall
 from shape_engine.layers import RULES, LayerArgs
 from shape_engine.layers import base as layers_base
@@ -124,6 +126,34 @@ def test_a_nodes_range_is_the_same_asked_again_as_worked_out_anew() -> None:
     assert len(set(first)) > len(nodes) // 2  # distinct nodes keep distinct ranges
 
 
+def test_equal_literals_share_one_value_and_literals_of_other_types_keep_their_own() -> None:
+    text = "a = 3\nb = 3\nc = 3.0\nd = True\ne = 'same'\nf = 'same'\n"
+    variables = Evaluator(ast.parse(text), LineIndex(text)).run().module_scope.vars
+    assert variables["a"] is variables["b"]
+    assert variables["e"] is variables["f"]
+    # 3, 3.0 and True are equal in Python, but each literal keeps its own type.
+    literals = [variables[name] for name in "acd"]
+    assert [type(v.value) for v in literals if isinstance(v, Const)] == [int, float, bool]
+
+
+def test_a_data_bindings_range_read_after_the_analysis_is_its_targets() -> None:
+    # Worked out when read, after the analysis let go of its ranges; the second line is
+    # not ASCII (its UTF-8 columns are not its characters').
+    text = textwrap.dedent("""\
+        import numpy as np
+        label = "caf\u00e9"; z = np.ones((2,))
+        def load():
+            x = np.zeros((3, 4))
+            return x
+        a = load()
+        """)
+    analysis = analyze_source(text, verify_fixes=False)
+    assert [(binding.name, binding.range) for binding in analysis.data] == [
+        ("z", Range(Position(1, 16), Position(1, 17))),
+        ("x", Range(Position(3, 4), Position(3, 5))),
+        ("a", Range(Position(5, 0), Position(5, 1)))]
+
+
 def test_the_registry_imports_a_family_for_a_name_not_held_and_gives_a_default(
         monkeypatch: pytest.MonkeyPatch) -> None:
     registry: FamilyRegistry[int] = FamilyRegistry({"Thing": "things"})
@@ -141,3 +171,6 @@ def test_the_registry_imports_a_family_for_a_name_not_held_and_gives_a_default(
     assert loaded == ["things"]
     assert registry.get("Thing", 0) == 7 and registry["Thing"] == 7 and "Thing" in registry
     assert loaded == ["things"]
+    assert "Other" not in registry and loaded == ["things"]
+    registry["Extra"] = 5  # held without a family (registered by a test, say)
+    assert registry.get("Extra", 0) == 5 and "Extra" in registry

@@ -7,9 +7,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from shape_engine.context import Document
 from shape_engine.findings import Position, Range
-from shape_engine.fixes import _child_nodes, node_at
+from shape_engine.fixes import _child_nodes, node_at, sequence_at
 from shape_engine.source import LineIndex
 
 SOURCE = '''
@@ -50,8 +52,16 @@ def test_child_nodes_are_ast_child_nodes_without_contexts() -> None:
             assert all(a is b for a, b in zip(got, expected, strict=True))
 
 
-def test_every_expression_is_found_at_its_range_as_a_whole_walk_finds_it() -> None:
-    document = _document(SOURCE)
+# Non-ASCII lines, where ast's columns (UTF-8 bytes) are not the ranges' characters: the
+# walk leaves out nodes beside the range by their columns only on ASCII lines.
+NON_ASCII = (SOURCE.replace('"same"', '"sämé"').replace('{"a": y', '{"ä€": y')
+             .replace('"mae"], metrics', '"mäe"], metrics')
+             + 'z = ["€", ("é", 1), {"ü": [2, "ö"]}]; model.fit(["€"], {"ü": z}, x="é")\n')
+
+
+@pytest.mark.parametrize("text", [SOURCE, NON_ASCII], ids=["ascii", "non-ascii"])
+def test_every_expression_is_found_at_its_range_as_a_whole_walk_finds_it(text: str) -> None:
+    document = _document(text)
     index = document.index
     # A whole-tree breadth-first walk: the first expression at a range is the outermost.
     outermost: dict[Range, ast.expr] = {}
@@ -70,3 +80,30 @@ def test_a_range_no_expression_has_finds_none() -> None:
     where = document.index.range_of(call)
     wider = Range(where.start, Position(where.end.line, where.end.character + 1))
     assert node_at(document, wider) is None
+
+
+def _written_as_values(tree: ast.AST) -> list[ast.expr]:
+    """The expressions written as an argument, a keyword's value, an element or a dict's
+    value: where the checks ask for lists and tuples (a bare tuple is never one of them)."""
+    found: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            found += [*node.args, *(k.value for k in node.keywords)]
+        elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+            found += node.elts
+        elif isinstance(node, ast.Dict):
+            found += node.values
+    return found
+
+
+@pytest.mark.parametrize("text", [SOURCE, NON_ASCII], ids=["ascii", "non-ascii"])
+def test_sequence_at_gives_the_list_or_tuple_node_at_finds(text: str) -> None:
+    document = _document(text)
+    found = 0
+    for written in _written_as_values(document.tree):
+        where = document.index.range_of(written)
+        node = node_at(document, where)
+        expected = node if isinstance(node, ast.List | ast.Tuple) else None
+        assert sequence_at(document, where) is expected, where
+        found += expected is not None
+    assert found >= 5  # lists and tuples written in calls, as elements and as values

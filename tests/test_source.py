@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import codecs
 import subprocess
 import sys
@@ -203,3 +204,22 @@ def test_without_end_information_the_range_is_one_character() -> None:
 def test_a_multi_line_end_is_kept() -> None:
     error = SyntaxError("bad", ("f.py", 1, 1, "a b\n", 2, 3))
     assert _syntax_error_range(error, LineIndex("a b\nxy\n")) == Range.of(0, 0, 1, 2)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_node_ranges_are_code_points_on_one_line_or_several_whatever_the_line_breaks(
+        newline: str) -> None:
+    """A one-line range on an ASCII line is made on a fast path (no column conversion);
+    a non-ASCII line converts its byte columns, and a node over two lines takes both ends."""
+    text = newline.join(["x = f(1)", "y = 'é' + g(2)", "z = h(", "  3)"]) + newline
+    index = LineIndex(text)
+    calls = {index.text_of(index.range_of(node)): index.range_of(node)
+             for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Call)}
+    assert calls == {"f(1)": Range.of(0, 4, 0, 8), "g(2)": Range.of(1, 10, 1, 14),
+                     "h(\n  3)": Range.of(2, 4, 3, 4)}
+    assert index.lines == ["x = f(1)", "y = 'é' + g(2)", "z = h(", "  3)", ""]
+
+
+def test_a_node_made_without_end_positions_has_an_empty_range_at_its_start() -> None:
+    node = ast.Name(id="x", lineno=1, col_offset=2)
+    assert LineIndex("a x\n").range_of(node) == Range.of(0, 2, 0, 2)

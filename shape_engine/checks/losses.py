@@ -174,6 +174,9 @@ def _softmax_on_one_unit(report: ModelReport, document: Document) -> Iterator[Fi
     for layer in report.layers:
         # A softmax the layer applies itself is a layer call's: the units first, as few
         # layers have one, and reading each one's activation works out argument ranges.
+        output = layer.output_shape
+        if output and output[-1] != 1:
+            continue  # most rows (an Activation or Softmax keeps its input's last axis)
         call = layer.entry.layer
         if not isinstance(call, LayerCall):
             continue
@@ -210,8 +213,10 @@ def _loss_against_head(report: ModelReport, loss: Loss, document: Document
     output = report.output_shape
     assert output is not None
     units = output[-1]
-    head = model_output(report).activation
+    # The head's activation only where a finding depends on it: reading it is a walk back
+    # from the output.
     if loss.name == CATEGORICAL and units == 1:
+        head = model_output(report).activation
         sigmoid = head is not None and head.name == "sigmoid"
         yield CATEGORICAL_ONE_UNIT.finding(
             f"categorical_crossentropy over the model's single output unit {format_shape(output)}"
@@ -219,8 +224,8 @@ def _loss_against_head(report: ModelReport, loss: Loss, document: Document
             at=loss.where, related=_head_related(report),
             fixes=fixes(loss_fix(document, loss, BINARY, safe=sigmoid)))
     # Over two units, binary crossentropy on a softmax is categorical crossentropy doubled.
-    if loss.name in BINARY_LOSSES and units is not None and units > 2 and head is not None and (
-            head.name == "softmax") and loss.from_logits is False:
+    if loss.name in BINARY_LOSSES and units is not None and units > 2 and (
+            loss.from_logits is False) and _ends_in_softmax(report):
         yield BINARY_LOSS_SOFTMAX.finding(
             f"{loss.name} on a softmax over {units} units {format_shape(output)}: the "
             "units compete under softmax but the loss scores each one alone; use "
@@ -228,6 +233,11 @@ def _loss_against_head(report: ModelReport, loss: Loss, document: Document
             at=loss.where, related=_head_related(report),
             fixes=fixes(loss_fix(document, loss, CATEGORICAL, safe=False),
                         loss_fix(document, loss, SPARSE, safe=False)))
+
+
+def _ends_in_softmax(report: ModelReport) -> bool:
+    head = model_output(report).activation
+    return head is not None and head.name == "softmax"
 
 
 def _head_related(report: ModelReport) -> tuple[Related, ...]:

@@ -52,7 +52,7 @@ from shape_engine.checks.training import (
 )
 from shape_engine.context import Document
 from shape_engine.findings import Finding, Range, Related, Severity
-from shape_engine.fixes import node_at
+from shape_engine.fixes import sequence_at
 from shape_engine.ir import CompileCall, ModelIR, TrainingCall
 from shape_engine.keras_version import is_keras_2
 from shape_engine.rule import Rule
@@ -183,8 +183,8 @@ def validation_parts(call: TrainingCall, document: Document) -> tuple[Part, Part
     if call.method != "fit" or not isinstance(value, Seq) or not 2 <= len(value.items) <= 3 or (
             where is None):
         return None
-    node = node_at(document, where)
-    if isinstance(node, ast.Tuple | ast.List):
+    node = sequence_at(document, where)
+    if node is not None:
         if len(node.elts) != len(value.items) or any(
                 isinstance(e, ast.Starred) for e in node.elts):
             return None
@@ -337,7 +337,6 @@ def _input_data(method: str, port: Port, part: Part, model: ModelIR) -> Iterator
     if not isinstance(data, ArrayValue) or data.shape is None or expected is None:
         return
     x = data.shape
-    declared = _declared(port, expected)
     if len(x) == len(expected) - 1 and _is_one_sample(x, expected):
         yield _one_sample(method, port, part, x, expected, model)
         return
@@ -348,7 +347,8 @@ def _input_data(method: str, port: Port, part: Part, model: ModelIR) -> Iterator
         yield INPUT_MISMATCH.finding(
             f"{method}: {port.data} has shape {format_shape(x)} but {port.declared} is "
             f"{format_shape(expected)}: rank {len(x)} instead of {len(expected)} (Keras only "
-            "adds or drops a trailing axis of size 1)", at=part.where, related=declared)
+            "adds or drops a trailing axis of size 1)", at=part.where,
+            related=_declared(port, expected))
         return
     axes = [axis for axis in range(1, len(expected))
             if not dims_compatible(adjusted[axis], expected[axis])]
@@ -365,7 +365,7 @@ def _input_data(method: str, port: Port, part: Part, model: ModelIR) -> Iterator
     yield INPUT_MISMATCH.finding(
         f"{method}: {port.data} has shape {format_shape(x)} but {port.declared} is "
         f"{format_shape(expected)}: axis {axis} is {adjusted[axis]}, the Input declares "
-        f"{expected[axis]}{inside}", at=part.where, related=declared)
+        f"{expected[axis]}{inside}", at=part.where, related=_declared(port, expected))
 
 
 def _one_sample(method: str, port: Port, part: Part, x: Shape, expected: Shape,

@@ -113,8 +113,9 @@ def check_graph_channels_first_images(report: ModelReport, document: Document
     channels-first images that an image layer reading channels_last takes (directly or
     through layers that leave the layout alone), reported at that Input."""
     model = report.model
-    if model.graph is None or not is_functional(model) or model.file is not None:
-        return
+    if model.graph is None or not is_functional(model) or model.file is not None or not any(
+            looks_channels_first(t.shape) for t in model.graph.inputs):
+        return  # the common case: no Input declared as images of few channels first
     for port in model_inputs(model).ports:
         shape = port.tensor.shape
         if not looks_channels_first(shape):

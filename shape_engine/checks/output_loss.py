@@ -158,7 +158,6 @@ def _probability_loss(loss: Loss, output: Output, document: Document) -> Iterato
     head = output.activation
     assert head is not None and head.name is not None
     units = output.units
-    related = _related(head)
     if head.name in UNBOUNDED_ACTIVATIONS and loss.from_logits is False:
         if loss.name in CATEGORICAL_LOSSES and units == 1:
             return  # categorical over one unit: SL311 says it
@@ -168,7 +167,7 @@ def _probability_loss(loss: Loss, output: Output, document: Document) -> Iterato
             f"{loss.name} reads the model's output {format_shape(output.shape)} as "
             f"probabilities, but {head.layer.label} ends with {shown}: values outside [0, 1] "
             f"are clipped without gradient; use {wanted} on the output, or "
-            f"from_logits=True on the loss", at=loss.where, related=related,
+            f"from_logits=True on the loss", at=loss.where, related=_related(head),
             fixes=fixes(activation_fix(document, head, wanted),
                         from_logits_fix(document, loss, True)))
     elif head.name == "sigmoid" and loss.name in CATEGORICAL_LOSSES and units is not None and (
@@ -177,7 +176,7 @@ def _probability_loss(loss: Loss, output: Output, document: Document) -> Iterato
             f"{loss.name} on {units} sigmoid units {format_shape(output.shape)}: sigmoids do "
             "not sum to one, so the outputs are not a distribution over the classes; use "
             "softmax (one class per sample) or binary_crossentropy (several labels per "
-            "sample)", at=loss.where, related=related,
+            "sample)", at=loss.where, related=_related(head),
             fixes=fixes(activation_fix(document, head, "softmax"),
                         _loss_name_fix(document, loss, "binary_crossentropy")))
     elif head.name in PROBABILITY_ACTIVATIONS and loss.from_logits is True:
@@ -185,7 +184,7 @@ def _probability_loss(loss: Loss, output: Output, document: Document) -> Iterato
             f"{loss.name}(from_logits=True) on {head.layer.label}'s {head.name} output "
             f"{format_shape(output.shape)}: the probabilities would be squashed a second "
             f"time (Keras' TensorFlow backend undoes it with a warning; other backends do "
-            f"not); drop from_logits=True", at=loss.where, related=related,
+            f"not); drop from_logits=True", at=loss.where, related=_related(head),
             fixes=fixes(from_logits_fix(document, loss, False)))
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from shape_engine.context import Document
 from shape_engine.findings import Range
-from shape_engine.fixes import node_at
+from shape_engine.fixes import node_at, sequence_at
 from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.values import ArrayValue, Const, DictValue, ModuleRef, Seq, Value
@@ -119,12 +119,14 @@ def parts(value: Value | None, where: Range | None, document: Document) -> Struc
     not known: what the program did to it since it was made is not followed."""
     if value is None or where is None:
         return None
+    if isinstance(value, ArrayValue):  # the common case, first
+        return Part(value, where)
     if isinstance(value, Seq):
-        node = node_at(document, where)  # only a list or dict is looked for in the tree
+        written = sequence_at(document, where)
         ranges = [where] * len(value.items)
-        if isinstance(node, ast.List | ast.Tuple) and len(node.elts) == len(value.items) and (
-                not any(isinstance(e, ast.Starred) for e in node.elts)):
-            ranges = [document.index.range_of(e) for e in node.elts]
+        if written is not None and len(written.elts) == len(value.items) and (
+                not any(isinstance(e, ast.Starred) for e in written.elts)):
+            ranges = [document.index.range_of(e) for e in written.elts]
         return [Part(v, r) for v, r in zip(value.items, ranges, strict=True)]
     if isinstance(value, DictValue):
         node = node_at(document, where)
@@ -134,7 +136,7 @@ def parts(value: Value | None, where: Range | None, document: Document) -> Struc
         return {key: Part(item, document.index.range_of(written))
                 for key, item, written in zip(value.keys, value.items, node.values,
                                               strict=True)}
-    if isinstance(value, ArrayValue | Const | TensorValue | ModuleRef):
+    if isinstance(value, Const | TensorValue | ModuleRef):
         return Part(value, where)
     return None
 

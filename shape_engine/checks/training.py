@@ -19,7 +19,7 @@ from shape_engine.bindings import defining_target
 from shape_engine.checks.build_fixes import declared_shape_range
 from shape_engine.context import Document
 from shape_engine.findings import Edit, Finding, Fix, Range, Related, Severity
-from shape_engine.fixes import Imports, fix, fixes, node_at, shape_literal, wrap
+from shape_engine.fixes import Imports, fix, fixes, node_at, sequence_at, shape_literal, wrap
 from shape_engine.interpret import interpret
 from shape_engine.ir import LayerCall, ModelIR, TrainingCall
 from shape_engine.keras_version import is_keras_2
@@ -168,9 +168,9 @@ def feeds(call: TrainingCall, document: Document) -> list[Feed]:
                    _data(y_value, y_range), batch)]
     validation, where = call.argument("validation_data", 99)
     if call.method == "fit" and isinstance(validation, Seq) and len(validation.items) >= 2:
-        node = node_at(document, where) if where is not None else None
+        node = sequence_at(document, where) if where is not None else None
         ranges: list[Range | None] = [where, where]
-        if isinstance(node, ast.Tuple | ast.List) and len(node.elts) == len(validation.items):
+        if node is not None and len(node.elts) == len(validation.items):
             ranges = [document.index.range_of(e) for e in node.elts[:2]]
         validation_batch = call.kwargs.get("validation_batch_size")
         size = constant(validation_batch) if validation_batch is not None else batch

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from shape_engine.findings import Range
 from shape_engine.keras_names import MODEL_NAMES, SEQUENTIAL_NAMES
+from shape_engine.source import LineIndex
 from shape_engine.values import (
     UNKNOWN,
     BoundMethod,
@@ -43,6 +44,8 @@ KERAS_HOOKS = frozenset({"call", "build", "compute_output_shape", "compute_outpu
                          "get_build_config", "train_step", "test_step", "predict_step"})
 # How deep a chain of base classes is followed.
 MAX_BASES = 16
+# A tuple made once: isinstance takes it faster than a union made at each test.
+_FUNCTION_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 @dataclass(eq=False)
@@ -119,13 +122,20 @@ class ObjectValue(Value):
     cls: ClassValue
     attrs: dict[str, Value]
     region: int  # the uncertain region it was made in (see `Evaluator._uncertainty`)
-    at: Range  # the call that made it
+    made_by: ast.AST  # the call that made it (its class statement when no call did)
+    index: LineIndex = field(repr=False)  # the module that made it
     node: ast.Call | None = None
     # Keras' side of a subclassed model or custom layer (see `keras.subclass`).
     model: ModelIR | None = None
     weights: int | None = 0  # parameters made by `add_weight`; None when one is not known
     traced: set[tuple[int | None, ...]] = field(default_factory=set)  # data shapes built on
     built: bool = False  # Keras ran its `build` (at the first call)
+
+    @property
+    def at(self) -> Range:
+        """Where it was made, worked out when read (by node, once: see `LineIndex`): only
+        Keras' subclasses read it."""
+        return self.index.range_of(self.made_by)
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,7 @@ def define(ev: PythonSemantics, stmt: ast.ClassDef) -> ClassValue:
         ev.scope = outer
     cls = ClassValue(stmt, bases, namespace, region=ev._region)
     for item in stmt.body:
-        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+        if isinstance(item, _FUNCTION_DEFINITIONS):
             fn = namespace.get(item.name)
             if isinstance(fn, FunctionValue):
                 fn.scope = outer  # a method sees the module, not the class body
@@ -188,8 +198,8 @@ def _decorated_as(decorator: ast.expr) -> str | None:
 def instantiate(ev: PythonSemantics, cls: ClassValue, node: ast.Call | None, args: list[Value],
                 kwargs: dict[str, Value], use_defaults: bool = False) -> ObjectValue:
     """`Net(...)`: a new object, its `__init__` run on it."""
-    obj = ObjectValue(cls, {}, ev._region, ev._range(node) if node is not None else
-                      ev._range(cls.node), node)
+    obj = ObjectValue(cls, {}, ev._region, node if node is not None else cls.node, ev.index,
+                      node)
     cls.instances.append(obj)
     init = cls.lookup("__init__")
     if init is not None and isinstance(init[0], FunctionValue):
@@ -339,7 +349,7 @@ def run_unused(ev: PythonSemantics, body: list[ast.stmt]) -> None:
                    if isinstance(value, FunctionValue) and value.node not in ev._called_functions
                    and not (keras and name in KERAS_HOOKS)
                    and cls.decorated.get(name) not in ("static", "class")
-                   and isinstance(value.node, ast.FunctionDef | ast.AsyncFunctionDef)]
+                   and isinstance(value.node, _FUNCTION_DEFINITIONS)]
         if not methods and cls.instances:
             continue
         obj = cls.instances[-1] if cls.instances else instantiate(

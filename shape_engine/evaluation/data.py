@@ -6,7 +6,6 @@ How data's shapes change is `shape_engine.data.arrays`; this is where evaluation
 from __future__ import annotations
 
 import ast
-import operator
 
 from shape_engine.data import arrays
 from shape_engine.data.objects import CHANGEABLE_IN_PLACE, DataObject
@@ -94,16 +93,23 @@ class DataValues(EvaluatorState):
         # Walking the items is charged like evaluating them (`[f(), f()]` nested by recursion
         # is walked again at each use).
         self._steps += 1 + len(value.items) // 4
-        if self._over_budget():
+        if self._steps > self._check_at and self._over_budget():
             return UNKNOWN
         active.add(id(value))
-        # Only lists and data are ever changed in place (see `_mutated`).
-        items = tuple([self._current_in(item, active) if type(item) in _CHANGEABLE else item
-                       for item in value.items])
+        # Only lists and data are ever changed in place (see `_mutated`). The items are
+        # copied only once one is found changed: most lists hold tensors or layers.
+        items: list[Value] | None = None
+        for i, item in enumerate(value.items):
+            if type(item) in _CHANGEABLE:
+                now = self._current_in(item, active)
+                if now is not item:
+                    if items is None:
+                        items = list(value.items)
+                    items[i] = now
         active.discard(id(value))
-        if all(map(operator.is_, items, value.items)):
+        if items is None:
             return value
-        fresh = Seq(items, value.kind, value.birth)
+        fresh = Seq(tuple(items), value.kind, value.birth)
         if value.kind == "list":
             self._mutated(value, fresh)  # still the same list, with its items as they are now
         return fresh

@@ -89,7 +89,7 @@ class PythonSemantics(DataValues):
     def _run_uncalled_functions(self, body: list[ast.stmt]) -> None:
         """Functions never called in the file still build models: evaluate them once."""
         for stmt in body:
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            if isinstance(stmt, _FUNCTION_DEFINITIONS):
                 if stmt in self._called_functions:
                     continue
                 fn = self.scope.vars.get(stmt.name)
@@ -111,7 +111,7 @@ class PythonSemantics(DataValues):
                 if self.program.stopped_at is None:
                     self.program.stopped_at = stmt.lineno - 1
                 return
-            _STATEMENTS.get(type(stmt), PythonSemantics._other_statement)(self, stmt)
+            _STATEMENTS.get(type(stmt), _other_statement)(self, stmt)
 
     def _assign(self, stmt: ast.Assign) -> None:
         value = self._eval(stmt.value)
@@ -330,14 +330,17 @@ class PythonSemantics(DataValues):
     # -- binding -----------------------------------------------------------------------------
 
     def _bind(self, target: ast.expr, value: Value, value_node: ast.expr | None) -> None:
-        if type(target) is ast.Name:
-            self._set_name(target.id, value)
+        if type(target) is _NAME:
+            here = self.scope
+            if here.globals or here.nonlocals:
+                self._set_name(target.id, value)
+            else:
+                here.vars[target.id] = value  # the common case, as `_set_name` has it
             if isinstance(value, ModelValue) and not value.model.variable:
                 value.model.variable = target.id
                 value.model.name = value.model.name or target.id
             if isinstance(value, _DATA_BOUND) and self.file is None:
-                self.program.data.append(
-                    DataBinding(target.id, self.index.range_of(target), value))
+                self.program.data.append(DataBinding(target.id, target, self.index, value))
         elif isinstance(target, _UNPACKED):
             for element, item in zip(target.elts, self._unpack_into(target.elts, value),
                                      strict=True):
@@ -352,7 +355,7 @@ class PythonSemantics(DataValues):
             elif isinstance(receiver, ModelValue):
                 # Writing into an object we track (model.layers = ...) makes it unknowable.
                 receiver.model.lose_track(0)
-            elif isinstance(receiver, ObjectValue | ClassValue):  # `self.model = ...`
+            elif isinstance(receiver, _USER_OBJECTS):  # `self.model = ...`
                 classes.set_attribute(receiver, target.attr, value,
                                       may_not_run=receiver.region < self._region)
             elif isinstance(receiver, ArrayValue):
@@ -551,21 +554,31 @@ class PythonSemantics(DataValues):
                 self._steps > self._check_at and self._over_budget()):
             return UNKNOWN
         # The commonest nodes, and leaves: no depth to track.
-        if type(node) is ast.Name:
-            value = self.scope.lookup(node.id)
-        elif type(node) is ast.Constant:
-            value = self._constant(node)
+        node_kind: type = type(node)
+        if node_kind is _NAME:
+            # Most names are bound in the innermost scope: read there without the call.
+            name, scope = node.id, self.scope  # type: ignore[attr-defined]
+            value = scope.vars.get(name)
+            if value is None or name in scope.globals:
+                value = scope.lookup(name)
+        elif node_kind is _CONSTANT:
+            value = self._constants.get(node)  # type: ignore[call-overload]
+            if value is not None:
+                return value  # a literal whose use costs no more steps (see `_constant`)
+            value = self._constant(node)  # type: ignore[arg-type]
         else:
             self._expr_depth += 1
             try:
-                value = _EXPRESSIONS.get(type(node), PythonSemantics._other_expression)(self, node)
+                value = _EXPRESSIONS.get(node_kind, _other_expression)(self, node)
             finally:
                 self._expr_depth -= 1
-        if type(value) in _HANDED_ON:  # tensors, layers, names: nothing below applies
+        value_kind: type = type(value)
+        if value_kind in _HANDED_ON:  # tensors, layers, names: nothing below applies
             return value
-        if type(value) is Const:  # the next commonest: a literal
-            if charge and isinstance(value.value, str | bytes):
-                self._steps += len(value.value) // 64  # a long string is walked by its user too
+        if value_kind is Const:  # the next commonest: a literal
+            text = value.value  # type: ignore[attr-defined]
+            if charge and isinstance(text, _TEXT):
+                self._steps += len(text) // 64  # a long string is walked by its user too
             return value
         if isinstance(value, Seq):
             if self._forward:
@@ -585,18 +598,30 @@ class PythonSemantics(DataValues):
         return value
 
     def _constant(self, node: ast.Constant) -> Value:
-        # One value per literal (a constant is equal to its copies, and never changes): a
-        # helper function's body is evaluated at every call.
-        value = self._constants.get(node)
-        if value is None:
-            value = self._constants[node] = (Const(node.value) if node.value is not ...
-                                             else UNKNOWN)
+        """A literal's value, for `_eval` when `_constants` does not hold it yet.
+
+        One value per literal (a constant is equal to its copies, and never changes): a
+        helper function's body is evaluated at every call. `_eval` hands on what
+        `_constants` holds without charging it: a text of 64 characters or more, charged
+        at each use, is not kept there."""
+        literal = node.value
+        if literal is ...:
+            value: Value = UNKNOWN
+        else:
+            # One Const per value too ("same" and 3 are written many times), by type (1,
+            # 1.0 and True are equal but not the same literal).
+            key = (type(literal), literal)
+            found = self._literals.get(key)
+            value = found if found is not None else self._literals.setdefault(
+                key, Const(literal))
+        if not (isinstance(literal, _TEXT) and len(literal) >= 64):
+            self._constants[node] = value
         return value
 
     def _sequence_display(self, node: ast.Tuple | ast.List) -> Value:
         items: list[Value] = []
         for element in node.elts:
-            if isinstance(element, ast.Starred):
+            if type(element) is _STARRED:
                 inner = self._eval(element.value)
                 if isinstance(inner, Seq):
                     items.extend(inner.items)
@@ -608,7 +633,10 @@ class PythonSemantics(DataValues):
         return Seq(tuple(items), "tuple")
 
     def _attribute_of(self, node: ast.Attribute) -> Value:
-        return self._attribute(self._eval(node.value, charge=False), node.attr)
+        receiver = self._eval(node.value, charge=False)
+        if type(receiver) is ModuleRef:  # `layers.Dense`, at every layer: the commonest
+            return receiver.attribute(node.attr)
+        return self._attribute(receiver, node.attr)
 
     def _binary(self, node: ast.BinOp) -> Value:
         left, right = self._eval(node.left), self._eval(node.right)
@@ -840,7 +868,7 @@ class PythonSemantics(DataValues):
         args: list[Value] = []
         has_unpacking = False
         for arg in node.args:
-            if isinstance(arg, ast.Starred):
+            if type(arg) is _STARRED:
                 inner = self._eval(arg.value)
                 if isinstance(inner, Seq):
                     args.extend(inner.items)
@@ -894,11 +922,12 @@ class PythonSemantics(DataValues):
             return UNKNOWN
         if has_unpacking and name.startswith("keras.losses."):
             return UNKNOWN  # its arguments (from_logits...) are not known
-        result = data_calls.call(name, args, kwargs, self._range(node), self.data_folder)
+        at = self._range(node)
+        result = data_calls.call(name, args, kwargs, at, self.data_folder)
         if result is None:
-            result = arrays.call(name, args, kwargs, self._range(node))
+            result = arrays.call(name, args, kwargs, at)
         if result is None:
-            result = datasets.call(name, args, kwargs, self._range(node))
+            result = datasets.call(name, args, kwargs, at)
         if result is not None:
             return result
         self._escape(args, kwargs)
@@ -907,7 +936,7 @@ class PythonSemantics(DataValues):
     def _call_method(self, method: BoundMethod, node: ast.Call, args: list[Value],
                      kwargs: dict[str, Value]) -> Value:
         receiver = self._current(method.receiver)  # the arguments may have changed it
-        if isinstance(receiver, ObjectValue | SuperValue):
+        if isinstance(receiver, _METHOD_RECEIVERS):
             return classes.call_bound(self, receiver, method.name, node, args, kwargs)
         if isinstance(receiver, ModelDict):
             result, handed = dicts.method(receiver, method.name, args, kwargs)
@@ -977,27 +1006,30 @@ class PythonSemantics(DataValues):
     def _bind_parameters(self, fn: FunctionValue, scope: Scope, args: list[Value],
                          kwargs: dict[str, Value], use_defaults: bool) -> None:
         params = fn.node.args
-        positional = [*params.posonlyargs, *params.args]
+        positional = [*params.posonlyargs, *params.args] if params.posonlyargs else params.args
+        variables, defaults, given = scope.vars, fn.defaults, len(args)
         bound: set[str] = set()
         for i, param in enumerate(positional):
-            if i < len(args):
-                scope.vars[param.arg] = args[i]
-            elif param.arg in kwargs:
-                scope.vars[param.arg] = kwargs[param.arg]
-                bound.add(param.arg)
+            name = param.arg
+            if i < given:
+                variables[name] = args[i]
+            elif name in kwargs:
+                variables[name] = kwargs[name]
+                bound.add(name)
             else:
-                scope.vars[param.arg] = fn.defaults.get(param.arg, UNKNOWN)
+                variables[name] = defaults.get(name, UNKNOWN)
         for param in params.kwonlyargs:
-            if param.arg in kwargs:
-                scope.vars[param.arg] = kwargs[param.arg]
-                bound.add(param.arg)
+            name = param.arg
+            if name in kwargs:
+                variables[name] = kwargs[name]
+                bound.add(name)
             else:
-                scope.vars[param.arg] = fn.defaults.get(param.arg, UNKNOWN)
+                variables[name] = defaults.get(name, UNKNOWN)
         if params.vararg:
-            scope.vars[params.vararg.arg] = (Seq(tuple(args[len(positional):]))
-                                             if not use_defaults else UNKNOWN)
+            variables[params.vararg.arg] = (Seq(tuple(args[len(positional):]))
+                                            if not use_defaults else UNKNOWN)
         if params.kwarg:
-            scope.vars[params.kwarg.arg] = UNKNOWN
+            variables[params.kwarg.arg] = UNKNOWN
             # What `**kwargs` holds is not followed: it may change through it.
             self._escape([], {k: v for k, v in kwargs.items() if k not in bound})
 
@@ -1057,6 +1089,12 @@ class PythonSemantics(DataValues):
 # Tested at every binding, attribute or value: tuples made once (`A | B` in the test
 # would make its union anew at each call).
 _DATA_BOUND = (ArrayValue, TensorValue)
+_NAME, _CONSTANT = ast.Name, ast.Constant  # one global lookup each in `_eval`
+_TEXT = (str, bytes)
+_STARRED = ast.Starred
+_FUNCTION_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_USER_OBJECTS = (ObjectValue, ClassValue)
+_METHOD_RECEIVERS = (ObjectValue, SuperValue)
 _UNPACKED = (ast.Tuple, ast.List)
 _CHANGING = (ArrayValue, DataObject)
 _OBJECTS = (ObjectValue, ClassValue, SuperValue)
@@ -1065,7 +1103,8 @@ _HANDED_ON = frozenset({TensorValue, LayerValue, ModuleRef, type(UNKNOWN), Funct
                         ModelValue, BoundMethod})
 assert not any(issubclass(kind, Seq | ArrayValue | DataObject | Const) for kind in _HANDED_ON)
 
-# What executes each kind of statement (any other: `PythonSemantics._other_statement`).
+# What executes each kind of statement (any other: `_other_statement`).
+_other_statement = PythonSemantics._other_statement
 _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {
     ast.Assign: PythonSemantics._assign,
     ast.AnnAssign: PythonSemantics._annotated_assign,
@@ -1090,11 +1129,12 @@ _STATEMENTS: dict[type, Callable[[PythonSemantics, Any], None]] = {
     ast.Nonlocal: PythonSemantics._declaration,
 }
 
-# What evaluates each kind of expression (any other: `PythonSemantics._other_expression`).
+# What evaluates each kind of expression (names and literals: `_eval` itself; any other:
+# `_other_expression`).
+_other_expression = PythonSemantics._other_expression
 # The longest f-string text kept (paths to data files, mostly).
 MAX_FORMATTED_LENGTH = 4096
 _EXPRESSIONS: dict[type, Callable[[PythonSemantics, Any], Value]] = {
-    ast.Constant: PythonSemantics._constant,
     ast.Tuple: PythonSemantics._sequence_display,
     ast.List: PythonSemantics._sequence_display,
     ast.Attribute: PythonSemantics._attribute_of,

@@ -3,6 +3,7 @@ several paths through the code leave (`join`)."""
 
 from __future__ import annotations
 
+import ast
 import builtins
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from shape_engine.keras.calls import Graph
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import star_exports
 from shape_engine.shapes import MaybeShape
+from shape_engine.source import LineIndex
 from shape_engine.values import UNKNOWN, ArrayValue, Const, ModuleRef, Seq, Unknown, Value
 
 # Resolves `import name` (level > 0 for relative imports) to (path, source text) or None.
@@ -52,9 +54,10 @@ class Scope:
             found = scope.vars.get(name, _ABSENT)  # one dict lookup: names are looked up most
             if found is not _ABSENT:
                 return found
-            for module in scope.star_modules:
-                if star_exports(module.name, name):
-                    return module.attribute(name)
+            if scope.star_modules:  # rare: no iterator made for an empty list
+                for module in scope.star_modules:
+                    if star_exports(module.name, name):
+                        return module.attribute(name)
             scope = scope.parent
         return _BUILTIN_REFS.get(name, UNKNOWN)
 
@@ -76,8 +79,15 @@ class DataBinding:
     """A name bound to data or to a symbolic tensor, kept for hover and inlay hints."""
 
     name: str
-    range: Range  # the assignment target
+    target: ast.Name  # the assignment target
+    index: LineIndex = field(repr=False)  # its module's
     value: ArrayValue | TensorValue
+
+    @property
+    def range(self) -> Range:
+        """The target's range, worked out when read (by node, once: see `LineIndex`): hover
+        and inlay hints read it, a run of the command line never does."""
+        return self.index.range_of(self.target)
 
 
 @dataclass
@@ -96,6 +106,11 @@ class Program:
     budget: int = 0  # the steps it could spend (more than `steps` when exhausted)
 
 
+# The values equal ones of which are the same value (a tuple made once: isinstance takes it
+# faster than a union made at each test).
+_COMPARED_BY_VALUE = (Const, ModuleRef, Unknown, ArrayValue)
+
+
 def same(a: Value | None, b: Value | None) -> bool:
     """Whether two paths leave the same value: equal constants, or the very same object for
     what can change in place (two lists that look alike are still two lists)."""
@@ -104,7 +119,7 @@ def same(a: Value | None, b: Value | None) -> bool:
     if isinstance(a, Seq) and isinstance(b, Seq):
         return (a.kind == b.kind == "tuple" and len(a.items) == len(b.items)
                 and all(same(x, y) for x, y in zip(a.items, b.items, strict=True)))
-    if isinstance(a, Const | ModuleRef | Unknown | ArrayValue) and type(a) is type(b):
+    if isinstance(a, _COMPARED_BY_VALUE) and type(a) is type(b):
         return a == b
     return False
 

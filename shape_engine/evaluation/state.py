@@ -43,8 +43,7 @@ class EvaluatorState:
         self._loop_turns = 1
         self._expr_depth = 0
         self._steps = 0
-        self._budget = limits.BASE_STEPS + STEPS_PER_CHARACTER * sum(
-            len(line) for line in index.lines)
+        self._budget = limits.BASE_STEPS + STEPS_PER_CHARACTER * sum(map(len, index.lines))
         # The next step count at which `_over_budget` looks: the budget, or the next time
         # to look at the clock, whichever comes first (-1 once stopped).
         self._check_at = min(self._budget, CHECK_EVERY)
@@ -52,6 +51,7 @@ class EvaluatorState:
         self._jumps: dict[ast.AST, bool] = {}  # loops with break/continue, by loop node
         self._bound_names: dict[ast.stmt, frozenset[str] | None] = {}  # by statement
         self._constants: dict[ast.Constant, Value] = {}  # each literal's value, by node
+        self._literals: dict[tuple[type, object], Value] = {}  # and by (type, value)
         # A layer constructor call's label, positional count and range, by (call, callee's
         # name, class name): see `KerasObjects._layer_call`.
         self._layers_written: dict[tuple[ast.Call, str, str], tuple[str, int, Range]] = {}

@@ -12,28 +12,37 @@ def graph_report(model: ModelIR) -> ModelReport:
     has a row per call, its parameters counted once in the total."""
     graph = model.graph
     assert graph is not None
-    rows: dict[int, tuple[int, ...]] = {}  # node id -> the rows its outputs come from
+    # node -> the rows its outputs come from (nodes are hashed by identity)
+    rows: dict[Node, tuple[int, ...]] = {}
     layers: list[LayerReport] = []
     for node in graph.nodes:
-        inputs = tuple(dict.fromkeys(row for t in node.inputs for row in rows.get(id(t.node), ())))
+        tensors = node.inputs
+        if len(tensors) == 1:  # most calls: that tensor's rows, each once already
+            inputs = rows.get(tensors[0].node, ())
+        else:
+            consumed: list[int] = []
+            for tensor in tensors:
+                consumed += rows.get(tensor.node, ())
+            inputs = tuple(dict.fromkeys(consumed))
         if node.is_op:
-            rows[id(node)] = inputs  # an op is no row: what it takes is passed on
+            rows[node] = inputs  # an op is no row: what it takes is passed on
             continue
-        rows[id(node)] = (len(layers),)
-        first = node.inputs[0].shape if node.inputs else None
-        output = node.outputs[0].shape if len(node.outputs) == 1 else None
-        layers.append(LayerReport(LayerEntry(_entry_layer(node), node.range), node.label,
-                                  first, output, 0 if node.is_input else node.params, inputs))
+        rows[node] = (len(layers),)
+        outputs = node.outputs
+        params: int | None = 0
+        if node.is_input:
+            entry = LayerEntry(node.input_call, node.range)
+        else:
+            entry, params = LayerEntry(node.layer, node.range), node.params
+        layers.append(LayerReport(entry, node.label, tensors[0].shape if tensors else None,
+                                  outputs[0].shape if len(outputs) == 1 else None, params,
+                                  inputs))
     first_input = graph.inputs[0].shape if graph.inputs else None
-    output_rows = tuple(None if t.node.is_op else rows.get(id(t.node), (None,))[0]
+    output_rows = tuple(None if t.node.is_op else rows.get(t.node, (None,))[0]
                         for t in graph.outputs)
     return ModelReport(model, "declared", first_input, layers,
                        graph_outputs=tuple(t.shape for t in graph.outputs),
                        graph_output_rows=output_rows)
-
-
-def _entry_layer(node: Node) -> LayerCall | ModelIR | None:
-    return node.input_call if node.is_input else node.layer
 
 
 def chain_model(model: ModelIR) -> ModelIR | None:

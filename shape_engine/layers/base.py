@@ -13,12 +13,12 @@ statically: the layer's output is then unknown and nothing downstream is checked
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Literal, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, TypeVar, overload
 
 from shape_engine.layers import index
 from shape_engine.layers.refusals import INCOMPATIBLE_RANK, INVALID_ARGUMENT
 from shape_engine.shapes import Dim, MaybeShape, Shape
-from shape_engine.values import LayerValue, ModelValue, NotConstant, to_python
+from shape_engine.values import Const, LayerValue, ModelValue, NotConstant, to_python
 
 if TYPE_CHECKING:
     from shape_engine.ir import LayerCall, ModelIR
@@ -78,6 +78,8 @@ _MISSING = object()
 class LayerArgs:
     """The arguments of one layer call, positional or keyword, as Python constants."""
 
+    __slots__ = ("call", "params")  # made for every rule run
+
     def __init__(self, call: LayerCall, params: tuple[str, ...]) -> None:
         self.call = call
         self.params = params
@@ -93,14 +95,20 @@ class LayerArgs:
 
     def raw(self, name: str, default: object = _MISSING) -> object:
         """The constant value, `default` when not given; Unknowable when not a constant."""
-        if name in self.call.kwargs:
-            value = self.call.kwargs[name]
-        elif name in self.params and (position := self.params.index(name)) < len(self.call.args):
-            value = self.call.args[position]
-        elif self.call.has_unpacking or default is _MISSING:
-            raise Unknowable(name)
-        else:
-            return default
+        # Read a few times per layer call by every rule: one lookup per step, and a literal
+        # taken as it is.
+        call = self.call
+        value = call.kwargs.get(name)
+        if value is None:
+            params = self.params
+            if name in params and (position := params.index(name)) < len(call.args):
+                value = call.args[position]
+            elif call.has_unpacking or default is _MISSING:
+                raise Unknowable(name)
+            else:
+                return default
+        if type(value) is Const:
+            return value.value
         try:
             return to_python(value)
         except NotConstant:
@@ -205,9 +213,17 @@ class LayerArgs:
 
 
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
-def read_once(reader: Callable[[LayerArgs, int], R]) -> Callable[[LayerArgs, int], R]:
+class Reader(Protocol[R_co]):
+    """What `read_once` makes: `reader(args, rank)`, its parameters named (a rule registered
+    with `functools.partial(reader, rank=...)` passes the rank by name)."""
+
+    def __call__(self, args: LayerArgs, rank: int) -> R_co: ...
+
+
+def read_once(reader: Callable[[LayerArgs, int], R]) -> Reader[R]:
     """`reader(args, rank)` made once per layer call: the constructor's checks (`check_args`)
     and the rule that computes the output both read the arguments through it. What it reads
     is the call's own (its arguments, the data format when it was made), which no one
@@ -215,10 +231,10 @@ def read_once(reader: Callable[[LayerArgs, int], R]) -> Callable[[LayerArgs, int
     def read(args: LayerArgs, rank: int) -> R:
         memo = args.call.read
         key = (reader, rank, args.params)
-        if key in memo:
-            return memo[key]  # type: ignore[return-value]
-        made = memo[key] = reader(args, rank)
-        return made
+        made = memo.get(key, _MISSING)
+        if made is _MISSING:
+            made = memo[key] = reader(args, rank)
+        return made  # type: ignore[return-value]
     read.__doc__ = reader.__doc__
     return read
 
@@ -272,27 +288,31 @@ def standard_tuple(args: LayerArgs, name: str, value: object, count: int, *,
     True counts as 1, as in Keras. Float items pass Keras' checks but make float sizes that
     may or may not fail later: unknown.
     """
-    bound = ">= 0" if allow_zero else "> 0"
-    expected = f"an int or a tuple of {count} ints {bound}"
     if isinstance(value, int):
         if value > 0 or (allow_zero and value == 0):  # the commonest case, `strides=2`
             return (int(value),) * count
         items: tuple[object, ...] = (value,) * count
     elif isinstance(value, tuple | list):
         if len(value) != count:
-            raise argument_refusal(args, name, expected, value)
+            raise _not_standard(args, name, value, count, allow_zero)
         items = tuple(value)
     else:
         # tuple(None), tuple(2.0) and the characters of a string all fail in Keras.
-        raise argument_refusal(args, name, expected, value)
+        raise _not_standard(args, name, value, count, allow_zero)
     if not all(isinstance(v, int | float) for v in items):
-        raise argument_refusal(args, name, expected, value)
+        raise _not_standard(args, name, value, count, allow_zero)
     numbers = [v for v in items if isinstance(v, int | float)]
     if any(v < 0 if allow_zero else v <= 0 for v in numbers):
-        raise argument_refusal(args, name, expected, value)
+        raise _not_standard(args, name, value, count, allow_zero)
     if any(isinstance(v, float) for v in numbers):
         raise Unknowable(name)
     return tuple(int(v) for v in numbers)
+
+
+def _not_standard(args: LayerArgs, name: str, value: object, count: int,
+                  allow_zero: bool) -> Refusal:
+    bound = ">= 0" if allow_zero else "> 0"
+    return argument_refusal(args, name, f"an int or a tuple of {count} ints {bound}", value)
 
 
 def spatial_input(x: Shape, spatial: int, data_format: str) -> tuple[tuple[Dim, ...], Dim]:
@@ -474,9 +494,10 @@ class FamilyRegistry(MutableMapping[str, V]):
     def __contains__(self, name: object) -> bool:
         if name in self._entries:
             return True
-        if isinstance(name, str):
-            self._load(name)
-        return name in self._entries
+        if name in self._families:  # a name of a family not imported yet
+            self._load(name)  # type: ignore[arg-type]
+            return name in self._entries
+        return False
 
     @overload
     def get(self, name: str) -> V | None: ...
@@ -487,10 +508,10 @@ class FamilyRegistry(MutableMapping[str, V]):
     def get(self, name: str, default: object = None) -> object:
         # Mapping.get would go through __getitem__ and a KeyError for every name not held.
         entry = self._entries.get(name)
-        if entry is not None:
-            return entry
-        self._load(name)
-        return self._entries.get(name, default)
+        if entry is None and name in self._families:  # a name of a family not imported yet
+            self._load(name)
+            entry = self._entries.get(name)
+        return default if entry is None else entry
 
     def __setitem__(self, name: str, value: V) -> None:
         self._entries[name] = value
@@ -545,7 +566,9 @@ def rule_for(kind: str | None) -> LayerRule | None:
     """The rule registered for this kind (an alias's kind too); None for an unmodelled one."""
     if kind is None:
         return None
-    return RULES.get(ALIASES.get(kind, kind))
+    # A layer call's kind is the canonical one (no kind is another's alias): asked first.
+    rule = RULES.get(kind)
+    return rule if rule is not None else RULES.get(ALIASES.get(kind, kind))
 
 
 def facts_of(kind: str | None) -> LayerFacts:

@@ -12,8 +12,9 @@ here, in one place; argument parsing shared by every family lives in `base`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import NamedTuple
+from functools import partial
+from itertools import repeat
+from typing import NamedTuple, Protocol
 
 from shape_engine.layers.base import (
     AXIS_NAMES,
@@ -21,6 +22,7 @@ from shape_engine.layers.base import (
     LayerArgs,
     LayerFacts,
     LayerOutput,
+    Reader,
     Refusal,
     join_channels,
     layer_rule,
@@ -49,7 +51,10 @@ def require(args: LayerArgs, name: str) -> None:
 
 def tuple_arg(args: LayerArgs, name: str, count: int, default: object = _MISSING, *,
               allow_zero: bool = False) -> tuple[int, ...]:
-    return standard_tuple(args, name, args.raw(name, default), count, allow_zero=allow_zero)
+    value = args.raw(name, default)
+    if type(value) is int and value > 0:  # the commonest case, `kernel_size=3`
+        return (value,) * count
+    return standard_tuple(args, name, value, count, allow_zero=allow_zero)
 
 
 Count = int | float | None
@@ -63,6 +68,8 @@ def count_argument(args: LayerArgs, name: str, default: object = _MISSING, *,
     fails later, when `build` sizes the kernel (see `whole_count`). True counts as 1.
     """
     value = args.raw(name, default)
+    if type(value) is int and value > 0:  # the commonest case, `filters=32`
+        return value
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int | float):
@@ -96,6 +103,8 @@ EXPLICIT = "explicit"  # a list/tuple padding: accepted by the constructor, refu
 def conv_padding(args: LayerArgs, *, allow_causal: bool) -> str:
     """Keras' `standardize_padding`: case-insensitive; a list/tuple passes through as-is."""
     value = args.raw("padding", "valid")
+    if isinstance(value, str) and value in ("valid", "same"):  # the commonest, as written
+        return value
     if isinstance(value, tuple | list):
         return EXPLICIT
     allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
@@ -203,10 +212,7 @@ class ConvConfig(NamedTuple):
     windows: tuple[Window, ...]
     padding: str
     data_format: str
-
-    @property
-    def kernel_volume(self) -> int:
-        return math.prod(w.size for w in self.windows)
+    kernel_volume: int  # the product of the kernel's sizes
 
 
 def _window_args(args: LayerArgs, rank: int, *, allow_causal: bool
@@ -222,13 +228,14 @@ def _window_args(args: LayerArgs, rank: int, *, allow_causal: bool
 
 def _config(kernel: tuple[int, ...], strides: tuple[int, ...], dilation: tuple[int, ...],
             padding: str, data_format: str) -> ConvConfig:
-    windows = tuple(Window(k, s, d) for k, s, d in zip(kernel, strides, dilation, strict=True))
-    return ConvConfig(windows, padding, data_format)
+    # map, not a generator: made for every convolution called. The three have `rank` items
+    # each (standard_tuple).
+    windows = tuple(map(Window, kernel, strides, dilation))
+    return ConvConfig(windows, padding, data_format, math.prod(kernel))
 
 
-def _no_strided_dilation(args: LayerArgs, config: ConvConfig) -> None:
-    strides = tuple(w.stride for w in config.windows)
-    dilation = tuple(w.dilation for w in config.windows)
+def _no_strided_dilation(args: LayerArgs, strides: tuple[int, ...],
+                         dilation: tuple[int, ...]) -> None:
     if max(strides) > 1 and max(dilation) > 1:
         raise Refusal(INVALID_ARGUMENT,
                       f"{args.written_name} cannot combine strides > 1 with dilation_rate > 1 "
@@ -245,8 +252,9 @@ def _conv_spatial(args: LayerArgs, spatial: tuple[Dim, ...], config: ConvConfig
     """compute_conv_output_shape on the spatial axes, with its refusals."""
     if config.padding == EXPLICIT:
         refuse_explicit_padding(args)
-    outputs = tuple(window_output_length(length, window, config.padding)
-                    for length, window in zip(spatial, config.windows, strict=True))
+    # map, not a generator: for every convolution called (`spatial_input` checked the rank).
+    outputs = tuple(map(window_output_length, spatial, config.windows,
+                        repeat(config.padding)))
     if config.padding == "valid":
         window_too_small(spatial, config.windows, outputs, "kernel")
     return outputs
@@ -280,7 +288,7 @@ def conv_arguments(args: LayerArgs, rank: int) -> ConvArguments:
                       f"{args.written_name} needs filters divisible by groups: "
                       f"filters={filters} is not a multiple of groups={groups}",
                       argument="groups")
-    _no_strided_dilation(args, config)
+    _no_strided_dilation(args, strides, dilation)
     return ConvArguments(config, filters, groups=groups)
 
 
@@ -301,7 +309,7 @@ def transpose_arguments(args: LayerArgs, rank: int) -> ConvArguments:
                               f"{args.written_name} needs output_padding < strides on every "
                               f"axis, got output_padding={_short(output_padding)} with "
                               f"strides={_short(strides)}", argument="output_padding")
-    _no_strided_dilation(args, config)
+    _no_strided_dilation(args, strides, dilation)
     return ConvArguments(config, filters, output_padding=output_padding)
 
 
@@ -414,16 +422,21 @@ def _pins_channels(args: LayerArgs, x: Shape) -> BuiltSpec:
     return BuiltSpec(axes=((axis, x[axis]),))
 
 
+class _RankedRule(Protocol):
+    """A rule of every rank (`_conv`, ...), registered once per rank."""
+
+    def __call__(self, args: LayerArgs, x: Shape, rank: int) -> LayerOutput: ...
+
+
 def _register(kind: str, rank: int, params: tuple[str, ...], aliases: tuple[str, ...],
-              compute: Callable[[LayerArgs, Shape, int], LayerOutput],
-              arguments: Callable[[LayerArgs, int], ConvArguments]) -> None:
+              compute: _RankedRule, arguments: Reader[ConvArguments]) -> None:
     facts = LayerFacts(rank=rank + 2, conv=compute is _conv, weights_axis="channels",
                        default_activation="linear", biased=True,
                        refuses_nested_list=compute is _conv)
+    # partial, not lambdas: no Python frame of their own around every convolution's rule.
     layer_rule(kind, params=params, aliases=aliases,
-               check_args=lambda args: arguments(args, rank), built_spec=_pins_channels,
-               facts=facts)(
-        lambda args, x: compute(args, x, rank))
+               check_args=partial(arguments, rank=rank), built_spec=_pins_channels,
+               facts=facts)(partial(compute, rank=rank))
 
 
 for _rank in (1, 2, 3):

@@ -32,6 +32,7 @@ INPUT_PARAMS = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape
                 "tensor", "optional")
 INPUT_LAYER_PARAMS = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape",
                       "input_tensor", "optional", "name")
+_INPUT_PARAM_NAMES = frozenset(INPUT_PARAMS)  # what Input(...) takes by keyword
 
 
 def standard_shape(args: LayerArgs, name: str, value: object) -> tuple[Dim, ...]:
@@ -75,7 +76,7 @@ def _input_batch_shape(args: LayerArgs, *, layer_class: bool) -> Shape:
         if "batch_input_shape" in args.call.kwargs:
             batch_name = "batch_input_shape"
     else:
-        unexpected = sorted(set(args.call.kwargs) - set(INPUT_PARAMS))
+        unexpected = sorted(args.call.kwargs.keys() - _INPUT_PARAM_NAMES)
         if unexpected:
             hint = "; use shape=" if unexpected[0] == "input_shape" else ""
             raise _refuse_input(args, f"does not take the argument `{unexpected[0]}`{hint}",

@@ -7,6 +7,8 @@ Conv), and only when the layer is built; strides of 0 pass the constructor but f
 
 from __future__ import annotations
 
+from functools import partial
+from itertools import repeat
 from typing import NamedTuple
 
 from shape_engine.keras_version import is_keras_2
@@ -82,9 +84,10 @@ def _pooling(args: LayerArgs, x: Shape, rank: int, pool_default: object) -> Laye
         raise Refusal(INVALID_ARGUMENT,
                       f"{args.written_name} needs strides > 0, got "
                       f"strides={args.raw('strides')!r}", argument="strides")
-    windows = tuple(Window(p, s) for p, s in zip(pooling.pool, pooling.strides, strict=True))
-    outputs = tuple(window_output_length(length, window, padding)
-                    for length, window in zip(spatial, windows, strict=True))
+    # map, not generators: for every pooling layer called. pool and strides have `rank`
+    # items (standard_tuple), as spatial has (spatial_input).
+    windows = tuple(map(Window, pooling.pool, pooling.strides))
+    outputs = tuple(map(window_output_length, spatial, windows, repeat(padding)))
     if padding == "valid":
         window_too_small(spatial, windows, outputs, "pool")
     batch = x[0]
@@ -136,17 +139,17 @@ def _register_pooling(kind: str, alias: str, rank: int, pool_default: object) ->
     # Keras 3.15 refuses a list in a nested model at max pooling, not at average pooling.
     facts = LayerFacts(rank=rank + 2, size_free=True, local_pooling=True,
                        refuses_nested_list=kind.startswith("Max"))
+    # partial, not lambdas: no Python frame of their own around every pooling's rule.
     layer_rule(kind, params=POOL_PARAMS, aliases=(alias,),
-               check_args=lambda args: pooling_arguments(args, rank, pool_default),
-               facts=facts)(
-        lambda args, x: _pooling(args, x, rank, pool_default))
+               check_args=partial(pooling_arguments, rank=rank, pool_default=pool_default),
+               facts=facts)(partial(_pooling, rank=rank, pool_default=pool_default))
 
 
 def _register_global(kind: str, alias: str, rank: int) -> None:
     layer_rule(kind, params=GLOBAL_PARAMS, aliases=(alias,), check_args=LayerArgs.data_format,
                without_input_spec=global_pooling_any_rank,
                facts=LayerFacts(rank=rank + 2, size_free=True))(
-        lambda args, x: _global_pooling(args, x, rank))
+        partial(_global_pooling, rank=rank))
     list_rule(kind)(global_pooling_of_list)
 
 

@@ -238,7 +238,8 @@ def _refused_input(model: ModelIR, entries: list[LayerEntry], refusal: Refusal) 
     report = ModelReport(model, "declared", None)
     first = entries[0]
     assert isinstance(first.layer, LayerCall)
-    _refuse(report, first, refusal_finding(refusal, first.layer, first, (), "the model input"))
+    _refuse(report, first, refusal_finding(refusal, first.layer, first.range, (),
+                                                   "the model input"))
     made = report.calls.input_tensor(first.layer, None, first.range)
     made.node.refused = True
     report.layers.extend(LayerReport(e, _label(e), None, None, None) for e in entries)
@@ -532,7 +533,7 @@ def _layer_on_list(entry: LayerEntry, given: _List, source: _ListSource, report:
         report.layers.append(LayerReport(entry, label, None, None, None))
         return None
     # Created before anything is built: the constructor's refusals come first.
-    refusal = constructor_refusal(layer) or argument_refusal(layer, entry, source.previous)
+    refusal = constructor_refusal(layer) or argument_refusal(layer, entry.range, source.previous)
     if refusal is None and facts_of(layer.kind).refuses_nested_list:
         refusal = _list_refusal(source, report, entry, f"{label} takes one tensor")
     rule = LIST_RULES.get(layer.kind or "")
@@ -592,7 +593,7 @@ def _list_construction_refusal(model: ModelIR, origin: str | None
                 if nested is not None:
                     return entry, nested[1]
             continue
-        refusal = constructor_refusal(layer) or argument_refusal(layer, entry,
+        refusal = constructor_refusal(layer) or argument_refusal(layer, entry.range,
                                                                    "the model input")
         if refusal is not None:
             return entry, refusal

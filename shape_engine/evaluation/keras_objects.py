@@ -43,7 +43,7 @@ from shape_engine.keras_names import (
     layer_class_name,
     layer_kind,
 )
-from shape_engine.layers import MULTI_INPUT_RULES
+from shape_engine.layers import MULTI_INPUT_LAYERS, MULTI_INPUT_RULES
 from shape_engine.shapes import MaybeShape, Shape
 from shape_engine.values import (
     UNKNOWN,
@@ -97,9 +97,15 @@ class KerasObjects(PythonSemantics):
             return self._new_sequential(node, args, kwargs)
         if name in MODEL_NAMES:
             return self._new_functional(node, args, kwargs)
-        class_name = layer_class_name(name)
-        if class_name is not None:
-            call = self._layer_call(class_name, callee, node, args, kwargs, has_unpacking)
+        # Asked at every call of a Keras name: each name's answer is kept for the analysis.
+        if name in self._layer_classes:
+            layer_class = self._layer_classes[name]
+        else:
+            class_name = layer_class_name(name)
+            layer_class = self._layer_classes[name] = (
+                None if class_name is None else (class_name, layer_kind(name)))
+        if layer_class is not None:
+            call = self._layer_call(*layer_class, callee, node, args, kwargs, has_unpacking)
             if name in TENSOR_INPUT_NAMES:
                 return self.program.graph.make_input(call)
             return LayerValue(call)
@@ -129,19 +135,20 @@ class KerasObjects(PythonSemantics):
             return UNKNOWN if self._image_data_format is None else Const(self._image_data_format)
         return None
 
-    def _layer_call(self, class_name: str, callee: ModuleRef, node: ast.Call, args: list[Value],
-                    kwargs: dict[str, Value], has_unpacking: bool) -> LayerCall:
+    def _layer_call(self, class_name: str, kind: str | None, callee: ModuleRef, node: ast.Call,
+                    args: list[Value], kwargs: dict[str, Value], has_unpacking: bool
+                    ) -> LayerCall:
         self._steps += LAYER_STEPS
-        at = self._range(node)
         # What the call's text and the callee's name alone make: worked out once per call
         # written (a helper function's layers are made at every call of it).
         key = (node, callee.name, class_name)
         written = self._layers_written.get(key)
         if written is None:
+            at = self._range(node)
             written = self._layers_written[key] = (
-                layer_kind(callee.name), self._label(node, at, class_name),
-                sum(1 for a in node.args if not isinstance(a, ast.Starred)))
-        kind, label, positional = written
+                self._label(node, at, class_name),
+                sum(1 for a in node.args if not isinstance(a, ast.Starred)), at)
+        label, positional, at = written
         return LayerCall(
             kind=kind,
             written_name=class_name,
@@ -223,18 +230,21 @@ class KerasObjects(PythonSemantics):
     def _call_layer_object(self, layer: LayerCall, node: ast.Call, args: list[Value],
                            kwargs: dict[str, Value]) -> Value:
         """`layer(x)`, `layer([a, b])`, `attention(query, value, key=k)`."""
-        rule = MULTI_INPUT_RULES.get(layer.kind or "")
+        # Most layers take one tensor: only a merge or attention kind has a rule of this sort.
+        rule = MULTI_INPUT_RULES.get(layer.kind) if layer.kind in MULTI_INPUT_LAYERS else None
         keywords = rule.tensor_keywords if rule is not None else ()
         given = self._given(node, args, kwargs, keywords,
                             several=rule is not None and not rule.takes_list)
-        if given is None or self.program.graph.full:
+        graph = self.program.graph
+        if given is None or graph.full:
             return UNKNOWN  # called on data, or on what is not known
         self._steps += LAYER_STEPS
         if rule is not None and not rule.takes_list and given.as_list:
             return UNKNOWN
-        given.options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
-        return self._graph_result(self.program.graph.call_layer(layer, given,
-                                                                self._range(node)))
+        if kwargs:
+            given.options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
+        made = graph.call_layer(layer, given, self._range(node))
+        return made if type(made) is TensorValue else self._graph_result(made)
 
     def _call_model(self, callee: ModelValue, node: ast.Call, args: list[Value],
                     kwargs: dict[str, Value]) -> Value:
@@ -251,8 +261,8 @@ class KerasObjects(PythonSemantics):
         given = self._given(node, args[:1], {}, ())
         if given is None or self.program.graph.full:
             return None
-        layer = self._layer_call(kind, callee, node, args[1:], kwargs, has_unpacking)
-        layer.kind, layer.has_unpacking = kind, has_unpacking  # the list is not an argument
+        layer = self._layer_call(kind, kind, callee, node, args[1:], kwargs, has_unpacking)
+        layer.has_unpacking = has_unpacking  # the list is not an argument
         self._steps += LAYER_STEPS
         return self._graph_result(self.program.graph.call_layer(layer, given,
                                                                 self._range(node)))
@@ -266,6 +276,10 @@ class KerasObjects(PythonSemantics):
         first = args[0] if args else kwargs.get("inputs")
         written: ast.expr | None = node.args[0] if node.args else next(
             (k.value for k in node.keywords if k.arg == "inputs"), None)
+        if type(first) is TensorValue and not several and not keywords:
+            # The commonest call by far, `layer(x)`: what the general path below makes.
+            name = written.id if isinstance(written, ast.Name) else None  # as `_name_of`
+            return Given((first,), False, {}, (name,), call=node)
         tensor_kwargs = {k: v for k, v in kwargs.items()
                          if k in keywords and isinstance(v, TensorValue)} if keywords else {}
         named = {k.arg: k.value for k in node.keywords if k.arg} if tensor_kwargs else {}

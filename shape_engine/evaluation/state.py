@@ -52,9 +52,11 @@ class EvaluatorState:
         self._bound_names: dict[ast.stmt, frozenset[str] | None] = {}  # by statement
         self._constants: dict[ast.Constant, Value] = {}  # each literal's value, by node
         self._literals: dict[tuple[type, object], Value] = {}  # and by (type, value)
-        # A layer constructor call's kind, label and positional count, by (call, callee's
+        # A layer constructor call's label, positional count and range, by (call, callee's
         # name, class name): see `KerasObjects._layer_call`.
-        self._layers_written: dict[tuple[ast.Call, str, str], tuple[str | None, str, int]] = {}
+        self._layers_written: dict[tuple[ast.Call, str, str], tuple[str, int, Range]] = {}
+        # Each Keras name's layer class name and kind (None: no layer class), by the name.
+        self._layer_classes: dict[str, tuple[str, str | None] | None] = {}
         self._importing = _importing
         self._function_returns: list[list[Value]] = []
         # keras.config.image_data_format() as the program has set it so far (None: unknown).

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from shape_engine.findings import Finding, Range, Related
-from shape_engine.ir import LayerCall, LayerEntry, ModelIR
+from shape_engine.ir import LayerCall, ModelIR
 from shape_engine.keras.layer_call import (
     FlowingList,
     InSequence,
@@ -33,7 +33,13 @@ from shape_engine.keras.own_input import own_input, own_input_fits, own_input_re
 from shape_engine.keras.replay import BuildSequential, Replay, ReplayRefusal
 from shape_engine.keras.tensors import GraphModel, Node, TensorValue
 from shape_engine.layers import MULTI_INPUT_LAYERS, MULTI_INPUT_RULES, RULES, LayerArgs, LayerOutput
-from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
+from shape_engine.layers.base import (
+    MultiInputRule,
+    Refusal,
+    Unknowable,
+    facts_of,
+    is_input_kind,
+)
 from shape_engine.layers.merging import merge_list
 from shape_engine.layers.refusals import (
     DISCONNECTED_GRAPH,
@@ -52,13 +58,10 @@ from shape_engine.values import Const, Value
 MAX_NODES = 20_000
 
 
-@dataclass
-class _Built:
-    """A layer object after its first call: what it was built on and its parameters."""
-
-    node: Node
-    params: int | None
-    guessed: bool = False  # built on a tensor with dims the engine does not know
+# A layer object after its first call: the node of that call (what it was built on), its
+# parameters, and whether that tensor had dims the engine does not know. A plain tuple: one
+# is made at nearly every layer call.
+_Built = tuple[Node, int | None, bool]
 
 
 @dataclass
@@ -134,12 +137,11 @@ class Graph:
         """
         node = Node(layer.label, at, given.tensors(), layer=layer, file=layer.file)
         self.nodes.append(node)
-        multi = MULTI_INPUT_RULES.get(layer.kind or "")
         output: LayerOutput | None
         if in_sequence is not None:
             output = self._in_sequence(layer, given, node, in_sequence)
-        elif multi is not None:
-            output = self._multi(layer, multi.takes_list, given, node)
+        elif layer.kind in MULTI_INPUT_LAYERS:  # the registry is asked for these kinds only
+            output = self._multi(layer, MULTI_INPUT_RULES[layer.kind or ""], given, node)
         else:
             output = self._single(layer, given, node)
         if output is not None:
@@ -150,7 +152,7 @@ class Graph:
             self._unknown_outputs(node)
             return node, None
         node.params = output.params
-        guessed = output.partial or any(t.guessed for t in given.tensors())
+        guessed = output.partial or _any_guessed(node.inputs)
         if output.multiple_outputs:
             shapes = output.outputs
             if shapes is None:
@@ -173,7 +175,7 @@ class Graph:
             return self._list_in_sequence(layer, in_sequence.flowing, in_sequence)
         refused = constructor_refusal(layer)
         if refused is None and tensor.shape is None:
-            refused = argument_refusal(layer, in_sequence.entry, in_sequence.previous)
+            refused = argument_refusal(layer, in_sequence.entry.range, in_sequence.previous)
         if refused is None:
             refused = sequence_refusal(layer, in_sequence)
         if refused is not None:
@@ -194,7 +196,7 @@ class Graph:
         except Refusal as refusal:
             if guessed and not certain_past_unknown_dims(refusal.rule):
                 return past_unknown_dims(layer, shape, refusal)
-            self._refuse(refusal_finding(refusal, layer, in_sequence.entry, shape,
+            self._refuse(refusal_finding(refusal, layer, in_sequence.entry.range, shape,
                                          in_sequence.previous, in_sequence.made_at))
             return None
 
@@ -227,8 +229,9 @@ class Graph:
         return None
 
     def _single(self, layer: LayerCall, given: Given, node: Node) -> LayerOutput | None:
-        if is_input_kind(layer.kind) or layer.kind is None:
-            return LayerOutput(None, None)  # an InputLayer called, a layer not modelled
+        rule = RULES.get(layer.kind or "")  # kinds are canonical: no alias to resolve
+        if rule is None or not rule.needs_input:
+            return LayerOutput(None, None)  # a layer not modelled, an InputLayer called
         if given.as_list:
             taken = self._list_taken(layer, given, node)
             if taken is not False:
@@ -240,19 +243,19 @@ class Graph:
             return None
         tensor = given.positional[0]
         # What the constructor refuses, Keras raises where the layer is made.
-        refused = argument_refusal(layer, LayerEntry(layer, node.range), "its input")
+        refused = argument_refusal(layer, node.range, "its input", rule)
         if refused is not None:
             self._refuse(refused)
             return None
         if tensor.shape is None:
             return LayerOutput(None, None)
-        if self._refused_by_built_spec(layer, tensor, node, given):
+        built = id(layer) in self._built
+        if built and self._refused_by_built_spec(layer, tensor, node, given):
             return None
         try:
-            return compute(layer, tensor.shape, tensor.guessed, built=id(layer) in self._built)
+            return compute(layer, tensor.shape, tensor.guessed, built=built, rule=rule)
         except Refusal as refusal:
-            if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call and (
-                    id(layer) in self._built):
+            if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call and built:
                 # Built already, it is not built again: only its build needs the dim.
                 return past_unknown_dims(layer, tensor.shape, refusal, tensor.guessed)
             if tensor.guessed and not certain_past_unknown_dims(refusal.rule):
@@ -287,9 +290,9 @@ class Graph:
                 shapes.append(None)
         return LayerOutput(None, 0, multiple_outputs=True, outputs=tuple(shapes))
 
-    def _multi(self, layer: LayerCall, takes_list: bool, given: Given, node: Node
+    def _multi(self, layer: LayerCall, rule: MultiInputRule, given: Given, node: Node
                ) -> LayerOutput | None:
-        rule = MULTI_INPUT_RULES[layer.kind or ""]
+        takes_list = rule.takes_list
         if takes_list and not given.as_list:
             self._refuse(WRONG_INPUT_COUNT.finding(
                 f"{layer.written_name} merges a list of tensors, but it is called on "
@@ -323,11 +326,11 @@ class Graph:
         the tensor has dims the engine does not know (a Sequential model's input)."""
         built = self._built.get(id(layer))
         if built is None:
-            self._built[id(layer)] = _Built(node, output.params, guessed)
+            self._built[id(layer)] = (node, output.params, guessed)
             return output
         # The same weights, counted once per layer (`GraphModel.params`); what its built
         # input spec lets through computes its output anew (`_refused_by_built_spec`).
-        return output._replace(params=built.params)
+        return output._replace(params=built[1])
 
     def _refused_by_built_spec(self, layer: LayerCall, tensor: TensorValue, node: Node,
                                given: Given, guessed: bool = False) -> bool:
@@ -338,24 +341,25 @@ class Graph:
         `guessed`: the tensor has dims the engine does not know (a Sequential model's input):
         only its rank is checked then."""
         built = self._built.get(id(layer))
-        rule = RULES.get(layer.kind or "")
         if built is None:
             return False
-        first = built.node.inputs[0].shape if len(built.node.inputs) == 1 else None
+        built_node, _, built_guessed = built
+        rule = RULES.get(layer.kind or "")
+        first = built_node.inputs[0].shape if len(built_node.inputs) == 1 else None
         if rule is None or first is None or tensor.shape is None:
             return False
         spec = rule.spec_built_on(layer, first)
         why = spec.refuses(tensor.shape) if spec is not None else None
         if spec is None or why is None:
             return False
-        if why == "axis" and (guessed or built.guessed or tensor.guessed or any(
-                t.guessed for t in built.node.inputs)):
+        if why == "axis" and (guessed or built_guessed or tensor.guessed or any(
+                t.guessed for t in built_node.inputs)):
             return False  # sizes the engine does not know may well fit
-        related = (Related(built.node.range, f"{layer.label} is first called here on "
+        related = (Related(built_node.range, f"{layer.label} is first called here on "
                            f"{format_shape(first)}", layer.file),)
         if why == "rank":
             self._refuse(INCOMPATIBLE_RANK.finding(
-                f"{layer.written_name} was built at line {built.node.line} on inputs of shape "
+                f"{layer.written_name} was built at line {built_node.line} on inputs of shape "
                 f"{format_shape(first)}, and its input spec keeps that rank ({len(first)}), "
                 f"but {given.describe(0)} is {format_shape(tensor.shape)}, of rank "
                 f"{len(tensor.shape)} (a layer object called twice keeps what its first "
@@ -363,7 +367,7 @@ class Graph:
                 at=node.range, related=related, file=layer.file))
         else:
             self._refuse(INCOMPATIBLE_DIM.finding(
-                f"{layer.written_name} was built at line {built.node.line} on inputs of shape "
+                f"{layer.written_name} was built at line {built_node.line} on inputs of shape "
                 f"{format_shape(first)}; its weights do not fit {format_shape(tensor.shape)}, "
                 "which this call gives it (a layer object called twice shares its weights)",
                 at=node.range, related=related, file=layer.file))
@@ -640,13 +644,16 @@ class Graph:
         given = {id(t.node) for t in inputs}
         while pending:
             current = pending.pop()
-            if id(current) in nodes:
+            key = id(current)
+            if key in nodes:
                 continue
-            nodes[id(current)] = current
-            if current.is_input and id(current) not in given:
+            nodes[key] = current
+            if key in given:
+                continue
+            if current.is_input:
                 missing.append(current)
-            if id(current) not in given:
-                pending.extend(t.node for t in current.inputs)
+            for tensor in current.inputs:
+                pending.append(tensor.node)
         if missing:
             first = missing[0]
             self._refuse(DISCONNECTED_GRAPH.finding(
@@ -657,8 +664,12 @@ class Graph:
                                       n.file) for n in missing), file=model.file))
             return False
         order = self._node_order()
-        model.graph = GraphModel(inputs, outputs,
-                                 nodes=sorted(nodes.values(), key=lambda n: order.get(id(n), 0)))
+        try:
+            # By the order's own lookup: no Python key function called per node.
+            ranked = sorted(nodes, key=order.__getitem__)
+        except KeyError:  # a node not made in this graph: first, as if made first
+            ranked = sorted(nodes, key=lambda key: order.get(key, 0))
+        model.graph = GraphModel(inputs, outputs, nodes=[nodes[key] for key in ranked])
         return True
 
     def _node_order(self) -> dict[int, int]:
@@ -688,6 +699,8 @@ class Given:
     call: ast.Call | None = None
 
     def tensors(self) -> tuple[TensorValue, ...]:
+        if not self.keywords:
+            return self.positional
         return (*self.positional, *self.keywords.values())
 
     def describe(self, index: int) -> str:
@@ -704,6 +717,15 @@ class Given:
     def describe_all(self) -> str:
         return ", ".join(f"{self.describe(i)} {format_shape(t.shape)}"
                          for i, t in enumerate(self.tensors()))
+
+
+def _any_guessed(tensors: tuple[TensorValue, ...]) -> bool:
+    """Whether a tensor has dims only the engine does not know. A loop, not any() of a
+    generator, whose frames cost at every layer call."""
+    for tensor in tensors:  # noqa: SIM110
+        if tensor.guessed:
+            return True
+    return False
 
 
 def _only_an_input(model: ModelIR) -> bool:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Protocol
 
 from shape_engine.findings import Finding, Range, Related
 from shape_engine.ir import LayerCall, LayerEntry, ModelIR
 from shape_engine.keras_version import is_keras_2
-from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput
+from shape_engine.layers import MULTI_INPUT_LAYERS, RULES, LayerArgs, LayerOutput, LayerRule
 from shape_engine.layers.base import Refusal, Unknowable, facts_of, is_input_kind
 from shape_engine.layers.legacy_keywords import legacy_keyword_refusal
 from shape_engine.layers.refusals import (
@@ -96,12 +97,14 @@ class InSequence:
     flowing: FlowingList | None = None
 
 
-def compute(layer: LayerCall, shape: Shape, guessed: bool = False, built: bool = False
-            ) -> LayerOutput:
+def compute(layer: LayerCall, shape: Shape, guessed: bool = False, built: bool = False,
+            rule: LayerRule | None = None) -> LayerOutput:
     """The layer's rule on `shape`; Refusal when Keras refuses it, unknown when not known.
     `guessed`: some None dims of `shape` are only unknown to the engine. `built`: the layer
-    object was built by an earlier call (its `built_output` then, where it has one)."""
-    rule = RULES[layer.kind or ""]
+    object was built by an earlier call (its `built_output` then, where it has one).
+    `rule`: the layer's, when the caller has looked it up already."""
+    if rule is None:
+        rule = RULES[layer.kind or ""]
     if built and rule.built_output is not None:
         try:
             return rule.built_output(LayerArgs(layer, rule.params), shape)
@@ -196,29 +199,34 @@ def constructor_refusal(layer: LayerCall) -> Finding | None:
     return None
 
 
-def argument_refusal(layer: LayerCall, entry: LayerEntry, previous: str) -> Finding | None:
-    """Without an input shape the rule cannot run, but its constructor checks can."""
-    for value in (*layer.args, *layer.kwargs.values()):
+def argument_refusal(layer: LayerCall, placed: Range, previous: str,
+                     rule: LayerRule | None = None) -> Finding | None:
+    """Without an input shape the rule cannot run, but its constructor checks can. `placed`:
+    where the layer is placed (its model entry, or its call). `rule`: the layer's, when the
+    caller has looked it up already."""
+    for value in chain(layer.args, layer.kwargs.values()):
         if isinstance(value, LayerValue):  # a wrapped layer is created first
-            inner = argument_refusal(value.call, entry, previous)
+            inner = argument_refusal(value.call, placed, previous)
             if inner is not None:
                 return inner
-    rule = RULES.get(layer.kind or "")
+    if rule is None:
+        rule = RULES.get(layer.kind or "")
     if rule is None or rule.check_args is None:
         return None
     try:
         rule.check_args(LayerArgs(layer, rule.params))
     except Refusal as refusal:
-        return refusal_finding(refusal, layer, entry, (), previous)
+        return refusal_finding(refusal, layer, placed, (), previous)
     except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
         return None
     return None
 
 
-def refusal_finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape: Shape,
+def refusal_finding(refusal: Refusal, layer: LayerCall, placed: Range, shape: Shape,
                     previous: str, made_at: Range | None = None) -> Finding:
-    """A refusal in a Sequential model's words: the layer entry, and what `previous` (the
-    entry before it, or "the model input") gives it, made at `made_at`."""
+    """A refusal in a Sequential model's words: the layer placed at `placed` (its entry),
+    and what `previous` (the entry before it, or "the model input") gives it, made at
+    `made_at`."""
     if refusal.needs is not None:
         message = (f"{layer.written_name} expects {refusal.needs} but {previous} "
                    f"{'is' if previous == 'the model input' else 'outputs'} "
@@ -230,8 +238,8 @@ def refusal_finding(refusal: Refusal, layer: LayerCall, entry: LayerEntry, shape
         message = refusal.message or refusal.rule.summary
         at = (layer.argument_range(refusal.argument, _position(layer, refusal.argument))
               if refusal.argument else layer.range)
-    related: tuple[Related, ...] = () if at == entry.range else (
-        Related(entry.range, f"{layer.label} is added here", layer.file),)
+    related: tuple[Related, ...] = () if at == placed else (
+        Related(placed, f"{layer.label} is added here", layer.file),)
     if refusal.needs is not None and made_at is not None:
         made = ("the model input is declared here" if previous == "the model input"
                 else f"{previous} is added here")

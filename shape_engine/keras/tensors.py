@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from shape_engine.ir import LayerCall, ModelIR
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """One call that made tensors: `keras.Input(...)`, `layer(x)`, `model(x)` or an op.
 
@@ -56,7 +56,7 @@ class Node:
         return self.range.start.line + 1
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TensorValue(Value):
     """A symbolic tensor: `keras.Input(...)`, or what a layer or op called on tensors gives."""
 

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shape_engine.checks.datasets import DATASET_NOT_BATCHED, dataset_origin
+from shape_engine.checks.datasets import DATASET_NOT_BATCHED, unbatched
 from shape_engine.checks.graph_run import refused_inside
 from shape_engine.checks.ports import (
     Part,
@@ -127,9 +127,9 @@ def check_multi_io(report: ModelReport, document: Document) -> Iterator[Finding]
             yield NOT_COMPILED.finding(
                 f"{call.method}() is called before compile(): Keras has no loss and optimizer "
                 "to train or evaluate with", at=call.method_range)
+        yield from _unbatched_dataset(call, inputs, model, document)
         if not call.dataset_batched:
-            yield from _unbatched_dataset(call, inputs, model, document)
-            continue
+            continue  # its elements are single samples: SL211 says it all
         for given in _given(call, document):
             fed = _match_inputs(given.x, given.method, inputs, document)
             if isinstance(fed, Finding):
@@ -398,33 +398,35 @@ def _one_sample(method: str, port: Port, part: Part, x: Shape, expected: Shape,
 
 def _unbatched_dataset(call: TrainingCall, inputs: Ports, model: ModelIR,
                        document: Document) -> Iterator[Finding]:
-    """SL211 for a functional model: an element of a dataset never batched, taken as one
-    batch, that Keras refuses for one of the inputs (its input check or its rank adjustment,
-    else a layer inside: `refused_inside`)."""
-    if call.method not in DATASET_METHODS or model.graph is None or is_keras_2():
+    """SL211 for a functional model: an element of a dataset never batched (x's, or fit's
+    validation_data's), taken as one batch, that Keras refuses for one of the inputs (its
+    input check or its rank adjustment, else a layer inside: `refused_inside`)."""
+    if model.graph is None or is_keras_2():
         return  # measured on Keras 3 only
-    fed = _match_inputs(_part(*call.argument("x", 0)), method_name(call), inputs, document)
-    if isinstance(fed, Finding):
-        yield fed  # batched or not, Keras refuses the structure
-        return
-    for port, part in fed:
-        data, expected = part.value, port.tensor.shape
-        if not isinstance(data, ArrayValue) or data.shape is None or expected is None or (
-                len(data.shape) != len(expected) - 1):
+    for given in unbatched(call):
+        fed = _match_inputs(Part(given.x, given.where), given.method, inputs, document)
+        if isinstance(fed, Finding):
+            yield fed  # batched or not, Keras refuses the structure
             continue
-        x = data.shape
-        adjusted = adjust_rank(x, expected)
-        refused = not passes_input_check(x, expected) or adjusted is False or (
-            isinstance(adjusted, tuple)
-            and refused_inside(model.graph, {id(port.tensor): adjusted}) is True)
-        if not refused:
-            continue
-        yield DATASET_NOT_BATCHED.finding(
-            f"{call.method} gets a dataset that was never batched: each element is taken as "
-            f"one batch, so {'the model' if port.alone else port.label} sees "
-            f"{format_shape(x)} instead of {format_shape((None, *x))}; add .batch(32) to the "
-            "dataset", at=part.where, related=(*dataset_origin(call), *_declared(port, expected)))
-        return
+        for port, part in fed:
+            data, expected = part.value, port.tensor.shape
+            if not isinstance(data, ArrayValue) or data.shape is None or expected is None or (
+                    len(data.shape) != len(expected) - 1):
+                continue
+            x = data.shape
+            adjusted = adjust_rank(x, expected)
+            refused = not passes_input_check(x, expected) or adjusted is False or (
+                isinstance(adjusted, tuple)
+                and refused_inside(model.graph, {id(port.tensor): adjusted}) is True)
+            if not refused:
+                continue
+            yield DATASET_NOT_BATCHED.finding(
+                f"{given.method} gets a dataset that was never batched: each element is taken "
+                f"as one batch, so {'the model' if port.alone else port.label} sees "
+                f"{format_shape(x)} instead of {format_shape((None, *x))}; add .batch(32) to "
+                "the dataset", at=part.where,
+                related=(*given.related, *_declared(port, expected)))
+            break
 
 
 def fed_inputs(report: ModelReport, document: Document) -> Iterator[tuple[str, Port, Part]]:

@@ -92,10 +92,11 @@ def fed_to_training(method: str, args: tuple[Value, ...], arg_ranges: tuple[Rang
                     kwargs: Kwargs, kwarg_ranges: dict[str, Range]) -> Fed:
     """fit/evaluate/predict take each element of a dataset as one batch: x and y become the
     element's parts (at the dataset argument; y only where the method takes labels),
-    validation_data the pair of its element."""
+    validation_data the pair of its element (a validation dataset never batched is left as
+    it is: its elements are single samples, which SL211 reports, not (x, y) batches)."""
     kwargs = dict(kwargs)
     validation = kwargs.get("validation_data")
-    if isinstance(validation, DatasetValue):
+    if isinstance(validation, DatasetValue) and validation.batched:
         x, y = training_arguments(validation)
         kwargs["validation_data"] = Seq((x, y if y is not None else UNKNOWN))
     in_kwargs = "x" in kwargs

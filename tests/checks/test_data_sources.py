@@ -278,6 +278,15 @@ BUGS: dict[str, tuple[str, str]] = {
         model.compile(optimizer="adam", loss="mse")
         model.fit(ds, epochs=1, verbose=0)
     """, "SL211"),
+    "validation_dataset_never_batched": ("""
+        x = np.random.rand(128, 8).astype("float32")
+        y = np.random.randint(0, 2, size=(128, 1))
+        train = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+        val = tf.data.Dataset.from_tensor_slices((x[:16], y[:16]))
+        model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(train, validation_data=val, epochs=1, verbose=0)
+    """, "SL211"),
     "unbatched_again_after_unbatch": ("""
         x = np.random.rand(64, 28, 28).astype("float32")
         y = np.random.randint(0, 10, size=(64,))
@@ -353,6 +362,20 @@ def test_data_bugs_reported_where_tensorflow_raises(name: str, oracle: Oracle) -
     shift = len(DIRECTORIES.splitlines()) - 1 if uses_root else 0
     assert result.error_line_top is not None
     assert result.error_line_top - shift in lines, (result.error, lines)
+
+
+def test_a_validation_dataset_never_batched_is_one_finding_without_a_fix() -> None:
+    """Its elements are single samples: neither a sample without its batch axis to expand
+    (SL202) nor x and y of other sample counts (SL204), which they were reported as."""
+    source = IMPORTS + textwrap.dedent(BUGS["validation_dataset_never_batched"][0])
+    (found,) = analyze_source(source).findings
+    assert (found.code, found.fixes) == ("SL211", ())
+    assert found.message == (
+        "fit validation_data gets a dataset that was never batched: each element, x of shape "
+        "(8,), is taken as one batch, so the model sees (8,) instead of (None, 8); add "
+        ".batch(32) to the dataset")
+    assert [r.message for r in found.related] == [
+        "the dataset is made here, one sample per element"]
 
 
 def test_the_first_layer_refusal_of_a_model_built_from_data_is_at_the_data() -> None:

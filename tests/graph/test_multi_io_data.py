@@ -90,6 +90,8 @@ model.fit({X}, [np.random.rand(8, 1), np.random.rand(8, 3)], verbose=0)
     "dataset_batched_ok": (_fit(f"model.fit({SLICES}.batch(4), verbose=0)"), [], False),
     "dataset_never_batched": (_fit(
         f"ds = {SLICES}.shuffle(8)\nmodel.fit(ds, verbose=0)"), ["SL211"], True),
+    "validation_dataset_never_batched": (_fit(
+        f"model.fit({SLICES}.batch(4), validation_data={SLICES}, verbose=0)"), ["SL211"], True),
     "dataset_batched_then_unbatched": (_fit(
         f"model.fit({SLICES}.batch(4).unbatch(), verbose=0)"), ["SL211"], True),
     # An element (image, meta) is read as (x, y): x is then one array for two inputs.
@@ -185,6 +187,10 @@ def test_validation_messages_name_the_input_and_the_output() -> None:
     found = _messages(CASES["validation_one_hot_labels_for_the_sparse_output"][0])
     assert found["SL302"].startswith(
         'fit validation_data, output 2 ("kind"): labels have shape (8, 3)')
+    found = _messages(CASES["validation_dataset_never_batched"][0])
+    assert found["SL211"].startswith(
+        "fit validation_data gets a dataset that was never batched: each element is taken as "
+        'one batch, so input 1 ("image") sees (16,) instead of (None, 16)')
     found = _messages(CASES["dataset_never_batched"][0])
     assert found["SL211"].startswith(
         'fit gets a dataset that was never batched: each element is taken as one batch, so '

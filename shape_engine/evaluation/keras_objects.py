@@ -149,20 +149,13 @@ class KerasObjects(PythonSemantics):
                 self._label(node, at, class_name),
                 sum(1 for a in node.args if not isinstance(a, ast.Starred)), at)
         label, positional, at = written
+        # Positionally, in the fields' order (kind, written_name, label, range, args, kwargs,
+        # node, source, has_unpacking, file, image_data_format, via_tf): a class called with
+        # keywords packs them into a dict for its __init__, at every layer made.
         return LayerCall(
-            kind=kind,
-            written_name=class_name,
-            label=label,
-            range=at,
-            args=tuple(args),
-            kwargs=kwargs,
-            node=node,
-            source=self.index,
-            has_unpacking=has_unpacking or positional != len(args),
-            file=self.file,
-            image_data_format=self._image_data_format,
-            via_tf=callee.via_tf if class_name in TF_KERAS_LEGACY_LAYERS else False,
-        )
+            kind, class_name, label, at, tuple(args), kwargs, node, self.index,
+            has_unpacking or positional != len(args), self.file, self._image_data_format,
+            callee.via_tf if class_name in TF_KERAS_LEGACY_LAYERS else False)
 
     def _label(self, node: ast.Call, at: Range, class_name: str) -> str:
         text = " ".join(self.index.text_of(at).split())
@@ -279,7 +272,8 @@ class KerasObjects(PythonSemantics):
         if type(first) is TensorValue and not several and not keywords:
             # The commonest call by far, `layer(x)`: what the general path below makes.
             name = written.id if isinstance(written, ast.Name) else None  # as `_name_of`
-            return Given((first,), False, {}, (name,), call=node)
+            # Positionally (the options then): a class called with a keyword packs a dict.
+            return Given((first,), False, {}, (name,), {}, node)
         tensor_kwargs = {k: v for k, v in kwargs.items()
                          if k in keywords and isinstance(v, TensorValue)} if keywords else {}
         named = {k.arg: k.value for k in node.keywords if k.arg} if tensor_kwargs else {}

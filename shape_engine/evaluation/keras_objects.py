@@ -29,7 +29,7 @@ from shape_engine.ir import (
     TrainingCall,
 )
 from shape_engine.keras import ops, subclass
-from shape_engine.keras.calls import Given
+from shape_engine.keras.calls import MAX_NODES, Given
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
     IMAGE_DATA_FORMAT,
@@ -105,7 +105,8 @@ class KerasObjects(PythonSemantics):
             layer_class = self._layer_classes[name] = (
                 None if class_name is None else (class_name, layer_kind(name)))
         if layer_class is not None:
-            call = self._layer_call(*layer_class, callee, node, args, kwargs, has_unpacking)
+            class_name, kind = layer_class
+            call = self._layer_call(class_name, kind, callee, node, args, kwargs, has_unpacking)
             if name in TENSOR_INPUT_NAMES:
                 return self.program.graph.make_input(call)
             return LayerValue(call)
@@ -229,14 +230,14 @@ class KerasObjects(PythonSemantics):
         given = self._given(node, args, kwargs, keywords,
                             several=rule is not None and not rule.takes_list)
         graph = self.program.graph
-        if given is None or graph.full:
+        if given is None or len(graph.nodes) >= MAX_NODES:  # `graph.full`, without a property
             return UNKNOWN  # called on data, or on what is not known
         self._steps += LAYER_STEPS
         if rule is not None and not rule.takes_list and given.as_list:
             return UNKNOWN
         if kwargs:
             given.options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
-        made = graph.call_layer(layer, given, self._range(node))
+        made = graph.call_layer(layer, given, self.index.range_of(node))
         return made if type(made) is TensorValue else self._graph_result(made)
 
     def _call_model(self, callee: ModelValue, node: ast.Call, args: list[Value],
@@ -360,7 +361,23 @@ class KerasObjects(PythonSemantics):
             self.file)
 
     def _tensor_attribute(self, tensor: TensorValue, attr: str) -> Value:
-        return _attribute_of_tensor(tensor, attr)
+        shape = tensor.shape
+        if attr != "shape" or shape is None:
+            return _attribute_of_tensor(tensor, attr)
+        # `x.shape`, read by many helper functions at every call: its dims as the shared
+        # constants of the analysis' literals, in a loop (no generator's frame).
+        literals = self._literals
+        dims: list[Value] = []
+        for dim in shape:
+            if dim is None and tensor.guessed:
+                dims.append(UNKNOWN)  # a dim the engine does not know is no None to the program
+                continue
+            key = (type(dim), dim)
+            value = literals.get(key)
+            if value is None:
+                value = literals[key] = Const(dim)
+            dims.append(value)
+        return Seq(tuple(dims))
 
     def _tensor_subscript(self, tensor: TensorValue, node: ast.Subscript) -> Value:
         """`x[:, 0]`, `x[..., :3]`, `x[:, None]` on a symbolic tensor."""

@@ -47,7 +47,7 @@ from shape_engine.values import to_python
 MAX_NESTED_RUNS = 1_000
 
 
-@dataclass
+@dataclass(slots=True)  # one made per row of every model's report
 class LayerReport:
     """One layer of a model as Keras would build it: shapes and parameters."""
 

@@ -69,7 +69,7 @@ class LayerCall:
         return self.range
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots: one made per row of every model's report
 class LayerEntry:
     """One layer of a model as the program placed it: list element or `model.add` argument."""
 

@@ -29,7 +29,7 @@ from shape_engine.ir import (
     TrainingCall,
 )
 from shape_engine.keras import ops, subclass
-from shape_engine.keras.calls import Given
+from shape_engine.keras.calls import MAX_NODES, Given
 from shape_engine.keras.tensors import TensorValue
 from shape_engine.keras_names import (
     IMAGE_DATA_FORMAT,
@@ -105,7 +105,8 @@ class KerasObjects(PythonSemantics):
             layer_class = self._layer_classes[name] = (
                 None if class_name is None else (class_name, layer_kind(name)))
         if layer_class is not None:
-            call = self._layer_call(*layer_class, callee, node, args, kwargs, has_unpacking)
+            class_name, kind = layer_class
+            call = self._layer_call(class_name, kind, callee, node, args, kwargs, has_unpacking)
             if name in TENSOR_INPUT_NAMES:
                 return self.program.graph.make_input(call)
             return LayerValue(call)
@@ -149,20 +150,13 @@ class KerasObjects(PythonSemantics):
                 self._label(node, at, class_name),
                 sum(1 for a in node.args if not isinstance(a, ast.Starred)), at)
         label, positional, at = written
+        # Positionally, in the fields' order (kind, written_name, label, range, args, kwargs,
+        # node, source, has_unpacking, file, image_data_format, via_tf): a class called with
+        # keywords packs them into a dict for its __init__, at every layer made.
         return LayerCall(
-            kind=kind,
-            written_name=class_name,
-            label=label,
-            range=at,
-            args=tuple(args),
-            kwargs=kwargs,
-            node=node,
-            source=self.index,
-            has_unpacking=has_unpacking or positional != len(args),
-            file=self.file,
-            image_data_format=self._image_data_format,
-            via_tf=callee.via_tf if class_name in TF_KERAS_LEGACY_LAYERS else False,
-        )
+            kind, class_name, label, at, tuple(args), kwargs, node, self.index,
+            has_unpacking or positional != len(args), self.file, self._image_data_format,
+            callee.via_tf if class_name in TF_KERAS_LEGACY_LAYERS else False)
 
     def _label(self, node: ast.Call, at: Range, class_name: str) -> str:
         text = " ".join(self.index.text_of(at).split())
@@ -236,14 +230,14 @@ class KerasObjects(PythonSemantics):
         given = self._given(node, args, kwargs, keywords,
                             several=rule is not None and not rule.takes_list)
         graph = self.program.graph
-        if given is None or graph.full:
+        if given is None or len(graph.nodes) >= MAX_NODES:  # `graph.full`, without a property
             return UNKNOWN  # called on data, or on what is not known
         self._steps += LAYER_STEPS
         if rule is not None and not rule.takes_list and given.as_list:
             return UNKNOWN
         if kwargs:
             given.options = {k: v for k, v in kwargs.items() if k in CALL_OPTIONS}
-        made = graph.call_layer(layer, given, self._range(node))
+        made = graph.call_layer(layer, given, self.index.range_of(node))
         return made if type(made) is TensorValue else self._graph_result(made)
 
     def _call_model(self, callee: ModelValue, node: ast.Call, args: list[Value],
@@ -279,7 +273,8 @@ class KerasObjects(PythonSemantics):
         if type(first) is TensorValue and not several and not keywords:
             # The commonest call by far, `layer(x)`: what the general path below makes.
             name = written.id if isinstance(written, ast.Name) else None  # as `_name_of`
-            return Given((first,), False, {}, (name,), call=node)
+            # Positionally (the options then): a class called with a keyword packs a dict.
+            return Given((first,), False, {}, (name,), {}, node)
         tensor_kwargs = {k: v for k, v in kwargs.items()
                          if k in keywords and isinstance(v, TensorValue)} if keywords else {}
         named = {k.arg: k.value for k in node.keywords if k.arg} if tensor_kwargs else {}
@@ -366,7 +361,23 @@ class KerasObjects(PythonSemantics):
             self.file)
 
     def _tensor_attribute(self, tensor: TensorValue, attr: str) -> Value:
-        return _attribute_of_tensor(tensor, attr)
+        shape = tensor.shape
+        if attr != "shape" or shape is None:
+            return _attribute_of_tensor(tensor, attr)
+        # `x.shape`, read by many helper functions at every call: its dims as the shared
+        # constants of the analysis' literals, in a loop (no generator's frame).
+        literals = self._literals
+        dims: list[Value] = []
+        for dim in shape:
+            if dim is None and tensor.guessed:
+                dims.append(UNKNOWN)  # a dim the engine does not know is no None to the program
+                continue
+            key = (type(dim), dim)
+            value = literals.get(key)
+            if value is None:
+                value = literals[key] = Const(dim)
+            dims.append(value)
+        return Seq(tuple(dims))
 
     def _tensor_subscript(self, tensor: TensorValue, node: ast.Subscript) -> Value:
         """`x[:, 0]`, `x[..., :3]`, `x[:, None]` on a symbolic tensor."""

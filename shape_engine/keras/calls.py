@@ -135,7 +135,9 @@ class Graph:
         its layers and its refusal is worded as the model's (the entry, what the entry before
         gives). A layer object that is two entries of the model is one layer there too.
         """
-        node = Node(layer.label, at, given.tensors(), layer=layer, file=layer.file)
+        # Positionally (is_input, input_call between): a class called with keywords packs
+        # them into a dict, at every layer call.
+        node = Node(layer.label, at, given.tensors(), layer, False, None, layer.file)
         self.nodes.append(node)
         output: LayerOutput | None
         if in_sequence is not None:
@@ -161,7 +163,8 @@ class Graph:
             node.outputs = tuple(TensorValue(shape, node, index=i, guessed=guessed)
                                  for i, shape in enumerate(shapes))
             return node, output
-        node.outputs = (TensorValue(output.shape, node, guessed=guessed),)
+        # Positionally (dtype, index, name between), as the node above.
+        node.outputs = (TensorValue(output.shape, node, None, 0, None, guessed),)
         return node, output
 
     def _in_sequence(self, layer: LayerCall, given: Given, node: Node, in_sequence: InSequence
@@ -243,7 +246,8 @@ class Graph:
             return None
         tensor = given.positional[0]
         # What the constructor refuses, Keras raises where the layer is made.
-        refused = argument_refusal(layer, node.range, "its input", rule)
+        args = LayerArgs(layer, rule.params)  # read by the constructor's checks and the rule
+        refused = argument_refusal(layer, node.range, "its input", rule, args)
         if refused is not None:
             self._refuse(refused)
             return None
@@ -253,7 +257,8 @@ class Graph:
         if built and self._refused_by_built_spec(layer, tensor, node, given):
             return None
         try:
-            return compute(layer, tensor.shape, tensor.guessed, built=built, rule=rule)
+            return compute(layer, tensor.shape, tensor.guessed, built=built, rule=rule,
+                           args=args)
         except Refusal as refusal:
             if refusal.rule is UNKNOWN_REQUIRED_DIM and not refusal.every_call and built:
                 # Built already, it is not built again: only its build needs the dim.

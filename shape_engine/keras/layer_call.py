@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
 from typing import Protocol
 
 from shape_engine.findings import Finding, Range, Related
@@ -98,22 +97,25 @@ class InSequence:
 
 
 def compute(layer: LayerCall, shape: Shape, guessed: bool = False, built: bool = False,
-            rule: LayerRule | None = None) -> LayerOutput:
+            rule: LayerRule | None = None, args: LayerArgs | None = None) -> LayerOutput:
     """The layer's rule on `shape`; Refusal when Keras refuses it, unknown when not known.
     `guessed`: some None dims of `shape` are only unknown to the engine. `built`: the layer
     object was built by an earlier call (its `built_output` then, where it has one).
-    `rule`: the layer's, when the caller has looked it up already."""
+    `rule`: the layer's, when the caller has looked it up already; `args`: its arguments
+    read for that rule (those the constructor's checks read)."""
     if rule is None:
         rule = RULES[layer.kind or ""]
+    if args is None:
+        args = LayerArgs(layer, rule.params)
     if built and rule.built_output is not None:
         try:
-            return rule.built_output(LayerArgs(layer, rule.params), shape)
+            return rule.built_output(args, shape)
         except Refusal:
             raise
         except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):
             return LayerOutput(None, None)
     try:
-        return rule.compute(LayerArgs(layer, rule.params), shape)
+        return rule.compute(args, shape)
     except Unknowable:
         # A width not known still leaves the rank and the other axes (`partial_shapes`).
         partial = output_with_unknown_arguments(
@@ -200,12 +202,19 @@ def constructor_refusal(layer: LayerCall) -> Finding | None:
 
 
 def argument_refusal(layer: LayerCall, placed: Range, previous: str,
-                     rule: LayerRule | None = None) -> Finding | None:
+                     rule: LayerRule | None = None, args: LayerArgs | None = None
+                     ) -> Finding | None:
     """Without an input shape the rule cannot run, but its constructor checks can. `placed`:
     where the layer is placed (its model entry, or its call). `rule`: the layer's, when the
-    caller has looked it up already."""
-    for value in chain(layer.args, layer.kwargs.values()):
+    caller has looked it up already; `args`: its arguments read for that rule."""
+    # Two loops, not a chain object made at every layer call.
+    for value in layer.args:
         if isinstance(value, LayerValue):  # a wrapped layer is created first
+            inner = argument_refusal(value.call, placed, previous)
+            if inner is not None:
+                return inner
+    for value in layer.kwargs.values():
+        if isinstance(value, LayerValue):
             inner = argument_refusal(value.call, placed, previous)
             if inner is not None:
                 return inner
@@ -214,7 +223,7 @@ def argument_refusal(layer: LayerCall, placed: Range, previous: str,
     if rule is None or rule.check_args is None:
         return None
     try:
-        rule.check_args(LayerArgs(layer, rule.params))
+        rule.check_args(args if args is not None else LayerArgs(layer, rule.params))
     except Refusal as refusal:
         return refusal_finding(refusal, layer, placed, (), previous)
     except (Unknowable, ArithmeticError, ValueError, TypeError, IndexError, KeyError):

@@ -407,15 +407,7 @@ def _sequential_entry(model: ModelIR, entry: LayerEntry, shape: MaybeShape,
     tensor = _tensor_before(report, shape, previous, made_at, entry)
     node = report.calls.model_node(model, Given((tensor,)), entry.range, replace(
         _in_sequence(report, entry, previous, made_at), run_nested=run_nested))
-    if node.refused:
-        _refuse(report, entry, report.calls.findings[-1])
-        report.layers.append(LayerReport(entry, _label(entry), shape, None, None, node=node))
-        return None
-    [nested] = ran
-    report.nested.append(nested)
-    report.layers.append(LayerReport(entry, _label(entry), shape, nested.output_shape,
-                                     nested.total_params, node=node))
-    return nested
+    return _placed_model(report, entry, node, ran, shape, list_given=False)
 
 
 def _model_given_list(model: ModelIR, entry: LayerEntry, flowing: FlowingList,
@@ -436,13 +428,21 @@ def _model_given_list(model: ModelIR, entry: LayerEntry, flowing: FlowingList,
     node = report.calls.model_node(model, Given((tensor,)), entry.range, replace(
         _in_sequence(report, entry, previous, made_at), run_nested=run_on_list,
         flowing=flowing))
+    return _placed_model(report, entry, node, ran, None, list_given=True)
+
+
+def _placed_model(report: ModelReport, entry: LayerEntry, node: Node, ran: list[ModelReport],
+                  shape: MaybeShape, list_given: bool) -> ModelReport | None:
+    """The row of a model entry the graph's model call made `node` for, and the report of
+    its nested run (None when refused). Given a list, the row shows no single output."""
     if node.refused:
         _refuse(report, entry, report.calls.findings[-1])
-        report.layers.append(LayerReport(entry, _label(entry), None, None, None, node=node))
+        report.layers.append(LayerReport(entry, _label(entry), shape, None, None, node=node))
         return None
     [nested] = ran
     report.nested.append(nested)
-    report.layers.append(LayerReport(entry, _label(entry), None, None, nested.total_params,
+    output = None if list_given else nested.output_shape
+    report.layers.append(LayerReport(entry, _label(entry), shape, output, nested.total_params,
                                      node=node))
     return nested
 
